@@ -1,0 +1,1 @@
+"""Textual user interface: renders core events and calls core services."""
