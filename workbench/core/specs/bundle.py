@@ -1,0 +1,77 @@
+"""Loading all documents of one spec and running every check on them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .design import load_design
+from .ears import lint_requirements
+from .models import DesignDoc, Problem, RequirementsDoc, Spec, TasksDoc
+from .requirements import load_requirements
+from .tasks import load_tasks
+from .trace import TraceReport, build_trace
+
+
+@dataclass(slots=True)
+class SpecBundle:
+    """The parsed documents of a spec (``None`` for a document that does not exist).
+
+    Attributes:
+        spec: the spec.
+        requirements: parsed ``requirements.md``.
+        design: parsed ``design.md``.
+        tasks: parsed ``tasks.md``.
+        problems: folder-level problems (a missing requirements.md, unreadable files).
+    """
+
+    spec: Spec
+    requirements: RequirementsDoc | None
+    design: DesignDoc | None
+    tasks: TasksDoc | None
+    problems: list[Problem] = field(default_factory=list)
+
+
+def load_spec(spec: Spec) -> SpecBundle:
+    """Read and parse the documents of ``spec``; never raises on bad content or unreadable files.
+
+    Args:
+        spec: a spec from ``discover_specs``.
+    """
+    problems: list[Problem] = []
+    docs = {}
+    for doc, loader in (("requirements", load_requirements), ("design", load_design), ("tasks", load_tasks)):
+        path = spec.path(doc)
+        if not path.is_file():
+            docs[doc] = None
+            continue
+        try:
+            docs[doc] = loader(path)
+        except OSError as exc:
+            problems.append(Problem(str(path), None, "error", "SPEC002", f"cannot read the file: {exc.strerror or exc}"))
+            docs[doc] = None
+    if docs["requirements"] is None and not spec.path("requirements").exists():
+        problems.append(Problem(str(spec.path("requirements")), None, "warning", "SPEC001", "requirements.md is missing; every spec starts with requirements"))
+    return SpecBundle(spec, docs["requirements"], docs["design"], docs["tasks"], problems)
+
+
+def check_spec(bundle: SpecBundle) -> tuple[list[Problem], TraceReport]:
+    """Run parse problems, EARS lint and traceability over a loaded spec.
+
+    Args:
+        bundle: from ``load_spec``.
+
+    Returns:
+        ``(problems, report)``: all problems in the order folder, requirements (parse then
+        EARS), design, tasks, traceability; and the traceability report.
+    """
+    problems = list(bundle.problems)
+    if bundle.requirements is not None:
+        problems += bundle.requirements.problems
+        problems += lint_requirements(bundle.requirements)
+    if bundle.design is not None:
+        problems += bundle.design.problems
+    if bundle.tasks is not None:
+        problems += bundle.tasks.problems
+    report = build_trace(bundle.requirements, bundle.design, bundle.tasks)
+    problems += report.problems
+    return problems, report

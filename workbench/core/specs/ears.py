@@ -1,0 +1,244 @@
+"""EARS classification and quality lint of acceptance criteria.
+
+EARS, the Easy Approach to Requirements Syntax, is from A. Mavin, P. Wilkinson, A. Harwood and
+M. Novak, "Easy Approach to Requirements Syntax (EARS)", 17th IEEE International Requirements
+Engineering Conference (RE'09), 2009, pp. 317-322. Its templates:
+
+* ubiquitous: ``THE <system> SHALL <response>``
+* event-driven: ``WHEN <trigger>, THE <system> SHALL <response>``
+* state-driven: ``WHILE <state>, THE <system> SHALL <response>``
+* unwanted behaviour: ``IF <condition>, THEN THE <system> SHALL <response>``
+* optional feature: ``WHERE <feature is included>, THE <system> SHALL <response>``
+* complex: several clauses in the order ``WHERE`` -> ``WHILE`` -> ``WHEN``/``IF``.
+
+Kiro's older dialect, ``WHEN <event> THEN <system> SHALL <response>`` (and
+``IF <condition> THEN <system> SHALL <response>``), is accepted too and reported with
+``dialect="kiro-legacy"``. Keywords are matched case-insensitively at the start of a criterion;
+a later clause keyword must be written in capitals (``WHILE x WHEN y``) so that ordinary words
+("when", "if") inside a trigger are not mistaken for clauses.
+
+The quality warnings follow common requirement-writing guidance (e.g. the INCOSE Guide for Writing
+Requirements): avoid vague terms, escape clauses, negative requirements, pronouns without a
+referent and several requirements in one statement.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .models import Criterion, EarsResult, Problem, RequirementsDoc
+
+PATTERN_BY_KEYWORD: dict[str, str] = {
+    "WHEN": "event-driven",
+    "WHILE": "state-driven",
+    "IF": "unwanted",
+    "WHERE": "optional-feature",
+}
+"""Single-clause keyword -> EARS pattern name."""
+
+_RANK = {"WHERE": 0, "WHILE": 1, "WHEN": 2, "IF": 2}
+
+#: Vague words and phrases (EARS002): they cannot be tested; state a measurable value instead.
+VAGUE_TERMS: tuple[str, ...] = (
+    "quickly", "fast", "slow", "slowly", "easy", "easily", "user-friendly", "user friendly",
+    "as appropriate", "appropriate", "etc", "flexible", "efficient", "efficiently", "adequate",
+    "adequately", "reasonable", "reasonably", "intuitive", "robust", "seamless", "seamlessly",
+    "sufficient", "timely", "simple", "normally", "typically",
+)
+
+#: Escape clauses (EARS003): they make the requirement optional in practice.
+ESCAPE_CLAUSES: tuple[str, ...] = (
+    "where possible", "if possible", "as far as possible", "as much as possible",
+    "to the extent possible", "where applicable", "if applicable", "where practical",
+    "if practical", "if necessary", "if needed", "as needed", "as required",
+)
+
+#: Subjects that are pronouns (EARS005): the criterion must name the system.
+PRONOUNS: frozenset[str] = frozenset({"it", "they", "this", "that", "these", "those", "he", "she", "we"})
+
+
+def _phrase_re(terms: tuple[str, ...]) -> re.Pattern[str]:
+    alternatives = sorted(terms, key=len, reverse=True)
+    body = "|".join(re.escape(t).replace(r"\ ", r"\s+") for t in alternatives)
+    return re.compile(rf"(?<![\w-])(?:{body})(?![\w-])", re.IGNORECASE)
+
+
+_VAGUE_RE = _phrase_re(VAGUE_TERMS)
+_ESCAPE_RE = _phrase_re(ESCAPE_CLAUSES)
+_SHALL_RE = re.compile(r"\bSHALL\b", re.IGNORECASE)
+_NEGATIVE_RE = re.compile(r"\bSHALL\s+(?:NOT|NEVER)\b", re.IGNORECASE)
+_LEAD_RE = re.compile(r"^(WHERE|WHILE|WHEN|IF)\b", re.IGNORECASE)
+_CLAUSE_RE = re.compile(r"(?:,\s*|\s+)(?:(?:and|AND)\s+)?\b(WHERE|WHILE|WHEN|IF)\b")
+_THEN_RE = re.compile(r"(,?)\s*\bTHEN\b\s*", re.IGNORECASE)
+_SPACE_RE = re.compile(r"\s+")
+
+
+def _normalise(text: str) -> str:
+    text = text.replace("**", "").replace("`", "")
+    text = _SPACE_RE.sub(" ", text).strip()
+    return text[:-1].rstrip() if text.endswith(".") else text
+
+
+def _fail(reason: str, system: str | None = None, response: str = "") -> EarsResult:
+    return EarsResult(pattern=None, system=system, response=response, reason=reason)
+
+
+def classify(text: str) -> EarsResult:
+    """Classify one criterion against the EARS templates.
+
+    Args:
+        text: the criterion text (Markdown emphasis and a final period are ignored).
+
+    Returns:
+        An ``EarsResult``; ``pattern`` is ``None`` and ``reason`` explains why when no template
+        matched.
+    """
+    t = _normalise(text)
+    shall = _SHALL_RE.search(t)
+    if shall is None:
+        return _fail("no SHALL: write '<condition>, THE <system> SHALL <response>'")
+    pre = t[: shall.start()].rstrip()
+    response = t[shall.end():].strip()
+    if not response:
+        return _fail("nothing after SHALL: state the system's response")
+    lead = _LEAD_RE.match(pre)
+    if lead is None:
+        return _ubiquitous(pre, response)
+
+    thens = list(_THEN_RE.finditer(pre))
+    if thens:
+        then = thens[-1]
+        condition, subject = pre[: then.start()], pre[then.end():].strip()
+        legacy = not (then.group(1) and subject.startswith("THE ") and lead.group(1).upper() == "IF")
+        dialect = "kiro-legacy" if legacy else "ears"
+    else:
+        comma = pre.rfind(",")
+        if comma < 0:
+            return _fail(
+                "no comma or THEN between the condition and the system name: write "
+                "'WHEN <trigger>, THE <system> SHALL ...' or 'WHEN <trigger> THEN <system> SHALL ...'",
+                response=response,
+            )
+        condition, subject = pre[:comma], pre[comma + 1:].strip()
+        dialect = "ears"
+    if not subject:
+        return _fail("no system name before SHALL", response=response)
+    if _LEAD_RE.match(subject):
+        return _fail(
+            f"clause {subject.split()[0].upper()!r} sits where the system name belongs: "
+            "separate each clause with a comma and end with ', THE <system> SHALL'",
+            response=response,
+        )
+
+    clauses = _split_clauses(condition, lead)
+    for keyword, clause_text in clauses:
+        if not clause_text:
+            return _fail(f"empty condition after {keyword}", system=subject, response=response)
+    keywords = [k for k, _ in clauses]
+    ranks = [_RANK[k] for k in keywords]
+    if ranks != sorted(ranks) or len(set(ranks)) != len(ranks):
+        return _fail(
+            f"clauses in the order {' -> '.join(keywords)}: a complex requirement uses each at most "
+            "once, in the order WHERE -> WHILE -> WHEN/IF",
+            system=subject,
+            response=response,
+        )
+    pattern = PATTERN_BY_KEYWORD[keywords[0]] if len(keywords) == 1 else "complex"
+    return EarsResult(pattern, dialect, subject, clauses, response)
+
+
+def _ubiquitous(pre: str, response: str) -> EarsResult:
+    subject = pre.strip()
+    if not subject:
+        return _fail("no system name before SHALL", response=response)
+    words = subject.split()
+    if "," in subject or not (
+        words[0].lower() == "the" or len(words) == 1
+    ):
+        return _fail(
+            f"text before SHALL ({subject!r}) is neither 'THE <system>' nor an EARS clause: "
+            "start with THE <system>, WHEN, WHILE, IF or WHERE",
+            response=response,
+        )
+    return EarsResult("ubiquitous", "ears", subject, [], response)
+
+
+def _split_clauses(condition: str, lead: re.Match[str]) -> list[tuple[str, str]]:
+    """Split ``WHERE a, WHILE b, WHEN c`` into keyword/text pairs (later keywords in capitals)."""
+    clauses: list[tuple[str, str]] = []
+    keyword, start = lead.group(1).upper(), lead.end()
+    for match in _CLAUSE_RE.finditer(condition, lead.end()):
+        clauses.append((keyword, condition[start: match.start()].strip(" ,")))
+        keyword, start = match.group(1), match.end()
+    clauses.append((keyword, condition[start:].strip(" ,")))
+    return clauses
+
+
+def _term(name: str) -> str:
+    name = re.sub(r"^the\s+", "", name.strip(), flags=re.IGNORECASE)
+    return _SPACE_RE.sub(" ", name.replace("_", " ").replace("-", " ")).strip().lower()
+
+
+def lint_criterion(criterion: Criterion, file: str, glossary: dict[str, str] | None = None) -> list[Problem]:
+    """Return the EARS problems of one criterion (classifying it first if needed).
+
+    Args:
+        criterion: the criterion; its ``ears`` field is filled when empty.
+        file: the requirements file path, for the problems.
+        glossary: glossary terms; when non-empty, the system name must be one of them (EARS007).
+
+    Returns:
+        Problems with codes ``EARS001``-``EARS007``, in that order.
+    """
+    if criterion.ears is None:
+        criterion.ears = classify(criterion.text)
+    ears, text, cid = criterion.ears, criterion.text, criterion.id
+    out: list[Problem] = []
+
+    def add(code: str, severity: str, message: str) -> None:
+        out.append(Problem(file, criterion.line, severity, code, f"criterion {cid}: {message}"))  # type: ignore[arg-type]
+
+    if not ears.ok:
+        add("EARS001", "error", f"matches no EARS template: {ears.reason}")
+    vague = _unique(m.group(0) for m in _VAGUE_RE.finditer(text))
+    if vague:
+        add("EARS002", "warning", f"vague wording {', '.join(map(repr, vague))}: state a measurable value")
+    escapes = _unique(m.group(0) for m in _ESCAPE_RE.finditer(text))
+    if escapes:
+        add("EARS003", "warning", f"escape clause {', '.join(map(repr, escapes))} makes it optional: remove it or state the exact condition")
+    if _NEGATIVE_RE.search(text):
+        add("EARS004", "warning", "negative requirement (SHALL NOT): state what the system does instead")
+    subject = ears.system or (text.split()[0] if text.split() else "")
+    if subject.strip().lower() in PRONOUNS:
+        add("EARS005", "warning", f"the system is the pronoun {subject.strip()!r}: name the system")
+    shalls = len(_SHALL_RE.findall(text))
+    if shalls > 1:
+        add("EARS006", "warning", f"holds {shalls} requirements (SHALL appears {shalls} times): split it into separate criteria")
+    if glossary and ears.system and ears.system.strip().lower() not in PRONOUNS:
+        terms = {_term(t) for t in glossary}
+        if _term(ears.system) not in terms:
+            add(
+                "EARS007",
+                "warning",
+                f"system {ears.system!r} is not defined in the Glossary: add it there or use a defined term",
+            )
+    return out
+
+
+def _unique(items) -> list[str]:
+    seen: dict[str, None] = {}
+    for item in items:
+        seen.setdefault(_SPACE_RE.sub(" ", item.lower()), None)
+    return list(seen)
+
+
+def lint_requirements(doc: RequirementsDoc) -> list[Problem]:
+    """Return the EARS problems of every criterion of ``doc`` (the Glossary is used when present).
+
+    Args:
+        doc: a parsed requirements document.
+    """
+    problems: list[Problem] = []
+    for criterion in doc.criteria():
+        problems.extend(lint_criterion(criterion, doc.path, doc.glossary))
+    return problems

@@ -1,0 +1,238 @@
+"""Parser for ``requirements.md`` (Kiro layout).
+
+Expected shape (https://kiro.dev/docs/specs/)::
+
+    # Requirements Document
+    ## Introduction
+    ...
+    ## Glossary                      (optional)
+    - **Auth_Service**: the service that ...
+    ## Requirements
+    ### Requirement 1: Title        (or "### Requirement 1")
+    **User Story:** As a ..., I want ..., so that ...
+    #### Acceptance Criteria
+    1. WHEN ..., THE Auth_Service SHALL ...
+
+Criteria are addressed ``N.M``. The parser never raises on bad content: every problem becomes a
+``Problem`` (codes ``REQ001``-``REQ010``) and whatever parsed is returned.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from . import _md
+from .ears import classify
+from .models import Criterion, Problem, Requirement, RequirementsDoc
+
+_REQ_HEADING_RE = re.compile(r"^requirement\s+(\d+)\s*(?:[:.\-\u2013\u2014]\s*)?(.*)$", re.IGNORECASE)
+_REQ_WORD_RE = re.compile(r"^requirement\b(?!s)", re.IGNORECASE)
+_STORY_RE = re.compile(r"^\s*(?:[-*]\s+)?\*\*User Story:?\*\*:?\s*(.*)$", re.IGNORECASE)
+_AC_BOLD_RE = re.compile(r"^\s*\*\*Acceptance Criteria:?\*\*:?\s*$", re.IGNORECASE)
+_ITEM_RE = re.compile(r"^ {0,3}(\d+)[.)]\s+(.*)$")
+_BULLET_RE = re.compile(r"^ {0,3}[-*+]\s+(.*)$")
+_GLOSSARY_BOLD_RE = re.compile(r"^\s*(?:[-*+]\s+)?\*\*(.+?)\*\*\s*(?::|-|\u2013|\u2014)?\s*:?\s*(.*)$")
+_GLOSSARY_TABLE_RE = re.compile(r"^\s*\|(.+?)\|(.*?)\|?\s*$")
+
+
+def parse_requirements(text: str, path: str | Path = "requirements.md") -> RequirementsDoc:
+    """Parse the text of a ``requirements.md``.
+
+    Args:
+        text: the document text.
+        path: the file name used in the problems.
+
+    Returns:
+        The parsed document; ``problems`` lists everything malformed (never raised).
+    """
+    return _Parser(str(path)).run(_md.split_lines(text))
+
+
+def load_requirements(path: Path) -> RequirementsDoc:
+    """Read and parse ``path`` (UTF-8; undecodable bytes are replaced and reported as SPEC002)."""
+    text, problems = read_text(path)
+    doc = parse_requirements(text, path)
+    doc.problems[:0] = problems
+    return doc
+
+
+def read_text(path: Path) -> tuple[str, list[Problem]]:
+    """Read ``path`` as UTF-8, returning the text and a SPEC002 problem if bytes were invalid.
+
+    Raises:
+        OSError: when the file cannot be read at all.
+    """
+    data = Path(path).read_bytes()
+    try:
+        return data.decode("utf-8"), []
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        problem = Problem(str(path), line, "error", "SPEC002", f"invalid UTF-8 ({exc.reason}); save the file as UTF-8")
+        return data.decode("utf-8", errors="replace"), [problem]
+
+
+class _Parser:
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.problems: list[Problem] = []
+        self.requirements: list[Requirement] = []
+        self.glossary: dict[str, str] = {}
+        self.intro: list[str] = []
+        self.section: str | None = None  # "intro" | "glossary" | "req" | None
+        self.req: Requirement | None = None
+        self.req_level = 0
+        self.in_criteria = False
+        self.in_story = False
+        self.current: Criterion | None = None
+        self.blank_before = False
+        self.saw_intro = False
+
+    def problem(self, line: int | None, severity: str, code: str, message: str) -> None:
+        self.problems.append(Problem(self.path, line, severity, code, message))  # type: ignore[arg-type]
+
+    def run(self, lines: list[str]) -> RequirementsDoc:
+        for lineno, line, in_code in _md.iter_lines(lines):
+            if in_code:
+                self.current = None
+                if self.section == "intro":
+                    self.intro.append(line)
+                continue
+            head = _md.heading(line)
+            if head is not None:
+                self.on_heading(lineno, *head)
+            else:
+                self.on_line(lineno, line)
+        self.finish_requirement()
+        if not self.requirements:
+            self.problem(None, "error", "REQ001", "no '### Requirement N' headings found; number each requirement as '### Requirement 1: Title'")
+        if not self.saw_intro:
+            self.problem(None, "warning", "REQ007", "no '## Introduction' section; add one summarising the feature")
+        for criterion in (c for r in self.requirements for c in r.criteria):
+            criterion.ears = classify(criterion.text)
+        return RequirementsDoc(self.path, "\n".join(self.intro).strip(), self.glossary, self.requirements, self.problems)
+
+    def on_heading(self, lineno: int, level: int, text: str) -> None:
+        self.current = None
+        self.in_story = False
+        title = _md.plain(text)
+        low = title.lower()
+        if self.req is not None and level > self.req_level and "acceptance criteria" in low:
+            self.in_criteria = True
+            return
+        if self.req is not None and level > self.req_level:
+            self.in_criteria = False
+            return
+        match = _REQ_HEADING_RE.match(title)
+        if match or _REQ_WORD_RE.match(title):
+            self.finish_requirement()
+            self.section = "req"
+            if not match:
+                self.problem(lineno, "error", "REQ008", f"requirement heading {title!r} has no number; write '### Requirement N: Title'")
+                self.req = None
+                return
+            self.start_requirement(lineno, level, int(match.group(1)), match.group(2).strip())
+            return
+        self.finish_requirement()
+        if low.startswith("introduction"):
+            self.section, self.saw_intro = "intro", True
+        elif low.startswith("glossary") or low.startswith("terminology"):
+            self.section = "glossary"
+        else:
+            self.section = None
+
+    def start_requirement(self, lineno: int, level: int, number: int, title: str) -> None:
+        seen = {r.number for r in self.requirements}
+        if number in seen:
+            self.problem(lineno, "error", "REQ003", f"requirement {number} is defined twice; renumber one of them")
+        else:
+            expected = (self.requirements[-1].number + 1) if self.requirements else 1
+            if number != expected:
+                self.problem(lineno, "warning", "REQ002", f"requirement {number} follows requirement {expected - 1}; expected {expected}")
+        self.req = Requirement(number, title, "", [], lineno)
+        self.req_level = level
+        self.in_criteria = False
+
+    def finish_requirement(self) -> None:
+        req = self.req
+        if req is None:
+            return
+        if not req.user_story:
+            self.problem(req.line, "warning", "REQ004", f"requirement {req.number} has no '**User Story:** As a ..., I want ..., so that ...'")
+        if not req.criteria:
+            self.problem(req.line, "error", "REQ005", f"requirement {req.number} has no numbered acceptance criteria under '#### Acceptance Criteria'")
+        self.requirements.append(req)
+        self.req = None
+        self.in_criteria = False
+        self.current = None
+
+    def on_line(self, lineno: int, line: str) -> None:
+        stripped = line.strip()
+        blank = not stripped
+        try:
+            if self.section == "intro":
+                self.intro.append(line)
+            elif self.section == "glossary":
+                self.glossary_line(stripped)
+            elif self.req is not None:
+                self.requirement_line(lineno, line, stripped)
+        finally:
+            self.blank_before = blank
+
+    def glossary_line(self, stripped: str) -> None:
+        match = _GLOSSARY_BOLD_RE.match(stripped)
+        if match:
+            self.glossary[match.group(1).strip().rstrip(":")] = match.group(2).strip()
+            return
+        table = _GLOSSARY_TABLE_RE.match(stripped)
+        if table:
+            term = _md.plain(table.group(1))
+            if term and not set(term) <= set("-: ") and term.lower() not in {"term", "name"}:
+                self.glossary[term] = table.group(2).strip(" |")
+
+    def requirement_line(self, lineno: int, line: str, stripped: str) -> None:
+        req = self.req
+        assert req is not None
+        if not stripped:
+            self.in_story = False
+            return
+        story = _STORY_RE.match(line)
+        if story:
+            req.user_story = story.group(1).strip()
+            self.in_story = True
+            return
+        if _AC_BOLD_RE.match(line):
+            self.in_criteria, self.in_story = True, False
+            return
+        if self.in_story and not self.in_criteria:
+            req.user_story = f"{req.user_story} {stripped}".strip()
+            return
+        if not self.in_criteria:
+            return
+        item = _ITEM_RE.match(line)
+        if item:
+            self.add_criterion(lineno, int(item.group(1)), item.group(2).strip())
+            return
+        bullet = _BULLET_RE.match(line)
+        if bullet and not line.startswith((" ", "\t")):
+            self.problem(lineno, "warning", "REQ009", f"criterion of requirement {req.number} is a bullet; number it ('1. WHEN ...') so it can be cited as N.M")
+            self.add_criterion(lineno, len(req.criteria) + 1, bullet.group(1).strip(), check=False)
+            return
+        if self.current is not None and (not self.blank_before or line.startswith((" ", "\t"))):
+            self.current.text = f"{self.current.text} {stripped}"
+            return
+        self.problem(lineno, "warning", "REQ009", f"text under the acceptance criteria of requirement {req.number} is not a numbered criterion")
+
+    def add_criterion(self, lineno: int, number: int, text: str, check: bool = True) -> None:
+        req = self.req
+        assert req is not None
+        if check:
+            if any(c.number == number for c in req.criteria):
+                self.problem(lineno, "error", "REQ010", f"criterion {req.number}.{number} is numbered twice; renumber it")
+            else:
+                expected = len(req.criteria) + 1
+                if number != expected:
+                    self.problem(lineno, "warning", "REQ006", f"criterion numbered {number} in requirement {req.number}; expected {expected}")
+        criterion = Criterion(f"{req.number}.{number}", req.number, number, text, lineno)
+        req.criteria.append(criterion)
+        self.current = criterion

@@ -1,0 +1,242 @@
+"""Parser for ``tasks.md`` and the one-line task state rewrite.
+
+Kiro's implementation plan (https://kiro.dev/docs/specs/) is a nested checkbox list::
+
+    - [ ] 1. Set up the project
+      - Create the package layout
+      - _Requirements: 1.1, 2.3_
+    - [-] 2. Implement the parser
+      - [x] 2.1 Parse headings
+        - _Requirements: 1.2_
+      - [ ]* 2.2 Write property tests      (optional task)
+
+``[ ]`` is todo, ``[-]`` in progress (``[~]`` is read as in progress too), ``[x]`` done and a
+``*`` right after the box marks an optional task. A ``_Requirements:_`` entry cites criteria
+(``1.2``), whole requirements (``3``) or a range within one requirement (``1.1-1.3``).
+Parse problems use codes ``TSK001``-``TSK005`` and are never raised.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from . import _md
+from ._io import atomic_write_bytes
+from .models import Problem, Task, TaskNotFoundError, TasksDoc
+
+MARK_TO_STATE: dict[str, str] = {" ": "todo", "x": "done", "X": "done", "-": "in_progress", "~": "in_progress"}
+"""Checkbox mark -> task state."""
+
+STATE_TO_MARK: dict[str, str] = {"todo": " ", "in_progress": "-", "done": "x"}
+"""Task state -> the mark written by ``set_task_state``."""
+
+_CHECKBOX_RE = re.compile(r"^(?P<indent>[ \t]*)[-*+][ \t]+\[(?P<mark>[^\]]{0,2})\](?!\()(?P<opt>\*)?[ \t]*(?P<rest>.*)$")
+_TASK_TEXT_RE = re.compile(r"^(?P<id>\d+(?:\.\d+)*)\.?(?P<opt>\*)?(?:[ \t]+(?P<title>.*?))?[ \t]*$")
+_NO_BOX_RE = re.compile(r"^(?P<indent>[ \t]*)[-*+][ \t]+(?P<id>\d+(?:\.\d+)*)\.?[ \t]+\S")
+_REFS_RE = re.compile(
+    r"^\s*(?:[-*+]\s+)?(?P<em>[_*]{1,2})?\s*Requirements?\s*:\s*[_*]{0,2}\s*(?P<refs>.*?)\s*[_*]{0,2}\s*$",
+    re.IGNORECASE,
+)
+_REF_RE = re.compile(r"^\d+(?:\.\d+)?$")
+_RANGE_RE = re.compile(r"^(\d+)\.(\d+)-(?:(\d+)\.)?(\d+)$")
+_BOX_BYTES_RE = re.compile(rb"^([ \t]*[-*+][ \t]+\[)([^\]]{0,2})(\])")
+
+
+def _indent_width(indent: str) -> int:
+    return len(indent.expandtabs(4))
+
+
+def parse_refs(text: str) -> tuple[list[str], list[str]]:
+    """Split the text of a ``_Requirements:_`` entry into references.
+
+    Args:
+        text: e.g. ``"1.1, 2.3"``, ``"1.1-1.3"`` or ``"3"``.
+
+    Returns:
+        ``(refs, bad_tokens)``: valid references (ranges expanded) and the tokens that are not.
+    """
+    text = re.sub(r"\s*-\s*", "-", text)
+    text = re.sub(r"\b(?:requirements?|and)\b", " ", text, flags=re.IGNORECASE)
+    refs: list[str] = []
+    bad: list[str] = []
+    for token in (t.strip(".") for t in re.split(r"[,;\s]+", text) if t.strip()):
+        if not token:
+            continue
+        if _REF_RE.match(token):
+            refs.append(token)
+            continue
+        match = _RANGE_RE.match(token)
+        if match and (match.group(3) is None or match.group(3) == match.group(1)) and int(match.group(2)) <= int(match.group(4)):
+            refs.extend(f"{match.group(1)}.{m}" for m in range(int(match.group(2)), int(match.group(4)) + 1))
+            continue
+        bad.append(token)
+    return refs, bad
+
+
+def parse_tasks(text: str, path: str | Path = "tasks.md") -> TasksDoc:
+    """Parse the text of a ``tasks.md``.
+
+    Args:
+        text: the document text.
+        path: the file name used in the problems.
+
+    Returns:
+        The task tree, a flat list and the problems (never raised).
+    """
+    path = str(path)
+    problems: list[Problem] = []
+    roots: list[Task] = []
+    flat: list[Task] = []
+    by_id: dict[str, Task] = {}
+    stack: list[tuple[int, Task]] = []
+    current: Task | None = None
+
+    def problem(line: int | None, severity: str, code: str, message: str) -> None:
+        problems.append(Problem(path, line, severity, code, message))  # type: ignore[arg-type]
+
+    for lineno, line, in_code in _md.iter_lines(_md.split_lines(text)):
+        if in_code or not line.strip():
+            continue
+        if _md.heading(line) is not None:
+            current = None
+            continue
+        box = _CHECKBOX_RE.match(line)
+        if box:
+            mark = box.group("mark")
+            if mark not in MARK_TO_STATE:
+                problem(lineno, "error", "TSK001", f"checkbox [{mark}] is not one of [ ], [-], [x]")
+                current = None
+                continue
+            parsed = _TASK_TEXT_RE.match(box.group("rest"))
+            if parsed is None:
+                problem(lineno, "error", "TSK001", "task has no number: write '- [ ] 3. Title' or '- [ ] 3.1 Title'")
+                current = None
+                continue
+            task_id, title = parsed.group("id"), (parsed.group("title") or "").strip()
+            if not title:
+                problem(lineno, "error", "TSK001", f"task {task_id} has no title")
+            indent = _indent_width(box.group("indent"))
+            while stack and stack[-1][0] >= indent:
+                stack.pop()
+            parent = stack[-1][1] if stack else None
+            if parent is None and "." in task_id:
+                parent = by_id.get(task_id.rsplit(".", 1)[0])
+            task = Task(
+                id=task_id,
+                title=title,
+                state=MARK_TO_STATE[mark],  # type: ignore[arg-type]
+                optional=bool(box.group("opt") or parsed.group("opt")),
+                requirements=[],
+                line=lineno,
+                depth=parent.depth + 1 if parent else 0,
+            )
+            _check_numbering(task, parent, roots, problem)
+            if task_id in by_id:
+                problem(lineno, "error", "TSK002", f"task id {task_id} already used on line {by_id[task_id].line}; renumber this task")
+            else:
+                by_id[task_id] = task
+            (parent.children if parent else roots).append(task)
+            flat.append(task)
+            stack.append((indent, task))
+            current = task
+            continue
+        refs = _REFS_RE.match(line)
+        if refs and (refs.group("em") or parse_refs(refs.group("refs"))[0]):
+            found, bad = parse_refs(refs.group("refs"))
+            if current is None:
+                problem(lineno, "error", "TSK004", "_Requirements:_ entry is not under a task")
+            else:
+                current.requirements.extend(found)
+            if bad or not found:
+                shown = ", ".join(bad) if bad else "(empty)"
+                problem(lineno, "error", "TSK004", f"cannot read requirement reference(s) {shown}: write '_Requirements: 1.1, 2.3_'")
+            continue
+        no_box = _NO_BOX_RE.match(line)
+        if no_box and (not no_box.group("indent") or "." in no_box.group("id")):
+            problem(lineno, "error", "TSK001", f"task {no_box.group('id')} has no checkbox: write '- [ ] {no_box.group('id')}. ...'")
+            continue
+        if current is not None and line[:1] in (" ", "\t"):
+            detail = line.strip()
+            current.details.append(detail[2:] if detail[:2] in ("- ", "* ", "+ ") else detail)
+        elif current is not None and line.lstrip()[:1] not in ("-", "*", "+"):
+            current = None
+    if not flat:
+        problem(None, "warning", "TSK005", "no tasks found; write tasks as '- [ ] 1. Title'")
+    return TasksDoc(path, roots, flat, problems)
+
+
+def _check_numbering(task: Task, parent: Task | None, roots: list[Task], problem) -> None:
+    siblings = parent.children if parent else roots
+    parts = task.id.split(".")
+    if parent is not None:
+        if task.id.rsplit(".", 1)[0] != parent.id:
+            problem(task.line, "warning", "TSK003", f"task {task.id} is nested under task {parent.id}; number it {parent.id}.N")
+            return
+    elif len(parts) > 1:
+        problem(task.line, "warning", "TSK003", f"sub-task {task.id} has no parent task {task.id.rsplit('.', 1)[0]}")
+        return
+    previous = siblings[-1] if siblings else None
+    if previous is None or previous.id.rsplit(".", 1)[0] != task.id.rsplit(".", 1)[0] or not previous.id.split(".")[-1].isdigit():
+        return
+    expected = int(previous.id.split(".")[-1]) + 1
+    if int(parts[-1]) != expected:
+        expected_id = ".".join(parts[:-1] + [str(expected)])
+        problem(task.line, "warning", "TSK003", f"task {task.id} follows task {previous.id}; expected {expected_id}")
+
+
+def load_tasks(path: Path) -> TasksDoc:
+    """Read and parse ``path`` (see ``requirements.read_text`` for encoding handling)."""
+    from .requirements import read_text
+
+    text, problems = read_text(path)
+    doc = parse_tasks(text, path)
+    doc.problems[:0] = problems
+    return doc
+
+
+def set_task_state(path: Path, task_id: str, state: str) -> None:
+    """Rewrite the checkbox of one task; every other byte of the file stays identical.
+
+    Line endings (LF, CRLF or mixed), a missing final newline and a byte-order mark are kept.
+    The write is atomic (temp file, fsync, ``os.replace``).
+
+    Args:
+        path: the ``tasks.md`` file.
+        task_id: the task id, e.g. ``"2.1"``.
+        state: ``"todo"``, ``"in_progress"`` or ``"done"``.
+
+    Raises:
+        ValueError: ``state`` is not a task state, or the file is not valid UTF-8.
+        TaskNotFoundError: no task has that id, or several lines do.
+        OSError: the file cannot be read or written.
+    """
+    if state not in STATE_TO_MARK:
+        raise ValueError(f"unknown task state {state!r}; expected one of {', '.join(STATE_TO_MARK)}")
+    path = Path(path)
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{path} is not valid UTF-8 ({exc}); save it as UTF-8 first") from exc
+    doc = parse_tasks(text, path)
+    matches = [t for t in doc.all_tasks if t.id == task_id]
+    if not matches:
+        known = ", ".join(t.id for t in doc.all_tasks[:20]) or "none"
+        raise TaskNotFoundError(f"task {task_id} not found in {path} (tasks: {known})")
+    if len(matches) > 1:
+        lines = ", ".join(str(t.line) for t in matches)
+        raise TaskNotFoundError(f"task id {task_id} appears on lines {lines} of {path}; renumber the duplicates first")
+    index = matches[0].line - 1
+    lines = data.split(b"\n")
+    target = lines[index]
+    prefix = b""
+    if index == 0 and target.startswith(b"\xef\xbb\xbf"):
+        prefix, target = target[:3], target[3:]
+    new, count = _BOX_BYTES_RE.subn(lambda m: m.group(1) + STATE_TO_MARK[state].encode() + m.group(3), target, count=1)
+    if count != 1:  # parse and byte view disagree: refuse rather than corrupt the file
+        raise TaskNotFoundError(f"line {index + 1} of {path} does not hold the checkbox of task {task_id}")
+    if prefix + new == lines[index]:
+        return
+    lines[index] = prefix + new
+    atomic_write_bytes(path, b"\n".join(lines))

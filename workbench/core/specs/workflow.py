@@ -1,0 +1,328 @@
+"""The spec approval workflow: an app-side state machine over approval records.
+
+Each document (requirements -> design -> tasks) is in one state:
+
+* ``missing``: the file does not exist;
+* ``draft``: never submitted, or changes were requested;
+* ``in_review``: submitted for review (``submit_review``);
+* ``approved``: approved and unchanged since (same sha256 as the approval);
+* ``stale``: approved, then its content changed; or an earlier document is no longer approved,
+  or was re-approved with different content after this one was approved.
+
+State is computed from the records alone (plus the files' current hashes), so the caller can
+keep the records anywhere: the CLI uses ``store.ApprovalStore``, the app the event log.
+Records are applied in list order (append order).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import hashlib
+import subprocess
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .models import DOC_KINDS, Spec, WorkflowError
+
+ACTIONS: tuple[str, ...] = ("submit_review", "request_changes", "approve")
+"""Record actions, in the order they usually happen."""
+
+STATES: tuple[str, ...] = ("missing", "draft", "in_review", "approved", "stale")
+"""Document states."""
+
+
+@dataclass(slots=True)
+class ApprovalRecord:
+    """One review action on one document.
+
+    Attributes:
+        spec: the spec key (``Spec.key``).
+        doc: ``requirements``, ``design`` or ``tasks``.
+        action: ``submit_review``, ``request_changes`` or ``approve``.
+        sha256: hex sha256 of the document's bytes when the action was taken.
+        commit: the workspace's ``git rev-parse HEAD`` then, or ``None`` outside a git repository.
+        who: who acted (a user name).
+        ts: ISO 8601 UTC timestamp.
+        note: free text (e.g. the requested changes).
+    """
+
+    spec: str
+    doc: str
+    action: str
+    sha256: str
+    commit: str | None
+    who: str
+    ts: str
+    note: str = ""
+
+    def to_dict(self) -> dict:
+        """Return a JSON-ready dict of the fields."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "ApprovalRecord":
+        """Build a record from ``to_dict`` output.
+
+        Raises:
+            ValueError: a field is missing or ``doc``/``action`` has an unknown value.
+        """
+        try:
+            record = cls(
+                spec=str(data["spec"]), doc=str(data["doc"]), action=str(data["action"]),
+                sha256=str(data["sha256"]), commit=data.get("commit"), who=str(data["who"]),
+                ts=str(data["ts"]), note=str(data.get("note", "")),
+            )
+        except KeyError as exc:
+            raise ValueError(f"approval record lacks the field {exc.args[0]!r}: {data!r}") from None
+        if record.doc not in DOC_KINDS:
+            raise ValueError(f"approval record has unknown doc {record.doc!r}; expected one of {', '.join(DOC_KINDS)}")
+        if record.action not in ACTIONS:
+            raise ValueError(f"approval record has unknown action {record.action!r}; expected one of {', '.join(ACTIONS)}")
+        return record
+
+
+@dataclass(slots=True)
+class DocStatus:
+    """The workflow state of one document.
+
+    Attributes:
+        doc: the document kind.
+        state: one of ``STATES``.
+        current_hash: sha256 of the file now (``None`` when missing).
+        approval: the latest ``approve`` record, if any.
+        reason: a sentence explaining the state.
+    """
+
+    doc: str
+    state: str
+    current_hash: str | None
+    approval: ApprovalRecord | None
+    reason: str
+
+    def to_dict(self) -> dict:
+        """Return a JSON-ready dict."""
+        return {
+            "doc": self.doc,
+            "state": self.state,
+            "current_hash": self.current_hash,
+            "approval": self.approval.to_dict() if self.approval else None,
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Gate:
+    """The answer to "may I do this now?".
+
+    Attributes:
+        allowed: whether the step may go ahead.
+        reason: why not (or a short confirmation when allowed).
+    """
+
+    allowed: bool
+    reason: str
+
+    def require(self) -> None:
+        """Raise ``WorkflowError(reason)`` when not allowed."""
+        if not self.allowed:
+            raise WorkflowError(self.reason)
+
+
+def content_hash(path: Path) -> str | None:
+    """Return the hex sha256 of the file's bytes, or ``None`` when it does not exist."""
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except FileNotFoundError:
+        return None
+
+
+def doc_hashes(spec: Spec) -> dict[str, str | None]:
+    """Return ``{doc: sha256 or None}`` for the three documents of ``spec``."""
+    return {doc: content_hash(spec.path(doc)) for doc in DOC_KINDS}
+
+
+def compute_status(
+    records: list[ApprovalRecord],
+    hashes: dict[str, str | None],
+    spec_key: str | None = None,
+) -> dict[str, DocStatus]:
+    """Compute each document's state from the records and the current file hashes.
+
+    Args:
+        records: review records in append order (others specs' records are ignored when
+            ``spec_key`` is given).
+        hashes: current sha256 of each document (``None`` for a missing file), e.g. ``doc_hashes``.
+        spec_key: keep only records of this spec.
+
+    Returns:
+        ``{doc: DocStatus}`` in ``DOC_KINDS`` order.
+    """
+    recs = [r for r in records if spec_key is None or r.spec == spec_key]
+    statuses: dict[str, DocStatus] = {}
+    approval_index: dict[str, list[tuple[int, ApprovalRecord]]] = {
+        doc: [(i, r) for i, r in enumerate(recs) if r.doc == doc and r.action == "approve"] for doc in DOC_KINDS
+    }
+    for position, doc in enumerate(DOC_KINDS):
+        current = hashes.get(doc)
+        own = [r for r in recs if r.doc == doc]
+        approvals = approval_index[doc]
+        approval = approvals[-1][1] if approvals else None
+        if current is None:
+            statuses[doc] = DocStatus(doc, "missing", None, approval, f"{doc}.md does not exist")
+            continue
+        last = own[-1] if own else None
+        if last is None:
+            state, reason = "draft", "not submitted for review yet"
+        elif last.action == "submit_review":
+            state, reason = "in_review", f"submitted for review by {last.who} at {last.ts}"
+        elif last.action == "request_changes":
+            note = f": {last.note}" if last.note else ""
+            state, reason = "draft", f"changes requested by {last.who} at {last.ts}{note}"
+        elif current == last.sha256:
+            state, reason = "approved", f"approved by {last.who} at {last.ts}"
+        else:
+            state, reason = "stale", f"{doc}.md changed since it was approved by {last.who} at {last.ts}; review it again"
+        if state in ("approved", "in_review"):
+            for upstream in DOC_KINDS[:position]:
+                up = statuses[upstream]
+                if up.state != "approved":
+                    state, reason = "stale", f"{upstream} is {up.state}; review {doc} again once {upstream} is approved"
+                    break
+                if state == "approved":
+                    mine = approvals[-1][0]
+                    before = [r for i, r in approval_index[upstream] if i < mine]
+                    if not before or up.approval is None or before[-1].sha256 != up.approval.sha256:
+                        state, reason = "stale", f"{upstream} was approved again with new content after {doc} was approved; review {doc} again"
+                        break
+        statuses[doc] = DocStatus(doc, state, current, approval, reason)
+    return statuses
+
+
+def can_generate(stage: str, statuses: dict[str, DocStatus]) -> Gate:
+    """May the model draft ``stage`` now? Design needs approved requirements; tasks need approved design.
+
+    Args:
+        stage: ``requirements``, ``design`` or ``tasks``.
+        statuses: from ``compute_status``.
+
+    Raises:
+        ValueError: ``stage`` is not a document kind.
+    """
+    if stage not in DOC_KINDS:
+        raise ValueError(f"unknown spec stage {stage!r}; expected one of {', '.join(DOC_KINDS)}")
+    for upstream in DOC_KINDS[: DOC_KINDS.index(stage)]:
+        status = statuses[upstream]
+        if status.state != "approved":
+            return Gate(False, f"cannot generate {stage} before {upstream} is approved: {upstream} is {status.state} ({status.reason})")
+    return Gate(True, f"{stage} may be generated")
+
+
+def can_approve(doc: str, statuses: dict[str, DocStatus]) -> Gate:
+    """May ``doc`` be approved now? It must exist and every earlier document must be approved.
+
+    Raises:
+        ValueError: ``doc`` is not a document kind.
+    """
+    if doc not in DOC_KINDS:
+        raise ValueError(f"unknown spec document {doc!r}; expected one of {', '.join(DOC_KINDS)}")
+    if statuses[doc].state == "missing":
+        return Gate(False, f"cannot approve {doc}: {doc}.md does not exist")
+    for upstream in DOC_KINDS[: DOC_KINDS.index(doc)]:
+        status = statuses[upstream]
+        if status.state != "approved":
+            return Gate(False, f"cannot approve {doc} before {upstream} is approved: {upstream} is {status.state} ({status.reason})")
+    return Gate(True, f"{doc} may be approved")
+
+
+def git_head(workspace: Path) -> str | None:
+    """Return ``git rev-parse HEAD`` of ``workspace``, or ``None`` (not a repository, no commit, no git).
+
+    Blocking (runs a subprocess); call it through ``asyncio.to_thread`` from async code.
+    """
+    try:
+        result = subprocess.run(
+            ["git", "-C", str(workspace), "rev-parse", "--verify", "--quiet", "HEAD"],
+            capture_output=True, text=True, timeout=10, check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    head = result.stdout.strip()
+    return head if result.returncode == 0 and head else None
+
+
+def record_for_approval(
+    spec: Spec,
+    doc: str,
+    who: str | None = None,
+    action: str = "approve",
+    note: str = "",
+) -> ApprovalRecord:
+    """Build the record of a review action on ``doc`` now: file hash, git HEAD, who, time.
+
+    Blocking (reads the file, runs git); use ``arecord_for_approval`` from async code.
+
+    Args:
+        spec: the spec.
+        doc: ``requirements``, ``design`` or ``tasks``.
+        who: the user; defaults to the login name.
+        action: ``approve`` (default), ``submit_review`` or ``request_changes``.
+        note: free text (the requested changes).
+
+    Raises:
+        ValueError: unknown ``doc`` or ``action``.
+        WorkflowError: the document does not exist.
+    """
+    if action not in ACTIONS:
+        raise ValueError(f"unknown review action {action!r}; expected one of {', '.join(ACTIONS)}")
+    digest = content_hash(spec.path(doc))
+    if digest is None:
+        raise WorkflowError(f"cannot {action.replace('_', ' ')} {doc}: {spec.path(doc)} does not exist")
+    return ApprovalRecord(
+        spec=spec.key,
+        doc=doc,
+        action=action,
+        sha256=digest,
+        commit=git_head(spec.workspace),
+        who=who or _user(),
+        ts=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        note=note,
+    )
+
+
+async def arecord_for_approval(spec: Spec, doc: str, who: str | None = None, action: str = "approve", note: str = "") -> ApprovalRecord:
+    """Async ``record_for_approval`` (runs in a thread)."""
+    return await asyncio.to_thread(record_for_approval, spec, doc, who, action, note)
+
+
+def files_changed_since(record: ApprovalRecord, workspace: Path) -> list[str]:
+    """Return the tracked files that differ between ``record.commit`` and the working tree.
+
+    Uses ``git diff --name-only <commit>``. Returns ``[]`` when the record has no commit, the
+    workspace is not a git repository, or the commit no longer exists. Blocking (subprocess).
+    """
+    if not record.commit:
+        return []
+    try:
+        result = subprocess.run(
+            ["git", "-C", str(workspace), "diff", "--name-only", record.commit, "--"],
+            capture_output=True, text=True, timeout=30, check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return []
+    if result.returncode != 0:
+        return []
+    return [line for line in result.stdout.splitlines() if line]
+
+
+async def afiles_changed_since(record: ApprovalRecord, workspace: Path) -> list[str]:
+    """Async ``files_changed_since`` (runs in a thread)."""
+    return await asyncio.to_thread(files_changed_since, record, workspace)
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name (containers without a passwd entry)
+        return "unknown"
