@@ -1,0 +1,1 @@
+"""Chat turns: prompt -> streamed reply, recorded in the event log."""

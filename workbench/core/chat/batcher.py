@@ -1,0 +1,68 @@
+"""Batching of streamed deltas.
+
+Tokens can arrive thousands of times per second; writing (and painting) each one would swamp the
+log and the UI. :class:`DeltaBatcher` collects text and reasoning fragments and hands them to an
+async ``flush`` callback at most every ``interval`` seconds (default 75 ms), and on demand.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Awaitable, Callable
+
+
+class DeltaBatcher:
+    """Collect fragments; flush them together every ``interval`` seconds.
+
+    Args:
+        flush: ``async (text, reasoning) -> None`` called with the accumulated fragments.
+        interval: seconds between flushes while fragments are pending.
+    """
+
+    def __init__(self, flush: Callable[[str, str], Awaitable[None]], interval: float = 0.075) -> None:
+        self._flush_cb = flush
+        self.interval = interval
+        self._text: list[str] = []
+        self._reasoning: list[str] = []
+        self._lock = asyncio.Lock()
+        self._task: asyncio.Task[None] | None = None
+        self.text = ""
+        """All text added so far (flushed or not)."""
+        self.reasoning = ""
+        """All reasoning added so far."""
+
+    def add(self, text: str = "", reasoning: str = "") -> None:
+        """Queue fragments; a flush is scheduled within ``interval`` seconds."""
+        if text:
+            self._text.append(text)
+            self.text += text
+        if reasoning:
+            self._reasoning.append(reasoning)
+            self.reasoning += reasoning
+        if self._task is None or self._task.done():
+            self._task = asyncio.ensure_future(self._later())
+
+    async def _later(self) -> None:
+        await asyncio.sleep(self.interval)
+        await self.flush()
+
+    async def flush(self) -> None:
+        """Hand over everything pending now (no-op when nothing is pending)."""
+        async with self._lock:
+            if not self._text and not self._reasoning:
+                return
+            text, reasoning = "".join(self._text), "".join(self._reasoning)
+            self._text.clear()
+            self._reasoning.clear()
+            await self._flush_cb(text, reasoning)
+
+    async def close(self) -> None:
+        """Flush what is pending and stop the timer."""
+        task = self._task
+        if task is not None and not task.done() and task is not asyncio.current_task():
+            task.cancel()
+            try:
+                await task
+            except asyncio.CancelledError:
+                pass
+        await self.flush()

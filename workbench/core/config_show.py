@@ -1,0 +1,36 @@
+"""Render the effective configuration as TOML-like text for ``workbench config show``."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+
+def _value(v: Any) -> str:
+    if v is None:
+        return "# (unset)"
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return repr(v)
+    return json.dumps(v, ensure_ascii=False)
+
+
+def render_toml(data: dict[str, Any]) -> str:
+    """Return ``data`` (nested dicts of scalars/lists) as TOML tables; None shows as ``# (unset)``."""
+    lines: list[str] = []
+
+    def table(prefix: str, node: dict[str, Any]) -> None:
+        scalars = {k: v for k, v in node.items() if not isinstance(v, dict)}
+        tables = {k: v for k, v in node.items() if isinstance(v, dict)}
+        if prefix and scalars:
+            lines.append(f"[{prefix}]")
+        for k, v in scalars.items():
+            lines.append(f"{k} = {_value(v)}")
+        if prefix and scalars:
+            lines.append("")
+        for k, v in tables.items():
+            table(f"{prefix}.{k}" if prefix else k, v)
+
+    table("", data)
+    return "\n".join(lines).rstrip() + "\n"

@@ -1,0 +1,200 @@
+"""Streaming chat completions against any OpenAI-compatible endpoint.
+
+Uses ``openai.AsyncOpenAI`` (imported lazily: the SDK costs ~1 s of import on a cold machine, so
+the TUI loads it after its first frame). Requests ``stream=True`` with
+``stream_options={"include_usage": True}`` and yields normalised items from
+:mod:`workbench.core.llm.stream`. Every failure is raised as :class:`~workbench.core.llm.errors.LLMError`
+with a one-line message (see :func:`~workbench.core.llm.errors.explain`).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, AsyncIterator
+
+from workbench.core.llm.errors import LLMError, explain, scrub
+from workbench.core.llm.stream import Finish, ReasoningDelta, StreamItem, TextDelta, ToolCallDelta, Usage
+
+
+class LLMClient:
+    """One endpoint + model.
+
+    Args:
+        base_url: API base URL (``.../v1``).
+        model: model name.
+        api_key: the key, or None for servers that need none (a placeholder is sent).
+        timeout: seconds for connect and for each read.
+        max_retries: SDK retries on 429/5xx/connection errors (it honours ``Retry-After``).
+        temperature: optional sampling temperature.
+        label: display name (e.g. "scripted demo model").
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        model: str,
+        api_key: str | None = None,
+        *,
+        timeout: float = 60.0,
+        max_retries: int = 2,
+        temperature: float | None = None,
+        label: str | None = None,
+    ) -> None:
+        self.base_url = base_url
+        self.model = model
+        self.label = label or model
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self.temperature = temperature
+        self._api_key = api_key
+        self._client: Any = None
+        self.last_request_id: str | None = None
+        """``x-request-id`` of the last response (None when the server sent none)."""
+
+    def _sdk(self) -> Any:
+        if self._client is None:
+            import openai
+
+            self._client = openai.AsyncOpenAI(
+                api_key=self._api_key or "not-needed",
+                base_url=self.base_url,
+                timeout=self.timeout,
+                max_retries=self.max_retries,
+            )
+        return self._client
+
+    def _explain(self, exc: BaseException) -> LLMError:
+        err = explain(exc, base_url=self.base_url, model=self.model, secrets=(self._api_key,))
+        if err.request_id is None and self.last_request_id:
+            err.request_id = self.last_request_id
+            err.message += f" (request id {self.last_request_id})"
+            err.args = (err.message,)
+        return err
+
+    def scrub(self, text: str) -> str:
+        """Remove this client's key (and key-like strings) from ``text``."""
+        return scrub(text, (self._api_key,))
+
+    async def stream_chat(
+        self, messages: list[dict[str, Any]], *, tools: list[dict[str, Any]] | None = None
+    ) -> AsyncIterator[StreamItem]:
+        """Send ``messages`` and yield the streamed reply.
+
+        Args:
+            messages: OpenAI chat messages (``{"role", "content", ...}``).
+            tools: OpenAI function tools, if any.
+
+        Yields:
+            :class:`TextDelta`, :class:`ReasoningDelta`, :class:`ToolCallDelta`, :class:`Usage`,
+            and finally :class:`Finish`.
+
+        Raises:
+            LLMError: HTTP errors, timeouts, refused connections, a stream cut before the model
+                finished (``kind="stream_cut"``), or a malformed chunk (``kind="malformed"``).
+        """
+        kwargs: dict[str, Any] = {
+            "model": self.model,
+            "messages": messages,
+            "stream": True,
+            "stream_options": {"include_usage": True},
+        }
+        if tools:
+            kwargs["tools"] = tools
+        if self.temperature is not None:
+            kwargs["temperature"] = self.temperature
+        self.last_request_id = None
+        try:
+            stream = await self._sdk().chat.completions.create(**kwargs)
+        except LLMError:
+            raise
+        except Exception as exc:
+            raise self._explain(exc) from exc
+        response = getattr(stream, "response", None)
+        if response is not None:
+            self.last_request_id = response.headers.get("x-request-id")
+        finished = False
+        try:
+            async for chunk in stream:
+                usage = getattr(chunk, "usage", None)
+                if usage is not None:
+                    yield Usage(
+                        int(usage.prompt_tokens or 0),
+                        int(usage.completion_tokens or 0),
+                        int(usage.total_tokens or 0),
+                    )
+                for choice in chunk.choices or ():
+                    delta = choice.delta
+                    if delta is not None:
+                        extra = getattr(delta, "model_extra", None) or {}
+                        reasoning = extra.get("reasoning_content") or extra.get("reasoning")
+                        if reasoning:
+                            yield ReasoningDelta(str(reasoning))
+                        if delta.content:
+                            yield TextDelta(delta.content)
+                        for tc in delta.tool_calls or ():
+                            fn = tc.function
+                            yield ToolCallDelta(
+                                tc.index,
+                                tc.id,
+                                fn.name if fn is not None else None,
+                                (fn.arguments or "") if fn is not None else "",
+                            )
+                    if choice.finish_reason:
+                        finished = True
+                        yield Finish(choice.finish_reason)
+        except LLMError:
+            raise
+        except json.JSONDecodeError as exc:
+            raise LLMError(
+                self.scrub(f"Malformed chunk from {self.base_url}: {exc.msg} at column {exc.colno}. What arrived is kept.")
+                + (f" (request id {self.last_request_id})" if self.last_request_id else ""),
+                "malformed",
+                self.last_request_id,
+            ) from exc
+        except Exception as exc:
+            err = self._explain(exc)
+            if err.kind in ("api", "connection") and not isinstance(exc, _openai_status_error()):
+                err = LLMError(
+                    self.scrub(f"The stream from {self.base_url} broke mid-reply ({type(exc).__name__}: {exc}). What arrived is kept.")
+                    + (f" (request id {self.last_request_id})" if self.last_request_id else ""),
+                    "stream_cut",
+                    self.last_request_id,
+                )
+            raise err from exc
+        if not finished:
+            raise LLMError(
+                f"The stream from {self.base_url} ended before the model finished (no finish_reason). What arrived is kept."
+                + (f" (request id {self.last_request_id})" if self.last_request_id else ""),
+                "stream_cut",
+                self.last_request_id,
+            )
+
+    async def close(self) -> None:
+        """Close the HTTP client."""
+        if self._client is not None:
+            await self._client.close()
+            self._client = None
+
+
+def _openai_status_error() -> type:
+    import openai
+
+    return openai.APIStatusError
+
+
+def client_from_settings(llm: Any) -> LLMClient:
+    """Build an :class:`LLMClient` from :class:`workbench.core.config.LLMSettings`.
+
+    Raises:
+        ConfigError: no model is configured.
+    """
+    r = llm.resolved()
+    return LLMClient(
+        r.base_url,
+        r.model,
+        r.api_key,
+        timeout=llm.timeout,
+        max_retries=llm.max_retries,
+        temperature=llm.temperature,
+        label=llm.label,
+    )

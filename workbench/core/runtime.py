@@ -1,0 +1,69 @@
+"""Building the services for one workspace (used by the TUI, the headless runner and the CLI)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from workbench.core import paths
+from workbench.core.bus import EventBus
+from workbench.core.chat.service import ChatService
+from workbench.core.config import Settings
+from workbench.core.llm.client import LLMClient, client_from_settings
+from workbench.core.store import AsyncEventStore
+
+
+def event_log_path(workspace: Path) -> Path:
+    """Return the event log file of ``workspace`` (in the user data dir, never in the workspace)."""
+    return paths.workspace_data_dir(workspace) / "events.db"
+
+
+@dataclass
+class Services:
+    """The running services of one workspace.
+
+    Attributes:
+        workspace: the workspace root (absolute).
+        settings: effective settings.
+        store: the event log.
+        bus: the event bus.
+        llm: the model client.
+        chat: the chat service.
+    """
+
+    workspace: Path
+    settings: Settings
+    store: AsyncEventStore
+    bus: EventBus
+    llm: LLMClient
+    chat: ChatService
+
+    async def aclose(self) -> None:
+        """Close the session cleanly, the model client and the log."""
+        try:
+            await self.chat.close()
+        finally:
+            await self.llm.close()
+            await self.store.close()
+
+
+async def start_services(workspace: Path, settings: Settings) -> Services:
+    """Open the event log and build the services.
+
+    Raises:
+        ConfigError: the model cannot be determined from the settings.
+        CorruptLogError: the log is unusable even after moving a damaged file aside.
+    """
+    workspace = Path(workspace).resolve()
+    llm = client_from_settings(settings.llm)
+    store = await AsyncEventStore.open(event_log_path(workspace))
+    bus = EventBus()
+    chat = ChatService(
+        store,
+        bus,
+        llm,
+        workspace,
+        delta_batch_ms=settings.chat.delta_batch_ms,
+        system_prompt=settings.chat.system_prompt,
+    )
+    return Services(workspace, settings, store, bus, llm, chat)

@@ -1,0 +1,17 @@
+"""The SQLite event log: sessions and their events (see :mod:`workbench.core.store.db`)."""
+
+from workbench.core.store.db import (
+    CorruptLogError,
+    EventStore,
+    SessionInfo,
+    SessionNotFound,
+)
+from workbench.core.store.aio import AsyncEventStore
+
+__all__ = [
+    "AsyncEventStore",
+    "CorruptLogError",
+    "EventStore",
+    "SessionInfo",
+    "SessionNotFound",
+]

@@ -1,0 +1,80 @@
+"""``workbench sessions [--json]`` and ``workbench sessions show ID [--json]``."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+from workbench.core.events import EventKind
+from workbench.core.runtime import event_log_path
+from workbench.core.store import EventStore, SessionNotFound
+
+
+def _when(ts: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(ts))
+
+
+def list_sessions(workspace: Path, *, as_json: bool) -> int:
+    """Print the workspace's sessions (newest first); returns the exit code (0)."""
+    store = EventStore(event_log_path(workspace))
+    try:
+        if store.recovery_message:
+            print(f"workbench: {store.recovery_message}", file=sys.stderr)
+        rows = store.sessions(workspace)
+    finally:
+        store.close()
+    if as_json:
+        print(json.dumps([r.to_dict() for r in rows], indent=2))
+        return 0
+    if not rows:
+        print(f"No sessions yet in {workspace}. Start one with `workbench` or `workbench run -p PROMPT`.")
+        return 0
+    print(f"{'ID':<12}  {'CREATED':<16}  {'UPDATED':<16}  {'MSGS':>4}  {'STATUS':<7}  TITLE")
+    for r in rows:
+        print(
+            f"{r.id:<12}  {_when(r.created):<16}  {_when(r.updated):<16}  {r.message_count:>4}  "
+            f"{r.status:<7}  {r.title or '(untitled)'}"
+        )
+    return 0
+
+
+def show_session(workspace: Path, session_id: str, *, as_json: bool) -> int:
+    """Print one conversation; returns 0, or 2 when the id matches no session."""
+    store = EventStore(event_log_path(workspace))
+    try:
+        try:
+            info = store.session(session_id)
+        except SessionNotFound as exc:
+            print(f"workbench: {exc}", file=sys.stderr)
+            return 2
+        kinds = [EventKind.USER_MESSAGE, EventKind.ASSISTANT_MESSAGE, EventKind.TURN_ERROR, EventKind.TURN_CANCELLED]
+        events = store.events(info.id, kinds=kinds)
+        tail = store.interrupted_tail(info.id)
+    finally:
+        store.close()
+    if tail is not None:
+        events.append(tail)
+    if as_json:
+        print(
+            json.dumps(
+                {
+                    "session": info.to_dict(),
+                    "messages": [json.loads(e.to_json()) for e in events],
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
+        return 0
+    print(f"# {info.title or '(untitled)'}  [{info.id}]  {info.status}, {info.message_count} messages\n")
+    for e in events:
+        if e.kind == EventKind.USER_MESSAGE:
+            print(f"## You\n\n{e.payload['text']}\n")
+        elif e.kind == EventKind.ASSISTANT_MESSAGE:
+            mark = " (interrupted)" if e.payload.get("interrupted") else ""
+            print(f"## Assistant{mark}\n\n{e.payload.get('text', '')}\n")
+        elif e.kind == EventKind.TURN_ERROR:
+            print(f"> error: {e.payload['message']}\n")
+    return 0

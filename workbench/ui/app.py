@@ -1,0 +1,269 @@
+"""The Workbench Textual app: five panes on one screen.
+
+Startup is split so the first frame is cheap: ``compose`` builds lightweight widgets; after the
+first frame a worker loads the settings (pydantic-settings), opens the event log and builds the
+services (see :func:`workbench.core.runtime.start_services`), then binds the Chat pane. A
+configuration error exits with code 2 and the message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable
+
+from textual import work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Footer
+
+from workbench.ui.chat.pane import ChatPane
+from workbench.ui.panes import PLACEHOLDERS, PlaceholderPane
+
+if TYPE_CHECKING:
+    from workbench.core.runtime import Services
+
+PANE_IDS = ("chat", "specs", "journal", "containers", "plugins")
+
+
+class WorkbenchApp(App[None]):
+    """Full-screen workbench on one workspace.
+
+    Args:
+        workspace: the project folder.
+        overrides: settings from command-line flags (``{"llm": {"model": ...}}``).
+        continue_: reopen the latest session.
+        session_id: reopen this session (id or unique prefix).
+    """
+
+    CSS_PATH = "app.tcss"
+    TITLE = "Workbench"
+    BINDINGS = [
+        Binding("f1", "help", "Help", id="app.help", tooltip="List every key"),
+        Binding("ctrl+1,alt+1", "focus_pane('chat')", "Chat", id="app.pane.chat", show=False, tooltip="Focus the Chat pane"),
+        Binding("ctrl+2,alt+2", "focus_pane('specs')", "Specs", id="app.pane.specs", show=False, tooltip="Focus the Specs pane"),
+        Binding("ctrl+3,alt+3", "focus_pane('journal')", "Journal", id="app.pane.journal", show=False, tooltip="Focus the Journal pane"),
+        Binding("ctrl+4,alt+4", "focus_pane('containers')", "Containers", id="app.pane.containers", show=False, tooltip="Focus the Containers pane"),
+        Binding("ctrl+5,alt+5", "focus_pane('plugins')", "Plugins", id="app.pane.plugins", show=False, tooltip="Focus the Plugins pane"),
+        Binding("f2", "toggle_maximize", "Max/restore", id="app.maximize", tooltip="Maximize the focused pane, or restore"),
+        Binding("ctrl+r", "sessions", "Sessions", id="app.sessions", tooltip="Pick a session to resume"),
+        Binding("ctrl+q", "quit", "Quit", id="app.quit", tooltip="Close the session cleanly and quit"),
+    ]
+
+    def __init__(
+        self,
+        workspace: Path,
+        overrides: dict[str, Any] | None = None,
+        *,
+        continue_: bool = False,
+        session_id: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.workspace = Path(workspace).resolve()
+        self.overrides = overrides or {}
+        self.continue_ = continue_
+        self.session_id = session_id
+        self.services: Services | None = None
+        """Set once the boot worker has built them."""
+        self.code_theme = "monokai"
+        """Pygments style for code blocks under the current theme."""
+        self._code_themes: dict[str, str] = {}
+        self.ready = asyncio.Event()
+        """Set when the services are bound (tests wait on it)."""
+        self.sub_title = str(self.workspace)
+
+    # -- layout --------------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="panes"):
+            with Vertical(id="left"):
+                yield ChatPane(id="chat", classes="pane")
+            with Vertical(id="right"):
+                for pane_id in PANE_IDS[1:]:
+                    title, what, when = PLACEHOLDERS[pane_id]
+                    yield PlaceholderPane(title, what, when, id=pane_id, classes="pane")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._register_themes()
+        self.query_one("#prompt").focus()
+        self.call_after_refresh(self._boot)
+
+    # -- themes --------------------------------------------------------------------------------
+    def _register_themes(self) -> None:
+        from workbench.ui.state import load_state
+        from workbench.ui.themes import load_themes
+
+        themes, problems = load_themes()
+        for loaded in themes:
+            self.register_theme(loaded.theme)
+            self._code_themes[loaded.theme.name] = loaded.code_theme
+        for problem in problems:
+            self.notify(f"Theme skipped: {problem}", severity="warning", timeout=10)
+        remembered = load_state().get("theme")
+        wanted = remembered or "workbench-dark"
+        if wanted not in self.available_themes:
+            wanted = "workbench-dark" if "workbench-dark" in self.available_themes else self.theme
+        self.theme = wanted
+        self.code_theme = self._code_themes.get(wanted, "monokai" if self.current_theme.dark else "default")
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
+
+    def _theme_changed(self, theme: Any) -> None:
+        from workbench.ui.state import save_state
+
+        self.code_theme = self._code_themes.get(theme.name, "monokai" if theme.dark else "default")
+        try:
+            save_state(theme=theme.name)
+        except OSError as exc:  # remembered preferences are best effort
+            self.notify(f"Could not remember the theme: {exc}", severity="warning")
+
+    # -- startup -------------------------------------------------------------------------------
+    @work(group="boot", exclusive=True, exit_on_error=False)
+    async def _boot(self) -> None:
+        from workbench.core.config import ConfigError, load_settings
+        from workbench.core.runtime import start_services
+        from workbench.core.store import SessionNotFound
+
+        try:
+            settings = await asyncio.to_thread(load_settings, self.workspace, self.overrides)
+            if not self.overrides.get("ui", {}).get("theme") and settings.ui.theme != "workbench-dark":
+                from workbench.ui.state import load_state
+
+                if not load_state().get("theme") and settings.ui.theme in self.available_themes:
+                    self.theme = settings.ui.theme
+            services = await start_services(self.workspace, settings)
+        except ConfigError as exc:
+            self.exit(return_code=2, message=f"workbench: configuration error:\n{exc}")
+            return
+        self.services = services
+        if services.store.recovery_message:
+            self.notify(services.store.recovery_message, severity="error", timeout=30)
+        chat = self.query_one(ChatPane)
+        await chat.attach(services)
+        try:
+            if self.session_id:
+                await chat.open_session(self.session_id)
+            elif self.continue_:
+                sessions = await services.store.sessions(self.workspace)
+                if sessions:
+                    await chat.open_session(sessions[0].id)
+                else:
+                    self.notify("No earlier session in this workspace: starting a new one.")
+            else:
+                await self._offer_crashed()
+        except SessionNotFound as exc:
+            self.exit(return_code=2, message=f"workbench: {exc}")
+            return
+        self.ready.set()
+        asyncio.get_running_loop().run_in_executor(None, _prewarm_sdk)
+
+    async def _offer_crashed(self) -> None:
+        assert self.services is not None
+        sessions = await self.services.store.sessions(self.workspace)
+        crashed = [s for s in sessions if s.status == "crashed"]
+        if crashed:
+            s = crashed[0]
+            self.notify(
+                f"Session {s.id} ({s.title or 'untitled'}) did not close cleanly. "
+                "Press ctrl+r to resume it, or run `workbench --continue`.",
+                severity="warning",
+                timeout=15,
+            )
+
+    async def action_quit(self) -> None:
+        """Close the session cleanly, then exit."""
+        await self._shutdown_services()
+        self.exit()
+
+    async def _shutdown_services(self) -> None:
+        services, self.services = self.services, None
+        if services is not None:
+            chat = self.query_one(ChatPane)
+            if chat._turn is not None and chat._turn.is_running:
+                chat._turn.cancel()
+                await asyncio.sleep(0)
+                try:
+                    await chat._turn.wait()
+                except Exception:
+                    pass
+            await services.aclose()
+
+    async def on_unmount(self) -> None:
+        await self._shutdown_services()
+
+    # -- panes ---------------------------------------------------------------------------------
+    def pane(self, pane_id: str) -> Widget:
+        """Return the pane widget with id ``pane_id`` (one of :data:`PANE_IDS`)."""
+        return self.query_one(f"#{pane_id}")
+
+    def action_focus_pane(self, pane_id: str) -> None:
+        """Focus a pane (its prompt, for Chat); a maximized other pane is restored first."""
+        screen = self.screen
+        if screen.maximized is not None and screen.maximized.id != pane_id:
+            screen.minimize()
+        target = self.pane(pane_id)
+        if pane_id == "chat":
+            self.query_one("#prompt").focus()
+        else:
+            target.focus()
+
+    def focused_pane(self) -> Widget | None:
+        """The pane holding the focus, if any."""
+        node = self.focused
+        while node is not None:
+            if isinstance(node, Widget) and node.id in PANE_IDS:
+                return node
+            node = node.parent  # type: ignore[assignment]
+        return None
+
+    def action_toggle_maximize(self) -> None:
+        """Maximize the focused pane, or restore the layout when one is maximized."""
+        screen = self.screen
+        if screen.maximized is not None:
+            screen.minimize()
+            return
+        pane = self.focused_pane() or self.pane("chat")
+        screen.maximize(pane, container=False)
+
+    def action_help(self) -> None:
+        """Open the help screen listing every binding."""
+        from workbench.ui.screens.help import HelpScreen
+
+        self.push_screen(HelpScreen())
+
+    @work(group="sessions", exclusive=True)
+    async def action_sessions(self) -> None:
+        """Open the session picker; resume the chosen session."""
+        from workbench.ui.screens.sessions import SessionPicker
+
+        if self.services is None:
+            self.notify("Still starting.", severity="warning")
+            return
+        sessions = await self.services.store.sessions(self.workspace)
+        current = self.services.chat.session.id if self.services.chat.session else None
+        chosen = await self.push_screen_wait(SessionPicker(sessions, current))
+        if chosen and chosen != current:
+            await self.query_one(ChatPane).open_session(chosen)
+
+    async def action_new_session(self) -> None:
+        """Start a new session."""
+        await self.query_one(ChatPane).action_new_session()
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for pane_id in PANE_IDS:
+            yield SystemCommand(f"Focus {pane_id} pane", f"Move the focus to the {pane_id.title()} pane", lambda p=pane_id: self.action_focus_pane(p))
+        yield SystemCommand("Maximize or restore pane", "Toggle maximizing the focused pane (F2)", self.action_toggle_maximize)
+        yield SystemCommand("Resume a session", "Pick an earlier session of this workspace (ctrl+r)", self.action_sessions)
+        yield SystemCommand("New session", "Start a new chat session (ctrl+n)", self.action_new_session)
+        yield SystemCommand("Help: keys", "List every key binding (F1)", self.action_help)
+
+
+def _prewarm_sdk() -> None:
+    """Import the OpenAI SDK in the background so the first prompt does not pay for it."""
+    try:
+        import openai  # noqa: F401
+    except Exception:  # pragma: no cover
+        pass

@@ -1,0 +1,280 @@
+"""The Chat pane: conversation view, prompt input and status bar.
+
+It renders committed events from the bus (so the screen never shows what the log does not hold)
+and calls :class:`workbench.core.chat.service.ChatService` for turns, inside a worker that ``Esc``
+cancels.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import Button, Static
+from textual.worker import Worker, WorkerState
+
+from workbench.core.events import Event, EventKind
+from workbench.ui.chat.messages import AssistantMessage, ErrorMessage, LiveReply, Note, UserMessage, code_theme
+from workbench.ui.chat.prompt import PromptInput
+from workbench.ui.chat.status import ChatStatus
+
+if TYPE_CHECKING:
+    from workbench.core.runtime import Services
+
+
+def _fmt_tokens(usage: dict[str, int]) -> str:
+    total = usage.get("total_tokens") or (usage.get("prompt_tokens", 0) + usage.get("completion_tokens", 0))
+    return f"{total:,} tokens ({usage.get('prompt_tokens', 0):,} in / {usage.get('completion_tokens', 0):,} out)"
+
+
+class ChatView(VerticalScroll):
+    """The scrolling conversation."""
+
+    DEFAULT_CSS = """
+    ChatView { height: 1fr; padding: 0 1; }
+    ChatView > #older { width: 100%; height: 1; border: none; min-width: 0; background: $boost; }
+    ChatView > #empty { color: $text-muted; padding: 1 1; }
+    """
+
+
+class ChatPane(Vertical):
+    """Chat with the model (pane 1)."""
+
+    BORDER_TITLE = "1 Chat"
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel reply", id="chat.cancel", tooltip="Cancel the reply in flight"),
+        Binding("ctrl+n", "new_session", "New session", id="chat.new", tooltip="Start a new session"),
+        Binding("ctrl+home", "load_older", "Older", id="chat.older", show=False, tooltip="Load older messages"),
+    ]
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.services: Services | None = None
+        self._live: dict[str, LiveReply] = {}
+        self._oldest_seq: int | None = None
+        self._turn: Worker | None = None
+
+    def compose(self) -> ComposeResult:
+        with ChatView(id="chat-view"):
+            yield Static("Starting… (loading settings and the event log)", id="empty")
+        yield PromptInput(id="prompt")
+        yield ChatStatus(id="chat-status")
+
+    @property
+    def view(self) -> ChatView:
+        """The conversation view."""
+        return self.query_one(ChatView)
+
+    @property
+    def status(self) -> ChatStatus:
+        """The status bar."""
+        return self.query_one(ChatStatus)
+
+    # -- wiring --------------------------------------------------------------------------------
+    async def attach(self, services: "Services") -> None:
+        """Bind to the running services and start following their events."""
+        self.services = services
+        llm = services.llm
+        demo = " (scripted demo model)" if llm.label and "demo" in llm.label.lower() and llm.label != llm.model else ""
+        self.status.model = (llm.label or llm.model) + demo
+        self.status.state = "ready"
+        self._follow()
+        await self._show_empty()
+
+    async def _show_empty(self) -> None:
+        empty = self.view.query("#empty")
+        if empty:
+            empty.first(Static).update(
+                "New session. Type a prompt below and press Enter (shift+enter or ctrl+j for a newline).\n"
+                "F1 lists every key; ctrl+r resumes an earlier session."
+            )
+
+    def _update_session_label(self) -> None:
+        assert self.services is not None
+        info = self.services.chat.session
+        if info is None:
+            self.status.session = "new session"
+        else:
+            self.status.session = f"{info.id} {info.title or ''}".strip()
+        self.status.tokens = _fmt_tokens(self.services.chat.session_usage)
+
+    @work(group="chat-events", exclusive=True)
+    async def _follow(self) -> None:
+        assert self.services is not None
+        with self.services.bus.subscribe() as sub:
+            async for event in sub:
+                if isinstance(event, Event):
+                    await self._on_event(event)
+
+    def _current(self, event: Event) -> bool:
+        info = self.services.chat.session if self.services else None
+        return info is not None and info.id == event.session_id
+
+    async def _on_event(self, event: Event) -> None:
+        if not self._current(event):
+            return
+        kind, p = event.kind, event.payload
+        view = self.view
+        if kind == EventKind.USER_MESSAGE:
+            await self._remove_empty()
+            await view.mount(UserMessage(p["text"], event.seq))
+            self._update_session_label()
+            view.scroll_end(animate=False)
+        elif kind == EventKind.ASSISTANT_DELTA:
+            live = await self._live_reply(p["turn_id"])
+            await live.add(p.get("text", ""), p.get("reasoning", ""))
+            view.scroll_end(animate=False)
+        elif kind == EventKind.ASSISTANT_MESSAGE:
+            live = await self._live_reply(p["turn_id"])
+            usage = p.get("usage")
+            note = None
+            if usage:
+                note = f"{p.get('model') or ''} · {usage.get('prompt_tokens', 0):,} in / {usage.get('completion_tokens', 0):,} out"
+            await live.finish(text=p.get("text", ""), interrupted=bool(p.get("interrupted")), note=note)
+            self._live.pop(p["turn_id"], None)
+            self._update_session_label()
+            view.scroll_end(animate=False)
+        elif kind == EventKind.TURN_ERROR:
+            await view.mount(ErrorMessage(p["message"], event.seq))
+            view.scroll_end(animate=False)
+        elif kind == EventKind.TURN_CANCELLED:
+            self.status.state = "cancelled"
+        elif kind == EventKind.TURN_FINISHED:
+            self.status.state = "ready" if p.get("status") != "error" else "ready (last turn failed)"
+
+    async def _live_reply(self, turn_id: str) -> LiveReply:
+        live = self._live.get(turn_id)
+        if live is None:
+            live = LiveReply(turn_id)
+            self._live[turn_id] = live
+            await self.view.mount(live)
+        return live
+
+    async def _remove_empty(self) -> None:
+        for w in self.view.query("#empty"):
+            await w.remove()
+
+    # -- history -------------------------------------------------------------------------------
+    async def show_history(self) -> None:
+        """Show the last page of the current session (older pages load on demand)."""
+        assert self.services is not None
+        chat = self.services.chat
+        view = self.view
+        await view.remove_children()
+        self._live.clear()
+        self._oldest_seq = None
+        self._update_session_label()
+        if chat.session is None:
+            await view.mount(Static("", id="empty"))
+            await self._show_empty()
+            return
+        page_size = self.services.settings.ui.history_page
+        events = await self.services.store.history_page(chat.session.id, limit=page_size)
+        tail = await self.services.store.interrupted_tail(chat.session.id)
+        if tail is not None:
+            events.append(tail)
+        await self._mount_page(events, prepend=False, more=len(events) >= page_size)
+        view.scroll_end(animate=False)
+
+    def _widgets_for(self, events: list[Event]) -> list:
+        theme = code_theme(self)
+        out = []
+        for e in events:
+            if e.kind == EventKind.USER_MESSAGE:
+                out.append(UserMessage(e.payload["text"], e.seq))
+            elif e.kind == EventKind.ASSISTANT_MESSAGE:
+                out.append(
+                    AssistantMessage(
+                        e.payload.get("text", ""),
+                        reasoning=e.payload.get("reasoning", ""),
+                        interrupted=bool(e.payload.get("interrupted")),
+                        seq=e.seq,
+                        theme=theme,
+                    )
+                )
+            elif e.kind == EventKind.TURN_ERROR:
+                out.append(ErrorMessage(e.payload["message"], e.seq))
+        return out
+
+    async def _mount_page(self, events: list[Event], *, prepend: bool, more: bool) -> None:
+        view = self.view
+        widgets = self._widgets_for(events)
+        if events:
+            self._oldest_seq = events[0].seq
+        for old in view.query("#older"):
+            await old.remove()
+        if more:
+            widgets.insert(0, Button("▲ older messages (ctrl+home)", id="older"))
+        if prepend and len(view.children):
+            await view.mount_all(widgets, before=0)
+        else:
+            await view.mount_all(widgets)
+
+    @on(Button.Pressed, "#older")
+    async def action_load_older(self) -> None:
+        """Load the previous page of the conversation above what is shown."""
+        if self.services is None or self.services.chat.session is None or self._oldest_seq is None:
+            return
+        size = self.services.settings.ui.history_page
+        events = await self.services.store.history_page(
+            self.services.chat.session.id, before_seq=self._oldest_seq, limit=size
+        )
+        await self._mount_page(events, prepend=True, more=len(events) >= size)
+
+    # -- turns ---------------------------------------------------------------------------------
+    @on(PromptInput.Submitted)
+    def _submitted(self, message: PromptInput.Submitted) -> None:
+        if self.services is None:
+            self.notify("Still starting: the model client is not ready yet.", severity="warning")
+            return
+        if self.services.chat.running:
+            self.notify("A reply is still streaming. Press Esc to cancel it.", severity="warning")
+            return
+        self.status.state = "streaming…"
+        self._turn = self._run_turn(message.text)
+
+    @work(group="chat-turn", exit_on_error=False)
+    async def _run_turn(self, text: str) -> None:
+        assert self.services is not None
+        started = time.monotonic()
+        await self.services.chat.send(text)
+        self.log(f"turn took {time.monotonic() - started:.2f}s")
+
+    @on(Worker.StateChanged)
+    def _worker_state(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "chat-turn" and event.state == WorkerState.ERROR:
+            self.notify(f"The turn failed: {event.worker.error}", severity="error")
+            self.status.state = "ready"
+
+    def action_cancel(self) -> None:
+        """Cancel the reply in flight (what arrived is kept, marked interrupted)."""
+        if self._turn is not None and self._turn.is_running:
+            self._turn.cancel()
+            self.status.state = "cancelling…"
+
+    async def action_new_session(self) -> None:
+        """Start a new session (the current one is closed cleanly)."""
+        if self.services is None:
+            return
+        if self.services.chat.running:
+            self.notify("Cancel the reply in flight first (Esc).", severity="warning")
+            return
+        await self.services.chat.new_session()
+        await self.show_history()
+        self.query_one(PromptInput).focus()
+        self.notify("New session.")
+
+    async def open_session(self, session_id: str) -> None:
+        """Resume ``session_id`` and show its history."""
+        assert self.services is not None
+        if self.services.chat.running:
+            self.notify("Cancel the reply in flight first (Esc).", severity="warning")
+            return
+        await self.services.chat.open(session_id)
+        await self.show_history()
+        info = self.services.chat.session
+        self.notify(f"Resumed {info.id}: {info.title or '(untitled)'}")

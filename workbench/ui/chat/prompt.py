@@ -1,0 +1,74 @@
+"""The multi-line prompt: Enter sends, shift+enter or ctrl+j inserts a newline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual import events
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import TextArea
+
+
+class PromptInput(TextArea):
+    """Multi-line prompt input.
+
+    Keys: ``enter`` submits (posts :class:`PromptInput.Submitted`), ``shift+enter`` / ``ctrl+j``
+    insert a newline, ``up`` on the first line recalls earlier prompts.
+    """
+
+    DEFAULT_CSS = """
+    PromptInput { height: auto; min-height: 3; max-height: 12; border: tall $border; }
+    PromptInput:focus { border: tall $primary; }
+    """
+
+    BINDINGS = [
+        Binding("enter", "submit", "Send", id="chat.send", tooltip="Send the prompt"),
+        Binding("shift+enter,ctrl+j", "newline", "Newline", id="chat.newline", tooltip="Insert a newline"),
+    ]
+
+    @dataclass
+    class Submitted(Message):
+        """The user pressed Enter with this text."""
+
+        text: str
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(soft_wrap=True, show_line_numbers=False, tab_behavior="focus", **kwargs)
+        self.history: list[str] = []
+        self._history_pos: int | None = None
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.key == "enter":
+            event.stop()
+            event.prevent_default()
+            self.action_submit()
+            return
+        if event.key in ("shift+enter", "ctrl+j"):
+            event.stop()
+            event.prevent_default()
+            self.action_newline()
+            return
+        if event.key == "up" and self.cursor_location[0] == 0 and self.history:
+            event.stop()
+            event.prevent_default()
+            pos = len(self.history) if self._history_pos is None else self._history_pos
+            pos = max(0, pos - 1)
+            self._history_pos = pos
+            self.load_text(self.history[pos])
+            return
+        await super()._on_key(event)
+
+    def action_submit(self) -> None:
+        """Post the text (if not blank) and clear the input."""
+        text = self.text
+        if not text.strip():
+            return
+        self.history.append(text)
+        self._history_pos = None
+        self.clear()
+        self.post_message(self.Submitted(text))
+
+    def action_newline(self) -> None:
+        """Insert a newline at the cursor."""
+        self.insert("\n")

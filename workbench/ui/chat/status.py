@@ -1,0 +1,30 @@
+"""The chat status bar: model, session, tokens, and what the chat is doing."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.reactive import reactive
+from textual.widgets import Static
+
+
+class ChatStatus(Static):
+    """One line: ``model · session id title · tokens · state``."""
+
+    DEFAULT_CSS = "ChatStatus { height: 1; padding: 0 1; background: $panel; color: $text-muted; }"
+
+    model: reactive[str] = reactive("")
+    session: reactive[str] = reactive("new session")
+    tokens: reactive[str] = reactive("0 tokens")
+    state: reactive[str] = reactive("starting…")
+
+    def render(self) -> Text:
+        text = Text()
+        text.append("● ", style="bold green" if self.state == "ready" else "bold yellow")
+        text.append(self.model or "no model", style="bold")
+        text.append("  │  ")
+        text.append(self.session)
+        text.append("  │  ")
+        text.append(self.tokens)
+        text.append("  │  ")
+        text.append(self.state, style="italic")
+        return text

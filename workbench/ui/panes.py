@@ -1,0 +1,58 @@
+"""Pane chrome and the panes whose feature is not built yet.
+
+A pane that has nothing real to show says so plainly, with the issue that will bring it; it never
+shows invented content.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Static
+
+
+class PlaceholderPane(Vertical, can_focus=True):
+    """A pane whose feature is not built yet.
+
+    Args:
+        title: border title, e.g. ``"2 Specs"``.
+        what: what the pane will show.
+        when: which piece of work brings it.
+    """
+
+    DEFAULT_CSS = """
+    PlaceholderPane > Static { color: $text-muted; padding: 0 1; }
+    """
+
+    def __init__(self, title: str, what: str, when: str, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.border_title = title
+        self._what = what
+        self._when = when
+
+    def compose(self) -> ComposeResult:
+        yield Static(f"Not built yet.\n\n{self._what}\n\n{self._when}", markup=False)
+
+
+PLACEHOLDERS = {
+    "specs": (
+        "2 Specs",
+        "Will list the spec documents (requirements in EARS, design, tasks) with their review status.",
+        "Arrives with the spec-driven development work (issue #6). Try `workbench spec list` meanwhile.",
+    ),
+    "journal": (
+        "3 Journal",
+        "Will tail the journal of everything the agent did (prompts, tool calls, checkpoints, errors).",
+        "Arrives with checkpoints and the journal (issue #5). `workbench sessions show ID` prints a conversation now.",
+    ),
+    "containers": (
+        "4 Containers",
+        "Will show the Docker sandbox containers of this workspace and follow their logs live.",
+        "Arrives with the Docker sandbox (issue #4).",
+    ),
+    "plugins": (
+        "5 Plugins",
+        "Will show the MCP servers (plugins): state, tools, calls and stderr.",
+        "Arrives with MCP plugins (issue #7).",
+    ),
+}
