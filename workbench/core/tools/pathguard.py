@@ -25,6 +25,8 @@ import errno
 import os
 import secrets
 import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -159,6 +161,8 @@ def walk_dirs(root_fd: int, parts: tuple[str, ...], *, create: bool = False) -> 
                     os.mkdir(name, 0o777, dir_fd=fd)
                 except FileExistsError:
                     pass
+                except OSError as exc2:
+                    raise ToolError(f"cannot create folder {shown!r}: {exc2.strerror}") from None
                 try:
                     child = os.open(name, _DIR_FLAGS, dir_fd=fd)
                 except OSError as exc2:
@@ -171,6 +175,20 @@ def walk_dirs(root_fd: int, parts: tuple[str, ...], *, create: bool = False) -> 
     except BaseException:
         os.close(fd)
         raise
+
+
+@contextmanager
+def os_errors(action: str, rel: str) -> Iterator[None]:
+    """Turn an :class:`OSError` raised inside the block into a :class:`ToolError` naming the path.
+
+    Args:
+        action: Verb for the message, e.g. ``"delete"``.
+        rel: Workspace-relative path concerned.
+    """
+    try:
+        yield
+    except OSError as exc:
+        raise ToolError(f"cannot {action} {rel!r}: {exc.strerror or exc}") from None
 
 
 @dataclass

@@ -161,7 +161,7 @@ class ListDirTool(Tool):
         fd = pathguard.open_directory(ctx.workspace, rel)
         try:
             rows: list[tuple[int, str, str]] = []
-            with os.scandir(fd) as entries:
+            with pathguard.os_errors("list", rel), os.scandir(fd) as entries:
                 for entry in entries:
                     st = entry.stat(follow_symlinks=False)
                     if stat.S_ISDIR(st.st_mode):

@@ -246,8 +246,9 @@ class DeleteFileTool(Tool):
         def go() -> ToolResult:
             with pathguard.resolve_workspace_path(ctx.workspace, args["path"]) as path:
                 old = self._check(path)
-                os.unlink(path.name, dir_fd=path.parent_fd)
-                os.fsync(path.parent_fd)
+                with pathguard.os_errors("delete", path.rel):
+                    os.unlink(path.name, dir_fd=path.parent_fd)
+                    os.fsync(path.parent_fd)
                 diff = unified_diff(path.rel, old, None) if old is not None else None
                 return ToolResult(f"deleted {path.rel}", f"deleted {path.rel}", diff, [path.rel])
 
@@ -310,9 +311,10 @@ class MoveFileTool(Tool):
                 with pathguard.resolve_workspace_path(ctx.workspace, dst, create_parents=True) as d:
                     if d.lstat() is not None:
                         raise ToolError(f"{dst!r} already exists; delete it first or choose another name")
-                    os.rename(s.name, d.name, src_dir_fd=s.parent_fd, dst_dir_fd=d.parent_fd)
-                    os.fsync(d.parent_fd)
-                    os.fsync(s.parent_fd)
+                    with pathguard.os_errors("move", f"{src} -> {dst}"):
+                        os.rename(s.name, d.name, src_dir_fd=s.parent_fd, dst_dir_fd=d.parent_fd)
+                        os.fsync(d.parent_fd)
+                        os.fsync(s.parent_fd)
             text = f"moved {src} -> {dst}"
             return ToolResult(text, text, f"rename from {src}\nrename to {dst}\n", [src, dst])
 
