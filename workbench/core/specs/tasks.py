@@ -131,10 +131,10 @@ def parse_tasks(text: str, path: str | Path = "tasks.md") -> TasksDoc:
                 line=lineno,
                 depth=parent.depth + 1 if parent else 0,
             )
-            _check_numbering(task, parent, roots, problem)
             if task_id in by_id:
                 problem(lineno, "error", "TSK002", f"task id {task_id} already used on line {by_id[task_id].line}; renumber this task")
             else:
+                _check_numbering(task, parent, roots, problem)
                 by_id[task_id] = task
             (parent.children if parent else roots).append(task)
             flat.append(task)
