@@ -151,15 +151,15 @@ def stage_worktree(git: Git, root: Path, settings: CheckpointSettings) -> StageR
                     update.append(path)
                 elif reason:
                     result.skipped.append((path, reason))
-    if update:
-        git.run(
-            "update-index", "--add", "--remove", "-z", "--stdin",
-            input=b"\0".join(encode_path(p) for p in update) + b"\0",
-        )
     if force_remove:
         git.run(
             "update-index", "--force-remove", "-z", "--stdin",
             input=b"\0".join(encode_path(p) for p in force_remove) + b"\0",
+        )
+    if update:  # --replace: a file that became a folder (or back) replaces the old entries
+        git.run(
+            "update-index", "--add", "--remove", "--replace", "-z", "--stdin",
+            input=b"\0".join(encode_path(p) for p in update) + b"\0",
         )
     result.updated = len(update) + len(force_remove)
     result.skipped.sort()
