@@ -185,7 +185,7 @@ def compute_status(
         else:
             state, reason = "stale", f"{doc}.md changed since it was approved by {last.who} at {last.ts}; review it again"
         if state in ("approved", "in_review"):
-            for upstream in DOC_KINDS[:position]:
+            for upstream in reversed(DOC_KINDS[:position]):  # nearest first
                 up = statuses[upstream]
                 if up.state != "approved":
                     state, reason = "stale", f"{upstream} is {up.state}; review {doc} again once {upstream} is approved"

@@ -1,0 +1,138 @@
+"""``workbench spec ...`` commands through run_spec_command and a real subprocess."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from workbench.core.specs.store import ApprovalStore, ApprovalStoreError
+from workbench.specs_cli import add_spec_parser, run_spec_command
+
+CORPUS = Path(__file__).parent / "corpus"
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def workspace(tmp_path, monkeypatch) -> Path:
+    monkeypatch.setenv("WORKBENCH_HOME", str(tmp_path / "home"))
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    return ws
+
+
+def run(ws: Path, *argv: str, store: ApprovalStore | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="workbench")
+    add_spec_parser(parser.add_subparsers(dest="command", required=True))
+    return run_spec_command(parser.parse_args(["spec", *argv]), ws, store)
+
+
+def add_corpus(ws: Path, name: str, where: str = ".workbench/specs") -> Path:
+    dest = ws / where / name
+    shutil.copytree(CORPUS / name, dest)
+    return dest
+
+
+def test_new_creates_template_that_lints_clean(workspace, capsys):
+    assert run(workspace, "new", "user-login", "--idea", "Users sign in with e-mail") == 0
+    req = workspace / ".workbench" / "specs" / "user-login" / "requirements.md"
+    text = req.read_text()
+    assert "Users sign in with e-mail" in text and "### Requirement 1" in text
+    assert run(workspace, "new", "user-login") == 2
+    assert "already exists" in capsys.readouterr().err
+    assert run(workspace, "new", "../evil") == 2
+    assert run(workspace, "lint", "user-login") == 0
+
+
+def test_list_json_includes_kiro_specs(workspace, capsys):
+    add_corpus(workspace, "good-ears")
+    add_corpus(workspace, "good-legacy", ".kiro/specs")
+    assert run(workspace, "list", "--json") == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [(r["name"], r["source"]) for r in rows] == [("good-ears", "workbench"), ("kiro/good-legacy", "kiro")]
+    assert rows[0]["tasks"] == {"done": 2, "total": 6}
+    assert rows[0]["docs"] == {"requirements": "draft", "design": "draft", "tasks": "draft"}
+    assert rows[1]["docs"]["design"] == "missing"
+    assert run(workspace, "list") == 0
+    assert "good-ears" in capsys.readouterr().out
+
+
+def test_lint_exit_codes_and_json(workspace, capsys):
+    add_corpus(workspace, "good-ears")
+    add_corpus(workspace, "malformed")
+    assert run(workspace, "lint", "good-ears") == 0
+    capsys.readouterr()
+    assert run(workspace, "lint", "malformed", "--json") == 1
+    data = json.loads(capsys.readouterr().out)
+    assert data["errors"] > 0
+    problem_codes = {p["code"] for p in data["specs"][0]["problems"]}
+    assert {"REQ003", "TSK002", "TRC002", "DES001", "EARS001"} <= problem_codes
+    assert run(workspace, "lint") == 1
+    out = capsys.readouterr().out
+    assert ".workbench/specs/malformed/tasks.md:5: error TSK002" in out
+    assert run(workspace, "lint", "nope") == 2
+    assert "no spec named 'nope'" in capsys.readouterr().err
+
+
+def test_trace_json(workspace, capsys):
+    add_corpus(workspace, "malformed")
+    assert run(workspace, "trace", "malformed", "--json") == 0
+    [report] = json.loads(capsys.readouterr().out)
+    assert report["uncovered"] == ["1.4", "3.1"]
+    assert {"task": "1", "ref": "9.9", "line": 3} in report["unknown_refs"]
+    assert run(workspace, "trace") == 0
+    assert "(no task)" in capsys.readouterr().out
+
+
+def test_approve_status_and_staleness(workspace, capsys):
+    subprocess.run(["git", "init", "-q"], cwd=workspace, check=True)
+    spec_dir = add_corpus(workspace, "good-ears")
+    subprocess.run(["git", "add", "-A"], cwd=workspace, check=True)
+    subprocess.run(["git", "-c", "user.name=T", "-c", "user.email=t@e", "commit", "-qm", "spec"], cwd=workspace, check=True)
+    store = ApprovalStore.for_workspace(workspace)
+    assert str(store.path).startswith(os.environ["WORKBENCH_HOME"])
+
+    assert run(workspace, "approve", "good-ears", "design", store=store) == 1
+    assert "before requirements is approved" in capsys.readouterr().err
+    assert run(workspace, "approve", "good-ears", "requirements", "--who", "ann", store=store) == 0
+    assert run(workspace, "approve", "good-ears", "design", "--who", "ann", store=store) == 0
+    assert "approved good-ears design" in capsys.readouterr().out
+    assert [r.doc for r in store.load()] == ["requirements", "design"]
+
+    # approvals survive: a new store object reads the same file
+    (spec_dir / "requirements.md").write_text((spec_dir / "requirements.md").read_text() + "\n", encoding="utf-8")
+    assert run(workspace, "status", "good-ears", "--json") == 0
+    [status] = json.loads(capsys.readouterr().out)
+    docs = status["docs"]
+    assert (docs["requirements"]["state"], docs["design"]["state"], docs["tasks"]["state"]) == ("stale", "stale", "draft")
+    assert docs["requirements"]["changed_files"] == [".workbench/specs/good-ears/requirements.md"]
+    assert docs["requirements"]["approval"]["who"] == "ann"
+    assert run(workspace, "status") == 0
+    assert "files changed since" in capsys.readouterr().out
+
+
+def test_corrupt_store_is_a_clear_error(workspace, capsys):
+    add_corpus(workspace, "good-ears")
+    store = ApprovalStore(workspace / "approvals.json")
+    store.path.write_text("{not json")
+    with pytest.raises(ApprovalStoreError, match="approvals.json"):
+        store.load()
+    assert run(workspace, "status", store=store) == 1
+    assert "not a valid approvals file" in capsys.readouterr().err
+
+
+def test_subprocess_entry_point(workspace):
+    add_corpus(workspace, "lint")
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    result = subprocess.run(
+        [sys.executable, "-m", "workbench.specs_cli", "spec", "lint", "--json"],
+        cwd=workspace, env=env, capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 1, result.stderr
+    assert json.loads(result.stdout)["errors"] == 1
