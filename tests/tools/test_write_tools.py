@@ -1,0 +1,193 @@
+"""write_file, edit_file, delete_file, move_file: results, previews, overrides and refusals."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from workbench.core.tools.base import ToolContext, ToolError
+from workbench.core.tools.pathguard import PathRefused
+
+
+async def test_write_creates_parents_and_diff(ws: Path, ctx: ToolContext, tools) -> None:
+    result = await tools["write_file"].run({"path": "src/pkg/mod.py", "content": "a = 1\n"}, ctx)
+    assert (ws / "src/pkg/mod.py").read_text() == "a = 1\n"
+    assert result.content == "created src/pkg/mod.py (1 lines, +1 -0)"
+    assert result.changed_paths == ["src/pkg/mod.py"]
+    assert result.diff == "--- /dev/null\n+++ b/src/pkg/mod.py\n@@ -0,0 +1 @@\n+a = 1\n"
+    result = await tools["write_file"].run({"path": "./src//pkg/mod.py", "content": "a = 2"}, ctx)
+    assert result.summary == "wrote src/pkg/mod.py (1 lines, +1 -1)"
+    assert result.diff.endswith("+a = 2\n\\ No newline at end of file\n")
+
+
+async def test_write_preview_and_override(ws: Path, ctx: ToolContext, tools) -> None:
+    (ws / "a.txt").write_text("old\n")
+    args = {"path": "a.txt", "content": "new\n"}
+    proposal = await tools["write_file"].preview(args, ctx)
+    assert (proposal.path, proposal.old_text, proposal.new_text, proposal.editable) == ("a.txt", "old\n", "new\n", True)
+    assert "-old\n+new\n" in proposal.diff
+    assert (ws / "a.txt").read_text() == "old\n"  # preview changes nothing
+    new_file = await tools["write_file"].preview({"path": "x/y.txt", "content": "hi\n"}, ctx)
+    assert new_file.old_text is None and not (ws / "x").exists()
+    result = await tools["write_file"].run(args, ctx, override="edited by user\n")
+    assert (ws / "a.txt").read_text() == "edited by user\n"
+    assert "+edited by user" in result.diff
+
+
+async def test_write_refusals(ws: Path, outside: Path, ctx: ToolContext, tools, snap) -> None:
+    (ws / "link").symlink_to(outside)
+    (ws / "flink").symlink_to(outside / "secret.txt")
+    os.link(outside / "secret.txt", ws / "hard.txt")
+    (ws / "dir").mkdir()
+    before = snap(outside)
+    write = tools["write_file"]
+    for rel, error, text in [
+        ("link/new.txt", PathRefused, "'link' is a symbolic link"),
+        ("flink", PathRefused, "'flink' is a symbolic link"),
+        ("hard.txt", PathRefused, "'hard.txt' has 2 hard links"),
+        ("/tmp/x", PathRefused, "absolute path"),
+        ("../x", PathRefused, "'..' component"),
+        ("a\x00", PathRefused, "NUL byte"),
+        ("", PathRefused, "empty path"),
+        ("dir", ToolError, "'dir' is a directory"),
+    ]:
+        with pytest.raises(error, match=text):
+            await write.run({"path": rel, "content": "pwned"}, ctx)
+        with pytest.raises(error, match=text):
+            await write.preview({"path": rel, "content": "pwned"}, ctx)
+    assert snap(outside) == before
+    with pytest.raises(ToolError, match="over the"):
+        await write.run({"path": "big", "content": "x"}, ToolContext(ws, type(ctx.limits)(write_max_bytes=0)))
+
+
+async def test_edit_exactly_once(ws: Path, ctx: ToolContext, tools) -> None:
+    (ws / "a.py").write_text("def f():\n    return 1\n")
+    edit = tools["edit_file"]
+    args = {"path": "a.py", "old_text": "return 1", "new_text": "return 2"}
+    proposal = await edit.preview(args, ctx)
+    assert proposal.new_text == "def f():\n    return 2\n" and proposal.editable
+    assert "-    return 1\n+    return 2\n" in proposal.diff
+    result = await edit.run(args, ctx)
+    assert (ws / "a.py").read_text() == "def f():\n    return 2\n"
+    assert result.summary == "wrote a.py (2 lines, +1 -1)" and result.changed_paths == ["a.py"]
+
+
+async def test_edit_zero_and_many_matches(ws: Path, ctx: ToolContext, tools) -> None:
+    (ws / "a.py").write_text("x = 1\ny = 2\nx = 1\n")
+    edit = tools["edit_file"]
+    with pytest.raises(ToolError) as info:
+        await edit.run({"path": "a.py", "old_text": "z = 3", "new_text": "z = 4"}, ctx)
+    assert str(info.value).startswith("old_text was not found in 'a.py' (0 matches). It must match the file exactly")
+    with pytest.raises(ToolError) as info:
+        await edit.run({"path": "a.py", "old_text": "x = 1", "new_text": "x = 9"}, ctx)
+    assert str(info.value) == (
+        "old_text matches 2 times in 'a.py' (starting at lines 1, 3); it must match exactly once: "
+        "include more surrounding lines to make it unique"
+    )
+    with pytest.raises(ToolError, match="matches 2 times"):  # overlapping matches count too
+        (ws / "b.txt").write_text("aaa\n")
+        await edit.run({"path": "b.txt", "old_text": "aa", "new_text": "b"}, ctx)
+    assert (ws / "a.py").read_text() == "x = 1\ny = 2\nx = 1\n"
+
+
+async def test_edit_hints_and_other_errors(ws: Path, ctx: ToolContext, tools) -> None:
+    edit = tools["edit_file"]
+    (ws / "crlf.txt").write_bytes(b"one\r\ntwo\r\n")
+    with pytest.raises(ToolError, match="CRLF line endings"):
+        await edit.run({"path": "crlf.txt", "old_text": "one\ntwo", "new_text": "1"}, ctx)
+    (ws / "ws.py").write_text("if x:\n\treturn 1\n")
+    with pytest.raises(ToolError, match="A match exists if whitespace is ignored"):
+        await edit.run({"path": "ws.py", "old_text": "if x:\n    return 1", "new_text": "z"}, ctx)
+    with pytest.raises(ToolError, match="does not exist; use write_file"):
+        await edit.run({"path": "new.py", "old_text": "a", "new_text": "b"}, ctx)
+    with pytest.raises(ToolError, match="old_text is empty"):
+        await edit.run({"path": "ws.py", "old_text": "", "new_text": "b"}, ctx)
+    with pytest.raises(ToolError, match="identical"):
+        await edit.run({"path": "ws.py", "old_text": "x", "new_text": "x"}, ctx)
+    (ws / "latin1.txt").write_bytes(b"caf\xe9\n")
+    with pytest.raises(ToolError, match="not UTF-8 text"):
+        await edit.run({"path": "latin1.txt", "old_text": "caf", "new_text": "b"}, ctx)
+
+
+async def test_edit_keeps_crlf_and_accepts_override(ws: Path, ctx: ToolContext, tools) -> None:
+    (ws / "crlf.txt").write_bytes(b"one\r\ntwo\r\n")
+    await tools["edit_file"].run({"path": "crlf.txt", "old_text": "two", "new_text": "2"}, ctx)
+    assert (ws / "crlf.txt").read_bytes() == b"one\r\n2\r\n"
+    args = {"path": "crlf.txt", "old_text": "one", "new_text": "1"}
+    await tools["edit_file"].run(args, ctx, override="user text\n")
+    assert (ws / "crlf.txt").read_text() == "user text\n"
+    with pytest.raises(ToolError, match="0 matches"):  # the old text is gone now
+        await tools["edit_file"].run(args, ctx, override="again\n")
+
+
+async def test_edit_refuses_hard_link_and_symlink(ws: Path, outside: Path, ctx: ToolContext, tools, snap) -> None:
+    os.link(outside / "secret.txt", ws / "hard.txt")
+    (ws / "soft.txt").symlink_to(outside / "secret.txt")
+    before = snap(outside)
+    args = {"old_text": "SECRET", "new_text": "pwned"}
+    with pytest.raises(PathRefused, match="has 2 hard links; editing it in place is refused"):
+        await tools["edit_file"].run({"path": "hard.txt", **args}, ctx)
+    with pytest.raises(PathRefused, match="has 2 hard links"):
+        await tools["edit_file"].preview({"path": "hard.txt", **args}, ctx)
+    with pytest.raises(PathRefused, match="symbolic link"):
+        await tools["edit_file"].run({"path": "soft.txt", **args}, ctx)
+    assert snap(outside) == before
+
+
+async def test_delete(ws: Path, outside: Path, ctx: ToolContext, tools, snap) -> None:
+    (ws / "a.txt").write_text("bye\n")
+    (ws / "b.bin").write_bytes(b"\xff\x00")
+    (ws / "d").mkdir()
+    (ws / "link").symlink_to(outside / "secret.txt")
+    delete = tools["delete_file"]
+    proposal = await delete.preview({"path": "a.txt"}, ctx)
+    assert proposal.new_text is None and proposal.old_text == "bye\n" and "-bye" in proposal.diff
+    assert not proposal.editable and (ws / "a.txt").exists()
+    result = await delete.run({"path": "a.txt"}, ctx)
+    assert not (ws / "a.txt").exists() and result.changed_paths == ["a.txt"] and result.content == "deleted a.txt"
+    assert (await delete.preview({"path": "b.bin"}, ctx)).diff == "Binary file b.bin deleted\n"
+    await delete.run({"path": "b.bin"}, ctx)
+    assert not (ws / "b.bin").exists()
+    with pytest.raises(ToolError, match="'d' is a directory; delete_file removes files only"):
+        await delete.run({"path": "d"}, ctx)
+    with pytest.raises(ToolError, match="'a.txt' does not exist"):
+        await delete.run({"path": "a.txt"}, ctx)
+    with pytest.raises(PathRefused, match="symbolic link"):
+        await delete.run({"path": "link"}, ctx)
+    with pytest.raises(ToolError, match="cannot take edited content"):
+        await delete.run({"path": "x"}, ctx, override="y")
+    assert (outside / "secret.txt").read_text() == "SECRET\n"
+
+
+async def test_move(ws: Path, outside: Path, ctx: ToolContext, tools, snap) -> None:
+    (ws / "a.txt").write_text("A\n")
+    (ws / "b.txt").write_text("B\n")
+    (ws / "dir").mkdir()
+    (ws / "dir" / "c.txt").write_text("C\n")
+    (ws / "link").symlink_to(outside)
+    before = snap(outside)
+    move = tools["move_file"]
+    proposal = await move.preview({"src": "a.txt", "dst": "new/a2.txt"}, ctx)
+    assert proposal.path == "a.txt -> new/a2.txt" and proposal.diff == "rename from a.txt\nrename to new/a2.txt\n"
+    result = await move.run({"src": "a.txt", "dst": "new/a2.txt"}, ctx)
+    assert (ws / "new/a2.txt").read_text() == "A\n" and not (ws / "a.txt").exists()
+    assert result.changed_paths == ["a.txt", "new/a2.txt"] and result.content == "moved a.txt -> new/a2.txt"
+    await move.run({"src": "dir", "dst": "dir2"}, ctx)
+    assert (ws / "dir2" / "c.txt").read_text() == "C\n"
+    with pytest.raises(ToolError, match="'b.txt' already exists"):
+        await move.run({"src": "new/a2.txt", "dst": "b.txt"}, ctx)
+    with pytest.raises(ToolError, match="inside it"):
+        await move.run({"src": "dir2", "dst": "dir2/sub"}, ctx)
+    with pytest.raises(PathRefused, match="symbolic link"):
+        await move.run({"src": "b.txt", "dst": "link/b.txt"}, ctx)
+    with pytest.raises(PathRefused, match="symbolic link"):
+        await move.run({"src": "link", "dst": "elsewhere"}, ctx)
+    with pytest.raises(PathRefused, match="'..' component"):
+        await move.run({"src": "b.txt", "dst": "../b.txt"}, ctx)
+    with pytest.raises(PathRefused, match="workspace root"):
+        await move.run({"src": ".", "dst": "x"}, ctx)
+    with pytest.raises(ToolError, match="'nope' does not exist"):
+        await move.preview({"src": "nope", "dst": "x"}, ctx)
+    assert snap(outside) == before
