@@ -23,8 +23,11 @@ def git(cwd: Path, *args: str) -> str:
     return subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True, text=True).stdout
 
 
-def manifest(root: Path, include_git: bool = False) -> dict[str, tuple[str, str]]:
-    """Map every file under ``root`` (``.git`` folders skipped unless asked) to (kind+mode, sha256)."""
+def manifest(root: Path, include_git: bool = False, racing: bool = False) -> dict[str, tuple[str, str]]:
+    """Map every file under ``root`` (``.git`` folders skipped unless asked) to (kind+mode, sha256).
+
+    ``racing``: another process is changing the tree; files that vanish mid-walk are left out.
+    """
     result: dict[str, tuple[str, str]] = {}
     for dirpath, dirnames, filenames in os.walk(root):
         if not include_git:
@@ -34,12 +37,16 @@ def manifest(root: Path, include_git: bool = False) -> dict[str, tuple[str, str]
             rel = full.relative_to(root).as_posix()
             if not include_git and name == ".git":
                 continue
-            st = os.lstat(full)
-            if stat.S_ISLNK(st.st_mode):
-                result[rel] = ("link", os.readlink(full))
-            else:
-                kind = "exec" if st.st_mode & 0o100 else "file"
-                result[rel] = (kind, hashlib.sha256(full.read_bytes()).hexdigest())
+            try:
+                st = os.lstat(full)
+                if stat.S_ISLNK(st.st_mode):
+                    result[rel] = ("link", os.readlink(full))
+                else:
+                    kind = "exec" if st.st_mode & 0o100 else "file"
+                    result[rel] = (kind, hashlib.sha256(full.read_bytes()).hexdigest())
+            except FileNotFoundError:
+                if not racing:
+                    raise
     return result
 
 
