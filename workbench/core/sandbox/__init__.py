@@ -1,0 +1,1 @@
+"""Docker sandbox: hardened per-session containers, commands, logs and images (no UI imports)."""
