@@ -202,3 +202,15 @@ def test_specs_are_openai_tools(tools) -> None:
         assert entry["type"] == "function" and entry["function"]["name"] == tool.spec.name
         assert tool.spec.mutates == (tool.spec.kind == "write")
     assert os.environ.get("PATH")  # noqa: sanity, rg lookup uses PATH
+
+
+async def test_read_edge_lines(ws: Path, ctx: ToolContext, tools) -> None:
+    (ws / "nonl.txt").write_text("a\nb")
+    assert (await tools["read_file"].run({"path": "nonl.txt"}, ctx)).content == "[read_file nonl.txt: lines 1-2 of 2]\na\nb\n"
+    r = await tools["read_file"].run({"path": "nonl.txt", "start_line": 2}, ctx)
+    assert r.content == "[read_file nonl.txt: lines 2-2 of 2]\nb\n"
+    (ws / "min.js").write_text("x" * 10_000 + "\nnext\n")  # one line over the 4096-byte cap
+    r = await tools["read_file"].run({"path": "min.js"}, ctx)
+    header, _, body = r.content.partition("\n")
+    assert header == "[read_file min.js: lines 1-1 of 2, cut at 4096 bytes; call again with start_line=2 to read on]"
+    assert body == "x" * 4096 + "\n"

@@ -167,8 +167,7 @@ async def _search_rg(rg: str, args: dict[str, Any], base: str, ctx: ToolContext)
         await asyncio.to_thread(lambda: next(_candidates(ctx, base), None))
     cmd = [rg, "--no-config", "--line-number", "--with-filename", "--no-heading", "--null", "--color", "never",
            "--no-ignore", "--hidden", "--no-follow", "--glob", "!.git", "--sort", "path",
-           "--max-columns", str(ctx.limits.grep_max_line_chars + 50), "--max-filesize",
-           str(ctx.limits.grep_max_file_bytes)]
+           "--max-filesize", str(ctx.limits.grep_max_file_bytes)]
     if args.get("ignore_case"):
         cmd.append("--ignore-case")
     if args.get("glob"):

@@ -86,29 +86,48 @@ class ReadFileTool(Tool):
                     data = handle.read()
                     if b"\0" in data[:8192]:
                         raise ToolError(f"{path.rel!r} looks binary (NUL byte); read_file returns text only")
-                    lines: Any = data.splitlines(keepends=True)
-                    total = len(lines)
-                    picked, stop, cut = _pick(iter(lines), start, end, cap)
+                    total = data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
+                    picked, cut = _slice(data, start, end, total, cap)
                 else:
                     head = handle.read(8192)
                     if b"\0" in head:
                         raise ToolError(f"{path.rel!r} looks binary (NUL byte); read_file returns text only")
                     handle.seek(0)
-                    picked, stop, cut = _pick(iter(handle), start, end, cap)
+                    lines, stop, cut = _pick(iter(handle), start, end, cap)
                     total = stop + sum(1 for _ in handle)
+                    picked = (len(lines), b"".join(lines))
             rel = path.rel
         if total == 0:
             return ToolResult(content=f"[read_file {rel}: empty file (0 lines)]\n", summary=f"read {rel} (empty)")
         if start > total:
             raise ToolError(f"start_line {start} is past the end of {rel!r}, which has {total} lines")
-        last = start + len(picked) - 1
+        last = start + picked[0] - 1
         header = f"[read_file {rel}: lines {start}-{last} of {total}"
         if cut:
             header += f", cut at {cap} bytes; call again with start_line={last + 1} to read on"
-        text = b"".join(picked).decode("utf-8", errors="replace")
+        text = picked[1].decode("utf-8", errors="replace")
         if text and not text.endswith("\n"):
             text += "\n"
         return ToolResult(content=header + "]\n" + text, summary=f"read {rel} lines {start}-{last} of {total}")
+
+
+def _slice(data: bytes, start: int, end: int | None, total: int, cap: int) -> tuple[tuple[int, bytes], bool]:
+    """Cut lines ``start..end`` (``\n``-separated, 1-based) out of an in-memory file, up to ``cap`` bytes.
+
+    Returns:
+        ``((number of lines, their bytes), cut by the cap)``.
+    """
+    stop = total if end is None else min(end, total)
+    if start == 1 and stop == total and len(data) <= cap:
+        return (total, data), False
+    chosen = data.split(b"\n")[start - 1 : stop]
+    body = b"\n".join(chosen) + b"\n"
+    if len(body) <= cap:
+        return (len(chosen), body), False
+    at = body.rfind(b"\n", 0, cap)
+    if at < 0:  # the first line alone is over the cap
+        return (1, body[:cap] + b"\n"), True
+    return (body.count(b"\n", 0, at + 1), body[: at + 1]), True
 
 
 def _pick(lines: Iterator[bytes], start: int, end: int | None, cap: int) -> tuple[list[bytes], int, bool]:
