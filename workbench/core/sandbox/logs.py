@@ -1,0 +1,315 @@
+"""Following a container's output: one reader thread per container, lines in batches, full log on disk.
+
+Stream format: the Engine API multiplexes stdout/stderr of a non-TTY container into frames of an
+8-byte header (stream id 1/2, 3 zero bytes, big-endian uint32 length) and the payload
+(https://docs.docker.com/reference/api/engine/version/v1.43/#tag/Container/operation/ContainerAttach).
+
+How output is read (measured, see /work/shared/PERFORMANCE.md "Docker"):
+
+* a container that is created but not started, or running: ``attach`` (``logs=1`` replays what was
+  already written, then the live stream follows). Frames follow the process's writes, so large
+  reads of the hijacked socket parse few frames: several times faster than ``logs(follow=True)``,
+  whose frames hold one line each. Attach before ``start()`` to get every line.
+* an exited container: ``GET /logs`` (no follow).
+* early end: if the stream ends while the container still runs (seen with ``logs(follow=True)``),
+  reading resumes from ``logs(follow=True)`` skipping the lines already received.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import socket
+import struct
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+_HEADER = struct.Struct(">BxxxL")
+_STREAMS = {0: "stdout", 1: "stdout", 2: "stderr"}
+_READ_SIZE = 256 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class LogLine:
+    """One line of container output.
+
+    Attributes:
+        stream: ``"stdout"`` or ``"stderr"``.
+        text: the line without its newline, decoded as UTF-8 (invalid bytes replaced).
+    """
+
+    stream: str
+    text: str
+
+
+BatchCallback = Callable[[list[LogLine]], None]
+"""Receives a batch of lines, from the reader thread (post it to the event loop yourself)."""
+
+
+class FrameParser:
+    """Turn multiplexed stream bytes (any chunking) into complete lines per stream."""
+
+    def __init__(self) -> None:
+        self._buf = bytearray()
+        self._carry: dict[str, bytes] = {"stdout": b"", "stderr": b""}
+
+    def feed(self, data: bytes, out: list[LogLine], raw: list[bytes]) -> None:
+        """Parse ``data``; append complete lines to ``out`` and frame payloads to ``raw``."""
+        buf = self._buf
+        buf += data
+        pos, end = 0, len(buf)
+        unpack = _HEADER.unpack_from
+        while end - pos >= 8:
+            sid, size = unpack(buf, pos)
+            if end - pos - 8 < size:
+                break
+            payload = bytes(buf[pos + 8:pos + 8 + size])
+            pos += 8 + size
+            raw.append(payload)
+            self.add(_STREAMS.get(sid, "stdout"), payload, out)
+        del buf[:pos]
+
+    def add(self, stream: str, payload: bytes, out: list[LogLine]) -> None:
+        """Split ``payload`` of ``stream`` into lines, keeping a partial last line for later."""
+        parts = (self._carry[stream] + payload).split(b"\n")
+        self._carry[stream] = parts.pop()
+        out.extend([LogLine(stream, p.decode("utf-8", "replace")) for p in parts])
+
+    def flush(self, out: list[LogLine]) -> None:
+        """Emit the partial lines kept back (at the end of the stream)."""
+        for stream, rest in self._carry.items():
+            if rest:
+                out.append(LogLine(stream, rest.decode("utf-8", "replace")))
+        self._carry = {"stdout": b"", "stderr": b""}
+
+
+class LogFollower:
+    """Follow one container's output on a reader thread, batching lines to ``on_batch``.
+
+    Lines are delivered at most every ``batch_interval`` seconds or ``batch_lines`` lines, and as
+    soon as the stream goes idle. Every byte is also appended to ``log_file``. Output of ``exec``
+    commands (which is not in the container's log) can be added with :meth:`feed`.
+
+    Args:
+        api: a ``docker.APIClient`` (``client.api``).
+        container_id: the container to follow.
+        on_batch: called with each batch, from the reader thread (or the :meth:`feed` caller).
+        log_file: file the full output is appended to (e.g.
+            ``workspace_data_dir(ws) / "logs" / f"{name}.log"``); ``None`` for none.
+        batch_interval: maximum delay of a line, in seconds.
+        batch_lines: batch size that triggers delivery at once.
+    """
+
+    def __init__(self, api: Any, container_id: str, on_batch: BatchCallback, log_file: Path | None = None,
+                 batch_interval: float = 0.05, batch_lines: int = 500) -> None:
+        self.api = api
+        self.container_id = container_id
+        self.on_batch = on_batch
+        self.log_file = log_file
+        self.batch_interval = batch_interval
+        self.batch_lines = batch_lines
+        self.lines_received = 0
+        """Lines delivered so far (from the container's own output)."""
+        self.resumed = 0
+        """How many times an early end of the stream was detected and reading resumed."""
+        self.error: BaseException | None = None
+        """The exception that ended the reader thread, if any."""
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._response: Any = None
+        self._fp: Any = None
+        self._file: Any = None
+        self._lock = threading.Lock()
+        self._feed_parser = FrameParser()
+
+    # -- public -------------------------------------------------------------------------------
+    def start(self) -> None:
+        """Open the stream (blocking, short) and start the reader thread.
+
+        For a created container, the attach is in place when this returns, so start the container
+        afterwards to receive every line.
+
+        Raises:
+            docker.errors.NotFound: the container does not exist.
+        """
+        if self.log_file is not None:
+            self.log_file.parent.mkdir(parents=True, exist_ok=True)
+            self._file = open(self.log_file, "ab")  # noqa: SIM115 - closed by the reader thread
+        state = self.api.inspect_container(self.container_id)["State"]["Status"]
+        if state in ("created", "running", "restarting", "paused"):
+            self._open_attach(logs=state != "created")
+            target = self._run_attach
+        else:
+            target = self._run_logs
+        self._thread = threading.Thread(target=target, name=f"logs-{self.container_id[:12]}", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 2.0) -> None:
+        """Stop following (unblocks the reader, waits for it up to ``timeout`` seconds)."""
+        self._stop.set()
+        self._shutdown_stream()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def join(self, timeout: float | None = None) -> bool:
+        """Wait until the stream ended (the container exited); return ``True`` if it did."""
+        if self._thread is None:
+            return True
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    def feed(self, stream: str, data: bytes) -> None:
+        """Add output produced elsewhere (an ``exec``), e.g. as ``run_command``'s ``on_output``.
+
+        Args:
+            stream: ``"stdout"`` or ``"stderr"``.
+            data: raw bytes (partial lines are kept until completed).
+        """
+        out: list[LogLine] = []
+        with self._lock:
+            self._feed_parser.add(stream, data, out)
+        self._write(data)
+        if out:
+            self.on_batch(out)
+
+    # -- reading ------------------------------------------------------------------------------
+    def _open_attach(self, logs: bool) -> None:
+        api = self.api
+        params = {"stdout": 1, "stderr": 1, "stream": 1, "logs": 1 if logs else 0}
+        headers = {"Connection": "Upgrade", "Upgrade": "tcp"}
+        res = api._post(api._url("/containers/{0}/attach", self.container_id), headers=headers,
+                        params=params, stream=True)
+        api._raise_for_status(res)
+        self._response = res
+        # The buffered reader (not the raw socket): it may already hold bytes read with the headers.
+        self._fp = res.raw._fp.fp
+
+    def _run_attach(self) -> None:
+        parser = FrameParser()
+        pending: list[LogLine] = []
+        first = 0.0
+        fp = self._fp
+        fd = fp.fileno()
+        try:
+            while not self._stop.is_set():
+                if pending:
+                    wait = self.batch_interval - (time.monotonic() - first)
+                    if wait <= 0 or not select.select([fd], [], [], wait)[0]:
+                        self._deliver(pending)
+                        pending = []
+                        continue
+                data = fp.read1(_READ_SIZE)
+                if not data:
+                    break
+                raw: list[bytes] = []
+                had = len(pending)
+                parser.feed(data, pending, raw)
+                self._write(b"".join(raw))
+                if not had and pending:
+                    first = time.monotonic()
+                if len(pending) >= self.batch_lines:
+                    self._deliver(pending)
+                    pending = []
+            parser.flush(pending)
+            self._deliver(pending)
+            self._close_response()
+            if not self._stop.is_set() and self._still_running():
+                self.resumed += 1
+                self._run_logs(follow=True, skip=self.lines_received)
+        except Exception as exc:  # noqa: BLE001 - reported through .error; stop() also lands here
+            if not self._stop.is_set():
+                self.error = exc
+        finally:
+            self._finish()
+
+    def _run_logs(self, follow: bool = False, skip: int = 0) -> None:
+        api = self.api
+        params = {"stdout": 1, "stderr": 1, "follow": 1 if follow else 0, "timestamps": 0}
+        try:
+            res = api._get(api._url("/containers/{0}/logs", self.container_id), params=params, stream=True)
+            api._raise_for_status(res)
+            self._response = res
+            parser = FrameParser()
+            pending: list[LogLine] = []
+            last = time.monotonic()
+            while not self._stop.is_set():
+                data = res.raw.read1(_READ_SIZE) if follow else res.raw.read(_READ_SIZE)
+                if not data:
+                    break
+                raw: list[bytes] = []
+                parser.feed(data, pending, raw)
+                if skip:
+                    dropped = min(skip, len(pending))
+                    del pending[:dropped]
+                    skip -= dropped
+                    if not skip:
+                        self._write(b"".join(raw))
+                else:
+                    self._write(b"".join(raw))
+                now = time.monotonic()
+                if len(pending) >= self.batch_lines or now - last >= self.batch_interval:
+                    self._deliver(pending)
+                    pending = []
+                    last = now
+            parser.flush(pending)
+            self._deliver(pending)
+        except Exception as exc:  # noqa: BLE001
+            if not self._stop.is_set():
+                self.error = exc
+        finally:
+            if threading.current_thread() is self._thread and not follow:
+                self._finish()
+
+    # -- helpers ------------------------------------------------------------------------------
+    def _still_running(self) -> bool:
+        try:
+            return bool(self.api.inspect_container(self.container_id)["State"]["Running"])
+        except Exception:  # noqa: BLE001 - gone: not running
+            return False
+
+    def _deliver(self, lines: list[LogLine]) -> None:
+        if lines:
+            self.lines_received += len(lines)
+            self.on_batch(lines)
+
+    def _write(self, data: bytes) -> None:
+        if self._file is not None and data:
+            with self._lock:
+                if self._file is not None:
+                    self._file.write(data)
+
+    def _shutdown_stream(self) -> None:
+        fp = self._fp
+        if fp is not None:
+            try:
+                sock = socket.socket(fileno=os.dup(fp.fileno()))
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                finally:
+                    sock.close()
+            except OSError:
+                pass
+        res = self._response
+        if res is not None:
+            try:
+                res.close()
+            except Exception:  # noqa: BLE001
+                pass
+
+    def _close_response(self) -> None:
+        if self._response is not None:
+            try:
+                self._response.close()
+            except Exception:  # noqa: BLE001
+                pass
+        self._fp = None
+
+    def _finish(self) -> None:
+        self._close_response()
+        if self._file is not None:
+            with self._lock:
+                self._file.close()
+                self._file = None
