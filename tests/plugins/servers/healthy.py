@@ -1,4 +1,4 @@
-"""A healthy MCP test server (stdio): ``echo``, ``add``, ``env_keys``, ``image``, ``fail``, ``sleep``.
+"""A healthy MCP test server (stdio): echo, add, env_keys, image, fail, spawn_child, sleep.
 
 Run as ``python healthy.py``; used by the plugin supervisor tests and the benchmark.
 """
@@ -44,6 +44,14 @@ def image() -> Image:
 def fail(message: str) -> str:
     """Raise an error with ``message`` (an error result)."""
     raise ToolError(message)
+
+
+@server.tool()
+def spawn_child() -> int:
+    """Start ``sleep 300`` in this process group (not waited for) and return its pid."""
+    import subprocess
+
+    return subprocess.Popen(["sleep", "300"], stdin=subprocess.DEVNULL).pid
 
 
 @server.tool()
