@@ -1,0 +1,81 @@
+"""run_command in a real sandbox: streaming, truncation, timeout kill, OOM and pids limit."""
+
+from __future__ import annotations
+
+import pytest
+
+from workbench.core.sandbox.exec import HeadTail
+
+pytestmark = pytest.mark.docker
+
+
+async def test_streams_output_and_exit_code(service, session_id):
+    chunks: list[tuple[str, bytes]] = []
+    result = await service.run_command(session_id, "echo out; echo err >&2; exit 3",
+                                       on_output=lambda s, d: chunks.append((s, d)))
+    assert result.exit_code == 3
+    assert (b"".join(d for s, d in chunks if s == "stdout"), b"".join(d for s, d in chunks if s == "stderr")) == (
+        b"out\n", b"err\n")
+    assert result.stdout_bytes == 4 and result.stderr_bytes == 4
+    assert not (result.timed_out or result.oom_killed or result.pids_limit_hit)
+    assert result.duration_s > 0
+
+
+async def test_output_for_model_keeps_head_and_tail(make_service, session_id):
+    service = make_service(output_limit_for_model=1000)
+    result = await service.run_command(session_id, "seq 1 20000")
+    assert result.exit_code == 0
+    total = sum(len(f"{i}\n") for i in range(1, 20001))
+    assert result.stdout_bytes == total
+    assert result.dropped_bytes == total - 1000
+    text = result.output_for_model
+    assert text.startswith("1\n2\n3\n")
+    assert text.rstrip().endswith("19999\n20000")
+    assert f"[... {total - 1000:,} bytes of output dropped" in text
+
+
+def test_head_tail_small_output_untouched():
+    buf = HeadTail(10)
+    buf.add(b"abc")
+    buf.add(b"def")
+    assert buf.text() == "abcdef" and buf.dropped == 0
+
+
+async def test_sleep_past_timeout_is_killed_and_reported(service, session_id):
+    result = await service.run_command(session_id, "sleep 300 & sleep 300", timeout=1.5)
+    assert result.timed_out
+    assert result.duration_s < 10
+    assert "timed out after 1.5 s" in result.output_for_model
+    assert "killed" in result.note
+    ps = await service.run_command(session_id, "ps -o args")
+    assert "sleep 300" not in ps.output_for_model  # the background sleep died too
+
+
+async def test_fork_loop_stops_at_pids_limit(service, session_id):
+    result = await service.run_command(
+        session_id, "i=0; while [ $i -lt 200 ]; do sleep 2 & i=$((i+1)); done; wait", timeout=60)
+    assert result.exit_code != 0
+    assert result.pids_limit_hit
+    assert "process limit reached" in result.output_for_model
+    assert not result.oom_killed
+
+
+async def test_memory_hog_is_reported_as_oom(service, session_id):
+    # `tail` keeps the current line in memory; /dev/zero has no newline: it grows until killed.
+    result = await service.run_command(session_id, "head -c 2000m /dev/zero | tail", timeout=60)
+    assert result.exit_code == 137
+    assert result.oom_killed
+    assert not result.timed_out
+    assert "out of memory" in result.output_for_model
+    after = await service.run_command(session_id, "echo alive")
+    assert after.exit_code == 0 and not after.oom_killed
+
+
+async def test_command_with_network_uses_a_separate_container(service, session_id, docker_client):
+    info = await service.ensure(session_id)
+    # The engine here has no bridge network; "none" stands in: what matters is the separate container.
+    result = await service.run_command_with_network("cat /proc/1/cgroup | tail -1; hostname; echo ok",
+                                                    network="none")
+    assert result.exit_code == 0 and "ok" in result.output_for_model
+    names = [c.name for c in await service.list_containers()]
+    assert names == [info.container.name]  # the short-lived container is gone
