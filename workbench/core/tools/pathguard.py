@@ -128,7 +128,7 @@ def _refuse_entry(parent_fd: int, name: str, shown: str, exc: OSError, want: str
         )
     if exc.errno == errno.ENOENT:
         return ToolError(f"{shown!r} does not exist")
-    if exc.errno == errno.ENOTDIR or (st is not None and want == "directory"):
+    if exc.errno == errno.ENOTDIR or (st is not None and want == "directory" and not stat.S_ISDIR(st.st_mode)):
         return ToolError(f"{shown!r} is not a directory")
     return ToolError(f"cannot open {shown!r}: {exc.strerror}")
 
