@@ -34,7 +34,7 @@ def iter_lines(lines: list[str]) -> Iterator[tuple[int, str, bool]]:
     """
     fence: str | None = None
     for index, line in enumerate(lines, start=1):
-        match = FENCE_RE.match(line)
+        match = FENCE_RE.match(line) if ("`" in line[:6] or "~" in line[:6]) else None
         if fence is None and match:
             fence = match.group(1)[0] * 3
             yield index, line, True
@@ -49,6 +49,8 @@ def iter_lines(lines: list[str]) -> Iterator[tuple[int, str, bool]]:
 
 def heading(line: str) -> tuple[int, str] | None:
     """Return ``(level, text)`` for an ATX heading line, else ``None``."""
+    if "#" not in line[:4]:
+        return None
     match = HEADING_RE.match(line)
     if not match:
         return None

@@ -41,7 +41,7 @@ def load_spec(spec: Spec) -> SpecBundle:
     docs = {}
     for doc, loader in (("requirements", load_requirements), ("design", load_design), ("tasks", load_tasks)):
         path = spec.path(doc)
-        if not path.is_file():
+        if not path.exists():
             docs[doc] = None
             continue
         try:
@@ -49,7 +49,7 @@ def load_spec(spec: Spec) -> SpecBundle:
         except OSError as exc:
             problems.append(Problem(str(path), None, "error", "SPEC002", f"cannot read the file: {exc.strerror or exc}"))
             docs[doc] = None
-    if docs["requirements"] is None and not spec.path("requirements").exists():
+    if not spec.path("requirements").exists():
         problems.append(Problem(str(spec.path("requirements")), None, "warning", "SPEC001", "requirements.md is missing; every spec starts with requirements"))
     return SpecBundle(spec, docs["requirements"], docs["design"], docs["tasks"], problems)
 

@@ -77,6 +77,7 @@ class _Parser:
         self.path = path
         self.problems: list[Problem] = []
         self.requirements: list[Requirement] = []
+        self.numbers: set[int] = set()
         self.glossary: dict[str, str] = {}
         self.intro: list[str] = []
         self.section: str | None = None  # "intro" | "glossary" | "req" | None
@@ -142,13 +143,13 @@ class _Parser:
             self.section = None
 
     def start_requirement(self, lineno: int, level: int, number: int, title: str) -> None:
-        seen = {r.number for r in self.requirements}
-        if number in seen:
+        if number in self.numbers:
             self.problem(lineno, "error", "REQ003", f"requirement {number} is defined twice; renumber one of them")
         else:
             expected = (self.requirements[-1].number + 1) if self.requirements else 1
             if number != expected:
                 self.problem(lineno, "warning", "REQ002", f"requirement {number} follows requirement {expected - 1}; expected {expected}")
+        self.numbers.add(number)
         self.req = Requirement(number, title, "", [], lineno)
         self.req_level = level
         self.in_criteria = False
@@ -196,12 +197,12 @@ class _Parser:
         if not stripped:
             self.in_story = False
             return
-        story = _STORY_RE.match(line)
+        story = _STORY_RE.match(line) if "**" in line else None
         if story:
             req.user_story = story.group(1).strip()
             self.in_story = True
             return
-        if _AC_BOLD_RE.match(line):
+        if story is None and "**" in line and _AC_BOLD_RE.match(line):
             self.in_criteria, self.in_story = True, False
             return
         if self.in_story and not self.in_criteria:

@@ -40,7 +40,15 @@ _REFS_RE = re.compile(
 )
 _REF_RE = re.compile(r"^\d+(?:\.\d+)?$")
 _RANGE_RE = re.compile(r"^(\d+)\.(\d+)-(?:(\d+)\.)?(\d+)$")
+_DASH_RE = re.compile(r"\s*-\s*")
+_REF_WORDS_RE = re.compile(r"\b(?:requirements?|and)\b", re.IGNORECASE)
+_REF_SPLIT_RE = re.compile(r"[,;\s]+")
 _BOX_BYTES_RE = re.compile(rb"^([ \t]*[-*+][ \t]+\[)([^\]]{0,2})(\])")
+
+
+def _digit_after_bullet(line: str) -> bool:
+    stripped = line.lstrip()
+    return len(stripped) > 2 and stripped[0] in "-*+" and stripped[2:3].isdigit()
 
 
 def _indent_width(indent: str) -> int:
@@ -56,11 +64,11 @@ def parse_refs(text: str) -> tuple[list[str], list[str]]:
     Returns:
         ``(refs, bad_tokens)``: valid references (ranges expanded) and the tokens that are not.
     """
-    text = re.sub(r"\s*-\s*", "-", text)
-    text = re.sub(r"\b(?:requirements?|and)\b", " ", text, flags=re.IGNORECASE)
+    text = _DASH_RE.sub("-", text)
+    text = _REF_WORDS_RE.sub(" ", text)
     refs: list[str] = []
     bad: list[str] = []
-    for token in (t.strip(".") for t in re.split(r"[,;\s]+", text) if t.strip()):
+    for token in (t.strip(".") for t in _REF_SPLIT_RE.split(text) if t.strip()):
         if not token:
             continue
         if _REF_RE.match(token):
@@ -101,7 +109,7 @@ def parse_tasks(text: str, path: str | Path = "tasks.md") -> TasksDoc:
         if _md.heading(line) is not None:
             current = None
             continue
-        box = _CHECKBOX_RE.match(line)
+        box = _CHECKBOX_RE.match(line) if "[" in line else None
         if box:
             mark = box.group("mark")
             if mark not in MARK_TO_STATE:
@@ -141,7 +149,7 @@ def parse_tasks(text: str, path: str | Path = "tasks.md") -> TasksDoc:
             stack.append((indent, task))
             current = task
             continue
-        refs = _REFS_RE.match(line)
+        refs = _REFS_RE.match(line) if "equirement" in line or "EQUIREMENT" in line else None
         if refs and (refs.group("em") or parse_refs(refs.group("refs"))[0]):
             found, bad = parse_refs(refs.group("refs"))
             if current is None:
@@ -152,7 +160,7 @@ def parse_tasks(text: str, path: str | Path = "tasks.md") -> TasksDoc:
                 shown = ", ".join(bad) if bad else "(empty)"
                 problem(lineno, "error", "TSK004", f"cannot read requirement reference(s) {shown}: write '_Requirements: 1.1, 2.3_'")
             continue
-        no_box = _NO_BOX_RE.match(line)
+        no_box = _NO_BOX_RE.match(line) if _digit_after_bullet(line) else None
         if no_box and (not no_box.group("indent") or "." in no_box.group("id")):
             problem(lineno, "error", "TSK001", f"task {no_box.group('id')} has no checkbox: write '- [ ] {no_box.group('id')}. ...'")
             continue
