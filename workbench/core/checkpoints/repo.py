@@ -356,11 +356,15 @@ class ShadowRepo:
 
         Returns:
             The pruned ids and the number kept.
+
+        Raises:
+            RestoreIncompleteError: a restore was cut midway; recover first.
         """
         keep_days = self.settings.keep_days if keep_days is None else keep_days
         live = set(live_session_ids) if live_session_ids is not None else None
         cutoff = datetime.now(timezone.utc) - timedelta(days=keep_days) if keep_days is not None else None
         with self._locked():
+            self._check_no_journal()  # the journal's blobs must stay until recovery
             everything = self.list_checkpoints()
             doomed = [
                 cp for cp in everything
