@@ -30,6 +30,8 @@ CORPUS = Path(__file__).parent / "corpus"
         ("WHEN export ends THEN THE system SHALL notify", "event-driven", "kiro-legacy", "THE system"),
         ("**WHEN** saved, **THE** Editor **SHALL** reload", "event-driven", "ears", "THE Editor"),
         ("When saved, the Editor shall reload.", "event-driven", "ears", "the Editor"),
+        ("WHEN the user saves and then closes, THE Editor SHALL keep a backup", "event-driven", "ears", "THE Editor"),
+        ("WHEN a, b, or c happens THEN the system SHALL log it", "event-driven", "kiro-legacy", "the system"),
     ],
 )
 def test_classify_patterns(text, pattern, dialect, system):

@@ -142,7 +142,8 @@ def classify(text: str) -> EarsResult:
     if lead is None:
         return _ubiquitous(pre, response)
 
-    thens = list(_THEN_RE.finditer(pre)) if "then" in pre.lower() else []
+    # THEN separates condition and system only when no comma follows it ("and then closes, THE")
+    thens = [m for m in _THEN_RE.finditer(pre) if "," not in pre[m.end():]] if "then" in pre.lower() else []
     if thens:
         then = thens[-1]
         condition, subject = pre[: then.start()], pre[then.end():].strip()
