@@ -38,6 +38,7 @@ from workbench.core.plugins.events import (
     PluginToolsChanged,
 )
 from workbench.core.plugins.handle import PluginFailure, PluginHandle, RecentCall
+from workbench.core.plugins.orphans import PidRegistry
 from workbench.core.plugins.process import StderrCapture, terminate_group
 from workbench.core.plugins.tools import PluginTool, PluginToolResult, convert_result, tool_from_mcp
 from workbench.core.plugins.trust import TrustStore, describe_for_approval
@@ -101,6 +102,9 @@ class PluginSupervisor:
         self._on_event = on_event
         self.handles: dict[str, PluginHandle] = {}
         self._by_qualified: dict[str, tuple[PluginHandle, PluginTool]] = {}
+        self.pids = PidRegistry(self.log_dir / "pids.json")
+        """Process groups of running plugins (for :meth:`PidRegistry.reap_orphans` after a crash)."""
+        self._reaped = False
         for spec in specs:
             self.handles[spec.name] = PluginHandle(spec, self.log_dir / f"{spec.name}.stderr.log")
 
@@ -158,6 +162,7 @@ class PluginSupervisor:
         handle = self.handle(name)
         if not self.is_trusted(name):
             raise PluginNotTrustedError(name, describe_for_approval(handle.spec))
+        await self.reap_orphans()
         async with handle._lock:
             if not handle.running:
                 handle.restarts = 0
@@ -168,6 +173,17 @@ class PluginSupervisor:
         if wait:
             await handle.wait_for(*_SETTLED)
         return handle
+
+    async def reap_orphans(self) -> list[int]:
+        """Kill plugin process groups left by an earlier Workbench that died (once per supervisor).
+
+        Returns:
+            The process group ids that were killed.
+        """
+        if self._reaped:
+            return []
+        self._reaped = True
+        return await asyncio.to_thread(self.pids.reap_orphans)
 
     async def stop(self, name: str) -> None:
         """Stop plugin ``name`` (closes stdin, then SIGTERM, then SIGKILL) and wait until STOPPED."""
@@ -379,7 +395,8 @@ class PluginSupervisor:
             if not failure_future.done():
                 failure_future.set_result(reason)
 
-        def on_pid(pid: int) -> None:
+        def on_pid(pid: int) -> None:  # reader thread: blocking file IO is fine here
+            self.pids.add(spec.name, pid)
             loop.call_soon_threadsafe(setattr, handle, "pid", pid)
 
         def on_lines(lines: list[str]) -> None:
@@ -452,7 +469,8 @@ class PluginSupervisor:
                 "(no answer to initialize/tools/list; raise init_timeout if it is just slow)"
             )
         if handle.pid is not None:
-            await terminate_group(handle.pid, self.term_grace)  # leftovers in the process group
+            if await terminate_group(handle.pid, self.term_grace):  # leftovers in the process group
+                await asyncio.to_thread(self.pids.remove, handle.pid)
         if capture is not None:
             # Stderr is complete once every holder of the pipe is gone.
             await asyncio.to_thread(capture.eof.wait, 2.0)
