@@ -337,3 +337,15 @@ def test_start_is_fast():
     elapsed = time.perf_counter() - started
     srv.stop()
     assert elapsed < 0.5
+
+
+async def test_client_closing_mid_stream_leaves_the_server_healthy(server, caplog):
+    server.enqueue(Reply(text="w" * 20000, chunk_chars=4))
+    client = client_for(server)
+    stream = await client.chat.completions.create(model="m", messages=MESSAGES, stream=True)
+    await stream.__anext__()
+    await stream.__anext__()
+    await stream.close()  # what the app does when the user presses Esc
+    reply = await client.chat.completions.create(model="m", messages=MESSAGES)
+    assert reply.choices[0].message.content == "You said: hello there"
+    assert [r for r in caplog.records if r.levelno >= 30] == []

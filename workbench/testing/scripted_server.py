@@ -28,6 +28,7 @@ import signal
 import sys
 import threading
 import time
+import traceback
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -217,6 +218,9 @@ class ScriptedServer:
                     break
         except (ConnectionError, asyncio.IncompleteReadError, asyncio.CancelledError):
             pass
+        except Exception:  # noqa: BLE001 - a server bug must show up in the test output, not vanish
+            print("scripted server: internal error; connection closed", file=sys.stderr)
+            traceback.print_exc()
         finally:
             self._connections.discard(task)
             writer.close()
@@ -339,6 +343,8 @@ class ScriptedServer:
                 return True
             if chunk is None:
                 break
+            if writer.transport.is_closing():  # the client went away (e.g. the user cancelled)
+                return False
             chars += size
             if chars_per_second:
                 delay = started + chars / chars_per_second - loop.time()

@@ -25,6 +25,7 @@ __all__ = [
     "error_body",
     "message_text",
     "split_arguments",
+    "sse",
     "stream_chunks",
     "usage_for",
 ]
