@@ -63,4 +63,7 @@ async def sleep(seconds: float) -> str:
 
 if __name__ == "__main__":
     print(f"healthy server starting pid={os.getpid()}", file=sys.stderr, flush=True)
-    server.run()
+    if "--http" in sys.argv:  # streamable HTTP on 127.0.0.1:PORT/mcp
+        server.run("streamable-http", port=int(sys.argv[sys.argv.index("--http") + 1]))
+    else:
+        server.run()

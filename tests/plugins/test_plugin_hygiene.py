@@ -1,0 +1,32 @@
+"""The plugin core never imports the UI (textual, rich) and imports the mcp SDK only when used."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+MODULES = [
+    "workbench.core.plugins",
+    "workbench.core.plugins.config",
+    "workbench.core.plugins.trust",
+    "workbench.core.plugins.approvals",
+    "workbench.core.plugins.env",
+    "workbench.core.plugins.events",
+    "workbench.core.plugins.tools",
+    "workbench.core.plugins.process",
+    "workbench.core.plugins.orphans",
+    "workbench.core.plugins.handle",
+    "workbench.core.plugins.supervisor",
+    "workbench.core.plugins.connection",
+]
+
+
+def test_no_ui_imports_and_lazy_sdk() -> None:
+    code = (
+        "import importlib, sys\n"
+        f"for m in {MODULES!r}: importlib.import_module(m)\n"
+        "import workbench.core.plugins as p; p.PluginSupervisor; p.load_specs\n"
+        "print(sorted(x for x in ('textual', 'rich', 'mcp') if x in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
