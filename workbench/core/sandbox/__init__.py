@@ -1,1 +1,8 @@
-"""Docker sandbox: hardened per-session containers, commands, logs and images (no UI imports)."""
+"""Docker sandbox: hardened per-session containers, commands, logs and images (no UI imports).
+
+Modules (import them directly; this package imports nothing, so the docker SDK loads on use):
+``policy`` (SandboxSettings, container_config), ``engine`` (connect, engine_status),
+``service`` (SandboxService), ``exec`` (run_command, CommandResult), ``logs`` (LogFollower,
+LogLine), ``images`` (build_image, import_rootfs), ``containers`` (ContainerInfo, SandboxInfo,
+ContainerStats), ``errors``.
+"""
