@@ -62,7 +62,8 @@ class Reply:
     chunk_chars: int = 4
     """Characters per content/reasoning delta (at least 1)."""
     tokens_per_second: float | None = None
-    """Pace of the stream, one token = 4 characters; None sends as fast as possible."""
+    """Pace of a streamed reply, one token = 4 characters; None sends as fast as possible.
+    Non-streamed replies are sent at once."""
 
 
 @dataclass
