@@ -209,3 +209,29 @@ async def test_missing_command_and_cwd_are_clear_errors(tmp_path: Path) -> None:
     assert nocmd.state == PluginState.ERROR
     assert "cannot run 'definitely-not-a-command-xyz'" in str(nocmd.last_error)
     assert "does not exist" in sup.handles["nocwd"].last_error.reason
+
+
+async def test_reload_config_and_disable(tmp_path: Path, recorder: Recorder) -> None:
+    from dataclasses import replace
+
+    spec = server_spec("healthy", "healthy.py")
+    async with PluginSupervisor([spec], recorder, log_dir=tmp_path) as sup:
+        handle = await sup.start("healthy")
+        first_pid = handle.pid
+        await sup.call_tool("mcp__healthy__echo", {"text": "x"})
+        changed = replace(spec, env={"NEW_KEY": "1"})
+        await sup.update_specs([changed, server_spec("other", "healthy.py")])
+        assert sup.handles["other"].state == PluginState.REGISTERED  # added, not started
+        await handle.wait_for(PluginState.ACTIVE, timeout=60)
+        assert handle.pid != first_pid and not pid_alive(first_pid)
+        assert handle.counters.calls == 1  # counters survive the restart
+        keys = (await sup.call_tool("mcp__healthy__env_keys", {})).text.split("\n")
+        assert "NEW_KEY" in keys
+
+        await sup.set_enabled("healthy", False)
+        assert handle.state == PluginState.STOPPED and sup.tools() == []
+        await sup.start_all()  # disabled plugins are skipped
+        assert handle.state == PluginState.STOPPED
+
+        await sup.update_specs([])
+        assert sup.handles == {}

@@ -22,6 +22,7 @@ import math
 import time
 from collections.abc import Callable, Iterable
 from contextlib import AsyncExitStack
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -211,6 +212,41 @@ class PluginSupervisor:
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
 
+    async def set_enabled(self, name: str, enabled: bool) -> None:
+        """Enable or disable plugin ``name`` for this session; disabling stops it.
+
+        The change is not written to the config file (the caller persists it if wanted).
+        """
+        handle = self.handle(name)
+        handle.spec = replace(handle.spec, settings=handle.spec.settings.model_copy(update={"enabled": enabled}))
+        if not enabled:
+            await self.stop(name)
+
+    async def update_specs(self, specs: Iterable[PluginSpec]) -> None:
+        """Apply a reloaded configuration.
+
+        New plugins are added (REGISTERED, not started); removed ones are stopped and dropped;
+        running plugins whose spec changed are restarted with the new spec (if still trusted,
+        else stopped); counters of kept plugins are preserved.
+        """
+        new = {spec.name: spec for spec in specs}
+        for name in [n for n in self.handles if n not in new]:
+            await self.stop(name)
+            del self.handles[name]
+        for name, spec in new.items():
+            handle = self.handles.get(name)
+            if handle is None:
+                self.handles[name] = PluginHandle(spec, self.log_dir / f"{name}.stderr.log")
+                continue
+            if handle.spec == spec:
+                continue
+            was_running = handle.running
+            await self.stop(name)
+            handle.spec = spec
+            if was_running and spec.settings.enabled and self.is_trusted(name):
+                await self.start(name, wait=False)
+        self._index_tools()
+
     def approve_tool(self, name: str, tool: str) -> None:
         """Approve the current definition of ``tool`` of plugin ``name`` (after a change)."""
         handle = self.handle(name)
@@ -220,7 +256,7 @@ class PluginSupervisor:
         if self.approvals is not None:
             self.approvals.approve(name, found.definition())
         handle.tools = [
-            PluginTool(**{**t.__dict__, "status": "approved", "diff": ""}) if t.name == tool else t
+            replace(t, status="approved", diff="") if t.name == tool else t
             for t in handle.tools
         ]
         self._index_tools()
@@ -344,11 +380,11 @@ class PluginSupervisor:
         out = []
         for t in tools:
             review = reviews.get(t.name)
-            out.append(PluginTool(
-                **{**t.__dict__,
-                   "status": review.status if review else "approved",
-                   "diff": review.diff if review else "",
-                   "allowed": allowed is None or t.name in allowed},
+            out.append(replace(
+                t,
+                status=review.status if review else "approved",
+                diff=review.diff if review else "",
+                allowed=allowed is None or t.name in allowed,
             ))
         handle.tools = out
         self._index_tools()
