@@ -142,9 +142,9 @@ async def test_garbage_on_stdout_is_a_protocol_error(tmp_path: Path) -> None:
     assert not pid_alive(pid)
 
 
-async def test_a_failing_plugin_does_not_block_the_others(tmp_path: Path) -> None:
+async def test_a_failing_plugin_does_not_block_the_others(tmp_path: Path, recorder: Recorder) -> None:
     specs = [server_spec("hang", "hang_init.py", init_timeout=30.0), server_spec("healthy", "healthy.py")]
-    async with PluginSupervisor(specs, log_dir=tmp_path) as sup:
+    async with PluginSupervisor(specs, recorder, log_dir=tmp_path) as sup:
         starting = asyncio.create_task(sup.start_all())
         healthy = sup.handles["healthy"]
         await healthy.wait_for(PluginState.ACTIVE, PluginState.ERROR, timeout=60)
@@ -156,6 +156,7 @@ async def test_a_failing_plugin_does_not_block_the_others(tmp_path: Path) -> Non
         assert time.monotonic() - t0 < 10
         assert sup.handles["hang"].state == PluginState.STOPPED
         await starting
+    assert recorder.states("hang") == ["initializing", "stopping", "stopped"]
 
 
 async def test_changed_tool_is_disabled_until_approved(tmp_path: Path, recorder: Recorder) -> None:
