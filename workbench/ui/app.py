@@ -66,6 +66,7 @@ class WorkbenchApp(App[None]):
         self.overrides = overrides or {}
         self.continue_ = continue_
         self.session_id = session_id
+        self._chat_pane: ChatPane | None = None
         self.services: Services | None = None
         """Set once the boot worker has built them."""
         self.code_theme = "monokai"
@@ -87,6 +88,7 @@ class WorkbenchApp(App[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self._chat_pane = self.query_one(ChatPane)
         self._register_themes()
         self.query_one("#prompt").focus()
         self.call_after_refresh(self._boot)
@@ -180,8 +182,8 @@ class WorkbenchApp(App[None]):
     async def _shutdown_services(self) -> None:
         services, self.services = self.services, None
         if services is not None:
-            chat = self.query_one(ChatPane)
-            if chat._turn is not None and chat._turn.is_running:
+            chat = self._chat_pane
+            if chat is not None and chat._turn is not None and chat._turn.is_running:
                 chat._turn.cancel()
                 await asyncio.sleep(0)
                 try:

@@ -20,6 +20,7 @@ class PlaceholderPane(Vertical, can_focus=True):
         when: which piece of work brings it.
     """
 
+    ALLOW_MAXIMIZE = True
     DEFAULT_CSS = """
     PlaceholderPane > Static { color: $text-muted; padding: 0 1; }
     """

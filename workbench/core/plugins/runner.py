@@ -235,8 +235,8 @@ class _RunnerMixin:
                         with anyio.CancelScope(shield=True):
                             if reason is None and (handle._stop.is_set() or not init_scope.cancel_called):
                                 self._set_state(handle, PluginState.STOPPING)
-                            elif reason is not None and handle.pid is not None:
-                                # A failed plugin gets no polite grace period.
+                            elif handle.pid is not None and (reason is not None or init_scope.cancel_called):
+                                # A failed or timed-out plugin gets no polite grace period.
                                 await terminate_group(handle.pid, self.term_grace)
         except Exception as exc:  # noqa: BLE001 - errors while closing the transport
             if reason is None and not handle._stop.is_set():
@@ -250,6 +250,7 @@ class _RunnerMixin:
             if await terminate_group(handle.pid, self.term_grace):  # leftovers in the process group
                 await asyncio.to_thread(self.pids.remove, handle.pid)
         if capture is not None:
+            capture.spawned()  # idempotent; closes our write end if the spawn never happened
             # Stderr is complete once every holder of the pipe is gone.
             await asyncio.to_thread(capture.eof.wait, 2.0)
         if active_since is not None and time.monotonic() - active_since >= STABLE_AFTER_S:

@@ -66,6 +66,7 @@ class PluginSupervisor(_RunnerMixin):
         self.term_grace = term_grace
         self._on_event = on_event
         self.handles: dict[str, PluginHandle] = {}
+        """Plugin name -> live :class:`PluginHandle` (read-only for callers)."""
         self._by_qualified: dict[str, tuple[PluginHandle, PluginTool]] = {}
         self.pids = PidRegistry(self.log_dir / "pids.json")
         """Process groups of running plugins (for :meth:`PidRegistry.reap_orphans` after a crash)."""

@@ -45,6 +45,7 @@ class ChatPane(Vertical):
     """Chat with the model (pane 1)."""
 
     BORDER_TITLE = "1 Chat"
+    ALLOW_MAXIMIZE = True
     BINDINGS = [
         Binding("escape", "cancel", "Cancel reply", id="chat.cancel", tooltip="Cancel the reply in flight"),
         Binding("ctrl+n", "new_session", "New session", id="chat.new", tooltip="Start a new session"),

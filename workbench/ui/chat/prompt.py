@@ -35,7 +35,7 @@ class PromptInput(TextArea):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(soft_wrap=True, show_line_numbers=False, tab_behavior="focus", **kwargs)
-        self.history: list[str] = []
+        self.prompt_history: list[str] = []
         self._history_pos: int | None = None
 
     async def _on_key(self, event: events.Key) -> None:
@@ -49,13 +49,13 @@ class PromptInput(TextArea):
             event.prevent_default()
             self.action_newline()
             return
-        if event.key == "up" and self.cursor_location[0] == 0 and self.history:
+        if event.key == "up" and self.cursor_location[0] == 0 and self.prompt_history:
             event.stop()
             event.prevent_default()
-            pos = len(self.history) if self._history_pos is None else self._history_pos
+            pos = len(self.prompt_history) if self._history_pos is None else self._history_pos
             pos = max(0, pos - 1)
             self._history_pos = pos
-            self.load_text(self.history[pos])
+            self.load_text(self.prompt_history[pos])
             return
         await super()._on_key(event)
 
@@ -64,7 +64,7 @@ class PromptInput(TextArea):
         text = self.text
         if not text.strip():
             return
-        self.history.append(text)
+        self.prompt_history.append(text)
         self._history_pos = None
         self.clear()
         self.post_message(self.Submitted(text))
