@@ -16,6 +16,7 @@ raises :class:`ConfigError` naming the file (or variable), the key and what is a
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, SettingsError
 
 from workbench.core import paths
 
@@ -260,6 +261,13 @@ def load_settings(workspace: Path, overrides: dict[str, Any] | None = None) -> S
     token = _FILE_LAYERS.set(layers)
     try:
         return Settings(**(overrides or {}))
+    except SettingsError as exc:  # e.g. WORKBENCH_LLM=abc: a whole table given as (bad) JSON
+        match = re.search(r'field "([^"]+)"', str(exc))
+        field = match.group(1) if match else "?"
+        raise ConfigError(
+            f"environment variable WORKBENCH_{field.upper()}: not a JSON object for the [{field}] table. "
+            f"Set single keys instead, e.g. WORKBENCH_{field.upper()}__<KEY>=VALUE."
+        ) from None
     except ValidationError as exc:
         lines = []
         for line in _describe_errors(exc, "environment/flags"):
