@@ -1,0 +1,45 @@
+"""SVG snapshots at a fixed size and theme (pytest-textual-snapshot).
+
+Update them after an intended visual change with ``./scripts/test tests/ui/test_snapshots.py --snapshot-update``.
+"""
+
+from __future__ import annotations
+
+from .conftest import make_app, wait_ready
+
+
+def _app(workspace, server):
+    app = make_app(workspace, server)
+    return app
+
+
+def test_main_screen_snapshot(snap_compare, workspace, server):
+    app = _app(workspace, server)
+
+    async def ready(pilot):
+        await wait_ready(app)
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(120, 36), run_before=ready)
+
+
+def test_help_screen_snapshot(snap_compare, workspace, server):
+    app = _app(workspace, server)
+
+    async def ready(pilot):
+        await wait_ready(app)
+        await pilot.press("f1")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(120, 36), run_before=ready)
+
+
+def test_maximized_pane_snapshot(snap_compare, workspace, server):
+    app = _app(workspace, server)
+
+    async def ready(pilot):
+        await wait_ready(app)
+        await pilot.press("alt+3", "f2")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(120, 36), run_before=ready)
