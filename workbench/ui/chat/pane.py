@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 def _fmt_tokens(usage: dict[str, int]) -> str:
     total = usage.get("total_tokens") or (usage.get("prompt_tokens", 0) + usage.get("completion_tokens", 0))
-    return f"{total:,} tokens ({usage.get('prompt_tokens', 0):,} in / {usage.get('completion_tokens', 0):,} out)"
+    return f"{total:,} tokens"
 
 
 class ChatView(VerticalScroll):
@@ -80,8 +80,7 @@ class ChatPane(Vertical):
         """Bind to the running services and start following their events."""
         self.services = services
         llm = services.llm
-        demo = " (scripted demo model)" if llm.label and "demo" in llm.label.lower() and llm.label != llm.model else ""
-        self.status.model = (llm.label or llm.model) + demo
+        self.status.model = llm.label or llm.model
         self.status.state = "ready"
         self._follow()
         await self._show_empty()
@@ -100,7 +99,9 @@ class ChatPane(Vertical):
         if info is None:
             self.status.session = "new session"
         else:
-            self.status.session = f"{info.id} {info.title or ''}".strip()
+            title = info.title or ""
+            title = title if len(title) <= 32 else title[:31] + "…"
+            self.status.session = f"{info.id} {title}".strip()
         self.status.tokens = _fmt_tokens(self.services.chat.session_usage)
 
     @work(group="chat-events", exclusive=True)
