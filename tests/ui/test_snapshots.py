@@ -18,6 +18,7 @@ def test_main_screen_snapshot(snap_compare, workspace, server):
 
     async def ready(pilot):
         await wait_ready(app)
+        app.query_one("#prompt").cursor_blink = False  # a blinking cursor makes frames differ
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(120, 36), run_before=ready)
@@ -28,6 +29,7 @@ def test_help_screen_snapshot(snap_compare, workspace, server):
 
     async def ready(pilot):
         await wait_ready(app)
+        app.query_one("#prompt").cursor_blink = False  # a blinking cursor makes frames differ
         await pilot.press("f1")
         await pilot.pause()
 
@@ -39,6 +41,7 @@ def test_maximized_pane_snapshot(snap_compare, workspace, server):
 
     async def ready(pilot):
         await wait_ready(app)
+        app.query_one("#prompt").cursor_blink = False  # a blinking cursor makes frames differ
         await pilot.press("alt+3", "f2")
         await pilot.pause()
 
