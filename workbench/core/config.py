@@ -27,6 +27,9 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, SettingsError
 
 from workbench.core import paths
+from workbench.core.checkpoints.settings import CheckpointSettings
+from workbench.core.plugins.config import PluginsConfig
+from workbench.core.sandbox.policy import SandboxSettings
 
 
 class ConfigError(Exception):
@@ -140,6 +143,55 @@ class ChatSettings(_Section):
     """Extra system prompt text added before the conversation."""
 
 
+class AgentSettings(_Section):
+    """``[agent]``: the tool-calling loop."""
+
+    mode: Literal["ask", "auto-edit", "full-auto", "read-only"] = "ask"
+    """Permission mode: ask (every write/command asks), auto-edit (file changes run, commands ask),
+    full-auto (everything runs; commands only ever in the sandbox), read-only (no writes, no commands)."""
+    max_steps: int = Field(default=25, ge=1, le=500)
+    """Model calls per turn at most (each may request several tool calls)."""
+    tool_timeout: float = Field(default=120.0, gt=0)
+    """Seconds a single tool call may run before it is cancelled."""
+    turn_budget: float = Field(default=1800.0, gt=0)
+    """Wall-clock seconds a whole turn may take (model time included)."""
+    compact_at: float = Field(default=0.8, gt=0.1, le=1.0)
+    """Compact older turns when the prompt reaches this fraction of the model's context window."""
+    keep_recent_turns: int = Field(default=4, ge=1, le=100)
+    """Turns kept verbatim when older ones are summarised."""
+    instructions_max_bytes: int = Field(default=65536, ge=0)
+    """AGENTS.md / CLAUDE.md are added to the system prompt up to this size."""
+
+
+class PermissionSettings(_Section):
+    """``[permissions]``: rules checked deny -> ask -> allow (deny always wins).
+
+    A rule is ``TOOL`` or ``TOOL:PATTERN``; the pattern is a path glob (``**`` crosses ``/``) for
+    file tools and a command prefix glob for ``run_command``. Example:
+    ``allow = ["edit_file:src/**", "run_command:pytest*"]``, ``deny = ["write_file:**/*.pem"]``.
+    """
+
+    allow: list[str] = Field(default_factory=list)
+    """Calls matching these run without asking (unless a deny or ask rule matches)."""
+    ask: list[str] = Field(default_factory=list)
+    """Calls matching these always ask."""
+    deny: list[str] = Field(default_factory=list)
+    """Calls matching these are refused."""
+
+
+class ModelInfo(_Section):
+    """``[models."NAME"]``: what Workbench knows about one model."""
+
+    context_window: int = Field(default=128_000, ge=1024)
+    """Tokens the model accepts (prompt + completion)."""
+    input_price: float = Field(default=0.0, ge=0)
+    """Price per million prompt tokens (any currency; shown as is)."""
+    output_price: float = Field(default=0.0, ge=0)
+    """Price per million completion tokens."""
+    currency: str = "$"
+    """Symbol shown before costs."""
+
+
 class WorkbenchConfig(_Section):
     """The whole configuration, as read from a TOML file."""
 
@@ -149,6 +201,18 @@ class WorkbenchConfig(_Section):
     """The terminal interface."""
     chat: ChatSettings = Field(default_factory=ChatSettings)
     """Chat streaming."""
+    agent: AgentSettings = Field(default_factory=AgentSettings)
+    """The tool-calling loop."""
+    permissions: PermissionSettings = Field(default_factory=PermissionSettings)
+    """Allow / ask / deny rules for tool calls."""
+    models: dict[str, ModelInfo] = Field(default_factory=dict)
+    """Per-model context window and prices, keyed by model name."""
+    sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
+    """The Docker sandbox."""
+    checkpoints: CheckpointSettings = Field(default_factory=CheckpointSettings)
+    """Workspace snapshots."""
+    plugins: PluginsConfig = Field(default_factory=PluginsConfig)
+    """MCP servers (plugins)."""
 
 
 _FILE_LAYERS: ContextVar[list[dict[str, Any]]] = ContextVar("workbench_file_layers", default=[])

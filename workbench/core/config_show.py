@@ -26,11 +26,19 @@ def render_toml(data: dict[str, Any]) -> str:
         if prefix and scalars:
             lines.append(f"[{prefix}]")
         for k, v in scalars.items():
-            lines.append(f"{k} = {_value(v)}")
+            if v is None:
+                lines.append(f"# {k} = (unset)")
+            else:
+                lines.append(f"{k} = {_value(v)}")
         if prefix and scalars:
             lines.append("")
         for k, v in tables.items():
             table(f"{prefix}.{k}" if prefix else k, v)
 
+    files = data.pop("files", None)
+    if files:
+        for f in files:
+            lines.append(f"# config file: {f['path']} ({'read' if f['exists'] else 'not present'})")
+        lines.append("")
     table("", data)
     return "\n".join(lines).rstrip() + "\n"

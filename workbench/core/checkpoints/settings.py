@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class CheckpointSettings(BaseModel):
@@ -11,6 +11,8 @@ class CheckpointSettings(BaseModel):
     The workspace's own ignore files (``.gitignore`` at every level, including those of nested
     repositories) are always respected; these settings add to them.
     """
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
 
     max_file_bytes: int = Field(default=10 * 1024 * 1024, ge=0)
     """Files larger than this many bytes are not captured; they are listed in ``Checkpoint.skipped``

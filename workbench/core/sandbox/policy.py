@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 LABEL_SESSION = "workbench.session"
 """Label holding the session id that owns the container."""
@@ -37,6 +37,8 @@ KEEPALIVE_COMMAND = ["/bin/sh", "-c", "trap 'exit 0' TERM INT; while :; do sleep
 
 class SandboxSettings(BaseModel):
     """The ``[sandbox]`` section: how session containers are created and commands run."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
 
     image: str = "python:3.12-slim"
     """Image of the session containers. No registry is needed when it exists locally (see
