@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Awaitable, Callable
 
 from workbench.core import paths
 from workbench.core.bus import EventBus
@@ -37,10 +38,21 @@ class Services:
     bus: EventBus
     llm: LLMClient
     chat: ChatService
+    extras: dict[str, Any] = field(default_factory=dict)
+    """Subsystem services created on demand (``"plugins"``, ``"sandbox"``, ``"checkpoints"``,
+    ``"specs"``): each owner module creates its entry once and closes it in :meth:`aclose`
+    through :attr:`closers`."""
+    closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    """Async callables run (last registered first) when the services close."""
 
     async def aclose(self) -> None:
         """Close the session cleanly, the model client and the log."""
         try:
+            for closer in reversed(self.closers):
+                try:
+                    await closer()
+                except Exception:  # one failing subsystem must not keep the log open
+                    pass
             await self.chat.close()
         finally:
             await self.llm.close()

@@ -21,7 +21,7 @@ from textual.widget import Widget
 from textual.widgets import Footer
 
 from workbench.ui.chat.pane import ChatPane
-from workbench.ui.panes import PLACEHOLDERS, PlaceholderPane
+from workbench.ui.panes import build_pane
 
 if TYPE_CHECKING:
     from workbench.core.runtime import Services
@@ -83,8 +83,7 @@ class WorkbenchApp(App[None]):
                 yield ChatPane(id="chat", classes="pane")
             with Vertical(id="right"):
                 for pane_id in PANE_IDS[1:]:
-                    title, what, when = PLACEHOLDERS[pane_id]
-                    yield PlaceholderPane(title, what, when, id=pane_id, classes="pane")
+                    yield build_pane(pane_id)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -144,6 +143,14 @@ class WorkbenchApp(App[None]):
             self.notify(services.store.recovery_message, severity="error", timeout=30)
         chat = self.query_one(ChatPane)
         await chat.attach(services)
+        for pane_id in PANE_IDS[1:]:
+            pane = self.pane(pane_id)
+            attach = getattr(pane, "attach", None)
+            if attach is not None:
+                try:
+                    await attach(services)
+                except Exception as exc:  # a broken side pane must not take the app down
+                    self.notify(f"The {pane_id} pane failed to start: {exc}", severity="error", timeout=15)
         try:
             if self.session_id:
                 await chat.open_session(self.session_id)

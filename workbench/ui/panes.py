@@ -57,3 +57,27 @@ PLACEHOLDERS = {
         "Arrives with MCP plugins (issue #7).",
     ),
 }
+
+
+PANE_CLASSES: dict[str, tuple[str, str]] = {
+    "specs": ("workbench.ui.specs.pane", "SpecsPane"),
+    "journal": ("workbench.ui.journal.pane", "JournalPane"),
+    "containers": ("workbench.ui.containers.pane", "ContainersPane"),
+    "plugins": ("workbench.ui.plugins.pane", "PluginsPane"),
+}
+"""Where each side pane's real widget lives (``module``, ``class``). A pane whose module does not
+exist yet is shown as a :class:`PlaceholderPane`. A pane class is built as ``cls(id=pane_id,
+classes="pane")`` and may define ``async attach(services)``, called once the services run."""
+
+
+def build_pane(pane_id: str) -> Vertical:
+    """Return the widget for side pane ``pane_id`` (the real one when built, else a placeholder)."""
+    import importlib
+    import importlib.util
+
+    module_name, class_name = PANE_CLASSES[pane_id]
+    if importlib.util.find_spec(module_name.rsplit(".", 1)[0]) is not None and importlib.util.find_spec(module_name) is not None:
+        cls = getattr(importlib.import_module(module_name), class_name)
+        return cls(id=pane_id, classes="pane")
+    title, what, when = PLACEHOLDERS[pane_id]
+    return PlaceholderPane(title, what, when, id=pane_id, classes="pane")
