@@ -1,0 +1,63 @@
+"""One row per spec for the Specs pane: each document's state and the task progress."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .discovery import discover_specs
+from .models import DOC_KINDS, Spec
+from .store import ApprovalStore
+from .tasks import load_tasks
+from .workflow import compute_status, doc_hashes
+
+
+@dataclass(slots=True)
+class SpecRow:
+    """A spec as the Specs pane lists it.
+
+    Attributes:
+        spec: the spec.
+        states: ``{doc: state}`` in ``DOC_KINDS`` order (``missing``, ``draft``, ``in_review``,
+            ``approved`` or ``stale``).
+        done: tasks done.
+        total: tasks in ``tasks.md`` (0 when there is none).
+    """
+
+    spec: Spec
+    states: dict[str, str]
+    done: int
+    total: int
+
+
+def spec_rows(workspace: Path, approvals: ApprovalStore | None = None) -> tuple[list[SpecRow], str | None]:
+    """List the specs of ``workspace`` with their states and task progress.
+
+    Blocking (reads every document); call it from a thread.
+
+    Args:
+        workspace: the workspace root.
+        approvals: the approval records (default ``ApprovalStore.for_workspace``).
+
+    Returns:
+        ``(rows, error)``: ``error`` is the message of an unreadable approvals file (the states are
+        then computed without records), else ``None``.
+    """
+    store = approvals or ApprovalStore.for_workspace(workspace)
+    error = None
+    try:
+        records = store.load()
+    except Exception as exc:  # ApprovalStoreError, OSError: still list the specs
+        records, error = [], str(exc)
+    rows = []
+    for spec in discover_specs(workspace):
+        statuses = compute_status(records, doc_hashes(spec), spec.key)
+        done = total = 0
+        path = spec.path("tasks")
+        if path.exists():
+            try:
+                done, total = load_tasks(path).progress()
+            except OSError:
+                pass
+        rows.append(SpecRow(spec, {doc: statuses[doc].state for doc in DOC_KINDS}, done, total))
+    return rows, error

@@ -1,0 +1,202 @@
+"""Everything a spec review needs, loaded in one blocking call, and the review actions.
+
+The UI calls these from a thread (``asyncio.to_thread``): ``load_review`` reads and checks the
+documents, the approval records and the comments; ``approve_doc`` and ``request_changes`` append a
+record (with a text snapshot, so ``diff_since_review`` can show what changed since);
+``add_comment`` stores a pending comment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .bundle import SpecBundle, check_spec, load_spec
+from .comments import Comment, CommentStore, format_comments
+from .models import DOC_KINDS, Problem, Spec, WorkflowError
+from .snapshots import SnapshotStore, unified_diff
+from .store import ApprovalStore
+from .trace import TraceReport
+from .workflow import ApprovalRecord, DocStatus, can_approve, compute_status, doc_hashes, record_for_approval
+
+
+@dataclass(slots=True)
+class ReviewStores:
+    """The three stores a review touches (all in the user data dir of the workspace).
+
+    Attributes:
+        approvals: approval records.
+        comments: review comments.
+        snapshots: document snapshots.
+    """
+
+    approvals: ApprovalStore
+    comments: CommentStore
+    snapshots: SnapshotStore
+
+    @classmethod
+    def for_workspace(cls, workspace: Path) -> "ReviewStores":
+        """Return the stores of ``workspace`` (``workspace_data_dir``)."""
+        return cls(
+            ApprovalStore.for_workspace(workspace),
+            CommentStore.for_workspace(workspace),
+            SnapshotStore.for_workspace(workspace),
+        )
+
+
+@dataclass(slots=True)
+class ReviewData:
+    """A loaded spec, ready to show.
+
+    Attributes:
+        spec: the spec.
+        bundle: the parsed documents.
+        texts: each document's text (``None`` when missing); lines agree with the parsers' numbers.
+        problems: every parse, lint and trace problem (see ``bundle.check_spec``), plus store errors.
+        trace: the traceability report.
+        statuses: the workflow state of each document.
+        comments: this spec's comments, in creation order.
+    """
+
+    spec: Spec
+    bundle: SpecBundle
+    texts: dict[str, str | None]
+    problems: list[Problem]
+    trace: TraceReport
+    statuses: dict[str, DocStatus]
+    comments: list[Comment] = field(default_factory=list)
+
+    def problems_by_line(self, doc: str) -> dict[int, list[Problem]]:
+        """Return ``{line: [problems]}`` of one document (problems without a line are left out)."""
+        path = str(self.spec.path(doc))
+        out: dict[int, list[Problem]] = {}
+        for problem in self.problems:
+            if problem.file == path and problem.line is not None:
+                out.setdefault(problem.line, []).append(problem)
+        return out
+
+
+def _read_text(path: Path) -> str | None:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError:
+        return None  # load_spec reports SPEC002 for it
+    text = data.decode("utf-8", errors="replace")
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+def load_review(spec: Spec, stores: ReviewStores) -> ReviewData:
+    """Read, parse and check ``spec`` and load its review state; never raises on bad content.
+
+    A malformed approvals or comments file becomes a problem (``SPEC002``) instead of an error, so
+    the documents are still shown.
+
+    Args:
+        spec: the spec.
+        stores: where records, comments and snapshots live.
+    """
+    bundle = load_spec(spec)
+    problems, trace = check_spec(bundle)
+    texts = {doc: _read_text(spec.path(doc)) for doc in DOC_KINDS}
+    try:
+        records = stores.approvals.load()
+    except Exception as exc:  # ApprovalStoreError, OSError
+        records = []
+        problems.append(Problem(str(stores.approvals.path), None, "error", "SPEC002", str(exc)))
+    try:
+        comments = [c for c in stores.comments.load() if c.spec == spec.key]
+    except Exception as exc:  # CommentStoreError, OSError
+        comments = []
+        problems.append(Problem(str(stores.comments.path), None, "error", "SPEC002", str(exc)))
+    statuses = compute_status(records, doc_hashes(spec), spec.key)
+    return ReviewData(spec, bundle, texts, problems, trace, statuses, comments)
+
+
+def _record_with_snapshot(spec: Spec, doc: str, stores: ReviewStores, action: str, note: str, who: str | None) -> ApprovalRecord:
+    record = record_for_approval(spec, doc, who=who, action=action, note=note)
+    data = spec.path(doc).read_bytes()
+    if stores.snapshots.save(data) != record.sha256:
+        raise WorkflowError(f"{spec.path(doc)} changed while it was being recorded; try again")
+    stores.approvals.append(record)
+    return record
+
+
+def approve_doc(spec: Spec, doc: str, stores: ReviewStores, who: str | None = None) -> ApprovalRecord:
+    """Approve ``doc`` of ``spec`` now (hash, git commit, snapshot) if the workflow allows it.
+
+    Blocking (file IO, git).
+
+    Raises:
+        WorkflowError: refused; the message is ``can_approve``'s reason (e.g. requirements not approved).
+        ApprovalStoreError: the approvals file is malformed.
+    """
+    statuses = compute_status(stores.approvals.load(), doc_hashes(spec), spec.key)
+    can_approve(doc, statuses).require()
+    return _record_with_snapshot(spec, doc, stores, "approve", "", who)
+
+
+def request_changes(spec: Spec, doc: str, stores: ReviewStores, who: str | None = None) -> tuple[ApprovalRecord, list[Comment]]:
+    """Record a change request on ``doc`` carrying its pending comments, then mark them sent.
+
+    Blocking (file IO, git).
+
+    Returns:
+        ``(record, comments)``: the record (its ``note`` lists the comments) and the comments sent.
+
+    Raises:
+        WorkflowError: the document does not exist, or it has no pending comment (say what to change
+            with a comment first).
+    """
+    pending = stores.comments.for_spec(spec.key, doc, "pending")
+    if not pending:
+        raise WorkflowError(f"no pending comment on {doc}: add one (c) saying what to change, then request changes")
+    record = _record_with_snapshot(spec, doc, stores, "request_changes", format_comments(pending), who)
+    stores.comments.mark_sent([c.id for c in pending], record.ts)
+    return record, pending
+
+
+@dataclass(slots=True)
+class DocDiff:
+    """The changes to a document since its latest review record.
+
+    Attributes:
+        doc: the document kind.
+        record: the record the diff starts from.
+        lines: unified diff lines (``[]`` when unchanged).
+    """
+
+    doc: str
+    record: ApprovalRecord
+    lines: list[str]
+
+
+def diff_since_review(spec: Spec, doc: str, stores: ReviewStores) -> DocDiff:
+    """Diff ``doc`` against the text it had at its latest review record (approve or request changes).
+
+    Blocking (file IO).
+
+    Raises:
+        WorkflowError: no record with a stored snapshot exists for the document, or it is missing.
+    """
+    text = _read_text(spec.path(doc))
+    if text is None:
+        raise WorkflowError(f"cannot diff {doc}: {spec.path(doc)} does not exist")
+    records = [r for r in stores.approvals.load() if r.spec == spec.key and r.doc == doc]
+    for record in reversed(records):
+        data = stores.snapshots.load(record.sha256)
+        if data is None:
+            continue
+        old = data.decode("utf-8", errors="replace").removeprefix("\ufeff")
+        label = f"{doc}.md @ {record.action.replace('_', ' ')} {record.ts}"
+        return DocDiff(doc, record, unified_diff(old, text, label, f"{doc}.md (now)"))
+    raise WorkflowError(f"no earlier revision of {doc} is stored: approve it or request changes first, then diff later revisions")
+
+
+def add_comment(spec: Spec, doc: str, stores: ReviewStores, text: str, **anchor) -> Comment:
+    """Store a pending comment on ``doc`` (``anchor``: ``requirement``, ``criterion``, ``line``, ``who``).
+
+    Blocking (file IO). Raises what ``CommentStore.add`` raises.
+    """
+    return stores.comments.add(spec.key, doc, text, **anchor)

@@ -1,0 +1,440 @@
+"""The spec review screen: documents beside an outline, traceability, problems, comments, diff.
+
+Everything slow runs in threads (``core.specs.review``); a ``watchfiles`` worker reloads the spec
+when its files are saved elsewhere, keeping the cursor and the pending comments (comments live in
+the comments store, the cursor is restored by key after each reload).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shlex
+import subprocess
+from typing import TYPE_CHECKING, Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static, TabbedContent, TabPane
+
+from workbench.ui.specs import render
+from workbench.ui.specs.lines import LineView
+
+if TYPE_CHECKING:
+    from workbench.core.specs.models import Spec
+    from workbench.core.specs.review import ReviewData, ReviewStores
+
+DOC_TABS = ("requirements", "design", "tasks")
+TABS = ("requirements", "design", "tasks", "trace", "problems", "diff")
+NEXT_STATE = {"todo": "in_progress", "in_progress": "done", "done": "todo"}
+"""``space`` on a task cycles todo -> in progress -> done -> todo."""
+
+
+class SpecReviewScreen(Screen[None]):
+    """Review one spec.
+
+    Args:
+        spec: the spec to review.
+        stores: approvals, comments and snapshots (default: the workspace's, in the user data dir).
+        watch: reload when the files change on disk (a ``watchfiles`` worker).
+    """
+
+    CSS_PATH = "review.tcss"
+    BINDINGS = [
+        Binding("escape", "close", "Close", id="spec.close", tooltip="Close the review (or the comment box)"),
+        Binding("j,n", "next_item", "Next req", id="spec.next", tooltip="Next requirement (next task on Tasks, next heading on Design)"),
+        Binding("k,p", "prev_item", "Prev req", id="spec.prev", tooltip="Previous requirement (task, heading)"),
+        Binding("c", "comment", "Comment", id="spec.comment", tooltip="Comment on the current requirement or line"),
+        Binding("a", "approve", "Approve", id="spec.approve", tooltip="Approve the current document (refused out of order)"),
+        Binding("r", "request_changes", "Request changes", id="spec.request", tooltip="Request changes, sending the pending comments"),
+        Binding("d", "diff", "Diff", id="spec.diff", tooltip="Diff the document against its last review"),
+        Binding("e", "edit", "Edit", id="spec.edit", tooltip="Open the document in $EDITOR, reload on return"),
+        Binding("space", "tick", "Tick task", id="spec.tick", tooltip="Cycle the task under the cursor: todo, in progress, done"),
+        Binding("right_square_bracket", "tab(1)", "Next tab", id="spec.tab.next", show=False, tooltip="Next tab"),
+        Binding("left_square_bracket", "tab(-1)", "Prev tab", id="spec.tab.prev", show=False, tooltip="Previous tab"),
+        Binding("f5", "reload", "Reload", id="spec.reload", show=False, tooltip="Reload the spec from disk"),
+    ]
+
+    def __init__(self, spec: "Spec", stores: "ReviewStores | None" = None, *, watch: bool = True, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.spec = spec
+        self.stores = stores
+        self.watch_files = watch
+        self.data: ReviewData | None = None
+        """The latest loaded state (``None`` until the first load finishes)."""
+        self.doc = "requirements"
+        """The document the actions apply to: the active document tab, or the last one visited."""
+        self.loaded = asyncio.Event()
+        """Set after each load has been shown (tests and the benchmark wait on it)."""
+        self.load_count = 0
+        """How many loads have been shown."""
+        self._outline_lines: dict[object, int] = {}
+        self._syncing = False
+        self._watcher = None
+
+    # -- layout --------------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield Static(f"[b]{self.spec.key}[/b]  loading…", id="review-status")
+        with Horizontal(id="review-body"):
+            with Vertical(id="review-side"):
+                outline = LineView(id="outline", empty="(no requirements parsed)")
+                outline.border_title = "Outline"
+                yield outline
+                comments = LineView(id="comments", wrap=True, empty="No comments. Press c to comment.")
+                comments.border_title = "Comments"
+                yield comments
+            with TabbedContent(id="review-tabs", initial="tab-requirements"):
+                with TabPane("Requirements", id="tab-requirements"):
+                    yield LineView(id="view-requirements", wrap=True, empty="requirements.md does not exist.")
+                with TabPane("Design", id="tab-design"):
+                    yield LineView(id="view-design", wrap=True, empty="design.md does not exist yet.")
+                with TabPane("Tasks", id="tab-tasks"):
+                    yield LineView(id="view-tasks", wrap=True, selectable_only=True, empty="tasks.md does not exist yet.")
+                with TabPane("Trace", id="tab-trace"):
+                    yield LineView(id="view-trace")
+                with TabPane("Problems", id="tab-problems"):
+                    yield LineView(id="view-problems", wrap=True, empty="No problems.")
+                with TabPane("Diff", id="tab-diff"):
+                    yield LineView(id="view-diff", empty="Press d on a document to diff it against its last review.")
+        yield Static("", id="review-message")
+        yield Input(id="comment-input", classes="-hidden")
+        yield Footer()
+
+    def view(self, tab: str) -> LineView:
+        """The ``LineView`` of tab ``tab`` (one of ``TABS``)."""
+        return self.query_one(f"#view-{tab}", LineView)
+
+    @property
+    def outline(self) -> LineView:
+        """The requirements outline."""
+        return self.query_one("#outline", LineView)
+
+    @property
+    def active_tab(self) -> str:
+        """The active tab's name (``requirements`` ... ``diff``)."""
+        return self.query_one(TabbedContent).active.removeprefix("tab-")
+
+    def on_mount(self) -> None:
+        self.view("requirements").focus()
+        self.reload()
+        if self.watch_files:
+            self._watch()
+
+    def on_unmount(self) -> None:
+        if self._watcher is not None:
+            self._watcher.stop()
+
+    # -- loading -------------------------------------------------------------------------------
+    @work(group="spec-load", exclusive=True, exit_on_error=False)
+    async def reload(self) -> None:
+        """Load the spec in a thread and show it, keeping cursors and scroll positions."""
+        from workbench.core.specs.review import ReviewStores, load_review
+
+        if self.stores is None:
+            self.stores = await asyncio.to_thread(ReviewStores.for_workspace, self.spec.workspace)
+        data = await asyncio.to_thread(load_review, self.spec, self.stores)
+        self._show(data)
+
+    def _show(self, data: "ReviewData") -> None:
+        first = self.data is None
+        self.data = data
+        outline_key = self.outline.key
+        cursors = {tab: self.view(tab).cursor for tab in ("requirements", "design", "problems", "trace")}
+        task_key = self.view("tasks").key
+        rows, self._outline_lines = render.outline_rows(data)
+        self._syncing = True
+        try:
+            index = self.outline.index_of(outline_key) if outline_key is not None else None
+            self.outline.set_rows(rows, index if index is not None else (0 if first else None))
+            self.view("requirements").set_rows(render.document_rows(data, "requirements"), 0 if first else None)
+            self.view("design").set_rows(render.document_rows(data, "design"), 0 if first else None)
+            tasks = self.view("tasks")
+            tasks.set_rows(render.task_rows(data))
+            index = tasks.index_of(task_key) if task_key is not None else None
+            if index is not None:
+                tasks.cursor = index
+            self.view("trace").set_rows(render.trace_rows(data))
+            self.view("problems").set_rows(render.problem_rows(data))
+            for tab, cursor in cursors.items():
+                if not first and 0 <= cursor < len(self.view(tab).rows):
+                    self.view(tab).cursor = cursor
+        finally:
+            self._syncing = False
+        self._show_comments()
+        errors = sum(1 for p in data.problems if p.severity == "error")
+        tabs = self.query_one(TabbedContent)
+        tabs.get_tab("tab-problems").label = f"Problems ({len(data.problems)})" if data.problems else "Problems"
+        tabs.get_tab("tab-problems").set_class(errors > 0, "-errors")
+        self.query_one("#review-status", Static).update(render.status_markup(data))
+        self.load_count += 1
+        self.loaded.set()
+
+    def _show_comments(self) -> None:
+        assert self.data is not None
+        comments = self.query_one("#comments", LineView)
+        comments.set_rows(render.comment_rows(self.data.comments))
+        pending = sum(1 for c in self.data.comments if c.state == "pending")
+        comments.border_title = f"Comments ({pending} pending)" if pending else "Comments"
+
+    @work(group="spec-watch", exclusive=True, exit_on_error=False)
+    async def _watch(self) -> None:
+        from workbench.core.specs.watch import SpecWatcher
+
+        self._watcher = SpecWatcher(self.spec.root)
+        async for _docs in self._watcher:
+            self.reload()
+
+    def message(self, text: str, severity: str = "information") -> None:
+        """Show ``text`` in the message line and as a notification."""
+        line = self.query_one("#review-message", Static)
+        line.update(text)
+        line.set_class(severity == "error", "-error")
+        self.notify(text, severity=severity, timeout=8 if severity == "error" else 4)  # type: ignore[arg-type]
+
+    # -- navigation ----------------------------------------------------------------------------
+    @on(TabbedContent.TabActivated)
+    def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        tab = (event.pane.id or "").removeprefix("tab-")
+        if tab in DOC_TABS:
+            self.doc = tab
+        if tab in TABS:
+            self.call_after_refresh(self.view(tab).focus)
+
+    def action_tab(self, step: int) -> None:
+        """Activate the next (``step=1``) or previous tab."""
+        index = (TABS.index(self.active_tab) + step) % len(TABS)
+        self.query_one(TabbedContent).active = f"tab-{TABS[index]}"
+
+    @on(LineView.Highlighted, "#outline")
+    def _outline_moved(self, event: LineView.Highlighted) -> None:
+        if self._syncing or event.key not in self._outline_lines:
+            return
+        self._syncing = True
+        try:
+            self.view("requirements").move_cursor(self._outline_lines[event.key] - 1, top=True)
+        finally:
+            self._syncing = False
+
+    @on(LineView.Highlighted, "#view-requirements")
+    def _document_moved(self, event: LineView.Highlighted) -> None:
+        if self._syncing or not self._outline_lines:
+            return
+        line = event.index + 1
+        best = None
+        for key, at in self._outline_lines.items():
+            if at <= line and (best is None or at >= self._outline_lines[best]):
+                best = key
+        if best is not None and best != self.outline.key:
+            self._syncing = True
+            try:
+                self.outline.move_cursor(self.outline.index_of(best) or 0)
+            finally:
+                self._syncing = False
+
+    @on(LineView.Selected, "#view-problems")
+    def _problem_selected(self, event: LineView.Selected) -> None:
+        file, line = event.key
+        for doc in DOC_TABS:
+            if str(self.spec.path(doc)) == file:
+                self.query_one(TabbedContent).active = f"tab-{doc}"
+                if line:
+                    self.view(doc).move_cursor(line - 1, top=True)
+
+    def _step(self, direction: int) -> None:
+        tab = self.active_tab
+        if tab == "tasks":
+            view = self.view("tasks")
+            view.move_cursor(view.cursor + direction, direction)
+            return
+        if tab == "design":
+            view = self.view("design")
+            heads = [i for i, row in enumerate(view.rows) if row.style in ("heading", "subheading")]
+            ahead = [i for i in heads if (i > view.cursor if direction > 0 else i < view.cursor)]
+            if ahead:
+                view.move_cursor(ahead[0] if direction > 0 else ahead[-1], top=True)
+            return
+        outline = self.outline
+        keys = [i for i, row in enumerate(outline.rows) if isinstance(row.key, tuple) and row.key[0] == "req"]
+        ahead = [i for i in keys if (i > outline.cursor if direction > 0 else i < outline.cursor)]
+        if ahead:
+            outline.move_cursor(ahead[0] if direction > 0 else ahead[-1])
+
+    def action_next_item(self) -> None:
+        """Move to the next requirement (task on Tasks, heading on Design)."""
+        self._step(1)
+
+    def action_prev_item(self) -> None:
+        """Move to the previous requirement (task, heading)."""
+        self._step(-1)
+
+    # -- comments ------------------------------------------------------------------------------
+    def current_anchor(self) -> dict[str, Any]:
+        """Where a comment made now would point: ``requirement``, ``criterion`` and ``line``."""
+        if self.doc == "requirements":
+            key = self.outline.key
+            anchor: dict[str, Any] = {"requirement": None, "criterion": None, "line": None}
+            if isinstance(key, tuple):
+                if key[0] == "crit":
+                    anchor["criterion"] = key[1]
+                    anchor["requirement"] = int(key[1].split(".")[0])
+                else:
+                    anchor["requirement"] = key[1]
+                anchor["line"] = self._outline_lines.get(key)
+            elif self.view("requirements").cursor >= 0:
+                anchor["line"] = self.view("requirements").cursor + 1
+            return anchor
+        cursor = self.view(self.doc).cursor
+        return {"line": cursor + 1 if cursor >= 0 else None}
+
+    def action_comment(self) -> None:
+        """Open the comment box for the current requirement (or line)."""
+        anchor = self.current_anchor()
+        where = anchor.get("criterion") or (f"requirement {anchor['requirement']}" if anchor.get("requirement") else None)
+        where = where or (f"line {anchor['line']}" if anchor.get("line") else self.doc)
+        box = self.query_one("#comment-input", Input)
+        box.placeholder = f"Comment on {where} of {self.doc}.md (Enter saves, Esc cancels)"
+        box.value = ""
+        box.remove_class("-hidden")
+        box.focus()
+
+    def _hide_comment_box(self) -> None:
+        box = self.query_one("#comment-input", Input)
+        box.add_class("-hidden")
+        self.view(self.active_tab).focus()
+
+    @on(Input.Submitted, "#comment-input")
+    def _comment_submitted(self, event: Input.Submitted) -> None:
+        text = event.value.strip()
+        self._hide_comment_box()
+        if text:
+            self._save_comment(text, self.doc, self.current_anchor())
+
+    @work(group="spec-comment", exit_on_error=False)
+    async def _save_comment(self, text: str, doc: str, anchor: dict[str, Any]) -> None:
+        from workbench.core.specs.review import add_comment
+
+        try:
+            comment = await asyncio.to_thread(add_comment, self.spec, doc, self.stores, text, **anchor)
+        except (ValueError, OSError) as exc:
+            self.message(f"Comment not saved: {exc}", "error")
+            return
+        self.message(f"Comment on {comment.anchor} saved (pending).")
+        self.reload()
+
+    # -- review actions ------------------------------------------------------------------------
+    def action_approve(self) -> None:
+        """Approve the current document; refused with the workflow's reason when out of order."""
+        self._approve(self.doc)
+
+    @work(group="spec-action", exclusive=True, exit_on_error=False)
+    async def _approve(self, doc: str) -> None:
+        from workbench.core.specs.models import SpecError
+        from workbench.core.specs.review import approve_doc
+
+        try:
+            record = await asyncio.to_thread(approve_doc, self.spec, doc, self.stores)
+        except (SpecError, OSError) as exc:
+            self.message(f"Not approved: {exc}", "error")
+            return
+        commit = f", commit {record.commit[:12]}" if record.commit else ""
+        self.message(f"Approved {doc} (sha256 {record.sha256[:12]}{commit}) by {record.who}.")
+        self.reload()
+
+    def action_request_changes(self) -> None:
+        """Record a change request on the current document, carrying its pending comments."""
+        self._request_changes(self.doc)
+
+    @work(group="spec-action", exclusive=True, exit_on_error=False)
+    async def _request_changes(self, doc: str) -> None:
+        from workbench.core.specs.models import SpecError
+        from workbench.core.specs.review import request_changes
+
+        try:
+            _record, sent = await asyncio.to_thread(request_changes, self.spec, doc, self.stores)
+        except (SpecError, OSError) as exc:
+            self.message(f"Changes not requested: {exc}", "error")
+            return
+        self.message(f"Changes requested on {doc}: {len(sent)} comment(s) sent.")
+        self.reload()
+
+    def action_diff(self) -> None:
+        """Show the current document's diff against its last review record."""
+        self._diff(self.doc)
+
+    @work(group="spec-action", exclusive=True, exit_on_error=False)
+    async def _diff(self, doc: str) -> None:
+        from workbench.core.specs.models import SpecError
+        from workbench.core.specs.review import diff_since_review
+
+        try:
+            diff = await asyncio.to_thread(diff_since_review, self.spec, doc, self.stores)
+        except (SpecError, OSError) as exc:
+            self.message(f"No diff: {exc}", "error")
+            return
+        view = self.view("diff")
+        view.set_rows(render.diff_rows(diff.lines), 0)
+        view.empty = f"{doc}.md is unchanged since {diff.record.action.replace('_', ' ')} at {diff.record.ts}."
+        view.set_rows(view.rows)
+        self.query_one(TabbedContent).active = "tab-diff"
+        changed = sum(1 for line in diff.lines if line[:1] in "+-" and not line.startswith(("+++", "---")))
+        self.message(f"Diff of {doc} since {diff.record.action.replace('_', ' ')} at {diff.record.ts}: {changed} changed line(s).")
+
+    def action_edit(self) -> None:
+        """Open the current document in ``$VISUAL``/``$EDITOR`` (the app suspends), then reload."""
+        from textual.app import SuspendNotSupported
+
+        editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+        if not editor:
+            self.message("Set $EDITOR (or $VISUAL) to open documents, e.g. export EDITOR=vim", "error")
+            return
+        path = self.spec.path(self.doc)
+        try:
+            with self.app.suspend():
+                subprocess.run([*shlex.split(editor), str(path)], check=False)
+        except SuspendNotSupported:
+            self.message("This terminal cannot suspend the app; edit the file elsewhere (it reloads on save).", "error")
+            return
+        except OSError as exc:
+            self.message(f"Cannot start the editor {editor!r}: {exc}", "error")
+            return
+        self.reload()
+
+    def action_tick(self) -> None:
+        """Cycle the state of the task under the cursor (Tasks tab only)."""
+        if self.active_tab != "tasks" or self.data is None or self.data.bundle.tasks is None:
+            self.message("Ticking works on the Tasks tab: put the cursor on a task and press space.", "warning")
+            return
+        task_id = self.view("tasks").key
+        task = self.data.bundle.tasks.get(task_id) if task_id else None
+        if task is None:
+            self.message("No task under the cursor.", "warning")
+            return
+        self._tick(task.id, NEXT_STATE[task.state])
+
+    @work(group="spec-tick", exclusive=True, exit_on_error=False)
+    async def _tick(self, task_id: str, state: str) -> None:
+        from workbench.core.specs.models import SpecError
+        from workbench.core.specs.tasks import set_task_state
+
+        try:
+            await asyncio.to_thread(set_task_state, self.spec.path("tasks"), task_id, state)
+        except (SpecError, ValueError, OSError) as exc:
+            self.message(f"Task {task_id} not changed: {exc}", "error")
+            return
+        self.message(f"Task {task_id}: {state.replace('_', ' ')}.")
+        self.reload()
+
+    def action_reload(self) -> None:
+        """Reload from disk."""
+        self.reload()
+
+    def action_close(self) -> None:
+        """Close the comment box when open, else the screen."""
+        box = self.query_one("#comment-input", Input)
+        if not box.has_class("-hidden"):
+            self._hide_comment_box()
+            return
+        self.dismiss(None)
