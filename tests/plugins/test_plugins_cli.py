@@ -1,0 +1,65 @@
+"""``workbench plugins [--json]`` as a subprocess with real MCP servers."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from workbench.core.plugins import TrustStore, load_specs
+
+from .conftest import SERVERS
+
+CLI = [sys.executable, "-m", "workbench.plugins_cli"]
+
+
+def _workspace(tmp_path: Path, servers: dict[str, str], trusted: tuple[str, ...]) -> Path:
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    entries = {n: {"command": sys.executable, "args": [str(SERVERS / s)]} for n, s in servers.items()}
+    (ws / ".mcp.json").write_text(json.dumps({"mcpServers": entries}))
+    store = TrustStore.for_workspace(ws)
+    for spec in load_specs(ws):
+        if spec.name in trusted:
+            store.trust(spec)
+    return ws
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=120)
+
+
+def test_json_lists_states_and_tools(tmp_path: Path) -> None:
+    ws = _workspace(tmp_path, {"healthy": "healthy.py", "later": "changing.py"}, trusted=("healthy",))
+    out = _run("--json", "--path", str(ws))
+    assert out.returncode == 0, out.stderr
+    reports = {r["name"]: r for r in json.loads(out.stdout)}
+    assert reports["healthy"]["state"] == "active" and reports["healthy"]["error"] is None
+    tools = {t["qualified_name"]: t for t in reports["healthy"]["tools"]}
+    assert {"mcp__healthy__echo", "mcp__healthy__add"} <= set(tools)
+    assert tools["mcp__healthy__add"]["input_schema"]["required"] == ["a", "b"]
+    assert reports["later"]["state"] == "untrusted" and reports["later"]["tools"] == []
+    text = _run("--path", str(ws))
+    assert text.returncode == 0
+    assert "healthy: active (workspace, stdio)" in text.stdout and "mcp__healthy__echo" in text.stdout
+    assert "later: untrusted" in text.stdout
+
+
+def test_exit_1_when_a_plugin_ends_in_error(tmp_path: Path) -> None:
+    ws = _workspace(tmp_path, {"healthy": "healthy.py", "broken": "exit_at_start.py"},
+                    trusted=("healthy", "broken"))
+    out = _run("--json", "--path", str(ws))
+    assert out.returncode == 1, out.stderr
+    reports = {r["name"]: r for r in json.loads(out.stdout)}
+    assert reports["healthy"]["state"] == "active"
+    assert reports["broken"]["state"] == "error" and reports["broken"]["error"]
+
+
+def test_invalid_mcp_json_is_exit_2_naming_the_file(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    (ws / ".mcp.json").write_text('{"mcpServers": {"x": {"args": []}}}')
+    out = _run("--path", str(ws))
+    assert out.returncode == 2
+    assert ".mcp.json" in out.stderr and "mcpServers.x" in out.stderr

@@ -1,0 +1,159 @@
+"""``workbench plugins [--json] [--path WS]``: start the configured plugins, report them, stop them.
+
+Starts every enabled, trusted plugin (user-level ``[plugins.servers]`` and trusted servers of the
+workspace's ``.mcp.json``) in parallel, waits until each is ACTIVE or ERROR, prints each one's
+state and tools, and stops them all. Untrusted workspace servers are listed, not started (trust
+them in the TUI's Plugins pane, key ``t``). No Textual or Rich here: output is ``print``.
+
+Exit codes: 0 all started plugins are ACTIVE; 1 at least one ended in ERROR; 2 bad usage or an
+invalid configuration.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+
+def add_plugins_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Register ``plugins`` on the top-level ``workbench`` sub-parsers.
+
+    Args:
+        subparsers: from ``parser.add_subparsers(dest="command")``.
+
+    Returns:
+        The ``plugins`` parser (``args.json``, ``args.path``).
+    """
+    p = subparsers.add_parser(
+        "plugins", help="start the configured, trusted MCP plugins, print their state and tools, stop them"
+    )
+    p.add_argument("--json", action="store_true", help="print a JSON list (one object per plugin)")
+    p.add_argument("--path", help="workspace folder (default: current folder)")
+    return p
+
+
+def _report(supervisor: Any, name: str) -> dict[str, Any]:
+    handle = supervisor.handle(name)
+    trusted = supervisor.is_trusted(name)
+    state = handle.state.value
+    if not trusted and state == "registered":
+        state = "untrusted"
+    elif not handle.spec.settings.enabled and state == "registered":
+        state = "disabled"
+    return {
+        "name": name,
+        "source": handle.spec.source,
+        "transport": handle.spec.transport,
+        "state": state,
+        "error": handle.last_error.reason if handle.state.value == "error" and handle.last_error else None,
+        "stderr_tail": list(handle.last_error.stderr_tail) if handle.state.value == "error" and handle.last_error else [],
+        "tools": [
+            {
+                "name": t.name,
+                "qualified_name": t.qualified_name,
+                "description": t.description,
+                "status": t.status,
+                "enabled": t.enabled,
+                "input_schema": t.input_schema,
+            }
+            for t in handle.tools
+        ],
+    }
+
+
+async def collect_plugin_reports(workspace: Path, plugins_config: Any, *, timeout: float | None = None) -> list[dict[str, Any]]:
+    """Start the enabled, trusted plugins of ``workspace``, describe every plugin, stop them.
+
+    Args:
+        workspace: the workspace root.
+        plugins_config: the ``[plugins]`` section (:class:`PluginsConfig`).
+        timeout: overall seconds to wait for start-up (default: each plugin's ``init_timeout``).
+
+    Returns:
+        One dict per plugin, sorted by name: ``name``, ``source``, ``transport``, ``state``
+        (``active``, ``error``, ``untrusted``, ``disabled``...), ``error``, ``stderr_tail`` and
+        ``tools`` (``name``, ``qualified_name``, ``description`` (sanitized), ``status``,
+        ``enabled``, ``input_schema``). The states are those reached before the stop.
+
+    Raises:
+        PluginConfigError: ``.mcp.json`` or ``[plugins]`` is invalid.
+    """
+    from workbench.core.paths import workspace_data_dir
+    from workbench.core.plugins import PluginSupervisor, ToolApprovals, TrustStore, load_specs
+
+    specs = await asyncio.to_thread(load_specs, workspace, plugins_config)
+    supervisor = PluginSupervisor(
+        specs,
+        trust=TrustStore.for_workspace(workspace),
+        approvals=ToolApprovals.for_workspace(workspace),
+        log_dir=workspace_data_dir(workspace) / "plugins",
+    )
+    try:
+        async with asyncio.timeout(timeout):
+            await supervisor.start_all(wait=True)
+        return [_report(supervisor, name) for name in sorted(supervisor.handles)]
+    finally:
+        await supervisor.aclose()
+
+
+def _print_text(reports: list[dict[str, Any]]) -> None:
+    if not reports:
+        print("no MCP plugins configured: add a .mcp.json at the workspace root "
+              '({"mcpServers": {"NAME": {"command": "...", "args": []}}}) or [plugins.servers.NAME] to your config')
+        return
+    for r in reports:
+        print(f"{r['name']}: {r['state']} ({r['source']}, {r['transport']})")
+        if r["state"] == "untrusted":
+            print("  not started: trust its command line first (Plugins pane in the TUI, key t)")
+        if r["error"]:
+            print(f"  error: {r['error']}")
+            for line in r["stderr_tail"]:
+                print(f"  | {line}")
+        for t in r["tools"]:
+            flag = "" if t["enabled"] else f"  [{t['status']}, disabled]"
+            first = (t["description"].splitlines() or [""])[0]
+            print(f"  {t['qualified_name']}{flag}  {first}")
+
+
+def run_plugins_command(args: argparse.Namespace) -> int:
+    """Run ``workbench plugins``; returns the exit code (0 ok, 1 a plugin in ERROR, 2 bad config).
+
+    Args:
+        args: parsed arguments with ``json`` and ``path``.
+    """
+    from workbench.core.config import ConfigError, load_settings
+    from workbench.core.plugins import PluginConfigError
+
+    workspace = Path(args.path or ".").expanduser()
+    if not workspace.is_dir():
+        print(f"workbench: workspace {workspace} is not a folder. Give an existing project folder.", file=sys.stderr)
+        return 2
+    workspace = workspace.resolve()
+    try:
+        settings = load_settings(workspace)
+        reports = asyncio.run(collect_plugin_reports(workspace, settings.plugins))
+    except (ConfigError, PluginConfigError) as exc:
+        print(f"workbench: configuration error:\n{exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(reports, indent=2, ensure_ascii=False))
+    else:
+        _print_text(reports)
+    return 1 if any(r["state"] == "error" for r in reports) else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Stand-alone entry: ``python -m workbench.plugins_cli [--json] [--path WS]``."""
+    parser = argparse.ArgumentParser(prog="workbench")
+    sub = parser.add_subparsers(dest="command", required=True)
+    add_plugins_parser(sub)
+    args = parser.parse_args(["plugins", *(sys.argv[1:] if argv is None else argv)])
+    return run_plugins_command(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
