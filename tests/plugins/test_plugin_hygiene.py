@@ -30,3 +30,15 @@ def test_no_ui_imports_and_lazy_sdk() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_runtime_and_mcp_server_core_stay_headless() -> None:
+    code = (
+        "import importlib, sys\n"
+        "for m in ('workbench.core.plugins.runtime', 'workbench.core.mcpserver', "
+        "'workbench.core.mcpserver.queries', 'workbench.core.mcpserver.server', "
+        "'workbench.plugins_cli', 'workbench.mcp_server'): importlib.import_module(m)\n"
+        "print(sorted(x for x in ('textual', 'rich', 'mcp') if x in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
