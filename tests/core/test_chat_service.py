@@ -69,10 +69,10 @@ async def test_streamed_reply_is_stored_and_published(server: ScriptedServer, ri
     turn_id = events[2].payload["turn_id"]
     assert events[2].payload == {"turn_id": turn_id, "text": "Tell me a story"}
     msg = events[-2].payload
-    assert msg == {"turn_id": turn_id, "text": LONG, "reasoning": "", "finish_reason": "stop",
-                   "interrupted": False, "usage": usage, "model": "scripted-demo",
-                   "request_id": server.requests[-1]["request_id"]}
-    assert events[-1].payload == {"turn_id": turn_id, "status": "done"}
+    assert msg == {"turn_id": turn_id, "step": 1, "text": LONG, "reasoning": "", "tool_calls": [],
+                   "finish_reason": "stop", "interrupted": False, "usage": usage, "cost": None,
+                   "model": "scripted-demo", "request_id": server.requests[-1]["request_id"]}
+    assert events[-1].payload == {"turn_id": turn_id, "status": "done", "steps": 1, "cost": None}
     # Everything after session.created (written by the store itself) went out on the bus, in order.
     assert [e.seq for e in published] == [e.seq for e in events[1:]]
     assert rig.chat.session_usage == usage

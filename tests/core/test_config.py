@@ -27,7 +27,7 @@ INVALID = [
     ("unknown-key", '[llm]\nmodle = "x"\n', None, {}, [],
      ["{ws_file}", "llm.modle: unknown key", "Allowed keys here: api_key, base_url, label, max_retries, model"]),
     ("unknown-table", '[llm]\nmodel = "x"\n[colours]\nbg = 1\n', None, {}, [],
-     ["{ws_file}", "colours: unknown key", "Allowed keys here: chat, llm, ui"]),
+     ["{ws_file}", "colours: unknown key", "Allowed keys here: agent, chat, checkpoints, llm"]),
     ("wrong-type", '[llm]\nmodel = "x"\ntimeout = "soon"\n', None, {}, [],
      ["{ws_file}", "llm.timeout", "valid number", "'soon'"]),
     ("out-of-range", None, '[ui]\nhistory_page = 1\n', {}, [],

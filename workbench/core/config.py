@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, SettingsError
 
 from workbench.core import paths
@@ -177,6 +177,22 @@ class PermissionSettings(_Section):
     """Calls matching these always ask."""
     deny: list[str] = Field(default_factory=list)
     """Calls matching these are refused."""
+
+    @model_validator(mode="after")
+    def _rules_parse(self) -> "PermissionSettings":
+        from workbench.core.tools.permissions import PermissionRuleError, PermissionRules
+
+        try:
+            PermissionRules.parse(self.allow, self.ask, self.deny, source="permissions")
+        except PermissionRuleError as exc:
+            raise ValueError(str(exc)) from exc
+        return self
+
+    def rules(self) -> Any:
+        """The parsed :class:`~workbench.core.tools.permissions.PermissionRules`."""
+        from workbench.core.tools.permissions import PermissionRules
+
+        return PermissionRules.parse(self.allow, self.ask, self.deny, source="permissions")
 
 
 class ModelInfo(_Section):

@@ -44,7 +44,33 @@ class EventKind:
     TURN_CANCELLED = "turn.cancelled"
     """``{"turn_id": str, "reason": str}``"""
     TURN_FINISHED = "turn.finished"
-    """``{"turn_id": str, "status": "done"|"error"|"cancelled"}``"""
+    """``{"turn_id": str, "status": "done"|"error"|"cancelled", "steps": int, "cost": float|None}``"""
+    TOOL_CALL_REQUESTED = "tool.requested"
+    """``{"turn_id", "step": int, "call_id", "name", "arguments": str (raw JSON)}``: written before
+    anything is decided or run."""
+    TOOL_CALL_APPROVED = "tool.approved"
+    """``{"call_id", "name", "by": "mode"|"rule"|"session-rule"|"user"|"user-always", "rule": str|None,
+    "edited": bool}``"""
+    TOOL_CALL_DENIED = "tool.denied"
+    """``{"call_id", "name", "by": "mode"|"rule"|"user"|"headless"|"invalid", "reason": str}``"""
+    TOOL_CALL_STARTED = "tool.started"
+    """``{"call_id", "name"}``: the tool is about to run. A started call with no ``tool.finished``
+    after a crash has an unknown outcome and is never re-run by itself."""
+    TOOL_CALL_FINISHED = "tool.finished"
+    """``{"call_id", "name", "content": str (what the model receives), "summary": str,
+    "is_error": bool, "duration_ms": float, "changed_paths": [str], "diff": str|None,
+    "outcome": "ok"|"error"|"timeout"|"cancelled"}``"""
+    TOOL_CALLS_SKIPPED = "tool.skipped"
+    """``{"turn_id", "step", "call_ids": [str], "reason": str}``: calls from a reply that did not
+    finish cleanly (cut, malformed, ``finish_reason`` "length"); never executed."""
+    APPROVAL_REQUESTED = "approval.requested"
+    """``{"call_id", "name", "arguments": dict, "reason": str, "protected": bool}``"""
+    MODE_CHANGED = "mode.changed"
+    """``{"mode": "ask"|"auto-edit"|"full-auto"|"read-only"}``"""
+    MODEL_CHANGED = "model.changed"
+    """``{"model": str}``"""
+    CONTEXT_COMPACTED = "context.compacted"
+    """``{"summary": str, "up_to_seq": int, "tokens_before": int, "reason": "auto"|"manual"}``"""
 
 
 #: Kinds that make up the visible conversation (what the chat history pages through).
@@ -52,6 +78,24 @@ MESSAGE_KINDS: tuple[str, ...] = (
     EventKind.USER_MESSAGE,
     EventKind.ASSISTANT_MESSAGE,
     EventKind.TURN_ERROR,
+    EventKind.TOOL_CALL_REQUESTED,
+    EventKind.TOOL_CALL_APPROVED,
+    EventKind.TOOL_CALL_DENIED,
+    EventKind.TOOL_CALL_STARTED,
+    EventKind.TOOL_CALL_FINISHED,
+    EventKind.TOOL_CALLS_SKIPPED,
+    EventKind.CONTEXT_COMPACTED,
+)
+
+#: Kinds the model's view of the conversation is rebuilt from.
+CONVERSATION_KINDS: tuple[str, ...] = (
+    EventKind.USER_MESSAGE,
+    EventKind.ASSISTANT_MESSAGE,
+    EventKind.TOOL_CALL_REQUESTED,
+    EventKind.TOOL_CALL_FINISHED,
+    EventKind.TOOL_CALL_DENIED,
+    EventKind.TOOL_CALLS_SKIPPED,
+    EventKind.CONTEXT_COMPACTED,
 )
 
 

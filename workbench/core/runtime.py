@@ -7,7 +7,10 @@ from pathlib import Path
 from typing import Any, Awaitable, Callable
 
 from workbench.core import paths
+from workbench.core.agent.approvals import Approver
+from workbench.core.agent.registry import ToolRegistry
 from workbench.core.bus import EventBus
+from workbench.core.tools import builtin_tools
 from workbench.core.chat.service import ChatService
 from workbench.core.config import Settings
 from workbench.core.llm.client import LLMClient, client_from_settings
@@ -59,8 +62,13 @@ class Services:
             await self.store.close()
 
 
-async def start_services(workspace: Path, settings: Settings) -> Services:
+async def start_services(workspace: Path, settings: Settings, *, approver: Approver | None = None) -> Services:
     """Open the event log and build the services.
+
+    Args:
+        workspace: the workspace root.
+        settings: effective settings.
+        approver: resolves tool-call approvals; default: publish on the bus for the TUI.
 
     Raises:
         ConfigError: the model cannot be determined from the settings.
@@ -77,5 +85,10 @@ async def start_services(workspace: Path, settings: Settings) -> Services:
         workspace,
         delta_batch_ms=settings.chat.delta_batch_ms,
         system_prompt=settings.chat.system_prompt,
+        agent=settings.agent,
+        rules=settings.permissions.rules(),
+        registry=ToolRegistry(builtin_tools()),
+        models=settings.models,
+        approver=approver,
     )
     return Services(workspace, settings, store, bus, llm, chat)

@@ -1,51 +1,38 @@
-"""The chat service: one session, one turn at a time.
+"""The chat service: one session, one turn at a time, the agent loop behind it.
 
-A turn is: append ``user.message`` -> stream the reply from the model, appending
-``assistant.delta`` batches -> append ``assistant.message`` (complete, or ``interrupted`` when
-cancelled or cut) -> ``turn.finished``. Failures append ``turn.error`` with a one-line message. Every
-event is committed to the log before it is published on the bus, so a subscriber (the TUI, the
-headless printer) never shows anything the log does not hold.
+A turn (see :class:`workbench.core.agent.turn.AgentTurn`) records the prompt, streams the model's
+reply, runs the tool calls it asks for (with approvals), and repeats until the model answers
+without tools. Every event is committed to the log before it is published on the bus, so a
+subscriber (the TUI, the headless printer) never shows anything the log does not hold.
 """
 
 from __future__ import annotations
 
-import asyncio
 import os
-import uuid
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from workbench.core.agent.approvals import ApprovalDecision, ApprovalRequest, Approver
+from workbench.core.agent.context import conversation_from_events, estimate_tokens, system_prompt
+from workbench.core.agent.registry import ToolRegistry
+from workbench.core.agent.runner import PermissionState, ToolRunner
+from workbench.core.agent.turn import AgentTurn, TurnOutcome
 from workbench.core.bus import EventBus
-from workbench.core.chat.batcher import DeltaBatcher
-from workbench.core.events import Event, EventKind
+from workbench.core.config import AgentSettings, ModelInfo
+from workbench.core.events import CONVERSATION_KINDS, Event, EventKind
 from workbench.core.llm.client import LLMClient
 from workbench.core.llm.errors import LLMError
-from workbench.core.llm.stream import Finish, ReasoningDelta, TextDelta, Usage
+from workbench.core.llm.stream import TextDelta
 from workbench.core.store import AsyncEventStore, SessionInfo
+from workbench.core.tools.permissions import PermissionMode, PermissionRules
+
+__all__ = ["ChatService", "TurnInProgress", "TurnOutcome"]
+
+ZERO_USAGE = {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}
 
 
 class TurnInProgress(RuntimeError):
     """A turn is already running in this session."""
-
-
-@dataclass
-class TurnOutcome:
-    """How a turn ended.
-
-    Attributes:
-        turn_id: the turn's id.
-        status: ``"done"``, ``"error"`` or ``"cancelled"``.
-        text: the reply text (partial when not done).
-        error: the error message when status is ``"error"``.
-        usage: token usage reported by the API, if any.
-    """
-
-    turn_id: str
-    status: str
-    text: str
-    error: str | None = None
-    usage: dict[str, int] | None = None
 
 
 class ChatService:
@@ -53,11 +40,16 @@ class ChatService:
 
     Args:
         store: the workspace's event log.
-        bus: where committed events are published.
+        bus: where committed events (and approval requests) are published.
         llm: the model client.
         workspace: the workspace root.
         delta_batch_ms: batch interval for streamed deltas.
         system_prompt: optional extra system prompt.
+        agent: agent loop settings (mode, limits, compaction).
+        rules: permission rules.
+        registry: the tools offered to the model (empty: plain chat).
+        models: per-model context window and prices.
+        approver: resolves approval requests; default: publish on the bus and await the UI.
     """
 
     def __init__(
@@ -69,20 +61,35 @@ class ChatService:
         *,
         delta_batch_ms: int = 75,
         system_prompt: str | None = None,
+        agent: AgentSettings | None = None,
+        rules: PermissionRules | None = None,
+        registry: ToolRegistry | None = None,
+        models: dict[str, ModelInfo] | None = None,
+        approver: Approver | None = None,
     ) -> None:
         self.store = store
         self.bus = bus
         self.llm = llm
         self.workspace = Path(workspace).resolve()
         self.delta_batch_ms = delta_batch_ms
-        self.system_prompt = system_prompt
+        self.extra_system_prompt = system_prompt
+        self.agent = agent or AgentSettings()
+        self.models = models or {}
+        self.registry = registry or ToolRegistry()
+        self.permissions = PermissionState(PermissionMode.parse(self.agent.mode), rules or PermissionRules.parse([], [], []))
+        self.runner = ToolRunner(self.emit, self.registry, self.workspace, self.permissions, approver or self._ask_ui, self.agent.tool_timeout)
         self.session: SessionInfo | None = None
         """The current session (None until the first prompt or :meth:`open`)."""
         self._messages: list[dict[str, Any]] | None = None
         self._running = False
-        self.session_usage: dict[str, int] = {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}
+        self.session_usage: dict[str, int] = dict(ZERO_USAGE)
         """Tokens used in this session so far (from the API's ``usage``)."""
+        self.session_cost: float | None = None
+        """Cost of this session so far from the price table (None when the model has no prices)."""
+        self.last_prompt_tokens = 0
+        """Prompt tokens of the latest model call (how full the context is)."""
 
+    # -- plumbing ------------------------------------------------------------------------------
     @property
     def running(self) -> bool:
         """True while a turn is in flight."""
@@ -95,13 +102,39 @@ class ChatService:
             self.bus.publish(event)
         return stored
 
-    async def new_session(self) -> SessionInfo:
-        """Start a fresh session (it is written on the first prompt)."""
+    async def _ask_ui(self, request: ApprovalRequest) -> ApprovalDecision:
+        self.bus.publish(request)
+        return await request.future
+
+    def model_info(self) -> ModelInfo | None:
+        """The price/context entry of the current model, if configured."""
+        return self.models.get(self.llm.model)
+
+    def context_window(self) -> int:
+        """Tokens the current model accepts (``[models]`` config; 128k when unknown)."""
+        info = self.model_info()
+        return info.context_window if info else 128_000
+
+    def add_usage(self, usage: dict[str, int]) -> None:
+        """Add one model call's usage to the session totals (and its cost)."""
+        for key in self.session_usage:
+            self.session_usage[key] += int(usage.get(key) or 0)
+        self.last_prompt_tokens = int(usage.get("prompt_tokens") or 0)
+        info = self.model_info()
+        if info is not None:
+            from workbench.core.agent.context import turn_cost
+
+            self.session_cost = (self.session_cost or 0.0) + (turn_cost(usage, info.input_price, info.output_price) or 0.0)
+
+    # -- sessions ------------------------------------------------------------------------------
+    async def new_session(self) -> None:
+        """Close the current session; the next prompt starts a new one."""
         await self.close()
         self.session = None
         self._messages = []
-        self.session_usage = {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}
-        return None  # type: ignore[return-value]
+        self.session_usage = dict(ZERO_USAGE)
+        self.session_cost = None
+        self.permissions.session_allow.clear()
 
     async def open(self, session_id: str) -> SessionInfo:
         """Take over an existing session (resume): records ``session.opened`` with our pid.
@@ -113,21 +146,31 @@ class ChatService:
         info = await self.store.session(session_id)
         self.session = info
         self._messages = None
+        self.permissions.session_allow.clear()
         self.session_usage = {
             "prompt_tokens": info.prompt_tokens,
             "completion_tokens": info.completion_tokens,
             "total_tokens": info.prompt_tokens + info.completion_tokens,
         }
+        info_price = self.model_info()
+        self.session_cost = None
+        if info_price is not None:
+            from workbench.core.agent.context import turn_cost
+
+            self.session_cost = turn_cost(self.session_usage, info_price.input_price, info_price.output_price)
         await self.emit(Event(EventKind.SESSION_OPENED, info.id, {"pid": os.getpid(), "model": self.llm.model}))
         self.session = await self.store.session(info.id)
         return self.session
 
-    async def _ensure_session(self) -> SessionInfo:
+    async def ensure_session(self) -> SessionInfo:
+        """Return the current session, creating it (and recording ``session.opened``) if needed."""
         if self.session is None:
             info = await self.store.create_session(self.workspace)
             self.session = info
             self._messages = []
             await self.emit(Event(EventKind.SESSION_OPENED, info.id, {"pid": os.getpid(), "model": self.llm.model}))
+            if self.permissions.mode.value != "ask":
+                await self.emit(Event(EventKind.MODE_CHANGED, info.id, {"mode": self.permissions.mode.value}))
         return self.session
 
     async def close(self) -> None:
@@ -136,117 +179,115 @@ class ChatService:
             await self.emit(Event(EventKind.SESSION_CLOSED, self.session.id, {}))
             self.session = None
 
-    async def _conversation(self) -> list[dict[str, Any]]:
+    async def conversation(self) -> list[dict[str, Any]]:
+        """The model's view of the session (rebuilt from the log once, then kept in step)."""
         if self._messages is None:
             assert self.session is not None
-            events = await self.store.events(
-                self.session.id, kinds=[EventKind.USER_MESSAGE, EventKind.ASSISTANT_MESSAGE]
-            )
-            msgs: list[dict[str, Any]] = []
-            for e in events:
-                if e.kind == EventKind.USER_MESSAGE:
-                    msgs.append({"role": "user", "content": e.payload["text"]})
-                elif e.payload.get("text"):
-                    msgs.append({"role": "assistant", "content": e.payload["text"]})
-            self._messages = msgs
+            events = await self.store.events(self.session.id, kinds=CONVERSATION_KINDS)
+            self._messages = conversation_from_events(events)
         return self._messages
 
-    def _system(self) -> list[dict[str, Any]]:
-        text = (
-            "You are the coding assistant inside Workbench, working on the project at "
-            f"{self.workspace}. Answer in Markdown."
+    def system_messages(self) -> list[dict[str, Any]]:
+        """The system prompt (instructions, layout, mode) as a one-message list."""
+        text = system_prompt(
+            self.workspace,
+            extra=self.extra_system_prompt,
+            mode=self.permissions.mode.value,
+            max_instruction_bytes=self.agent.instructions_max_bytes,
+            tools_available=bool(len(self.registry)),
         )
-        if self.system_prompt:
-            text += "\n\n" + self.system_prompt
         return [{"role": "system", "content": text}]
 
-    async def send(self, prompt: str) -> TurnOutcome:
-        """Run one turn: record the prompt, stream the reply, record how it ended.
+    # -- settings changed from the chat --------------------------------------------------------
+    async def set_mode(self, mode: str | PermissionMode) -> PermissionMode:
+        """Switch the permission mode (recorded when a session exists).
 
-        Cancelling the task running this coroutine (``Esc`` in the TUI) keeps what arrived, marked
-        interrupted, and re-raises :class:`asyncio.CancelledError`.
+        Raises:
+            ValueError: unknown mode name.
+        """
+        new = mode if isinstance(mode, PermissionMode) else PermissionMode.parse(mode)
+        self.permissions.mode = new
+        if self.session is not None:
+            await self.emit(Event(EventKind.MODE_CHANGED, self.session.id, {"mode": new.value}))
+        return new
+
+    async def set_model(self, model: str) -> None:
+        """Use another model from the next request on (recorded when a session exists)."""
+        self.llm.model = model
+        self.llm.label = model
+        if self.session is not None:
+            await self.emit(Event(EventKind.MODEL_CHANGED, self.session.id, {"model": model}))
+
+    # -- context compaction --------------------------------------------------------------------
+    async def maybe_compact(self, history: list[dict[str, Any]]) -> bool:
+        """Compact older turns when the prompt nears the context window; returns True if it did."""
+        used = max(self.last_prompt_tokens, estimate_tokens(history))
+        if used < self.agent.compact_at * self.context_window():
+            return False
+        return await self.compact(reason="auto") is not None
+
+    async def compact(self, *, reason: str = "manual") -> str | None:
+        """Summarise all but the last ``agent.keep_recent_turns`` turns into a ``context.compacted`` event.
+
+        Returns:
+            The summary, or None when there is nothing old enough to compact.
+
+        Raises:
+            LLMError: the model failed to summarise (nothing is changed then).
+        """
+        if self.session is None:
+            return None
+        events = await self.store.events(self.session.id, kinds=CONVERSATION_KINDS)
+        users = [e for e in events if e.kind == EventKind.USER_MESSAGE]
+        keep = self.agent.keep_recent_turns
+        if self._running:
+            keep += 1  # the turn in flight stays verbatim
+        if len(users) <= keep:
+            return None
+        cut_seq = users[-keep].seq - 1
+        old = conversation_from_events([e for e in events if e.seq <= cut_seq])
+        transcript = "\n\n".join(
+            f"{m['role'].upper()}: {m.get('content') or ''}"
+            + ("".join(f"\n[tool call {c['function']['name']}({c['function']['arguments'][:300]})]" for c in m.get("tool_calls", [])))
+            for m in old
+        )
+        request = [
+            {"role": "system", "content": "You summarise coding sessions. Keep decisions, file names, open problems and the user's goals. Be concise."},
+            {"role": "user", "content": "Summarise this conversation so far so that work can continue from the summary alone:\n\n" + transcript[-200_000:]},
+        ]
+        parts: list[str] = []
+        async for item in self.llm.stream_chat(request):
+            if isinstance(item, TextDelta):
+                parts.append(item.text)
+        summary = "".join(parts).strip()
+        if not summary:
+            raise LLMError("The model returned an empty summary; nothing was compacted.", "api")
+        before = estimate_tokens(await self.conversation())
+        await self.emit(Event(EventKind.CONTEXT_COMPACTED, self.session.id, {"summary": summary, "up_to_seq": cut_seq, "tokens_before": before, "reason": reason}))
+        events = await self.store.events(self.session.id, kinds=CONVERSATION_KINDS)
+        rebuilt = conversation_from_events(events)
+        if self._messages is not None:
+            self._messages[:] = rebuilt
+        else:
+            self._messages = rebuilt
+        self.last_prompt_tokens = 0
+        return summary
+
+    # -- turns ---------------------------------------------------------------------------------
+    async def send(self, prompt: str) -> TurnOutcome:
+        """Run one agent turn for ``prompt`` (see :class:`~workbench.core.agent.turn.AgentTurn`).
+
+        Cancelling the task running this coroutine (``Esc`` in the TUI) cancels the running tool
+        and the model stream; what arrived is kept (marked interrupted) and the cancellation is
+        recorded before :class:`asyncio.CancelledError` propagates.
 
         Raises:
             TurnInProgress: a turn is already running.
-            asyncio.CancelledError: the turn was cancelled (after recording it).
         """
         if self._running:
             raise TurnInProgress("a reply is still streaming; press Esc to cancel it first")
         self._running = True
         try:
-            return await self._turn(prompt)
+            return await AgentTurn(self, prompt).run()
         finally:
             self._running = False
-
-    async def _turn(self, prompt: str) -> TurnOutcome:
-        session = await self._ensure_session()
-        sid = session.id
-        turn_id = uuid.uuid4().hex[:10]
-        history = await self._conversation()
-        await self.emit(Event(EventKind.USER_MESSAGE, sid, {"turn_id": turn_id, "text": prompt}))
-        history.append({"role": "user", "content": prompt})
-
-        async def flush(text: str, reasoning: str) -> None:
-            await self.emit(
-                Event(EventKind.ASSISTANT_DELTA, sid, {"turn_id": turn_id, "text": text, "reasoning": reasoning})
-            )
-
-        batcher = DeltaBatcher(flush, self.delta_batch_ms / 1000)
-        usage: dict[str, int] | None = None
-        finish: str | None = None
-
-        async def end(interrupted: bool) -> None:
-            await batcher.close()
-            if batcher.text or batcher.reasoning or not interrupted:
-                await self.emit(
-                    Event(
-                        EventKind.ASSISTANT_MESSAGE,
-                        sid,
-                        {
-                            "turn_id": turn_id,
-                            "text": batcher.text,
-                            "reasoning": batcher.reasoning,
-                            "finish_reason": finish,
-                            "interrupted": interrupted,
-                            "usage": usage,
-                            "model": self.llm.model,
-                            "request_id": self.llm.last_request_id,
-                        },
-                    )
-                )
-                if batcher.text:
-                    history.append({"role": "assistant", "content": batcher.text})
-
-        try:
-            async for item in self.llm.stream_chat(self._system() + history):
-                if isinstance(item, TextDelta):
-                    batcher.add(text=item.text)
-                elif isinstance(item, ReasoningDelta):
-                    batcher.add(reasoning=item.text)
-                elif isinstance(item, Usage):
-                    usage = item.to_dict()
-                    for k in self.session_usage:
-                        self.session_usage[k] += usage[k]
-                elif isinstance(item, Finish):
-                    finish = item.reason
-        except asyncio.CancelledError:
-            await end(interrupted=True)
-            await self.emit(
-                Event(EventKind.TURN_CANCELLED, sid, {"turn_id": turn_id, "reason": "cancelled by the user"}),
-                Event(EventKind.TURN_FINISHED, sid, {"turn_id": turn_id, "status": "cancelled"}),
-            )
-            raise
-        except LLMError as exc:
-            await end(interrupted=True)
-            await self.emit(
-                Event(
-                    EventKind.TURN_ERROR,
-                    sid,
-                    {"turn_id": turn_id, "message": exc.message, "error_kind": exc.kind, "request_id": exc.request_id},
-                ),
-                Event(EventKind.TURN_FINISHED, sid, {"turn_id": turn_id, "status": "error"}),
-            )
-            return TurnOutcome(turn_id, "error", batcher.text, exc.message, usage)
-        await end(interrupted=False)
-        await self.emit(Event(EventKind.TURN_FINISHED, sid, {"turn_id": turn_id, "status": "done"}))
-        return TurnOutcome(turn_id, "done", batcher.text, None, usage)

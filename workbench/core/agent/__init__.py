@@ -1,0 +1,1 @@
+"""The coding agent: the OpenAI function-calling loop, tool dispatch, approvals, context."""

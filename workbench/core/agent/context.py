@@ -1,0 +1,194 @@
+"""What the model sees: the system prompt and the conversation rebuilt from the event log.
+
+The system prompt holds the workspace's project instructions (``AGENTS.md``, see
+https://agents.md, and ``CLAUDE.md`` when present) and a brief layout of the workspace. The
+conversation is a projection of the log (:data:`~workbench.core.events.CONVERSATION_KINDS`): a
+``context.compacted`` event replaces everything before it with its summary; a tool call with no
+recorded result (the process died while it ran) is answered with an "outcome unknown" tool message,
+never re-run.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Iterable
+
+from workbench.core.events import Event, EventKind
+
+INSTRUCTION_FILES = ("AGENTS.md", "CLAUDE.md")
+LAYOUT_SKIP = {".git", "node_modules", "__pycache__", ".venv", "venv", ".mypy_cache", ".pytest_cache", ".tox", "dist", "build"}
+OUTCOME_UNKNOWN = (
+    "outcome unknown: Workbench stopped before this tool call recorded a result. It was not re-run; "
+    "check the workspace before repeating it."
+)
+
+
+def workspace_layout(workspace: Path, *, max_entries: int = 60) -> str:
+    """A brief tree of the workspace: top-level entries and one level below folders.
+
+    Args:
+        workspace: the root.
+        max_entries: lines at most (the rest is summarised as a count).
+    """
+    lines: list[str] = []
+    hidden = 0
+    try:
+        top = sorted(os.scandir(workspace), key=lambda e: (not e.is_dir(follow_symlinks=False), e.name))
+    except OSError:
+        return "(workspace not readable)"
+    for entry in top:
+        if entry.name in LAYOUT_SKIP:
+            continue
+        if len(lines) >= max_entries:
+            hidden += 1
+            continue
+        if entry.is_dir(follow_symlinks=False):
+            try:
+                children = sorted(c.name + ("/" if c.is_dir(follow_symlinks=False) else "") for c in os.scandir(entry.path) if c.name not in LAYOUT_SKIP)
+            except OSError:
+                children = []
+            shown = ", ".join(children[:8]) + (f", … (+{len(children) - 8})" if len(children) > 8 else "")
+            lines.append(f"{entry.name}/  {shown}")
+        else:
+            lines.append(entry.name)
+    if hidden:
+        lines.append(f"… and {hidden} more entries")
+    return "\n".join(lines) or "(empty workspace)"
+
+
+def project_instructions(workspace: Path, max_bytes: int) -> list[tuple[str, str]]:
+    """Return ``[(file name, text)]`` of the instruction files present at the workspace root."""
+    out = []
+    for name in INSTRUCTION_FILES:
+        path = workspace / name
+        try:
+            if path.is_file() and not path.is_symlink():
+                data = path.read_bytes()[:max_bytes]
+                out.append((name, data.decode("utf-8", errors="replace")))
+        except OSError:
+            continue
+    return out
+
+
+def system_prompt(workspace: Path, *, extra: str | None, mode: str, max_instruction_bytes: int, tools_available: bool) -> str:
+    """Build the system prompt (workspace, mode, tools, instructions, layout)."""
+    parts = [
+        "You are the coding agent inside Workbench, working on the project at "
+        f"{workspace}. All tool paths are relative to that folder. Answer in Markdown.",
+        f"Permission mode: {mode}. The user approves or denies changes; when a call is denied, do not "
+        "retry it unchanged: adapt or ask.",
+    ]
+    if tools_available:
+        parts.append(
+            "Use the tools to read before you change anything. Prefer edit_file (exact search/replace) "
+            "for small changes; write_file for new files. Keep changes minimal and explain them."
+        )
+    for name, text in project_instructions(workspace, max_instruction_bytes):
+        parts.append(f"Project instructions from {name}:\n\n{text.strip()}")
+    parts.append("Workspace layout (brief):\n" + workspace_layout(workspace))
+    if extra:
+        parts.append(extra)
+    return "\n\n".join(parts)
+
+
+def estimate_tokens(messages: Iterable[dict[str, Any]]) -> int:
+    """Rough token count of messages: characters / 4 (used when the API reports no usage)."""
+    chars = 0
+    for m in messages:
+        content = m.get("content")
+        if isinstance(content, str):
+            chars += len(content)
+        for call in m.get("tool_calls") or ():
+            chars += len(call["function"]["arguments"]) + len(call["function"]["name"])
+        chars += 8
+    return chars // 4 + 1
+
+
+def conversation_from_events(events: Iterable[Event]) -> list[dict[str, Any]]:
+    """Rebuild the OpenAI ``messages`` (without the system prompt) from conversation events.
+
+    Tool calls recorded as skipped are dropped from their assistant message; a requested call with
+    no result gets an :data:`OUTCOME_UNKNOWN` tool message so the transcript stays valid.
+    """
+    events = list(events)
+    msgs: list[dict[str, Any]] = []
+    compactions = [e for e in events if e.kind == EventKind.CONTEXT_COMPACTED]
+    if compactions:
+        last = compactions[-1]
+        cut = int(last.payload.get("up_to_seq", last.seq))
+        events = [e for e in events if e.seq > cut and e.kind != EventKind.CONTEXT_COMPACTED]
+        msgs = [
+            {"role": "user", "content": "Summary of the earlier conversation (compacted):\n\n" + last.payload["summary"]},
+            {"role": "assistant", "content": "Understood; I will continue from this summary."},
+        ]
+    pending: dict[str, str] = {}  # call_id -> name, awaiting a result
+    skipped: set[str] = set()
+    for e in events:
+        if e.kind == EventKind.TOOL_CALLS_SKIPPED:
+            skipped.update(e.payload.get("call_ids", []))
+
+    def close_pending() -> None:
+        for call_id in list(pending):
+            msgs.append({"role": "tool", "tool_call_id": call_id, "content": OUTCOME_UNKNOWN})
+        pending.clear()
+
+    for e in events:
+        p = e.payload
+        if e.kind == EventKind.USER_MESSAGE:
+            close_pending()
+            msgs.append({"role": "user", "content": p["text"]})
+        elif e.kind == EventKind.ASSISTANT_MESSAGE:
+            close_pending()
+            calls = [c for c in p.get("tool_calls") or () if c["id"] not in skipped]
+            if not p.get("text") and not calls:
+                continue
+            msg: dict[str, Any] = {"role": "assistant", "content": p.get("text") or None}
+            if calls:
+                msg["tool_calls"] = [
+                    {"id": c["id"], "type": "function", "function": {"name": c["name"], "arguments": c["arguments"]}}
+                    for c in calls
+                ]
+                for c in calls:
+                    pending[c["id"]] = c["name"]
+            msgs.append(msg)
+        elif e.kind in (EventKind.TOOL_CALL_FINISHED, EventKind.TOOL_CALL_DENIED):
+            call_id = p["call_id"]
+            if call_id not in pending:
+                continue
+            pending.pop(call_id)
+            if e.kind == EventKind.TOOL_CALL_FINISHED:
+                content = p.get("content", "")
+            else:
+                reason = p.get("reason") or "no reason given"
+                content = f"Denied: {reason}"
+            msgs.append({"role": "tool", "tool_call_id": call_id, "content": content})
+    close_pending()
+    return msgs
+
+
+def unfinished_calls(events: Iterable[Event]) -> list[dict[str, Any]]:
+    """Tool calls requested (and approved or started) with no result: ``[{"call_id", "name", "state"}]``.
+
+    ``state`` is ``"started"`` (it may have run: outcome unknown) or ``"requested"`` (never ran).
+    """
+    state: dict[str, dict[str, Any]] = {}
+    for e in events:
+        p = e.payload
+        if e.kind == EventKind.TOOL_CALL_REQUESTED:
+            state[p["call_id"]] = {"call_id": p["call_id"], "name": p["name"], "state": "requested", "seq": e.seq}
+        elif e.kind == EventKind.TOOL_CALL_STARTED and p["call_id"] in state:
+            state[p["call_id"]]["state"] = "started"
+        elif e.kind in (EventKind.TOOL_CALL_FINISHED, EventKind.TOOL_CALL_DENIED):
+            state.pop(p["call_id"], None)
+        elif e.kind == EventKind.TOOL_CALLS_SKIPPED:
+            for cid in p.get("call_ids", []):
+                state.pop(cid, None)
+    return list(state.values())
+
+
+def turn_cost(usage: dict[str, int] | None, input_price: float, output_price: float) -> float | None:
+    """Cost of one model call: tokens × price per million tokens (None without usage)."""
+    if not usage:
+        return None
+    return usage.get("prompt_tokens", 0) * input_price / 1e6 + usage.get("completion_tokens", 0) * output_price / 1e6

@@ -1,0 +1,219 @@
+"""One agent turn: the OpenAI function-calling loop.
+
+Loop (https://platform.openai.com/docs/guides/function-calling): stream a reply with the tools
+offered -> record it (text, reasoning, tool calls) -> if it asked for tools and finished cleanly,
+run each call through :class:`~workbench.core.agent.runner.ToolRunner` and send the results back
+-> repeat until a reply has no tool calls. Limits: ``agent.max_steps`` model calls, a per-tool
+timeout, and ``agent.turn_budget`` seconds of wall clock for the whole turn.
+
+Tool calls from a reply that did not finish cleanly (stream cut, malformed chunk,
+``finish_reason`` "length" or "content_filter") are recorded as skipped and never executed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from workbench.core.agent.context import turn_cost
+from workbench.core.agent.toolcalls import ToolCall, ToolCallAccumulator
+from workbench.core.chat.batcher import DeltaBatcher
+from workbench.core.events import Event, EventKind
+from workbench.core.llm.errors import LLMError
+from workbench.core.llm.stream import Finish, ReasoningDelta, TextDelta, ToolCallDelta, Usage
+
+if TYPE_CHECKING:
+    from workbench.core.chat.service import ChatService
+
+CLEAN_FINISH = ("stop", "tool_calls", "function_call")
+
+
+@dataclass
+class TurnOutcome:
+    """How a turn ended.
+
+    Attributes:
+        turn_id: the turn's id.
+        status: ``"done"``, ``"error"`` or ``"cancelled"``.
+        text: the last reply's text (partial when not done).
+        error: the error message when status is ``"error"``.
+        usage: tokens used by the turn (all model calls).
+        steps: model calls made.
+        cost: price of the turn from the model's price table (None when unknown).
+        tool_calls: calls run (or denied) in the turn.
+    """
+
+    turn_id: str
+    status: str
+    text: str
+    error: str | None = None
+    usage: dict[str, int] | None = None
+    steps: int = 0
+    cost: float | None = None
+    tool_calls: int = 0
+
+
+@dataclass
+class _Step:
+    text: str = ""
+    reasoning: str = ""
+    calls: list[ToolCall] = field(default_factory=list)
+    finish: str | None = None
+    usage: dict[str, int] | None = None
+
+
+class AgentTurn:
+    """Runs one turn for ``chat`` (see module doc)."""
+
+    def __init__(self, chat: "ChatService", prompt: str) -> None:
+        self.chat = chat
+        self.prompt = prompt
+        self.turn_id = uuid.uuid4().hex[:10]
+        self.usage = {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}
+        self.cost: float | None = None
+        self.tool_calls = 0
+
+    def _add_usage(self, usage: dict[str, int] | None) -> float | None:
+        if not usage:
+            return None
+        for key in self.usage:
+            self.usage[key] += int(usage.get(key) or 0)
+        self.chat.add_usage(usage)
+        price = self.chat.model_info()
+        cost = turn_cost(usage, price.input_price, price.output_price) if price else None
+        if cost is not None:
+            self.cost = (self.cost or 0.0) + cost
+        return cost
+
+    async def run(self) -> TurnOutcome:
+        """Run the turn; cancellation is recorded, then re-raised."""
+        chat = self.chat
+        sid = (await chat.ensure_session()).id
+        history = await chat.conversation()
+        await chat.emit(Event(EventKind.USER_MESSAGE, sid, {"turn_id": self.turn_id, "text": self.prompt}))
+        history.append({"role": "user", "content": self.prompt})
+        step_no = 0
+        last_text = ""
+        try:
+            async with asyncio.timeout(chat.agent.turn_budget):
+                while True:
+                    step_no += 1
+                    if step_no > chat.agent.max_steps:
+                        return await self._fail(sid, f"Stopped after {chat.agent.max_steps} model calls (agent.max_steps). Send a prompt to continue.", "max_steps", step_no - 1)
+                    await chat.maybe_compact(history)
+                    step = await self._stream_step(sid, step_no, history)
+                    if isinstance(step, TurnOutcome):
+                        return step
+                    last_text = step.text
+                    if not step.calls:
+                        break
+                    if step.finish not in CLEAN_FINISH:
+                        await chat.emit(
+                            Event(
+                                EventKind.TOOL_CALLS_SKIPPED,
+                                sid,
+                                {"turn_id": self.turn_id, "step": step_no, "call_ids": [c.id for c in step.calls],
+                                 "reason": f"the reply ended with finish_reason {step.finish!r}"},
+                            )
+                        )
+                        return await self._fail(
+                            sid,
+                            f"The reply ended with finish_reason {step.finish!r}; its {len(step.calls)} tool call(s) were not run.",
+                            "unclean_finish",
+                            step_no,
+                        )
+                    for call in step.calls:
+                        self.tool_calls += 1
+                        outcome = await chat.runner.run(sid, self.turn_id, step_no, call)
+                        history.append({"role": "tool", "tool_call_id": call.id, "content": outcome.content})
+        except TimeoutError:
+            return await self._fail(sid, f"The turn took longer than agent.turn_budget ({chat.agent.turn_budget:g} s) and was stopped.", "turn_budget", step_no)
+        except asyncio.CancelledError:
+            await chat.emit(
+                Event(EventKind.TURN_CANCELLED, sid, {"turn_id": self.turn_id, "reason": "cancelled by the user"}),
+                Event(EventKind.TURN_FINISHED, sid, {"turn_id": self.turn_id, "status": "cancelled", "steps": step_no, "cost": self.cost}),
+            )
+            raise
+        await chat.emit(Event(EventKind.TURN_FINISHED, sid, {"turn_id": self.turn_id, "status": "done", "steps": step_no, "cost": self.cost}))
+        return TurnOutcome(self.turn_id, "done", last_text, None, self.usage, step_no, self.cost, self.tool_calls)
+
+    async def _fail(self, sid: str, message: str, kind: str, steps: int, request_id: str | None = None, text: str = "") -> TurnOutcome:
+        await self.chat.emit(
+            Event(EventKind.TURN_ERROR, sid, {"turn_id": self.turn_id, "message": message, "error_kind": kind, "request_id": request_id}),
+            Event(EventKind.TURN_FINISHED, sid, {"turn_id": self.turn_id, "status": "error", "steps": steps, "cost": self.cost}),
+        )
+        return TurnOutcome(self.turn_id, "error", text, message, self.usage, steps, self.cost, self.tool_calls)
+
+    async def _stream_step(self, sid: str, step_no: int, history: list[dict[str, Any]]) -> _Step | TurnOutcome:
+        chat = self.chat
+        turn_id = self.turn_id
+
+        async def flush(text: str, reasoning: str) -> None:
+            await chat.emit(Event(EventKind.ASSISTANT_DELTA, sid, {"turn_id": turn_id, "step": step_no, "text": text, "reasoning": reasoning}))
+
+        batcher = DeltaBatcher(flush, chat.delta_batch_ms / 1000)
+        acc = ToolCallAccumulator()
+        step = _Step()
+
+        async def end(interrupted: bool) -> None:
+            await batcher.close()
+            step.text, step.reasoning = batcher.text, batcher.reasoning
+            step.calls = acc.calls(turn_id, step_no)
+            cost = self._add_usage(step.usage)
+            if step.text or step.reasoning or step.calls or not interrupted:
+                await chat.emit(
+                    Event(
+                        EventKind.ASSISTANT_MESSAGE,
+                        sid,
+                        {
+                            "turn_id": turn_id,
+                            "step": step_no,
+                            "text": step.text,
+                            "reasoning": step.reasoning,
+                            "tool_calls": [{"id": c.id, "name": c.name, "arguments": c.arguments} for c in step.calls],
+                            "finish_reason": step.finish,
+                            "interrupted": interrupted,
+                            "usage": step.usage,
+                            "cost": cost,
+                            "model": chat.llm.model,
+                            "request_id": chat.llm.last_request_id,
+                        },
+                    )
+                )
+
+        tools = chat.registry.openai_tools() if len(chat.registry) else None
+        try:
+            async for item in chat.llm.stream_chat(chat.system_messages() + history, tools=tools):
+                if isinstance(item, TextDelta):
+                    batcher.add(text=item.text)
+                elif isinstance(item, ReasoningDelta):
+                    batcher.add(reasoning=item.text)
+                elif isinstance(item, ToolCallDelta):
+                    acc.add(item)
+                elif isinstance(item, Usage):
+                    step.usage = item.to_dict()
+                elif isinstance(item, Finish):
+                    step.finish = item.reason
+        except asyncio.CancelledError:
+            await end(interrupted=True)
+            if step.text:
+                history.append({"role": "assistant", "content": step.text})
+            if step.calls:
+                await chat.emit(Event(EventKind.TOOL_CALLS_SKIPPED, sid, {"turn_id": turn_id, "step": step_no, "call_ids": [c.id for c in step.calls], "reason": "the turn was cancelled"}))
+            raise
+        except LLMError as exc:
+            await end(interrupted=True)
+            if step.calls:
+                await chat.emit(Event(EventKind.TOOL_CALLS_SKIPPED, sid, {"turn_id": turn_id, "step": step_no, "call_ids": [c.id for c in step.calls], "reason": f"the stream failed: {exc.kind}"}))
+            if step.text:
+                history.append({"role": "assistant", "content": step.text})
+            return await self._fail(sid, exc.message, exc.kind, step_no, exc.request_id, step.text)
+        await end(interrupted=False)
+        msg: dict[str, Any] = {"role": "assistant", "content": step.text or None}
+        if step.calls and step.finish in CLEAN_FINISH:
+            msg["tool_calls"] = [c.to_openai() for c in step.calls]
+        if msg["content"] or msg.get("tool_calls"):
+            history.append(msg)
+        return step
