@@ -17,13 +17,26 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Button, Static
 from textual.worker import Worker, WorkerState
 
+from workbench.core.agent.approvals import ApprovalRequest
 from workbench.core.events import Event, EventKind
 from workbench.ui.chat.messages import AssistantMessage, ErrorMessage, LiveReply, Note, UserMessage, code_theme
 from workbench.ui.chat.prompt import PromptInput
+from workbench.ui.chat.slash import SlashCommands, SlashHint
 from workbench.ui.chat.status import ChatStatus
+from workbench.ui.chat.tools import ToolCallView
 
 if TYPE_CHECKING:
     from workbench.core.runtime import Services
+
+TOOL_KINDS = (
+    EventKind.TOOL_CALL_REQUESTED,
+    EventKind.APPROVAL_REQUESTED,
+    EventKind.TOOL_CALL_APPROVED,
+    EventKind.TOOL_CALL_STARTED,
+    EventKind.TOOL_CALL_DENIED,
+    EventKind.TOOL_CALL_FINISHED,
+    EventKind.TOOL_CALLS_SKIPPED,
+)
 
 
 def _fmt_tokens(usage: dict[str, int]) -> str:
@@ -50,18 +63,21 @@ class ChatPane(Vertical):
         Binding("escape", "cancel", "Cancel reply", id="chat.cancel", tooltip="Cancel the reply in flight"),
         Binding("ctrl+n", "new_session", "New session", id="chat.new", tooltip="Start a new session"),
         Binding("ctrl+home", "load_older", "Older", id="chat.older", show=False, tooltip="Load older messages"),
+        Binding("shift+tab", "cycle_mode", "Mode", id="chat.mode", tooltip="Cycle the permission mode (ask, auto-edit, full-auto, read-only)"),
     ]
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.services: Services | None = None
         self._live: dict[str, LiveReply] = {}
+        self._calls: dict[str, ToolCallView] = {}
         self._oldest_seq: int | None = None
         self._turn: Worker | None = None
 
     def compose(self) -> ComposeResult:
         with ChatView(id="chat-view"):
             yield Static("Starting… (loading settings and the event log)", id="empty")
+        yield SlashHint(id="slash-hint")
         yield PromptInput(id="prompt")
         yield ChatStatus(id="chat-status")
 
@@ -81,7 +97,9 @@ class ChatPane(Vertical):
         self.services = services
         llm = services.llm
         self.status.model = llm.label or llm.model
+        self.status.mode = services.chat.permissions.mode.value
         self.status.state = "ready"
+        self.slash = SlashCommands(self)
         self._follow()
         await self._show_empty()
 
@@ -103,6 +121,9 @@ class ChatPane(Vertical):
             title = title if len(title) <= 32 else title[:31] + "…"
             self.status.session = f"{info.id} {title}".strip()
         self.status.tokens = _fmt_tokens(self.services.chat.session_usage)
+        cost = self.services.chat.session_cost
+        info = self.services.chat.model_info()
+        self.status.cost = f"{info.currency}{cost:.4f}" if cost is not None and info is not None else ""
 
     @work(group="chat-events", exclusive=True)
     async def _follow(self) -> None:
@@ -111,6 +132,8 @@ class ChatPane(Vertical):
             async for event in sub:
                 if isinstance(event, Event):
                     await self._on_event(event)
+                elif isinstance(event, ApprovalRequest):
+                    self._ask_approval(event)
 
     def _current(self, event: Event) -> bool:
         info = self.services.chat.session if self.services else None
@@ -127,34 +150,95 @@ class ChatPane(Vertical):
             self._update_session_label()
             view.scroll_end(animate=False)
         elif kind == EventKind.ASSISTANT_DELTA:
-            live = await self._live_reply(p["turn_id"])
+            live = await self._live_reply(p["turn_id"], p.get("step", 0))
             await live.add(p.get("text", ""), p.get("reasoning", ""))
             view.scroll_end(animate=False)
         elif kind == EventKind.ASSISTANT_MESSAGE:
-            live = await self._live_reply(p["turn_id"])
+            if not p.get("text") and not p.get("reasoning") and not p.get("interrupted"):
+                self._live.pop(f"{p['turn_id']}:{p.get('step', 0)}", None)
+                return
+            live = await self._live_reply(p["turn_id"], p.get("step", 0))
             usage = p.get("usage")
             note = None
             if usage:
                 note = f"{p.get('model') or ''} · {usage.get('prompt_tokens', 0):,} in / {usage.get('completion_tokens', 0):,} out"
             await live.finish(text=p.get("text", ""), interrupted=bool(p.get("interrupted")), note=note)
-            self._live.pop(p["turn_id"], None)
+            self._live.pop(f"{p['turn_id']}:{p.get('step', 0)}", None)
             self._update_session_label()
             view.scroll_end(animate=False)
         elif kind == EventKind.TURN_ERROR:
             await view.mount(ErrorMessage(p["message"], event.seq))
             view.scroll_end(animate=False)
+        elif kind in TOOL_KINDS:
+            await self._tool_event(event)
+            view.scroll_end(animate=False)
+        elif kind == EventKind.MODE_CHANGED:
+            self.status.mode = p["mode"]
+        elif kind == EventKind.MODEL_CHANGED:
+            self.status.model = p["model"]
+        elif kind == EventKind.CONTEXT_COMPACTED:
+            await view.mount(Note(f"⇣ older turns compacted into a summary ({p.get('reason')}, ~{p.get('tokens_before', 0):,} tokens before)"))
         elif kind == EventKind.TURN_CANCELLED:
             self.status.state = "cancelled"
         elif kind == EventKind.TURN_FINISHED:
             self.status.state = "ready" if p.get("status") != "error" else "ready (last turn failed)"
 
-    async def _live_reply(self, turn_id: str) -> LiveReply:
-        live = self._live.get(turn_id)
+    async def _live_reply(self, turn_id: str, step: int = 0) -> LiveReply:
+        key = f"{turn_id}:{step}"
+        live = self._live.get(key)
         if live is None:
             live = LiveReply(turn_id)
-            self._live[turn_id] = live
+            self._live[key] = live
             await self.view.mount(live)
         return live
+
+    async def _tool_event(self, event: Event, *, mount: bool = True) -> ToolCallView | None:
+        """Create or update the block of the tool call an event belongs to."""
+        p = event.payload
+        kind = event.kind
+        if kind == EventKind.TOOL_CALLS_SKIPPED:
+            for call_id in p.get("call_ids", []):
+                view = self._calls.get(call_id)
+                if view is not None:
+                    view.set_state("skipped", p.get("reason", ""))
+            if mount:
+                await self.view.mount(Note(f"⊘ {len(p.get('call_ids', []))} tool call(s) not run: {p.get('reason')}"))
+            return None
+        call_id = p["call_id"]
+        view = self._calls.get(call_id)
+        if view is None:
+            view = ToolCallView(call_id, p.get("name", "?"), p.get("arguments", ""))
+            self._calls[call_id] = view
+            if mount:
+                await self.view.mount(view)
+        if kind == EventKind.APPROVAL_REQUESTED:
+            view.set_state("waiting", "waiting for your approval")
+        elif kind == EventKind.TOOL_CALL_APPROVED:
+            view.set_state("running", "")
+        elif kind == EventKind.TOOL_CALL_STARTED:
+            view.set_state("running")
+        elif kind == EventKind.TOOL_CALL_DENIED:
+            view.set_state("denied", p.get("reason", ""))
+        elif kind == EventKind.TOOL_CALL_FINISHED:
+            ms = p.get("duration_ms") or 0
+            view.set_state(p.get("outcome", "ok"), f"{p.get('summary', '')} ({ms:.0f} ms)")
+            if view.is_mounted:
+                await view.show_diff(p.get("diff"), code_theme(self))
+            else:
+                view.pending_diff = p.get("diff")
+        return view
+
+    def _ask_approval(self, request: ApprovalRequest) -> None:
+        from workbench.ui.screens.approval import ApprovalScreen
+
+        if request.future.done():
+            return
+        self.status.state = "waiting for approval"
+
+        def done(_decision) -> None:
+            self.status.state = "streaming…" if self.services and self.services.chat.running else "ready"
+
+        self.app.push_screen(ApprovalScreen(request), done)
 
     async def _remove_empty(self) -> None:
         for w in self.view.query("#empty"):
@@ -168,6 +252,7 @@ class ChatPane(Vertical):
         view = self.view
         await view.remove_children()
         self._live.clear()
+        self._calls.clear()
         self._oldest_seq = None
         self._update_session_label()
         if chat.session is None:
@@ -200,7 +285,29 @@ class ChatPane(Vertical):
                 )
             elif e.kind == EventKind.TURN_ERROR:
                 out.append(ErrorMessage(e.payload["message"], e.seq))
+            elif e.kind in TOOL_KINDS and e.kind != EventKind.TOOL_CALLS_SKIPPED:
+                call_id = e.payload.get("call_id")
+                if call_id not in self._calls:
+                    view = ToolCallView(call_id, e.payload.get("name", "?"), e.payload.get("arguments", ""))
+                    self._calls[call_id] = view
+                    out.append(view)
+                self._replay_tool(e)
+        for view in out:
+            if isinstance(view, ToolCallView) and view.state in ("requested", "running", "waiting"):
+                if not (self.services and self.services.chat.running):
+                    view.set_state("unknown" if view.state == "running" else "skipped", "outcome unknown: Workbench stopped before this call finished; it was not re-run" if view.state == "running" else "never ran")
         return out
+
+    def _replay_tool(self, e: Event) -> None:
+        view = self._calls[e.payload["call_id"]]
+        p = e.payload
+        if e.kind == EventKind.TOOL_CALL_STARTED:
+            view.set_state("running")
+        elif e.kind == EventKind.TOOL_CALL_DENIED:
+            view.set_state("denied", p.get("reason", ""))
+        elif e.kind == EventKind.TOOL_CALL_FINISHED:
+            view.set_state(p.get("outcome", "ok"), f"{p.get('summary', '')} ({(p.get('duration_ms') or 0):.0f} ms)")
+            view.pending_diff = p.get("diff")
 
     async def _mount_page(self, events: list[Event], *, prepend: bool, more: bool) -> None:
         view = self.view
@@ -228,8 +335,15 @@ class ChatPane(Vertical):
         await self._mount_page(events, prepend=True, more=len(events) >= size)
 
     # -- turns ---------------------------------------------------------------------------------
+    @on(PromptInput.Changed)
+    def _prompt_changed(self, event: PromptInput.Changed) -> None:
+        self.query_one(SlashHint).show_for(event.text_area.text)
+
     @on(PromptInput.Submitted)
     def _submitted(self, message: PromptInput.Submitted) -> None:
+        if message.text.startswith("/") and self.services is not None:
+            self.run_worker(self.slash.run(message.text), group="slash", exit_on_error=False)
+            return
         if self.services is None:
             self.notify("Still starting: the model client is not ready yet.", severity="warning")
             return
@@ -251,6 +365,14 @@ class ChatPane(Vertical):
         if event.worker.group == "chat-turn" and event.state == WorkerState.ERROR:
             self.notify(f"The turn failed: {event.worker.error}", severity="error")
             self.status.state = "ready"
+
+    async def action_cycle_mode(self) -> None:
+        """Switch to the next permission mode (ask -> auto-edit -> full-auto -> read-only)."""
+        if self.services is None:
+            return
+        mode = await self.services.chat.set_mode(self.services.chat.permissions.mode.next())
+        self.status.mode = mode.value
+        self.notify(f"Permission mode: {mode.value}")
 
     def action_cancel(self) -> None:
         """Cancel the reply in flight (what arrived is kept, marked interrupted)."""

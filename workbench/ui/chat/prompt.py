@@ -49,6 +49,16 @@ class PromptInput(TextArea):
             event.prevent_default()
             self.action_newline()
             return
+        if event.key == "tab" and self.text.startswith("/") and "\n" not in self.text:
+            from workbench.ui.chat.slash import complete
+
+            done = complete(self.text)
+            event.stop()
+            event.prevent_default()
+            if done is not None:
+                self.load_text(done)
+                self.move_cursor(self.document.end)
+            return
         if event.key == "up" and self.cursor_location[0] == 0 and self.prompt_history:
             event.stop()
             event.prevent_default()

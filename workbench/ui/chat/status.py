@@ -15,6 +15,8 @@ class ChatStatus(Static):
     model: reactive[str] = reactive("")
     session: reactive[str] = reactive("new session")
     tokens: reactive[str] = reactive("0 tokens")
+    cost: reactive[str] = reactive("")
+    mode: reactive[str] = reactive("ask")
     state: reactive[str] = reactive("starting…")
 
     def render(self) -> Text:
@@ -25,6 +27,10 @@ class ChatStatus(Static):
         text.append(self.session)
         text.append("  │  ")
         text.append(self.tokens)
+        if self.cost:
+            text.append(f" {self.cost}")
+        text.append("  │  ")
+        text.append(f"mode {self.mode}", style="bold magenta" if self.mode == "full-auto" else "bold")
         text.append("  │  ")
         text.append(self.state, style="italic")
         return text
