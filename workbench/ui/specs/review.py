@@ -147,7 +147,7 @@ class SpecReviewScreen(Screen[None]):
         rows, self._outline_lines = render.outline_rows(data)
         self._syncing = True
         try:
-            index = self.outline.index_of(outline_key) if outline_key is not None else None
+            index = next((i for i, row in enumerate(rows) if row.key == outline_key), None) if outline_key else None
             self.outline.set_rows(rows, index if index is not None else (0 if first else None))
             self.view("requirements").set_rows(render.document_rows(data, "requirements"), 0 if first else None)
             self.view("design").set_rows(render.document_rows(data, "design"), 0 if first else None)
@@ -161,6 +161,9 @@ class SpecReviewScreen(Screen[None]):
             for tab, cursor in cursors.items():
                 if not first and 0 <= cursor < len(self.view(tab).rows):
                     self.view(tab).cursor = cursor
+            line = self._outline_lines.get(self.outline.key)
+            if line is not None and not first:  # lines may have shifted: follow the requirement
+                self.view("requirements").cursor = line - 1
         finally:
             self._syncing = False
         self._show_comments()
@@ -210,11 +213,15 @@ class SpecReviewScreen(Screen[None]):
 
     @on(LineView.Highlighted, "#outline")
     def _outline_moved(self, event: LineView.Highlighted) -> None:
-        if self._syncing or event.key not in self._outline_lines:
+        key = self.outline.key  # the message may be stale after a reload
+        if self._syncing or key not in self._outline_lines:
+            return
+        document = self.view("requirements")
+        if document.cursor == self._outline_lines[key] - 1:
             return
         self._syncing = True
         try:
-            self.view("requirements").move_cursor(self._outline_lines[event.key] - 1, top=True)
+            document.move_cursor(self._outline_lines[key] - 1, top=True)
         finally:
             self._syncing = False
 
@@ -222,7 +229,7 @@ class SpecReviewScreen(Screen[None]):
     def _document_moved(self, event: LineView.Highlighted) -> None:
         if self._syncing or not self._outline_lines:
             return
-        line = event.index + 1
+        line = self.view("requirements").cursor + 1  # the message may be stale after a reload
         best = None
         for key, at in self._outline_lines.items():
             if at <= line and (best is None or at >= self._outline_lines[best]):
