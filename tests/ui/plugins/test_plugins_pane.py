@@ -154,3 +154,21 @@ async def test_reload_picks_up_a_new_server(workspace, server):
         await pilot.press("l")
         await wait_until(pilot, lambda: any("Reload failed" in str(n.message) for n in app._notifications))
         assert pane.table.row_count == 2  # the running set is unchanged
+
+
+async def test_invalid_config_at_start_then_fixed_and_reloaded(workspace, server):
+    (workspace / ".mcp.json").write_text('{"mcpServers": {"x": {"args": []}}}')
+    app = make_app(workspace, server)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_ready(app)
+        pane = app.query_one(PluginsPane)
+        message = pane.query_one("#plugins-message")
+        await wait_until(pilot, lambda: "configuration is invalid" in str(message.render()))
+        text = str(message.render())
+        assert ".mcp.json" in text and "mcpServers.x" in text and "press l to reload" in text
+        assert pane.supervisor is None
+        write_mcp_json(workspace, {"healthy": "healthy.py"}, trusted=("healthy",))
+        await pilot.press("alt+5", "l")
+        await wait_until(pilot, lambda: pane.supervisor is not None and pane.table.row_count == 1)
+        await wait_until(pilot, lambda: cell(pane, "healthy", "state") == "active", timeout=30)
+        assert message.has_class("hidden")
