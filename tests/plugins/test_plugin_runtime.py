@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
 from pathlib import Path
@@ -99,3 +100,21 @@ async def test_reload_adds_and_removes_plugins(tmp_path: Path) -> None:
     finally:
         await services.aclose()
     assert sup.handle("two").state == PluginState.STOPPED
+
+
+async def test_events_go_to_the_open_chat_session(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    write_mcp_json(ws, "healthy")
+    TrustStore.for_workspace(ws).trust(load_specs(ws)[0])
+    services = await _services(ws)
+    try:
+        info = await services.chat.ensure_session()
+        sup = await plugin_runtime(services)
+        await sup.handle("healthy").wait_for(PluginState.ACTIVE, PluginState.ERROR, timeout=30)
+        with services.bus.subscribe(lambda e: isinstance(e, Event) and e.kind == PLUGIN_CALL) as sub:
+            await sup.call_tool("mcp__healthy__echo", {"text": "hi"})
+            logged = await asyncio.wait_for(sub.get(), 10)
+        assert logged.session_id == info.id and logged.payload["qualified_name"] == "mcp__healthy__echo"
+    finally:
+        await services.aclose()
