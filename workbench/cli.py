@@ -27,13 +27,26 @@ def _add_llm_flags(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_mode_flag(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--mode",
+        choices=["ask", "auto-edit", "full-auto", "read-only"],
+        help="permission mode (overrides agent.mode)",
+    )
+
+
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
+    out: dict[str, Any] = {}
     llm: dict[str, Any] = {}
     for key in ("model", "base_url", "provider"):
         value = getattr(args, key, None)
         if value:
             llm[key] = value
-    return {"llm": llm} if llm else {}
+    if llm:
+        out["llm"] = llm
+    if getattr(args, "mode", None):
+        out["agent"] = {"mode": args.mode}
+    return out
 
 
 def _workspace(path: str | None) -> Path:
@@ -53,6 +66,7 @@ def _tui_parser() -> argparse.ArgumentParser:
     p.add_argument("path", nargs="?", help="workspace folder (default: current folder)")
     p.add_argument("-c", "--continue", dest="continue_", action="store_true", help="reopen the latest session")
     _add_llm_flags(p)
+    _add_mode_flag(p)
     return p
 
 
@@ -65,7 +79,9 @@ def _sub_parser() -> argparse.ArgumentParser:
     run.add_argument("--session", help="continue this session (id or unique prefix)")
     run.add_argument("--json", action="store_true", help="print every event as JSON Lines")
     run.add_argument("path", nargs="?", help="workspace folder (default: current folder)")
+    run.add_argument("--yes", action="store_true", help="with mode ask: run file changes without asking (behaves as auto-edit)")
     _add_llm_flags(run)
+    _add_mode_flag(run)
 
     ses = sub.add_parser("sessions", help="list this workspace's sessions, or show one")
     ses.add_argument("action", nargs="?", choices=["list", "show"], default="list")
@@ -77,6 +93,7 @@ def _sub_parser() -> argparse.ArgumentParser:
     res.add_argument("id", nargs="?", help="session id or unique prefix")
     res.add_argument("--path", help="workspace folder (default: current folder)")
     _add_llm_flags(res)
+    _add_mode_flag(res)
 
     cfg = sub.add_parser("config", help="show the effective configuration (keys masked)")
     cfg.add_argument("action", choices=["show"])
@@ -143,6 +160,15 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         ws = _workspace(args.path)
         settings = _load(ws, args)
+        if settings.agent.mode == "ask":
+            if not args.yes:
+                print(
+                    "workbench: permission mode 'ask' needs someone to answer approvals, and `run` is headless.\n"
+                    "Use --yes (file changes run without asking, like auto-edit), or --mode auto-edit|full-auto|read-only.",
+                    file=sys.stderr,
+                )
+                return 2
+            settings.agent.mode = "auto-edit"
         return asyncio.run(run_prompt(ws, settings, args.prompt, session_id=args.session, as_json=args.json))
     if args.command == "sessions":
         from workbench.sessions_cli import list_sessions, show_session

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from workbench.core.config import ConfigError, Settings
-from workbench.core.events import EventKind
+from workbench.core.events import Event, EventKind
 from workbench.core.runtime import start_services
 from workbench.core.store import SessionNotFound
 
@@ -29,8 +29,11 @@ async def run_prompt(
         session_id: continue this session (id or unique prefix) instead of a new one.
         as_json: print JSON Lines events instead of the reply text.
     """
+    from workbench.core.agent.approvals import deny_headless
+
+    outcome = None
     try:
-        services = await start_services(workspace, settings)
+        services = await start_services(workspace, settings, approver=deny_headless)
     except ConfigError as exc:
         print(f"workbench: {exc}", file=sys.stderr)
         return 2
@@ -43,6 +46,8 @@ async def run_prompt(
     async def printer() -> None:
         nonlocal printed_text
         async for event in sub:
+            if not isinstance(event, Event):
+                continue
             if as_json:
                 out.write(event.to_json() + "\n")
                 out.flush()
@@ -50,6 +55,13 @@ async def run_prompt(
                 out.write(event.payload["text"])
                 out.flush()
                 printed_text = True
+            elif event.kind == EventKind.TOOL_CALL_FINISHED:
+                p = event.payload
+                mark = "✔" if p.get("outcome") == "ok" else "✖"
+                print(f"\n{mark} {p.get('name')}: {p.get('summary')}", file=sys.stderr, flush=True)
+            elif event.kind == EventKind.TOOL_CALL_DENIED:
+                p = event.payload
+                print(f"\n⊘ {p.get('name')} denied: {p.get('reason')}", file=sys.stderr, flush=True)
 
     task = asyncio.create_task(printer())
     try:
@@ -73,7 +85,7 @@ async def run_prompt(
     if not as_json and printed_text:
         out.write("\n")
         out.flush()
-    if outcome.status == "error":
+    if outcome is not None and outcome.status == "error":
         print(f"workbench: {outcome.error}", file=sys.stderr)
         return 1
     return 0

@@ -174,7 +174,7 @@ def test_openai_env_vars_and_presets(workspace: Path) -> None:
 def test_keys_from_env_are_sent_to_the_endpoint(workspace: Path, server) -> None:
     """OPENAI_API_KEY/OPENAI_BASE_URL and a preset's key variable reach the real HTTP request."""
     env = cli_env(OPENAI_API_KEY=CANARY, OPENAI_BASE_URL=server.base_url, WORKBENCH_LLM__MAX_RETRIES="0")
-    proc = run_cli("run", "-p", "ping", str(workspace), "--model", "m", env=env)
+    proc = run_cli("run", "--yes", "-p", "ping", str(workspace), "--model", "m", env=env)
     assert proc.returncode == 0, proc.stderr
     assert "You said: ping" in proc.stdout
     assert server.requests[-1]["headers"]["authorization"] == f"Bearer {CANARY}"
@@ -183,7 +183,7 @@ def test_keys_from_env_are_sent_to_the_endpoint(workspace: Path, server) -> None
 
     deepseek_key = CANARY + "DS"
     env = cli_env(OPENAI_API_KEY=CANARY, DEEPSEEK_API_KEY=deepseek_key, WORKBENCH_LLM__MAX_RETRIES="0")
-    proc = run_cli("run", "-p", "pong", str(workspace), "--provider", "deepseek", "--base-url", server.base_url,
+    proc = run_cli("run", "--yes", "-p", "pong", str(workspace), "--provider", "deepseek", "--base-url", server.base_url,
                    env=env)
     assert proc.returncode == 0, proc.stderr
     assert server.requests[-1]["headers"]["authorization"] == f"Bearer {deepseek_key}"
