@@ -41,6 +41,8 @@ def complete(text: str) -> str | None:
     found = matches(text)
     if not found:
         return None
+    if text in COMMANDS and len(found) > 1:
+        return text + " "  # an exact command: complete it (type more to reach the longer ones)
     if len(found) == 1:
         return found[0] + ("" if found[0].startswith("/mode ") or not COMMANDS.get(found[0], ("", ""))[0] else " ")
     prefix = found[0]
