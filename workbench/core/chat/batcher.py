@@ -44,7 +44,9 @@ class DeltaBatcher:
 
     async def _later(self) -> None:
         await asyncio.sleep(self.interval)
-        await self.flush()
+        # Shielded: when close() cancels this timer mid-flush, the flush (already taken from
+        # the buffers) still completes; close() then waits for it on the lock.
+        await asyncio.shield(self.flush())
 
     async def flush(self) -> None:
         """Hand over everything pending now (no-op when nothing is pending)."""

@@ -8,6 +8,7 @@ subscriber (the TUI, the headless printer) never shows anything the log does not
 
 from __future__ import annotations
 
+import asyncio
 import os
 from pathlib import Path
 from typing import Any
@@ -97,10 +98,15 @@ class ChatService:
 
     async def emit(self, *events: Event) -> list[Event]:
         """Append events to the log (one transaction), then publish them; return the stored events."""
-        stored = await self.store.append_many(events)
-        for event in stored:
-            self.bus.publish(event)
-        return stored
+
+        async def commit() -> list[Event]:
+            stored = await self.store.append_many(events)
+            for event in stored:
+                self.bus.publish(event)
+            return stored
+
+        # Shielded: a caller cancelled mid-append must not leave a committed event unpublished.
+        return await asyncio.shield(commit())
 
     async def _ask_ui(self, request: ApprovalRequest) -> ApprovalDecision:
         self.bus.publish(request)
