@@ -54,6 +54,8 @@ _EXPORTS = {
     "PluginTool": "tools",
     "PluginToolResult": "tools",
     "qualified_name": "tools",
+    "plugin_runtime": "runtime",
+    "reload_plugins": "runtime",
 }
 
 __all__ = sorted(_EXPORTS)
