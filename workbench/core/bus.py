@@ -70,7 +70,10 @@ class EventBus:
 
     def __init__(self) -> None:
         self._subs: list[Subscription] = []
-        self._loop: asyncio.AbstractEventLoop | None = None
+        try:
+            self._loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            self._loop = None
 
     def subscribe(
         self, predicate: Callable[[Any], bool] | None = None, *, maxsize: int = 10_000

@@ -65,6 +65,9 @@ class EventKind:
     finish cleanly (cut, malformed, ``finish_reason`` "length"); never executed."""
     APPROVAL_REQUESTED = "approval.requested"
     """``{"call_id", "name", "arguments": dict, "reason": str, "protected": bool}``"""
+    SANDBOX_CONTAINER = "sandbox.container"
+    """``{"outcome": "attached"|"started"|"created"|"recreated", "container", "name", "image",
+    "setup": [{"command", "exit_code"}]}``: the session's sandbox container, found or made."""
     MODE_CHANGED = "mode.changed"
     """``{"mode": "ask"|"auto-edit"|"full-auto"|"read-only"}``"""
     MODEL_CHANGED = "model.changed"

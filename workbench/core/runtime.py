@@ -91,4 +91,34 @@ async def start_services(workspace: Path, settings: Settings, *, approver: Appro
         models=settings.models,
         approver=approver,
     )
-    return Services(workspace, settings, store, bus, llm, chat)
+    services = Services(workspace, settings, store, bus, llm, chat)
+    _add_sandbox_tool(services)
+    return services
+
+
+def sandbox_service(services: Services) -> Any:
+    """Return the workspace's :class:`~workbench.core.sandbox.service.SandboxService` (created once).
+
+    Creating it does not touch Docker; the engine is contacted on first use, in a thread.
+    """
+    svc = services.extras.get("sandbox")
+    if svc is None:
+        from workbench.core.sandbox.service import SandboxService
+
+        svc = SandboxService(services.settings.sandbox, services.workspace)
+        services.extras["sandbox"] = svc
+    return svc
+
+
+def _add_sandbox_tool(services: Services) -> None:
+    from workbench.core.sandbox.tool import RunCommandTool
+
+    chat = services.chat
+
+    def session_id() -> str:
+        assert chat.session is not None, "run_command needs a session"
+        return chat.session.id
+
+    tool = RunCommandTool(lambda: sandbox_service(services), session_id, chat.emit, services.bus.publish_threadsafe)
+    chat.registry.add(tool)
+    services.extras["run_command"] = tool

@@ -119,6 +119,12 @@ class ToolRunner:
             return await self._finish(sid, call, ToolResult.from_error(call.name, exc), started, "error")
         perms = self.permissions
         decision = decide(tool.spec, targets_of(call.name, args), perms.mode, perms.rules, perms.session_allow)
+        forced = getattr(tool, "force_ask", None)
+        forced_reason = forced(args) if forced is not None else None
+        if forced_reason and decision.action == "allow":
+            from workbench.core.tools.permissions import Decision
+
+            decision = Decision("ask", forced_reason, True)
         override: str | None = None
         if decision.action == "deny":
             by = "mode" if "mode" in decision.reason else "rule"
