@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-SUBCOMMANDS = ("run", "sessions", "resume", "config", "demo", "spec")
+SUBCOMMANDS = ("run", "sessions", "resume", "config", "demo", "spec", "plugins", "mcp")
 
 
 def _add_llm_flags(p: argparse.ArgumentParser) -> None:
@@ -104,13 +104,15 @@ def _sub_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="open the workbench on a sample project against a scripted model")
     demo.add_argument("--keep", action="store_true", help="print the sample project's folder and keep it")
 
-    spec = sub.add_parser("spec", help="spec documents: new, list, lint, trace, status, approve")
-    try:
-        from workbench.specs_cli import add_spec_arguments
-    except ImportError:  # the spec engine is optional while it is being built
-        spec.set_defaults(spec_unavailable=True)
-    else:
-        add_spec_arguments(spec)
+    from workbench.specs_cli import add_spec_parser
+
+    spec = add_spec_parser(sub)
+    spec.add_argument("--path", help="workspace folder (default: current folder)")
+    from workbench.mcp_server import add_mcp_parser
+    from workbench.plugins_cli import add_plugins_parser
+
+    add_plugins_parser(sub)
+    add_mcp_parser(sub)
     return p
 
 
@@ -213,12 +215,17 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         return run_demo(keep=args.keep)
     if args.command == "spec":
-        if getattr(args, "spec_unavailable", False):
-            print("workbench: the spec engine is not installed in this build.", file=sys.stderr)
-            return 2
         from workbench.specs_cli import run_spec_command
 
-        return run_spec_command(args)
+        return run_spec_command(args, _workspace(getattr(args, "path", None)))
+    if args.command == "plugins":
+        from workbench.plugins_cli import run_plugins_command
+
+        return run_plugins_command(args)
+    if args.command == "mcp":
+        from workbench.mcp_server import run_mcp_command
+
+        return run_mcp_command(args)
     return 2  # pragma: no cover
 
 

@@ -39,5 +39,12 @@ class ToolRegistry:
         """The ``tools`` parameter of a Chat Completions request."""
         return [t.spec.to_openai() for t in self._tools.values()]
 
+    def replace_prefix(self, prefix: str, tools: Iterable[Tool]) -> None:
+        """Replace every tool whose name starts with ``prefix`` by ``tools`` (dynamic sets, e.g. MCP)."""
+        for name in [n for n in self._tools if n.startswith(prefix)]:
+            del self._tools[name]
+        for tool in tools:
+            self.add(tool)
+
     def __len__(self) -> int:
         return len(self._tools)

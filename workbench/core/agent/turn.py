@@ -183,6 +183,7 @@ class AgentTurn:
                     )
                 )
 
+        chat.refresh_tools()
         tools = chat.registry.openai_tools() if len(chat.registry) else None
         try:
             async for item in chat.llm.stream_chat(chat.system_messages() + history, tools=tools):

@@ -89,6 +89,18 @@ class ChatService:
         """Cost of this session so far from the price table (None when the model has no prices)."""
         self.last_prompt_tokens = 0
         """Prompt tokens of the latest model call (how full the context is)."""
+        self.tool_sources: dict[str, Any] = {}
+        """Dynamic tool sets: ``{name prefix: callable returning the current tools}`` (MCP plugins),
+        refreshed before every model call."""
+
+    def refresh_tools(self) -> None:
+        """Bring dynamic tool sets (see :attr:`tool_sources`) up to date in the registry."""
+        for prefix, source in self.tool_sources.items():
+            try:
+                tools = source()
+            except Exception:  # a failing plugin must not stop the turn
+                tools = []
+            self.registry.replace_prefix(prefix, tools)
 
     # -- plumbing ------------------------------------------------------------------------------
     @property

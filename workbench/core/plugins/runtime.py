@@ -193,6 +193,9 @@ async def plugin_runtime(services: Services, *, start: bool = True) -> PluginSup
         log_dir=workspace_data_dir(ws) / "plugins",
     )
     services.extras[EXTRAS_KEY] = supervisor
+    from workbench.core.plugins.agent_tools import PREFIX, plugin_agent_tools
+
+    services.chat.tool_sources[PREFIX] = lambda: plugin_agent_tools(supervisor)
 
     async def close() -> None:
         try:
