@@ -208,6 +208,15 @@ class ModelInfo(_Section):
     """Symbol shown before costs."""
 
 
+class RedactSettings(_Section):
+    """``[redact]``: secrets kept out of the event log (and so out of the journal, exports, screen)."""
+
+    env: list[str] = Field(default_factory=list)
+    """Names of environment variables whose values are redacted (API key variables are always)."""
+    patterns: list[str] = Field(default_factory=list)
+    """Extra regular expressions to redact."""
+
+
 class WorkbenchConfig(_Section):
     """The whole configuration, as read from a TOML file."""
 
@@ -229,6 +238,8 @@ class WorkbenchConfig(_Section):
     """Workspace snapshots."""
     plugins: PluginsConfig = Field(default_factory=PluginsConfig)
     """MCP servers (plugins)."""
+    redact: RedactSettings = Field(default_factory=RedactSettings)
+    """Secret redaction."""
 
 
 _FILE_LAYERS: ContextVar[list[dict[str, Any]]] = ContextVar("workbench_file_layers", default=[])

@@ -46,7 +46,7 @@ class LLMClient:
         self.timeout = timeout
         self.max_retries = max_retries
         self.temperature = temperature
-        self._api_key = api_key
+        self._api_key = api_key  # never logged: redacted from events by the store
         self._client: Any = None
         self.last_request_id: str | None = None
         """``x-request-id`` of the last response (None when the server sent none)."""

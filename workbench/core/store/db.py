@@ -152,6 +152,10 @@ class EventStore:
         self.path = Path(path)
         self.recovery_message: str | None = None
         """Set when a corrupt file was moved aside on open (the message for the user)."""
+        from workbench.core.redact import Redactor
+
+        self.redactor = Redactor()
+        """Applied to every payload before it is written (see :mod:`workbench.core.redact`)."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._conn = self._open()
 
@@ -321,7 +325,9 @@ class EventStore:
         return out
 
     def _insert(self, event: Event, now: float) -> Event:
-        payload = json.dumps(event.payload, ensure_ascii=False, separators=(",", ":"))
+        clean = self.redactor(event.payload)
+        event = Event(event.kind, event.session_id, clean, event.seq, event.ts)
+        payload = json.dumps(clean, ensure_ascii=False, separators=(",", ":"))
         cur = self._conn.execute(
             "INSERT INTO events(session_id, kind, ts, payload) VALUES (?,?,?,?)",
             (event.session_id, event.kind, now, payload),
