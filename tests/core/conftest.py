@@ -136,3 +136,23 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = No
         text=True,
         timeout=timeout,
     )
+
+
+def run_cli_many(*calls: tuple[tuple[str, ...], dict[str, str] | None],
+                 timeout: float = 60) -> list[subprocess.CompletedProcess[str]]:
+    """Run several independent ``python -m workbench`` commands at once (each ``(args, env)``).
+
+    Returns:
+        Their finished processes, in the order given.
+    """
+    procs = [
+        subprocess.Popen([sys.executable, "-m", "workbench", *args], cwd=REPO,
+                         env=env if env is not None else cli_env(),
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for args, env in calls
+    ]
+    done = []
+    for (args, _), proc in zip(calls, procs):
+        out, err = proc.communicate(timeout=timeout)
+        done.append(subprocess.CompletedProcess(proc.args, proc.returncode, out, err))
+    return done
