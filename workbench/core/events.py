@@ -68,6 +68,16 @@ class EventKind:
     SANDBOX_CONTAINER = "sandbox.container"
     """``{"outcome": "attached"|"started"|"created"|"recreated", "container", "name", "image",
     "setup": [{"command", "exit_code"}]}``: the session's sandbox container, found or made."""
+    CHECKPOINT_CREATED = "checkpoint.created"
+    """``{"checkpoint": sha, "label", "turn_id": str|None, "event_seq": int, "files_changed":
+    [[status, path]], "diffstat": [files, insertions, deletions], "skipped": [[path, reason]],
+    "container_image": str|None}``: a snapshot of the whole workspace (shadow git commit)."""
+    CHECKPOINT_RESTORED = "checkpoint.restored"
+    """``{"checkpoint", "before_restore", "scope": "files"|"conversation"|"both",
+    "new_session": str|None, "written": [str], "deleted": [str]}``"""
+    REWIND_STARTED = "rewind.started"
+    """``{"checkpoint", "scope"}``: written before a rewind touches anything (a crash between this
+    and ``checkpoint.restored`` is completed on the next start)."""
     MODE_CHANGED = "mode.changed"
     """``{"mode": "ask"|"auto-edit"|"full-auto"|"read-only"}``"""
     MODEL_CHANGED = "model.changed"
@@ -88,6 +98,8 @@ MESSAGE_KINDS: tuple[str, ...] = (
     EventKind.TOOL_CALL_FINISHED,
     EventKind.TOOL_CALLS_SKIPPED,
     EventKind.CONTEXT_COMPACTED,
+    EventKind.CHECKPOINT_CREATED,
+    EventKind.CHECKPOINT_RESTORED,
 )
 
 #: Kinds the model's view of the conversation is rebuilt from.

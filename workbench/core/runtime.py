@@ -47,6 +47,8 @@ class Services:
     through :attr:`closers`."""
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     """Async callables run (last registered first) when the services close."""
+    notices: list[str] = field(default_factory=list)
+    """Messages for the user from startup (recovered rewinds, disabled subsystems)."""
 
     async def aclose(self) -> None:
         """Close the session cleanly, the model client and the log."""
@@ -99,7 +101,29 @@ async def start_services(workspace: Path, settings: Settings, *, approver: Appro
     )
     services = Services(workspace, settings, store, bus, llm, chat)
     _add_sandbox_tool(services)
+    await _add_checkpoints(services)
     return services
+
+
+async def _add_checkpoints(services: Services) -> None:
+    from workbench.core.checkpoints import ShadowRepo
+    from workbench.core.checkpoints.service import CheckpointService, recover_interrupted_rewind
+
+    try:
+        repo = ShadowRepo(services.workspace, settings=services.settings.checkpoints)
+    except Exception as exc:  # no git, odd workspace: the chat still works, without checkpoints
+        services.notices.append(f"Checkpoints are off: {exc}")
+        return
+    service = CheckpointService(services.chat, repo)
+    services.chat.checkpoints = service
+    services.extras["checkpoints"] = service
+    try:
+        message = await recover_interrupted_rewind(repo)
+    except Exception as exc:
+        services.notices.append(f"An interrupted rewind could not be completed: {exc}")
+    else:
+        if message:
+            services.notices.append(message)
 
 
 def sandbox_service(services: Services) -> Any:

@@ -74,6 +74,7 @@ class AgentTurn:
         self.usage = {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}
         self.cost: float | None = None
         self.tool_calls = 0
+        self._changed = False
 
     def _add_usage(self, usage: dict[str, int] | None) -> float | None:
         if not usage:
@@ -126,20 +127,46 @@ class AgentTurn:
                         )
                     for call in step.calls:
                         self.tool_calls += 1
+                        await self._checkpoint_before(call)
                         outcome = await chat.runner.run(sid, self.turn_id, step_no, call)
                         history.append({"role": "tool", "tool_call_id": call.id, "content": outcome.content})
         except TimeoutError:
             return await self._fail(sid, f"The turn took longer than agent.turn_budget ({chat.agent.turn_budget:g} s) and was stopped.", "turn_budget", step_no)
         except asyncio.CancelledError:
+            await self._checkpoint_after()
             await chat.emit(
                 Event(EventKind.TURN_CANCELLED, sid, {"turn_id": self.turn_id, "reason": "cancelled by the user"}),
                 Event(EventKind.TURN_FINISHED, sid, {"turn_id": self.turn_id, "status": "cancelled", "steps": step_no, "cost": self.cost}),
             )
             raise
+        await self._checkpoint_after()
         await chat.emit(Event(EventKind.TURN_FINISHED, sid, {"turn_id": self.turn_id, "status": "done", "steps": step_no, "cost": self.cost}))
         return TurnOutcome(self.turn_id, "done", last_text, None, self.usage, step_no, self.cost, self.tool_calls)
 
+    async def _checkpoint_before(self, call: ToolCall) -> None:
+        """Snapshot the workspace before the first change (write or command) of the turn."""
+        cps = self.chat.checkpoints
+        tool = self.chat.registry.get(call.name)
+        if cps is None or tool is None or self._changed or tool.spec.kind not in ("write", "command"):
+            return
+        self._changed = True
+        try:
+            await cps.checkpoint(f"before: {self.prompt.strip().splitlines()[0][:50] if self.prompt.strip() else 'turn'}", turn_id=self.turn_id)
+        except Exception as exc:  # a failing snapshot must not block the work; say so
+            await self.chat.emit(Event(EventKind.TURN_ERROR, self.chat.session.id, {"turn_id": self.turn_id, "message": f"Checkpoint failed (continuing without it): {exc}", "error_kind": "checkpoint", "request_id": None}))
+
+    async def _checkpoint_after(self) -> None:
+        """Snapshot at the end of a turn that may have changed files (recorded only if it did)."""
+        cps = self.chat.checkpoints
+        if cps is None or not self._changed:
+            return
+        try:
+            await cps.checkpoint("after turn", turn_id=self.turn_id, always=False)
+        except Exception:
+            pass
+
     async def _fail(self, sid: str, message: str, kind: str, steps: int, request_id: str | None = None, text: str = "") -> TurnOutcome:
+        await self._checkpoint_after()
         await self.chat.emit(
             Event(EventKind.TURN_ERROR, sid, {"turn_id": self.turn_id, "message": message, "error_kind": kind, "request_id": request_id}),
             Event(EventKind.TURN_FINISHED, sid, {"turn_id": self.turn_id, "status": "error", "steps": steps, "cost": self.cost}),

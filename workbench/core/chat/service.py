@@ -89,6 +89,8 @@ class ChatService:
         """Cost of this session so far from the price table (None when the model has no prices)."""
         self.last_prompt_tokens = 0
         """Prompt tokens of the latest model call (how full the context is)."""
+        self.checkpoints: Any = None
+        """The :class:`~workbench.core.checkpoints.service.CheckpointService`, when checkpoints are on."""
         self.tool_sources: dict[str, Any] = {}
         """Dynamic tool sets: ``{name prefix: callable returning the current tools}`` (MCP plugins),
         refreshed before every model call."""

@@ -2,7 +2,8 @@
 
 Modules (import them directly; this package imports nothing, so the docker SDK loads on use):
 ``policy`` (SandboxSettings, container_config), ``engine`` (connect, engine_status),
-``service`` (SandboxService), ``exec`` (run_command, CommandResult), ``logs`` (LogFollower,
+``service`` (SandboxService), ``recovery`` (reattach_on_resume,
+stale_containers), ``exec`` (run_command, CommandResult), ``logs`` (LogFollower,
 LogLine), ``images`` (build_image, import_rootfs), ``containers`` (ContainerInfo, SandboxInfo,
 ContainerStats), ``errors``.
 """

@@ -90,6 +90,11 @@ class RunCommandTool(Tool):
         """Full output of the last command (for "copy the last command's output")."""
         self._ensured: set[str] = set()
 
+    def mark_ensured(self, session_id: str) -> None:
+        """Record that the session's container is known to run (e.g. re-attached on resume), so
+        the next command does not record another ``sandbox.container`` event."""
+        self._ensured.add(session_id)
+
     def force_ask(self, args: dict[str, Any]) -> str | None:
         """Why this call needs an approval whatever the mode (network access), or None."""
         if args.get("network"):

@@ -1,0 +1,220 @@
+"""Checkpoints as part of a session: automatic snapshots, the checkpoint list, rewind.
+
+* Automatic: before the first change (a write or a command) of every turn, and at the end of a
+  turn that changed files; manual with ``/checkpoint [LABEL]``. Each is a ``checkpoint.created``
+  event linking the shadow commit to the event sequence number, with the files changed and a
+  diffstat.
+* Rewind restores **files**, the **conversation**, or **both** to a checkpoint. Restoring the
+  conversation forks the session: a new session (``parent_id`` = the old one) gets a copy of the
+  conversation up to the checkpoint; the old branch stays and can be reopened. Every rewind first
+  takes a checkpoint, so it can itself be undone. Rewinding while the agent runs is refused.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from workbench.core.events import Event, EventKind
+
+if TYPE_CHECKING:
+    from workbench.core.chat.service import ChatService
+    from workbench.core.checkpoints.repo import ShadowRepo
+
+Scope = Literal["files", "conversation", "both"]
+
+#: Events copied into a forked session (the conversation and what explains it).
+FORK_KINDS = (
+    EventKind.USER_MESSAGE,
+    EventKind.ASSISTANT_MESSAGE,
+    EventKind.TURN_ERROR,
+    EventKind.TURN_CANCELLED,
+    EventKind.TURN_FINISHED,
+    EventKind.TOOL_CALL_REQUESTED,
+    EventKind.TOOL_CALL_APPROVED,
+    EventKind.TOOL_CALL_DENIED,
+    EventKind.TOOL_CALL_STARTED,
+    EventKind.TOOL_CALL_FINISHED,
+    EventKind.TOOL_CALLS_SKIPPED,
+    EventKind.CONTEXT_COMPACTED,
+    EventKind.CHECKPOINT_CREATED,
+    EventKind.MODE_CHANGED,
+    EventKind.MODEL_CHANGED,
+)
+
+
+class RewindRefused(RuntimeError):
+    """A rewind cannot run now (the agent is running, or the checkpoint is unknown)."""
+
+
+@dataclass
+class RewindResult:
+    """What a rewind did.
+
+    Attributes:
+        scope: files, conversation or both.
+        checkpoint: the checkpoint restored to.
+        before: the checkpoint taken just before (restore it to undo the rewind).
+        new_session: the forked session id (conversation rewinds).
+        prompt: the prompt of the turn that followed the checkpoint (to edit and resend).
+        written / deleted: workspace paths restored / removed.
+    """
+
+    scope: str
+    checkpoint: str
+    before: str | None
+    new_session: str | None
+    prompt: str | None
+    written: list[str]
+    deleted: list[str]
+
+
+class CheckpointService:
+    """Checkpoints of one chat's sessions.
+
+    Args:
+        chat: the chat service (session, event log, emit).
+        repo: the workspace's shadow repository.
+    """
+
+    def __init__(self, chat: "ChatService", repo: "ShadowRepo") -> None:
+        self.chat = chat
+        self.repo = repo
+        self._lock = asyncio.Lock()
+
+    async def checkpoint(self, label: str, *, turn_id: str | None = None, always: bool = True) -> dict[str, Any] | None:
+        """Snapshot the workspace and record a ``checkpoint.created`` event.
+
+        Args:
+            label: shown in the rewind list.
+            turn_id: the turn it belongs to.
+            always: record an event even when nothing changed since the last snapshot.
+
+        Returns:
+            The event payload, or None when ``always`` is False and nothing changed.
+        """
+        session = await self.chat.ensure_session()
+        async with self._lock:
+            seq = await self.chat.store.call(self.chat.store.sync.last_seq, session.id)
+            cp = await self.repo.snapshot_async(label, {"event_seq": seq, "turn_id": turn_id}, session_id=session.id)
+            if not always and not cp.files_changed:
+                return None
+            payload = {
+                "checkpoint": cp.id,
+                "label": label,
+                "turn_id": turn_id,
+                "event_seq": seq,
+                "files_changed": [list(f) for f in cp.files_changed],
+                "diffstat": list(cp.diffstat),
+                "skipped": [list(s) for s in cp.skipped][:200],
+                "container_image": None,
+            }
+            await self.chat.emit(Event(EventKind.CHECKPOINT_CREATED, session.id, payload))
+            return payload
+
+    async def list(self, session_id: str | None = None) -> list[Event]:
+        """The ``checkpoint.created`` events of a session (the current one by default), oldest first."""
+        sid = session_id or (self.chat.session.id if self.chat.session else None)
+        if sid is None:
+            return []
+        return await self.chat.store.events(sid, kinds=[EventKind.CHECKPOINT_CREATED])
+
+    async def diff(self, checkpoint: str, *, stat: bool = False) -> str:
+        """Unified diff (or ``--stat``) between the checkpoint and the workspace now."""
+        return await self.repo.diff_async(checkpoint, "worktree", stat=stat)
+
+    async def rewind(self, checkpoint: str, scope: Scope) -> RewindResult:
+        """Restore files, conversation or both to ``checkpoint`` (see module doc).
+
+        Raises:
+            RewindRefused: the agent is running, there is no session, or the checkpoint is not one
+                of this session's.
+        """
+        chat = self.chat
+        if chat.running:
+            raise RewindRefused("the agent is running: wait for the turn to end (or press Esc) before rewinding")
+        if chat.session is None:
+            raise RewindRefused("no session to rewind")
+        sid = chat.session.id
+        events = await self.list(sid)
+        match = [e for e in events if e.payload["checkpoint"].startswith(checkpoint)]
+        if not match:
+            raise RewindRefused(f"checkpoint {checkpoint!r} is not in session {sid}; list them with `workbench checkpoints`")
+        target = match[-1]
+        cp_id = target.payload["checkpoint"]
+        await chat.emit(Event(EventKind.REWIND_STARTED, sid, {"checkpoint": cp_id, "scope": scope}))
+        written: list[str] = []
+        deleted: list[str] = []
+        before_id: str | None = None
+        if scope in ("files", "both"):
+            async with self._lock:
+                result = await self.repo.restore_async(cp_id, session_id=sid)
+            before_id = result.before_restore.id
+            written, deleted = result.written, result.deleted
+            await chat.emit(
+                Event(
+                    EventKind.CHECKPOINT_CREATED,
+                    sid,
+                    {"checkpoint": before_id, "label": f"before rewind to {cp_id[:10]}", "turn_id": None,
+                     "event_seq": target.seq, "files_changed": [list(f) for f in result.before_restore.files_changed],
+                     "diffstat": list(result.before_restore.diffstat), "skipped": [], "container_image": None},
+                )
+            )
+        else:
+            snap = await self.checkpoint(f"before rewind to {cp_id[:10]}")
+            before_id = snap["checkpoint"] if snap else None
+        new_session: str | None = None
+        prompt: str | None = None
+        if scope in ("conversation", "both"):
+            fork_seq, prompt = await self._fork_point(sid, target)
+            new_session = await self._fork(sid, fork_seq)
+        restored = {
+            "checkpoint": cp_id, "before_restore": before_id, "scope": scope, "new_session": new_session,
+            "written": written[:500], "deleted": deleted[:500],
+        }
+        await chat.emit(Event(EventKind.CHECKPOINT_RESTORED, sid, restored))
+        if new_session is not None:
+            await chat.open(new_session)
+            await chat.emit(Event(EventKind.CHECKPOINT_RESTORED, new_session, restored))
+        return RewindResult(scope, cp_id, before_id, new_session, prompt, written, deleted)
+
+    async def _fork_point(self, sid: str, target: Event) -> tuple[int, str | None]:
+        """Where the conversation is cut, and the prompt to put back for editing.
+
+        A checkpoint taken inside a turn ("before: ...") cuts before that turn's prompt; any other
+        checkpoint cuts at its own position, and the next prompt is offered.
+        """
+        users = await self.chat.store.events(sid, kinds=[EventKind.USER_MESSAGE])
+        turn_id = target.payload.get("turn_id")
+        for user in users:
+            if turn_id and user.payload.get("turn_id") == turn_id:
+                return user.seq - 1, user.payload["text"]
+        seq = int(target.payload["event_seq"])
+        later = [u for u in users if u.seq > seq]
+        return seq, (later[0].payload["text"] if later else None)
+
+    async def _fork(self, sid: str, fork_seq: int) -> str:
+        store = self.chat.store
+        new = await store.create_session(self.chat.workspace, parent_id=sid, fork_seq=fork_seq)
+        old = await store.events(sid, kinds=FORK_KINDS)
+        copies = [Event(e.kind, new.id, dict(e.payload, forked_from_seq=e.seq)) for e in old if e.seq <= fork_seq]
+        if copies:
+            await store.append_many(copies)
+        return new.id
+
+
+async def recover_interrupted_rewind(repo: "ShadowRepo") -> str | None:
+    """Complete a files restore that was cut midway (every file wholly old or wholly new).
+
+    Returns:
+        A message for the user when something was recovered, else None.
+    """
+    pending = await asyncio.to_thread(repo.restore_pending)
+    if not pending:
+        return None
+    target = await repo.recover_incomplete_restore_async()
+    return (
+        f"A rewind was interrupted; it was completed on start (workspace now equals checkpoint "
+        f"{(target or '?')[:10]}). The state before it is kept as a checkpoint: undo from the rewind list."
+    )

@@ -1,0 +1,253 @@
+"""One-line journal entries: what an event means, in a few words, and which filter it belongs to.
+
+The Journal pane and the MCP/CLI views show one line per event; this module turns an
+:class:`~workbench.core.events.Event` into a :class:`JournalEntry` (categories for the pane's
+filters, a short summary). Streamed deltas have no entry (the finished message holds the text).
+Pure functions, no IO.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from workbench.core.events import Event, EventKind
+
+CHAT = "chat"
+TOOL = "tool"
+COMMAND = "command"
+CHECKPOINT = "checkpoint"
+SPEC = "spec"
+PLUGIN = "plugin"
+ERROR = "error"
+
+CATEGORIES: tuple[str, ...] = (CHAT, TOOL, COMMAND, CHECKPOINT, SPEC, PLUGIN, ERROR)
+"""The filter categories, in the order of the pane's keys ``1``-``7``."""
+
+CHECKPOINT_CREATED = "checkpoint.created"
+"""``{"checkpoint": sha, "label", "turn_id", "event_seq", "files_changed": [[status, path]],
+"diffstat": [files, insertions, deletions], "skipped": [[path, reason]]}`` (written by the
+checkpoint service)."""
+CHECKPOINT_RESTORED = "checkpoint.restored"
+"""``{"checkpoint", "before_restore", "scope": "files"|"conversation"|"both", "new_session": id|None}``."""
+
+COMMAND_TOOL = "run_command"
+"""The tool whose calls are shell commands (category ``command``, exit codes shown)."""
+
+SKIPPED_KINDS = frozenset({EventKind.ASSISTANT_DELTA})
+"""Kinds with no journal entry."""
+
+_EXIT_RE = re.compile(r"\bexit (-?\d+)")
+
+
+@dataclass(frozen=True, slots=True)
+class JournalEntry:
+    """One line of the journal.
+
+    Attributes:
+        seq: the event's sequence number.
+        ts: Unix time in seconds.
+        session_id: the event's session.
+        kind: the event kind.
+        categories: filter categories (see :data:`CATEGORIES`); an entry shows when any is enabled.
+        summary: one line of text (no newlines, at most ~160 characters).
+        turn_id: the turn the event belongs to, when the payload says.
+        checkpoint: the checkpoint commit of a ``checkpoint.*`` event.
+    """
+
+    seq: int
+    ts: float
+    session_id: str
+    kind: str
+    categories: frozenset[str]
+    summary: str
+    turn_id: str | None = None
+    checkpoint: str | None = None
+
+
+def one_line(text: Any, limit: int = 160) -> str:
+    """Collapse whitespace to single spaces and cut to ``limit`` characters (``…`` marks a cut)."""
+    line = " ".join(str(text or "").split())
+    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
+
+
+def parse_arguments(raw: Any) -> dict[str, Any] | None:
+    """Return a tool call's arguments as a dict (None when they are not a JSON object)."""
+    if isinstance(raw, dict):
+        return raw
+    try:
+        value = json.loads(raw or "{}")
+    except (TypeError, ValueError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def arguments_brief(name: str, raw: Any, limit: int = 100) -> str:
+    """A short view of a call's arguments: the command, the path, or ``key=value`` pairs."""
+    args = parse_arguments(raw)
+    if args is None:
+        return one_line(raw, limit)
+    if name == COMMAND_TOOL and "command" in args:
+        return one_line(args["command"], limit)
+    parts = []
+    for key in ("path", "source", "destination", "pattern"):
+        if key in args:
+            parts.append(str(args[key]))
+    if not parts:
+        parts = [f"{k}={one_line(v, 40)}" for k, v in args.items()]
+    return one_line(" ".join(parts), limit)
+
+
+def exit_code(summary: str) -> int | None:
+    """The exit code named in a ``run_command`` result summary (``"exit 0 in 1.20 s"``), if any."""
+    match = _EXIT_RE.search(summary or "")
+    return int(match.group(1)) if match else None
+
+
+def _tool_cats(name: str | None, *extra: str) -> frozenset[str]:
+    return frozenset({COMMAND if name == COMMAND_TOOL else TOOL, *extra})
+
+
+def _money(cost: Any) -> str:
+    return f"${float(cost):.4f}" if isinstance(cost, (int, float)) else ""
+
+
+def _generic(p: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={one_line(v, 40)}" for k, v in p.items() if isinstance(v, (str, int, float, bool)) and k not in ("turn_id", "ts"))
+
+
+def _category_of_unknown(kind: str) -> str:
+    prefix = kind.split(".", 1)[0]
+    return {"spec": SPEC, "plugin": PLUGIN, "checkpoint": CHECKPOINT, "sandbox": COMMAND, "tool": TOOL}.get(prefix, CHAT)
+
+
+def entry_for(event: Event) -> JournalEntry | None:
+    """Return the journal line of ``event`` (None for streamed deltas).
+
+    Args:
+        event: a stored event (its ``seq`` and ``ts`` are used as they are).
+    """
+    kind, p = event.kind, event.payload
+    if kind in SKIPPED_KINDS:
+        return None
+    cats: frozenset[str] = frozenset({CHAT})
+    checkpoint = None
+    name = p.get("name")
+    K = EventKind
+    if kind == K.SESSION_CREATED:
+        text = "session created"
+        if p.get("parent_id"):
+            text += f" (fork of {p['parent_id']} at event {p.get('fork_seq')})"
+    elif kind == K.SESSION_OPENED:
+        text = f"session opened (model {p.get('model') or '?'})"
+    elif kind == K.SESSION_CLOSED:
+        text = "session closed"
+    elif kind == K.SESSION_TITLED:
+        text = f"title: {p.get('title')}"
+    elif kind == K.USER_MESSAGE:
+        text = f"you: {p.get('text', '')}"
+    elif kind == K.ASSISTANT_MESSAGE:
+        text = ("reply (interrupted): " if p.get("interrupted") else "reply: ") + str(p.get("text") or "")
+        if not (p.get("text") or "").strip():
+            text = "reply (interrupted, empty)" if p.get("interrupted") else "reply (tool calls only)"
+    elif kind == K.TURN_ERROR:
+        cats = frozenset({CHAT, ERROR})
+        text = f"error ({p.get('error_kind')}): {p.get('message')}"
+    elif kind == K.TURN_CANCELLED:
+        text = f"turn cancelled: {p.get('reason')}"
+    elif kind == K.TURN_FINISHED:
+        status = p.get("status")
+        cats = frozenset({CHAT, ERROR}) if status == "error" else cats
+        cost = _money(p.get("cost"))
+        text = f"turn {status}: {p.get('steps')} step(s)" + (f", {cost}" if cost else "")
+    elif kind == K.TOOL_CALL_REQUESTED:
+        cats = _tool_cats(name)
+        prefix = "$ " if name == COMMAND_TOOL else f"{name} "
+        text = prefix + arguments_brief(name or "", p.get("arguments"))
+    elif kind == K.TOOL_CALL_APPROVED:
+        cats = _tool_cats(name)
+        text = f"approved {name} (by {p.get('by')})" + (" after an edit" if p.get("edited") else "")
+    elif kind == K.TOOL_CALL_DENIED:
+        cats = _tool_cats(name)
+        text = f"denied {name} (by {p.get('by')}): {p.get('reason')}"
+    elif kind == K.TOOL_CALL_STARTED:
+        cats = _tool_cats(name)
+        text = f"running {name}"
+    elif kind == K.TOOL_CALL_FINISHED:
+        cats = _tool_cats(name, *((ERROR,) if p.get("is_error") else ()))
+        text = f"{name}: {p.get('summary') or p.get('outcome')}"
+        changed = p.get("changed_paths") or []
+        if changed:
+            text += f" [changed {', '.join(changed[:3])}{'…' if len(changed) > 3 else ''}]"
+    elif kind == K.TOOL_CALLS_SKIPPED:
+        cats = frozenset({TOOL})
+        text = f"skipped {len(p.get('call_ids') or [])} call(s): {p.get('reason')}"
+    elif kind == K.APPROVAL_REQUESTED:
+        cats = _tool_cats(name)
+        text = f"approval asked for {name}: {p.get('reason')}"
+    elif kind == K.SANDBOX_CONTAINER:
+        cats = frozenset({COMMAND})
+        text = f"container {p.get('name')} {p.get('outcome')} ({p.get('image')})"
+        failed = [s for s in p.get("setup") or [] if s.get("exit_code") not in (0, None)]
+        if failed:
+            cats = frozenset({COMMAND, ERROR})
+            text += f"; setup failed: {failed[0].get('command')} (exit {failed[0].get('exit_code')})"
+    elif kind == K.MODE_CHANGED:
+        text = f"mode: {p.get('mode')}"
+    elif kind == K.MODEL_CHANGED:
+        text = f"model: {p.get('model')}"
+    elif kind == K.CONTEXT_COMPACTED:
+        text = f"context compacted ({p.get('reason')}, {p.get('tokens_before')} tokens before)"
+    elif kind == CHECKPOINT_CREATED:
+        cats = frozenset({CHECKPOINT})
+        checkpoint = p.get("checkpoint")
+        stat = p.get("diffstat") or [0, 0, 0]
+        label = f" {p['label']}" if p.get("label") else ""
+        text = f"checkpoint {str(checkpoint or '')[:8]}{label}: {stat[0]} file(s) +{stat[1]} -{stat[2]}"
+    elif kind == CHECKPOINT_RESTORED:
+        cats = frozenset({CHECKPOINT})
+        checkpoint = p.get("checkpoint")
+        text = f"restored {p.get('scope')} to {str(checkpoint or '')[:8]}"
+        if p.get("new_session"):
+            text += f" (new session {p['new_session']})"
+    elif kind.startswith("plugin."):
+        cats = frozenset({PLUGIN})
+        if p.get("new") == "error" or p.get("is_error"):
+            cats = frozenset({PLUGIN, ERROR})
+        bits = [str(p.get(k)) for k in ("plugin", "new", "tool", "reason", "error") if p.get(k) not in (None, "")]
+        text = f"{kind.split('.', 1)[1]}: " + " ".join(bits)
+    else:
+        cats = frozenset({_category_of_unknown(kind)})
+        text = f"{kind}: {_generic(p)}"
+    return JournalEntry(
+        event.seq, event.ts, event.session_id, kind, cats, one_line(text), p.get("turn_id"), checkpoint
+    )
+
+
+def recent_entries(store: Any, workspace: Any, *, limit: int = 500, sessions: int = 5) -> list[JournalEntry]:
+    """Return the latest ``limit`` entries of the workspace, oldest first (blocking: store thread).
+
+    Reads the ``sessions`` most recently updated sessions plus the workspace pseudo-session
+    (plugin events), each from at most ``limit * 8`` sequence numbers before its last event, so the
+    cost does not grow with the length of the log.
+
+    Args:
+        store: a :class:`~workbench.core.store.EventStore` (synchronous; call on its thread).
+        workspace: the workspace root.
+        limit: entries at most.
+        sessions: how many recent sessions to read.
+    """
+    ids = [s.id for s in store.sessions(workspace)[:sessions]] + ["workspace"]
+    out: list[JournalEntry] = []
+    for sid in ids:
+        last = store.last_seq(sid)
+        tail: list[JournalEntry] = []
+        for event in store.iter_events(sid, after_seq=max(0, last - limit * 8)):
+            entry = entry_for(event)
+            if entry is not None:
+                tail.append(entry)
+        out.extend(tail[-limit:])
+    out.sort(key=lambda e: e.seq)
+    return out[-limit:]
