@@ -13,6 +13,10 @@ MODULES = [
     "workbench.core.specs.workflow",
     "workbench.core.specs.store",
     "workbench.specs_cli",
+    "workbench.core.specs.review",
+    "workbench.core.specs.overview",
+    "workbench.core.specs.watch",
+    "workbench.core.specs.comments",
 ]
 
 

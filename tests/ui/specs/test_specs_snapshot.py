@@ -15,7 +15,6 @@ def test_review_screen_snapshot(snap_compare, spec_workspace, server):
     async def ready(pilot):
         app.query_one("#prompt").cursor_blink = False
         screen = await open_review(app, pilot, "user-login")
-        screen.query_one("#comment-input").cursor_blink = False
         await pilot.press("j")  # requirement 2: outline and document follow
         await pilot.pause()
 

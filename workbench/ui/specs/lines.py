@@ -11,7 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
+from textual.color import Color
 from textual.binding import Binding, BindingType
 from textual.events import Click
 from textual.geometry import Size
@@ -21,14 +24,63 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 
+_PLAIN = Style()
+
+STYLE_NAMES: tuple[str, ...] = (
+    "cursor", "cursor-focus", "gutter", "heading", "subheading", "keyword", "bold", "muted", "error",
+    "warning", "ok", "progress", "add", "del", "hunk", "comment",
+)
+"""Style names a ``Row`` may use (``cursor``/``cursor-focus`` are applied by the view)."""
+
+
+def theme_styles(variables: dict[str, str]) -> dict[str, Style]:
+    """Return the Rich style of each name in ``STYLE_NAMES`` for a theme's CSS variables.
+
+    Resolved from the theme (``App.theme_variables``) rather than through component classes:
+    Textual computes every component class of every widget when it mounts, which made opening the
+    review screen several times slower.
+    """
+
+    def colour(name: str, fallback: str) -> Color:
+        try:
+            return Color.parse(variables.get(name, fallback))
+        except Exception:  # "auto 60%" and friends: not a plain colour
+            return Color.parse(fallback)
+
+    surface = colour("surface", "#1e1e1e")
+    text = colour("foreground", "#e0e0e0")
+    primary, secondary = colour("primary", "#0178d4"), colour("secondary", "#004578")
+    accent, warning = colour("accent", "#fea62b"), colour("warning", "#fea62b")
+    error, success = colour("error", "#b93c5b"), colour("success", "#4ebf71")
+    muted = surface.blend(text, 0.6)
+    secondary_text = secondary if abs(secondary.brightness - surface.brightness) > 0.25 else surface.blend(secondary, 0.5).blend(text, 0.5)
+    return {
+        "cursor": Style(bgcolor=(surface + colour("boost", "#ffffff0a")).rich_color),
+        "cursor-focus": Style(bgcolor=surface.blend(accent, 0.35).rich_color),
+        "gutter": Style(color=muted.rich_color),
+        "heading": Style(color=primary.rich_color, bold=True),
+        "subheading": Style(color=secondary_text.rich_color, bold=True),
+        "keyword": Style(color=accent.rich_color, bold=True),
+        "bold": Style(bold=True),
+        "muted": Style(color=muted.rich_color),
+        "error": Style(color=error.rich_color, bold=True),
+        "warning": Style(color=warning.rich_color),
+        "ok": Style(color=success.rich_color),
+        "progress": Style(color=warning.rich_color, bold=True),
+        "add": Style(color=success.rich_color),
+        "del": Style(color=error.rich_color),
+        "hunk": Style(color=secondary_text.rich_color),
+        "comment": Style(color=accent.rich_color),
+    }
+
+
 @dataclass(slots=True)
 class Row:
     """One logical row.
 
     Attributes:
         text: the text (one line; no newlines).
-        style: a style name for the whole row (a ``LineView`` component class without the
-            ``lineview--`` prefix, e.g. ``"heading"``), or ``""``.
+        style: a style name for the whole row (one of ``STYLE_NAMES``, e.g. ``"heading"``), or ``""``.
         spans: ``(start, end, style name)`` ranges of ``text`` styled on top of ``style``.
         key: what the row stands for (a line number, a task id...); with ``selectable_only`` the
             cursor stops only on rows whose key is not ``None``.
@@ -72,30 +124,8 @@ class LineView(ScrollView, can_focus=True):
         empty: text shown when there are no rows.
     """
 
-    COMPONENT_CLASSES: ClassVar[set[str]] = {
-        "lineview--cursor", "lineview--gutter", "lineview--heading", "lineview--subheading",
-        "lineview--keyword", "lineview--bold", "lineview--muted", "lineview--error", "lineview--warning",
-        "lineview--ok", "lineview--progress", "lineview--add", "lineview--del", "lineview--hunk",
-        "lineview--comment",
-    }
     DEFAULT_CSS = """
     LineView { height: 1fr; background: $surface; }
-    LineView > .lineview--cursor { background: $boost; }
-    LineView:focus > .lineview--cursor { background: $accent 35%; }
-    LineView > .lineview--gutter { color: $text-muted; }
-    LineView > .lineview--heading { color: $primary; text-style: bold; }
-    LineView > .lineview--subheading { color: $secondary; text-style: bold; }
-    LineView > .lineview--keyword { color: $accent; text-style: bold; }
-    LineView > .lineview--bold { text-style: bold; }
-    LineView > .lineview--muted { color: $text-muted; }
-    LineView > .lineview--error { color: $error; text-style: bold; }
-    LineView > .lineview--warning { color: $warning; }
-    LineView > .lineview--ok { color: $success; }
-    LineView > .lineview--progress { color: $warning; text-style: bold; }
-    LineView > .lineview--add { color: $success; }
-    LineView > .lineview--del { color: $error; }
-    LineView > .lineview--hunk { color: $secondary; }
-    LineView > .lineview--comment { color: $accent; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up", "cursor_up", "Up", show=False),
@@ -136,6 +166,8 @@ class LineView(ScrollView, can_focus=True):
         self._first: list[int] = []  # row -> its first visual line
         self._gutter_width = 0
         self._layout_width = -1
+        self._styles: dict[str, Style] | None = None
+        self._styles_theme = ""
 
     # -- content -------------------------------------------------------------------------------
     def set_rows(self, rows: list[Row], cursor: int | None = None) -> None:
@@ -269,8 +301,20 @@ class LineView(ScrollView, can_focus=True):
                 self.action_select()
 
     # -- rendering -----------------------------------------------------------------------------
-    def _style(self, name: str):
-        return self.get_component_rich_style(f"lineview--{name}", partial=True)
+    def _style(self, name: str) -> Style:
+        styles = self._styles
+        if styles is None or self._styles_theme != self.app.theme:
+            styles = self._styles = theme_styles(self.app.theme_variables)
+            self._styles_theme = self.app.theme
+        if name == "cursor" and self.has_focus:
+            name = "cursor-focus"
+        return styles.get(name, _PLAIN)
+
+    def on_focus(self) -> None:
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self.refresh()
 
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
@@ -286,19 +330,28 @@ class LineView(ScrollView, can_focus=True):
             return Strip.blank(width, base)
         index, start, end = self._visual[line]
         row = self.rows[index]
-        text = Text(style=base, no_wrap=True, end="")
+        if index == self.cursor:
+            base = base + self._style("cursor")
+        segments: list[Segment] = []
         if self._gutter_width:
             gutter = (row.gutter if start == 0 else "").ljust(self._gutter_width)
-            text.append(gutter, self._style(row.gutter_style) if row.gutter_style else None)
-        offset = len(text)
-        text.append(row.text[start:end], self._style(row.style) if row.style else None)
-        for s, e, name in row.spans:
-            s, e = max(s, start), min(e, end)
-            if s < e:
-                text.stylize(self._style(name), offset + s - start, offset + e - start)
+            segments.append(Segment(gutter, base + self._style(row.gutter_style) if row.gutter_style else base))
+        row_style = base + self._style(row.style) if row.style else base
+        chunk = row.text[start:end]
+        if not row.spans:
+            segments.append(Segment(chunk, row_style))
+        else:  # cut the chunk at span edges; later spans win where they overlap
+            edges = {0, len(chunk)}
+            for s, e, _name in row.spans:
+                edges.update((min(max(s - start, 0), len(chunk)), min(max(e - start, 0), len(chunk))))
+            cuts = sorted(edges)
+            for a, b in zip(cuts, cuts[1:]):
+                style = row_style
+                for s, e, name in row.spans:
+                    if s - start <= a and b <= e - start:
+                        style = style + self._style(name)
+                segments.append(Segment(chunk[a:b], style))
+        strip = Strip(segments)
         if index == self.cursor:
-            text.stylize(self._style("cursor"))
-        strip = Strip(text.render(self.app.console))
-        if index == self.cursor:
-            strip = strip.extend_cell_length(scroll_x + width, base + self._style("cursor"))
-        return strip.crop_extend(scroll_x, scroll_x + width, base).apply_offsets(scroll_x, line)
+            strip = strip.extend_cell_length(scroll_x + width, base)
+        return strip.crop_extend(scroll_x, scroll_x + width, self.rich_style).apply_offsets(scroll_x, line)

@@ -18,7 +18,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static, TabbedContent, TabPane
+from textual.widgets import ContentSwitcher, Input, Static
 
 from workbench.ui.specs import render
 from workbench.ui.specs.lines import LineView
@@ -29,6 +29,15 @@ if TYPE_CHECKING:
 
 DOC_TABS = ("requirements", "design", "tasks")
 TABS = ("requirements", "design", "tasks", "trace", "problems", "diff")
+TAB_LABELS = {
+    "requirements": "Requirements", "design": "Design", "tasks": "Tasks", "trace": "Trace",
+    "problems": "Problems", "diff": "Diff",
+}
+KEYS_HINT = (
+    "[b]j/k[/] requirement  [b][ ][/] tab  [b]c[/] comment  [b]a[/] approve  [b]r[/] request changes  "
+    "[b]d[/] diff  [b]e[/] edit  [b]space[/] tick task  [b]f5[/] reload  [b]esc[/] close"
+)
+"""The key line at the bottom (a ``Footer`` costs more to build than the rest of the screen's chrome)."""
 NEXT_STATE = {"todo": "in_progress", "in_progress": "done", "done": "todo"}
 """``space`` on a task cycles todo -> in progress -> done -> todo."""
 
@@ -74,6 +83,8 @@ class SpecReviewScreen(Screen[None]):
         self._outline_lines: dict[object, int] = {}
         self._syncing = False
         self._watcher = None
+        self._problem_count = 0
+        self._problem_errors = 0
 
     # -- layout --------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -86,22 +97,17 @@ class SpecReviewScreen(Screen[None]):
                 comments = LineView(id="comments", wrap=True, empty="No comments. Press c to comment.")
                 comments.border_title = "Comments"
                 yield comments
-            with TabbedContent(id="review-tabs", initial="tab-requirements"):
-                with TabPane("Requirements", id="tab-requirements"):
+            with Vertical(id="review-main"):
+                yield Static(self._tabbar_markup(), id="review-tabbar")
+                with ContentSwitcher(id="review-switcher", initial="view-requirements"):
                     yield LineView(id="view-requirements", wrap=True, empty="requirements.md does not exist.")
-                with TabPane("Design", id="tab-design"):
                     yield LineView(id="view-design", wrap=True, empty="design.md does not exist yet.")
-                with TabPane("Tasks", id="tab-tasks"):
                     yield LineView(id="view-tasks", wrap=True, selectable_only=True, empty="tasks.md does not exist yet.")
-                with TabPane("Trace", id="tab-trace"):
                     yield LineView(id="view-trace")
-                with TabPane("Problems", id="tab-problems"):
                     yield LineView(id="view-problems", wrap=True, empty="No problems.")
-                with TabPane("Diff", id="tab-diff"):
                     yield LineView(id="view-diff", empty="Press d on a document to diff it against its last review.")
         yield Static("", id="review-message")
-        yield Input(id="comment-input", classes="-hidden")
-        yield Footer()
+        yield Static(KEYS_HINT, id="review-keys")
 
     def view(self, tab: str) -> LineView:
         """The ``LineView`` of tab ``tab`` (one of ``TABS``)."""
@@ -115,7 +121,31 @@ class SpecReviewScreen(Screen[None]):
     @property
     def active_tab(self) -> str:
         """The active tab's name (``requirements`` ... ``diff``)."""
-        return self.query_one(TabbedContent).active.removeprefix("tab-")
+        return (self.query_one(ContentSwitcher).current or "view-requirements").removeprefix("view-")
+
+    def _tabbar_markup(self, active: str = "requirements") -> str:
+        parts = []
+        for tab in TABS:
+            label = TAB_LABELS[tab]
+            if tab == "problems" and self._problem_count:
+                label = f"{label} ({self._problem_count})"
+            style = "reverse b" if tab == active else ("$error" if tab == "problems" and self._problem_errors else "")
+            text = f"[{style}] {label} [/]" if style else f" {label} "
+            parts.append(f"[@click=screen.activate('{tab}')]{text}[/]")
+        return "".join(parts)
+
+    def activate(self, tab: str) -> None:
+        """Show tab ``tab`` (one of ``TABS``) and focus its view; a document tab becomes the current document."""
+        self.query_one(ContentSwitcher).current = f"view-{tab}"
+        if tab in DOC_TABS:
+            self.doc = tab
+        self.query_one("#review-tabbar", Static).update(self._tabbar_markup(tab))
+        self.view(tab).focus()
+
+    def action_activate(self, tab: str) -> None:
+        """Show tab ``tab`` (the tab bar's click action)."""
+        if tab in TABS:
+            self.activate(tab)
 
     def on_mount(self) -> None:
         self.view("requirements").focus()
@@ -167,10 +197,9 @@ class SpecReviewScreen(Screen[None]):
         finally:
             self._syncing = False
         self._show_comments()
-        errors = sum(1 for p in data.problems if p.severity == "error")
-        tabs = self.query_one(TabbedContent)
-        tabs.get_tab("tab-problems").label = f"Problems ({len(data.problems)})" if data.problems else "Problems"
-        tabs.get_tab("tab-problems").set_class(errors > 0, "-errors")
+        self._problem_count = len(data.problems)
+        self._problem_errors = sum(1 for p in data.problems if p.severity == "error")
+        self.query_one("#review-tabbar", Static).update(self._tabbar_markup(self.active_tab))
         self.query_one("#review-status", Static).update(render.status_markup(data))
         self.load_count += 1
         self.loaded.set()
@@ -198,18 +227,9 @@ class SpecReviewScreen(Screen[None]):
         self.notify(text, severity=severity, timeout=8 if severity == "error" else 4)  # type: ignore[arg-type]
 
     # -- navigation ----------------------------------------------------------------------------
-    @on(TabbedContent.TabActivated)
-    def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
-        tab = (event.pane.id or "").removeprefix("tab-")
-        if tab in DOC_TABS:
-            self.doc = tab
-        if tab in TABS:
-            self.call_after_refresh(self.view(tab).focus)
-
     def action_tab(self, step: int) -> None:
         """Activate the next (``step=1``) or previous tab."""
-        index = (TABS.index(self.active_tab) + step) % len(TABS)
-        self.query_one(TabbedContent).active = f"tab-{TABS[index]}"
+        self.activate(TABS[(TABS.index(self.active_tab) + step) % len(TABS)])
 
     @on(LineView.Highlighted, "#outline")
     def _outline_moved(self, event: LineView.Highlighted) -> None:
@@ -246,7 +266,7 @@ class SpecReviewScreen(Screen[None]):
         file, line = event.key
         for doc in DOC_TABS:
             if str(self.spec.path(doc)) == file:
-                self.query_one(TabbedContent).active = f"tab-{doc}"
+                self.activate(doc)
                 if line:
                     self.view(doc).move_cursor(line - 1, top=True)
 
@@ -296,8 +316,10 @@ class SpecReviewScreen(Screen[None]):
         cursor = self.view(self.doc).cursor
         return {"line": cursor + 1 if cursor >= 0 else None}
 
-    def action_comment(self) -> None:
-        """Open the comment box for the current requirement (or line)."""
+    async def action_comment(self) -> None:
+        """Open the comment box for the current requirement (or line); it is mounted on first use."""
+        if not self.query("#comment-input"):
+            await self.mount(Input(id="comment-input", classes="-hidden"), before="#review-keys")
         anchor = self.current_anchor()
         where = anchor.get("criterion") or (f"requirement {anchor['requirement']}" if anchor.get("requirement") else None)
         where = where or (f"line {anchor['line']}" if anchor.get("line") else self.doc)
@@ -308,8 +330,8 @@ class SpecReviewScreen(Screen[None]):
         box.focus()
 
     def _hide_comment_box(self) -> None:
-        box = self.query_one("#comment-input", Input)
-        box.add_class("-hidden")
+        for box in self.query("#comment-input"):
+            box.add_class("-hidden")
         self.view(self.active_tab).focus()
 
     @on(Input.Submitted, "#comment-input")
@@ -385,7 +407,7 @@ class SpecReviewScreen(Screen[None]):
         view.set_rows(render.diff_rows(diff.lines), 0)
         view.empty = f"{doc}.md is unchanged since {diff.record.action.replace('_', ' ')} at {diff.record.ts}."
         view.set_rows(view.rows)
-        self.query_one(TabbedContent).active = "tab-diff"
+        self.activate("diff")
         changed = sum(1 for line in diff.lines if line[:1] in "+-" and not line.startswith(("+++", "---")))
         self.message(f"Diff of {doc} since {diff.record.action.replace('_', ' ')} at {diff.record.ts}: {changed} changed line(s).")
 
@@ -440,8 +462,7 @@ class SpecReviewScreen(Screen[None]):
 
     def action_close(self) -> None:
         """Close the comment box when open, else the screen."""
-        box = self.query_one("#comment-input", Input)
-        if not box.has_class("-hidden"):
+        if any(not box.has_class("-hidden") for box in self.query("#comment-input")):
             self._hide_comment_box()
             return
         self.dismiss(None)
