@@ -122,12 +122,13 @@ def _usage(p: dict[str, Any]) -> str:
     return ", ".join(b for b in bits if b)
 
 
-def event_lines(event: Event, cursor: MarkdownCursor) -> list[str]:
+def event_lines(event: Event, cursor: MarkdownCursor, *, answer_limit: int | None = ANSWER_LIMIT) -> list[str]:
     """Return the Markdown lines of one event and advance ``cursor``.
 
     Args:
         event: a stored event.
         cursor: the file's position (mutated: session headers and turn numbers).
+        answer_limit: characters of an answer kept (None: the whole answer, for exports).
 
     Returns:
         Lines without trailing newlines (empty list for streamed deltas).
@@ -158,7 +159,7 @@ def event_lines(event: Event, cursor: MarkdownCursor) -> list[str]:
             return out
         head = "**Answer (interrupted)**" if p.get("interrupted") else "**Answer**"
         usage = _usage(p)
-        out += ["", f"{head}" + (f" ({usage}):" if usage else ":"), "", *quote(summarise(text)), ""]
+        out += ["", f"{head}" + (f" ({usage}):" if usage else ":"), "", *quote(summarise(text, answer_limit) if answer_limit else text.strip()), ""]
     elif event.kind == K.TOOL_CALL_REQUESTED:
         if name == COMMAND_TOOL:
             args = parse_arguments(p.get("arguments")) or {}
@@ -226,9 +227,15 @@ def event_lines(event: Event, cursor: MarkdownCursor) -> list[str]:
     return out
 
 
-def render_events(events: Iterable[Event], cursor: MarkdownCursor) -> str:
-    """Render ``events`` (in seq order) to Markdown text, advancing ``cursor``; ``""`` for none."""
+def render_events(events: Iterable[Event], cursor: MarkdownCursor, *, answer_limit: int | None = ANSWER_LIMIT) -> str:
+    """Render ``events`` (in seq order) to Markdown text, advancing ``cursor``; ``""`` for none.
+
+    Args:
+        events: stored events.
+        cursor: the file's position (mutated).
+        answer_limit: see :func:`event_lines`.
+    """
     lines: list[str] = []
     for event in events:
-        lines.extend(event_lines(event, cursor))
+        lines.extend(event_lines(event, cursor, answer_limit=answer_limit))
     return "\n".join(lines) + "\n" if lines else ""

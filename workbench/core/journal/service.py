@@ -1,0 +1,131 @@
+"""The journal service: keeps ``.workbench/journal/`` in step with the event log while the app runs.
+
+:func:`start_journal` creates one :class:`JournalService` per :class:`~workbench.core.runtime.Services`
+(kept in ``services.extras["journal"]``, stopped by a closer), catches up with the log, then follows
+the bus: after a committed event it waits :attr:`JournalService.debounce_s` (more events in that
+window join the same update) and renders what is new. Reads run on the store thread, file IO in a
+worker thread; the event loop never waits on disk.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING, Any
+
+from workbench.core.events import Event
+from workbench.core.journal.entries import SKIPPED_KINDS
+from workbench.core.journal.projector import JournalProjector, JournalUpdate, fetch_events
+
+if TYPE_CHECKING:
+    from workbench.core.runtime import Services
+
+log = logging.getLogger("workbench.core.journal")
+
+EXTRAS_KEY = "journal"
+"""Key of the service in ``Services.extras``."""
+DEBOUNCE_S = 0.3
+"""Seconds to wait after an event before updating (a burst becomes one update)."""
+
+
+class JournalService:
+    """Regenerates the journal of one workspace incrementally.
+
+    Args:
+        services: the running services (``workspace``, ``store``, ``bus`` are used).
+        debounce_s: see :data:`DEBOUNCE_S`.
+    """
+
+    def __init__(self, services: "Services | Any", *, debounce_s: float = DEBOUNCE_S) -> None:
+        self.workspace = services.workspace
+        self.store = services.store
+        self.bus = services.bus
+        self.debounce_s = debounce_s
+        self._projector: JournalProjector | None = None
+        self._lock = asyncio.Lock()
+        self._task: asyncio.Task[None] | None = None
+        self.last_update: JournalUpdate | None = None
+        """The result of the latest update."""
+        self.last_error: Exception | None = None
+        """The latest error of a background update (None after a successful one)."""
+
+    @property
+    def journal_dir(self) -> Any:
+        """``<workspace>/.workbench/journal``."""
+        from workbench.core.journal.projector import journal_dir
+
+        return journal_dir(self.workspace)
+
+    async def update(self) -> JournalUpdate:
+        """Render the events committed since the last update (all of them on the first run, or
+        when ``agentJournal.md`` was edited or deleted).
+
+        Raises:
+            OSError: a journal file or the state file cannot be written (the message names it).
+        """
+        async with self._lock:
+            if self._projector is None:
+                from workbench.core.paths import workspace_data_dir
+
+                state_dir = await asyncio.to_thread(workspace_data_dir, self.workspace)
+                self._projector = JournalProjector(self.workspace, state_dir)
+            projector = self._projector
+            after = await asyncio.to_thread(projector.prepare)
+            events, sessions = await self.store.call(fetch_events, self.store.sync, self.workspace, after)
+            result = await asyncio.to_thread(projector.apply, events, sessions)
+            self.last_update = result
+            return result
+
+    def start(self) -> None:
+        """Start following the bus (idempotent); the first update catches up with the log."""
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._follow(), name="workbench-journal")
+
+    async def _follow(self) -> None:
+        with self.bus.subscribe(lambda e: isinstance(e, Event) and e.kind not in SKIPPED_KINDS) as sub:
+            await self._safe_update()
+            while True:
+                await sub.get()
+                await asyncio.sleep(self.debounce_s)
+                while not sub.queue.empty():
+                    sub.queue.get_nowait()
+                await self._safe_update()
+
+    async def _safe_update(self) -> None:
+        try:
+            await self.update()
+            self.last_error = None
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the journal is a projection: never take the app down
+            self.last_error = exc
+            log.warning("journal update failed: %s", exc)
+
+    async def aclose(self) -> None:
+        """Stop following the bus and render what is left (best effort, at most 5 s)."""
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            try:
+                await task
+            except (asyncio.CancelledError, Exception):
+                pass
+        try:
+            await asyncio.wait_for(self.update(), 5)
+        except Exception as exc:  # the store may already be closing
+            log.warning("final journal update failed: %s", exc)
+
+
+def start_journal(services: "Services") -> JournalService:
+    """Return the workspace's journal service, creating and starting it on the first call.
+
+    Stores it in ``services.extras["journal"]`` and registers :meth:`JournalService.aclose` in
+    ``services.closers``. Call it on the services' event loop, once they are started.
+    """
+    svc = services.extras.get(EXTRAS_KEY)
+    if svc is None:
+        svc = JournalService(services)
+        services.extras[EXTRAS_KEY] = svc
+        services.closers.append(svc.aclose)
+        svc.start()
+    return svc
