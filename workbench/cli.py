@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-SUBCOMMANDS = ("run", "sessions", "resume", "config", "demo", "spec", "plugins", "mcp")
+SUBCOMMANDS = ("run", "sessions", "resume", "config", "demo", "spec", "plugins", "mcp", "checkpoints", "rewind", "gc")
 
 
 def _add_llm_flags(p: argparse.ArgumentParser) -> None:
@@ -113,6 +113,9 @@ def _sub_parser() -> argparse.ArgumentParser:
 
     add_plugins_parser(sub)
     add_mcp_parser(sub)
+    from workbench.checkpoints_cli import add_checkpoint_parsers
+
+    add_checkpoint_parsers(sub)
     return p
 
 
@@ -218,6 +221,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from workbench.specs_cli import run_spec_command
 
         return run_spec_command(args, _workspace(getattr(args, "path", None)))
+    if args.command in ("checkpoints", "rewind", "gc"):
+        from workbench.checkpoints_cli import run_checkpoint_command
+
+        return run_checkpoint_command(args, _workspace(args.path))
     if args.command == "plugins":
         from workbench.plugins_cli import run_plugins_command
 

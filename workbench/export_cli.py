@@ -63,7 +63,7 @@ def run_export_command(args: argparse.Namespace) -> int:
     try:
         from workbench.core.journal.files import atomic_write
 
-        atomic_write(out, text)
+        atomic_write(out, text, durable=True)
     except OSError as exc:
         print(f"workbench: cannot write {out}: {exc.strerror or exc}. Choose another --output.", file=sys.stderr)
         return 1

@@ -141,6 +141,8 @@ class WorkbenchApp(App[None]):
         self.services = services
         if services.store.recovery_message:
             self.notify(services.store.recovery_message, severity="error", timeout=30)
+        for notice in services.notices:
+            self.notify(notice, severity="warning", timeout=20)
         chat = self.query_one(ChatPane)
         await chat.attach(services)
         for pane_id in PANE_IDS[1:]:
@@ -268,6 +270,7 @@ class WorkbenchApp(App[None]):
         yield SystemCommand("Resume a session", "Pick an earlier session of this workspace (ctrl+r)", self.action_sessions)
         yield SystemCommand("New session", "Start a new chat session (ctrl+n)", self.action_new_session)
         yield SystemCommand("Help: keys", "List every key binding (F1)", self.action_help)
+        yield SystemCommand("Rewind to a checkpoint", "Restore files and/or the conversation (esc esc on an empty prompt)", lambda: self.query_one(ChatPane).open_rewind())
 
 
 def _prewarm_sdk() -> None:

@@ -29,18 +29,25 @@ TAIL_BYTES = 4096
 STATE_FILE = "journal_state.json"
 
 
-def atomic_write(path: Path, data: str) -> None:
+def atomic_write(path: Path, data: str, *, durable: bool = False) -> None:
     """Write ``data`` (UTF-8) to ``path`` through a temporary file and ``os.replace``.
 
     Readers see the old or the new file, never a mix; the folder is created if missing.
+
+    Args:
+        path: the target file.
+        data: the whole new content.
+        durable: ``fsync`` before the rename (exports). The journal files skip it: they are
+            projections, and a file lost to a power cut fails its fingerprint and is rebuilt.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                fh.flush()
+                os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -54,8 +61,6 @@ def append_text(path: Path, data: str) -> None:
     """Append ``data`` to ``path`` in one write (a torn append is caught by the fingerprint)."""
     with open(path, "a", encoding="utf-8", newline="\n") as fh:
         fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
 
 
 def fingerprint(path: Path) -> dict[str, Any] | None:

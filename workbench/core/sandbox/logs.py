@@ -172,6 +172,17 @@ class LogFollower:
         with self._lock:
             self._feed_parser.add(stream, data, out)
         self._write(data)
+        with self._lock:  # command output is small and should be readable in the file at once
+            if self._file is not None:
+                self._file.flush()
+        if out:
+            self.on_batch(out)
+
+    def flush_feed(self) -> None:
+        """Deliver the partial last lines kept back by :meth:`feed` (call when a command ended)."""
+        out: list[LogLine] = []
+        with self._lock:
+            self._feed_parser.flush(out)
         if out:
             self.on_batch(out)
 

@@ -8,13 +8,22 @@ conversation grows (see shared/PERFORMANCE.md).
 
 from __future__ import annotations
 
-from rich.markdown import Markdown as RichMarkdown
+import asyncio
+from typing import TYPE_CHECKING, Any
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Collapsible, Markdown, Static
+from textual.geometry import Size
+from textual.strip import Strip
+from textual.visual import Visual
+from textual.widgets import Collapsible, Static
 
 from workbench.ui.chat.blocks import last_block_boundary
+
+if TYPE_CHECKING:  # imported when first used: markdown-it, Pygments and Rich's Markdown cost ~50 ms at startup
+    from textual.widgets import Markdown
+    from textual.widgets._markdown import MarkdownStream
 
 FREEZE_CHARS = 1500
 """When the open part of a streaming reply grows past this many characters, its finished blocks
@@ -45,8 +54,50 @@ class MarkdownBlock(Static):
     DEFAULT_CSS = "MarkdownBlock { padding: 0 1; }"
 
     def __init__(self, markdown: str, *, theme: str = "monokai") -> None:
+        from rich.markdown import Markdown as RichMarkdown
+
         super().__init__(RichMarkdown(markdown, code_theme=theme, hyperlinks=False))
         self.source = markdown
+        self._heights: dict[int, int] = {}
+        self._strips: tuple[tuple[Any, ...], list[Strip]] | None = None
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        """The rendered height at ``width``, measured once per width.
+
+        Textual forgets a widget's measured height on every repaint (a focus change restyles the
+        whole pane, a scrollbar appearing resizes it), and measuring means rendering the whole
+        Markdown with Pygments: with a long conversation on screen that was most of each frame.
+        The text never changes after construction, so the height per width is kept.
+        """
+        height = self._heights.get(width)
+        if height is None:
+            height = self._heights[width] = super().get_content_height(container, viewport, width)
+        return height
+
+    def render_line(self, y: int) -> Strip:
+        """Line ``y`` of the rendered Markdown, rendered once per size and style.
+
+        Textual re-renders a widget's whole content after any repaint request (scrolling past,
+        a focus change restyling the pane); for a long reply that is every line of Markdown and
+        Pygments again. The lines are kept until the size or the CSS style changes.
+        """
+        if self.text_selection is not None:  # selection highlighting: Textual's own path
+            return super().render_line(y)
+        width, height = self.size
+        key = (width, height, self.visual_style)
+        if self._strips is None or self._strips[0] != key:
+            visual = self._render()  # Textual's cached Visual of render()
+            self._strips = (key, Visual.to_strips(self, visual, width, height, self.visual_style))
+        lines = self._strips[1]
+        if 0 <= y < len(lines):
+            return lines[y]
+        return Strip.blank(width, self.visual_style.rich_style)
+
+    def update(self, content: Any = "", *, layout: bool = True) -> None:
+        """Replace the content (forgets the measured heights and rendered lines)."""
+        self._heights = {}
+        self._strips = None
+        super().update(content, layout=layout)
 
 
 class Thinking(Collapsible):
@@ -107,6 +158,38 @@ class ErrorMessage(Note):
         self.seq = seq
 
 
+_LIVE_MARKDOWN: type[Markdown] | None = None
+
+
+def _live_markdown_class() -> type[Markdown]:
+    """Textual's ``Markdown`` whose code blocks never guess their language.
+
+    A fence without a language (or one whose info line has not fully arrived, or a fence that the
+    incremental parse of a stream sees out of context) made Textual call Pygments' ``guess_lexer``
+    on every update of the block: 100-450 ms each on a 2-core machine. Such blocks are shown as
+    plain text, as the finished reply (Rich) shows them.
+    """
+    global _LIVE_MARKDOWN
+    if _LIVE_MARKDOWN is None:
+        from textual.widgets import Markdown
+        from textual.widgets._markdown import MarkdownFence
+
+        class LiveFence(MarkdownFence):
+            """A code block highlighted with its declared language only (else as plain text)."""
+
+            @classmethod
+            def highlight(cls, code: str, language: str, ansi: bool = False, dark: bool = False) -> Any:
+                return super().highlight(code, language or "text", ansi=ansi, dark=dark)
+
+        class LiveMarkdown(Markdown):
+            """The open part of a streamed reply."""
+
+            BLOCKS = {**Markdown.BLOCKS, "fence": LiveFence, "code_block": LiveFence}
+
+        _LIVE_MARKDOWN = LiveMarkdown
+    return _LIVE_MARKDOWN
+
+
 class LiveReply(Vertical):
     """A reply being streamed.
 
@@ -129,7 +212,7 @@ class LiveReply(Vertical):
         self.reasoning = ""
         self._open_start = 0
         self._markdown: Markdown | None = None
-        self._stream = None
+        self._stream: MarkdownStream | None = None
         self._thinking: Thinking | None = None
         self.finished = False
 
@@ -137,9 +220,21 @@ class LiveReply(Vertical):
         await self._new_open_part("")
 
     async def _new_open_part(self, text: str) -> None:
-        self._markdown = Markdown(text)
+        live_markdown = _live_markdown_class()
+        self._markdown = live_markdown(text)
         await self.mount(self._markdown)
-        self._stream = Markdown.get_stream(self._markdown)
+        self._stream = live_markdown.get_stream(self._markdown)
+
+    async def _stop_stream(self) -> None:
+        """Stop the open part's stream (its pending text is appended first)."""
+        stream, self._stream = self._stream, None
+        if stream is None:
+            return
+        # MarkdownStream.stop() cancels its task and awaits it: a task cancelled before it ever ran
+        # re-raises CancelledError into the caller (this happened when a reply ended right after a
+        # freeze). One pass of the loop lets the task start.
+        await asyncio.sleep(0)
+        await stream.stop()
 
     async def add(self, text: str, reasoning: str) -> None:
         """Append streamed fragments (already committed to the log)."""
@@ -163,7 +258,7 @@ class LiveReply(Vertical):
     async def _freeze(self, cut: int) -> None:
         open_part = self.text[self._open_start :]
         done, rest = open_part[:cut], open_part[cut:]
-        await self._stream.stop()
+        await self._stop_stream()
         old = self._markdown
         block = MarkdownBlock(done, theme=code_theme(self))
         self._open_start += cut
@@ -180,7 +275,7 @@ class LiveReply(Vertical):
         if text is not None and text != self.text and text.startswith(self.text):
             await self._stream.write(text[len(self.text) :])
             self.text = text
-        await self._stream.stop()
+        await self._stop_stream()
         rest = self.text[self._open_start :]
         with self.app.batch_update():
             if self._markdown is not None:
@@ -196,7 +291,9 @@ class LiveReply(Vertical):
     @property
     def rendered_text(self) -> str:
         """The Markdown source currently on screen (frozen blocks + open part)."""
-        parts = [b.source for b in self.query(MarkdownBlock)]
+        # Direct children only: ``query(MarkdownBlock)`` matches by class *name*, which would also
+        # pick up the blocks inside Textual's own Markdown widget (also named MarkdownBlock).
+        parts = [b.source for b in self.children if isinstance(b, MarkdownBlock)]
         if self._markdown is not None:
             parts.append(self._markdown.source)
         return "".join(parts)

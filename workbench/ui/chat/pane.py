@@ -60,7 +60,7 @@ class ChatPane(Vertical):
     BORDER_TITLE = "1 Chat"
     ALLOW_MAXIMIZE = True
     BINDINGS = [
-        Binding("escape", "cancel", "Cancel reply", id="chat.cancel", tooltip="Cancel the reply in flight"),
+        Binding("escape", "cancel", "Cancel reply", id="chat.cancel", tooltip="Cancel the reply in flight; esc esc on an empty prompt opens the rewind screen"),
         Binding("ctrl+n", "new_session", "New session", id="chat.new", tooltip="Start a new session"),
         Binding("ctrl+home", "load_older", "Older", id="chat.older", show=False, tooltip="Load older messages"),
         Binding("shift+tab", "cycle_mode", "Mode", id="chat.mode", tooltip="Cycle the permission mode (ask, auto-edit, full-auto, read-only)"),
@@ -375,10 +375,45 @@ class ChatPane(Vertical):
         self.notify(f"Permission mode: {mode.value}")
 
     def action_cancel(self) -> None:
-        """Cancel the reply in flight (what arrived is kept, marked interrupted)."""
+        """Cancel the reply in flight; ``esc esc`` on an empty prompt opens the rewind screen."""
         if self._turn is not None and self._turn.is_running:
             self._turn.cancel()
             self.status.state = "cancelling…"
+            return
+        now = time.monotonic()
+        prompt = self.query_one(PromptInput)
+        if not prompt.text.strip() and now - getattr(self, "_last_escape", 0.0) < 0.6:
+            self._last_escape = 0.0
+            self.open_rewind()
+        else:
+            self._last_escape = now
+
+    @work(group="rewind", exclusive=True)
+    async def open_rewind(self) -> None:
+        """Show the rewind screen; apply what it returns (reload the chat, put the prompt back)."""
+        from workbench.ui.screens.rewind import RewindScreen
+
+        if self.services is None:
+            return
+        service = self.services.extras.get("checkpoints")
+        if service is None:
+            self.notify("Checkpoints are off in this workspace.", severity="warning")
+            return
+        if self.services.chat.running:
+            self.notify("The agent is running: wait for the turn to end (or Esc) before rewinding.", severity="warning")
+            return
+        checkpoints = await service.list()
+        result = await self.app.push_screen_wait(RewindScreen(service, checkpoints))
+        if result is None:
+            return
+        await self.show_history()
+        if result.prompt:
+            prompt = self.query_one(PromptInput)
+            prompt.load_text(result.prompt)
+            prompt.focus()
+        what = {"files": "Files restored", "conversation": "Conversation forked", "both": "Files restored and conversation forked"}[result.scope]
+        undo = f"; undo: rewind to {result.before[:8]}" if result.before else ""
+        self.notify(f"{what} to checkpoint {result.checkpoint[:8]}{undo}.")
 
     async def action_new_session(self) -> None:
         """Start a new session (the current one is closed cleanly)."""

@@ -22,6 +22,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "/model": ("NAME", "use another model from the next request"),
     "/mode": ("NAME", "permission mode: ask, auto-edit, full-auto, read-only"),
     "/cost": ("", "tokens and cost of this session"),
+    "/checkpoint": ("[LABEL]", "snapshot the workspace now"),
+    "/rewind": ("", "restore files and/or the conversation to a checkpoint (also esc esc)"),
 }
 MODES = ("ask", "auto-edit", "full-auto", "read-only")
 
@@ -153,5 +155,15 @@ class SlashCommands:
                 f"Session tokens: {u['prompt_tokens']:,} in, {u['completion_tokens']:,} out ({u['total_tokens']:,} total). "
                 f"Cost: {price}. Context: last prompt {chat.last_prompt_tokens:,} of {window:,} tokens."
             )
+        elif name == "/checkpoint":
+            service = services.extras.get("checkpoints")
+            if service is None:
+                await self._say("Checkpoints are off in this workspace.", error=True)
+                return
+            payload = await service.checkpoint(arg or "manual checkpoint")
+            n = len(payload["files_changed"]) if payload else 0
+            await self._say(f"Checkpoint {payload['checkpoint'][:8]} taken ({n} file(s) changed since the last one).")
+        elif name == "/rewind":
+            pane.open_rewind()
         else:
             await self._say(f"Unknown command {name}. Known: {', '.join(COMMANDS)}.", error=True)

@@ -17,7 +17,7 @@ from rich.text import Text
 from textual.color import Color
 from textual.binding import Binding, BindingType
 from textual.events import Click
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -266,8 +266,17 @@ class LineView(ScrollView, can_focus=True):
             y = end - height
         self.scroll_to(y=y, animate=False, immediate=True)
 
+    def _refresh_row(self, index: int) -> None:
+        if not (0 <= index < len(self._first)):
+            return
+        start = self._first[index]
+        end = self._first[index + 1] if index + 1 < len(self._first) else len(self._visual)
+        self.refresh(Region(0, start - int(self.scroll_y), self.size.width, end - start))
+
     def watch_cursor(self, old: int, new: int) -> None:
-        self.refresh()
+        if old != new:  # only the two rows change
+            self._refresh_row(old)
+            self._refresh_row(new)
         if 0 <= new < len(self.rows):
             self.post_message(self.Highlighted(self, new, self.rows[new].key))
 

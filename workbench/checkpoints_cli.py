@@ -1,0 +1,138 @@
+"""``workbench checkpoints``, ``workbench rewind`` and ``workbench gc``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import time
+from pathlib import Path
+
+
+def add_checkpoint_parsers(sub: argparse._SubParsersAction) -> None:
+    """Register ``checkpoints``, ``rewind`` and ``gc`` on the top-level subparsers."""
+    cps = sub.add_parser("checkpoints", help="list a session's checkpoints (latest session by default)")
+    cps.add_argument("session", nargs="?", help="session id or unique prefix")
+    cps.add_argument("--json", action="store_true")
+    cps.add_argument("--path", help="workspace folder (default: current folder)")
+
+    rw = sub.add_parser("rewind", help="restore files and/or the conversation to a checkpoint")
+    rw.add_argument("checkpoint", help="checkpoint id (or unique prefix), from `workbench checkpoints`")
+    scope = rw.add_mutually_exclusive_group()
+    scope.add_argument("--files", dest="scope", action="store_const", const="files", help="restore the workspace files (default)")
+    scope.add_argument("--conversation", dest="scope", action="store_const", const="conversation", help="fork the conversation at the checkpoint")
+    scope.add_argument("--both", dest="scope", action="store_const", const="both", help="files and conversation")
+    rw.add_argument("--session", help="the session the checkpoint belongs to (default: the one that has it)")
+    rw.add_argument("--path", help="workspace folder (default: current folder)")
+
+    gc = sub.add_parser("gc", help="prune checkpoints of deleted sessions and older than checkpoints.keep_days")
+    gc.add_argument("--keep-days", type=float, help="override checkpoints.keep_days")
+    gc.add_argument("--path", help="workspace folder (default: current folder)")
+
+
+def _events_of_all(ws: Path, kind: str):
+    from workbench.core.runtime import event_log_path
+    from workbench.core.store import EventStore
+
+    store = EventStore(event_log_path(ws))
+    try:
+        out = []
+        for s in store.sessions(ws):
+            out += [(s, e) for e in store.events(s.id, kinds=[kind])]
+        return out, [s.id for s in store.sessions(ws)]
+    finally:
+        store.close()
+
+
+def run_checkpoint_command(args: argparse.Namespace, workspace: Path) -> int:
+    """Run ``checkpoints`` / ``rewind`` / ``gc``; returns the exit code (2 for bad input)."""
+    from workbench.core.events import EventKind
+
+    if args.command == "checkpoints":
+        rows, sessions = _events_of_all(workspace, EventKind.CHECKPOINT_CREATED)
+        if args.session:
+            rows = [(s, e) for s, e in rows if s.id.startswith(args.session)]
+            if not rows and not any(sid.startswith(args.session) for sid in sessions):
+                print(f"workbench: no session {args.session!r}; list them with `workbench sessions`", file=sys.stderr)
+                return 2
+        elif rows:
+            latest = max(rows, key=lambda r: r[0].updated)[0].id
+            rows = [(s, e) for s, e in rows if s.id == latest]
+        data = [
+            {"checkpoint": e.payload["checkpoint"], "session": s.id, "label": e.payload.get("label"), "created": e.ts,
+             "turn_id": e.payload.get("turn_id"), "event_seq": e.payload.get("event_seq"),
+             "files_changed": e.payload.get("files_changed", []), "diffstat": e.payload.get("diffstat")}
+            for s, e in rows
+        ]
+        if args.json:
+            print(json.dumps(data, indent=2))
+        elif not data:
+            print("No checkpoints yet: they are taken before the first change of each agent turn.")
+        else:
+            for d in data:
+                when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(d["created"]))
+                print(f"{d['checkpoint'][:12]}  {when}  {len(d['files_changed']):>3} files  {d['label']}")
+        return 0
+    if args.command == "rewind":
+        return asyncio.run(_rewind(workspace, args))
+    if args.command == "gc":
+        from workbench.core.checkpoints import ShadowRepo
+        from workbench.core.config import ConfigError, load_settings
+
+        try:
+            settings = load_settings(workspace)
+        except ConfigError as exc:
+            print(f"workbench: configuration error:\n{exc}", file=sys.stderr)
+            return 2
+        _, sessions = _events_of_all(workspace, EventKind.CHECKPOINT_CREATED)
+        repo = ShadowRepo(workspace, settings=settings.checkpoints)
+        keep = args.keep_days if args.keep_days is not None else settings.checkpoints.keep_days
+        result = repo.gc(keep, sessions)
+        print(f"Pruned {len(result.pruned)} checkpoint(s), kept {result.kept}.")
+        return 0
+    return 2
+
+
+async def _rewind(workspace: Path, args: argparse.Namespace) -> int:
+    from workbench.core.checkpoints.service import RewindRefused
+    from workbench.core.config import ConfigError, load_settings
+    from workbench.core.events import EventKind
+    from workbench.core.runtime import start_services
+
+    rows, _ = _events_of_all(workspace, EventKind.CHECKPOINT_CREATED)
+    matches = [(s, e) for s, e in rows if e.payload["checkpoint"].startswith(args.checkpoint) and (not args.session or s.id.startswith(args.session))]
+    sessions = {s.id for s, _ in matches}
+    if not matches:
+        print(f"workbench: no checkpoint {args.checkpoint!r}; list them with `workbench checkpoints`", file=sys.stderr)
+        return 2
+    if len(sessions) > 1:
+        print(f"workbench: checkpoint {args.checkpoint!r} is in several sessions ({', '.join(sorted(sessions))}); add --session", file=sys.stderr)
+        return 2
+    try:
+        settings = load_settings(workspace)
+    except ConfigError as exc:
+        print(f"workbench: configuration error:\n{exc}", file=sys.stderr)
+        return 2
+    services = await start_services(workspace, settings)
+    try:
+        session = matches[0][0]
+        if session.status == "open":
+            print(f"workbench: session {session.id} is open in another Workbench; rewind it there (esc esc) or close it first.", file=sys.stderr)
+            return 1
+        await services.chat.open(session.id)
+        try:
+            result = await services.extras["checkpoints"].rewind(args.checkpoint, args.scope or "files")
+        except RewindRefused as exc:
+            print(f"workbench: {exc}", file=sys.stderr)
+            return 1
+    finally:
+        await services.aclose()
+    print(f"Rewound {result.scope} to {result.checkpoint[:12]}: {len(result.written)} file(s) written, {len(result.deleted)} removed.")
+    if result.new_session:
+        print(f"Conversation forked into session {result.new_session} (resume it with `workbench resume {result.new_session}`).")
+        if result.prompt:
+            print(f"The prompt of that turn was: {result.prompt}")
+    if result.before:
+        print(f"Undo with: workbench rewind {result.before[:12]} --files")
+    return 0
