@@ -1,0 +1,72 @@
+"""Fixtures for the Containers pane tests: a REAL Docker engine and the busybox test image.
+
+Without an engine the docker tests are skipped locally and fail with ``CI=true``.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+
+from workbench.core.sandbox.policy import LABEL_WORKSPACE, SandboxSettings, container_config
+
+BUSYBOX = "workbench-test/busybox:latest"
+LOOP = ('i=0; while :; do i=$((i+1)); echo "line $i"; echo "oops $i" >&2; '
+        'sleep 0.05; done')
+"""Prints a stdout and a stderr line every 50 ms."""
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{reason} (CI=true: docker tests must run; run .ci/docker-setup.sh)")
+    pytest.skip(f"{reason}; run .ci/docker-setup.sh (as root) to start an engine and build test images")
+
+
+@pytest.fixture
+def docker_client():
+    """A connected ``docker.DockerClient`` with the busybox test image (skip/fail without)."""
+    import docker
+
+    try:
+        client = docker.from_env()
+        client.ping()
+        client.images.get(BUSYBOX)
+    except Exception as exc:  # noqa: BLE001
+        _unavailable(f"no Docker engine or test image: {exc}")
+    return client
+
+
+@pytest.fixture
+def docker_ws(workspace: Path, docker_client):
+    """The UI workspace configured for the busybox sandbox; every container of it removed after."""
+    (workspace / ".workbench").mkdir()
+    (workspace / ".workbench" / "config.toml").write_text(
+        f'[sandbox]\nimage = "{BUSYBOX}"\nmem_limit = "64m"\npids_limit = 64\ncommand_timeout = 20\n'
+    )
+    if os.geteuid() == 0:
+        for root, dirs, files in os.walk(workspace):
+            for name in dirs + files:
+                os.chown(os.path.join(root, name), 1000, 1000)
+        os.chown(workspace, 1000, 1000)
+    yield workspace
+    for c in docker_client.containers.list(all=True, filters={"label": f"{LABEL_WORKSPACE}={workspace.resolve()}"}):
+        c.remove(force=True)
+
+
+@pytest.fixture
+def make_container(docker_client, docker_ws: Path):
+    """Create and start a hardened session container of the workspace running ``script`` (sh -c)."""
+
+    def make(script: str = LOOP, session_id: str | None = None):
+        sid = session_id or f"ui-{uuid.uuid4().hex[:10]}"
+        kwargs = container_config(SandboxSettings(image=BUSYBOX, mem_limit="64m", pids_limit=64), docker_ws, sid)
+        kwargs["command"] = ["/bin/sh", "-c", script]
+        container = docker_client.containers.create(**kwargs)
+        container.start()
+        container.reload()
+        return container
+
+    return make
