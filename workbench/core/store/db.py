@@ -168,15 +168,80 @@ class EventStore:
             except sqlite3.DatabaseError as exc:
                 problem = f"{type(exc).__name__}: {exc}"
         moved = self._move_aside()
-        self.recovery_message = (
-            f"The event log {self.path} is damaged ({problem}). It was moved to {moved} "
-            f"(nothing was overwritten) and a new log was started. "
-            f"Inspect the old file with: sqlite3 {moved} '.recover'"
-        )
         try:
-            return self._connect()
+            conn = self._connect()
         except sqlite3.DatabaseError as exc:  # pragma: no cover - disk-level failure
             raise CorruptLogError(f"cannot create a new event log at {self.path}: {exc}") from exc
+        self._conn = conn
+        salvaged = self._salvage(moved)
+        kept = f"{salvaged} readable event(s) were copied into it" if salvaged else "nothing could be read from it"
+        self.recovery_message = (
+            f"The event log {self.path} is damaged ({problem}). It was moved to {moved} "
+            f"(nothing was overwritten) and a new log was started; {kept}. "
+            f"Inspect the old file with: sqlite3 {moved} '.recover'"
+        )
+        return conn
+
+    def _salvage(self, damaged: Path) -> int:
+        """Copy what can still be read from a damaged log (a copy of it; the file is not touched).
+
+        Rows are read in ``seq`` order until the first unreadable page; sessions are rebuilt by
+        replaying the salvaged events through the projection. Returns the number of events copied.
+        """
+        import shutil
+        import tempfile
+
+        copied = 0
+        with tempfile.TemporaryDirectory(prefix="workbench-salvage-") as tmp:
+            copy = Path(tmp) / "copy.db"
+            try:
+                shutil.copyfile(damaged, copy)
+                for suffix in ("-wal", "-shm"):
+                    side = damaged.with_name(damaged.name + suffix)
+                    if side.exists():
+                        shutil.copyfile(side, Path(tmp) / f"copy.db{suffix}")
+                old = sqlite3.connect(f"file:{copy}?mode=ro", uri=True)
+            except (OSError, sqlite3.Error):
+                return 0
+            rows: list[tuple] = []
+            sessions: dict[str, tuple] = {}
+            try:
+                try:
+                    for row in old.execute("SELECT id, workspace, created, parent_id FROM sessions"):
+                        sessions[row[0]] = row
+                except sqlite3.Error:
+                    pass
+                try:
+                    for row in old.execute("SELECT seq, session_id, kind, ts, payload FROM events ORDER BY seq"):
+                        rows.append(row)
+                except sqlite3.Error:
+                    pass
+            finally:
+                old.close()
+        if not rows:
+            return 0
+        with self._transaction():
+            for sid in {r[1] for r in rows}:
+                ws, created, parent = (sessions.get(sid) or (sid, "?", rows[0][3], None))[1:4]
+                if ws == "?":
+                    first = next((r for r in rows if r[1] == sid and r[2] == EventKind.SESSION_CREATED), None)
+                    try:
+                        ws = json.loads(first[4]).get("workspace", "?") if first else "?"
+                    except ValueError:
+                        ws = "?"
+                self._conn.execute(
+                    "INSERT OR IGNORE INTO sessions(id, workspace, created, updated, parent_id) VALUES (?,?,?,?,?)",
+                    (sid, ws, created, created, parent),
+                )
+            for seq, sid, kind, ts, payload in rows:
+                try:
+                    data = json.loads(payload)
+                except ValueError:
+                    continue
+                self._conn.execute("INSERT INTO events(seq, session_id, kind, ts, payload) VALUES (?,?,?,?,?)", (seq, sid, kind, ts, payload))
+                self._project(Event(kind, sid, data, seq, ts))
+                copied += 1
+        return copied
 
     def _check_file(self) -> str | None:
         """Return why the file is unusable, or None when it looks fine (or does not exist)."""
