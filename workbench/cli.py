@@ -161,10 +161,10 @@ def _dispatch(args: argparse.Namespace) -> int:
     import asyncio
 
     if args.command == "run":
+        ws = _workspace(args.path)
+        settings = _load(ws, args)  # before the heavy imports: a bad config is reported at once
         from workbench.headless import run_prompt
 
-        ws = _workspace(args.path)
-        settings = _load(ws, args)
         if settings.agent.mode == "ask":
             if not args.yes:
                 print(
