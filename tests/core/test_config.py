@@ -14,7 +14,9 @@ import pytest
 from workbench.core import paths
 from workbench.core.config import ConfigError, load_settings
 
-from .conftest import CANARY, REPO, cli_env, run_cli
+from workbench.testing.scripted_server import ScriptedServer
+
+from .conftest import CANARY, REPO, cli_env, run_cli, run_cli_many
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -66,7 +68,7 @@ def test_invalid_config_exits_2_with_a_clear_message(case, workspace: Path, home
     env = cli_env(OPENAI_API_KEY=CANARY, **env_extra)
     procs = {
         "config show": _start(["config", "show", "--path", str(workspace), *flags], env),
-        "run": _start(["run", "-p", "hello", str(workspace), *flags], env),
+        "run": _start(["run", "--yes", "-p", "hello", str(workspace), *flags], env),
     }
     for name, proc in procs.items():
         out, err = proc.communicate(timeout=30)
@@ -173,19 +175,22 @@ def test_openai_env_vars_and_presets(workspace: Path) -> None:
 
 def test_keys_from_env_are_sent_to_the_endpoint(workspace: Path, server) -> None:
     """OPENAI_API_KEY/OPENAI_BASE_URL and a preset's key variable reach the real HTTP request."""
-    env = cli_env(OPENAI_API_KEY=CANARY, OPENAI_BASE_URL=server.base_url, WORKBENCH_LLM__MAX_RETRIES="0")
-    proc = run_cli("run", "--yes", "-p", "ping", str(workspace), "--model", "m", env=env)
-    assert proc.returncode == 0, proc.stderr
-    assert "You said: ping" in proc.stdout
+    deepseek_key = CANARY + "DS"
+    with ScriptedServer() as other:
+        openai_run, deepseek_run = run_cli_many(
+            (("run", "--yes", "-p", "ping", str(workspace), "--model", "m"),
+             cli_env(OPENAI_API_KEY=CANARY, OPENAI_BASE_URL=server.base_url, WORKBENCH_LLM__MAX_RETRIES="0")),
+            (("run", "--yes", "-p", "pong", str(workspace), "--provider", "deepseek", "--base-url", other.base_url),
+             cli_env(OPENAI_API_KEY=CANARY, DEEPSEEK_API_KEY=deepseek_key, WORKBENCH_LLM__MAX_RETRIES="0")),
+        )
+        deepseek_request = other.requests[-1]
+    assert openai_run.returncode == 0, openai_run.stderr
+    assert "You said: ping" in openai_run.stdout
     assert server.requests[-1]["headers"]["authorization"] == f"Bearer {CANARY}"
     assert server.requests[-1]["body"]["model"] == "m"
-    assert CANARY not in proc.stdout + proc.stderr
 
-    deepseek_key = CANARY + "DS"
-    env = cli_env(OPENAI_API_KEY=CANARY, DEEPSEEK_API_KEY=deepseek_key, WORKBENCH_LLM__MAX_RETRIES="0")
-    proc = run_cli("run", "--yes", "-p", "pong", str(workspace), "--provider", "deepseek", "--base-url", server.base_url,
-                   env=env)
-    assert proc.returncode == 0, proc.stderr
-    assert server.requests[-1]["headers"]["authorization"] == f"Bearer {deepseek_key}"
-    assert server.requests[-1]["body"]["model"] == "deepseek-chat"
-    assert CANARY not in proc.stdout + proc.stderr
+    assert deepseek_run.returncode == 0, deepseek_run.stderr
+    assert deepseek_request["headers"]["authorization"] == f"Bearer {deepseek_key}"
+    assert deepseek_request["body"]["model"] == "deepseek-chat"
+    for proc in (openai_run, deepseek_run):
+        assert CANARY not in proc.stdout + proc.stderr

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from workbench.core.events import EventKind
+from workbench.core.events import Event, EventKind
 from workbench.core.store import EventStore
 from workbench.testing.scripted_server import Fault, Reply, ScriptedServer
 
-from .conftest import CANARY, REPO, cli_env, run_cli
+from .conftest import CANARY, REPO, cli_env, run_cli, run_cli_many
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -81,38 +81,46 @@ def test_json_lines_and_they_match_the_log(server: ScriptedServer, workspace: Pa
 
 
 def test_api_error_exits_1_with_the_message_on_stderr(server: ScriptedServer, workspace: Path) -> None:
-    server.enqueue(Fault(status=401, message=f"Incorrect API key provided: {CANARY}"),
-                   Fault(status=500))
-    proc = run(server, workspace, "-p", "hi")
-    assert proc.returncode == 1
-    assert proc.stdout == ""
-    [line] = proc.stderr.splitlines()
+    server.enqueue(Fault(status=401, message=f"Incorrect API key provided: {CANARY}"))
+    with ScriptedServer([Fault(status=500)]) as other:
+        plain, as_json = run_cli_many(
+            (("run", "--yes", "-p", "hi", str(workspace)), env_for(server)),
+            (("run", "--yes", "-p", "again", "--json", str(workspace)), env_for(other)),
+        )
+    assert plain.returncode == 1
+    assert plain.stdout == ""
+    [line] = plain.stderr.splitlines()
     assert line.startswith("workbench: 401 Unauthorized") and "(request id req_1)" in line
-    proc = run(server, workspace, "-p", "again", "--json")
-    assert proc.returncode == 1
-    assert "500 Server error" in proc.stderr and "Traceback" not in proc.stderr
-    kinds = [json.loads(line)["kind"] for line in proc.stdout.splitlines()]
+    assert as_json.returncode == 1
+    assert "500 Server error" in as_json.stderr and "Traceback" not in as_json.stderr
+    kinds = [json.loads(line)["kind"] for line in as_json.stdout.splitlines()]
     assert EventKind.TURN_ERROR in kinds and kinds[-1] == EventKind.SESSION_CLOSED
-    assert CANARY not in proc.stdout + proc.stderr
+    for proc in (plain, as_json):
+        assert CANARY not in proc.stdout + proc.stderr
 
 
-def test_unknown_session_exits_2(server: ScriptedServer, workspace: Path) -> None:
-    proc = run(server, workspace, "-p", "hi", "--session", "deadbeef")
-    assert proc.returncode == 2
-    assert "no session with id 'deadbeef'" in proc.stderr and "workbench sessions" in proc.stderr
+def test_unknown_session_or_folder_exits_2(server: ScriptedServer, workspace: Path) -> None:
+    unknown, missing = run_cli_many(
+        (("run", "--yes", "-p", "hi", "--session", "deadbeef", str(workspace)), env_for(server)),
+        (("run", "--yes", "-p", "hi", str(workspace / "nope")), env_for(server)),
+    )
+    assert unknown.returncode == 2
+    assert "no session with id 'deadbeef'" in unknown.stderr and "workbench sessions" in unknown.stderr
     assert server.requests == []
-    missing = run_cli("run", "-p", "hi", str(workspace / "nope"), env=env_for(server))
     assert missing.returncode == 2 and "not a folder" in missing.stderr
 
 
-def test_continue_a_session_and_list_and_show_it(server: ScriptedServer, workspace: Path) -> None:
+def test_continue_a_session_and_list_and_show_it(server: ScriptedServer, workspace: Path, log_path: Path) -> None:
     assert "No sessions yet" in sessions(server, workspace).stdout
     first = run(server, workspace, "-p", "My favourite colour is teal")
     assert first.returncode == 0, first.stderr
-    [row] = json.loads(sessions(server, workspace, "--json").stdout)
-    sid = row["id"]
-    assert row["title"] == "My favourite colour is teal" and row["message_count"] == 2
-    assert row["status"] == "closed"
+    store = EventStore(log_path)
+    try:
+        [info] = store.sessions(workspace)
+    finally:
+        store.close()
+    sid = info.id
+    assert info.title == "My favourite colour is teal" and info.message_count == 2 and info.status == "closed"
 
     second = run(server, workspace, "-p", "What is my favourite colour?", "--session", sid[:5])
     assert second.returncode == 0, second.stderr
@@ -124,27 +132,39 @@ def test_continue_a_session_and_list_and_show_it(server: ScriptedServer, workspa
         ("user", "What is my favourite colour?"),
     ]
 
-    run(server, workspace, "-p", "another session")
-    rows = json.loads(sessions(server, workspace, "--json").stdout)
-    assert len(rows) == 2 and rows[1]["id"] == sid and rows[1]["message_count"] == 4
-    assert {r["title"] for r in rows} == {"My favourite colour is teal", "another session"}
+    store = EventStore(log_path)  # a second, newer session
+    try:
+        other = store.create_session(workspace)
+        store.append(Event(EventKind.USER_MESSAGE, other.id, {"turn_id": "t", "text": "another session"}))
+    finally:
+        store.close()
+    ses = ("--path", str(workspace))
+    as_json, listing, shown, shown_json, bad, no_id = run_cli_many(
+        (("sessions", "--json", *ses), None),
+        (("sessions", *ses), None),
+        (("sessions", "show", sid[:6], *ses), None),
+        (("sessions", "show", sid, "--json", *ses), None),
+        (("sessions", "show", "zzzz", *ses), None),
+        (("sessions", "show", *ses), None),
+    )
+    rows = json.loads(as_json.stdout)
+    assert [r["id"] for r in rows] == [other.id, sid]
+    assert rows[1]["message_count"] == 4 and rows[1]["status"] == "closed"
+    assert [r["title"] for r in rows] == ["another session", "My favourite colour is teal"]
+    assert {"id", "title", "created", "updated", "message_count", "status"} <= set(rows[0])
 
-    listing = sessions(server, workspace)
     assert listing.returncode == 0
     assert sid in listing.stdout and "My favourite colour is teal" in listing.stdout
     assert listing.stdout.splitlines()[0].split() == ["ID", "CREATED", "UPDATED", "MSGS", "STATUS", "TITLE"]
 
-    shown = sessions(server, workspace, "show", sid[:6])
     assert shown.returncode == 0, shown.stderr
     assert shown.stdout.index("## You\n\nMy favourite colour is teal") < shown.stdout.index(
         "## Assistant\n\nYou said: What is my favourite colour?")
-    data = json.loads(sessions(server, workspace, "show", sid, "--json").stdout)
+    data = json.loads(shown_json.stdout)
     assert data["session"]["id"] == sid
     assert [m["kind"] for m in data["messages"]] == [EventKind.USER_MESSAGE, EventKind.ASSISTANT_MESSAGE] * 2
 
-    bad = sessions(server, workspace, "show", "zzzz")
     assert bad.returncode == 2 and "no session with id 'zzzz'" in bad.stderr
-    no_id = sessions(server, workspace, "show")
     assert no_id.returncode == 2 and "needs a session id" in no_id.stderr
 
 
