@@ -44,6 +44,8 @@ def show_session(workspace: Path, session_id: str, *, as_json: bool) -> int:
     """Print one conversation; returns 0, or 2 when the id matches no session."""
     store = EventStore(event_log_path(workspace))
     try:
+        if store.recovery_message:
+            print(f"workbench: {store.recovery_message}", file=sys.stderr)
         try:
             info = store.session(session_id)
         except SessionNotFound as exc:

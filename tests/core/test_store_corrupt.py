@@ -130,3 +130,11 @@ def test_sessions_command_reports_recovery_on_stderr(log_path: Path, workspace: 
     assert "damaged" in proc.stderr and str(log_path) in proc.stderr and str(moved) in proc.stderr
     assert "No sessions yet" in proc.stdout
     assert "Traceback" not in proc.stderr
+
+
+def test_sessions_show_reports_recovery_on_stderr(log_path: Path, workspace: Path) -> None:
+    log_path.write_bytes(b"garbage " * 500)
+    proc = run_cli("sessions", "show", "abc123", "--path", str(workspace))
+    [moved] = _corrupt_files(log_path)
+    assert proc.returncode == 2  # the old sessions are in the moved-aside file, not in the new log
+    assert str(moved) in proc.stderr and "no session with id 'abc123'" in proc.stderr
