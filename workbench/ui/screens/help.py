@@ -28,10 +28,32 @@ def binding_groups() -> list[tuple[str, list[tuple[str, str, str]]]]:
     from workbench.ui.chat.prompt import PromptInput
     from workbench.ui.screens.sessions import SessionPicker
 
+    import importlib
+
+    from workbench.ui.panes import PANE_CLASSES
+    from workbench.ui.screens.approval import ApprovalScreen
+    from workbench.ui.screens.rewind import RewindScreen
+
     groups = [
         ("Everywhere", _rows(WorkbenchApp.BINDINGS)),
         ("Chat pane", _rows(ChatPane.BINDINGS)),
         ("Prompt input", _rows(PromptInput.BINDINGS)),
+    ]
+    for pane_id, (module, cls_name) in PANE_CLASSES.items():
+        try:
+            cls = getattr(importlib.import_module(module), cls_name)
+        except (ImportError, AttributeError):
+            continue
+        groups.append((f"{pane_id.title()} pane", _rows(cls.BINDINGS)))
+    try:
+        from workbench.ui.specs.review import SpecReviewScreen
+
+        groups.append(("Spec review screen", _rows(SpecReviewScreen.BINDINGS)))
+    except ImportError:
+        pass
+    groups += [
+        ("Approval modal", _rows(ApprovalScreen.BINDINGS)),
+        ("Rewind screen", _rows(RewindScreen.BINDINGS)),
         ("Session picker", _rows(SessionPicker.BINDINGS)),
         ("This help", _rows(HelpScreen.BINDINGS)),
     ]
