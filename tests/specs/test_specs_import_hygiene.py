@@ -17,6 +17,9 @@ MODULES = [
     "workbench.core.specs.overview",
     "workbench.core.specs.watch",
     "workbench.core.specs.comments",
+    "workbench.core.specs.drafting",
+    "workbench.core.specs.events",
+    "workbench.core.specs.tasks_run",
 ]
 
 

@@ -173,9 +173,11 @@ class DocDiff:
 
 
 def diff_since_review(spec: Spec, doc: str, stores: ReviewStores) -> DocDiff:
-    """Diff ``doc`` against the text it had at its latest review record (approve or request changes).
+    """Diff ``doc`` against its latest reviewed revision.
 
-    Blocking (file IO).
+    The base is the text at the document's latest review record (approve or request changes);
+    when that record is the ``submit_review`` of a model draft (``drafting``), the base is the
+    text the draft replaced, so a revision is shown against the previous one. Blocking (file IO).
 
     Raises:
         WorkflowError: no record with a stored snapshot exists for the document, or it is missing.
@@ -185,11 +187,12 @@ def diff_since_review(spec: Spec, doc: str, stores: ReviewStores) -> DocDiff:
         raise WorkflowError(f"cannot diff {doc}: {spec.path(doc)} does not exist")
     records = [r for r in stores.approvals.load() if r.spec == spec.key and r.doc == doc]
     for record in reversed(records):
-        data = stores.snapshots.load(record.sha256)
+        drafted = record.action == "submit_review" and record.previous_sha256
+        data = stores.snapshots.load(record.previous_sha256 if drafted else record.sha256)  # type: ignore[arg-type]
         if data is None:
             continue
         old = data.decode("utf-8", errors="replace").removeprefix("\ufeff")
-        label = f"{doc}.md @ {record.action.replace('_', ' ')} {record.ts}"
+        label = f"{doc}.md before the draft of {record.ts}" if drafted else f"{doc}.md @ {record.action.replace('_', ' ')} {record.ts}"
         return DocDiff(doc, record, unified_diff(old, text, label, f"{doc}.md (now)"))
     raise WorkflowError(f"no earlier revision of {doc} is stored: approve it or request changes first, then diff later revisions")
 

@@ -46,6 +46,8 @@ class ApprovalRecord:
         who: who acted (a user name).
         ts: ISO 8601 UTC timestamp.
         note: free text (e.g. the requested changes).
+        previous_sha256: for a ``submit_review`` of a model draft, the sha256 of the text the
+            draft replaced (kept in the snapshot store, so the revision can be diffed against it).
     """
 
     spec: str
@@ -56,6 +58,7 @@ class ApprovalRecord:
     who: str
     ts: str
     note: str = ""
+    previous_sha256: str | None = None
 
     def to_dict(self) -> dict:
         """Return a JSON-ready dict of the fields."""
@@ -73,6 +76,7 @@ class ApprovalRecord:
                 spec=str(data["spec"]), doc=str(data["doc"]), action=str(data["action"]),
                 sha256=str(data["sha256"]), commit=data.get("commit"), who=str(data["who"]),
                 ts=str(data["ts"]), note=str(data.get("note", "")),
+                previous_sha256=data.get("previous_sha256"),
             )
         except KeyError as exc:
             raise ValueError(f"approval record lacks the field {exc.args[0]!r}: {data!r}") from None
