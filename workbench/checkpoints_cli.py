@@ -32,7 +32,7 @@ def add_checkpoint_parsers(sub: argparse._SubParsersAction) -> None:
 
 
 def _events_of_all(ws: Path, kind: str):
-    from workbench.core.runtime import event_log_path
+    from workbench.core.paths import event_log_path
     from workbench.core.store import EventStore
 
     store = EventStore(event_log_path(ws))

@@ -70,7 +70,7 @@ def _tui_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _sub_parser() -> argparse.ArgumentParser:
+def _sub_parser(command: str | None = None) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="workbench")
     sub = p.add_subparsers(dest="command", required=True)
 
@@ -104,18 +104,27 @@ def _sub_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="open the workbench on a sample project against a scripted model")
     demo.add_argument("--keep", action="store_true", help="print the sample project's folder and keep it")
 
-    from workbench.specs_cli import add_spec_parser
+    # Subcommands with heavy option sets are defined only when used (keeps `workbench run` fast).
+    heavy = {
+        "spec": ("workbench.specs_cli", "add_spec_parser", "spec documents: new, list, lint, trace, status, approve"),
+        "plugins": ("workbench.plugins_cli", "add_plugins_parser", "start the configured MCP plugins and report them"),
+        "mcp": ("workbench.mcp_server", "add_mcp_parser", "serve this workspace over MCP (stdio)"),
+        "checkpoints": ("workbench.checkpoints_cli", "add_checkpoint_parsers", "list a session's checkpoints"),
+        "rewind": ("workbench.checkpoints_cli", "add_checkpoint_parsers", "restore files and/or the conversation to a checkpoint"),
+        "gc": ("workbench.checkpoints_cli", "add_checkpoint_parsers", "prune old checkpoints"),
+    }
+    import importlib
 
-    spec = add_spec_parser(sub)
-    spec.add_argument("--path", help="workspace folder (default: current folder)")
-    from workbench.mcp_server import add_mcp_parser
-    from workbench.plugins_cli import add_plugins_parser
-
-    add_plugins_parser(sub)
-    add_mcp_parser(sub)
-    from workbench.checkpoints_cli import add_checkpoint_parsers
-
-    add_checkpoint_parsers(sub)
+    added: set[str] = set()
+    for name, (module, func, help_text) in heavy.items():
+        if name == command and func not in added:
+            getattr(importlib.import_module(module), func)(sub)
+            added.add(func)
+    for name, (_, func, help_text) in heavy.items():
+        if func not in added:
+            sub.add_parser(name, help=help_text)
+    if command == "spec":
+        sub.choices["spec"].add_argument("--path", help="workspace folder (default: current folder)")
     return p
 
 
@@ -135,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``workbench`` command; returns the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] in SUBCOMMANDS:
-        args = _sub_parser().parse_args(argv)
+        args = _sub_parser(argv[0]).parse_args(argv)
         return _dispatch(args)
     args = _tui_parser().parse_args(argv)
     return run_tui(_workspace(args.path), _overrides(args), continue_=args.continue_)

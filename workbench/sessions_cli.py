@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from workbench.core.events import EventKind
-from workbench.core.runtime import event_log_path
+from workbench.core.paths import event_log_path
 from workbench.core.store import EventStore, SessionNotFound
 
 

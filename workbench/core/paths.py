@@ -80,3 +80,8 @@ def workspace_data_dir(workspace: Path) -> Path:
     path = data_home() / "workspaces" / workspace_key(workspace)
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def event_log_path(workspace: Path) -> Path:
+    """Return the event log file of ``workspace`` (in the user data dir, never in the workspace)."""
+    return workspace_data_dir(workspace) / "events.db"

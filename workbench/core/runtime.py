@@ -17,9 +17,7 @@ from workbench.core.llm.client import LLMClient, client_from_settings
 from workbench.core.store import AsyncEventStore
 
 
-def event_log_path(workspace: Path) -> Path:
-    """Return the event log file of ``workspace`` (in the user data dir, never in the workspace)."""
-    return paths.workspace_data_dir(workspace) / "events.db"
+event_log_path = paths.event_log_path
 
 
 @dataclass

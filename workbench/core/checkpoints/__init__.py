@@ -9,18 +9,34 @@ Entry point: :class:`ShadowRepo`.
 
 from __future__ import annotations
 
-from .errors import (
-    CheckpointError,
-    CheckpointNotFoundError,
-    GitCommandError,
-    GitNotFoundError,
-    InvalidSessionIdError,
-    RestoreConflictError,
-    RestoreIncompleteError,
-)
-from .models import Checkpoint, GcResult, RestoreResult
-from .repo import DEFAULT_SESSION, ShadowRepo, default_git_dir
-from .settings import CheckpointSettings
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "CheckpointError": ".errors",
+    "CheckpointNotFoundError": ".errors",
+    "GitCommandError": ".errors",
+    "GitNotFoundError": ".errors",
+    "InvalidSessionIdError": ".errors",
+    "RestoreConflictError": ".errors",
+    "RestoreIncompleteError": ".errors",
+    "Checkpoint": ".models",
+    "GcResult": ".models",
+    "RestoreResult": ".models",
+    "DEFAULT_SESSION": ".repo",
+    "ShadowRepo": ".repo",
+    "default_git_dir": ".repo",
+    "CheckpointSettings": ".settings",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Export lazily, so importing the settings (for the config) does not load git plumbing."""
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(module, __name__), name)
+
 
 __all__ = [
     "DEFAULT_SESSION",

@@ -16,7 +16,6 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
-import jsonschema
 
 ToolKind = Literal["read", "write", "command"]
 
@@ -48,11 +47,15 @@ class ToolSpec:
     kind: ToolKind
 
     def __post_init__(self) -> None:
+        import jsonschema  # imported on first use: ~150 ms that the config and CLI do not need
+
         jsonschema.Draft202012Validator.check_schema(self.parameters)
 
     @cached_property
-    def validator(self) -> jsonschema.Draft202012Validator:
+    def validator(self) -> "jsonschema.Draft202012Validator":  # noqa: F821
         """The compiled JSON Schema validator for :attr:`parameters` (built once)."""
+        import jsonschema
+
         return jsonschema.Draft202012Validator(self.parameters)
 
     def to_openai(self) -> dict[str, Any]:

@@ -24,9 +24,10 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from workbench.core.tools.base import ToolSpec
+if TYPE_CHECKING:  # base pulls in jsonschema; the config validates rules without it
+    from workbench.core.tools.base import ToolSpec
 from workbench.core.tools.globmatch import escape_glob, glob_match
 from workbench.core.tools.pathguard import PathRefused, is_protected, normalize_relative
 
