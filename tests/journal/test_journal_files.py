@@ -61,6 +61,9 @@ async def test_agent_journal_after_multi_tool_session(make_services, server, wor
     # the state file is in the data dir, not in the workspace
     assert (workspace_data_dir(workspace) / "journal_state.json").is_file()
     assert not (journal_dir(workspace) / "journal_state.json").exists()
+    # the rig's API key is in no journal file nor in the state file
+    for path in [*journal_dir(workspace).iterdir(), workspace_data_dir(workspace) / "journal_state.json"]:
+        assert "sk-canary-journal" not in path.read_text(), path
     await services.aclose()
 
 
