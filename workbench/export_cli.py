@@ -36,8 +36,7 @@ def add_export_parser(subparsers: argparse._SubParsersAction) -> argparse.Argume
 def run_export_command(args: argparse.Namespace) -> int:
     """Run ``workbench export``; returns the exit code (see the module docstring)."""
     from workbench.core.journal.export import ExportFormatError, export_session
-    from workbench.core.paths import workspace_data_dir
-    from workbench.core.runtime import event_log_path
+    from workbench.core.paths import event_log_path
     from workbench.core.store import EventStore, SessionNotFound
 
     workspace = Path(args.path or ".").expanduser()
@@ -45,7 +44,7 @@ def run_export_command(args: argparse.Namespace) -> int:
         print(f"workbench: workspace {workspace} is not a folder. Pass an existing project with --path.", file=sys.stderr)
         return 2
     workspace = workspace.resolve()
-    if not (workspace_data_dir(workspace) / "events.db").exists():
+    if not event_log_path(workspace).exists():
         print(f"workbench: no sessions in {workspace} yet (no event log). Check --path.", file=sys.stderr)
         return 2
     store = EventStore(event_log_path(workspace))

@@ -259,3 +259,18 @@ async def test_background_service_follows_the_bus(make_services, server, workspa
     assert path.read_text().count("## Session ") == 1
     await services.aclose()
     assert svc._task is None
+
+
+async def test_spec_events_are_journaled(make_services, server, workspace):
+    server.enqueue(Reply(text="hi"))
+    services = await make_services()
+    await services.chat.send("hello")
+    svc = JournalService(services)
+    await svc.update()
+    sid = services.chat.session.id
+    await services.chat.emit(Event("spec.task_state", sid, {"spec": "login", "task": "1.1", "title": "Write the form",
+                                                             "state": "in_progress", "previous": "todo", "reason": "started"}))
+    result = await svc.update()
+    assert not result.rewrote and result.events == 1
+    assert "spec login: task 1.1 todo → in_progress (Write the form)" in read(workspace, "agentJournal.md")
+    await services.aclose()

@@ -212,6 +212,19 @@ def entry_for(event: Event) -> JournalEntry | None:
         text = f"restored {p.get('scope')} to {str(checkpoint or '')[:8]}"
         if p.get("new_session"):
             text += f" (new session {p['new_session']})"
+    elif kind.startswith("spec."):
+        cats = frozenset({SPEC})
+        spec, doc = p.get("spec"), p.get("doc")
+        if kind == "spec.drafted":
+            text = f"spec {spec}: {doc} {'revised' if p.get('revision') else 'drafted'} ({p.get('chars')} chars)"
+        elif kind == "spec.approved":
+            text = f"spec {spec}: {doc} approved by {p.get('who')}"
+        elif kind == "spec.changes_requested":
+            text = f"spec {spec}: changes requested on {doc} by {p.get('who')}" + (f": {p['note']}" if p.get("note") else "")
+        elif kind == "spec.task_state":
+            text = f"spec {spec}: task {p.get('task')} {p.get('previous')} → {p.get('state')} ({p.get('title')})"
+        else:
+            text = f"{kind}: {_generic(p)}"
     elif kind.startswith("plugin."):
         cats = frozenset({PLUGIN})
         if p.get("new") == "error" or p.get("is_error"):

@@ -36,7 +36,7 @@ GUIDE_TRIGGERS = frozenset({
     EventKind.SESSION_TITLED, EventKind.TURN_FINISHED, CHECKPOINT_RESTORED,
 })
 """Kinds after which ``masterGuide.md`` is rebuilt (sessions changed, a turn ended, files rewound);
-a ``tool.finished`` that changed files also triggers it."""
+a ``tool.finished`` that changed files and every ``spec.*`` event (a document's state) also do."""
 
 
 def journal_dir(workspace: Path) -> Path:
@@ -139,7 +139,8 @@ class JournalProjector:
         recovery = render_state_recovery(state.tracker, sessions, self.workspace, state.last_seq)
         recovery_written = self._write_if_changed(self.recovery_path, recovery, "recovery_sha256")
         wants_guide = rewrite or any(
-            e.kind in GUIDE_TRIGGERS or (e.kind == EventKind.TOOL_CALL_FINISHED and e.payload.get("changed_paths"))
+            e.kind in GUIDE_TRIGGERS or e.kind.startswith("spec.")
+            or (e.kind == EventKind.TOOL_CALL_FINISHED and e.payload.get("changed_paths"))
             for e in events
         )
         guide_written = False
