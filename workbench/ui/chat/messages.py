@@ -58,45 +58,44 @@ class MarkdownBlock(Static):
 
         super().__init__(RichMarkdown(markdown, code_theme=theme, hyperlinks=False))
         self.source = markdown
-        self._heights: dict[int, int] = {}
-        self._strips: tuple[tuple[Any, ...], list[Strip]] | None = None
+        self._rendered: dict[int, tuple[Any, list[Strip]]] = {}
+        """Rendered lines per content width, with the style they were rendered in."""
+
+    def _lines(self, width: int) -> list[Strip]:
+        """The Markdown rendered at ``width`` (rendered once per width and CSS style)."""
+        style = self.visual_style
+        cached = self._rendered.get(width)
+        if cached is None or cached[0] != style:
+            if len(self._rendered) > 2:  # a resize: keep memory bounded
+                self._rendered.clear()
+            lines = Visual.to_strips(self, self._render(), width, None, style)  # _render: Textual's cached Visual
+            cached = self._rendered[width] = (style, lines)
+        return cached[1]
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        """The rendered height at ``width``, measured once per width.
+        """The rendered height at ``width``: the number of rendered lines.
 
-        Textual forgets a widget's measured height on every repaint (a focus change restyles the
-        whole pane, a scrollbar appearing resizes it), and measuring means rendering the whole
-        Markdown with Pygments: with a long conversation on screen that was most of each frame.
-        The text never changes after construction, so the height per width is kept.
+        Textual forgets a widget's measured height and its rendered lines on every repaint request
+        (a focus change restyles the whole pane, a scrollbar appearing resizes it) and measures by
+        rendering the whole Markdown, then renders it all again to paint: with a long conversation
+        on screen that was most of each frame. The text never changes after construction, so one
+        rendering per width serves both.
         """
-        height = self._heights.get(width)
-        if height is None:
-            height = self._heights[width] = super().get_content_height(container, viewport, width)
-        return height
+        return len(self._lines(width)) if width > 0 else 0
 
     def render_line(self, y: int) -> Strip:
-        """Line ``y`` of the rendered Markdown, rendered once per size and style.
-
-        Textual re-renders a widget's whole content after any repaint request (scrolling past,
-        a focus change restyling the pane); for a long reply that is every line of Markdown and
-        Pygments again. The lines are kept until the size or the CSS style changes.
-        """
+        """Line ``y`` of the rendered Markdown (see :meth:`get_content_height`)."""
         if self.text_selection is not None:  # selection highlighting: Textual's own path
             return super().render_line(y)
-        width, height = self.size
-        key = (width, height, self.visual_style)
-        if self._strips is None or self._strips[0] != key:
-            visual = self._render()  # Textual's cached Visual of render()
-            self._strips = (key, Visual.to_strips(self, visual, width, height, self.visual_style))
-        lines = self._strips[1]
+        width = self.size.width
+        lines = self._lines(width)
         if 0 <= y < len(lines):
             return lines[y]
         return Strip.blank(width, self.visual_style.rich_style)
 
     def update(self, content: Any = "", *, layout: bool = True) -> None:
-        """Replace the content (forgets the measured heights and rendered lines)."""
-        self._heights = {}
-        self._strips = None
+        """Replace the content (forgets the rendered lines)."""
+        self._rendered = {}
         super().update(content, layout=layout)
 
 
