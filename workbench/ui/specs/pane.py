@@ -25,8 +25,11 @@ if TYPE_CHECKING:
 EMPTY = (
     "No specs in this workspace.\n"
     "\n"
-    "Create one with:\n"
+    "Press n for a new spec, or run:\n"
     "  workbench spec new NAME [--idea TEXT]\n"
+    "\n"
+    "With n, the model drafts the requirements\n"
+    "from a one-line idea.\n"
     "\n"
     "Specs live in .workbench/specs/NAME/\n"
     "(.kiro/specs/ is read too). Press r to refresh."
@@ -66,6 +69,7 @@ class SpecsPane(Vertical, can_focus=True):
     """
     BINDINGS = [
         Binding("r,f5", "refresh_specs", "Refresh", id="specs.refresh", tooltip="Read the spec folders again"),
+        Binding("n", "new_spec", "New spec", id="specs.new", tooltip="New spec: NAME and a one-line idea; the model drafts the requirements"),
     ]
 
     def __init__(self, **kwargs: Any) -> None:
@@ -123,7 +127,7 @@ class SpecsPane(Vertical, can_focus=True):
         if error:
             footer.update(f"approvals unreadable: {error}")
         else:
-            footer.update(f"{len(rows)} spec(s) · Enter: review · r: refresh" if rows else "")
+            footer.update(f"{len(rows)} spec(s) · Enter: review · n: new · r: refresh" if rows else "n: new spec")
         self.loaded.set()
 
     @on(LineView.Selected, "#specs-list")
@@ -139,3 +143,31 @@ class SpecsPane(Vertical, can_focus=True):
             if row.spec.key == key:
                 self.app.push_screen(SpecReviewScreen(row.spec), lambda _result: self.refresh_specs())
                 return
+
+    def action_new_spec(self) -> None:
+        """Ask for a NAME and a one-line idea, create the folder and open the review screen while the model drafts."""
+        from workbench.ui.specs.dialogs import NewSpecScreen
+
+        if self.workspace is None:
+            self.notify("Still starting: the workspace is not bound yet.", severity="warning")
+            return
+        self.app.push_screen(NewSpecScreen(), self._new_spec_answer)
+
+    def _new_spec_answer(self, answer: "tuple[str, str] | None") -> None:
+        if answer is not None:
+            self.create_spec(*answer)
+
+    @work(group="specs-new", exclusive=True, exit_on_error=False)
+    async def create_spec(self, name: str, idea: str) -> None:
+        """Create ``.workbench/specs/<name>/`` and open its review screen, drafting requirements from ``idea``."""
+        from workbench.core.specs.drafting import create_spec
+        from workbench.core.specs.models import SpecError
+        from workbench.ui.specs.review import SpecReviewScreen
+
+        assert self.workspace is not None
+        try:
+            spec = await asyncio.to_thread(create_spec, self.workspace, name)
+        except (SpecError, OSError) as exc:
+            self.notify(f"Spec not created: {exc}", severity="error", timeout=10)
+            return
+        self.app.push_screen(SpecReviewScreen(spec, draft_idea=idea), lambda _result: self.refresh_specs())

@@ -214,3 +214,14 @@ def status_markup(data: "ReviewData") -> str:
     warnings = len(data.problems) - errors
     parts.append(f"{errors} error(s), {warnings} warning(s)")
     return "  ·  ".join(parts)
+
+
+def draft_rows(text: str, doc: str) -> list[Row]:
+    """Rows of a document while the model streams it: line numbers, headings, EARS keywords (no lint yet).
+
+    Args:
+        text: the text received so far (the last line may be partial).
+        doc: ``requirements``, ``design`` or ``tasks`` (keywords are marked in requirements only).
+    """
+    keywords = doc == "requirements"
+    return [_markdown_row(n, line, None, False, keywords) for n, line in enumerate(text.split("\n"), start=1)]

@@ -35,11 +35,13 @@ TAB_LABELS = {
 }
 KEYS_HINT = (
     "[b]j/k[/] requirement  [b][ ][/] tab  [b]c[/] comment  [b]a[/] approve  [b]r[/] request changes  "
-    "[b]d[/] diff  [b]e[/] edit  [b]space[/] tick task  [b]f5[/] reload  [b]esc[/] close"
+    "[b]g[/] generate  [b]d[/] diff  [b]e[/] edit  [b]space[/] tick  [b]s[/] start task  [b]esc[/] close"
 )
 """The key line at the bottom (a ``Footer`` costs more to build than the rest of the screen's chrome)."""
 NEXT_STATE = {"todo": "in_progress", "in_progress": "done", "done": "todo"}
 """``space`` on a task cycles todo -> in progress -> done -> todo."""
+STREAM_INTERVAL = 0.1
+"""Seconds between redraws of a document while the model streams it."""
 
 
 class SpecReviewScreen(Screen[None]):
@@ -49,6 +51,8 @@ class SpecReviewScreen(Screen[None]):
         spec: the spec to review.
         stores: approvals, comments and snapshots (default: the workspace's, in the user data dir).
         watch: reload when the files change on disk (a ``watchfiles`` worker).
+        draft_idea: when given, the model drafts ``requirements.md`` from this one-line idea as soon
+            as the screen opens (the Specs pane's new-spec flow).
     """
 
     CSS_PATH = "review.tcss"
@@ -62,14 +66,23 @@ class SpecReviewScreen(Screen[None]):
         Binding("d", "diff", "Diff", id="spec.diff", tooltip="Diff the document against its last review"),
         Binding("e", "edit", "Edit", id="spec.edit", tooltip="Open the document in $EDITOR, reload on return"),
         Binding("space", "tick", "Tick task", id="spec.tick", tooltip="Cycle the task under the cursor: todo, in progress, done"),
+        Binding("g", "generate", "Generate", id="spec.generate", tooltip="Have the model draft (or revise, with the comments) the current document"),
+        Binding("s", "start_task", "Start task", id="spec.task.start", tooltip="Start the task under the cursor with the agent (one at a time)"),
         Binding("right_square_bracket", "tab(1)", "Next tab", id="spec.tab.next", show=False, tooltip="Next tab"),
         Binding("left_square_bracket", "tab(-1)", "Prev tab", id="spec.tab.prev", show=False, tooltip="Previous tab"),
         Binding("f5", "reload", "Reload", id="spec.reload", show=False, tooltip="Reload the spec from disk"),
     ]
 
-    def __init__(self, spec: "Spec", stores: "ReviewStores | None" = None, *, watch: bool = True, **kwargs: Any) -> None:
+    def __init__(
+        self, spec: "Spec", stores: "ReviewStores | None" = None, *, watch: bool = True, draft_idea: str | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.spec = spec
+        self.draft_idea = draft_idea
+        self.drafting: str | None = None
+        """The document the model is streaming now (its view is not replaced by reloads meanwhile)."""
+        self.draft_result: Any = None
+        """The ``DraftResult`` of the latest finished draft."""
         self.stores = stores
         self.watch_files = watch
         self.data: ReviewData | None = None
@@ -152,6 +165,8 @@ class SpecReviewScreen(Screen[None]):
         self.reload()
         if self.watch_files:
             self._watch()
+        if self.draft_idea:
+            self._generate("requirements", self.draft_idea)
 
     def on_unmount(self) -> None:
         if self._watcher is not None:
@@ -179,13 +194,15 @@ class SpecReviewScreen(Screen[None]):
         try:
             index = next((i for i, row in enumerate(rows) if row.key == outline_key), None) if outline_key else None
             self.outline.set_rows(rows, index if index is not None else (0 if first else None))
-            self.view("requirements").set_rows(render.document_rows(data, "requirements"), 0 if first else None)
-            self.view("design").set_rows(render.document_rows(data, "design"), 0 if first else None)
+            for doc in ("requirements", "design"):
+                if doc != self.drafting:
+                    self.view(doc).set_rows(render.document_rows(data, doc), 0 if first else None)
             tasks = self.view("tasks")
-            tasks.set_rows(render.task_rows(data))
-            index = tasks.index_of(task_key) if task_key is not None else None
-            if index is not None:
-                tasks.cursor = index
+            if self.drafting != "tasks":
+                tasks.set_rows(render.task_rows(data))
+                index = tasks.index_of(task_key) if task_key is not None else None
+                if index is not None:
+                    tasks.cursor = index
             self.view("trace").set_rows(render.trace_rows(data))
             self.view("problems").set_rows(render.problem_rows(data))
             for tab, cursor in cursors.items():
@@ -358,13 +375,24 @@ class SpecReviewScreen(Screen[None]):
         """Approve the current document; refused with the workflow's reason when out of order."""
         self._approve(self.doc)
 
+    @property
+    def services(self) -> Any:
+        """The app's running services (``None`` before they started or outside the workbench app)."""
+        return getattr(self.app, "services", None)
+
     @work(group="spec-action", exclusive=True, exit_on_error=False)
     async def _approve(self, doc: str) -> None:
         from workbench.core.specs.models import SpecError
         from workbench.core.specs.review import approve_doc
 
+        services = self.services
         try:
-            record = await asyncio.to_thread(approve_doc, self.spec, doc, self.stores)
+            if services is not None:  # also recorded as a spec.approved event in the session log
+                from workbench.core.specs.events import approve
+
+                record = await approve(services, self.spec, doc, self.stores)
+            else:
+                record = await asyncio.to_thread(approve_doc, self.spec, doc, self.stores)
         except (SpecError, OSError) as exc:
             self.message(f"Not approved: {exc}", "error")
             return
@@ -381,12 +409,18 @@ class SpecReviewScreen(Screen[None]):
         from workbench.core.specs.models import SpecError
         from workbench.core.specs.review import request_changes
 
+        services = self.services
         try:
-            _record, sent = await asyncio.to_thread(request_changes, self.spec, doc, self.stores)
+            if services is not None:  # also recorded as a spec.changes_requested event
+                from workbench.core.specs.events import request_changes as request_with_event
+
+                _record, sent = await request_with_event(services, self.spec, doc, self.stores)
+            else:
+                _record, sent = await asyncio.to_thread(request_changes, self.spec, doc, self.stores)
         except (SpecError, OSError) as exc:
             self.message(f"Changes not requested: {exc}", "error")
             return
-        self.message(f"Changes requested on {doc}: {len(sent)} comment(s) sent.")
+        self.message(f"Changes requested on {doc}: {len(sent)} comment(s) sent. Press g to have the model revise it.")
         self.reload()
 
     def action_diff(self) -> None:
@@ -405,11 +439,15 @@ class SpecReviewScreen(Screen[None]):
             return
         view = self.view("diff")
         view.set_rows(render.diff_rows(diff.lines), 0)
-        view.empty = f"{doc}.md is unchanged since {diff.record.action.replace('_', ' ')} at {diff.record.ts}."
+        since = (
+            f"the draft of {diff.record.ts} replaced it" if diff.record.previous_sha256 and diff.record.action == "submit_review"
+            else f"{diff.record.action.replace('_', ' ')} at {diff.record.ts}"
+        )
+        view.empty = f"{doc}.md is unchanged since {since}."
         view.set_rows(view.rows)
         self.activate("diff")
         changed = sum(1 for line in diff.lines if line[:1] in "+-" and not line.startswith(("+++", "---")))
-        self.message(f"Diff of {doc} since {diff.record.action.replace('_', ' ')} at {diff.record.ts}: {changed} changed line(s).")
+        self.message(f"Diff of {doc} since {since}: {changed} changed line(s).")
 
     def action_edit(self) -> None:
         """Open the current document in ``$VISUAL``/``$EDITOR`` (the app suspends), then reload."""
@@ -448,13 +486,115 @@ class SpecReviewScreen(Screen[None]):
         from workbench.core.specs.models import SpecError
         from workbench.core.specs.tasks import set_task_state
 
+        services = self.services
         try:
-            await asyncio.to_thread(set_task_state, self.spec.path("tasks"), task_id, state)
+            if services is not None:  # also recorded as a spec.task_state event
+                from workbench.core.specs.events import set_task
+
+                await set_task(services, self.spec, task_id, state, reason="ticked")
+            else:
+                await asyncio.to_thread(set_task_state, self.spec.path("tasks"), task_id, state)
         except (SpecError, ValueError, OSError) as exc:
             self.message(f"Task {task_id} not changed: {exc}", "error")
             return
         self.message(f"Task {task_id}: {state.replace('_', ' ')}.")
         self.reload()
+
+    # -- generation by the model -----------------------------------------------------------------
+    def action_generate(self) -> None:
+        """Have the model draft the current document, or revise it with the review comments."""
+        if self.drafting is not None:
+            self.message(f"The model is still drafting {self.drafting}; wait for it (Esc closes the screen and drops the draft).", "warning")
+            return
+        self._generate(self.doc, None)
+
+    @work(group="spec-draft", exclusive=True, exit_on_error=False)
+    async def _generate(self, doc: str, idea: str | None) -> None:
+        """Stream the model's draft of ``doc`` into its view (redrawn every ``STREAM_INTERVAL``), then reload."""
+        from workbench.core.llm.errors import LLMError
+        from workbench.core.specs.drafting import draft
+        from workbench.core.specs.models import SpecError
+
+        services = self.services
+        if services is None:
+            self.message("The model is not ready yet (the services are still starting); try again in a moment.", "error")
+            return
+        if self.stores is None:
+            from workbench.core.specs.review import ReviewStores
+
+            self.stores = await asyncio.to_thread(ReviewStores.for_workspace, self.spec.workspace)
+        stream = draft(services, self.spec, doc, idea=idea, stores=self.stores)
+        loop = asyncio.get_running_loop()
+        text = ""
+        shown = 0.0
+        try:
+            async for chunk in stream:
+                if self.drafting is None:  # the gate passed: the first text arrived
+                    self.drafting = doc
+                    self.activate(doc)
+                text += chunk
+                now = loop.time()
+                if now - shown >= STREAM_INTERVAL:
+                    shown = now
+                    self._show_stream(doc, text)
+                    self.query_one("#review-message", Static).update(f"The model is drafting {doc}.md… {len(text)} characters")
+        except (SpecError, OSError) as exc:
+            self.message(f"Not generated: {exc}", "error")
+            return
+        except LLMError as exc:
+            self.message(f"The draft of {doc} failed (nothing was written): {exc}", "error")
+            return
+        finally:
+            if self.drafting == doc:
+                self.drafting = None
+                self.reload()
+        result = stream.result
+        self.draft_result = result
+        if result.diff:
+            view = self.view("diff")
+            view.set_rows(render.diff_rows(result.diff), 0)
+            self.activate("diff")
+            changed = sum(1 for line in result.diff if line[:1] in "+-" and not line.startswith(("+++", "---")))
+            sent = f" answering {len(result.comments)} comment(s)" if result.comments else ""
+            self.message(f"Revised {doc}.md{sent}: {changed} changed line(s) (Diff tab). It is in review: a approves, c + g revises.")
+        else:
+            self.activate(doc)
+            self.message(f"Drafted {doc}.md ({len(result.text)} characters). It is in review: a approves, c comments, g revises.")
+
+    def _show_stream(self, doc: str, text: str) -> None:
+        rows = render.draft_rows(text, doc)
+        self.view(doc).set_rows(rows, len(rows) - 1)
+
+    # -- running tasks -------------------------------------------------------------------------
+    def action_start_task(self) -> None:
+        """Start the task under the cursor with the agent (Tasks tab only; one task at a time)."""
+        if self.active_tab != "tasks" or self.data is None or self.data.bundle.tasks is None:
+            self.message("Starting works on the Tasks tab: put the cursor on a task and press s.", "warning")
+            return
+        task_id = self.view("tasks").key
+        if not isinstance(task_id, str) or self.data.bundle.tasks.get(task_id) is None:
+            self.message("No task under the cursor.", "warning")
+            return
+        self._start_task(task_id)
+
+    @work(group="spec-task", exclusive=True, exit_on_error=False)
+    async def _start_task(self, task_id: str) -> None:
+        from workbench.core.specs.models import SpecError
+        from workbench.core.specs.tasks_run import start_task
+
+        services = self.services
+        if services is None:
+            self.message("The agent is not ready yet (the services are still starting); try again in a moment.", "error")
+            return
+        try:
+            run = await start_task(services, self.spec, task_id)
+        except (SpecError, ValueError, OSError) as exc:
+            self.message(f"Task not started: {exc}", "error")
+            return
+        self.reload()
+        self.message(f"Task {task_id} started ([-]): the agent is working on it in the Chat pane.")
+        # An app worker: the turn goes on when this screen closes.
+        self.app.run_worker(run_task_turn(self.app, services, run, self), group="spec-task-turn", exit_on_error=False)
 
     def action_reload(self) -> None:
         """Reload from disk."""
@@ -466,3 +606,38 @@ class SpecReviewScreen(Screen[None]):
             self._hide_comment_box()
             return
         self.dismiss(None)
+
+
+async def run_task_turn(app: Any, services: Any, run: Any, screen: "SpecReviewScreen | None" = None) -> str:
+    """Run the agent turn of a started task, then ask the user whether it is done (``ConfirmTaskScreen``).
+
+    Runs as an app worker (``push_screen_wait`` needs one). Yes sets the task ``[x]``, no keeps
+    it ``[-]``; the review screen (when still open) reloads.
+
+    Returns:
+        The task's state afterwards (``done`` or ``in_progress``).
+    """
+    from workbench.core.chat.service import TurnInProgress
+    from workbench.core.specs.tasks_run import finish_task
+    from workbench.ui.specs.dialogs import ConfirmTaskScreen
+
+    task = run.task
+    try:
+        outcome = await services.chat.send(run.prompt)
+        status = outcome.status
+    except TurnInProgress as exc:
+        app.notify(f"Task {task.id} stays in progress: {exc}", severity="error", timeout=10)
+        return "in_progress"
+    done = await app.push_screen_wait(ConfirmTaskScreen(task.id, task.title, status))
+    try:
+        state = await finish_task(services, run.spec, task.id, bool(done))
+    except Exception as exc:  # the file changed meanwhile, disk full: tell the user, keep the app up
+        app.notify(f"Task {task.id} not updated: {exc}", severity="error", timeout=10)
+        return "in_progress"
+    text = f"Task {task.id} done [x]." if state == "done" else f"Task {task.id} stays in progress [-]."
+    if screen is not None and screen.is_attached:
+        screen.message(text)
+        screen.reload()
+    else:
+        app.notify(text)
+    return state
