@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-SUBCOMMANDS = ("run", "sessions", "resume", "config", "demo", "spec", "plugins", "mcp", "checkpoints", "rewind", "gc")
+SUBCOMMANDS = ("run", "sessions", "resume", "config", "demo", "spec", "plugins", "mcp", "checkpoints", "rewind", "gc", "export")
 
 
 def _add_llm_flags(p: argparse.ArgumentParser) -> None:
@@ -112,6 +112,7 @@ def _sub_parser(command: str | None = None) -> argparse.ArgumentParser:
         "checkpoints": ("workbench.checkpoints_cli", "add_checkpoint_parsers", "list a session's checkpoints"),
         "rewind": ("workbench.checkpoints_cli", "add_checkpoint_parsers", "restore files and/or the conversation to a checkpoint"),
         "gc": ("workbench.checkpoints_cli", "add_checkpoint_parsers", "prune old checkpoints"),
+        "export": ("workbench.export_cli", "add_export_parser", "write a whole session as md, json or html"),
     }
     import importlib
 
@@ -230,10 +231,14 @@ def _dispatch(args: argparse.Namespace) -> int:
         from workbench.specs_cli import run_spec_command
 
         return run_spec_command(args, _workspace(getattr(args, "path", None)))
-    if args.command in ("checkpoints", "rewind", "gc"):
+    if args.command in ("checkpoints", "rewind", "gc", "export"):
         from workbench.checkpoints_cli import run_checkpoint_command
 
         return run_checkpoint_command(args, _workspace(args.path))
+    if args.command == "export":
+        from workbench.export_cli import run_export_command
+
+        return run_export_command(args)
     if args.command == "plugins":
         from workbench.plugins_cli import run_plugins_command
 

@@ -100,6 +100,9 @@ async def start_services(workspace: Path, settings: Settings, *, approver: Appro
     services = Services(workspace, settings, store, bus, llm, chat)
     _add_sandbox_tool(services)
     await _add_checkpoints(services)
+    from workbench.core.journal.service import start_journal
+
+    start_journal(services)
     return services
 
 

@@ -18,11 +18,12 @@ class CheckpointSettings(BaseModel):
     """Files larger than this many bytes are not captured; they are listed in ``Checkpoint.skipped``
     and a restore never touches them."""
 
-    excludes: list[str] = Field(default_factory=list)
+    excludes: list[str] = Field(default_factory=lambda: [".workbench/journal/*"])
     """Extra glob patterns (``fnmatch`` syntax, ``*`` also matches ``/``) matched against the
     workspace-relative POSIX path, and against the file name when the pattern has no ``/``.
     Matching files are skipped and listed. For large folders prefer ``.gitignore``: excluded files
-    are still walked (and listed) at every snapshot."""
+    are still walked (and listed) at every snapshot. The default leaves out the journal files,
+    which Workbench regenerates from the event log."""
 
     keep_days: float | None = Field(default=30.0, ge=0)
     """``gc`` removes checkpoints older than this many days (``None``: keep regardless of age)."""

@@ -51,6 +51,7 @@ class ChatView(VerticalScroll):
     ChatView { height: 1fr; padding: 0 1; }
     ChatView > #older { width: 100%; height: 1; border: none; min-width: 0; background: $boost; }
     ChatView > #empty { color: $text-muted; padding: 1 1; }
+    ChatView > .-flash { background: $accent 30%; }
     """
 
 
@@ -150,14 +151,14 @@ class ChatPane(Vertical):
             self._update_session_label()
             view.scroll_end(animate=False)
         elif kind == EventKind.ASSISTANT_DELTA:
-            live = await self._live_reply(p["turn_id"], p.get("step", 0))
+            live = await self._live_reply(p["turn_id"], p.get("step", 0), event.seq)
             await live.add(p.get("text", ""), p.get("reasoning", ""))
             view.scroll_end(animate=False)
         elif kind == EventKind.ASSISTANT_MESSAGE:
             if not p.get("text") and not p.get("reasoning") and not p.get("interrupted"):
                 self._live.pop(f"{p['turn_id']}:{p.get('step', 0)}", None)
                 return
-            live = await self._live_reply(p["turn_id"], p.get("step", 0))
+            live = await self._live_reply(p["turn_id"], p.get("step", 0), event.seq)
             usage = p.get("usage")
             note = None
             if usage:
@@ -183,11 +184,12 @@ class ChatPane(Vertical):
         elif kind == EventKind.TURN_FINISHED:
             self.status.state = "ready" if p.get("status") != "error" else "ready (last turn failed)"
 
-    async def _live_reply(self, turn_id: str, step: int = 0) -> LiveReply:
+    async def _live_reply(self, turn_id: str, step: int = 0, seq: int = 0) -> LiveReply:
         key = f"{turn_id}:{step}"
         live = self._live.get(key)
         if live is None:
             live = LiveReply(turn_id)
+            live.seq = seq
             self._live[key] = live
             await self.view.mount(live)
         return live
@@ -208,6 +210,7 @@ class ChatPane(Vertical):
         view = self._calls.get(call_id)
         if view is None:
             view = ToolCallView(call_id, p.get("name", "?"), p.get("arguments", ""))
+            view.seq = event.seq
             self._calls[call_id] = view
             if mount:
                 await self.view.mount(view)
@@ -289,6 +292,7 @@ class ChatPane(Vertical):
                 call_id = e.payload.get("call_id")
                 if call_id not in self._calls:
                     view = ToolCallView(call_id, e.payload.get("name", "?"), e.payload.get("arguments", ""))
+                    view.seq = e.seq
                     self._calls[call_id] = view
                     out.append(view)
                 self._replay_tool(e)
@@ -380,6 +384,13 @@ class ChatPane(Vertical):
             self._turn.cancel()
             self.status.state = "cancelling…"
             return
+        if self.services is not None and self.services.chat.running:
+            # a turn started elsewhere (a spec task): Esc cancels it too
+            for worker in self.app.workers:
+                if worker.group == "spec-task-turn" and worker.is_running:
+                    worker.cancel()
+                    self.status.state = "cancelling…"
+            return
         now = time.monotonic()
         prompt = self.query_one(PromptInput)
         if not prompt.text.strip() and now - getattr(self, "_last_escape", 0.0) < 0.6:
@@ -388,8 +399,24 @@ class ChatPane(Vertical):
         else:
             self._last_escape = now
 
+    async def scroll_to_seq(self, seq: int) -> bool:
+        """Scroll the conversation to the message at (or just after) event ``seq``, loading older
+        pages as needed; returns False when it is not in the current session."""
+        for _ in range(50):
+            for widget in self.view.children:
+                wseq = getattr(widget, "seq", 0)
+                if wseq and wseq >= seq:
+                    self.view.scroll_to_widget(widget, animate=False, top=True)
+                    widget.add_class("-flash")
+                    self.set_timer(1.5, lambda w=widget: w.remove_class("-flash"))
+                    return True
+            if self._oldest_seq is None or self._oldest_seq <= seq or not self.view.query("#older"):
+                break
+            await self.action_load_older()
+        return False
+
     @work(group="rewind", exclusive=True)
-    async def open_rewind(self) -> None:
+    async def open_rewind(self, checkpoint: str | None = None) -> None:
         """Show the rewind screen; apply what it returns (reload the chat, put the prompt back)."""
         from workbench.ui.screens.rewind import RewindScreen
 
@@ -403,7 +430,7 @@ class ChatPane(Vertical):
             self.notify("The agent is running: wait for the turn to end (or Esc) before rewinding.", severity="warning")
             return
         checkpoints = await service.list()
-        result = await self.app.push_screen_wait(RewindScreen(service, checkpoints))
+        result = await self.app.push_screen_wait(RewindScreen(service, checkpoints, select=checkpoint))
         if result is None:
             return
         await self.show_history()

@@ -40,8 +40,9 @@ class RewindScreen(ModalScreen[object]):
         Binding("escape", "close", "Close", id="rewind.close", tooltip="Close without restoring"),
     ]
 
-    def __init__(self, service, checkpoints: list[Event]) -> None:
+    def __init__(self, service, checkpoints: list[Event], select: str | None = None) -> None:
         super().__init__()
+        self._select = select
         self.service = service
         self.checkpoints = list(reversed(checkpoints))  # newest first
         self.preview_text = ""
@@ -70,7 +71,12 @@ class RewindScreen(ModalScreen[object]):
 
     def on_mount(self) -> None:
         if self.checkpoints:
-            self.query_one(OptionList).highlighted = 0
+            index = 0
+            if self._select:
+                for i, e in enumerate(self.checkpoints):
+                    if e.payload["checkpoint"].startswith(self._select):
+                        index = i
+            self.query_one(OptionList).highlighted = index
             self.query_one(OptionList).focus()
 
     @on(OptionList.OptionHighlighted, "#cp-list")
