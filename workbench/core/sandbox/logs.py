@@ -23,18 +23,21 @@ import socket
 import struct
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 _HEADER = struct.Struct(">BxxxL")
 _STREAMS = {0: "stdout", 1: "stdout", 2: "stderr"}
 _READ_SIZE = 256 * 1024
 
 
-@dataclass(frozen=True, slots=True)
-class LogLine:
+class LogLine(NamedTuple):
     """One line of container output.
+
+    A named tuple rather than a dataclass: a tuple of two strings is untracked by the cyclic
+    garbage collector at its first collection, so hundreds of thousands of lines per second do
+    not grow the old generation and trigger long full collections (measured: 6 full collections
+    of up to 370 ms while the Containers pane took 200,000 lines with slotted dataclasses).
 
     Attributes:
         stream: ``"stdout"`` or ``"stderr"``.
