@@ -17,6 +17,7 @@ from textual.containers import Vertical
 from textual.geometry import Size
 from textual.strip import Strip
 from textual.visual import Visual
+from textual.widget import Widget
 from textual.widgets import Collapsible, Static
 
 from workbench.ui.chat.blocks import last_block_boundary
@@ -82,6 +83,22 @@ class MarkdownBlock(Static):
         rendering per width serves both.
         """
         return len(self._lines(width)) if width > 0 else 0
+
+    async def prerender(self, width: int) -> None:
+        """Render the lines for content ``width`` on a worker thread (call once mounted).
+
+        Rendering a few thousand characters of Markdown with Pygments takes tens to hundreds of
+        milliseconds of pure Python; on a thread the interpreter hands the event loop the GIL every
+        few milliseconds, so key presses and paints are not held up. The thread only reads the
+        widget (its Visual and style are taken here, on the loop).
+        """
+        if width <= 0:
+            return
+        style = self.visual_style
+        visual = self._render()
+        lines = await asyncio.to_thread(Visual.to_strips, self, visual, width, None, style)
+        if self.visual_style == style:
+            self._rendered[width] = (style, lines)
 
     def render_line(self, y: int) -> Strip:
         """Line ``y`` of the rendered Markdown (see :meth:`get_content_height`)."""
@@ -247,22 +264,38 @@ class LiveReply(Vertical):
         if not text:
             return
         self.text += text
-        await self._stream.write(text)
         open_part = self.text[self._open_start :]
         if len(open_part) > FREEZE_CHARS:
             cut = last_block_boundary(open_part)
             if cut > FREEZE_CHARS // 3:
+                # The finished blocks go straight to a static block; the live Markdown restarts
+                # with the rest. Writing them to the live widget first would make it lay out
+                # hundreds of block widgets whenever a large batch arrives (after a slow frame).
                 await self._freeze(cut)
+                return
+        await self._stream.write(text)
+
+    async def _static_block(self, markdown: str, *, before: Widget | None = None) -> MarkdownBlock:
+        """Mount a hidden :class:`MarkdownBlock` and render it off the event loop.
+
+        The caller shows it (``display = True``) in the same batch that removes what it replaces,
+        so the text is on screen all along and no frame waits for the rendering.
+        """
+        block = MarkdownBlock(markdown, theme=code_theme(self))
+        block.display = False
+        await self.mount(block, before=before)
+        await block.prerender(self.size.width - block.styles.gutter.width)
+        return block
 
     async def _freeze(self, cut: int) -> None:
         open_part = self.text[self._open_start :]
         done, rest = open_part[:cut], open_part[cut:]
         await self._stop_stream()
         old = self._markdown
-        block = MarkdownBlock(done, theme=code_theme(self))
+        block = await self._static_block(done, before=old)
         self._open_start += cut
         with self.app.batch_update():
-            await self.mount(block, before=old)
+            block.display = True
             await old.remove()
             await self._new_open_part(rest)
 
@@ -276,12 +309,13 @@ class LiveReply(Vertical):
             self.text = text
         await self._stop_stream()
         rest = self.text[self._open_start :]
+        block = await self._static_block(rest) if rest else None
         with self.app.batch_update():
             if self._markdown is not None:
                 await self._markdown.remove()
                 self._markdown = None
-            if rest:
-                await self.mount(MarkdownBlock(rest, theme=code_theme(self)))
+            if block is not None:
+                block.display = True
             if interrupted:
                 await self.mount(Note("⏹ interrupted: what arrived is kept", classes="interrupted"))
             if note:
