@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 
-from workbench.testing.script import Reply
+from workbench.testing.script import Reply, ToolCallSpec
 from workbench.testing.wire import message_text
 
 __all__ = ["DEMO_TOKENS_PER_SECOND", "demo_reply", "last_user_text", "markdown_reply_corpus"]
@@ -27,16 +27,77 @@ def last_user_text(body: dict) -> str:
     return ""
 
 
+def _demo_agent_step(body: dict) -> Reply | None:
+    """Tool-using answers for prompts that ask for work on the sample project (see `demo_reply`)."""
+    import json
+
+    messages = [m for m in body.get("messages", []) if isinstance(m, dict)]
+    prompt = last_user_text(body).lower()
+    tools = {t.get("function", {}).get("name") for t in body.get("tools") or [] if isinstance(t, dict)}
+    # what happened since the last user message
+    since: list[dict] = []
+    for m in reversed(messages):
+        if m.get("role") == "user":
+            break
+        since.insert(0, m)
+    called = [c.get("function", {}).get("name") for m in since for c in (m.get("tool_calls") or [])]
+    results = [message_text(m) for m in since if m.get("role") == "tool"]
+    pace = DEMO_TOKENS_PER_SECOND
+    if any(w in prompt for w in ("fix", "edit", "zero")) and {"read_file", "edit_file"} <= tools:
+        if not called:
+            return Reply(
+                text="Let me read `divide` first.",
+                reasoning="The user wants a change: read the file before editing it.",
+                tool_calls=[ToolCallSpec("read_file", json.dumps({"path": "src/calc/__init__.py"}))],
+                tokens_per_second=pace,
+            )
+        if called == ["read_file"]:
+            return Reply(
+                text="`divide` raises a bare `ZeroDivisionError`. I will make the error say what went wrong.",
+                tool_calls=[ToolCallSpec("edit_file", json.dumps({
+                    "path": "src/calc/__init__.py",
+                    "old_text": "    return a / b\n",
+                    "new_text": "    if b == 0:\n        raise ZeroDivisionError(\"divide: the divisor b is 0\")\n    return a / b\n",
+                }))],
+                tokens_per_second=pace,
+            )
+        outcome = results[-1] if results else "(no result)"
+        return Reply(text=f"Done. The edit's result: `{outcome.splitlines()[0] if outcome else ''}`.\n\nPress `esc esc` on an empty prompt to rewind it.", tokens_per_second=pace)
+    if any(w in prompt for w in ("test", "run")) and "run_command" in tools:
+        if not called:
+            return Reply(
+                text="Running the tests in the sandbox.",
+                tool_calls=[ToolCallSpec("run_command", json.dumps({"command": "python3 -m pytest -q || python3 -m unittest discover -s tests"}))],
+                tokens_per_second=pace,
+            )
+        outcome = results[-1] if results else "(no result)"
+        return Reply(text="The command's result:\n\n```text\n" + outcome[:1500] + "\n```\n", tokens_per_second=pace)
+    if any(w in prompt for w in ("files", "list", "layout")) and "list_dir" in tools:
+        if not called:
+            return Reply(tool_calls=[ToolCallSpec("list_dir", json.dumps({"path": "."}))], tokens_per_second=pace)
+        outcome = results[-1] if results else ""
+        return Reply(text="Here is the project's top level:\n\n```text\n" + outcome[:1500] + "\n```\n", tokens_per_second=pace)
+    return None
+
+
 def demo_reply(body: dict) -> Reply:
-    """The scripted demo model's answer to a request: Markdown that echoes the prompt.
+    """The scripted demo model's answer to a request.
+
+    Prompts that ask for work use the tools like a coding agent would: "fix divide by zero" reads
+    and edits the sample project (an approval in ask mode), "run the tests" uses ``run_command``
+    in the sandbox, "list the files" uses ``list_dir``. Anything else gets Markdown that echoes the
+    prompt.
 
     Args:
         body: The parsed chat completions request body.
 
     Returns:
-        A paced reply (`DEMO_TOKENS_PER_SECOND`) with a short reasoning text and Markdown content:
-        a heading, a paragraph, a bullet list and a fenced Python code block.
+        A paced reply (`DEMO_TOKENS_PER_SECOND`): tool calls, or a short reasoning text and Markdown
+        content (a heading, a paragraph, a bullet list and a fenced Python code block).
     """
+    step = _demo_agent_step(body)
+    if step is not None:
+        return step
     prompt = last_user_text(body).strip() or "(an empty prompt)"
     quoted = "\n".join(f"> {line}" for line in prompt.splitlines()) or "> "
     turns = sum(1 for m in body.get("messages", []) if isinstance(m, dict) and m.get("role") == "user")
@@ -56,7 +117,8 @@ def demo_reply(body: dict) -> Reply:
         '    """Answer like the scripted demo model."""\n'
         f"    return f\"You said: {{prompt}}\"  # {len(prompt)} characters\n"
         "```\n\n"
-        "Point `llm.base_url` at a real OpenAI-compatible endpoint to talk to a real model.\n"
+        "Try **fix divide by zero** (tool calls and an approval), **run the tests** (the sandbox) "
+        "or **list the files**. Point `llm.base_url` at a real OpenAI-compatible endpoint to talk to a real model.\n"
     )
     reasoning = (
         f"The user sent {len(prompt)} characters. I am the scripted demo model, so I answer with "
