@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-SUBCOMMANDS = ("run", "sessions", "resume", "config", "demo", "spec", "plugins", "mcp", "checkpoints", "rewind", "gc", "export")
+SUBCOMMANDS = ("run", "sessions", "resume", "config", "demo", "spec", "plugins", "mcp", "checkpoints", "rewind", "gc", "export", "sandbox")
 
 
 def _add_llm_flags(p: argparse.ArgumentParser) -> None:
@@ -113,6 +113,7 @@ def _sub_parser(command: str | None = None) -> argparse.ArgumentParser:
         "rewind": ("workbench.checkpoints_cli", "add_checkpoint_parsers", "restore files and/or the conversation to a checkpoint"),
         "gc": ("workbench.checkpoints_cli", "add_checkpoint_parsers", "prune old checkpoints"),
         "export": ("workbench.export_cli", "add_export_parser", "write a whole session as md, json or html"),
+        "sandbox": ("workbench.sandbox_cli", "add_sandbox_parser", "sandbox images and containers: build, status, prune"),
     }
     import importlib
 
@@ -231,10 +232,14 @@ def _dispatch(args: argparse.Namespace) -> int:
         from workbench.specs_cli import run_spec_command
 
         return run_spec_command(args, _workspace(getattr(args, "path", None)))
-    if args.command in ("checkpoints", "rewind", "gc", "export"):
+    if args.command in ("checkpoints", "rewind", "gc", "export", "sandbox"):
         from workbench.checkpoints_cli import run_checkpoint_command
 
         return run_checkpoint_command(args, _workspace(args.path))
+    if args.command == "sandbox":
+        from workbench.sandbox_cli import run_sandbox_command
+
+        return run_sandbox_command(args)
     if args.command == "export":
         from workbench.export_cli import run_export_command
 

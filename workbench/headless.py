@@ -71,6 +71,11 @@ async def run_prompt(
             except SessionNotFound as exc:
                 print(f"workbench: {exc}", file=sys.stderr)
                 return 2
+            from workbench.core.sandbox.recovery import reattach_on_resume
+
+            reattached = await reattach_on_resume(services)
+            if reattached.outcome == "failed":
+                print(f"workbench: {reattached.message}", file=sys.stderr)
         outcome = await services.chat.send(prompt)
         await asyncio.sleep(0)
         while not sub.queue.empty():

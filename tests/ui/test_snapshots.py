@@ -5,7 +5,15 @@ Update them after an intended visual change with ``./scripts/test tests/ui/test_
 
 from __future__ import annotations
 
+import pytest
+
 from .conftest import make_app, wait_ready
+
+
+@pytest.fixture(autouse=True)
+def _no_engine(monkeypatch):
+    """The Containers pane shows what the engine says: pin it to "unreachable" for stable frames."""
+    monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/workbench-test/docker.sock")
 
 
 def _app(workspace, server):

@@ -179,6 +179,7 @@ class ToolRunner:
                 {"call_id": call.id, "name": call.name, "by": by, "rule": None, "edited": False, "reason": decision.reason},
             )
             await self.emit(requested, approved, Event(EventKind.TOOL_CALL_STARTED, sid, {"call_id": call.id, "name": call.name}))
+        started = time.perf_counter()  # the duration is the tool's own run, not the wait for approval
         try:
             result = await asyncio.wait_for(tool.run(args, self.ctx, override=override), self.tool_timeout)
         except ToolError as exc:

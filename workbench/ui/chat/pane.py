@@ -464,3 +464,17 @@ class ChatPane(Vertical):
         await self.show_history()
         info = self.services.chat.session
         self.notify(f"Resumed {info.id}: {info.title or '(untitled)'}")
+        self._reattach_sandbox()
+
+    @work(group="sandbox-reattach", exclusive=True, exit_on_error=False)
+    async def _reattach_sandbox(self) -> None:
+        """Find the resumed session's container again (attach, start or recreate), off the UI path."""
+        from workbench.core.sandbox.recovery import reattach_on_resume
+
+        if self.services is None:
+            return
+        result = await reattach_on_resume(self.services)
+        if result.outcome == "failed":
+            self.notify(result.message, severity="warning", timeout=10)
+        elif result.outcome != "none":
+            self.notify(f"Sandbox container {result.outcome}.", timeout=4)
