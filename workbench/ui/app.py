@@ -75,6 +75,7 @@ class WorkbenchApp(App[None]):
         self.ready = asyncio.Event()
         """Set when the services are bound (tests wait on it)."""
         self.sub_title = str(self.workspace)
+        self._theme_problems = self._load_themes()
 
     # -- layout --------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -93,7 +94,12 @@ class WorkbenchApp(App[None]):
         self.call_after_refresh(self._boot)
 
     # -- themes --------------------------------------------------------------------------------
-    def _register_themes(self) -> None:
+    def _load_themes(self) -> list[str]:
+        """Register the theme files and select the remembered theme; return the problems found.
+
+        Runs in ``__init__``, before the stylesheet is first parsed: selecting the theme in
+        ``on_mount`` made Textual re-parse and re-apply all CSS before the first frame (~30-60 ms).
+        """
         from workbench.ui.state import load_state
         from workbench.ui.themes import load_themes
 
@@ -101,14 +107,17 @@ class WorkbenchApp(App[None]):
         for loaded in themes:
             self.register_theme(loaded.theme)
             self._code_themes[loaded.theme.name] = loaded.code_theme
-        for problem in problems:
-            self.notify(f"Theme skipped: {problem}", severity="warning", timeout=10)
         remembered = load_state().get("theme")
         wanted = remembered or "workbench-dark"
         if wanted not in self.available_themes:
             wanted = "workbench-dark" if "workbench-dark" in self.available_themes else self.theme
         self.theme = wanted
         self.code_theme = self._code_themes.get(wanted, "monokai" if self.current_theme.dark else "default")
+        return [str(p) for p in problems]
+
+    def _register_themes(self) -> None:
+        for problem in self._theme_problems:
+            self.notify(f"Theme skipped: {problem}", severity="warning", timeout=10)
         self.theme_changed_signal.subscribe(self, self._theme_changed)
 
     def _theme_changed(self, theme: Any) -> None:
