@@ -2,7 +2,11 @@
 
 Run::
 
-    .venv/bin/python tests/bench/bench_first_slice.py [--quick]
+    .venv/bin/python tests/bench/bench_first_slice.py [--quick] [--only launch|resume|stream] [--tokens N]
+
+``--quick`` (a CI smoke run, under a minute): 5 launches each, 3 resumes each, one 5,000-token
+stream each; the full run: 15 launches, 7 resumes, two 20,000-token streams (several minutes: the
+baseline ``Markdown`` widget itself streams at a few hundred tokens/s).
 
 Not a pytest test and no absolute-time asserts: machines are noisy, so each number is compared
 with a baseline measured in the same run (see shared/PERFORMANCE.md). Three parts:
@@ -575,7 +579,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer runs (a CI smoke run)")
     parser.add_argument("--only", choices=["launch", "resume", "stream"], action="append", help="run only these parts")
-    parser.add_argument("--tokens", type=int, default=20000, help="size of the streamed reply (default 20,000)")
+    parser.add_argument(
+        "--tokens", type=int, default=None, help="size of the streamed reply (default 20,000; 5,000 with --quick)"
+    )
     args = parser.parse_args(argv)
     parts = set(args.only or ["launch", "resume", "stream"])
     launch_runs, resume_runs, stream_runs = (5, 3, 1) if args.quick else (15, 7, 2)
@@ -586,7 +592,7 @@ def main(argv: list[str] | None = None) -> int:
         if "resume" in parts:
             asyncio.run(bench_resume(resume_runs))
         if "stream" in parts:
-            asyncio.run(bench_streaming(stream_runs, args.tokens))
+            asyncio.run(bench_streaming(stream_runs, args.tokens or (5000 if args.quick else 20000)))
         print_summary()
         print(f"\n(total {time.perf_counter() - started:.0f}s; python {sys.version.split()[0]}, {os.cpu_count()} CPUs)")
     finally:
