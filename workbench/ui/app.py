@@ -20,11 +20,11 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer
 
-from workbench.ui.chat.pane import ChatPane
-from workbench.ui.panes import build_pane
+from workbench.ui.panes import PendingPane, build_pane
 
 if TYPE_CHECKING:
     from workbench.core.runtime import Services
+    from workbench.ui.chat.pane import ChatPane
 
 PANE_IDS = ("chat", "specs", "journal", "containers", "plugins")
 
@@ -66,7 +66,7 @@ class WorkbenchApp(App[None]):
         self.overrides = overrides or {}
         self.continue_ = continue_
         self.session_id = session_id
-        self._chat_pane: ChatPane | None = None
+        self._chat_pane: "ChatPane | None" = None
         self.services: Services | None = None
         """Set once the boot worker has built them."""
         self.code_theme = "monokai"
@@ -81,17 +81,17 @@ class WorkbenchApp(App[None]):
     def compose(self) -> ComposeResult:
         with Horizontal(id="panes"):
             with Vertical(id="left"):
-                yield ChatPane(id="chat", classes="pane")
+                yield PendingPane("chat")
             with Vertical(id="right"):
                 for pane_id in PANE_IDS[1:]:
-                    yield build_pane(pane_id)
+                    yield PendingPane(pane_id)
         yield Footer()
 
     def on_mount(self) -> None:
-        self._chat_pane = self.query_one(ChatPane)
         self._register_themes()
-        self.query_one("#prompt").focus()
-        self.call_after_refresh(self._boot)
+        # Boot a moment after the first refresh: the frame is written to the terminal by the
+        # driver's writer thread, which would otherwise wait for the GIL behind the boot's imports.
+        self.call_after_refresh(lambda: self.set_timer(0.04, self._boot))
 
     # -- themes --------------------------------------------------------------------------------
     def _load_themes(self) -> list[str]:
@@ -136,6 +136,7 @@ class WorkbenchApp(App[None]):
         from workbench.core.runtime import start_services
         from workbench.core.store import SessionNotFound
 
+        await self._mount_side_panes()
         try:
             settings = await asyncio.to_thread(load_settings, self.workspace, self.overrides)
             if not self.overrides.get("ui", {}).get("theme") and settings.ui.theme != "workbench-dark":
@@ -152,7 +153,7 @@ class WorkbenchApp(App[None]):
             self.notify(services.store.recovery_message, severity="error", timeout=30)
         for notice in services.notices:
             self.notify(notice, severity="warning", timeout=20)
-        chat = self.query_one(ChatPane)
+        chat = self.chat_pane
         await chat.attach(services)
         for pane_id in PANE_IDS[1:]:
             pane = self.pane(pane_id)
@@ -178,6 +179,36 @@ class WorkbenchApp(App[None]):
             return
         self.ready.set()
         asyncio.get_running_loop().run_in_executor(None, _prewarm_sdk)
+
+    @property
+    def chat_pane(self) -> "ChatPane":
+        """The Chat pane (mounted right after the first frame)."""
+        assert self._chat_pane is not None, "the chat pane is mounted after the first frame"
+        return self._chat_pane
+
+    async def _mount_side_panes(self) -> None:
+        """Replace the first frame's stand-ins with the real panes (Chat first, focused).
+
+        The first frame shows only the five pane frames, so its cost stays close to a bare
+        Textual app's; the panes' imports and widgets come right after.
+        """
+        from workbench.ui.chat.pane import ChatPane
+
+        pending = self.query_one("#pending-chat", PendingPane)
+        chat = ChatPane(id="chat", classes="pane")
+        self._chat_pane = chat
+        with self.batch_update():
+            await pending.parent.mount(chat, after=pending)
+            await pending.remove()
+        self.query_one("#prompt").focus()
+        focused = self.focused
+        with self.batch_update():
+            for pending in list(self.query(PendingPane)):
+                real = build_pane(pending.pane_id)
+                await pending.parent.mount(real, after=pending)
+                await pending.remove()
+        if focused is not None and focused.is_attached:
+            focused.focus()
 
     async def _offer_crashed(self) -> None:
         assert self.services is not None
@@ -215,8 +246,10 @@ class WorkbenchApp(App[None]):
 
     # -- panes ---------------------------------------------------------------------------------
     def pane(self, pane_id: str) -> Widget:
-        """Return the pane widget with id ``pane_id`` (one of :data:`PANE_IDS`)."""
-        return self.query_one(f"#{pane_id}")
+        """Return the pane widget with id ``pane_id`` (one of :data:`PANE_IDS`); during the first
+        frame a side pane may still be its stand-in."""
+        found = self.query(f"#{pane_id}")
+        return found.first() if found else self.query_one(f"#pending-{pane_id}")
 
     def action_focus_pane(self, pane_id: str) -> None:
         """Focus a pane (its prompt, for Chat); a maximized other pane is restored first."""
@@ -265,11 +298,11 @@ class WorkbenchApp(App[None]):
         current = self.services.chat.session.id if self.services.chat.session else None
         chosen = await self.push_screen_wait(SessionPicker(sessions, current))
         if chosen and chosen != current:
-            await self.query_one(ChatPane).open_session(chosen)
+            await self.chat_pane.open_session(chosen)
 
     async def action_new_session(self) -> None:
         """Start a new session."""
-        await self.query_one(ChatPane).action_new_session()
+        await self.chat_pane.action_new_session()
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
@@ -279,7 +312,7 @@ class WorkbenchApp(App[None]):
         yield SystemCommand("Resume a session", "Pick an earlier session of this workspace (ctrl+r)", self.action_sessions)
         yield SystemCommand("New session", "Start a new chat session (ctrl+n)", self.action_new_session)
         yield SystemCommand("Help: keys", "List every key binding (F1)", self.action_help)
-        yield SystemCommand("Rewind to a checkpoint", "Restore files and/or the conversation (esc esc on an empty prompt)", lambda: self.query_one(ChatPane).open_rewind())
+        yield SystemCommand("Rewind to a checkpoint", "Restore files and/or the conversation (esc esc on an empty prompt)", lambda: self.chat_pane.open_rewind())
 
 
 def _prewarm_sdk() -> None:

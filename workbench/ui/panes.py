@@ -59,6 +59,21 @@ PLACEHOLDERS = {
 }
 
 
+class PendingPane(Vertical):
+    """Stands in for a side pane during the first frame; the real pane replaces it right after,
+    so the side panes' imports and layout never delay the first frame."""
+
+    DEFAULT_CSS = "PendingPane > Static { color: $text-muted; padding: 0 1; }"
+
+    def __init__(self, pane_id: str) -> None:
+        super().__init__(id=f"pending-{pane_id}", classes="pane")
+        self.pane_id = pane_id
+        self.border_title = PLACEHOLDERS[pane_id][0] if pane_id in PLACEHOLDERS else "1 Chat"
+
+    def compose(self) -> ComposeResult:
+        yield Static("Loading…")
+
+
 PANE_CLASSES: dict[str, tuple[str, str]] = {
     "specs": ("workbench.ui.specs.pane", "SpecsPane"),
     "journal": ("workbench.ui.journal.pane", "JournalPane"),

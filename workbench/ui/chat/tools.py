@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-from rich.syntax import Syntax
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -97,6 +96,8 @@ class ToolCallView(Vertical):
         if not diff or self._diff_shown:
             return
         self._diff_shown = True
+        from rich.syntax import Syntax  # on first use: keeps Pygments off the first frame
+
         lines = diff.count("\n")
         body = Static(Syntax(diff, "diff", theme=theme, word_wrap=True))
         await self.mount(Collapsible(body, title=f"diff ({lines} lines)", collapsed=True))
