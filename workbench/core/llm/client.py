@@ -80,6 +80,20 @@ class LLMClient:
     ) -> AsyncIterator[StreamItem]:
         """Send ``messages`` and yield the streamed reply.
 
+        The HTTP stream and the SDK's chunk parsing run on a background event loop (see
+        :mod:`workbench.core.llm.offload`), so the caller's loop (the UI's) only receives the
+        normalised items, in batches. Same items, order and errors as :meth:`stream_direct`.
+        """
+        from workbench.core.llm.offload import relay
+
+        async for item in relay(_BACKGROUND, lambda: self.stream_direct(messages, tools=tools)):
+            yield item
+
+    async def stream_direct(
+        self, messages: list[dict[str, Any]], *, tools: list[dict[str, Any]] | None = None
+    ) -> AsyncIterator[StreamItem]:
+        """Send ``messages`` and yield the streamed reply on the current loop.
+
         Args:
             messages: OpenAI chat messages (``{"role", "content", ...}``).
             tools: OpenAI function tools, if any.
@@ -170,10 +184,33 @@ class LLMClient:
             )
 
     async def close(self) -> None:
-        """Close the HTTP client."""
-        if self._client is not None:
-            await self._client.close()
-            self._client = None
+        """Close the HTTP client (on the loop that created it)."""
+        client, self._client = self._client, None
+        if client is not None:
+            try:
+                await _BACKGROUND.run(client.close)
+            except Exception:  # closing is best effort
+                pass
+
+
+def _background() -> Any:
+    from workbench.core.llm.offload import BackgroundLoop
+
+    return BackgroundLoop()
+
+
+class _LazyBackground:
+    """The process-wide background loop for model streams, created on first use."""
+
+    _instance: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        if _LazyBackground._instance is None:
+            _LazyBackground._instance = _background()
+        return getattr(_LazyBackground._instance, name)
+
+
+_BACKGROUND: Any = _LazyBackground()
 
 
 def _openai_status_error() -> type:
