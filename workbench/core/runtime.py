@@ -116,6 +116,8 @@ async def _add_checkpoints(services: Services) -> None:
         services.notices.append(f"Checkpoints are off: {exc}")
         return
     service = CheckpointService(services.chat, repo)
+    if services.settings.sandbox.snapshot_on_checkpoint:
+        service.sandbox = lambda: sandbox_service(services)
     services.chat.checkpoints = service
     services.extras["checkpoints"] = service
     try:

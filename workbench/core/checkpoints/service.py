@@ -82,6 +82,8 @@ class CheckpointService:
         self.chat = chat
         self.repo = repo
         self._lock = asyncio.Lock()
+        self.sandbox: Any = None
+        """Returns the workspace's SandboxService when container snapshots are on (else None)."""
 
     async def checkpoint(self, label: str, *, turn_id: str | None = None, always: bool = True) -> dict[str, Any] | None:
         """Snapshot the workspace and record a ``checkpoint.created`` event.
@@ -108,10 +110,22 @@ class CheckpointService:
                 "files_changed": [list(f) for f in cp.files_changed],
                 "diffstat": list(cp.diffstat),
                 "skipped": [list(s) for s in cp.skipped][:200],
-                "container_image": None,
+                "container_image": await self._snapshot_container(session.id, cp.id),
             }
             await self.chat.emit(Event(EventKind.CHECKPOINT_CREATED, session.id, payload))
             return payload
+
+    async def _snapshot_container(self, session_id: str, checkpoint: str) -> str | None:
+        """``docker commit`` the session's sandbox (``sandbox.snapshot_on_checkpoint``); None if off."""
+        service = self.sandbox() if self.sandbox is not None else None
+        if service is None:
+            return None
+        from workbench.core.sandbox.service import snapshot_container_sync
+
+        try:
+            return await asyncio.to_thread(snapshot_container_sync, service, session_id, checkpoint[:12])
+        except Exception:  # no engine, container gone: the workspace checkpoint still stands
+            return None
 
     async def list(self, session_id: str | None = None) -> list[Event]:
         """The ``checkpoint.created`` events of a session (the current one by default), oldest first."""
@@ -161,6 +175,13 @@ class CheckpointService:
                      "diffstat": list(result.before_restore.diffstat), "skipped": [], "container_image": None},
                 )
             )
+            image = target.payload.get("container_image")
+            service = self.sandbox() if self.sandbox is not None else None
+            if image and service is not None:
+                from workbench.core.sandbox.service import restore_container_sync
+
+                info = await asyncio.to_thread(restore_container_sync, service, sid, image)
+                await chat.emit(Event(EventKind.SANDBOX_CONTAINER, sid, {"outcome": "restored", "container": info.container.id, "name": info.container.name, "image": image, "setup": [], "reason": "rewind"}))
         else:
             snap = await self.checkpoint(f"before rewind to {cp_id[:10]}")
             before_id = snap["checkpoint"] if snap else None

@@ -108,8 +108,10 @@ class SandboxSettings(BaseModel):
     """Timeout of each setup command in seconds."""
 
     snapshot_on_checkpoint: bool = False
-    """Also commit the container filesystem when a checkpoint is taken (off: the workspace is
-    what is checkpointed)."""
+    """Also ``docker commit`` the container when a checkpoint is taken, so a files rewind brings
+    back what was installed inside it. Only useful with ``read_only = false``: with the default
+    read-only root, nothing outside /workspace (already checkpointed) and the /tmp tmpfs (never
+    committed) can change."""
 
     network_for_commands: str = "bridge"
     """Network used by the short-lived container of a command that asked for network access

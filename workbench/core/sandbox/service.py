@@ -284,3 +284,33 @@ class SandboxService:
         follower = LogFollower(client.api, info.id, on_batch, self.log_path(info))
         await asyncio.to_thread(follower.start)
         return follower
+
+
+# -- container snapshots (checkpoints) ------------------------------------------------------------
+SNAPSHOT_REPOSITORY = "workbench-snapshot"
+
+
+def snapshot_container_sync(service: SandboxService, session_id: str, tag: str) -> str | None:
+    """``docker commit`` the session's container as ``workbench-snapshot/<session>:<tag>``.
+
+    Returns:
+        The image name, or None when the session has no container.
+    """
+    found = service.client().containers.list(all=True, filters=service._filters(session_id))
+    if not found:
+        return None
+    repository = f"{SNAPSHOT_REPOSITORY}/{session_id.lower()}"
+    found[0].commit(repository=repository, tag=tag, message=f"workbench checkpoint {tag}")
+    return f"{repository}:{tag}"
+
+
+def restore_container_sync(service: SandboxService, session_id: str, image: str) -> SandboxInfo:
+    """Replace the session's container by one created from a snapshot ``image`` (same policy).
+
+    Raises:
+        ImageMissing: the snapshot image was removed.
+    """
+    for container in service.client().containers.list(all=True, filters=service._filters(session_id)):
+        container.remove(force=True)
+    restored = SandboxService(service.settings.model_copy(update={"image": image, "setup": []}), service.workspace, lambda: service.client())
+    return restored.ensure_sync(session_id)
