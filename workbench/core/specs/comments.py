@@ -9,13 +9,12 @@ Comments are kept next to the approvals, in ``workspace_data_dir(ws)/spec_commen
 
 from __future__ import annotations
 
-import json
 import secrets
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ._io import atomic_write_bytes
+from ._io import read_json_list, write_json_list
 from .models import DOC_KINDS, SpecError
 
 COMMENTS_FILE = "spec_comments.json"
@@ -120,20 +119,7 @@ class CommentStore:
         Raises:
             CommentStoreError: the file is not valid JSON or holds malformed comments.
         """
-        try:
-            raw = self.path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            return []
-        try:
-            data = json.loads(raw)
-            items = data["comments"] if isinstance(data, dict) else None
-            if not isinstance(items, list):
-                raise ValueError("expected an object with a 'comments' list")
-            return [Comment.from_dict(item) for item in items]
-        except (ValueError, TypeError, KeyError) as exc:
-            raise CommentStoreError(
-                f"{self.path} is not a valid comments file ({exc}); fix it or move it away to start over"
-            ) from exc
+        return read_json_list(self.path, "comments", Comment.from_dict, CommentStoreError, "comments")
 
     def for_spec(self, spec_key: str, doc: str | None = None, state: str | None = None) -> list[Comment]:
         """Return the comments of one spec, optionally of one document and in one state."""
@@ -184,6 +170,4 @@ class CommentStore:
         self._save(comments)
 
     def _save(self, comments: list[Comment]) -> None:
-        payload = {"version": 1, "comments": [c.to_dict() for c in comments]}
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_bytes(self.path, (json.dumps(payload, indent=1) + "\n").encode("utf-8"))
+        write_json_list(self.path, "comments", [c.to_dict() for c in comments])

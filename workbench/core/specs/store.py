@@ -7,10 +7,9 @@ commands in the sandbox cannot forge approvals) and holds
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-from ._io import atomic_write_bytes
+from ._io import read_json_list, write_json_list
 from .models import SpecError
 from .workflow import ApprovalRecord
 
@@ -44,20 +43,7 @@ class ApprovalStore:
         Raises:
             ApprovalStoreError: the file is not valid JSON or holds malformed records.
         """
-        try:
-            raw = self.path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            return []
-        try:
-            data = json.loads(raw)
-            records = data["records"] if isinstance(data, dict) else None
-            if not isinstance(records, list):
-                raise ValueError("expected an object with a 'records' list")
-            return [ApprovalRecord.from_dict(item) for item in records]
-        except (ValueError, TypeError, KeyError) as exc:
-            raise ApprovalStoreError(
-                f"{self.path} is not a valid approvals file ({exc}); fix it or move it away to start over"
-            ) from exc
+        return read_json_list(self.path, "records", ApprovalRecord.from_dict, ApprovalStoreError, "approvals")
 
     def append(self, record: ApprovalRecord) -> None:
         """Append ``record`` (rewrites the file atomically).
@@ -68,6 +54,4 @@ class ApprovalStore:
         """
         records = self.load()
         records.append(record)
-        payload = {"version": 1, "records": [r.to_dict() for r in records]}
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_bytes(self.path, (json.dumps(payload, indent=1) + "\n").encode("utf-8"))
+        write_json_list(self.path, "records", [r.to_dict() for r in records])
