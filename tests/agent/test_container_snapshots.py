@@ -46,3 +46,23 @@ async def test_rewind_restores_the_container_filesystem(make_rig, server, docker
         for tag in image.tags:
             client.images.remove(tag, force=True)
     await rig.services.aclose()
+
+
+async def test_checkpoint_captures_edits_made_by_a_command_in_the_container(make_rig, server, docker_ws):  # noqa: F811
+    import os
+
+    (docker_ws / "keep.txt").write_text("original\n")
+    if os.geteuid() == 0:
+        os.chown(docker_ws / "keep.txt", 1000, 1000)  # the sandbox runs as the workspace owner
+    server.enqueue(cmd("echo changed > /workspace/keep.txt && echo new > /workspace/made-in-container.txt", "k"), Reply(text="done"))
+    rig = await make_rig("full-auto")
+    await rig.chat.send("change files from the shell")
+    assert (docker_ws / "made-in-container.txt").read_text() == "new\n"
+    cps = [e.payload for e in await rig.events() if e.kind == EventKind.CHECKPOINT_CREATED]
+    after = [c for c in cps if c["label"] == "after turn"][0]
+    assert sorted(path for _, path in after["files_changed"]) == ["keep.txt", "made-in-container.txt"]
+    before = [c for c in cps if c["label"].startswith("before:")][0]
+    await rig.services.extras["checkpoints"].rewind(before["checkpoint"], "files")
+    assert (docker_ws / "keep.txt").read_text() == "original\n"
+    assert not (docker_ws / "made-in-container.txt").exists()
+    await rig.services.aclose()
