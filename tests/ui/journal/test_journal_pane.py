@@ -31,7 +31,7 @@ async def send(pilot, text: str) -> None:
 async def test_live_tail_while_a_turn_runs(workspace, server):
     server.enqueue(
         Reply(text="Writing.", tool_calls=[ToolCallSpec("write_file", args(path="a.txt", content="x\n"), id="w1")]),
-        Reply(text="slow answer " * 30, tokens_per_second=60),
+        Reply(text="slow answer " * 150, tokens_per_second=60),  # ~7 s: the turn outlives the check
     )
     app = full_auto_app(workspace, server)
     async with app.run_test(size=(120, 40)) as pilot:

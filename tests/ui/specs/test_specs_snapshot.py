@@ -6,6 +6,7 @@ Update after an intended visual change with
 
 from __future__ import annotations
 
+from ..conftest import wait_ready
 from .conftest import make_app, open_review
 
 
@@ -13,6 +14,7 @@ def test_review_screen_snapshot(snap_compare, spec_workspace, server):
     app = make_app(spec_workspace, server)
 
     async def ready(pilot):
+        await wait_ready(app)  # the chat pane (and its prompt) mounts right after the first frame
         app.query_one("#prompt").cursor_blink = False
         screen = await open_review(app, pilot, "user-login")
         await pilot.press("j")  # requirement 2: outline and document follow
