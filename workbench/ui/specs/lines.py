@@ -168,6 +168,12 @@ class LineView(ScrollView, can_focus=True):
         self._layout_width = -1
         self._styles: dict[str, Style] | None = None
         self._styles_theme = ""
+        self._strips: dict[tuple[int, bool], Strip] = {}
+        """Rendered visual lines by ``(line, cursor on it)``, valid for ``_strips_for``."""
+        self._strips_for: tuple[Any, ...] = ()
+        """What the cached strips depend on besides the rows: base style, scroll x, width, focus, theme."""
+        self._paint_base: Style | None = None
+        """``rich_style`` for the ``render_lines`` call in progress (computing it walks every ancestor)."""
 
     # -- content -------------------------------------------------------------------------------
     def set_rows(self, rows: list[Row], cursor: int | None = None) -> None:
@@ -176,6 +182,7 @@ class LineView(ScrollView, can_focus=True):
         self._gutter_width = max((len(r.gutter) for r in rows), default=0)
         self._gutter_width += 1 if self._gutter_width else 0
         self._layout_width = -1
+        self._strips.clear()
         self._relayout()
         wanted = self.cursor if cursor is None else cursor
         self.cursor = self._valid(min(max(wanted, 0), len(rows) - 1), 1) if rows else -1
@@ -197,11 +204,29 @@ class LineView(ScrollView, can_focus=True):
         """All rows' text joined by newlines (tests and copy)."""
         return "\n".join(r.text for r in self.rows)
 
+    def _wrap_width(self) -> int:
+        """The text width rows wrap at: the content width left of the gutter, minus the vertical
+        scrollbar when the wrapped rows will need one (so its appearing does not wrap them again)."""
+        region = self.scrollable_content_region.width
+        styles = self.styles
+        bar = styles.scrollbar_size_vertical if styles.overflow_y == "auto" and styles.scrollbar_gutter != "stable" else 0
+        full = region + (bar if bar and self.show_vertical_scrollbar else 0)
+        width = max(full - self._gutter_width, 1)
+        if bar and full > bar:
+            height = self.container_size.height
+            lines = 0
+            for row in self.rows:  # does it overflow at the full width? (then the bar shows)
+                lines += 1 if len(row.text) <= width or width < 8 else len(_wrap(row.text, width))
+                if lines > height:
+                    return max(full - bar - self._gutter_width, 1)
+        return width
+
     def _relayout(self) -> None:
-        width = max(self.scrollable_content_region.width - self._gutter_width, 1) if self.wrap else 0
+        width = self._wrap_width() if self.wrap else 0
         if width == self._layout_width and self._visual:
             return
         self._layout_width = width
+        self._strips.clear()
         visual: list[tuple[int, int, int]] = []
         first: list[int] = []
         widest = 0
@@ -221,8 +246,10 @@ class LineView(ScrollView, can_focus=True):
 
     def on_resize(self) -> None:
         if self.wrap:
+            width = self._layout_width
             self._relayout()
-            self.refresh()
+            if self._layout_width != width:  # the size change itself already repainted the view
+                self.refresh()
 
     # -- cursor --------------------------------------------------------------------------------
     def _valid(self, index: int, direction: int) -> int:
@@ -320,15 +347,38 @@ class LineView(ScrollView, can_focus=True):
         return styles.get(name, _PLAIN)
 
     def on_focus(self) -> None:
-        self.refresh()
+        self._refresh_row(self.cursor)  # only the cursor row's style depends on focus
 
     def on_blur(self) -> None:
-        self.refresh()
+        self._refresh_row(self.cursor)
+
+    def on_unmount(self) -> None:
+        # Textual's ``StylesCache.get_inner_outer`` is an ``lru_cache`` on a method, so it keeps up
+        # to 1,024 widgets' style caches (with every rendered strip) alive after they are removed:
+        # drop the strips so a closed view frees them (else each open review screen leaked ~13,000
+        # objects, and the garbage collector's full passes grew to 100+ ms).
+        self._strips.clear()
+        bars = (getattr(self, name, None) for name in ("_vertical_scrollbar", "_horizontal_scrollbar", "_scrollbar_corner"))
+        for widget in (self, *bars, *self.ancestors[:-2]):  # up to the screen, not the screen and app
+            styles_cache = getattr(widget, "_styles_cache", None)
+            if styles_cache is not None:
+                styles_cache.clear()
+
+    def notify_style_update(self) -> None:
+        self._strips.clear()
+        super().notify_style_update()
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._paint_base = self.rich_style
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._paint_base = None
 
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
         width = self.scrollable_content_region.width
-        base = self.rich_style
+        base = self.rich_style if self._paint_base is None else self._paint_base
         line = scroll_y + y
         if line >= len(self._visual):
             empty_lines = self.empty.splitlines() if not self.rows else []
@@ -337,8 +387,24 @@ class LineView(ScrollView, can_focus=True):
                 text.stylize(self._style("muted"))
                 return Strip(text.render(self.app.console)).crop_extend(scroll_x, scroll_x + width, base)
             return Strip.blank(width, base)
+        index = self._visual[line][0]
+        on_cursor = index == self.cursor
+        depends = (base, scroll_x, width, self.has_focus, self.app.theme)
+        if depends != self._strips_for:
+            self._strips.clear()
+            self._strips_for = depends
+        strip = self._strips.get((line, on_cursor))
+        if strip is None:
+            if len(self._strips) > 4096:
+                self._strips.clear()
+            strip = self._strips[line, on_cursor] = self._render_visual(line, base, scroll_x, width)
+        return strip
+
+    def _render_visual(self, line: int, base: Style, scroll_x: int, width: int) -> Strip:
+        """Render visual line ``line`` (an index into the wrapped lines) cropped to the view."""
         index, start, end = self._visual[line]
         row = self.rows[index]
+        plain = base
         if index == self.cursor:
             base = base + self._style("cursor")
         segments: list[Segment] = []
@@ -363,4 +429,4 @@ class LineView(ScrollView, can_focus=True):
         strip = Strip(segments)
         if index == self.cursor:
             strip = strip.extend_cell_length(scroll_x + width, base)
-        return strip.crop_extend(scroll_x, scroll_x + width, self.rich_style).apply_offsets(scroll_x, line)
+        return strip.crop_extend(scroll_x, scroll_x + width, plain).apply_offsets(scroll_x, line)

@@ -97,6 +97,8 @@ class SpecReviewScreen(ModelActionsMixin, Screen[None]):
         self._watcher = None
         self._problem_count = 0
         self._problem_errors = 0
+        self._pending: dict[str, Any] = {}
+        """Tab -> a callable setting its rows from the last load (hidden tabs are filled when needed)."""
 
     # -- layout --------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -122,7 +124,17 @@ class SpecReviewScreen(ModelActionsMixin, Screen[None]):
         yield Static(KEYS_HINT, id="review-keys")
 
     def view(self, tab: str) -> LineView:
-        """The ``LineView`` of tab ``tab`` (one of ``TABS``)."""
+        """The ``LineView`` of tab ``tab`` (one of ``TABS``), its rows up to date with the last load.
+
+        Hidden tabs get their rows when first needed (shown, or asked for here), not on each load.
+        """
+        build = self._pending.pop(tab, None)
+        if build is not None:
+            build()
+        return self._view(tab)
+
+    def _view(self, tab: str) -> LineView:
+        """The ``LineView`` of tab ``tab`` as it is (its rows may be pending, see ``view``)."""
         return self.query_one(f"#view-{tab}", LineView)
 
     @property
@@ -185,37 +197,71 @@ class SpecReviewScreen(ModelActionsMixin, Screen[None]):
     def _show(self, data: "ReviewData") -> None:
         first = self.data is None
         self.data = data
+        active = self.active_tab
         outline_key = self.outline.key
-        cursors = {tab: self.view(tab).cursor for tab in ("requirements", "design", "problems", "trace")}
-        task_key = self.view("tasks").key
+        cursors = {tab: self._view(tab).cursor for tab in ("requirements", "design", "problems", "trace")}
+        task_key = self._view("tasks").key
         rows, self._outline_lines = render.outline_rows(data)
+
+        def fill(tab: str, build: Any) -> None:
+            """Set ``tab``'s rows now when it is showing, else when it is first needed."""
+            self._pending.pop(tab, None)
+            if tab == active:
+                build()
+            else:
+                self._pending[tab] = build
+
+        def document(doc: str) -> None:
+            self._view(doc).set_rows(render.document_rows(data, doc), 0 if first else None)
+            restore(doc)
+            if doc == "requirements":
+                follow()
+
+        def follow() -> None:
+            """Put the document's cursor on the outline's requirement (its lines may have shifted)."""
+            line = self._outline_lines.get(self.outline.key)
+            if line is None:
+                return
+            if first:  # what the outline's first Highlighted message would do, before the first paint
+                self._view("requirements").move_cursor(line - 1, top=True)
+            else:
+                self._view("requirements").cursor = line - 1
+
+        def tasks() -> None:
+            view = self._view("tasks")
+            view.set_rows(render.task_rows(data))
+            index = view.index_of(task_key) if task_key is not None else None
+            if index is not None:
+                view.cursor = index
+
+        def listing(tab: str, make: Any) -> None:
+            self._view(tab).set_rows(make(data))
+            restore(tab)
+
+        def restore(tab: str) -> None:
+            cursor = cursors[tab]
+            if not first and 0 <= cursor < len(self._view(tab).rows):
+                self._view(tab).cursor = cursor
+
         self._syncing = True
         try:
             index = next((i for i, row in enumerate(rows) if row.key == outline_key), None) if outline_key else None
             self.outline.set_rows(rows, index if index is not None else (0 if first else None))
             for doc in ("requirements", "design"):
                 if doc != self.drafting:
-                    self.view(doc).set_rows(render.document_rows(data, doc), 0 if first else None)
-            tasks = self.view("tasks")
+                    fill(doc, lambda doc=doc: document(doc))
             if self.drafting != "tasks":
-                tasks.set_rows(render.task_rows(data))
-                index = tasks.index_of(task_key) if task_key is not None else None
-                if index is not None:
-                    tasks.cursor = index
-            self.view("trace").set_rows(render.trace_rows(data))
-            self.view("problems").set_rows(render.problem_rows(data))
-            for tab, cursor in cursors.items():
-                if not first and 0 <= cursor < len(self.view(tab).rows):
-                    self.view(tab).cursor = cursor
-            line = self._outline_lines.get(self.outline.key)
-            if line is not None and not first:  # lines may have shifted: follow the requirement
-                self.view("requirements").cursor = line - 1
+                fill("tasks", tasks)
+            fill("trace", lambda: listing("trace", render.trace_rows))
+            fill("problems", lambda: listing("problems", render.problem_rows))
+            if self.drafting == "requirements":
+                follow()
         finally:
             self._syncing = False
         self._show_comments()
         self._problem_count = len(data.problems)
         self._problem_errors = sum(1 for p in data.problems if p.severity == "error")
-        self.query_one("#review-tabbar", Static).update(self._tabbar_markup(self.active_tab))
+        self.query_one("#review-tabbar", Static).update(self._tabbar_markup(active))
         self.query_one("#review-status", Static).update(render.status_markup(data))
         self.load_count += 1
         self.loaded.set()
