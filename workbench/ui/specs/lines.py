@@ -339,7 +339,7 @@ class LineView(ScrollView, can_focus=True):
     # -- rendering -----------------------------------------------------------------------------
     def _style(self, name: str) -> Style:
         styles = self._styles
-        if styles is None or self._styles_theme != self.app.theme:
+        if styles is None or (self._paint_base is None and self._styles_theme != self.app.theme):
             styles = self._styles = theme_styles(self.app.theme_variables)
             self._styles_theme = self.app.theme
         if name == "cursor" and self.has_focus:
@@ -369,6 +369,7 @@ class LineView(ScrollView, can_focus=True):
         super().notify_style_update()
 
     def render_lines(self, crop: Region) -> list[Strip]:
+        self._style("")  # picks up a theme change once per paint
         self._paint_base = self.rich_style
         try:
             return super().render_lines(crop)
@@ -378,7 +379,10 @@ class LineView(ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
         width = self.scrollable_content_region.width
-        base = self.rich_style if self._paint_base is None else self._paint_base
+        base = self._paint_base
+        if base is None:  # called outside ``render_lines``
+            self._style("")
+            base = self.rich_style
         line = scroll_y + y
         if line >= len(self._visual):
             empty_lines = self.empty.splitlines() if not self.rows else []
@@ -389,7 +393,7 @@ class LineView(ScrollView, can_focus=True):
             return Strip.blank(width, base)
         index = self._visual[line][0]
         on_cursor = index == self.cursor
-        depends = (base, scroll_x, width, self.has_focus, self.app.theme)
+        depends = (base, scroll_x, width, self.has_focus, self._styles_theme)
         if depends != self._strips_for:
             self._strips.clear()
             self._strips_for = depends

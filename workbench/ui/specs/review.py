@@ -55,6 +55,9 @@ class SpecReviewScreen(ModelActionsMixin, Screen[None]):
     """
 
     CSS_PATH = "review.tcss"
+    AUTO_FOCUS = "#view-requirements"
+    """Focused when the screen shows (the default, the first focusable widget, is the outline: focusing
+    it and then the document cost one more paint of the screen on each open)."""
     BINDINGS = [
         Binding("escape", "close", "Close", id="spec.close", tooltip="Close the review (or the comment box)"),
         Binding("j,n", "next_item", "Next req", id="spec.next", tooltip="Next requirement (next task on Tasks, next heading on Design)"),
