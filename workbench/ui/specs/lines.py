@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -430,6 +431,15 @@ class LineView(ScrollView, can_focus=True):
                     if s - start <= a and b <= e - start:
                         style = style + self._style(name)
                 segments.append(Segment(chunk[a:b], style))
+        length = sum(cell_len(segment.text) for segment in segments)
+        if scroll_x == 0 and length <= width:  # the common case, built as one strip (each costs 7 caches)
+            segments.append(Segment(" " * (width - length), base if index == self.cursor else plain))
+            x = 0
+            for i, (text, style, _control) in enumerate(segments):
+                offset = Style.from_meta({"offset": (x, line)})
+                segments[i] = Segment(text, style + offset if style else offset)
+                x += len(text)
+            return Strip(segments, width)
         strip = Strip(segments)
         if index == self.cursor:
             strip = strip.extend_cell_length(scroll_x + width, base)
