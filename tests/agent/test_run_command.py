@@ -11,6 +11,7 @@ import pytest
 from workbench.core.agent.approvals import ApprovalDecision
 from workbench.core.events import EventKind
 from workbench.core.sandbox.policy import LABEL_SESSION, LABEL_WORKSPACE
+from workbench.testing.docker import require_docker
 from workbench.testing.scripted_server import Reply, ToolCallSpec
 
 from .conftest import tool_messages
@@ -19,23 +20,9 @@ pytestmark = pytest.mark.docker
 BUSYBOX = "workbench-test/busybox:latest"
 
 
-def _engine_or_fail():
-    import docker
-
-    try:
-        client = docker.from_env()
-        client.ping()
-        client.images.get(BUSYBOX)
-    except Exception as exc:  # noqa: BLE001
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"no Docker engine or image ({exc}); CI must run docker tests")
-        pytest.skip(f"no Docker engine or test image: {exc}; run .ci/docker-setup.sh")
-    return client
-
-
 @pytest.fixture
 def docker_ws(workspace: Path):
-    client = _engine_or_fail()
+    client = require_docker(BUSYBOX)
     (workspace / ".workbench").mkdir()
     (workspace / ".workbench" / "config.toml").write_text(
         f'[sandbox]\nimage = "{BUSYBOX}"\nmem_limit = "64m"\npids_limit = 64\ncommand_timeout = 20\n'

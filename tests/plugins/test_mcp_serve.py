@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from workbench.testing.docker import require_docker
+
 from workbench.core.events import Event, EventKind
 from workbench.core.runtime import event_log_path
 from workbench.core.store import EventStore
@@ -143,18 +145,7 @@ async def test_sessions_journal_and_state_recovery(tmp_path: Path) -> None:
 
 
 def _docker_or_skip() -> Any:
-    import docker
-
-    try:
-        engine = docker.from_env()
-        engine.ping()
-        engine.images.get(BUSYBOX)
-    except Exception as exc:  # noqa: BLE001
-        reason = f"no Docker engine or no {BUSYBOX} image: {exc}"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{reason} (CI=true: docker tests must run; run .ci/docker-setup.sh)")
-        pytest.skip(reason)
-    return engine
+    return require_docker(BUSYBOX)
 
 
 @pytest.mark.docker

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from workbench.testing.docker import require_docker
+
 from workbench.core.sandbox.policy import LABEL_WORKSPACE, SandboxSettings
 from workbench.core.sandbox.service import SandboxService
 
@@ -22,32 +24,14 @@ HOST_UID = 1000
 workspace, so ``user="auto"`` resolves to it (a root-owned workspace is tested separately)."""
 
 
-def _unavailable(reason: str) -> None:
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"{reason} (CI=true: docker tests must run; run .ci/docker-setup.sh)")
-    pytest.skip(f"{reason}; run .ci/docker-setup.sh (as root) to start an engine and build test images")
-
-
 @pytest.fixture(scope="session")
 def docker_client():
-    """A connected ``docker.DockerClient`` (skip/fail when no engine answers)."""
-    import docker
-
-    try:
-        client = docker.from_env()
-        client.ping()
-    except Exception as exc:  # noqa: BLE001
-        _unavailable(f"no Docker engine: {exc}")
-    return client
+    """A connected ``docker.DockerClient`` (skip locally / fail in CI when no engine answers)."""
+    return require_docker()
 
 
 def _require_image(client, tag: str) -> None:
-    import docker
-
-    try:
-        client.images.get(tag)
-    except docker.errors.ImageNotFound:
-        _unavailable(f"test image {tag} missing")
+    require_docker(tag)
 
 
 @pytest.fixture

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from workbench.testing.docker import require_docker
+
 from workbench.core.sandbox.policy import LABEL_WORKSPACE, SandboxSettings, container_config
 
 BUSYBOX = "workbench-test/busybox:latest"
@@ -19,24 +21,10 @@ LOOP = ('i=0; while :; do i=$((i+1)); echo "line $i"; echo "oops $i" >&2; '
 """Prints a stdout and a stderr line every 50 ms."""
 
 
-def _unavailable(reason: str) -> None:
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"{reason} (CI=true: docker tests must run; run .ci/docker-setup.sh)")
-    pytest.skip(f"{reason}; run .ci/docker-setup.sh (as root) to start an engine and build test images")
-
-
 @pytest.fixture
 def docker_client():
     """A connected ``docker.DockerClient`` with the busybox test image (skip/fail without)."""
-    import docker
-
-    try:
-        client = docker.from_env()
-        client.ping()
-        client.images.get(BUSYBOX)
-    except Exception as exc:  # noqa: BLE001
-        _unavailable(f"no Docker engine or test image: {exc}")
-    return client
+    return require_docker(BUSYBOX)
 
 
 @pytest.fixture
