@@ -212,8 +212,9 @@ class AgentTurn:
 
         chat.refresh_tools()
         tools = chat.registry.openai_tools() if len(chat.registry) else None
+        system = await chat.system_messages()
         try:
-            async for item in chat.llm.stream_chat(chat.system_messages() + history, tools=tools):
+            async for item in chat.llm.stream_chat(system + history, tools=tools):
                 if isinstance(item, TextDelta):
                     batcher.add(text=item.text)
                 elif isinstance(item, ReasoningDelta):

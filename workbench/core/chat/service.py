@@ -207,9 +207,14 @@ class ChatService:
             self._messages = conversation_from_events(events)
         return self._messages
 
-    def system_messages(self) -> list[dict[str, Any]]:
-        """The system prompt (instructions, layout, mode) as a one-message list."""
-        text = system_prompt(
+    async def system_messages(self) -> list[dict[str, Any]]:
+        """The system prompt (instructions, layout, mode) as a one-message list.
+
+        Reading AGENTS.md / CLAUDE.md and scanning the workspace layout touch the disk, so they
+        run in a thread, not on the event loop.
+        """
+        text = await asyncio.to_thread(
+            system_prompt,
             self.workspace,
             extra=self.extra_system_prompt,
             mode=self.permissions.mode.value,
