@@ -215,16 +215,22 @@ class PluginsPane(Vertical, can_focus=True):
         await asyncio.to_thread(sup.trust.trust, handle.spec)
         return True
 
+    async def _trusted_target(self):
+        """The selected plugin, once trusted (asks first for an untrusted one); None otherwise."""
+        target = self._target()
+        if target is None:
+            return None
+        sup, handle = target
+        if not sup.is_trusted(handle.name) and not await self._confirm_trust(sup, handle):
+            return None
+        return target
+
     @work(group="plugins-action", exit_on_error=False)
     async def action_start(self) -> None:
         """Start the selected plugin (asks for trust first when it is an untrusted workspace plugin)."""
-        target = self._target()
-        if target is None:
-            return
-        sup, handle = target
-        if not sup.is_trusted(handle.name) and not await self._confirm_trust(sup, handle):
-            return
-        await self._guard(sup.start(handle.name, wait=False))
+        target = await self._trusted_target()
+        if target is not None:
+            await self._guard(target[0].start(target[1].name, wait=False))
 
     @work(group="plugins-action", exit_on_error=False)
     async def action_trust(self) -> None:
@@ -250,12 +256,10 @@ class PluginsPane(Vertical, can_focus=True):
     @work(group="plugins-action", exit_on_error=False)
     async def action_restart(self) -> None:
         """Stop then start the selected plugin (asks for trust first when needed)."""
-        target = self._target()
+        target = await self._trusted_target()
         if target is None:
             return
         sup, handle = target
-        if not sup.is_trusted(handle.name) and not await self._confirm_trust(sup, handle):
-            return
         await self._guard(sup.stop(handle.name))
         await self._guard(sup.start(handle.name, wait=False))
 
