@@ -85,7 +85,12 @@ async def collect_plugin_reports(workspace: Path, plugins_config: Any, *, timeou
     from workbench.core.paths import workspace_data_dir
     from workbench.core.plugins import PluginSupervisor, ToolApprovals, TrustStore, load_specs
 
+    import dataclasses
+
     specs = await asyncio.to_thread(load_specs, workspace, plugins_config)
+    # A one-shot report: a plugin that fails its first start is reported as failed, not restarted
+    # behind the report's back (a scheduled restart could move it out of ERROR before we look).
+    specs = [dataclasses.replace(s, settings=s.settings.model_copy(update={"auto_restart": False})) for s in specs]
     supervisor = PluginSupervisor(
         specs,
         trust=TrustStore.for_workspace(workspace),
