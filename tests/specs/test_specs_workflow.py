@@ -84,12 +84,12 @@ def test_edit_after_approval_makes_it_and_later_stages_stale(spec):
     records = [record_for_approval(spec, doc, "ann") for doc in ("requirements", "design", "tasks")]
     assert set(states(spec, records).values()) == {"approved"}
 
-    # ticking a task changes tasks.md: only tasks becomes stale
-    from workbench.core.specs.tasks import set_task_state
-
-    set_task_state(spec.path("tasks"), "2.2", "done")
+    # editing a task's text makes tasks (only) stale; undoing the edit approves it again
+    path = spec.path("tasks")
+    approved = path.read_bytes()
+    path.write_bytes(approved.replace(b"2.2 ", b"2.2 Really ", 1))
     assert states(spec, records) == {"requirements": "approved", "design": "approved", "tasks": "stale"}
-    set_task_state(spec.path("tasks"), "2.2", "todo")
+    path.write_bytes(approved)
     assert states(spec, records)["tasks"] == "approved"
 
     # editing requirements: everything downstream is stale
@@ -152,3 +152,51 @@ def test_git_commit_and_files_changed_since(spec):
 async def test_async_record(spec):
     record = await arecord_for_approval(spec, "requirements", "ann", "submit_review")
     assert record.action == "submit_review"
+
+
+def test_ticking_tasks_keeps_the_approval_of_tasks(spec):
+    """Checkbox states are progress: ticking (any state) keeps tasks.md approved; edits do not."""
+    from workbench.core.specs.tasks import set_task_state
+
+    shutil.copy(CORPUS / "good-ears" / "design.md", spec.root / "design.md")
+    shutil.copy(CORPUS / "good-ears" / "tasks.md", spec.root / "tasks.md")
+    records = [record_for_approval(spec, doc, "ann") for doc in ("requirements", "design", "tasks")]
+    assert records[2].content_sha256 and records[0].content_sha256 is None
+    path = spec.path("tasks")
+    approved = path.read_bytes()
+
+    set_task_state(path, "2.2", "done")
+    set_task_state(path, "1", "in_progress")
+    assert path.read_bytes() != approved
+    statuses = compute_status(records, doc_hashes(spec))
+    assert [s.state for s in statuses.values()] == ["approved", "approved", "approved"]
+    assert "only task checkboxes changed" in statuses["tasks"].reason
+    assert statuses["tasks"].current_hash != records[2].sha256  # the bytes did change
+
+    # any other edit, even next to a ticked box, makes it stale
+    ticked = path.read_bytes()
+    path.write_bytes(ticked.replace(b"2.2 ", b"2.2 Also ", 1))
+    assert states(spec, records)["tasks"] == "stale"
+    path.write_bytes(ticked.replace(b"]", b"]*", 1))  # marking a task optional is an edit too
+    assert states(spec, records)["tasks"] == "stale"
+    path.write_bytes(ticked)
+    assert states(spec, records)["tasks"] == "approved"
+
+    # the record survives the store's JSON round trip
+    again = ApprovalRecord.from_dict(records[2].to_dict())
+    assert compute_status([*records[:2], again], doc_hashes(spec))["tasks"].state == "approved"
+
+
+def test_ticking_is_an_edit_for_records_without_a_content_hash(spec):
+    """An approval recorded before ``content_sha256`` existed compares whole bytes, as it did then."""
+    from dataclasses import replace
+
+    from workbench.core.specs.tasks import set_task_state
+
+    shutil.copy(CORPUS / "good-ears" / "design.md", spec.root / "design.md")
+    shutil.copy(CORPUS / "good-ears" / "tasks.md", spec.root / "tasks.md")
+    records = [record_for_approval(spec, doc, "ann") for doc in ("requirements", "design", "tasks")]
+    records[2] = replace(records[2], content_sha256=None)
+    assert states(spec, records)["tasks"] == "approved"
+    set_task_state(spec.path("tasks"), "2.2", "done")
+    assert states(spec, records)["tasks"] == "stale"

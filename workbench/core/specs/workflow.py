@@ -9,6 +9,10 @@ Each document (requirements -> design -> tasks) is in one state:
 * ``stale``: approved, then its content changed; or an earlier document is no longer approved,
   or was re-approved with different content after this one was approved.
 
+Ticking a task is progress, not a change of the plan: for ``tasks.md`` an approval also records
+``content_sha256``, a hash with every task checkbox read as ``[ ]``, and an approved tasks.md whose
+only changes are checkbox states (``[ ]``, ``[-]``, ``[x]``) stays approved. Any other edit makes it stale.
+
 State is computed from the records alone (plus the files' current hashes), so the caller can
 keep the records anywhere: the CLI uses ``store.ApprovalStore``, the app the event log.
 Records are applied in list order (append order).
@@ -19,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import getpass
 import hashlib
+import re
 import subprocess
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
@@ -48,6 +53,9 @@ class ApprovalRecord:
         note: free text (e.g. the requested changes).
         previous_sha256: for a ``submit_review`` of a model draft, the sha256 of the text the
             draft replaced (kept in the snapshot store, so the revision can be diffed against it).
+        content_sha256: for ``tasks``, the hex sha256 of the bytes with every task checkbox read as
+            ``[ ]`` (``checkbox_blind_sha256``), so ticking tasks keeps the approval; ``None`` for
+            the other documents and for records written before it existed.
     """
 
     spec: str
@@ -59,6 +67,7 @@ class ApprovalRecord:
     ts: str
     note: str = ""
     previous_sha256: str | None = None
+    content_sha256: str | None = None
 
     def to_dict(self) -> dict:
         """Return a JSON-ready dict of the fields."""
@@ -76,7 +85,7 @@ class ApprovalRecord:
                 spec=str(data["spec"]), doc=str(data["doc"]), action=str(data["action"]),
                 sha256=str(data["sha256"]), commit=data.get("commit"), who=str(data["who"]),
                 ts=str(data["ts"]), note=str(data.get("note", "")),
-                previous_sha256=data.get("previous_sha256"),
+                previous_sha256=data.get("previous_sha256"), content_sha256=data.get("content_sha256"),
             )
         except KeyError as exc:
             raise ValueError(f"approval record lacks the field {exc.args[0]!r}: {data!r}") from None
@@ -134,6 +143,34 @@ class Gate:
             raise WorkflowError(self.reason)
 
 
+_CHECKBOX_BYTES_RE = re.compile(rb"^([ \t]*[-*+][ \t]+\[)[ xX~-](\])", re.MULTILINE)
+"""A task checkbox with a state mark (the marks ``tasks.parse_tasks`` reads), at a line start."""
+
+
+def checkbox_blind_sha256(data: bytes) -> str:
+    """Return the hex sha256 of ``data`` with every task checkbox mark read as a space.
+
+    ``- [x] 1. Do it`` and ``- [ ] 1. Do it`` hash the same; any other byte (the optional ``*``,
+    a title, a reference, indentation) still changes the hash.
+    """
+    return hashlib.sha256(_CHECKBOX_BYTES_RE.sub(rb"\1 \2", data)).hexdigest()
+
+
+class DocHash(str):
+    """The hex sha256 of a document's bytes (a ``str``: compare, print and serialise it as one).
+
+    Attributes:
+        content: for ``tasks.md``, ``checkbox_blind_sha256`` of the same bytes (``None`` otherwise).
+    """
+
+    content: str | None
+
+    def __new__(cls, digest: str, content: str | None = None) -> "DocHash":
+        value = super().__new__(cls, digest)
+        value.content = content
+        return value
+
+
 def content_hash(path: Path) -> str | None:
     """Return the hex sha256 of the file's bytes, or ``None`` when it does not exist."""
     try:
@@ -142,9 +179,27 @@ def content_hash(path: Path) -> str | None:
         return None
 
 
+def doc_hash(spec: Spec, doc: str) -> DocHash | None:
+    """Return the ``DocHash`` of ``doc`` of ``spec`` (``None`` when the file does not exist).
+
+    Blocking (reads the file). ``content`` is set for ``tasks`` only.
+    """
+    try:
+        data = spec.path(doc).read_bytes()
+    except FileNotFoundError:
+        return None
+    return DocHash(hashlib.sha256(data).hexdigest(), checkbox_blind_sha256(data) if doc == "tasks" else None)
+
+
 def doc_hashes(spec: Spec) -> dict[str, str | None]:
-    """Return ``{doc: sha256 or None}`` for the three documents of ``spec``."""
-    return {doc: content_hash(spec.path(doc)) for doc in DOC_KINDS}
+    """Return ``{doc: DocHash or None}`` for the three documents of ``spec`` (for ``compute_status``)."""
+    return {doc: doc_hash(spec, doc) for doc in DOC_KINDS}
+
+
+def _only_checkboxes_changed(current: str, record: ApprovalRecord) -> bool:
+    """Whether ``current`` differs from the approved bytes in task checkbox states only."""
+    content = getattr(current, "content", None)
+    return content is not None and record.content_sha256 is not None and content == record.content_sha256
 
 
 def compute_status(
@@ -157,7 +212,9 @@ def compute_status(
     Args:
         records: review records in append order (others specs' records are ignored when
             ``spec_key`` is given).
-        hashes: current sha256 of each document (``None`` for a missing file), e.g. ``doc_hashes``.
+        hashes: current sha256 of each document (``None`` for a missing file), e.g. ``doc_hashes``;
+            a ``DocHash`` with ``content`` lets an approved tasks.md whose checkboxes alone changed
+            stay approved (plain strings compare whole bytes).
         spec_key: keep only records of this spec.
 
     Returns:
@@ -186,6 +243,8 @@ def compute_status(
             state, reason = "draft", f"changes requested by {last.who} at {last.ts}{note}"
         elif current == last.sha256:
             state, reason = "approved", f"approved by {last.who} at {last.ts}"
+        elif _only_checkboxes_changed(current, last):
+            state, reason = "approved", f"approved by {last.who} at {last.ts} (only task checkboxes changed since)"
         else:
             state, reason = "stale", f"{doc}.md changed since it was approved by {last.who} at {last.ts}; review it again"
         if state in ("approved", "in_review"):
@@ -280,14 +339,15 @@ def record_for_approval(
     """
     if action not in ACTIONS:
         raise ValueError(f"unknown review action {action!r}; expected one of {', '.join(ACTIONS)}")
-    digest = content_hash(spec.path(doc))
+    digest = doc_hash(spec, doc)
     if digest is None:
         raise WorkflowError(f"cannot {action.replace('_', ' ')} {doc}: {spec.path(doc)} does not exist")
     return ApprovalRecord(
         spec=spec.key,
         doc=doc,
         action=action,
-        sha256=digest,
+        sha256=str(digest),
+        content_sha256=digest.content,
         commit=git_head(spec.workspace),
         who=who or _user(),
         ts=datetime.now(timezone.utc).isoformat(timespec="seconds"),
