@@ -153,3 +153,23 @@ async def test_watcher_reports_changed_documents_and_stops(ws):
     watcher.stop()
     await asyncio.wait_for(task, 2)
     assert loop.time() - started < 1
+
+
+def test_load_review_reuses_the_check_while_the_files_are_unchanged(ws):
+    from workbench.core.specs.review import forget_checked
+    from workbench.core.specs.tasks import set_task_state
+
+    spec = find_spec(ws, "good-ears")
+    stores = ReviewStores.for_workspace(ws)
+    forget_checked()
+    first = load_review(spec, stores)
+    again = load_review(spec, stores)
+    assert again.bundle is first.bundle and again.trace is first.trace
+    assert again.problems == first.problems and again.problems is not first.problems
+
+    set_task_state(spec.path("tasks"), "2.2", "done")  # same size, same second: content decides
+    ticked = load_review(spec, stores)
+    assert ticked.bundle is not first.bundle
+    assert ticked.bundle.tasks.get("2.2").state == "done" and "- [x] 2.2" in ticked.texts["tasks"]
+    forget_checked()
+    assert load_review(spec, stores).bundle is not ticked.bundle

@@ -8,6 +8,8 @@ record (with a text snapshot, so ``diff_since_review`` can show what changed sin
 
 from __future__ import annotations
 
+import hashlib
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,7 +19,7 @@ from .models import DOC_KINDS, Problem, Spec, WorkflowError
 from .snapshots import SnapshotStore, unified_diff
 from .store import ApprovalStore
 from .trace import TraceReport
-from .workflow import ApprovalRecord, DocStatus, can_approve, compute_status, doc_hashes, record_for_approval
+from .workflow import ApprovalRecord, DocHash, DocStatus, can_approve, checkbox_blind_sha256, compute_status, doc_hashes, record_for_approval
 
 
 @dataclass(slots=True)
@@ -87,19 +89,73 @@ def _read_text(path: Path) -> str | None:
     return text[1:] if text.startswith("\ufeff") else text
 
 
+_CHECKED: dict[tuple[str, str], tuple[tuple[str | None, ...], SpecBundle, tuple[Problem, ...], TraceReport]] = {}
+"""Spec -> (its documents' sha256s, the bundle, problems and trace checked from them): the last
+check of each spec, reused while its three files are byte-identical (``load_review``)."""
+_CHECKED_MAX = 16
+_CHECKED_LOCK = threading.Lock()
+
+
+def _read_doc(path: Path) -> bytes | None:
+    """The file's bytes, ``None`` when missing. Raises ``OSError`` when it exists but cannot be read."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+
+
+def _checked(spec: Spec, digests: tuple[str | None, ...]) -> tuple[SpecBundle, list[Problem], TraceReport]:
+    """Parse, lint and trace ``spec``, or reuse the last result when its files still hash to ``digests``."""
+    key = (spec.key, str(spec.root))
+    with _CHECKED_LOCK:
+        hit = _CHECKED.get(key)
+    if hit is not None and hit[0] == digests:
+        return hit[1], list(hit[2]), hit[3]
+    bundle = load_spec(spec)
+    problems, trace = check_spec(bundle)
+    with _CHECKED_LOCK:
+        _CHECKED.pop(key, None)
+        _CHECKED[key] = (digests, bundle, tuple(problems), trace)
+        while len(_CHECKED) > _CHECKED_MAX:
+            del _CHECKED[next(iter(_CHECKED))]
+    return bundle, problems, trace
+
+
+def forget_checked() -> None:
+    """Drop every cached check, so the next ``load_review`` of each spec parses again (tests, benchmarks)."""
+    with _CHECKED_LOCK:
+        _CHECKED.clear()
+
+
 def load_review(spec: Spec, stores: ReviewStores) -> ReviewData:
     """Read, parse and check ``spec`` and load its review state; never raises on bad content.
 
-    A malformed approvals or comments file becomes a problem (``SPEC002``) instead of an error, so
-    the documents are still shown.
+    Each document is read once. Parsing, lint and traceability are skipped when the three files
+    are byte-identical to the previous load of the same spec (the earlier result is reused: treat
+    ``bundle`` and ``trace`` as read-only). A malformed approvals or comments file becomes a
+    problem (``SPEC002``) instead of an error, so the documents are still shown.
 
     Args:
         spec: the spec.
         stores: where records, comments and snapshots live.
     """
-    bundle = load_spec(spec)
-    problems, trace = check_spec(bundle)
-    texts = {doc: _read_text(spec.path(doc)) for doc in DOC_KINDS}
+    raw: dict[str, bytes | None] = {}
+    cacheable = True
+    for doc in DOC_KINDS:
+        try:
+            raw[doc] = _read_doc(spec.path(doc))
+        except OSError:  # exists but unreadable: shown as missing, load_spec reports SPEC002; not cached
+            raw[doc], cacheable = None, False
+    hashes: dict[str, str | None] = {
+        doc: None if data is None else DocHash(hashlib.sha256(data).hexdigest(), checkbox_blind_sha256(data) if doc == "tasks" else None)
+        for doc, data in raw.items()
+    }
+    if cacheable:
+        bundle, problems, trace = _checked(spec, tuple(hashes.values()))
+    else:
+        bundle = load_spec(spec)
+        problems, trace = check_spec(bundle)
+    texts = {doc: None if data is None else data.decode("utf-8", errors="replace").removeprefix("\ufeff") for doc, data in raw.items()}
     try:
         records = stores.approvals.load()
     except Exception as exc:  # ApprovalStoreError, OSError
@@ -110,7 +166,7 @@ def load_review(spec: Spec, stores: ReviewStores) -> ReviewData:
     except Exception as exc:  # CommentStoreError, OSError
         comments = []
         problems.append(Problem(str(stores.comments.path), None, "error", "SPEC002", str(exc)))
-    statuses = compute_status(records, doc_hashes(spec), spec.key)
+    statuses = compute_status(records, hashes, spec.key)
     return ReviewData(spec, bundle, texts, problems, trace, statuses, comments)
 
 
