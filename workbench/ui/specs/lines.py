@@ -222,7 +222,18 @@ class LineView(ScrollView, can_focus=True):
                     return max(full - bar - self._gutter_width, 1)
         return width
 
-    def _relayout(self) -> None:
+    def _relayout(self, *, silent: bool = False) -> None:
+        """Recompute the visual (wrapped) lines when the wrap width changed.
+
+        With ``silent`` the new virtual size is set without a layout refresh (the caller is the
+        layout itself, see ``_size_updated``).
+        """
+        if self.wrap and not self.size.width:
+            # No width yet (rows set before the first layout): wrapped in ``_size_updated``.
+            self._visual = []
+            self._layout_width = -1
+            self.virtual_size = Size(self._gutter_width + 1, len(self.rows))
+            return
         width = self._wrap_width() if self.wrap else 0
         if width == self._layout_width and self._visual:
             return
@@ -243,7 +254,20 @@ class LineView(ScrollView, can_focus=True):
         empty = self.empty.splitlines() if not self.rows else []
         if empty:
             total_width = max(total_width, max(len(e) for e in empty))
-        self.virtual_size = Size(total_width, max(len(visual), len(empty)))
+        size = Size(total_width, max(len(visual), len(empty)))
+        if silent:
+            self.set_reactive(LineView.virtual_size, size)
+            self._scroll_update(size)
+        else:
+            self.virtual_size = size
+
+    def _size_updated(self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True) -> bool:
+        # Wrap at the new width inside the layout pass that sets it, so the first paint shows the
+        # wrapped rows (re-wrapping in ``on_resize`` would repaint the whole view once more).
+        resized = super()._size_updated(size, virtual_size, container_size, layout)
+        if self.wrap and self.rows:
+            self._relayout(silent=True)
+        return resized
 
     def on_resize(self) -> None:
         if self.wrap:
