@@ -132,9 +132,13 @@ def review_screen_section(runs: int, t_read: tuple[float, float, float]) -> bool
     """Time opening ``SpecReviewScreen`` on the generated spec; print it next to the file read time.
 
     Each run pushes a fresh screen in a headless Textual app (no file watcher) and stops the clock
-    when the loaded spec has been painted: ``screen.loaded`` is set, then one more refresh.
-    Returns whether the CPU median is under ``SCREEN_TARGET_MS`` (CPU, as above: the machines are
-    shared and wall time includes waiting for a core; both are printed).
+    when the loaded spec has been painted: the push is awaited (the screen is mounted),
+    ``screen.loaded`` is set, then one more refresh. Two series: "first open" drops
+    ``load_review``'s cached check before each run, so the spec is parsed, linted and traced inside
+    the measured time (the number the target is about); "re-open" keeps it (the files did not
+    change), as when a spec is opened again. Returns whether the first-open CPU median is under
+    ``SCREEN_TARGET_MS`` (CPU, as above: the machines are shared and wall time includes waiting for
+    a core; both are printed).
     """
     import asyncio
 
@@ -143,11 +147,19 @@ def review_screen_section(runs: int, t_read: tuple[float, float, float]) -> bool
     from workbench.core.specs.review import ReviewStores, load_review
     from workbench.ui.specs.review import SpecReviewScreen
 
-    async def measure(spec: Spec, stores: ReviewStores) -> list[tuple[float, float]]:
+    try:
+        from workbench.core.specs.review import forget_checked
+    except ImportError:  # a tree without the cached check (comparing before/after)
+        def forget_checked() -> None:
+            """Nothing is cached."""
+
+    async def measure(spec: Spec, stores: ReviewStores, cold: bool) -> list[tuple[float, float]]:
         app = App()
         out = []
         async with app.run_test(size=(160, 50)) as pilot:
             for _ in range(runs + 1):  # the first run is a warm-up (imports, CSS)
+                if cold:
+                    forget_checked()
                 screen = SpecReviewScreen(spec, stores, watch=False)
                 start, start_cpu = time.perf_counter(), time.process_time()
                 await app.push_screen(screen)
@@ -166,18 +178,29 @@ def review_screen_section(runs: int, t_read: tuple[float, float, float]) -> bool
         generate(root)
         spec = Spec("big", root, "workbench", Path(tmp))
         stores = ReviewStores.for_workspace(Path(tmp))
-        t_load = timings_ms(lambda: load_review(spec, stores), runs)
-        results = asyncio.run(measure(spec, stores))
-    wall = [w for w, _ in results]
-    cpu = [c for _, c in results]
-    t_open = (statistics.median(wall), min(wall), statistics.median(cpu))
-    print(f"review screen ({runs} opens, headless 160x50)")
-    print(f"  {'':<24} {'wall median':>12} {'wall min':>10} {'CPU median':>11}")
+        def cold_load() -> None:
+            forget_checked()
+            load_review(spec, stores)
+
+        t_load = timings_ms(cold_load, runs)
+        t_reload = timings_ms(lambda: load_review(spec, stores), runs)
+        opens = {cold: asyncio.run(measure(spec, stores, cold)) for cold in (True, False)}
+
+    def summary(results: list[tuple[float, float]]) -> tuple[float, float, float]:
+        wall = [w for w, _ in results]
+        return statistics.median(wall), min(wall), statistics.median([c for _, c in results])
+
+    t_open, t_reopen = summary(opens[True]), summary(opens[False])
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"review screen ({runs} opens per series, headless 160x50; load average {load:.2f})")
+    print(f"  {'':<32} {'wall median':>12} {'wall min':>10} {'CPU median':>11}")
     for label, (median, low, cpu_ms) in (("read files", t_read), ("load_review (thread)", t_load),
-                                         ("open review screen", t_open)):
-        print(f"  {label:<24} {median:9.2f} ms {low:7.2f} ms {cpu_ms:8.2f} ms")
+                                         ("load_review, files unchanged", t_reload),
+                                         ("open review screen (first open)", t_open),
+                                         ("open review screen (re-open)", t_reopen)):
+        print(f"  {label:<32} {median:9.2f} ms {low:7.2f} ms {cpu_ms:8.2f} ms")
     ok = t_open[2] < SCREEN_TARGET_MS
-    print(f"  target: open review screen < {SCREEN_TARGET_MS:.0f} ms (CPU median): {'OK' if ok else 'OVER'}; "
+    print(f"  target: open review screen < {SCREEN_TARGET_MS:.0f} ms (first open, CPU median): {'OK' if ok else 'OVER'}; "
           f"{t_open[0] / max(t_read[0], 1e-6):.0f}x the time to read the files")
     return ok
 
