@@ -51,7 +51,7 @@ def bench_logs(client, image: str, lines: int, repeats: int) -> tuple[float, flo
             count = [0]
 
             def on_batch(batch, buffer=buffer, count=count):
-                buffer.extend(batch)
+                buffer.extend(batch.texts())  # the lines' texts, as the pane takes them
                 count[0] += len(batch)
 
             with tempfile.TemporaryDirectory() as tmp:

@@ -1,30 +1,28 @@
-"""The container log view: a bounded Textual ``Log`` fed in large batches from reader threads.
+"""The container log view: a bounded Textual ``Log`` fed in large batches (see ``ingest.py``).
 
 Measured (``/work/shared/PERFORMANCE.md`` "Log panes"): ``Log`` with ``max_lines`` and batches of
-~1,000 lines keeps up with a container printing as fast as it can, ``RichLog`` does not. So:
+~1,000 lines keeps up with a container printing as fast as it can, ``RichLog`` does not.
 
-* :class:`LineIngest` collects lines from any thread under a lock and drains them on the event
-  loop at most ~30 times a second, in one ``write_lines`` call each (large batches). Its buffer is
-  bounded by the view's ``max_lines``: lines older than that would be pruned by the ``Log`` at
-  once, so dropping them early changes nothing on screen (the full log is on disk).
-* :class:`ContainerLog` colours stderr lines (prefixed with :data:`STDERR_MARK`) and highlights
-  the search term. Colouring happens per visible line at render time, so ingest stays cheap.
-  Its ``write_lines`` is a fast path for lines that hold no newline (ours are split already): the
+:class:`ContainerLog` colours stderr lines (prefixed with :data:`STDERR_MARK`) and highlights the
+search term. Colouring happens per visible line at render time, so ingest stays cheap.
+
+* ``write_lines`` is a fast path for lines that hold no newline (ours are split already): the
   stock one splits every line again, invalidates the render cache line by line and starts a
   thread worker per call to measure widths, about 100 ms per 10,000 lines here, which stalls
   frames (measured with ``tests/bench/bench_sandbox.py --only pane``).
+* Rendering: while a container floods the view, every frame shows ~40 new lines, and the stock
+  ``Log`` builds each through a ``Text``, a highlighter copy, a console render and three
+  ``Strip`` objects (Textual 8.2 does not cache them without a selection): ~25 ms a frame here,
+  the largest part of the frame-gap p99. A printable ASCII line (optionally after the stderr
+  mark) without a search term or selection is built as one or two ``Segment`` objects in one
+  ``Strip``; anything else takes the stock path. Both give the same cells and styles (tested).
 """
 
 from __future__ import annotations
 
-import asyncio
-import threading
-import time
-from collections import deque
-from typing import Callable
-
 from rich.cells import cell_len
 from rich.highlighter import Highlighter
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.geometry import Size
@@ -32,6 +30,11 @@ from textual.strip import Strip
 from textual.widgets import Log
 
 from workbench.ui.containers.format import COMMAND_MARK, STDERR_MARK
+
+_STDERR_MARK_STYLE = Style.parse("bold red")
+_STDERR_STYLE = Style.parse("red")
+_MARK_LENGTH = len(STDERR_MARK)
+_MARK_CELLS = cell_len(STDERR_MARK)
 
 
 class LogHighlighter(Highlighter):
@@ -92,11 +95,34 @@ class ContainerLog(Log):
         if self.max_lines is not None and len(self._lines) > self.max_lines:
             self._prune_max_lines()
         self._width = max(self._width, _widest(batch))
-        self.virtual_size = Size(self._width, len(self._lines))
+        self._grow(Size(self._width, len(self._lines)))
         if auto_scroll and at_end and not self.is_vertical_scrollbar_grabbed:
             self.scroll_end(animate=False, immediate=True, x_axis=False)
         self.refresh()
         return self
+
+    def _grow(self, size: Size) -> None:
+        """Set the virtual size; lay out the screen again only when that can move anything.
+
+        Assigning ``virtual_size`` lays out the whole screen (30-90 ms a frame here while a
+        container floods the view: once per batch until ``max_lines`` is reached, and whenever a
+        longer line arrives). When the vertical scrollbar is shown already and stays (only the
+        height grows), and the width is unchanged or every line fits the view's width before and
+        after, nothing but this view's scroll range changes: update it and the scrollbars the way
+        ``ScrollView`` does after a layout.
+        """
+        old = self.virtual_size
+        if size == old:
+            return
+        view = self.scrollable_content_region.size
+        same_x = size.width == old.width or (size.width <= view.width and old.width <= view.width)
+        same_y = size.height == old.height or (size.height > old.height and self.show_vertical_scrollbar and (
+            old.height > view.height or self.styles.overflow_y == "scroll"))
+        if same_x and same_y:
+            self.set_reactive(Log.virtual_size, size)
+            self._scroll_update(size)
+        else:
+            self.virtual_size = size
 
     def notify_style_update(self) -> None:
         """Forget the cached line style (a style of this widget or an ancestor changed)."""
@@ -105,15 +131,25 @@ class ContainerLog(Log):
 
     def _render_line(self, y: int, scroll_x: int, width: int) -> Strip:
         # As Log._render_line, with ``rich_style`` computed once per style change instead of per
-        # line (it walks every ancestor: ~0.5 ms a call here, most of a frame's cost).
+        # line (it walks every ancestor: ~0.5 ms a call here), and a fast path for plain lines.
         rich_style = self._line_style
         if rich_style is None:
             rich_style = self._line_style = self.rich_style
-        if y >= len(self._lines):
+        lines = self._lines
+        if y >= len(lines):
             return Strip.blank(width, rich_style)
+        if not scroll_x and not self._term and self.text_selection is None:
+            strip = _fast_strip(lines[y], y, width, rich_style)
+            if strip is not None:
+                return strip
         line = self._render_line_strip(y, rich_style)
         line = line.crop_extend(scroll_x, scroll_x + width, rich_style)
         return line.apply_offsets(scroll_x, y)
+
+    @property
+    def _term(self) -> str:
+        highlighter = self.highlighter
+        return highlighter.term if isinstance(highlighter, LogHighlighter) else ""
 
     def set_search(self, term: str) -> None:
         """Highlight ``term`` in the visible lines ("" to clear)."""
@@ -150,8 +186,42 @@ class ContainerLog(Log):
         self.scroll_to(y=max(0, index - self.size.height // 2), animate=False, immediate=True)
 
 
+def _fast_strip(line: str, y: int, width: int, style: Style) -> Strip | None:
+    """Render line ``y`` unscrolled into ``width`` cells as the stock ``Log`` would, or None.
+
+    Handles a printable ASCII line, or :data:`STDERR_MARK` followed by one (cells equal
+    characters there); a command line, tabs, control or wide characters return None (stock path).
+    The segments carry the ``offset`` meta the stock path adds for text selection.
+    """
+    if line.isascii():
+        if not line.isprintable() or line.startswith(COMMAND_MARK):
+            return None
+        text = line[:width] if len(line) >= width else line + " " * (width - len(line))
+        return Strip([Segment(text, style + Style.from_meta({"offset": (0, y)}))], width)
+    if not line.startswith(STDERR_MARK) or width <= _MARK_CELLS:
+        return None
+    rest = line[_MARK_LENGTH:]
+    if not (rest.isascii() and rest.isprintable()):
+        return None
+    room = width - _MARK_CELLS
+    text = rest[:room] if len(rest) >= room else rest + " " * (room - len(rest))
+    return Strip([
+        Segment(STDERR_MARK, style + _STDERR_MARK_STYLE + Style.from_meta({"offset": (0, y)})),
+        Segment(text[:len(rest)], style + _STDERR_STYLE + Style.from_meta({"offset": (_MARK_LENGTH, y)})),
+        Segment(text[len(rest):], style + Style.from_meta({"offset": (_MARK_LENGTH + len(rest), y)})),
+    ] if len(rest) < room else [
+        Segment(STDERR_MARK, style + _STDERR_MARK_STYLE + Style.from_meta({"offset": (0, y)})),
+        Segment(text, style + _STDERR_STYLE + Style.from_meta({"offset": (_MARK_LENGTH, y)})),
+    ], width)
+
+
 def _widest(lines: list[str]) -> int:
     """Cell width of the widest line (``len`` for plain ASCII without tabs, else as rendered)."""
+    if not lines:
+        return 0
+    joined = "".join(lines)
+    if joined.isascii() and "\t" not in joined:
+        return max(map(len, lines))
     widest = 0
     for line in lines:
         if line.isascii() and "\t" not in line:
@@ -161,81 +231,3 @@ def _widest(lines: list[str]) -> int:
         if width > widest:
             widest = width
     return widest
-
-
-class LineIngest:
-    """Thread-safe, bounded collector of log lines, drained on the event loop in large batches.
-
-    Args:
-        loop: the event loop the drains run on.
-        write: called on the loop with each batch (a list of lines).
-        limit: most lines kept while waiting (older ones dropped: see the module docstring).
-        interval: minimum seconds between two drains.
-        high_water: pending lines above which a pushing reader thread pauses briefly (up to
-            ``max_stall`` seconds) so the event loop gets the CPU and the GIL to draw frames
-            (backpressure, as toolong does); the loop's own thread never pauses.
-        max_stall: the longest pause of one push, in seconds.
-        yield_s: a reader thread sleeps this long after each push (seconds): a CPU-bound reader
-            otherwise keeps the GIL, and the loop waits for it after every ``select``.
-    """
-
-    def __init__(self, loop: asyncio.AbstractEventLoop, write: Callable[[list[str]], None], limit: int,
-                 interval: float = 1 / 30, high_water: int = 3_000, max_stall: float = 0.25,
-                 yield_s: float = 0.005) -> None:
-        self._loop = loop
-        self._loop_thread = threading.get_ident()
-        self._high_water = high_water
-        self._max_stall = max_stall
-        self._yield = yield_s
-        self._write = write
-        self._pending: deque[str] = deque(maxlen=limit)
-        self._lock = threading.Lock()
-        self._scheduled = False
-        self._interval = interval
-        self._last = 0.0
-        self.received = 0
-        """Lines pushed so far (from any thread)."""
-        self.delivered = 0
-        """Lines handed to ``write`` so far."""
-
-    def push(self, lines: list[str]) -> None:
-        """Add lines (from any thread); a drain is scheduled if none is pending."""
-        if not lines:
-            return
-        with self._lock:
-            self._pending.extend(lines)
-            self.received += len(lines)
-            backlog = len(self._pending)
-            schedule = not self._scheduled
-            self._scheduled = True
-        if schedule:
-            try:
-                self._loop.call_soon_threadsafe(self._schedule)
-            except RuntimeError:  # the loop closed (app exiting)
-                return
-        if threading.get_ident() == self._loop_thread:
-            return
-        if backlog > self._high_water:
-            deadline = time.monotonic() + self._max_stall
-            while len(self._pending) > self._high_water and time.monotonic() < deadline:
-                time.sleep(0.002)
-        elif self._yield:
-            time.sleep(self._yield)  # hand the GIL to the event loop between batches
-
-    def _schedule(self) -> None:
-        delay = self._last + self._interval - time.monotonic()
-        if delay > 0:
-            self._loop.call_later(delay, self.drain)
-        else:
-            self.drain()
-
-    def drain(self) -> None:
-        """Hand every pending line to ``write`` now (on the loop)."""
-        with self._lock:
-            batch = list(self._pending)
-            self._pending.clear()
-            self._scheduled = False
-            self.delivered += len(batch)
-        self._last = time.monotonic()
-        if batch:
-            self._write(batch)

@@ -32,13 +32,14 @@ from workbench.ui.containers.format import (
     row_cells,
     stale_message,
 )
-from workbench.ui.containers.logview import ContainerLog, LineIngest
+from workbench.ui.containers.ingest import LineIngest
+from workbench.ui.containers.logview import ContainerLog
 from workbench.ui.plugins.modals import ConfirmModal
 
 if TYPE_CHECKING:
     from workbench.core.runtime import Services
     from workbench.core.sandbox.containers import ContainerInfo, ContainerStats
-    from workbench.core.sandbox.logs import LogFollower, LogLine
+    from workbench.core.sandbox.logs import LogBatch, LogFollower
     from workbench.core.sandbox.recovery import StaleContainer
     from workbench.core.sandbox.service import SandboxService
 
@@ -116,6 +117,7 @@ class ContainersPane(Vertical, can_focus=True):
         self._sampled: dict[str, float] = {}
         self._wake = asyncio.Event()
         self._parser: Any = None
+        self._stale_text = ""
 
     def compose(self) -> ComposeResult:
         yield Static("Starting…", id="containers-message", markup=False)
@@ -268,7 +270,10 @@ class ContainersPane(Vertical, can_focus=True):
             keep = [chat.session.id] if chat is not None and chat.session is not None else []
             self.stale = stale_containers(containers, sessions, keep)
         stale = self.query_one("#containers-stale", Static)
-        stale.update(stale_message(self.stale))
+        message = stale_message(self.stale)
+        if message != self._stale_text:  # Static.update lays out the whole screen again
+            self._stale_text = message
+            stale.update(message)
         stale.set_class(not self.stale, "hidden")
         table = self.table
         if not containers:
@@ -371,8 +376,8 @@ class ContainersPane(Vertical, can_focus=True):
         ingest = self.ingest
         assert ingest is not None
 
-        def on_batch(lines: list[LogLine]) -> None:
-            ingest.push([line.text if line.stream == "stdout" else STDERR_MARK + line.text for line in lines])
+        def on_batch(batch: LogBatch) -> None:
+            ingest.push(batch.texts(STDERR_MARK))
 
         try:
             follower = await self.service.follow(info, on_batch)
@@ -390,14 +395,14 @@ class ContainersPane(Vertical, can_focus=True):
         if follower is not None:
             follower.feed(stream, data)
             return
-        from workbench.core.sandbox.logs import FrameParser, LogLine
+        from workbench.core.sandbox.logs import FrameParser, LogBatch
 
-        out: list[LogLine] = []
+        out = LogBatch()
         parser = self._parser or FrameParser()
         self._parser = parser
         parser.add(stream, data, out)
         if self.ingest is not None:
-            self.ingest.push([line.text if line.stream == "stdout" else STDERR_MARK + line.text for line in out])
+            self.ingest.push(out.texts(STDERR_MARK))
 
     def _write_lines(self, lines: list[str]) -> None:
         if self.paused:
@@ -627,11 +632,11 @@ class ContainersPane(Vertical, can_focus=True):
             self.follower.flush_feed()
             return
         if self._parser is not None and self.ingest is not None:
-            from workbench.core.sandbox.logs import LogLine
+            from workbench.core.sandbox.logs import LogBatch
 
-            rest: list[LogLine] = []
+            rest = LogBatch()
             self._parser.flush(rest)
-            self.ingest.push([line.text if line.stream == "stdout" else STDERR_MARK + line.text for line in rest])
+            self.ingest.push(rest.texts(STDERR_MARK))
 
     def action_copy_output(self) -> None:
         """Copy the full output of the last command (the agent's or one typed here) to the clipboard."""
