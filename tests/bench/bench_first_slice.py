@@ -370,7 +370,7 @@ async def stream_workbench(reply: str, tokens_per_second: float, history_turns: 
     """Stream ``reply`` into the real app (resumed session with ``history_turns`` on screen)."""
     from workbench.core.events import EventKind
     from workbench.testing.scripted_server import Reply, ScriptedServer
-    from workbench.ui.chat.messages import LiveReply, MarkdownBlock
+    from workbench.ui.chat.messages import LiveReply
 
     workspace = Path(tempfile.mkdtemp(prefix="stream-", dir=TMP))
     sid, _ = write_session(workspace, history_turns, deltas_per_reply=8)
@@ -414,8 +414,10 @@ async def stream_workbench(reply: str, tokens_per_second: float, history_turns: 
                 lives = [w for w in app.query(LiveReply) if w.finished]
                 if not lives or lives[-1].rendered_text != reply:
                     return
-                blocks = list(lives[-1].query(MarkdownBlock))
-                if blocks and blocks[-1] in app.screen._compositor.visible_widgets:
+                # The reply's widget is painted with all of the reply's lines, and the chat view is
+                # scrolled to its end (the last line of the reply is on screen).
+                view = app.query_one("#chat-view")
+                if lives[-1].markdown in app.screen._compositor.visible_widgets and view.scroll_y >= view.max_scroll_y:
                     result.t_visible = now
 
             paints.on_paint = check_visible

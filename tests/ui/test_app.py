@@ -114,9 +114,9 @@ async def test_resume_shows_old_history(workspace, server):
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_ready(app)
         await send(pilot, "first")
-        await wait_until(pilot, lambda: idle(app) and app.query(MarkdownBlock))
+        await wait_until(pilot, lambda: idle(app) and app.query(LiveReply) and app.query_one(LiveReply).finished)
         await send(pilot, "second")
-        await wait_until(pilot, lambda: idle(app) and len(app.query(MarkdownBlock)) >= 2)
+        await wait_until(pilot, lambda: idle(app) and len([w for w in app.query(LiveReply) if w.finished]) >= 2)
         session_id = app.services.chat.session.id
         await pilot.press("ctrl+q")
     app2 = make_app(workspace, server, continue_=True)
@@ -139,7 +139,7 @@ async def test_session_picker_resumes(workspace, server):
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_ready(app)
         await send(pilot, "topic A")
-        await wait_until(pilot, lambda: idle(app) and app.query(MarkdownBlock))
+        await wait_until(pilot, lambda: idle(app) and app.query(LiveReply) and app.query_one(LiveReply).finished)
         first = app.services.chat.session.id
         await pilot.press("ctrl+n")
         await wait_until(pilot, lambda: not app.query(UserMessage))
@@ -195,7 +195,7 @@ async def test_api_faults_show_one_line_message(workspace, server, fault, expect
             assert "request id req_" in message
         # the session is intact: the next prompt works
         await send(pilot, "again")
-        await wait_until(pilot, lambda: idle(app) and any("recovered fine" in b.source for b in app.query(MarkdownBlock)))
+        await wait_until(pilot, lambda: idle(app) and any("recovered fine" in w.rendered_text for w in app.query(LiveReply)))
 
 
 async def test_refused_connection_is_explained(workspace):

@@ -20,7 +20,10 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer
 
+from workbench.ui import textual_fixes
 from workbench.ui.panes import PendingPane, build_pane
+
+textual_fixes.apply()
 
 if TYPE_CHECKING:
     from workbench.core.runtime import Services

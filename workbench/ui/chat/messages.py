@@ -1,15 +1,15 @@
 """Chat message widgets.
 
 Finished messages are single ``Static`` widgets holding a Rich renderable (rendered once, cheap to
-lay out); only the reply being streamed uses a Textual ``Markdown`` widget, and only for its last,
-still-open part (see :class:`LiveReply`). This keeps the mounted widget count small and flat as the
+lay out); the reply being streamed is one :class:`~workbench.ui.chat.streaming.StreamingMarkdown`
+that re-renders only its last, still-open block (see :class:`LiveReply`). This keeps the mounted widget count small and flat as the
 conversation grows (see shared/PERFORMANCE.md).
 """
 
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -20,15 +20,8 @@ from textual.visual import Visual
 from textual.widget import Widget
 from textual.widgets import Collapsible, Static
 
-from workbench.ui.chat.blocks import last_block_boundary
+from workbench.ui.chat.streaming import StreamingMarkdown
 
-if TYPE_CHECKING:  # imported when first used: markdown-it, Pygments and Rich's Markdown cost ~50 ms at startup
-    from textual.widgets import Markdown
-    from textual.widgets._markdown import MarkdownStream
-
-FREEZE_CHARS = 1500
-"""When the open part of a streaming reply grows past this many characters, its finished blocks
-are frozen into a static renderable and the live Markdown widget restarts with the remainder."""
 
 
 def code_theme(widget: Static | Vertical) -> str:
@@ -174,51 +167,14 @@ class ErrorMessage(Note):
         self.seq = seq
 
 
-_LIVE_MARKDOWN: type[Markdown] | None = None
-
-
-def _live_markdown_class() -> type[Markdown]:
-    """Textual's ``Markdown`` whose code blocks never guess their language.
-
-    A fence without a language (or one whose info line has not fully arrived, or a fence that the
-    incremental parse of a stream sees out of context) made Textual call Pygments' ``guess_lexer``
-    on every update of the block: 100-450 ms each on a 2-core machine. Such blocks are shown as
-    plain text, as the finished reply (Rich) shows them.
-    """
-    global _LIVE_MARKDOWN
-    if _LIVE_MARKDOWN is None:
-        from textual.widgets import Markdown
-        from textual.widgets._markdown import MarkdownFence
-
-        class LiveFence(MarkdownFence):
-            """A code block highlighted with its declared language only (else as plain text)."""
-
-            @classmethod
-            def highlight(cls, code: str, language: str, ansi: bool = False, dark: bool = False) -> Any:
-                return super().highlight(code, language or "text", ansi=ansi, dark=dark)
-
-        class LiveMarkdown(Markdown):
-            """The open part of a streamed reply."""
-
-            BLOCKS = {**Markdown.BLOCKS, "fence": LiveFence, "code_block": LiveFence}
-
-        _LIVE_MARKDOWN = LiveMarkdown
-    return _LIVE_MARKDOWN
-
-
 class LiveReply(Vertical):
-    """A reply being streamed.
-
-    Text is fed through :meth:`Markdown.get_stream` into one ``Markdown`` widget holding only the
-    open part of the reply; whenever that part passes :data:`FREEZE_CHARS`, its finished blocks
-    are moved into a :class:`MarkdownBlock` (rendered once) and a fresh ``Markdown`` takes the rest.
-    Cost per update therefore stays bounded however long the reply grows.
+    """A reply being streamed: an optional :class:`Thinking` block, the reply's
+    :class:`~workbench.ui.chat.streaming.StreamingMarkdown` (finished blocks rendered once, only the
+    open one again, on a worker thread), and notes once it ends. Cost per update stays bounded
+    however long the reply grows.
     """
 
-    DEFAULT_CSS = """
-    LiveReply { height: auto; margin: 1 0 0 0; }
-    LiveReply > Markdown { margin: 0; padding: 0 1; background: transparent; }
-    """
+    DEFAULT_CSS = "LiveReply { height: auto; margin: 1 0 0 0; }"
 
     def __init__(self, turn_id: str) -> None:
         super().__init__()
@@ -226,31 +182,13 @@ class LiveReply(Vertical):
         self.text = ""
         """All text received so far."""
         self.reasoning = ""
-        self._open_start = 0
-        self._markdown: Markdown | None = None
-        self._stream: MarkdownStream | None = None
         self._thinking: Thinking | None = None
+        self._markdown = StreamingMarkdown()
         self.finished = False
 
-    async def on_mount(self) -> None:
-        await self._new_open_part("")
-
-    async def _new_open_part(self, text: str) -> None:
-        live_markdown = _live_markdown_class()
-        self._markdown = live_markdown(text)
-        await self.mount(self._markdown)
-        self._stream = live_markdown.get_stream(self._markdown)
-
-    async def _stop_stream(self) -> None:
-        """Stop the open part's stream (its pending text is appended first)."""
-        stream, self._stream = self._stream, None
-        if stream is None:
-            return
-        # MarkdownStream.stop() cancels its task and awaits it: a task cancelled before it ever ran
-        # re-raises CancelledError into the caller (this happened when a reply ended right after a
-        # freeze). One pass of the loop lets the task start.
-        await asyncio.sleep(0)
-        await stream.stop()
+    def compose(self) -> ComposeResult:
+        self._markdown.theme = code_theme(self)
+        yield self._markdown
 
     async def add(self, text: str, reasoning: str) -> None:
         """Append streamed fragments (already committed to the log)."""
@@ -261,72 +199,30 @@ class LiveReply(Vertical):
                 await self.mount(self._thinking, before=0)
             else:
                 self._thinking.set_text(self.reasoning)
-        if not text:
-            return
-        self.text += text
-        open_part = self.text[self._open_start :]
-        if len(open_part) > FREEZE_CHARS:
-            cut = last_block_boundary(open_part)
-            if cut > FREEZE_CHARS // 3:
-                # The finished blocks go straight to a static block; the live Markdown restarts
-                # with the rest. Writing them to the live widget first would make it lay out
-                # hundreds of block widgets whenever a large batch arrives (after a slow frame).
-                await self._freeze(cut)
-                return
-        await self._stream.write(text)
-
-    async def _static_block(self, markdown: str, *, before: Widget | None = None) -> MarkdownBlock:
-        """Mount a hidden :class:`MarkdownBlock` and render it off the event loop.
-
-        The caller shows it (``display = True``) in the same batch that removes what it replaces,
-        so the text is on screen all along and no frame waits for the rendering.
-        """
-        block = MarkdownBlock(markdown, theme=code_theme(self))
-        block.display = False
-        await self.mount(block, before=before)
-        await block.prerender(self.size.width - block.styles.gutter.width)
-        return block
-
-    async def _freeze(self, cut: int) -> None:
-        open_part = self.text[self._open_start :]
-        done, rest = open_part[:cut], open_part[cut:]
-        await self._stop_stream()
-        old = self._markdown
-        block = await self._static_block(done, before=old)
-        self._open_start += cut
-        with self.app.batch_update():
-            block.display = True
-            await old.remove()
-            await self._new_open_part(rest)
+        if text:
+            self.text += text
+            self._markdown.append(text)
 
     async def finish(self, *, text: str | None = None, interrupted: bool = False, note: str | None = None) -> None:
-        """End the stream: the open part becomes static; add an interrupted mark or a note."""
+        """End the stream: render the last of the text; add an interrupted mark or a note."""
         if self.finished:
             return
         self.finished = True
         if text is not None and text != self.text and text.startswith(self.text):
-            await self._stream.write(text[len(self.text) :])
+            self._markdown.append(text[len(self.text) :])
             self.text = text
-        await self._stop_stream()
-        rest = self.text[self._open_start :]
-        block = await self._static_block(rest) if rest else None
-        with self.app.batch_update():
-            if self._markdown is not None:
-                await self._markdown.remove()
-                self._markdown = None
-            if block is not None:
-                block.display = True
-            if interrupted:
-                await self.mount(Note("⏹ interrupted: what arrived is kept", classes="interrupted"))
-            if note:
-                await self.mount(Note(note))
+        self._markdown.finish()
+        if interrupted:
+            await self.mount(Note("⏹ interrupted: what arrived is kept", classes="interrupted"))
+        if note:
+            await self.mount(Note(note))
+
+    @property
+    def markdown(self) -> StreamingMarkdown:
+        """The widget showing the reply's text."""
+        return self._markdown
 
     @property
     def rendered_text(self) -> str:
-        """The Markdown source currently on screen (frozen blocks + open part)."""
-        # Direct children only: ``query(MarkdownBlock)`` matches by class *name*, which would also
-        # pick up the blocks inside Textual's own Markdown widget (also named MarkdownBlock).
-        parts = [b.source for b in self.children if isinstance(b, MarkdownBlock)]
-        if self._markdown is not None:
-            parts.append(self._markdown.source)
-        return "".join(parts)
+        """The Markdown source whose rendered lines are on the widget now."""
+        return self._markdown.rendered_source
