@@ -3,12 +3,15 @@
 * The table (name, image, status, uptime, CPU %, memory, session) is refreshed by an async worker
   that lists containers in a thread every second; a second worker samples ``stats`` (about one
   second per call) for one running container at a time, oldest sample first (staggered).
-* The selected container's output is followed by a :class:`~workbench.core.sandbox.logs.LogFollower`
-  (one reader thread) into a bounded :class:`ContainerLog`; stderr lines start with ``▌`` in red.
-  Output of the agent's ``run_command`` in that container's session (``CommandOutput`` on the bus)
-  and of commands typed here (``!``) is added to the same view and to the container's log file.
+* The selected container's output is followed into a bounded log view (``following.py``,
+  ``ingest.py``, ``logview.py``). Output of the agent's ``run_command`` in that container's
+  session (``CommandOutput`` on the bus) and of commands typed here (``!``) is added to the same
+  view and to the container's log file.
+* Actions by key (start, stop, restart, remove, prune, run, copy output) are in ``actions.py``.
 * No engine: the pane shows the reason and the fix and checks again every few seconds.
 * Containers of sessions that ended or crashed are listed with an offer to prune them (``p``).
+
+This module holds the pane's widgets, its workers (listing, stats, bus) and the prompt.
 """
 
 from __future__ import annotations
@@ -23,29 +26,26 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Input, Static
 
-from workbench.ui.containers.format import (
-    COLUMNS,
-    COMMAND_MARK,
-    EMPTY_TEXT,
-    STDERR_MARK,
-    engine_message,
-    row_cells,
-    stale_message,
-)
+from workbench.ui.containers.actions import ContainerActions
+from workbench.ui.containers.following import LogFollowing
+from workbench.ui.containers.format import EMPTY_TEXT, engine_message, row_cells, stale_message
 from workbench.ui.containers.ingest import LineIngest
 from workbench.ui.containers.logview import ContainerLog
-from workbench.ui.plugins.modals import ConfirmModal
+from workbench.ui.containers.table import ContainerTable
 
 if TYPE_CHECKING:
     from workbench.core.runtime import Services
     from workbench.core.sandbox.containers import ContainerInfo, ContainerStats
-    from workbench.core.sandbox.logs import LogBatch, LogFollower
+    from workbench.core.sandbox.logs import LogFollower
     from workbench.core.sandbox.recovery import StaleContainer
     from workbench.core.sandbox.service import SandboxService
 
 
-class ContainersPane(Vertical, can_focus=True):
-    """Sandbox containers of the workspace (pane 4)."""
+class ContainersPane(ContainerActions, LogFollowing, Vertical, can_focus=True):
+    """Sandbox containers of the workspace (pane 4).
+
+    Call :meth:`attach` with the running services; the engine is contacted in workers only.
+    """
 
     BORDER_TITLE = "4 Containers"
     ALLOW_MAXIMIZE = True
@@ -118,20 +118,17 @@ class ContainersPane(Vertical, can_focus=True):
         self._wake = asyncio.Event()
         self._parser: Any = None
         self._stale_text = ""
+        self._status_shown = ""
 
     def compose(self) -> ComposeResult:
         yield Static("Starting…", id="containers-message", markup=False)
-        table: DataTable[str] = DataTable(id="containers-table", cursor_type="row", zebra_stripes=False)
-        table.add_class("hidden")
-        yield table
+        yield ContainerTable(id="containers-table", cursor_type="row", zebra_stripes=False, classes="hidden")
         yield Static("", id="containers-stale", classes="hidden", markup=False)
         yield Static("", id="containers-status", classes="hidden", markup=False)
         yield ContainerLog(self.MAX_LINES, id="containers-log", classes="hidden")
         yield Input(id="containers-input", classes="hidden")
 
     def on_mount(self) -> None:
-        for key, label in COLUMNS:
-            self.table.add_column(label, key=key)
         self.ingest = LineIngest(asyncio.get_running_loop(), self._write_lines, self.MAX_LINES)
 
     def on_focus(self) -> None:
@@ -139,9 +136,9 @@ class ContainersPane(Vertical, can_focus=True):
             self.table.focus()
 
     @property
-    def table(self) -> DataTable[str]:
+    def table(self) -> ContainerTable:
         """The container table (one row per container, keyed by container id)."""
-        return self.query_one("#containers-table", DataTable)
+        return self.query_one("#containers-table", ContainerTable)
 
     @property
     def log_view(self) -> ContainerLog:
@@ -223,7 +220,7 @@ class ContainersPane(Vertical, can_focus=True):
             self._sampled[target.id] = loop.time()
             self.stats[target.id] = sample
             if target.id in self.containers:
-                self._update_row(self.containers[target.id])
+                self.table.update_rows([target.id], self._cells)
             await asyncio.sleep(0.25)
 
     @work(group="containers-bus", exclusive=True)
@@ -251,7 +248,7 @@ class ContainersPane(Vertical, can_focus=True):
                 else:
                     self.poll_soon()
 
-    # -- rendering -----------------------------------------------------------------------------
+    # -- table and messages --------------------------------------------------------------------
     def _show_message(self, text: str) -> None:
         message = self.query_one("#containers-message", Static)
         message.update(text)
@@ -287,165 +284,26 @@ class ContainersPane(Vertical, can_focus=True):
             self.query_one(selector).remove_class("hidden")
         if self.has_focus:
             table.focus()
-        ids = [c.id for c in containers]
-        if [key.value for key in table.rows] != ids:
-            selected = self.selected_id()
-            table.clear()
-            for info in containers:
-                cells = self._cells(info)
-                table.add_row(*(cells[key] for key, _ in COLUMNS), key=info.id)
-            if selected in ids:
-                table.move_cursor(row=ids.index(selected))
-        else:
-            for info in containers:
-                self._update_row(info)
+        table.show([c.id for c in containers], self._cells)
         self._check_follow()
 
-    def _cells(self, info: ContainerInfo) -> dict[str, str]:
-        return row_cells(info, self.stats.get(info.id), self.session_status.get(info.session, "unknown"))
-
-    def _update_row(self, info: ContainerInfo) -> None:
-        table = self.table
-        if info.id not in table.rows:
-            return
-        cells = self._cells(info)
-        for (key, _), old in zip(COLUMNS, table.get_row(info.id)):
-            if cells[key] != old:
-                table.update_cell(info.id, key, cells[key], update_width=True)
+    def _cells(self, cid: str) -> dict[str, str]:
+        info = self.containers[cid]
+        return row_cells(info, self.stats.get(cid), self.session_status.get(info.session, "unknown"))
 
     def selected_id(self) -> str | None:
         """The id of the container under the table cursor (None when the table is empty)."""
-        table = self.table
-        if not table.row_count:
-            return None
-        row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
-        return row_key.value
+        return self.table.selected_id()
 
     def selected(self) -> ContainerInfo | None:
         """The container under the table cursor."""
         cid = self.selected_id()
         return self.containers.get(cid) if cid else None
 
-    def _status_text(self) -> str:
-        if self.followed is None:
-            return ""
-        state = "paused" if self.paused else "following"
-        text = f"{state} {self.followed.name} · {STDERR_MARK.strip()} marks stderr"
-        if self.paused and self._held:
-            text += f" · {len(self._held)} new line(s) held, f to resume"
-        if self._search:
-            text += f" · search {self._search!r}: n/N next/previous"
-        return text
-
-    def _update_status(self) -> None:
-        self.query_one("#containers-status", Static).update(self._status_text())
-
-    # -- following -----------------------------------------------------------------------------
+    # -- events and the prompt ------------------------------------------------------------------
     @on(DataTable.RowHighlighted, "#containers-table")
     def _row_changed(self) -> None:
         self._check_follow()
-
-    def _check_follow(self) -> None:
-        """Follow the selected container; follow it again when it was (re)started."""
-        info = self.selected()
-        if info is None:
-            return
-        current = self.followed
-        ended = self.follower is not None and self.follower.join(0)
-        if current is None or current.id != info.id:
-            self._follow(info, clear=current is not None)
-        elif ended and info.running and not (current.running and current.started_at == info.started_at):
-            self._follow(info, clear=True)
-        else:
-            self.followed = info
-
-    @work(group="containers-logs", exclusive=True, exit_on_error=False)
-    async def _follow(self, info: ContainerInfo, clear: bool) -> None:
-        from workbench.core.sandbox.logs import FrameParser
-
-        old, self.follower = self.follower, None
-        self.followed = info
-        self._parser = FrameParser()
-        if old is not None:
-            await asyncio.to_thread(old.stop)
-        if clear:
-            self.log_view.clear()
-            self._held.clear()
-        self._update_status()
-        assert self.service is not None
-        ingest = self.ingest
-        assert ingest is not None
-
-        def on_batch(batch: LogBatch) -> None:
-            ingest.push(batch.texts(STDERR_MARK))
-
-        try:
-            follower = await self.service.follow(info, on_batch)
-        except Exception as exc:  # noqa: BLE001 - removed meanwhile, or the engine went away
-            self.notify(f"Cannot follow {info.name}: {exc}", severity="warning")
-            return
-        if self.followed is not None and self.followed.id == info.id:
-            self.follower = follower
-        else:  # pragma: no cover - superseded while starting
-            await asyncio.to_thread(follower.stop)
-
-    def feed(self, stream: str, data: bytes) -> None:
-        """Add output of a command in the followed container (from any thread) to the view and file."""
-        follower = self.follower
-        if follower is not None:
-            follower.feed(stream, data)
-            return
-        from workbench.core.sandbox.logs import FrameParser, LogBatch
-
-        out = LogBatch()
-        parser = self._parser or FrameParser()
-        self._parser = parser
-        parser.add(stream, data, out)
-        if self.ingest is not None:
-            self.ingest.push(out.texts(STDERR_MARK))
-
-    def _write_lines(self, lines: list[str]) -> None:
-        if self.paused:
-            self._held.extend(lines)
-            self._update_status()
-            return
-        self.log_view.write_lines(lines)
-
-    async def on_unmount(self) -> None:
-        follower, self.follower = self.follower, None
-        if follower is not None:
-            await asyncio.to_thread(follower.stop)
-
-    # -- log keys ------------------------------------------------------------------------------
-    def action_toggle_follow(self) -> None:
-        """Pause following (the view stays still; new lines are held) or resume it."""
-        self.paused = not self.paused
-        log = self.log_view
-        if not self.paused:
-            if self._held:
-                lines = list(self._held)
-                self._held.clear()
-                log.write_lines(lines, scroll_end=False)
-            log.auto_scroll = True
-            log.scroll_end(animate=False, immediate=True)
-        else:
-            log.auto_scroll = False
-        self._update_status()
-
-    def action_end(self) -> None:
-        """Jump to the end of the log and follow it again."""
-        if self.paused:
-            self.action_toggle_follow()
-        else:
-            self.log_view.scroll_end(animate=False, immediate=True)
-
-    def action_clear(self) -> None:
-        """Clear the view (the log file on disk keeps everything)."""
-        self.log_view.clear()
-        self._held.clear()
-        self._match = None
-        self.log_view.refresh()
-        self._update_status()
 
     def _open_input(self, mode: str, placeholder: str, value: str = "") -> None:
         field = self.query_one("#containers-input", Input)
@@ -491,164 +349,6 @@ class ContainersPane(Vertical, can_focus=True):
         if mode == "command" and value:
             self._run_command(value)
 
-    def action_next_match(self, backwards: bool = False) -> None:
-        """Jump to the next (or previous) line matching the search; pauses following."""
-        if not self._search:
-            self.notify("Press / to search first.")
-            return
-        log = self.log_view
-        start = self._match if self._match is not None else (log.scroll_offset.y + log.size.height // 2)
-        found = log.find(self._search, start, backwards)
-        if found is None:
-            self.notify(f"No line matches {self._search!r}.", severity="warning")
-            return
-        if not self.paused:
-            self.action_toggle_follow()
-        self._match = found
-        log.show_line(found)
+    async def on_unmount(self) -> None:
+        await self._stop_following()
 
-    # -- container actions ---------------------------------------------------------------------
-    def _target(self) -> ContainerInfo | None:
-        info = self.selected()
-        if info is None or self.service is None:
-            self.notify("No container selected.", severity="warning")
-        return info
-
-    async def _guard(self, coro: Any, done: str) -> None:
-        from workbench.core.sandbox.errors import SandboxError
-
-        try:
-            await coro
-        except SandboxError as exc:
-            self.notify(str(exc), severity="error", timeout=15)
-        except Exception as exc:  # noqa: BLE001 - docker API errors carry the engine's message
-            self.notify(f"{type(exc).__name__}: {exc}", severity="error", timeout=15)
-        else:
-            self.notify(done)
-        self.poll_soon()
-
-    @work(group="containers-action", exit_on_error=False)
-    async def action_start(self) -> None:
-        """Start the selected container."""
-        info = self._target()
-        if info is not None and self.service is not None:
-            await self._guard(self.service.start(info.id), f"Started {info.name}.")
-
-    @work(group="containers-action", exit_on_error=False)
-    async def action_stop(self) -> None:
-        """Stop the selected container (SIGTERM, then SIGKILL after 5 s)."""
-        info = self._target()
-        if info is not None and self.service is not None:
-            await self._guard(self.service.stop(info.id), f"Stopped {info.name}.")
-
-    @work(group="containers-action", exit_on_error=False)
-    async def action_restart(self) -> None:
-        """Restart the selected container."""
-        info = self._target()
-        if info is not None and self.service is not None:
-            await self._guard(self.service.restart(info.id), f"Restarted {info.name}.")
-
-    @work(group="containers-action", exit_on_error=False)
-    async def action_remove(self) -> None:
-        """Remove the selected container after a confirmation (a running one is killed)."""
-        info = self._target()
-        if info is None or self.service is None:
-            return
-        body = (f"container {info.name} ({info.status})\nimage {info.image}\nsession {info.session}\n\n"
-                "Files in /workspace stay; anything else inside the container is lost. The session's "
-                "sandbox is recreated on its next command.")
-        if not await self.app.push_screen_wait(ConfirmModal(f"Remove the container {info.name}?", body,
-                                                            yes_label="Remove (y)")):
-            return
-        await self._guard(self.service.remove(info.id), f"Removed {info.name}.")
-
-    @work(group="containers-action", exit_on_error=False)
-    async def action_prune(self) -> None:
-        """Remove the containers of ended or crashed sessions, after a confirmation."""
-        from workbench.core.sandbox.recovery import stale_containers
-
-        if self.service is None or self.services is None or not self.engine_ok:
-            self.notify("No Docker engine: nothing to prune.", severity="warning")
-            return
-        await self.refresh_now()
-        chat = self.services.chat
-        keep = [chat.session.id] if chat.session is not None else []
-        sessions = await self.services.store.sessions(self.services.workspace)
-        stale = stale_containers(list(self.containers.values()), sessions, keep)
-        if not stale:
-            self.notify("Nothing to prune: every container belongs to an open session.")
-            return
-        body = "\n".join(f"{s.container.name}  {s.container.status}  session {s.container.session} "
-                         f"({s.session_status})" for s in stale)
-        if not await self.app.push_screen_wait(ConfirmModal(
-                f"Remove {len(stale)} container(s) of ended or crashed sessions?", body, yes_label="Prune (y)")):
-            return
-        removed = await self.service.prune({s.container.session for s in stale})
-        self.notify(f"Removed {len(removed)} container(s).")
-        self.poll_soon()
-
-    @work(group="containers-command", exit_on_error=False)
-    async def _run_command(self, command: str) -> None:
-        """Run ``command`` in the selected container's session sandbox, streaming into the view."""
-        from workbench.core.sandbox.errors import SandboxError
-
-        if self.service is None or self.services is None:
-            return
-        info = self.selected()
-        session_id = info.session if info is not None else (await self.services.chat.ensure_session()).id
-        ingest = self.ingest
-        assert ingest is not None
-        ingest.push([f"{COMMAND_MARK}{command}"])
-        chunks: list[str] = []
-
-        def on_output(stream: str, data: bytes) -> None:
-            chunks.append(data.decode("utf-8", errors="replace"))
-            followed = self.followed
-            if followed is not None and followed.session == session_id:
-                self.feed(stream, data)
-
-        try:
-            result = await self.service.run_command(session_id, command, on_output=on_output)
-        except SandboxError as exc:
-            ingest.push([f"{STDERR_MARK}{exc}"])
-            self.notify(str(exc), severity="error", timeout=15)
-            return
-        except Exception as exc:  # noqa: BLE001 - docker transport errors
-            ingest.push([f"{STDERR_MARK}{type(exc).__name__}: {exc}"])
-            self.notify(f"{type(exc).__name__}: {exc}", severity="error", timeout=15)
-            return
-        self.flush_partial()
-        self.last_output = "".join(chunks)
-        self._agent_output_latest = False
-        status = "timed out (killed)" if result.timed_out else f"exit {result.exit_code}"
-        if result.oom_killed:
-            status += ", OOM-killed"
-        ingest.push([f"[{status}, {result.duration_s:.2f} s]"])
-        self.poll_soon()
-
-    def flush_partial(self) -> None:
-        """Show the partial last line of a command's output (its command ended)."""
-        if self.follower is not None:
-            self.follower.flush_feed()
-            return
-        if self._parser is not None and self.ingest is not None:
-            from workbench.core.sandbox.logs import LogBatch
-
-            rest = LogBatch()
-            self._parser.flush(rest)
-            self.ingest.push(rest.texts(STDERR_MARK))
-
-    def action_copy_output(self) -> None:
-        """Copy the full output of the last command (the agent's or one typed here) to the clipboard."""
-        text = self.last_output
-        source = "your last command"
-        if self._agent_output_latest or not text:
-            tool = self.services.extras.get("run_command") if self.services is not None else None
-            agent_text = getattr(tool, "last_output", "") if tool is not None else ""
-            if agent_text:
-                text, source = agent_text, "the agent's last command"
-        if not text:
-            self.notify("No command output to copy yet.", severity="warning")
-            return
-        self.app.copy_to_clipboard(text)
-        self.notify(f"Copied the output of {source} ({len(text):,} characters).")
