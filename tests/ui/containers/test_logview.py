@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rich.segment import Segment
 from textual.app import App, ComposeResult
+from textual.geometry import Region
 from textual.widgets import Log
 
 from workbench.ui.containers.format import COMMAND_MARK, STDERR_MARK
@@ -65,6 +66,14 @@ async def test_fast_render_matches_the_stock_log() -> None:
                 assert cells(list(ours)) == cells(list(stock)), (line, scroll_x)
         fast = [y for y, line in enumerate(LINES) if _fast_strip(line, y, width, log.rich_style) is not None]
         assert fast == [0, 1, 2, 3, 4, 5]  # the rest took the stock path above
+        # render_lines (scroll offset and width read once) gives the rows the stock per-row path gives
+        region = Region(0, 0, width, log.size.height)
+        ours_rows = log.render_lines(region)
+        log._styles_cache.clear()
+        log.render_line = lambda y: Log.render_line(log, y)  # type: ignore[method-assign]
+        stock_rows = log.render_lines(region)
+        del log.render_line
+        assert [cells(list(r)) for r in ours_rows] == [cells(list(r)) for r in stock_rows]
         # the search term and the selection go through the stock path (highlighting)
         log.set_search("line")
         ours = log._render_line(0, 0, width)

@@ -25,7 +25,7 @@ from rich.highlighter import Highlighter
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
-from textual.geometry import Size
+from textual.geometry import Offset, Region, Size
 from textual.strip import Strip
 from textual.widgets import Log
 
@@ -71,6 +71,7 @@ class ContainerLog(Log):
         super().__init__(highlight=True, max_lines=max_lines, **kwargs)
         self.highlighter = LogHighlighter()
         self._line_style: Style | None = None
+        self._frame: tuple[Offset, int] | None = None
 
     def write_lines(self, lines, scroll_end: bool | None = None) -> "ContainerLog":  # type: ignore[override]
         """Append lines (each without a newline) and keep at most ``max_lines``.
@@ -128,6 +129,26 @@ class ContainerLog(Log):
         """Forget the cached line style (a style of this widget or an ancestor changed)."""
         self._line_style = None
         super().notify_style_update()
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """Render the lines in ``crop``, reading the scroll offset and width once for all of them.
+
+        ``Log.render_line`` reads both per line (``size`` walks up to the screen each time: more
+        than the fast path's own cost per line).
+        """
+        self._frame = (self.scroll_offset, self.size.width)
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._frame = None
+
+    def render_line(self, y: int) -> Strip:
+        """Render view row ``y`` (see :meth:`render_lines`)."""
+        frame = self._frame
+        if frame is None:
+            return super().render_line(y)
+        (scroll_x, scroll_y), width = frame
+        return self._render_line(scroll_y + y, scroll_x, width)
 
     def _render_line(self, y: int, scroll_x: int, width: int) -> Strip:
         # As Log._render_line, with ``rich_style`` computed once per style change instead of per
