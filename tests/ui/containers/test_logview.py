@@ -111,3 +111,27 @@ async def test_growing_log_keeps_scroll_range_and_scrollbar_in_step() -> None:
         assert any(layouts)
         await pilot.pause()
         assert log.virtual_size.width == 300 and log.horizontal_scrollbar.window_virtual_size == 300
+
+
+async def test_status_line_is_plain_text_and_repaints_only() -> None:
+    from workbench.ui.containers.following import StatusLine
+
+    class StatusApp(App[None]):
+        def compose(self) -> ComposeResult:
+            yield StatusLine()
+
+    app = StatusApp()
+    async with app.run_test(size=(60, 5)) as pilot:
+        line = app.query_one(StatusLine)
+        layouts: list[bool] = []
+        refresh = line.refresh
+
+        def spy(*regions, **kwargs):
+            layouts.append(kwargs.get("layout", False))
+            return refresh(*regions, **kwargs)
+
+        line.refresh = spy  # type: ignore[method-assign]
+        line.text = "paused · search '[bold]x[/]'"
+        await pilot.pause()
+        assert str(line.render()) == "paused · search '[bold]x[/]'"  # no markup
+        assert layouts and not any(layouts)

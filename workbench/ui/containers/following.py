@@ -16,7 +16,9 @@ from collections import deque
 from typing import TYPE_CHECKING, Any
 
 from textual import work
-from textual.widgets import Static
+from textual.content import Content
+from textual.reactive import reactive
+from textual.widget import Widget
 
 from workbench.ui.containers.format import STDERR_MARK
 
@@ -34,6 +36,25 @@ else:
     _Base = object
 
 
+class StatusLine(Widget):
+    """One line of plain text under the table (following/paused, held lines, search).
+
+    Unlike ``Static.update``, which lays out the whole screen again, a new text only repaints
+    this line: it changes with every batch while following is paused and lines are held.
+    """
+
+    DEFAULT_CSS = """
+    StatusLine { height: 1; }
+    """
+
+    text: reactive[str] = reactive("", layout=False)
+    """The text shown (no markup)."""
+
+    def render(self) -> Content:
+        """Return the text as plain content (no markup: it holds the user's search term)."""
+        return Content(self.text)
+
+
 class LogFollowing(_Base):
     """The log half of the Containers pane (a mixin: the pane provides the widgets and service)."""
 
@@ -46,7 +67,6 @@ class LogFollowing(_Base):
     _search: str
     _match: int | None
     _parser: Any
-    _status_shown: str
 
     if TYPE_CHECKING:  # provided by the pane
         @property
@@ -66,10 +86,7 @@ class LogFollowing(_Base):
         return text
 
     def _update_status(self) -> None:
-        text = self._status_text()
-        if text != self._status_shown:  # Static.update lays out the whole screen again
-            self._status_shown = text
-            self.query_one("#containers-status", Static).update(text)
+        self.query_one("#containers-status", StatusLine).text = self._status_text()
 
     # -- following -----------------------------------------------------------------------------
     def _check_follow(self) -> None:

@@ -27,7 +27,7 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Input, Static
 
 from workbench.ui.containers.actions import ContainerActions
-from workbench.ui.containers.following import LogFollowing
+from workbench.ui.containers.following import LogFollowing, StatusLine
 from workbench.ui.containers.format import EMPTY_TEXT, engine_message, row_cells, stale_message
 from workbench.ui.containers.ingest import LineIngest
 from workbench.ui.containers.logview import ContainerLog
@@ -118,13 +118,12 @@ class ContainersPane(ContainerActions, LogFollowing, Vertical, can_focus=True):
         self._wake = asyncio.Event()
         self._parser: Any = None
         self._stale_text = ""
-        self._status_shown = ""
 
     def compose(self) -> ComposeResult:
         yield Static("Starting…", id="containers-message", markup=False)
         yield ContainerTable(id="containers-table", cursor_type="row", zebra_stripes=False, classes="hidden")
         yield Static("", id="containers-stale", classes="hidden", markup=False)
-        yield Static("", id="containers-status", classes="hidden", markup=False)
+        yield StatusLine(id="containers-status", classes="hidden")
         yield ContainerLog(self.MAX_LINES, id="containers-log", classes="hidden")
         yield Input(id="containers-input", classes="hidden")
 
