@@ -20,8 +20,8 @@ with a baseline measured in the same run (see shared/PERFORMANCE.md). Three part
    with ``EventStore``) against an empty session: time from app start until ``app.ready`` is set
    (the history page is mounted by then) and until the next painted frame. Target: ratio <= 1.5.
 3. **Streaming.** A 20,000-token Markdown reply (``markdown_reply_corpus(20000)``) served by the
-   scripted OpenAI-compatible server at 2,000 tokens/s (8 characters per chunk, 8,000 chars/s)
-   through the real SDK into the app (``run_test(size=(120, 40))``) with ~15,000 tokens of earlier
+   scripted OpenAI-compatible server at 2,000 tokens/s (8 characters per chunk, 8,000 chars/s;
+   the server runs in a process of its own, as a real endpoint would) through the real SDK into the app (``run_test(size=(120, 40))``) with ~15,000 tokens of earlier
    conversation on screen. Measured: (a) from the end of the stream (the SDK's last chunk; also
    from the ``assistant.message`` event) until a painted frame shows the whole reply, target
    <= 100 ms; (b) p99 of the event loop's gaps (a 10 ms ticker on the app's loop: the longest a
@@ -366,16 +366,56 @@ def _in_window(values_at: list[float], start: float, end: float) -> int:
     return sum(1 for t in values_at if start <= t <= end)
 
 
+class _ServerProcess:
+    """The scripted server in a process of its own (``python -m workbench.testing.scripted_server``).
+
+    A real endpoint never shares the app's process; in-process, the server's thread (encoding
+    1,000 SSE chunks a second) would compete with the app for the GIL, in both the workbench and
+    the baseline runs.
+    """
+
+    def __init__(self, reply: str, tokens_per_second: float) -> None:
+        import json
+        import subprocess
+
+        script = Path(tempfile.mkdtemp(prefix="server-", dir=TMP)) / "script.json"
+        script.write_text(json.dumps([{"text": reply, "tokens_per_second": tokens_per_second, "chunk_chars": 8}]))
+        self._proc = subprocess.Popen(
+            [PYTHON, "-m", "workbench.testing.scripted_server", "--script", str(script), "--model", LLM["model"]],
+            stdout=subprocess.PIPE, text=True, cwd=str(REPO),
+        )
+        assert self._proc.stdout is not None
+        self.base_url = self._proc.stdout.readline().strip()
+        if not self.base_url.startswith("http"):
+            self.close()
+            raise RuntimeError(f"the scripted server did not start: {self.base_url!r}")
+
+    def close(self) -> None:
+        """Stop the server process."""
+        self._proc.terminate()
+        self._proc.wait(10)
+
+    def __enter__(self) -> "_ServerProcess":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def server_process(reply: str, tokens_per_second: float) -> _ServerProcess:
+    """Start the scripted server (one streamed ``reply``) in its own process."""
+    return _ServerProcess(reply, tokens_per_second)
+
+
 async def stream_workbench(reply: str, tokens_per_second: float, history_turns: list[tuple[str, str]], paint_timer: PaintTimer) -> StreamResult:
     """Stream ``reply`` into the real app (resumed session with ``history_turns`` on screen)."""
     from workbench.core.events import EventKind
-    from workbench.testing.scripted_server import Reply, ScriptedServer
     from workbench.ui.chat.messages import LiveReply
 
     workspace = Path(tempfile.mkdtemp(prefix="stream-", dir=TMP))
     sid, _ = write_session(workspace, history_turns, deltas_per_reply=8)
     result = StreamResult("workbench", tokens=len(reply) // 4)
-    with ScriptedServer([Reply(text=reply, tokens_per_second=tokens_per_second, chunk_chars=8)], model=LLM["model"]) as server:
+    with server_process(reply, tokens_per_second) as server:
         app = make_app(workspace, sid, server.base_url)
         paints = PaintRecorder()
         async with app.run_test(size=(120, 40)) as pilot:
@@ -455,7 +495,6 @@ async def stream_baseline(reply: str, tokens_per_second: float, paint_timer: Pai
     from textual.containers import VerticalScroll
     from textual.widgets import Markdown
 
-    from workbench.testing.scripted_server import Reply, ScriptedServer
 
     class Baseline(App[None]):
         CSS = "VerticalScroll { height: 1fr; }"
@@ -465,7 +504,7 @@ async def stream_baseline(reply: str, tokens_per_second: float, paint_timer: Pai
                 yield Markdown()
 
     result = StreamResult("baseline", tokens=len(reply) // 4)
-    with ScriptedServer([Reply(text=reply, tokens_per_second=tokens_per_second, chunk_chars=8)], model=LLM["model"]) as server:
+    with server_process(reply, tokens_per_second) as server:
         app = Baseline()
         paints = PaintRecorder()
         done = asyncio.Event()

@@ -1,4 +1,8 @@
-"""A targeted fix for a Textual behaviour that repaints the whole screen while a reply streams.
+"""Two targeted fixes for Textual behaviours that repainted the whole screen, every frame, while a
+reply streamed (Textual 8.2; each measured with the streaming benchmark, each about half of a
+frame's time).
+
+**Scrollbars refreshed on every layout.**
 
 ``textual.scroll_view.ScrollView._size_updated`` (Textual 8.2) compares the virtual size the
 compositor passes in with the widget's own ``virtual_size``. A ``ScrollView`` sizes its own virtual
@@ -12,6 +16,14 @@ grows), that was about half of each frame's time.
 :func:`apply` replaces the method with one that skips the update when nothing it depends on has
 changed: the widget's size, its container size and its own virtual size since the scrollbars were
 last updated. Anything else goes through Textual's own method unchanged.
+
+**A scroll right after a layout repainted everything.** ``Compositor.reflow_visible`` (the fast
+path for a scroll) finds what to repaint by comparing the new placement of the visible widgets with
+the previous one, but a full ``reflow`` forgets the previous visible placement (``_visible_map =
+None``), so the comparison is against nothing and every widget, the screen included, counts as
+changed: a full-screen repaint. The chat scrolls to its end right after each layout while a reply
+grows, so about one frame in four was a full repaint. The fix compares with the full placement
+the last frame was painted from, which is what is on screen.
 """
 
 from __future__ import annotations
@@ -19,6 +31,7 @@ from __future__ import annotations
 from typing import Any
 
 from textual.geometry import Size
+from textual._compositor import Compositor
 from textual.scroll_view import ScrollView
 
 _ORIGINAL = ScrollView._size_updated
@@ -39,7 +52,19 @@ def _size_updated(self: ScrollView, size: Size, virtual_size: Size, container_si
     return _ORIGINAL(self, size, virtual_size, container_size, layout)
 
 
+_ORIGINAL_REFLOW_VISIBLE = Compositor.reflow_visible
+
+
+def _reflow_visible(self: Compositor, parent: Any, size: Size) -> Any:
+    """``Compositor.reflow_visible`` comparing with what is on screen (see the module doc)."""
+    if self._visible_map is None and self._full_map:
+        self._visible_map = self._full_map
+    return _ORIGINAL_REFLOW_VISIBLE(self, parent, size)
+
+
 def apply() -> None:
-    """Install the fix (idempotent). Called when the Workbench app module is imported."""
-    method: Any = _size_updated
-    ScrollView._size_updated = method  # type: ignore[method-assign]
+    """Install both fixes (idempotent). Called when the Workbench app module is imported."""
+    size_updated: Any = _size_updated
+    ScrollView._size_updated = size_updated  # type: ignore[method-assign]
+    reflow_visible: Any = _reflow_visible
+    Compositor.reflow_visible = reflow_visible  # type: ignore[method-assign]

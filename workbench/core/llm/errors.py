@@ -54,6 +54,11 @@ def _server_message(exc: object) -> str:
     return ""
 
 
+def _transport_error(exc: BaseException, name: str) -> bool:
+    """Whether ``exc`` is the HTTP transport's ``name`` error (``httpx`` or the SDK's ``httpx2``)."""
+    return any(c.__name__ == name and c.__module__.split(".")[0].startswith("httpx") for c in type(exc).__mro__)
+
+
 def explain(exc: BaseException, *, base_url: str, model: str, secrets: tuple[str | None, ...] = ()) -> LLMError:
     """Map an exception raised while talking to the endpoint to an :class:`LLMError`.
 
@@ -106,6 +111,10 @@ def explain(exc: BaseException, *, base_url: str, model: str, secrets: tuple[str
             kind, msg = "connection", f"Cannot connect to {base_url}{reason}. Is the server running and llm.base_url right?"
         else:
             kind, msg = "stream_cut", f"The connection to {base_url} broke mid-reply{reason}. What arrived is kept."
+    elif _transport_error(exc, "TimeoutException"):  # raised while reading a streamed body
+        kind, msg = "timeout", f"Timed out waiting for {base_url}. Raise llm.timeout or check the server."
+    elif _transport_error(exc, "TransportError"):
+        kind, msg = "stream_cut", f"The connection to {base_url} broke mid-reply ({type(exc).__name__}: {exc}). What arrived is kept."
     elif isinstance(exc, openai.APIResponseValidationError) or isinstance(exc, ValueError):
         kind, msg = "malformed", f"Malformed data from {base_url}: {exc}. What arrived is kept."
     elif isinstance(exc, openai.APIError):
