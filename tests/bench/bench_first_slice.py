@@ -449,13 +449,14 @@ async def stream_workbench(reply: str, tokens_per_second: float, history_turns: 
             services.bus.publish = publish  # type: ignore[method-assign]
 
             def check_visible(now: float) -> None:
-                if result.t_visible == result.t_visible or result.t_message != result.t_message:
+                if result.t_visible == result.t_visible:
                     return
-                lives = [w for w in app.query(LiveReply) if w.finished]
+                lives = list(app.query(LiveReply))
                 if not lives or lives[-1].rendered_text != reply:
                     return
-                # The reply's widget is painted with all of the reply's lines, and the chat view is
-                # scrolled to its end (the last line of the reply is on screen).
+                # The reply's widget is painted with all of the reply's lines (the whole text is on
+                # screen; the end-of-turn note may follow), and the chat view is scrolled to its end
+                # (the last line of the reply is on screen).
                 view = app.query_one("#chat-view")
                 if lives[-1].markdown in app.screen._compositor.visible_widgets and view.scroll_y >= view.max_scroll_y:
                     result.t_visible = now
@@ -468,7 +469,7 @@ async def stream_workbench(reply: str, tokens_per_second: float, history_turns: 
             result.t_send = time.perf_counter()
             await pilot.press("g", "o", "enter")
             end = time.perf_counter() + 60
-            while result.t_visible != result.t_visible:
+            while result.t_visible != result.t_visible or result.t_message != result.t_message:
                 if time.perf_counter() > end:
                     lives = list(app.query(LiveReply))
                     state = [

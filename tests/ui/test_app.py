@@ -100,7 +100,7 @@ async def test_escape_cancels_mid_stream_and_keeps_text(workspace, server):
         await pilot.press("escape")
         await wait_until(pilot, lambda: idle(app) and app.query_one(LiveReply).finished)
         live = app.query_one(LiveReply)
-        assert "interrupted" in " ".join(str(n.render()) for n in live.query("Note"))
+        assert "interrupted" in " ".join(str(n.render()) for n in live.notes)
         events = await app.services.store.events(app.services.chat.session.id)
         end = [e for e in events if e.kind == EventKind.ASSISTANT_MESSAGE][-1]
         assert end.payload["interrupted"] is True

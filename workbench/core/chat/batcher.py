@@ -26,19 +26,31 @@ class DeltaBatcher:
         self._reasoning: list[str] = []
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
-        self.text = ""
+        self._all_text: list[str] = []
+        self._all_reasoning: list[str] = []
+
+    @property
+    def text(self) -> str:
         """All text added so far (flushed or not)."""
-        self.reasoning = ""
+        if len(self._all_text) > 1:  # joined once per read, not copied at every add
+            self._all_text[:] = ["".join(self._all_text)]
+        return self._all_text[0] if self._all_text else ""
+
+    @property
+    def reasoning(self) -> str:
         """All reasoning added so far."""
+        if len(self._all_reasoning) > 1:
+            self._all_reasoning[:] = ["".join(self._all_reasoning)]
+        return self._all_reasoning[0] if self._all_reasoning else ""
 
     def add(self, text: str = "", reasoning: str = "") -> None:
         """Queue fragments; a flush is scheduled within ``interval`` seconds."""
         if text:
             self._text.append(text)
-            self.text += text
+            self._all_text.append(text)
         if reasoning:
             self._reasoning.append(reasoning)
-            self.reasoning += reasoning
+            self._all_reasoning.append(reasoning)
         if self._task is None or self._task.done():
             self._task = asyncio.ensure_future(self._later())
 

@@ -167,62 +167,74 @@ class ErrorMessage(Note):
         self.seq = seq
 
 
-class LiveReply(Vertical):
-    """A reply being streamed: an optional :class:`Thinking` block, the reply's
-    :class:`~workbench.ui.chat.streaming.StreamingMarkdown` (finished blocks rendered once, only the
-    open one again, on a worker thread), and notes once it ends. Cost per update stays bounded
-    however long the reply grows.
+class LiveReply(StreamingMarkdown):
+    """A reply being streamed: one :class:`~workbench.ui.chat.streaming.StreamingMarkdown` (finished
+    blocks rendered once, only the open one again, on a worker thread) mounted straight in the chat
+    view, with its :class:`Thinking` block mounted just before it and its notes just after.
+
+    No container wraps the three: a container around a growing widget is re-rendered and re-laid
+    out with it on every frame (measured: about a tenth of each frame while a reply streams).
     """
 
-    DEFAULT_CSS = "LiveReply { height: auto; margin: 1 0 0 0; }"
+    DEFAULT_CSS = """
+    LiveReply { margin: 1 0 0 0; }
+    LiveReply.-after-thinking { margin: 0; }
+    """
 
     def __init__(self, turn_id: str) -> None:
         super().__init__()
         self.turn_id = turn_id
-        self.text = ""
-        """All text received so far."""
         self.reasoning = ""
-        self._thinking: Thinking | None = None
-        self._markdown = StreamingMarkdown()
-        self.finished = False
+        self.thinking: Thinking | None = None
+        self.notes: list[Note] = []
+        """Notes mounted after the reply (interrupted mark, usage)."""
 
-    def compose(self) -> ComposeResult:
-        self._markdown.theme = code_theme(self)
-        yield self._markdown
+    def on_mount(self) -> None:  # Textual also runs StreamingMarkdown.on_mount (handlers run per class)
+        self.theme = code_theme(self)
+
+    @property
+    def text(self) -> str:
+        """All text received so far."""
+        return self.source
 
     async def add(self, text: str, reasoning: str) -> None:
         """Append streamed fragments (already committed to the log)."""
         if reasoning:
             self.reasoning += reasoning
-            if self._thinking is None:
-                self._thinking = Thinking(self.reasoning)
-                await self.mount(self._thinking, before=0)
+            if self.thinking is None:
+                self.thinking = Thinking(self.reasoning)
+                self.thinking.styles.margin = (1, 0, 0, 1)
+                self.add_class("-after-thinking")
+                await self.parent.mount(self.thinking, before=self)
             else:
-                self._thinking.set_text(self.reasoning)
+                self.thinking.set_text(self.reasoning)
         if text:
-            self.text += text
-            self._markdown.append(text)
+            self.append(text)
 
     async def finish(self, *, text: str | None = None, interrupted: bool = False, note: str | None = None) -> None:
         """End the stream: render the last of the text; add an interrupted mark or a note."""
         if self.finished:
             return
-        self.finished = True
-        if text is not None and text != self.text and text.startswith(self.text):
-            self._markdown.append(text[len(self.text) :])
-            self.text = text
-        self._markdown.finish()
+        received = self.source
+        if text is not None and text != received and text.startswith(received):
+            self.append(text[len(received) :])
+        super().finish()
         if interrupted:
-            await self.mount(Note("⏹ interrupted: what arrived is kept", classes="interrupted"))
+            await self._add_note(Note("⏹ interrupted: what arrived is kept", classes="interrupted"))
         if note:
-            await self.mount(Note(note))
+            await self._add_note(Note(note))
+
+    async def _add_note(self, note: Note) -> None:
+        after = self.notes[-1] if self.notes else self
+        self.notes.append(note)
+        await self.parent.mount(note, after=after)
 
     @property
     def markdown(self) -> StreamingMarkdown:
-        """The widget showing the reply's text."""
-        return self._markdown
+        """The widget showing the reply's text (the reply itself)."""
+        return self
 
     @property
     def rendered_text(self) -> str:
         """The Markdown source whose rendered lines are on the widget now."""
-        return self._markdown.rendered_source
+        return self.rendered_source

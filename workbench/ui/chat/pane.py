@@ -45,7 +45,15 @@ def _fmt_tokens(usage: dict[str, int]) -> str:
 
 
 class ChatView(VerticalScroll):
-    """The scrolling conversation."""
+    """The scrolling conversation.
+
+    Once the conversation is taller than the view it is anchored to its end (Textual's
+    ``anchor``): as a reply grows, the compositor keeps the end in view in the same layout pass, so
+    no separate scroll (and frame) follows each update; when the user scrolls up to read, the
+    anchor is released and nothing moves under them until they scroll back to the end or send a
+    prompt. A conversation shorter than the view is not anchored (an anchored view aligns short
+    content with its bottom).
+    """
 
     DEFAULT_CSS = """
     ChatView { height: 1fr; padding: 0 1; }
@@ -53,6 +61,19 @@ class ChatView(VerticalScroll):
     ChatView > #empty { color: $text-muted; padding: 1 1; }
     ChatView > .-flash { background: $accent 30%; }
     """
+
+    def follow(self, *, again: bool = False) -> None:
+        """Keep the end in view from now on, once the content overflows.
+
+        Args:
+            again: also when the user had scrolled away (they just sent a prompt).
+        """
+        if self.is_anchored and not again:
+            return  # Textual follows, or the user scrolled away and keeps their place
+        if self.max_scroll_y > 0:
+            self.anchor()
+        elif self.is_anchored:
+            self.anchor(False)
 
 
 class ChatPane(Vertical):
@@ -145,15 +166,15 @@ class ChatPane(Vertical):
             return
         kind, p = event.kind, event.payload
         view = self.view
+        view.follow()
         if kind == EventKind.USER_MESSAGE:
             await self._remove_empty()
             await view.mount(UserMessage(p["text"], event.seq))
             self._update_session_label()
-            view.scroll_end(animate=False)
+            self.call_after_refresh(view.follow, again=True)  # the user just sent it: follow the reply
         elif kind == EventKind.ASSISTANT_DELTA:
             live = await self._live_reply(p["turn_id"], p.get("step", 0), event.seq)
             await live.add(p.get("text", ""), p.get("reasoning", ""))
-            view.scroll_end(animate=False)
         elif kind == EventKind.ASSISTANT_MESSAGE:
             if not p.get("text") and not p.get("reasoning") and not p.get("interrupted"):
                 self._live.pop(f"{p['turn_id']}:{p.get('step', 0)}", None)
@@ -166,13 +187,10 @@ class ChatPane(Vertical):
             await live.finish(text=p.get("text", ""), interrupted=bool(p.get("interrupted")), note=note)
             self._live.pop(f"{p['turn_id']}:{p.get('step', 0)}", None)
             self._update_session_label()
-            view.scroll_end(animate=False)
         elif kind == EventKind.TURN_ERROR:
             await view.mount(ErrorMessage(p["message"], event.seq))
-            view.scroll_end(animate=False)
         elif kind in TOOL_KINDS:
             await self._tool_event(event)
-            view.scroll_end(animate=False)
         elif kind == EventKind.MODE_CHANGED:
             self.status.mode = p["mode"]
         elif kind == EventKind.MODEL_CHANGED:
@@ -269,6 +287,7 @@ class ChatPane(Vertical):
             events.append(tail)
         await self._mount_page(events, prepend=False, more=len(events) >= page_size)
         view.scroll_end(animate=False)
+        self.call_after_refresh(view.follow, again=True)
 
     def _widgets_for(self, events: list[Event]) -> list:
         theme = code_theme(self)
