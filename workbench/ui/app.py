@@ -181,9 +181,15 @@ class WorkbenchApp(App[None]):
             self.exit(return_code=2, message=f"workbench: {exc}")
             return
         self.ready.set()
-        asyncio.get_running_loop().run_in_executor(None, _prewarm_sdk)
-        self.call_after_refresh(gcpolicy.freeze_startup_objects)
         gcpolicy.tune()
+        self._settle()
+
+    @work(group="settle", exit_on_error=False)
+    async def _settle(self) -> None:
+        """Import the OpenAI SDK in a thread, then freeze what start-up left alive (SDK included:
+        frozen before the import, its ~58k objects were re-scanned by every full collection)."""
+        await asyncio.get_running_loop().run_in_executor(None, _prewarm_sdk)
+        gcpolicy.freeze_startup_objects()
 
     @property
     def chat_pane(self) -> "ChatPane":

@@ -116,7 +116,9 @@ class PluginsPane(Vertical, can_focus=True):
     # -- rendering -----------------------------------------------------------------------------
     def _show_message(self, text: str) -> None:
         message = self.query_one("#plugins-message", Static)
-        message.update(text)
+        if getattr(message, "shown_text", None) != text:  # update() re-lays out the whole screen
+            message.update(text)
+            message.shown_text = text  # type: ignore[attr-defined]
         message.remove_class("hidden")
         self.table.add_class("hidden")
         self.query_one("#plugins-detail").add_class("hidden")
