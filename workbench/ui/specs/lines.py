@@ -265,7 +265,7 @@ class LineView(ScrollView, can_focus=True):
         # Wrap at the new width inside the layout pass that sets it, so the first paint shows the
         # wrapped rows (re-wrapping in ``on_resize`` would repaint the whole view once more).
         resized = super()._size_updated(size, virtual_size, container_size, layout)
-        if self.wrap and self.rows:
+        if self.wrap:  # with no rows too: the empty text's size (else ``on_resize`` repaints it)
             self._relayout(silent=True)
         return resized
 

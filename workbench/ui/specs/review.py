@@ -10,7 +10,8 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
-from textual import on, work
+from textual import messages, on, work
+from textual._time import get_time
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -100,6 +101,14 @@ class SpecReviewScreen(ModelActionsMixin, ReviewActionsMixin, Screen[None]):
         self._problem_errors = 0
         self._pending: dict[str, Any] = {}
         """Tab -> a callable setting its rows from the last load (hidden tabs are filled when needed)."""
+        self._laid_out = False
+        """Whether the first layout (with its settling pass, see ``_refresh_layout``) was done."""
+        self._resume_paint = False
+        """Set by ``ScreenResume`` until its ``refresh()`` (see ``_refresh_layout``)."""
+        self._painted: tuple[float, set[Any]] | None = None
+        """When the first layout's full paint started and the widgets it painted (see ``_on_update``)."""
+        self._painted_in_full = False
+        """The first layout painted the whole screen and ``ScreenResume``'s ``refresh()`` is still to come."""
 
     # -- layout --------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -186,6 +195,64 @@ class SpecReviewScreen(ModelActionsMixin, ReviewActionsMixin, Screen[None]):
             self._watch()
         if self.draft_idea:
             self._generate("requirements", self.draft_idea)
+
+    # -- the first paint -----------------------------------------------------------------------
+    # Textual lays a new screen out three times and paints it three times on ``push_screen``: the
+    # layout in ``ScreenResume`` (painted in full), a second one on the screen's own ``Resize``
+    # event that follows it, and a third after the mount is awaited, plus the full repaint
+    # ``ScreenResume`` asks for after its layout. With 1,000-row views the second paint redid
+    # nearly the whole screen (about 30 ms): the views found they need scrollbars only when told
+    # their size, after the first layout, and every widget resized in that layout asked to be
+    # repainted once more after the paint that had already drawn it. The three methods below make
+    # the first layout settle before it is painted and drop the repaints it already satisfied.
+
+    def _on_screen_resume(self) -> None:
+        # Runs just before Textual's own handler (``Screen._on_screen_resume``), which lays the
+        # screen out (``_refresh_layout``) and then calls ``refresh()``.
+        self._resume_paint = self.is_attached
+
+    def _refresh_layout(self, size: Any = None, scroll: bool = False) -> None:
+        first = not self._laid_out and not scroll and self.is_attached and not self.app.is_inline
+        layout_size = self.outer_size if size is None else size
+        if not (first and layout_size):
+            super()._refresh_layout(size, scroll)
+            return
+        self._laid_out = True
+        resuming, self._resume_paint = self._resume_paint, False
+        # A pass that only sizes the widgets, so the views switch their scrollbars on before the
+        # layout that is painted; undone (the compositor's placement restored) so that Textual's
+        # own layout still finds every widget new and sends each its Show and Resize events.
+        compositor = self._compositor
+        placed, widgets = compositor._full_map, compositor.widgets
+        compositor.reflow(self, layout_size)
+        for widget, geometry in compositor.layers:
+            widget._size_updated(geometry.region.size, geometry.virtual_size, geometry.container_size)
+        compositor._full_map, compositor.widgets = placed, widgets
+        started = get_time()
+        super()._refresh_layout(size, scroll)
+        if self.is_current and not self.app._batch_count:
+            # The first layout of a screen is painted in full (every widget is new), so every
+            # repaint asked for before it is done: those set in this layout (the widgets were
+            # sized) and those already queued (``_on_update``), and ScreenResume's ``refresh()``.
+            self._painted = (started, set(compositor.widgets))
+            for widget in compositor.widgets:
+                widget._repaint_required = False
+            self._painted_in_full = resuming
+
+    def _on_update(self, message: messages.Update) -> None:
+        painted = self._painted
+        if painted is not None and message.time < painted[0] and message.widget in painted[1]:
+            message.stop()
+            message.prevent_default()  # Textual's handler would mark the widget dirty again
+
+    def refresh(self, *regions: Any, repaint: bool = True, layout: bool = False, recompose: bool = False) -> "SpecReviewScreen":
+        """Textual's ``refresh``, less the full repaint ``ScreenResume`` asks for right after the
+        first layout has painted the whole screen (see ``_refresh_layout``)."""
+        if self._painted_in_full:
+            self._painted_in_full = False
+            if not regions and repaint and not layout and not recompose:
+                return self
+        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
 
     def on_unmount(self) -> None:
         if self._watcher is not None:
