@@ -136,43 +136,25 @@ class LLMClient:
         except LLMError:
             raise
         except json.JSONDecodeError as exc:
-            raise LLMError(
-                self.scrub(f"Malformed chunk from {self.base_url}: {exc.msg} at column {exc.colno}. What arrived is kept.")
-                + (f" (request id {self.last_request_id})" if self.last_request_id else ""),
-                "malformed",
-                self.last_request_id,
-            ) from exc
+            raise self._stream_error(f"Malformed chunk from {self.base_url}: {exc.msg} at column {exc.colno}.", "malformed") from exc
         except ServerStreamError as exc:
-            raise LLMError(
-                self.scrub(f"{self.base_url} reported an error mid-reply: {exc.message}. What arrived is kept.")
-                + (f" (request id {self.last_request_id})" if self.last_request_id else ""),
-                "api",
-                self.last_request_id,
-            ) from exc
+            raise self._stream_error(f"{self.base_url} reported an error mid-reply: {exc.message}.", "api") from exc
         except ValueError as exc:
-            raise LLMError(
-                self.scrub(f"Malformed chunk from {self.base_url}: {exc}. What arrived is kept.")
-                + (f" (request id {self.last_request_id})" if self.last_request_id else ""),
-                "malformed",
-                self.last_request_id,
-            ) from exc
+            raise self._stream_error(f"Malformed chunk from {self.base_url}: {exc}.", "malformed") from exc
         except Exception as exc:
             err = self._explain(exc)
             if err.kind in ("api", "connection") and started and not isinstance(exc, _openai_status_error()):
-                err = LLMError(
-                    self.scrub(f"The stream from {self.base_url} broke mid-reply ({type(exc).__name__}: {exc}). What arrived is kept.")
-                    + (f" (request id {self.last_request_id})" if self.last_request_id else ""),
-                    "stream_cut",
-                    self.last_request_id,
-                )
+                err = self._stream_error(f"The stream from {self.base_url} broke mid-reply ({type(exc).__name__}: {exc}).", "stream_cut")
             raise err from exc
         if not finished:
-            raise LLMError(
-                f"The stream from {self.base_url} ended before the model finished (no finish_reason). What arrived is kept."
-                + (f" (request id {self.last_request_id})" if self.last_request_id else ""),
-                "stream_cut",
-                self.last_request_id,
-            )
+            raise self._stream_error(f"The stream from {self.base_url} ended before the model finished (no finish_reason).", "stream_cut")
+
+    def _stream_error(self, what: str, kind: str) -> LLMError:
+        """An error after part of the reply arrived: ``what``, that the part is kept, the request id."""
+        message = self.scrub(f"{what} What arrived is kept.")
+        if self.last_request_id:
+            message += f" (request id {self.last_request_id})"
+        return LLMError(message, kind, self.last_request_id)
 
     async def close(self) -> None:
         """Close the HTTP client (on the loop that created it)."""
