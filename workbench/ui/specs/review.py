@@ -42,6 +42,28 @@ KEYS_HINT = (
 """The key line at the bottom (a ``Footer`` costs more to build than the rest of the screen's chrome)."""
 
 
+class _Row(Horizontal):
+    """A ``Horizontal`` its children cover entirely: Textual paints it as plain background.
+
+    The compositor renders every widget it places, containers under their children too; the
+    screen's four containers were more than half of the lines of its first paint.
+    """
+
+    BLANK = True
+
+
+class _Column(Vertical):
+    """A ``Vertical`` its children cover entirely (see ``_Row``)."""
+
+    BLANK = True
+
+
+class _Switcher(ContentSwitcher):
+    """A ``ContentSwitcher`` its shown child covers entirely (see ``_Row``)."""
+
+    BLANK = True
+
+
 class SpecReviewScreen(ModelActionsMixin, ReviewActionsMixin, Screen[None]):
     """Review one spec.
 
@@ -54,6 +76,8 @@ class SpecReviewScreen(ModelActionsMixin, ReviewActionsMixin, Screen[None]):
     """
 
     CSS_PATH = "review.tcss"
+    BLANK = True
+    """The status line, the body and the two bottom lines cover the screen (see ``_Row``)."""
     AUTO_FOCUS = "#view-requirements"
     """Focused when the screen shows (the default, the first focusable widget, is the outline: focusing
     it and then the document cost one more paint of the screen on each open)."""
@@ -113,17 +137,17 @@ class SpecReviewScreen(ModelActionsMixin, ReviewActionsMixin, Screen[None]):
     # -- layout --------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         yield Static(f"[b]{self.spec.key}[/b]  loading…", id="review-status")
-        with Horizontal(id="review-body"):
-            with Vertical(id="review-side"):
+        with _Row(id="review-body"):
+            with _Column(id="review-side"):
                 outline = LineView(id="outline", empty="(no requirements parsed)")
                 outline.border_title = "Outline"
                 yield outline
                 comments = LineView(id="comments", wrap=True, empty="No comments. Press c to comment.")
                 comments.border_title = "Comments"
                 yield comments
-            with Vertical(id="review-main"):
+            with _Column(id="review-main"):
                 yield Static(self._tabbar_markup(), id="review-tabbar")
-                with ContentSwitcher(id="review-switcher", initial="view-requirements"):
+                with _Switcher(id="review-switcher", initial="view-requirements"):
                     yield LineView(id="view-requirements", wrap=True, empty="requirements.md does not exist.")
                     yield LineView(id="view-design", wrap=True, empty="design.md does not exist yet.")
                     yield LineView(id="view-tasks", wrap=True, selectable_only=True, empty="tasks.md does not exist yet.")
