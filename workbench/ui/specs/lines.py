@@ -8,8 +8,9 @@ address rows, not screen lines.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, overload
 
 from rich.cells import cell_len
 from rich.segment import Segment
@@ -97,6 +98,65 @@ class Row:
     gutter_style: str = "gutter"
 
 
+class LazyRows(Sequence[Row]):
+    """Rows made when first read: a long document shows ~50 of its 2,000+ rows, so the others
+    need not be built to open it.
+
+    A ``LineView`` lays rows out from ``texts`` and ``gutter_width`` alone; a row is made (once,
+    then kept) when it is drawn or read.
+
+    Args:
+        texts: each row's text (its ``Row.text``), in order.
+        make: ``make(index)`` returns row ``index`` (whose text is ``texts[index]``).
+        gutter_width: the widest ``Row.gutter`` of all rows.
+        find: ``find(key)`` returns the index of the first row with that key, or ``None``
+            (without it ``index_of`` makes every row).
+    """
+
+    __slots__ = ("texts", "gutter_width", "_make", "_find", "_rows")
+
+    def __init__(
+        self, texts: list[str], make: Callable[[int], Row], gutter_width: int, find: Callable[[Any], int | None] | None = None
+    ) -> None:
+        self.texts = texts
+        self.gutter_width = gutter_width
+        self._make = make
+        self._find = find
+        self._rows: list[Row | None] = [None] * len(texts)
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    @overload
+    def __getitem__(self, index: int) -> Row: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Row]: ...
+
+    def __getitem__(self, index: int | slice) -> Row | list[Row]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self.texts)))]
+        row = self._rows[index]
+        if row is None:
+            row = self._rows[index] = self._make(index if index >= 0 else index + len(self.texts))
+        return row
+
+    def __iter__(self) -> Iterator[Row]:
+        for index in range(len(self.texts)):
+            yield self[index]
+
+    def index_of(self, key: Any) -> int | None:
+        """Return the first row index whose key equals ``key``."""
+        if self._find is not None:
+            return self._find(key)
+        return next((i for i, row in enumerate(self) if row.key == key), None)
+
+
+def _texts(rows: Sequence[Row]) -> Sequence[str]:
+    """Each row's text, without making the rows of a ``LazyRows``."""
+    return rows.texts if isinstance(rows, LazyRows) else [row.text for row in rows]
+
+
 def _wrap(text: str, width: int) -> list[tuple[int, int]]:
     """Return ``(start, end)`` slices of ``text`` no wider than ``width`` characters, split at spaces."""
     if len(text) <= width or width < 8:
@@ -162,7 +222,8 @@ class LineView(ScrollView, can_focus=True):
         self.wrap = wrap
         self.selectable_only = selectable_only
         self.empty = empty
-        self.rows: list[Row] = []
+        self.rows: Sequence[Row] = []
+        """The rows (a list, or ``LazyRows``)."""
         self._visual: list[tuple[int, int, int]] = []  # (row, start, end)
         self._first: list[int] = []  # row -> its first visual line
         self._gutter_width = 0
@@ -177,10 +238,13 @@ class LineView(ScrollView, can_focus=True):
         """``rich_style`` for the ``render_lines`` call in progress (computing it walks every ancestor)."""
 
     # -- content -------------------------------------------------------------------------------
-    def set_rows(self, rows: list[Row], cursor: int | None = None) -> None:
-        """Replace the rows; the cursor goes to ``cursor`` (clamped) or stays where it was."""
+    def set_rows(self, rows: Sequence[Row], cursor: int | None = None) -> None:
+        """Replace the rows (a list or ``LazyRows``); the cursor goes to ``cursor`` (clamped) or stays where it was."""
         self.rows = rows
-        self._gutter_width = max((len(r.gutter) for r in rows), default=0)
+        if isinstance(rows, LazyRows):
+            self._gutter_width = rows.gutter_width
+        else:
+            self._gutter_width = max((len(r.gutter) for r in rows), default=0)
         self._gutter_width += 1 if self._gutter_width else 0
         self._layout_width = -1
         self._strips.clear()
@@ -196,6 +260,8 @@ class LineView(ScrollView, can_focus=True):
 
     def index_of(self, key: Any) -> int | None:
         """Return the first row index whose key equals ``key``."""
+        if isinstance(self.rows, LazyRows):
+            return self.rows.index_of(key)
         for index, row in enumerate(self.rows):
             if row.key == key:
                 return index
@@ -203,7 +269,7 @@ class LineView(ScrollView, can_focus=True):
 
     def text(self) -> str:
         """All rows' text joined by newlines (tests and copy)."""
-        return "\n".join(r.text for r in self.rows)
+        return "\n".join(_texts(self.rows))
 
     def _wrap_width(self) -> int:
         """The text width rows wrap at: the content width left of the gutter, minus the vertical
@@ -216,8 +282,8 @@ class LineView(ScrollView, can_focus=True):
         if bar and full > bar:
             height = self.container_size.height
             lines = 0
-            for row in self.rows:  # does it overflow at the full width? (then the bar shows)
-                lines += 1 if len(row.text) <= width or width < 8 else len(_wrap(row.text, width))
+            for text in _texts(self.rows):  # does it overflow at the full width? (then the bar shows)
+                lines += 1 if len(text) <= width or width < 8 else len(_wrap(text, width))
                 if lines > height:
                     return max(full - bar - self._gutter_width, 1)
         return width
@@ -242,13 +308,15 @@ class LineView(ScrollView, can_focus=True):
         visual: list[tuple[int, int, int]] = []
         first: list[int] = []
         widest = 0
-        for index, row in enumerate(self.rows):
+        wrap = self.wrap
+        for index, text in enumerate(_texts(self.rows)):
             first.append(len(visual))
-            if self.wrap and len(row.text) > width:
-                visual.extend((index, s, e) for s, e in _wrap(row.text, width))
+            if wrap and len(text) > width:
+                visual.extend((index, s, e) for s, e in _wrap(text, width))
             else:
-                visual.append((index, 0, len(row.text)))
-                widest = max(widest, len(row.text))
+                visual.append((index, 0, len(text)))
+                if len(text) > widest:
+                    widest = len(text)
         self._visual, self._first = visual, first
         total_width = self._gutter_width + (width if self.wrap else widest)
         empty = self.empty.splitlines() if not self.rows else []

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from workbench.ui.specs.lines import Row
+from workbench.ui.specs.lines import LazyRows, Row
 
 if TYPE_CHECKING:
     from workbench.core.specs.comments import Comment
@@ -58,11 +58,12 @@ def _markdown_row(lineno: int, line: str, problems: list["Problem"] | None, comm
     return Row(line, style, tuple(spans), lineno, gutter, gutter_style)
 
 
-def document_rows(data: "ReviewData", doc: str) -> list[Row]:
+def document_rows(data: "ReviewData", doc: str) -> "LazyRows | list[Row]":
     """Rows of ``requirements`` or ``design``: line numbers, lint marks, EARS keywords, comment marks.
 
     The gutter shows ``*`` on lines with a pending comment and ``x``/``!`` on lines with an
-    error/warning.
+    error/warning. Row ``i`` (key ``i + 1``, the line number) is made when first read
+    (``LazyRows``).
     """
     text = data.texts.get(doc)
     if text is None:
@@ -72,10 +73,21 @@ def document_rows(data: "ReviewData", doc: str) -> list[Row]:
     keywords = doc == "requirements"
     from workbench.core.specs._md import split_lines
 
-    return [
-        _markdown_row(n, line, by_line.get(n), n in commented, keywords)
-        for n, line in enumerate(split_lines(text), start=1)
-    ]
+    lines = split_lines(text)
+
+    def make(index: int) -> Row:
+        n = index + 1
+        return _markdown_row(n, lines[index], by_line.get(n), n in commented, keywords)
+
+    def find(key: object) -> int | None:
+        return key - 1 if type(key) is int and 1 <= key <= len(lines) else None
+
+    return LazyRows(lines, make, _gutter_width(len(lines)) if lines else 0, find)
+
+
+def _gutter_width(lines: int) -> int:
+    """Width of ``_markdown_row``'s gutter in a document of ``lines`` lines."""
+    return len(f"{lines:>4}") + 2
 
 
 def task_rows(data: "ReviewData") -> list[Row]:
