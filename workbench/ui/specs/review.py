@@ -127,12 +127,10 @@ class SpecReviewScreen(ModelActionsMixin, ReviewActionsMixin, Screen[None]):
         """Tab -> a callable setting its rows from the last load (hidden tabs are filled when needed)."""
         self._laid_out = False
         """Whether the first layout (with its settling pass, see ``_refresh_layout``) was done."""
-        self._resume_paint = False
-        """Set by ``ScreenResume`` until its ``refresh()`` (see ``_refresh_layout``)."""
         self._painted: tuple[float, set[Any]] | None = None
         """When the first layout's full paint started and the widgets it painted (see ``_on_update``)."""
-        self._painted_in_full = False
-        """The first layout painted the whole screen and ``ScreenResume``'s ``refresh()`` is still to come."""
+        self._just_painted = False
+        """The first layout painted the whole screen and no update has run since (see ``refresh``)."""
 
     # -- layout --------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -223,17 +221,13 @@ class SpecReviewScreen(ModelActionsMixin, ReviewActionsMixin, Screen[None]):
     # -- the first paint -----------------------------------------------------------------------
     # Textual lays a new screen out three times and paints it three times on ``push_screen``: the
     # layout in ``ScreenResume`` (painted in full), a second one on the screen's own ``Resize``
-    # event that follows it, and a third after the mount is awaited, plus the full repaint
-    # ``ScreenResume`` asks for after its layout. With 1,000-row views the second paint redid
-    # nearly the whole screen (about 30 ms): the views found they need scrollbars only when told
-    # their size, after the first layout, and every widget resized in that layout asked to be
-    # repainted once more after the paint that had already drawn it. The three methods below make
-    # the first layout settle before it is painted and drop the repaints it already satisfied.
-
-    def _on_screen_resume(self) -> None:
-        # Runs just before Textual's own handler (``Screen._on_screen_resume``), which lays the
-        # screen out (``_refresh_layout``) and then calls ``refresh()``.
-        self._resume_paint = self.is_attached
+    # event that follows it, and a third after the mount is awaited (``refresh(layout=True)`` of
+    # the whole screen), plus the full repaint ``ScreenResume`` asks for after its layout. With
+    # 1,000-row views the second paint redid nearly the whole screen (about 30 ms): the views found
+    # they need scrollbars only when told their size, after the first layout, and every widget
+    # sized in that layout asked to be repainted once more after the paint that had drawn it. The
+    # methods below make the first layout settle before it is painted and drop the repaints it
+    # already satisfied.
 
     def _refresh_layout(self, size: Any = None, scroll: bool = False) -> None:
         first = not self._laid_out and not scroll and self.is_attached and not self.app.is_inline
@@ -242,7 +236,6 @@ class SpecReviewScreen(ModelActionsMixin, ReviewActionsMixin, Screen[None]):
             super()._refresh_layout(size, scroll)
             return
         self._laid_out = True
-        resuming, self._resume_paint = self._resume_paint, False
         # A pass that only sizes the widgets, so the views switch their scrollbars on before the
         # layout that is painted; undone (the compositor's placement restored) so that Textual's
         # own layout still finds every widget new and sends each its Show and Resize events.
@@ -257,11 +250,16 @@ class SpecReviewScreen(ModelActionsMixin, ReviewActionsMixin, Screen[None]):
         if self.is_current and not self.app._batch_count:
             # The first layout of a screen is painted in full (every widget is new), so every
             # repaint asked for before it is done: those set in this layout (the widgets were
-            # sized) and those already queued (``_on_update``), and ScreenResume's ``refresh()``.
+            # sized), those already queued (``_on_update``) and the screen's own until the next
+            # update (``refresh``).
             self._painted = (started, set(compositor.widgets))
             for widget in compositor.widgets:
                 widget._repaint_required = False
-            self._painted_in_full = resuming
+            self._just_painted = True
+
+    def _on_timer_update(self) -> None:
+        self._just_painted = False  # whatever is asked from now on is painted by this update or later
+        super()._on_timer_update()
 
     def _on_update(self, message: messages.Update) -> None:
         painted = self._painted
@@ -270,12 +268,13 @@ class SpecReviewScreen(ModelActionsMixin, ReviewActionsMixin, Screen[None]):
             message.prevent_default()  # Textual's handler would mark the widget dirty again
 
     def refresh(self, *regions: Any, repaint: bool = True, layout: bool = False, recompose: bool = False) -> "SpecReviewScreen":
-        """Textual's ``refresh``, less the full repaint ``ScreenResume`` asks for right after the
-        first layout has painted the whole screen (see ``_refresh_layout``)."""
-        if self._painted_in_full:
-            self._painted_in_full = False
-            if not regions and repaint and not layout and not recompose:
+        """Textual's ``refresh``, less repainting the whole screen between its first full paint
+        and the next update (ScreenResume's ``refresh()`` and the mount's ``refresh(layout=True)``
+        right after it; see ``_refresh_layout``). Widgets that change repaint themselves."""
+        if self._just_painted and not regions and not recompose:
+            if not layout:
                 return self
+            repaint = False
         return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
 
     def on_unmount(self) -> None:
