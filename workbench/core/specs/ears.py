@@ -62,7 +62,8 @@ class _PhraseFinder:
     """Find listed words and phrases as whole words, case-insensitively.
 
     Cheaper than one large alternation regex: a set intersection with the criterion's words (and
-    the first word of each phrase) selects the few terms worth locating with their own pattern.
+    the first word of each phrase, whose other words must occur in the text) selects the few terms
+    worth locating with their own pattern.
     """
 
     def __init__(self, terms: tuple[str, ...]) -> None:
@@ -71,17 +72,23 @@ class _PhraseFinder:
             for t in terms
         }
         self.words = frozenset(t for t in self.patterns if " " not in t)
-        self.phrases = tuple((t, t.split(" ", 1)[0]) for t in self.patterns if " " in t)
+        self.phrases = tuple((t, t.split(" ", 1)[0], tuple(t.split(" ")[1:])) for t in self.patterns if " " in t)
 
     def find(self, low: str, words: set[str]) -> list[str]:
         """Return the terms in ``low`` (lower-cased text whose words are ``words``), by position.
 
-        A word inside a longer phrase found (``appropriate`` in ``as appropriate``) is not repeated.
+        ``words`` must be the words of ``low`` split at whitespace and ``_PUNCTUATION`` (as
+        ``lint_criterion`` makes them), so that a word in ``words`` matches its pattern. A word inside a longer phrase found
+        (``appropriate`` in ``as appropriate``) is not repeated.
         """
-        candidates = [p for p, first in self.phrases if first in words]
+        # A phrase is there only if its other words are in the text too (``if possible`` needs
+        # ``possible``): a substring test, as cheap as it is safe, skips most patterns.
+        candidates = [p for p, first, rest in self.phrases if first in words and all(w in low for w in rest)]
         candidates += self.words.intersection(words)
         if not candidates:
             return []
+        if len(candidates) == 1 and " " not in candidates[0]:
+            return candidates  # a single word that is one of the words: found, nothing to order
         found: list[tuple[int, int, str]] = []
         for term in candidates:
             found.extend((m.start(), -len(term), term) for m in self.patterns[term].finditer(low))
