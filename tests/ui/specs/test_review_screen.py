@@ -214,3 +214,23 @@ async def test_malformed_spec_lists_problems_with_file_and_line(spec_workspace, 
         await wait_until(pilot, lambda: screen.active_tab == "requirements")
         line = int(problems[target].split(":")[1])
         assert screen.view("requirements").cursor == line - 1
+
+
+async def test_every_tab_shows_its_own_view_alone_focused_and_painted(spec_workspace, server):
+    # Only the requirements view is mounted with the screen; the others are made on first use.
+    app = make_app(spec_workspace, server)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_review(app, pilot, "user-login")
+        assert [v.id for v in screen.query("#review-switcher > LineView")] == ["view-requirements"]
+        for tab in ("design", "tasks", "trace", "problems", "diff", "requirements", "tasks"):
+            screen.activate(tab)
+            await pilot.pause()
+            view = screen.view(tab)
+            shown = [v.id for v in screen.query("#review-switcher > LineView") if v.display]
+            assert shown == [f"view-{tab}"] and screen.focused is view
+            assert view.region.height > 0 and (view.rows or tab in ("diff", "problems"))  # the fixture spec has no problems
+            first = view.rows[0].text if view.rows else view.empty.splitlines()[0]
+            painted = "\n".join(str(line) for line in app.screen._compositor.render_strips())
+            assert first.strip()[:30] in painted, (tab, first)
+        await pilot.press("right_square_bracket")  # keys still walk the tabs in order
+        assert screen.active_tab == "trace" and screen.focused is screen.view("trace")

@@ -33,6 +33,15 @@ TAB_LABELS = {
     "requirements": "Requirements", "design": "Design", "tasks": "Tasks", "trace": "Trace",
     "problems": "Problems", "diff": "Diff",
 }
+VIEW_OPTIONS: dict[str, dict[str, Any]] = {
+    "requirements": {"wrap": True, "empty": "requirements.md does not exist."},
+    "design": {"wrap": True, "empty": "design.md does not exist yet."},
+    "tasks": {"wrap": True, "selectable_only": True, "empty": "tasks.md does not exist yet."},
+    "trace": {},
+    "problems": {"wrap": True, "empty": "No problems."},
+    "diff": {"empty": "Press d on a document to diff it against its last review."},
+}
+"""Tab -> the ``LineView`` options of its view."""
 FIRST_PAINT_WAIT = 0.3
 """Seconds the screen waits for the spec before its first paint (then it shows "loading…")."""
 KEYS_HINT = (
@@ -123,6 +132,8 @@ class SpecReviewScreen(ModelActionsMixin, ReviewActionsMixin, Screen[None]):
         self._watcher = None
         self._problem_count = 0
         self._problem_errors = 0
+        self._views: dict[str, LineView] = {}
+        """Tab -> its view, once made (``_view``)."""
         self._pending: dict[str, Any] = {}
         """Tab -> a callable setting its rows from the last load (hidden tabs are filled when needed)."""
         self._laid_out = False
@@ -146,12 +157,7 @@ class SpecReviewScreen(ModelActionsMixin, ReviewActionsMixin, Screen[None]):
             with _Column(id="review-main"):
                 yield Static(self._tabbar_markup(), id="review-tabbar")
                 with _Switcher(id="review-switcher", initial="view-requirements"):
-                    yield LineView(id="view-requirements", wrap=True, empty="requirements.md does not exist.")
-                    yield LineView(id="view-design", wrap=True, empty="design.md does not exist yet.")
-                    yield LineView(id="view-tasks", wrap=True, selectable_only=True, empty="tasks.md does not exist yet.")
-                    yield LineView(id="view-trace")
-                    yield LineView(id="view-problems", wrap=True, empty="No problems.")
-                    yield LineView(id="view-diff", empty="Press d on a document to diff it against its last review.")
+                    yield self._view("requirements")
         yield Static("", id="review-message")
         yield Static(KEYS_HINT, id="review-keys")
 
@@ -166,8 +172,22 @@ class SpecReviewScreen(ModelActionsMixin, ReviewActionsMixin, Screen[None]):
         return self._view(tab)
 
     def _view(self, tab: str) -> LineView:
-        """The ``LineView`` of tab ``tab`` as it is (its rows may be pending, see ``view``)."""
-        return self.query_one(f"#view-{tab}", LineView)
+        """The ``LineView`` of tab ``tab`` as it is (its rows may be pending, see ``view``).
+
+        The views of the other tabs are made and mounted (hidden) when first asked for: opening
+        the screen mounts the requirements view only.
+        """
+        view = self._views.get(tab)
+        if view is None:
+            view = self._views[tab] = LineView(id=f"view-{tab}", **VIEW_OPTIONS[tab])
+            if tab != "requirements":  # composed with the screen; the others join the switcher
+                view.display = False
+                self.query_one(_Switcher).mount(view)
+        return view
+
+    def _made(self, tab: str) -> LineView | None:
+        """The view of tab ``tab`` if it was made (see ``_view``), else ``None``."""
+        return self._views.get(tab)
 
     @property
     def outline(self) -> LineView:
@@ -192,6 +212,7 @@ class SpecReviewScreen(ModelActionsMixin, ReviewActionsMixin, Screen[None]):
 
     def activate(self, tab: str) -> None:
         """Show tab ``tab`` (one of ``TABS``) and focus its view; a document tab becomes the current document."""
+        self._view(tab)  # made before the switcher shows it
         self.query_one(ContentSwitcher).current = f"view-{tab}"
         if tab in DOC_TABS:
             self.doc = tab
@@ -297,8 +318,9 @@ class SpecReviewScreen(ModelActionsMixin, ReviewActionsMixin, Screen[None]):
         self.data = data
         active = self.active_tab
         outline_key = self.outline.key
-        cursors = {tab: self._view(tab).cursor for tab in ("requirements", "design", "problems", "trace")}
-        task_key = self._view("tasks").key
+        made = {tab: self._made(tab) for tab in ("requirements", "design", "problems", "trace", "tasks")}
+        cursors = {tab: view.cursor if view is not None else -1 for tab, view in made.items()}
+        task_key = made["tasks"].key if made["tasks"] is not None else None
         rows, self._outline_lines = render.outline_rows(data)
 
         def fill(tab: str, build: Any) -> None:
