@@ -42,6 +42,8 @@ VIEW_OPTIONS: dict[str, dict[str, Any]] = {
     "diff": {"empty": "Press d on a document to diff it against its last review."},
 }
 """Tab -> the ``LineView`` options of its view."""
+JUST_PAINTED_FOR = 0.25
+"""Seconds at most that whole-screen repaints are dropped after the first full paint (see ``refresh``)."""
 FIRST_PAINT_WAIT = 0.3
 """Seconds the screen waits for the spec before its first paint (then it shows "loading…")."""
 KEYS_HINT = (
@@ -277,6 +279,11 @@ class SpecReviewScreen(ModelActionsMixin, ReviewActionsMixin, Screen[None]):
             for widget in compositor.widgets:
                 widget._repaint_required = False
             self._just_painted = True
+            # Normally cleared by the next update (the mount's layout); at the latest after this.
+            self.set_timer(JUST_PAINTED_FOR, self._painted_settled)
+
+    def _painted_settled(self) -> None:
+        self._just_painted = False
 
     def _on_timer_update(self) -> None:
         self._just_painted = False  # whatever is asked from now on is painted by this update or later
