@@ -182,14 +182,15 @@ class WorkbenchApp(App[None]):
             return
         self.ready.set()
         gcpolicy.tune()
+        self.call_after_refresh(gcpolicy.freeze_startup_objects)
         self._settle()
 
     @work(group="settle", exit_on_error=False)
     async def _settle(self) -> None:
-        """Import the OpenAI SDK in a thread, then freeze what start-up left alive (SDK included:
-        frozen before the import, its ~58k objects were re-scanned by every full collection)."""
+        """Import the OpenAI SDK in a thread, then freeze its objects too (without a collection:
+        no pause). Left unfrozen, its ~58k objects were re-scanned by every full collection."""
         await asyncio.get_running_loop().run_in_executor(None, _prewarm_sdk)
-        gcpolicy.freeze_startup_objects()
+        gcpolicy.freeze_startup_objects(collect=False)
 
     @property
     def chat_pane(self) -> "ChatPane":

@@ -56,7 +56,7 @@ class ChatView(VerticalScroll):
     """
 
     DEFAULT_CSS = """
-    ChatView { height: 1fr; padding: 0 1; }
+    ChatView { height: 1fr; padding: 0 1; scrollbar-gutter: stable; }
     ChatView > #older { width: 100%; height: 1; border: none; min-width: 0; background: $boost; }
     ChatView > #empty { color: $text-muted; padding: 1 1; }
     ChatView > .-flash { background: $accent 30%; }
