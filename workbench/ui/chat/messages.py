@@ -8,7 +8,6 @@ conversation grows (see shared/PERFORMANCE.md).
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from rich.text import Text
@@ -76,22 +75,6 @@ class MarkdownBlock(Static):
         rendering per width serves both.
         """
         return len(self._lines(width)) if width > 0 else 0
-
-    async def prerender(self, width: int) -> None:
-        """Render the lines for content ``width`` on a worker thread (call once mounted).
-
-        Rendering a few thousand characters of Markdown with Pygments takes tens to hundreds of
-        milliseconds of pure Python; on a thread the interpreter hands the event loop the GIL every
-        few milliseconds, so key presses and paints are not held up. The thread only reads the
-        widget (its Visual and style are taken here, on the loop).
-        """
-        if width <= 0:
-            return
-        style = self.visual_style
-        visual = self._render()
-        lines = await asyncio.to_thread(Visual.to_strips, self, visual, width, None, style)
-        if self.visual_style == style:
-            self._rendered[width] = (style, lines)
 
     def render_line(self, y: int) -> Strip:
         """Line ``y`` of the rendered Markdown (see :meth:`get_content_height`)."""
