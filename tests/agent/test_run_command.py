@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
 
 from workbench.core.agent.approvals import ApprovalDecision
 from workbench.core.events import EventKind
-from workbench.core.sandbox.policy import LABEL_SESSION, LABEL_WORKSPACE
-from workbench.testing.docker import require_docker
+from workbench.core.sandbox.policy import LABEL_SESSION
+from workbench.testing.docker import require_docker, sandbox_workspace
 from workbench.testing.scripted_server import Reply, ToolCallSpec
 
 from .conftest import tool_messages
@@ -23,18 +22,8 @@ BUSYBOX = "workbench-test/busybox:latest"
 @pytest.fixture
 def docker_ws(workspace: Path):
     client = require_docker(BUSYBOX)
-    (workspace / ".workbench").mkdir()
-    (workspace / ".workbench" / "config.toml").write_text(
-        f'[sandbox]\nimage = "{BUSYBOX}"\nmem_limit = "64m"\npids_limit = 64\ncommand_timeout = 20\n'
-    )
-    if os.geteuid() == 0:
-        for root, dirs, files in os.walk(workspace):
-            for name in dirs + files:
-                os.chown(os.path.join(root, name), 1000, 1000)
-        os.chown(workspace, 1000, 1000)
-    yield workspace
-    for c in client.containers.list(all=True, filters={"label": f"{LABEL_WORKSPACE}={workspace.resolve()}"}):
-        c.remove(force=True)
+    with sandbox_workspace(workspace, client, BUSYBOX) as ws:
+        yield ws
 
 
 def cmd(command: str, cid: str, **extra) -> Reply:

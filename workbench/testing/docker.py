@@ -7,7 +7,9 @@ Without an engine a docker test is skipped locally with the command that starts 
 from __future__ import annotations
 
 import os
-from typing import Any
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator
 
 
 def docker_unavailable(reason: str) -> None:
@@ -34,3 +36,29 @@ def require_docker(*images: str) -> Any:
         except docker.errors.ImageNotFound:
             docker_unavailable(f"test image {image} missing")
     return client
+
+
+@contextmanager
+def sandbox_workspace(workspace: Path, client: Any, image: str) -> Iterator[Path]:
+    """Configure ``workspace`` for a small sandbox on ``image`` and remove its containers after.
+
+    Writes ``.workbench/config.toml`` (64 MiB, 64 pids, 20 s commands); when running as root the
+    files are handed to uid 1000 so the sandbox user can write them. On exit every container
+    labelled with the workspace is force-removed.
+    """
+    from workbench.core.sandbox.policy import LABEL_WORKSPACE
+
+    (workspace / ".workbench").mkdir()
+    (workspace / ".workbench" / "config.toml").write_text(
+        f'[sandbox]\nimage = "{image}"\nmem_limit = "64m"\npids_limit = 64\ncommand_timeout = 20\n'
+    )
+    if os.geteuid() == 0:
+        for root, dirs, files in os.walk(workspace):
+            for name in dirs + files:
+                os.chown(os.path.join(root, name), 1000, 1000)
+        os.chown(workspace, 1000, 1000)
+    try:
+        yield workspace
+    finally:
+        for c in client.containers.list(all=True, filters={"label": f"{LABEL_WORKSPACE}={workspace.resolve()}"}):
+            c.remove(force=True)

@@ -5,15 +5,14 @@ Without an engine the docker tests are skipped locally and fail with ``CI=true``
 
 from __future__ import annotations
 
-import os
 import uuid
 from pathlib import Path
 
 import pytest
 
-from workbench.testing.docker import require_docker
+from workbench.testing.docker import require_docker, sandbox_workspace
 
-from workbench.core.sandbox.policy import LABEL_WORKSPACE, SandboxSettings, container_config
+from workbench.core.sandbox.policy import SandboxSettings, container_config
 
 BUSYBOX = "workbench-test/busybox:latest"
 LOOP = ('i=0; while :; do i=$((i+1)); echo "line $i"; echo "oops $i" >&2; '
@@ -30,18 +29,8 @@ def docker_client():
 @pytest.fixture
 def docker_ws(workspace: Path, docker_client):
     """The UI workspace configured for the busybox sandbox; every container of it removed after."""
-    (workspace / ".workbench").mkdir()
-    (workspace / ".workbench" / "config.toml").write_text(
-        f'[sandbox]\nimage = "{BUSYBOX}"\nmem_limit = "64m"\npids_limit = 64\ncommand_timeout = 20\n'
-    )
-    if os.geteuid() == 0:
-        for root, dirs, files in os.walk(workspace):
-            for name in dirs + files:
-                os.chown(os.path.join(root, name), 1000, 1000)
-        os.chown(workspace, 1000, 1000)
-    yield workspace
-    for c in docker_client.containers.list(all=True, filters={"label": f"{LABEL_WORKSPACE}={workspace.resolve()}"}):
-        c.remove(force=True)
+    with sandbox_workspace(workspace, docker_client, BUSYBOX) as ws:
+        yield ws
 
 
 @pytest.fixture
