@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-SUBCOMMANDS = ("run", "sessions", "resume", "config", "demo", "spec", "plugins", "mcp", "checkpoints", "rewind", "gc", "export", "sandbox")
+SUBCOMMANDS = ("run", "sessions", "resume", "config", "demo", "spec", "plugins", "mcp", "checkpoints", "rewind", "gc", "export", "sandbox", "trust")
 
 
 def _add_llm_flags(p: argparse.ArgumentParser) -> None:
@@ -114,6 +114,7 @@ def _sub_parser(command: str | None = None) -> argparse.ArgumentParser:
         "gc": ("workbench.checkpoints_cli", "add_checkpoint_parsers", "prune old checkpoints"),
         "export": ("workbench.export_cli", "add_export_parser", "write a whole session as md, json or html"),
         "sandbox": ("workbench.sandbox_cli", "add_sandbox_parser", "sandbox images and containers: build, status, prune"),
+        "trust": ("workbench.trust_cli", "add_trust_parser", "review what this workspace's own files would change, and trust them"),
     }
     import importlib
 
@@ -133,6 +134,9 @@ def _sub_parser(command: str | None = None) -> argparse.ArgumentParser:
 def _load(workspace: Path, args: argparse.Namespace):  # -> Settings
     from workbench.core.config import ConfigError, load_settings
 
+    from workbench.trust_cli import warn_untrusted
+
+    warn_untrusted(workspace)
     try:
         settings = load_settings(workspace, _overrides(args))
         settings.llm.resolved()
@@ -217,6 +221,12 @@ def _dispatch(args: argparse.Namespace) -> int:
             "api_key_source": r.key_source,
         }
         data["files"] = [{"path": str(p), "exists": p.exists()} for p in config_files(ws)]
+        from workbench.core import trust
+
+        report = trust.check(ws)
+        data["files"][-1]["trust"] = report.file(trust.CONFIG).status
+        data["workspace_trust"] = {"trusted": report.trusted, "ignored": [f.rel for f in report.pending],
+                                   "command": trust.trust_command(ws)}
         if args.json:
             print(json.dumps(data, indent=2))
         else:
@@ -248,6 +258,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from workbench.plugins_cli import run_plugins_command
 
         return run_plugins_command(args)
+    if args.command == "trust":
+        from workbench.trust_cli import run_trust_command
+
+        return run_trust_command(args)
     if args.command == "mcp":
         from workbench.mcp_server import run_mcp_command
 

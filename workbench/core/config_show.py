@@ -36,9 +36,19 @@ def render_toml(data: dict[str, Any]) -> str:
             table(f"{prefix}.{k}" if prefix else k, v)
 
     files = data.pop("files", None)
+    trust = data.pop("workspace_trust", None)
     if files:
         for f in files:
-            lines.append(f"# config file: {f['path']} ({'read' if f['exists'] else 'not present'})")
+            state = "read" if f["exists"] else "not present"
+            if f.get("trust") == "new":
+                state = "IGNORED: not trusted"
+            elif f.get("trust") == "changed":
+                state = "changed since trusted: the trusted version applies"
+            lines.append(f"# config file: {f['path']} ({state})")
+        lines.append("")
+    if trust and trust.get("ignored"):
+        lines.append(f"# untrusted workspace files ignored: {', '.join(trust['ignored'])}")
+        lines.append(f"# review and trust them with `{trust['command']}`")
         lines.append("")
     table("", data)
     return "\n".join(lines).rstrip() + "\n"

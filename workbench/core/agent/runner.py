@@ -157,9 +157,10 @@ class ToolRunner:
                 await self.emit(Event(EventKind.TOOL_CALL_DENIED, sid, {"call_id": call.id, "name": call.name, "by": "cancelled", "reason": "the turn was cancelled before the approval"}))
                 raise
             if answer.action == "deny":
-                reason = answer.reason or "the user denied this call"
-                await self.emit(Event(EventKind.TOOL_CALL_DENIED, sid, {"call_id": call.id, "name": call.name, "by": "user", "reason": reason}))
-                return CallOutcome(call.id, f"Denied by the user: {reason}", "denied")
+                by_user = answer.by == "user"
+                reason = answer.reason or ("the user denied this call" if by_user else f"denied ({answer.by})")
+                await self.emit(Event(EventKind.TOOL_CALL_DENIED, sid, {"call_id": call.id, "name": call.name, "by": answer.by, "reason": reason}))
+                return CallOutcome(call.id, f"Denied by the user: {reason}" if by_user else f"Denied: {reason}", "denied")
             by = "user"
             if answer.action == "always" and request.rule and not decision.protected:
                 perms.session_allow.append(request.rule)

@@ -186,11 +186,13 @@ def _check_name(source: Path | str, prefix: str, name: str) -> None:
         )
 
 
-def parse_mcp_json(path: Path) -> dict[str, PluginServerConfig]:
+def parse_mcp_json(path: Path, data: bytes | None | Literal[False] = False) -> dict[str, PluginServerConfig]:
     """Parse a ``.mcp.json`` file.
 
     Args:
         path: the file; a missing file yields ``{}``.
+        data: its content when already read (the trusted bytes, see :mod:`workbench.core.trust`;
+            None: no trusted content, ``{}``); default: read ``path``.
 
     Returns:
         Server name -> entry, in file order.
@@ -200,7 +202,9 @@ def parse_mcp_json(path: Path) -> dict[str, PluginServerConfig]:
             ``mcpServers`` object, or an invalid entry (naming its key).
     """
     try:
-        text = path.read_text(encoding="utf-8")
+        if data is None:
+            return {}
+        text = path.read_text(encoding="utf-8") if data is False else data.decode("utf-8")
     except FileNotFoundError:
         return {}
     except (OSError, UnicodeDecodeError) as exc:
@@ -271,7 +275,8 @@ def load_specs(
     *,
     environ: Mapping[str, str] | None = None,
 ) -> list[PluginSpec]:
-    """Build the plugin list: user-level servers from ``[plugins]`` plus the workspace's ``.mcp.json``.
+    """Build the plugin list: user-level servers from ``[plugins]`` plus the workspace's ``.mcp.json``
+    (only its trusted content: see :mod:`workbench.core.trust`).
 
     A workspace server with the same name as a user server replaces it (and then needs trust).
 
@@ -296,7 +301,9 @@ def load_specs(
             settings=plugins.settings_for(name), origin="[plugins] config", environ=environ,
         )
     mcp_json = workspace / MCP_JSON
-    for name, entry in parse_mcp_json(mcp_json).items():
+    from workbench.core import trust
+
+    for name, entry in parse_mcp_json(mcp_json, trust.effective_bytes(workspace, trust.MCP_JSON)).items():
         specs[name] = _to_spec(
             name, entry, workspace=workspace, source="workspace",
             settings=plugins.settings_for(name), origin=str(mcp_json), environ=environ,

@@ -18,6 +18,8 @@ class ChatStatus(Static):
     cost: reactive[str] = reactive("")
     mode: reactive[str] = reactive("ask")
     state: reactive[str] = reactive("starting…")
+    trust: reactive[str] = reactive("")
+    """``"untrusted"`` while workspace files are ignored for lack of trust (else empty)."""
 
     def render(self) -> Text:
         text = Text()
@@ -31,6 +33,9 @@ class ChatStatus(Static):
             text.append(f" {self.cost}")
         text.append("  │  ")
         text.append(f"mode {self.mode}", style="bold magenta" if self.mode == "full-auto" else "bold")
+        if self.trust:
+            text.append("  │  ")
+            text.append(self.trust, style="bold yellow")
         text.append("  │  ")
         text.append(self.state, style="italic")
         return text
