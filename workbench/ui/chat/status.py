@@ -8,7 +8,7 @@ from textual.widgets import Static
 
 
 class ChatStatus(Static):
-    """One line: ``model · session id title · tokens · state``."""
+    """One line: ``[untrusted ·] model · session id title · tokens · mode · state``."""
 
     DEFAULT_CSS = "ChatStatus { height: 1; padding: 0 1; background: $panel; color: $text-muted; }"
 
@@ -24,6 +24,9 @@ class ChatStatus(Static):
     def render(self) -> Text:
         text = Text()
         text.append("● ", style="bold green" if self.state == "ready" else "bold yellow")
+        if self.trust:  # first, so it stays visible in a narrow pane
+            text.append(self.trust, style="bold yellow")
+            text.append("  │  ")
         text.append(self.model or "no model", style="bold")
         text.append("  │  ")
         text.append(self.session)
@@ -33,9 +36,6 @@ class ChatStatus(Static):
             text.append(f" {self.cost}")
         text.append("  │  ")
         text.append(f"mode {self.mode}", style="bold magenta" if self.mode == "full-auto" else "bold")
-        if self.trust:
-            text.append("  │  ")
-            text.append(self.trust, style="bold yellow")
         text.append("  │  ")
         text.append(self.state, style="italic")
         return text

@@ -8,6 +8,10 @@ are marked ``!``; secret-looking values are hidden until ``r`` is pressed. Dismi
 
 from __future__ import annotations
 
+from typing import Any
+
+from rich.console import Group
+from rich.table import Table
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -20,20 +24,23 @@ from workbench.core.trust import TrustReport
 from workbench.core.trust.describe import Section, describe
 
 
-def render_sections(sections: list[Section]) -> Text:
-    """Rich text of the description: file headings bold, risky lines marked ``!`` in the error colour."""
-    text = Text()
+def render_sections(sections: list[Section]) -> Group:
+    """The description: per file a bold heading, then one row per item with a hanging indent;
+    risky items marked ``!`` in the error colour, the explanation after ``—`` dimmed."""
+    parts: list[Any] = []
     for n, section in enumerate(sections):
-        if n:
-            text.append("\n")
-        text.append(section.heading + "\n", style="bold")
+        parts.append(Text(("\n" if n else "") + section.heading, style="bold"))
+        grid = Table.grid(expand=True)
+        grid.add_column(width=3, no_wrap=True)
+        grid.add_column(ratio=1)
         for item in section.items:
-            if item.risk:
-                text.append(" ! ", style="bold red")
-                text.append(item.text + "\n")
-            else:
-                text.append("   " + item.text + "\n")
-    return text
+            what, sep, note = item.text.partition("  — ")
+            line = Text(what)
+            if sep:
+                line.append("  — " + note, style="dim")
+            grid.add_row(Text(" ! ", style="bold red") if item.risk else "", line)
+        parts.append(grid)
+    return Group(*parts)
 
 
 class TrustScreen(ModalScreen[bool]):
@@ -76,9 +83,9 @@ class TrustScreen(ModalScreen[bool]):
         title = ("Files of this workspace changed since you trusted it" if changed
                  else "Trust this workspace?")
         intro = (f"{self.report.workspace}\n"
-                 "Until you trust them these files have no effect; Workbench runs on your own config. "
-                 "Trusting applies exactly this (! = key sent elsewhere, wider permissions, weaker sandbox "
-                 "or code run on your computer):")
+                 "Until trusted these files have no effect (your own config applies). Trusting applies "
+                 "exactly this; ! = your key sent elsewhere, wider permissions, a weaker sandbox or code "
+                 "run on your computer.")
         with Vertical():
             yield Static(title, id="trust-title", markup=False)
             yield Static(intro, id="trust-intro", markup=False)
@@ -90,7 +97,7 @@ class TrustScreen(ModalScreen[bool]):
                 if self._has_hidden:
                     yield Button("Reveal secrets (r)", id="trust-reveal", compact=True)
 
-    def _body(self) -> Text:
+    def _body(self) -> Group:
         return render_sections(describe(self.report, reveal=self.revealed))
 
     def on_mount(self) -> None:
