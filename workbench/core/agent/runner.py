@@ -132,7 +132,7 @@ class ToolRunner:
             return CallOutcome(call.id, f"Denied: {decision.reason}", "denied")
         if decision.action == "ask":
             await self.emit(requested)
-            request = ApprovalRequest(sid, call.id, call.name, args, decision.reason, decision.protected)
+            request = ApprovalRequest(sid, call.id, call.name, args, decision.reason, decision.protected, kind=tool.spec.kind)
             if tool.spec.mutates:
                 try:
                     proposal = await tool.preview(args, self.ctx)
@@ -158,8 +158,9 @@ class ToolRunner:
                 raise
             if answer.action == "deny":
                 reason = answer.reason or "the user denied this call"
-                await self.emit(Event(EventKind.TOOL_CALL_DENIED, sid, {"call_id": call.id, "name": call.name, "by": "user", "reason": reason}))
-                return CallOutcome(call.id, f"Denied by the user: {reason}", "denied")
+                await self.emit(Event(EventKind.TOOL_CALL_DENIED, sid, {"call_id": call.id, "name": call.name, "by": answer.by, "reason": reason}))
+                prefix = "Denied by the user" if answer.by == "user" else "Denied"
+                return CallOutcome(call.id, f"{prefix}: {reason}", "denied")
             by = "user"
             if answer.action == "always" and request.rule and not decision.protected:
                 perms.session_allow.append(request.rule)
