@@ -78,6 +78,8 @@ def _sub_parser(command: str | None = None) -> argparse.ArgumentParser:
     run.add_argument("-p", "--prompt", required=True, help="the prompt")
     run.add_argument("--session", help="continue this session (id or unique prefix)")
     run.add_argument("--json", action="store_true", help="print every event as JSON Lines")
+    run.add_argument("--keep-sandbox", action="store_true",
+                     help="keep the session's sandbox container running after the run (default: stopped)")
     run.add_argument("path", nargs="?", help="workspace folder (default: current folder)")
     run.add_argument("--yes", action="store_true", help="with mode ask: run file changes without asking (behaves as auto-edit)")
     _add_llm_flags(run)
@@ -185,6 +187,8 @@ def _dispatch(args: argparse.Namespace) -> int:
                 )
                 return 2
             settings.agent.mode = "auto-edit"
+        if args.keep_sandbox:
+            settings.sandbox.keep_on_exit = True
         return asyncio.run(run_prompt(ws, settings, args.prompt, session_id=args.session, as_json=args.json))
     if args.command == "sessions":
         from workbench.sessions_cli import list_sessions, show_session

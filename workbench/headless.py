@@ -74,7 +74,7 @@ async def run_prompt(
             from workbench.core.sandbox.recovery import reattach_on_resume
 
             reattached = await reattach_on_resume(services)
-            if reattached.outcome == "failed":
+            if reattached.message:  # re-attached/started/recreated (orphans killed) or failed: say which
                 print(f"workbench: {reattached.message}", file=sys.stderr)
         outcome = await services.chat.send(prompt)
         await asyncio.sleep(0)

@@ -66,7 +66,7 @@ async def test_memory_hog_is_reported_as_oom(service, session_id):
     assert result.exit_code == 137
     assert result.oom_killed
     assert not result.timed_out
-    assert "out of memory" in result.output_for_model
+    assert "a process was killed for memory (limit 64m)" in result.output_for_model
     after = await service.run_command(session_id, "echo alive")
     assert after.exit_code == 0 and not after.oom_killed
 
