@@ -294,7 +294,7 @@ def kill_orphans(api: Any, cid: str) -> int:
 _PROBE = (
     'n=0; if [ "$1" = 1 ]; then for d in /proc/[0-9]*; do q=${d#/proc/}; [ "$q" = "$$" ] && continue; '
     'grep -q "WB_EXEC_ID=" "$d/environ" 2>/dev/null && { kill -KILL "$q" 2>/dev/null; n=$((n+1)); }; done; fi; '
-    'f=/workspace/.wb-write-check-$$; if { : > "$f"; } 2>/dev/null; then rm -f "$f"; w=ok; else w=no; fi; '
+    'f=/workspace/.wb-write-check-$$; if { true > "$f"; } 2>/dev/null; then rm -f "$f"; w=ok; else w=no; fi; '
     'echo "$n $w"'
 )
 
