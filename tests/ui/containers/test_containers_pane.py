@@ -134,6 +134,9 @@ async def test_command_prompt_streams_output_and_copies_it(docker_ws, server, ma
         log_file = pane.service.log_path(pane.followed)
         assert "out-42" in log_file.read_text()
         assert container.id == pane.followed.id
+    # quitting the TUI stops the containers its sessions used ([sandbox] keep_on_exit = false)
+    container.reload()
+    assert container.status == "exited"
 
 
 async def test_stale_container_is_offered_and_pruned(docker_ws, server, make_container):

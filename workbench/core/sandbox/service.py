@@ -307,7 +307,8 @@ class SandboxService:
 
     def run_command_with_network_sync(self, command: str, timeout: float | None = None,
                                       on_output: OutputCallback | None = None,
-                                      network: str | None = None) -> CommandResult:
+                                      network: str | None = None,
+                                      cancel: threading.Event | None = None) -> CommandResult:
         """Blocking :meth:`run_command_with_network`."""
         client = self.client()
         self._check_runtime(client)
@@ -324,7 +325,8 @@ class SandboxService:
             container.start()
             return run_command(container, command, timeout or self.settings.command_timeout, on_output,
                                output_limit=self.settings.output_limit_for_model,
-                               mem_limit=self.settings.mem_limit, pids_limit=self.settings.pids_limit)
+                               mem_limit=self.settings.mem_limit, pids_limit=self.settings.pids_limit,
+                               cancel=cancel)
         finally:
             container.remove(force=True)
 
@@ -337,7 +339,18 @@ class SandboxService:
         ``network`` (default ``[sandbox] network_for_commands``) and removed afterwards. The
         session container never gets a network. Approval is the caller's job.
         """
-        return await asyncio.to_thread(self.run_command_with_network_sync, command, timeout, on_output, network)
+        cancel = threading.Event()
+        task = asyncio.ensure_future(asyncio.to_thread(
+            self.run_command_with_network_sync, command, timeout, on_output, network, cancel))
+        try:
+            return await asyncio.shield(task)
+        except asyncio.CancelledError:
+            cancel.set()
+            try:
+                await asyncio.wait_for(asyncio.shield(task), 15.0)
+            except BaseException:  # noqa: BLE001 - the cancellation below is what matters
+                pass
+            raise
 
     def log_path(self, info: ContainerInfo) -> Path:
         """Return the file a container's full log is written to (``<data>/logs/<name>.log``)."""

@@ -210,6 +210,8 @@ class RunCommandTool(Tool):
         summary = f"{status} in {result.duration_s:.2f} s"
         if result.note:
             summary += f" ({result.note})"
+        if result.dropped_bytes and result.spool_path is not None:
+            summary += f"; full output: {result.spool_path}"
         notes = self._pending_notes.pop(sid, [])
         write_problem = any(n.startswith("the sandbox cannot write") for n in notes)
         if notes:
