@@ -115,7 +115,7 @@ async def run_prompt(
             from workbench.core.sandbox.recovery import reattach_on_resume
 
             reattached = await reattach_on_resume(services)
-            if reattached.outcome == "failed":
+            if reattached.message:  # re-attached/started/recreated (orphans killed) or failed: say which
                 print(f"workbench: {reattached.message}", file=sys.stderr)
         try:
             outcome = await services.chat.send(prompt)

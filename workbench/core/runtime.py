@@ -152,6 +152,16 @@ def _add_sandbox_tool(services: Services) -> None:
         assert chat.session is not None, "run_command needs a session"
         return chat.session.id
 
-    tool = RunCommandTool(lambda: sandbox_service(services), session_id, chat.emit, services.bus.publish_threadsafe)
+    from workbench.core.sandbox.recovery import prune_crashed, stop_on_exit
+
+    async def prune() -> list[str]:
+        return await prune_crashed(services)
+
+    async def stop() -> None:
+        await stop_on_exit(services)
+
+    tool = RunCommandTool(lambda: sandbox_service(services), session_id, chat.emit, services.bus.publish_threadsafe,
+                          tool_timeout=lambda: services.settings.agent.tool_timeout, prune_crashed=prune)
     chat.registry.add(tool)
     services.extras["run_command"] = tool
+    services.closers.append(stop)

@@ -182,7 +182,7 @@ class ToolRunner:
             await self.emit(requested, approved, Event(EventKind.TOOL_CALL_STARTED, sid, {"call_id": call.id, "name": call.name}))
         started = time.perf_counter()  # the duration is the tool's own run, not the wait for approval
         try:
-            result = await asyncio.wait_for(tool.run(args, self.ctx, override=override), self.tool_timeout)
+            result = await asyncio.wait_for(tool.run(args, self.ctx, override=override), self.tool_timeout + float(getattr(tool, "timeout_grace", 0.0)))
         except ToolError as exc:
             return await self._finish(sid, call, ToolResult.from_error(call.name, exc), started, "error")
         except asyncio.TimeoutError:

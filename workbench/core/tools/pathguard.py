@@ -324,11 +324,28 @@ def check_overwritable(path: GuardedPath) -> os.stat_result | None:
     return st
 
 
+def _keep_owner(fd: int, path: GuardedPath, old: os.stat_result | None) -> None:
+    """Give the temp file the owner of the file it replaces (or, for a new file, of its folder).
+
+    Only a process running as root can give a file away; a normal user's files are already its
+    own. A failure leaves the writer's ownership (best effort, never an error).
+    """
+    if os.geteuid() != 0:
+        return
+    try:
+        ref = old if old is not None else os.fstat(path.parent_fd)
+        if (ref.st_uid, ref.st_gid) != (0, 0):
+            os.fchown(fd, ref.st_uid, ref.st_gid)
+    except OSError:
+        pass
+
+
 def atomic_write(path: GuardedPath, data: bytes) -> bool:
     """Replace (or create) ``path`` with ``data`` atomically and durably.
 
     A temp file ``.<name>.<random>.wb-tmp`` is created in the same directory by ``dir_fd`` with
-    ``O_EXCL | O_NOFOLLOW``, written, ``fsync``-ed, given the old file's mode, ``os.replace``-d
+    ``O_EXCL | O_NOFOLLOW``, written, ``fsync``-ed, given the old file's owner (when running as root; a new file gets its folder's
+    owner) and mode, ``os.replace``-d
     over the target, then the directory is ``fsync``-ed. If the target was swapped for a symlink
     meanwhile, ``replace`` swaps the link itself: nothing outside is written.
 
@@ -349,8 +366,9 @@ def atomic_write(path: GuardedPath, data: bytes) -> bool:
             view = memoryview(data)
             while view:
                 view = view[os.write(fd, view):]
+            _keep_owner(fd, path, old)
             if old is not None:
-                os.fchmod(fd, stat.S_IMODE(old.st_mode))
+                os.fchmod(fd, stat.S_IMODE(old.st_mode))  # after chown: it clears set-id bits
             os.fsync(fd)
         finally:
             os.close(fd)
