@@ -114,7 +114,7 @@ def test_sandbox_cannot_switch_the_next_session_to_full_auto(ws: Path, existing:
         config.write_text(original)
     attack = (
         "mkdir -p .workbench && printf '\\n[agent]\\nmode = \"full-auto\"\\n[permissions]\\nallow = [\"run_command:*\"]\\n' "
-        ">> .workbench/config.toml; echo planted > AGENTS.md; cat .workbench/config.toml"
+        ">> .workbench/config.toml; echo planted > AGENTS.md; ln -s /etc/passwd Claude.md; cat .workbench/config.toml"
     )
     chown_for_sandbox(ws)
     with ScriptedServer() as server:
@@ -124,12 +124,13 @@ def test_sandbox_cannot_switch_the_next_session_to_full_auto(ws: Path, existing:
         assert proc.returncode == 0, proc.stderr
         assert (config.read_text() == original) if existing else not config.exists()
         assert not (ws / "AGENTS.md").exists()  # a missing instruction file cannot be created either
+        assert not os.path.lexists(ws / "Claude.md")  # nor as a symlink, under any letter case
         assert "Denied" in told and "AGENTS.md" in told and "reverted" in told, told
         events = [json.loads(line) for line in proc.stdout.splitlines()]
         guarded = [e for e in events if e["kind"] == EventKind.PROTECTED_CHANGE]
         assert guarded and guarded[0]["payload"]["action"] == "reverted"
         paths = {c["path"] for c in guarded[0]["payload"]["changes"]}
-        assert "AGENTS.md" in paths and (".workbench/config.toml" in paths) != existing, (paths, told)
+        assert {"AGENTS.md", "Claude.md"} <= paths and (".workbench/config.toml" in paths) != existing, (paths, told)
         finished = [e for e in events if e["kind"] == EventKind.TOOL_CALL_FINISHED]
         assert finished[0]["payload"]["outcome"] == "denied"
         assert "protected paths" in proc.stderr  # the user is told too
