@@ -81,6 +81,11 @@ class ToolRunner:
 
         self.guard = ProtectedGuard(workspace)
         """Checks the protected paths after every call (:mod:`workbench.core.guard.check`)."""
+        from workbench.core.redact import Redactor
+
+        self.redactor = Redactor()
+        """Masks secrets in what approval requests show (the modal is a sink too); the chat
+        service sets the session's redactor."""
 
     async def _finish(self, sid: str, call: ToolCall, result: ToolResult, started: float, outcome: str) -> CallOutcome:
         await self.emit(
@@ -138,13 +143,13 @@ class ToolRunner:
             return CallOutcome(call.id, f"Denied: {decision.reason}", "denied")
         if decision.action == "ask":
             await self.emit(requested)
-            request = ApprovalRequest(sid, call.id, call.name, args, decision.reason, decision.protected)
+            request = ApprovalRequest(sid, call.id, call.name, self.redactor(args), decision.reason, decision.protected)
             if tool.spec.mutates:
                 try:
                     proposal = await tool.preview(args, self.ctx)
                 except ToolError as exc:
                     return await self._finish(sid, call, ToolResult.from_error(call.name, exc), started, "error")
-                request.diff = proposal.diff
+                request.diff = self.redactor.text(proposal.diff) if proposal.diff else proposal.diff
                 request.new_text = proposal.new_text if proposal.editable else None
             if not decision.protected:
                 request.rule = rule_for(tool.spec, target_of(call.name, args))
@@ -227,10 +232,10 @@ class ToolRunner:
                 return False
             listed = ", ".join(c.path for c in changes[:8])
             request = ApprovalRequest(
-                sid, call.id, call.name, args,
+                sid, call.id, call.name, self.redactor(args),
                 f"this call changed protected paths ({listed}); approve keeps the change, deny reverts it", True,
             )
-            request.diff = diff
+            request.diff = self.redactor.text(diff)
             await self.emit(Event(EventKind.APPROVAL_REQUESTED, sid, {
                 "call_id": call.id, "name": call.name, "arguments": args, "reason": request.reason,
                 "protected": True, "diff": diff,
