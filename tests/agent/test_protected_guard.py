@@ -95,3 +95,31 @@ async def test_file_tools_ask_for_mcp_scripts_and_a_approved_write_is_not_asked_
     assert len(rig.asked) == 2  # the approved write was not asked about again after the call
     assert not [e for e in await rig.events() if e.kind == EventKind.PROTECTED_CHANGE]
     await rig.services.aclose()
+
+
+async def test_change_made_between_calls_of_a_turn_is_caught(make_rig, server, workspace):
+    """A process left running by an earlier call writes AGENTS.md before the next call: caught then."""
+    rig = await make_rig("ask")
+    answers = iter([ApprovalDecision("approve"), ApprovalDecision("deny")])
+
+    async def approver(request):
+        rig.asked.append(request)
+        if len(rig.asked) == 1:  # while call 2 waits for approval, "a background process" plants a file
+            (workspace / "AGENTS.md").write_text("planted later\n")
+        return next(answers)
+
+    rig.approver = approver
+    server.enqueue(
+        Reply(tool_calls=[ToolCallSpec("read_file", json.dumps({"path": "README.md"}), id="r1")]),
+        Reply(tool_calls=[ToolCallSpec("write_file", json.dumps({"path": "notes.txt", "content": "n\n"}), id="w2")]),
+        Reply(text="ok"),
+    )
+    await rig.chat.send("go")
+    assert not (workspace / "AGENTS.md").exists()
+    assert (workspace / "notes.txt").read_text() == "n\n"
+    assert len(rig.asked) == 2 and "earlier call" in rig.asked[1].reason and "planted later" in rig.asked[1].diff
+    told = tool_messages(server.requests[2]["body"])["w2"]
+    assert "earlier call changed protected paths" in told and "reverted" in told
+    guarded = [e for e in await rig.events() if e.kind == EventKind.PROTECTED_CHANGE]
+    assert guarded and guarded[0].payload["between_calls"] is True and guarded[0].payload["action"] == "reverted"
+    await rig.services.aclose()

@@ -79,6 +79,7 @@ class ToolRunner:
         self.tool_timeout = tool_timeout
         from workbench.core.guard import ProtectedGuard
 
+        self._guard_turn: str | None = None
         self.guard = ProtectedGuard(workspace)
         """Checks the protected paths after every call (:mod:`workbench.core.guard.check`)."""
         from workbench.core.redact import Redactor
@@ -186,6 +187,7 @@ class ToolRunner:
                 sid,
                 {"call_id": call.id, "name": call.name, "by": by, "rule": request.rule if by == "user-always" else None, "edited": override is not None},
             )
+            early, before = await self._guard_start(sid, turn_id, call, args)
             await self.emit(approved, Event(EventKind.TOOL_CALL_STARTED, sid, {"call_id": call.id, "name": call.name}))
         else:
             by = "rule" if "rule" in decision.reason else "mode"
@@ -194,8 +196,9 @@ class ToolRunner:
                 sid,
                 {"call_id": call.id, "name": call.name, "by": by, "rule": None, "edited": False, "reason": decision.reason},
             )
-            await self.emit(requested, approved, Event(EventKind.TOOL_CALL_STARTED, sid, {"call_id": call.id, "name": call.name}))
-        before = await self.guard.before()
+            await self.emit(requested)
+            early, before = await self._guard_start(sid, turn_id, call, args)
+            await self.emit(approved, Event(EventKind.TOOL_CALL_STARTED, sid, {"call_id": call.id, "name": call.name}))
         started = time.perf_counter()  # the duration is the tool's own run, not the wait for approval
         try:
             result = await asyncio.wait_for(tool.run(args, self.ctx, override=override), self.tool_timeout)
@@ -214,7 +217,18 @@ class ToolRunner:
             result = ToolResult(f"Error: {call.name} failed: {type(exc).__name__}: {exc}", "internal error", is_error=True)
             outcome = "error"
         result, outcome = await self._check_protected(sid, call, args, before, approved_paths, result, outcome=outcome)
+        if early != "none":  # a change made between calls was found (and reverted or approved) first
+            result = ToolResult(f"{result.content}\n\n{early}", result.summary, result.diff, result.changed_paths, result.is_error)
         return await self._finish(sid, call, result, started, outcome)
+
+    async def _guard_start(self, sid: str, turn_id: str, call: ToolCall, args: dict[str, Any]) -> tuple[str, Any]:
+        """Before a call runs: check what changed since the previous call of the turn, then
+        record the protected set. Returns ``(note for the model or "none", snapshot)``."""
+        if self._guard_turn != turn_id:
+            self._guard_turn = turn_id
+            self.guard.reset()
+        _, early = await self._check_protected(sid, call, args, None, frozenset(), ToolResult("", ""))
+        return early, await self.guard.before()
 
     async def _check_protected(
         self, sid: str, call: ToolCall, args: dict[str, Any], before: Any, approved_paths: frozenset[str],
@@ -233,7 +247,8 @@ class ToolRunner:
             listed = ", ".join(c.path for c in changes[:8])
             request = ApprovalRequest(
                 sid, call.id, call.name, self.redactor(args),
-                f"this call changed protected paths ({listed}); approve keeps the change, deny reverts it", True,
+                f"{'a process left running by an earlier call' if before is None else 'this call'} changed protected "
+                f"paths ({listed}); approve keeps the change, deny reverts it", True,
             )
             request.diff = self.redactor.text(diff)
             await self.emit(Event(EventKind.APPROVAL_REQUESTED, sid, {
@@ -243,15 +258,22 @@ class ToolRunner:
             answer = await self.approver(request)
             return answer.action in ("approve", "always")
 
-        verdict = await self.guard.after(before, approved_paths, ask)
+        if before is None:  # the check between calls: the note is the second value ("none" if nothing)
+            verdict = await self.guard.between(ask)
+            if not verdict.changes:
+                return result, "none"
+        else:
+            verdict = await self.guard.after(before, approved_paths, ask)
         if not verdict.changes:
             return result, outcome
         await self.emit(Event(EventKind.PROTECTED_CHANGE, sid, {
-            "call_id": call.id, "name": call.name, "action": verdict.action,
+            "call_id": call.id, "name": call.name, "action": verdict.action, "between_calls": before is None,
             "changes": [{"path": c.path, "change": c.what} for c in verdict.changes],
             "failed": verdict.failed, "diff": verdict.diff,
         }))
         note = verdict.message()
+        if before is None:
+            return result, note.replace("this call changed", "a process left running by an earlier call changed", 1)
         content = f"{result.content}\n\n{note}" if result.content else note
         if verdict.action == "reverted":
             summary = f"protected change reverted ({len(verdict.changes)} path(s))"

@@ -7,7 +7,9 @@ Flow (issue 21 item 2; SECURITY.md invariant 3), used by
    bytes of each protected file, including ones that do not exist yet (their absence is recorded).
 2. The tool runs: a file tool, ``run_command`` in the sandbox (where the existing protected paths
    are also mounted read-only), or an MCP tool whose server runs on the host.
-3. :meth:`ProtectedGuard.after` takes the set again and compares. Changes the user already
+3. :meth:`ProtectedGuard.after` takes the set again and compares (and before the next call of
+   the same turn, :meth:`ProtectedGuard.between` compares with what that check left, so a
+   process an earlier call left running cannot plant a file after its check). Changes the user already
    approved for this call (a file tool's protected-path approval, which showed the diff) are
    kept. Any other change is shown to the approver as a protected change with its diff; it is
    never approved by a mode or a rule (headless runs deny, so it is always reverted). Unless the
@@ -74,6 +76,8 @@ class ProtectedGuard:
         self.workspace = Path(workspace)
         self._mcp_key: tuple[int, int, int] | None = None
         self._scripts: tuple[str, ...] = ()
+        self.last: snapshot.Snapshot | None = None
+        """The protected set as the last check left it (None at the start of a turn)."""
 
     def scripts(self) -> tuple[str, ...]:
         """Workspace-relative paths of the scripts ``.mcp.json`` servers run (cached by file stat)."""
@@ -99,7 +103,24 @@ class ProtectedGuard:
         """Record the protected set before a call (in a thread)."""
         return await asyncio.to_thread(self.take)
 
-    async def after(self, before: snapshot.Snapshot, approved_paths: frozenset[str], ask) -> Verdict:
+    def reset(self) -> None:
+        """Forget the state after the last call (at the start of a turn: the user may have edited
+        protected files between turns)."""
+        self.last = None
+
+    async def between(self, ask) -> Verdict:
+        """Check the protected set against its state after the previous call of this turn.
+
+        Catches what a process left running by an earlier call (``cmd &`` in the sandbox, an MCP
+        server's background task) changed after that call's check. Same handling as
+        :meth:`after`: ``ask`` the user with the diff, revert unless approved.
+        """
+        last = self.last
+        if last is None:
+            return Verdict()
+        return await self.after(last, frozenset(), ask, skip=_users_git_activity)
+
+    async def after(self, before: snapshot.Snapshot, approved_paths: frozenset[str], ask, skip=None) -> Verdict:
         """Compare with ``before``; ask about changes outside ``approved_paths``; revert if not approved.
 
         Args:
@@ -107,12 +128,15 @@ class ProtectedGuard:
             approved_paths: Casefolded paths the user approved for this call (kept without asking).
             ask: ``async (diff_text, changes) -> bool``: True when the user approves the change.
                 Called only when something changed; never replaced by a mode or rule.
+            skip: ``(path) -> bool`` for changes to leave alone (not reported, not reverted).
 
         Returns:
             The verdict (``action`` ``"none"`` when nothing protected changed).
         """
         after = await asyncio.to_thread(snapshot.take, self.workspace, before.scripts)
-        changes = [c for c in snapshot.compare(before, after) if c.path.casefold() not in approved_paths]
+        self.last = after
+        changes = [c for c in snapshot.compare(before, after)
+                   if c.path.casefold() not in approved_paths and not (skip and skip(c.path))]
         if not changes:
             return Verdict()
         diff = snapshot.diff_text(before, after, changes)
@@ -127,4 +151,16 @@ class ProtectedGuard:
             return verdict
         verdict.failed = await asyncio.to_thread(snapshot.revert, self.workspace, before, after, changes)
         verdict.action = "reverted"
+        self.last = await asyncio.to_thread(snapshot.take, self.workspace, before.scripts)
         return verdict
+
+
+def _users_git_activity(path: str) -> bool:
+    """Whether ``path`` is what the user's own git commands change (``HEAD``, ``index``, refs).
+
+    Between tool calls these are left alone: the user may commit in another terminal while a
+    turn runs (the sandbox cannot write ``.git`` at all: it is mounted read-only). Hooks,
+    ``config`` and ``info/`` are still checked.
+    """
+    parts = path.casefold().split("/")
+    return len(parts) > 1 and parts[0] == ".git" and parts[1] in ("head", "index", "refs", "packed-refs", "logs")
