@@ -28,8 +28,10 @@ from workbench.core.guard.protected import (
     find_name,
 )
 
-MAX_CAPTURE = 16 * 1024 * 1024
-"""Files up to this size (bytes) are captured before each call so they can be restored."""
+MAX_CAPTURE = 1024 * 1024
+"""Files up to this size (bytes) are captured before each call so they can be restored. Larger
+ones (in practice only the ``.git/index`` of a big repository) are compared by size, mtime and
+inode; a change to them is reported and, if not approved, listed as not restorable."""
 MAX_TREE_ENTRIES = 5000
 """At most this many entries are tracked under one protected folder (the rest only by count)."""
 
