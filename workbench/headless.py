@@ -83,6 +83,10 @@ async def run_prompt(
         async for event in sub:
             if not isinstance(event, Event):
                 continue
+            if event.kind == EventKind.PROTECTED_CHANGE:  # stderr in both modes: the user must see it
+                p = event.payload
+                paths = ", ".join(c.get("path", "?") for c in p.get("changes") or [])
+                print(f"\n⊘ {p.get('name')} changed protected paths ({paths}): {p.get('action')}", file=sys.stderr, flush=True)
             if as_json:
                 out.write(event.to_json() + "\n")
                 out.flush()
