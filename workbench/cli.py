@@ -108,7 +108,7 @@ def _sub_parser(command: str | None = None) -> argparse.ArgumentParser:
     heavy = {
         "spec": ("workbench.specs_cli", "add_spec_parser", "spec documents: new, list, lint, trace, status, approve"),
         "plugins": ("workbench.plugins_cli", "add_plugins_parser", "start the configured MCP plugins and report them"),
-        "mcp": ("workbench.mcp_server", "add_mcp_parser", "serve this workspace over MCP (stdio)"),
+        "mcp": ("workbench.mcp_server", "add_mcp_parser", "MCP servers: add, list, remove, trust; serve this workspace over MCP"),
         "checkpoints": ("workbench.checkpoints_cli", "add_checkpoint_parsers", "list a session's checkpoints"),
         "rewind": ("workbench.checkpoints_cli", "add_checkpoint_parsers", "restore files and/or the conversation to a checkpoint"),
         "gc": ("workbench.checkpoints_cli", "add_checkpoint_parsers", "prune old checkpoints"),

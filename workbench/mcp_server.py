@@ -25,15 +25,23 @@ def add_mcp_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentP
     Returns:
         The ``mcp`` parser (``args.mcp_command``, ``args.path``).
     """
-    mcp = subparsers.add_parser("mcp", help="Workbench as an MCP server (serve specs, journal, sessions, sandbox)")
+    mcp = subparsers.add_parser("mcp", help="MCP servers: add, list, remove, trust; serve Workbench itself over MCP")
     sub = mcp.add_subparsers(dest="mcp_command", metavar="COMMAND", required=True)
     serve = sub.add_parser("serve", help="serve a workspace over stdio (for another MCP client)")
     serve.add_argument("path", nargs="?", help="workspace folder (default: current folder)")
+    from workbench.mcp_cli import add_mcp_manage_parsers
+
+    add_mcp_manage_parsers(sub)
     return mcp
 
 
 def run_mcp_command(args: argparse.Namespace) -> int:
-    """Run ``workbench mcp serve``; returns the exit code (0 when the client disconnects, 2 on bad input)."""
+    """Run ``workbench mcp serve`` (0 when the client disconnects, 2 on bad input), or
+    ``add|list|remove|trust`` (:mod:`workbench.mcp_cli`); returns the exit code."""
+    if args.mcp_command != "serve":
+        from workbench.mcp_cli import run_mcp_manage_command
+
+        return run_mcp_manage_command(args)
     import anyio
 
     from workbench.core.config import ConfigError, load_settings
