@@ -176,7 +176,8 @@ async def plugin_runtime(services: Services, *, start: bool = True) -> PluginSup
     existing = services.extras.get(EXTRAS_KEY)
     if existing is not None:
         return existing
-    specs = await load_workspace_specs(services)
+    warnings: list[str] = []
+    specs = await load_workspace_specs(services, warnings=warnings)
     existing = services.extras.get(EXTRAS_KEY)
     if existing is not None:  # another caller won while we read the files
         return existing
@@ -195,6 +196,7 @@ async def plugin_runtime(services: Services, *, start: bool = True) -> PluginSup
         approvals=ToolApprovals.for_workspace(ws),
         log_dir=workspace_data_dir(ws) / "plugins",
     )
+    supervisor.config_warnings = warnings  # skipped .mcp.json entries, for the UI to show
     services.extras[EXTRAS_KEY] = supervisor
     from workbench.core.plugins.agent_tools import PREFIX, plugin_agent_tools
 

@@ -74,6 +74,8 @@ class PluginSupervisor(_RunnerMixin):
         self.pids = PidRegistry(self.log_dir / "pids.json")
         """Process groups of running plugins (for :meth:`PidRegistry.reap_orphans` after a crash)."""
         self._reaped = False
+        self.config_warnings: list[str] = []
+        """Skipped ``.mcp.json`` entries (unknown type, bad name), set by whoever loaded the specs."""
         for spec in specs:
             self.handles[spec.name] = PluginHandle(spec, self.log_dir / f"{spec.name}.stderr.log")
 

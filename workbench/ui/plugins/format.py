@@ -45,7 +45,8 @@ def display_state(handle: PluginHandle, trusted: bool) -> str:
     """Return the state cell: ``untrusted`` / ``disabled`` for plugins that are not running, else the state."""
     if not handle.running and handle.state.value in ("registered", "stopped"):
         if not trusted:
-            return "untrusted"
+            state = getattr(handle._trust[1], "state", "") if handle._trust else ""
+            return {"changed": "changed", "legacy": "re-trust"}.get(state, "untrusted")
         if not handle.spec.settings.enabled:
             return "disabled"
     return handle.state.value
@@ -93,12 +94,19 @@ def _indent(text: str, prefix: str = "    ") -> list[str]:
     return [prefix + line for line in text.splitlines()] or [prefix]
 
 
-def detail_text(handle: PluginHandle, trusted: bool) -> str:
+def detail_text(handle: PluginHandle, trusted: bool, status: object | None = None) -> str:
     """Return the detail of the selected plugin: origin, error, tools (sanitized descriptions and
-    schemas), recent calls and the stderr tail."""
+    schemas), recent calls and the stderr tail; for a plugin changed since it was trusted, what
+    changed (``status``: its :class:`~workbench.core.plugins.trust.TrustStatus`)."""
     spec = handle.spec
     origin = ".mcp.json (workspace)" if spec.source == "workspace" else "[plugins] config (user)"
     lines = [f"{handle.name} · {display_state(handle, trusted)} · from {origin} · {spec.transport}"]
+    state = getattr(status, "state", None)
+    if not trusted and state in ("changed", "legacy") and not (handle.running or handle.state.value == "error"):
+        title = "Changed since you trusted it" if state == "changed" else "Needs trust again"
+        lines += ["", f"{title} (not started until you trust it again, key t):"]
+        lines += [f"    {sanitize_text(c, keep_newlines=False)}" for c in getattr(status, "changes", [])]
+        return "\n".join(lines)
     if not trusted:
         lines += [
             "",
