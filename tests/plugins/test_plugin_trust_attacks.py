@@ -163,3 +163,40 @@ def test_corrupt_trust_file_is_set_aside_not_overwritten(tmp_path: Path) -> None
     assert trust.is_trusted(spec)
     kept = list(trust.path.parent.glob("trust.json.corrupt-*"))
     assert len(kept) == 1 and kept[0].read_text() == "{not json"
+
+
+def test_trusted_files_lists_what_trusted_servers_run(tmp_path: Path) -> None:
+    ws = workspace(tmp_path)
+    (ws / "tools").mkdir()
+    (ws / "tools" / "helper.py").write_text("x = 1\n")
+    data = json.loads((ws / ".mcp.json").read_text())
+    data["mcpServers"]["mod"] = {"command": sys.executable, "args": ["-m", "tools.helper", "--root", "."]}
+    data["mcpServers"]["outside"] = {"command": sys.executable, "args": [str(tmp_path / "elsewhere.py")]}
+    (ws / ".mcp.json").write_text(json.dumps(data))
+    trust = TrustStore.for_workspace(ws)
+    for spec in load_specs(ws):
+        trust.trust(spec)
+    # python -m tools.helper covers tools/helper.py (and the package form); '.' is a folder;
+    # files outside the workspace are not workspace files
+    assert trust.trusted_files() == ["srv.py", "tools/helper.py", "tools/helper/__main__.py"]
+    (ws / "tools" / "helper" ).mkdir()
+    (ws / "tools" / "helper" / "__main__.py").write_text("print('new')\n")  # creating a named path is a change
+    mod = next(s for s in load_specs(ws) if s.name == "mod")
+    assert trust.status(mod).changes == ["file tools/helper/__main__.py: created since it was trusted"]
+
+
+async def test_user_level_server_is_not_restarted_after_its_workspace_script_changed(tmp_path: Path) -> None:
+    ws = workspace(tmp_path)
+    marker = tmp_path / "pwned"
+    spec = replace(load_specs(ws)[0], source="user", template={})
+    async with PluginSupervisor(fast_restarts([spec]), trust=TrustStore.for_workspace(ws),
+                                log_dir=tmp_path / "logs") as sup:
+        handle = await sup.start("srv")
+        assert handle.state == PluginState.ACTIVE, handle.last_error
+        (ws / "srv.py").write_text(SERVER.replace("MARKER = None", f"MARKER = {str(marker)!r}"))
+        os.kill(handle.pid, signal.SIGKILL)
+        assert await eventually(lambda: handle.state == PluginState.ERROR and not handle.running, 30)
+        assert "files it runs changed since it was started (srv.py)" in handle.last_error.reason
+        assert not marker.exists()
+        await sup.start("srv")  # a start by hand accepts the new version
+        assert await eventually(marker.exists, 10)

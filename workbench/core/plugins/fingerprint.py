@@ -84,13 +84,16 @@ def _candidates(spec: PluginSpec) -> list[str]:
     if "/" in spec.command or os.sep in spec.command:
         words.append(spec.command)
     args = list(spec.args)
+    skip = False
     for i, arg in enumerate(args):
-        if not arg or "://" in arg:
+        if skip or not arg or "://" in arg:
+            skip = False
             continue
         if arg.startswith("-"):
             if arg == "-m" and i + 1 < len(args):  # python -m pkg.mod
                 module = args[i + 1].replace(".", "/")
                 words += [module + ".py", module + "/__main__.py"]
+                skip = True
             continue
         words.append(arg)
     return words

@@ -237,6 +237,19 @@ class TrustStore:
 
         update_json(self.path, change)
 
+    def trusted_files(self) -> list[str]:
+        """Workspace-relative paths of the files trusted servers run (from the records; no hashing).
+
+        These are protected paths for every writer (issue 21: "every workspace file that a
+        trusted MCP server's command line runs"); sorted, without duplicates.
+        """
+        files: set[str] = set()
+        for record in self._section(read_json(self.path), _SECTION).values():
+            facts = record.get("facts") if isinstance(record, dict) else None
+            if isinstance(facts, dict) and isinstance(facts.get("files"), dict):
+                files.update(str(k) for k in facts["files"])
+        return sorted(files)
+
     def revoke(self, spec: PluginSpec | str) -> bool:
         """Forget the approval of a server (a spec or its name); True if there was one."""
         name = spec if isinstance(spec, str) else spec.name
