@@ -10,7 +10,7 @@
   ``--show-secrets`` — and the hashes of the workspace files it runs) and record the trust;
   never prompts.
 
-Scope ``project`` (default) edits the workspace's ``.mcp.json`` (the file Claude Code, Cursor and
+The parsers are in :mod:`workbench.cli.mcp`. Scope ``project`` (default) edits the workspace's ``.mcp.json`` (the file Claude Code, Cursor and
 VS Code read; other entries and keys are kept in order); ``user`` edits ``[plugins.servers.NAME]``
 of the user config (``tomlkit``, comments kept). Options may come before NAME, or between NAME
 and ``--``. Exit codes: 0 done; 1 no such server, or it cannot be trusted as it is; 2 bad usage
@@ -35,48 +35,15 @@ class _Usage(Exception):
     """A usage or file error: printed as one line, exit 2."""
 
 
-def _add_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("-t", "--transport", choices=("stdio", "sse", "http"), help="transport (default: stdio, or http for a URL)")
-    p.add_argument("-e", "--env", action="append", default=[], metavar="KEY=VALUE", help="environment variable for the server (repeatable)")
-    p.add_argument("-H", "--header", action="append", default=[], metavar="'KEY: VALUE'", help="HTTP header for sse/http servers (repeatable)")
-    p.add_argument("-s", "--scope", choices=("project", "user"), default=None, help="project: the workspace's .mcp.json (default); user: your config")
-    p.add_argument("--path", help="workspace folder (default: current folder)")
-
-
-def add_mcp_manage_parsers(sub: argparse._SubParsersAction) -> None:
-    """Register ``add``, ``list``, ``remove`` and ``trust`` on the ``workbench mcp`` sub-parsers.
-
-    Args:
-        sub: from ``mcp_parser.add_subparsers(dest="mcp_command")``.
-    """
-    add = sub.add_parser("add", help="add an MCP server (claude mcp add shape): add NAME -- COMMAND ARGS... | add -t sse NAME URL")
-    _add_options(add)
-    add.add_argument("name", help="server name (letters, digits, _ and -)")
-    add.add_argument("target", nargs=argparse.REMAINDER, help="-- COMMAND ARGS... (stdio) or URL (sse/http)")
-
-    lst = sub.add_parser("list", help="list MCP servers with their trust state and command line")
-    lst.add_argument("--json", action="store_true", help="print a JSON list")
-    lst.add_argument("--path", help="workspace folder (default: current folder)")
-
-    rm = sub.add_parser("remove", help="remove an MCP server (and its trust record)")
-    rm.add_argument("name")
-    rm.add_argument("-s", "--scope", choices=("project", "user"), default=None)
-    rm.add_argument("--path", help="workspace folder (default: current folder)")
-
-    tr = sub.add_parser("trust", help="show exactly what a workspace MCP server runs and trust it (no prompt)")
-    tr.add_argument("name")
-    tr.add_argument("--show-secrets", action="store_true", help="print secret-looking env/header values in clear")
-    tr.add_argument("--revoke", action="store_true", help="forget the trust instead")
-    tr.add_argument("--path", help="workspace folder (default: current folder)")
-
-
 # -- files -------------------------------------------------------------------------------------
 
-def _workspace(path: str | None) -> Path:
-    ws = Path(path or ".").expanduser()
-    if not ws.is_dir():
-        raise _Usage(f"workspace {ws} is not a folder. Give an existing project folder with --path.")
-    return ws.resolve()
+def _workspace(args: argparse.Namespace) -> Path:
+    from workbench.cli.common import CommandError, workspace
+
+    try:
+        return workspace(args)
+    except CommandError as exc:
+        raise _Usage(str(exc)) from None
 
 
 def _read_mcp_json(path: Path) -> dict[str, Any]:
@@ -127,8 +94,10 @@ def _user_servers(doc: Any) -> dict[str, Any]:
 
 def _merge_options(args: argparse.Namespace, words: list[str], *, known_only: bool) -> list[str]:
     """Parse add-options found in ``words`` into ``args``; return the words that are not options."""
+    from workbench.cli.mcp import add_server_options
+
     mini = argparse.ArgumentParser(prog="workbench mcp add NAME", add_help=False, exit_on_error=False)
-    _add_options(mini)
+    add_server_options(mini)
     try:
         extra, rest = mini.parse_known_args(words) if known_only else (mini.parse_args(words), [])
     except (argparse.ArgumentError, SystemExit) as exc:
@@ -136,7 +105,7 @@ def _merge_options(args: argparse.Namespace, words: list[str], *, known_only: bo
     args.env += extra.env
     args.header += extra.header
     for key in ("transport", "scope", "path"):
-        if getattr(extra, key) is not None:
+        if getattr(extra, key, None) is not None:
             setattr(args, key, getattr(extra, key))
     return rest
 
@@ -216,7 +185,7 @@ def _cmd_add(args: argparse.Namespace) -> int:
     if not _NAME_RE.match(args.name):
         raise _Usage(f"mcp add: server name {args.name!r} may only contain letters, digits, '_' and '-' (at most 48)")
     entry = _build_entry(args, words)
-    ws = _workspace(args.path)
+    ws = _workspace(args)
     if (args.scope or "project") == "project":
         path = ws / MCP_JSON
         data = _read_mcp_json(path)
@@ -285,7 +254,7 @@ def _describe_state(status: Any, spec: Any) -> str:
 def _cmd_list(args: argparse.Namespace) -> int:
     from workbench.core.plugins.trust import TrustStore, command_line
 
-    ws = _workspace(args.path)
+    ws = _workspace(args)
     specs, warnings = _load(ws)
     for message in warnings:
         print(f"workbench: {message}", file=sys.stderr)
@@ -328,7 +297,7 @@ def _cmd_remove(args: argparse.Namespace) -> int:
     from workbench.core.plugins.config import MCP_JSON
     from workbench.core.plugins.trust import TrustStore
 
-    ws = _workspace(args.path)
+    ws = _workspace(args)
     project = ws / MCP_JSON
     user = user_config_file()
     data = _read_mcp_json(project) if args.scope in (None, "project") else {"mcpServers": {}}
@@ -358,7 +327,7 @@ def _cmd_remove(args: argparse.Namespace) -> int:
 def _cmd_trust(args: argparse.Namespace) -> int:
     from workbench.core.plugins.trust import TrustStore, describe_for_approval
 
-    ws = _workspace(args.path)
+    ws = _workspace(args)
     specs, _ = _load(ws)
     spec = next((s for s in specs if s.name == args.name), None)
     if spec is None:

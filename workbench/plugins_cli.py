@@ -20,20 +20,10 @@ from typing import Any
 
 
 def add_plugins_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    """Register ``plugins`` on the top-level ``workbench`` sub-parsers.
+    """Register ``plugins`` on ``subparsers`` (the parser is defined in :mod:`workbench.cli.plugins`)."""
+    from workbench.cli.plugins import register
 
-    Args:
-        subparsers: from ``parser.add_subparsers(dest="command")``.
-
-    Returns:
-        The ``plugins`` parser (``args.json``, ``args.path``).
-    """
-    p = subparsers.add_parser(
-        "plugins", help="start the configured, trusted MCP plugins, print their state and tools, stop them"
-    )
-    p.add_argument("--json", action="store_true", help="print a JSON list (one object per plugin)")
-    p.add_argument("--path", help="workspace folder (default: current folder)")
-    return p
+    return register(subparsers)
 
 
 def _report(supervisor: Any, name: str) -> dict[str, Any]:
@@ -144,7 +134,7 @@ def run_plugins_command(args: argparse.Namespace) -> int:
     from workbench.core.config import ConfigError, load_settings
     from workbench.core.plugins import PluginConfigError
 
-    workspace = Path(args.path or ".").expanduser()
+    workspace = Path(getattr(args, "path", None) or ".").expanduser()
     if not workspace.is_dir():
         print(f"workbench: workspace {workspace} is not a folder. Give an existing project folder.", file=sys.stderr)
         return 2

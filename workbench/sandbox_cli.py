@@ -24,28 +24,10 @@ from typing import Any
 
 
 def add_sandbox_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    """Register ``sandbox`` on the top-level ``workbench`` sub-parsers.
+    """Register ``sandbox`` on ``subparsers`` (the parser is defined in :mod:`workbench.cli.sandbox`)."""
+    from workbench.cli.sandbox import register
 
-    Args:
-        subparsers: from ``parser.add_subparsers(dest="command")``.
-
-    Returns:
-        The ``sandbox`` parser (``args.sandbox_command`` is ``build``, ``status`` or ``prune``).
-    """
-    p = subparsers.add_parser("sandbox", help="build the sandbox image, show the engine and containers, prune")
-    sub = p.add_subparsers(dest="sandbox_command", required=True)
-    build = sub.add_parser("build", help="build [sandbox] image from .workbench/sandbox/Dockerfile, "
-                                         "or import a root filesystem with --rootfs")
-    build.add_argument("--rootfs", help="a root filesystem directory or tar file to import (docker import)")
-    build.add_argument("--tag", help="image name to create (default: [sandbox] image)")
-    build.add_argument("--path", help="workspace folder (default: current folder)")
-    status = sub.add_parser("status", help="engine state and this workspace's containers")
-    status.add_argument("--json", action="store_true", help="machine-readable output")
-    status.add_argument("--path", help="workspace folder (default: current folder)")
-    prune = sub.add_parser("prune", help="remove this workspace's containers of ended or crashed sessions")
-    prune.add_argument("--yes", action="store_true", help="remove without asking")
-    prune.add_argument("--path", help="workspace folder (default: current folder)")
-    return p
+    return register(subparsers)
 
 
 def _workspace(path: str | None) -> Path:
