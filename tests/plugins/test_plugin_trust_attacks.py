@@ -200,3 +200,23 @@ async def test_user_level_server_is_not_restarted_after_its_workspace_script_cha
         assert not marker.exists()
         await sup.start("srv")  # a start by hand accepts the new version
         assert await eventually(marker.exists, 10)
+
+
+def test_concurrent_trust_decisions_are_not_lost(tmp_path: Path) -> None:
+    """Two processes record trust decisions at the same time: none is lost (file lock around
+    each read-modify-write)."""
+    ws = workspace(tmp_path)
+    go = tmp_path / "go"
+    script = (
+        "import sys, time\nfrom dataclasses import replace\nfrom pathlib import Path\n"
+        "from workbench.core.plugins import TrustStore, load_specs\n"
+        "ws, prefix, go = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3])\n"
+        "spec = load_specs(ws)[0]; store = TrustStore.for_workspace(ws)\n"
+        "while not go.exists(): time.sleep(0.001)\n"
+        "for i in range(60):\n    store.trust(replace(spec, name=f'{prefix}{i}'))\n"
+    )
+    procs = [subprocess.Popen([sys.executable, "-c", script, str(ws), prefix, str(go)]) for prefix in ("a", "b")]
+    go.touch()
+    assert [p.wait(timeout=120) for p in procs] == [0, 0]
+    records = json.loads(TrustStore.for_workspace(ws).path.read_text())["mcp_trust"]
+    assert sorted(records) == sorted(f"{p}{i}" for p in "ab" for i in range(60))

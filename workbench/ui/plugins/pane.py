@@ -161,13 +161,13 @@ class PluginsPane(Vertical, can_focus=True):
             selected = self.selected_name()
             table.clear()
             for name in names:
-                cells = row_cells(sup.handles[name], sup.is_trusted(name))
+                cells = row_cells(sup.handles[name], sup.trust_status(name))
                 table.add_row(*(cells[key] for key, _ in COLUMNS), key=name)
             if selected in names:
                 table.move_cursor(row=names.index(selected))
         else:
             for name in names:
-                cells = row_cells(sup.handles[name], sup.is_trusted(name))
+                cells = row_cells(sup.handles[name], sup.trust_status(name))
                 row = table.get_row(name)
                 for (key, _), old in zip(COLUMNS, row):
                     if cells[key] != old:
