@@ -75,6 +75,15 @@ async def run_prompt(
     out = sys.stdout
     if services.store.recovery_message:
         print(f"workbench: {services.store.recovery_message}", file=sys.stderr)
+    from workbench.core.plugins.runtime import start_plugins_for_run
+
+    try:  # trusted MCP plugins start now (and stop with the services), so mcp__ tools work headless
+        plugin_lines = await start_plugins_for_run(services)
+    except BaseException:
+        await services.aclose()
+        raise
+    for line in plugin_lines:
+        print(f"workbench: {line}", file=sys.stderr)
     sub = services.bus.subscribe()
     printed_text = False
 
