@@ -1,4 +1,5 @@
-"""``workbench trust [PATH] [--show] [--revoke]``: review and trust a workspace's own files.
+"""``workbench trust [PATH] [--show] [--revoke]``: review and trust a workspace's own files
+(registered in :mod:`workbench.cli.trust`).
 
 Without a flag it prints what the workspace's files would change (see
 :mod:`workbench.core.trust.describe`) and records that the user trusts exactly that content.
@@ -15,24 +16,6 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
-
-
-def add_trust_parser(sub: Any) -> argparse.ArgumentParser:
-    """Add the ``trust`` subcommand to ``sub`` (an argparse subparsers object); return it."""
-    p = sub.add_parser(
-        "trust",
-        help="review what this workspace's own files would change, and trust them",
-        description="Workspace files (.workbench/config.toml, .mcp.json, AGENTS.md, CLAUDE.md, "
-        ".workbench/sandbox/Dockerfile) have no effect until you trust their content. Without a flag "
-        "this prints what they would change and trusts exactly that content.",
-    )
-    p.add_argument("path", nargs="?", help="workspace folder (default: current folder)")
-    group = p.add_mutually_exclusive_group()
-    group.add_argument("--show", action="store_true", help="only print the trust state and what trusting would change")
-    group.add_argument("--revoke", action="store_true", help="forget the trust decision (the files stop applying)")
-    p.add_argument("--reveal", action="store_true", help="print values that look secret instead of hiding them")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
-    return p
 
 
 def _as_json(report: Any, sections: list[Any], action: str) -> dict[str, Any]:
@@ -126,15 +109,3 @@ def warn_untrusted(workspace: Path) -> None:
     line = trust.warning_line(trust.check(workspace))
     if line:
         print(line, file=sys.stderr, flush=True)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Stand-alone entry: ``python -m workbench.trust_cli [PATH] [--show|--revoke]``."""
-    parser = argparse.ArgumentParser(prog="workbench")
-    sub = parser.add_subparsers(dest="command", required=True)
-    add_trust_parser(sub)
-    return run_trust_command(parser.parse_args(["trust", *(sys.argv[1:] if argv is None else argv)]))
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

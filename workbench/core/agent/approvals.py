@@ -23,15 +23,13 @@ class ApprovalDecision:
             the rest of the session).
         reason: for ``deny``: sent back to the model (optional).
         edited_content: the user's edit of the proposed file content (``e`` in the modal).
-        by: who decided (see the field).
+        by: who answered: ``"user"``, or ``"headless"`` when nobody could (``workbench run``).
     """
 
     action: Action
     reason: str | None = None
     edited_content: str | None = None
     by: str = "user"
-    """Who decided: ``"user"`` (a person answered), or ``"headless"`` (nobody could be asked: the
-    reason names the rule or mode that required the approval and how to allow the call)."""
 
 
 @dataclass
@@ -48,6 +46,7 @@ class ApprovalRequest:
         diff: unified diff of the proposed change, for file tools.
         new_text: the proposed new content when it can be edited before applying.
         rule: the allow rule "always" would add.
+        kind: the tool's kind (``"read"``, ``"write"``, ``"command"``), when known.
         future: resolved with the :class:`ApprovalDecision`.
     """
 
@@ -60,6 +59,7 @@ class ApprovalRequest:
     diff: str | None = None
     new_text: str | None = None
     rule: str | None = None
+    kind: str | None = None
     future: asyncio.Future[ApprovalDecision] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
 
 
@@ -67,27 +67,8 @@ Approver = Callable[[ApprovalRequest], Awaitable[ApprovalDecision]]
 """Resolves approval requests (the TUI publishes them; headless runs deny them)."""
 
 
-def how_to_allow(request: ApprovalRequest) -> str:
-    """Say how the user can let ``request`` run without being asked (for headless denials)."""
-    if request.protected:
-        return ("protected paths always need an approval from a person: run it in the TUI "
-                "(`workbench`), where the approval shows the change")
-    if request.reason.startswith("rule "):
-        return "remove or narrow that ask rule in [permissions] of your config, or run it in the TUI (`workbench`)"
-    rule = f"`{request.rule}`" if request.rule else f"`{request.tool}:PATTERN`"
-    mode = "full-auto" if request.tool == "run_command" or request.reason.startswith("auto-edit") else "auto-edit"
-    return (f"add an allow rule such as {rule} to [permissions] allow in your config, "
-            f"rerun with --mode {mode}, or run it in the TUI (`workbench`)")
-
-
 async def deny_headless(request: ApprovalRequest) -> ApprovalDecision:
-    """Approver for runs where nobody can answer: deny, naming the rule or mode and how to allow it.
+    """Approver for runs where nobody can answer (see :class:`workbench.core.agent.unattended.UnattendedApprover`)."""
+    from workbench.core.agent.unattended import UnattendedApprover
 
-    The decision has ``by="headless"``: nobody was asked, so it is never reported as the user's.
-    """
-    return ApprovalDecision(
-        "deny",
-        f"not run: {request.reason}, and this headless run cannot ask anyone. To allow it: "
-        f"{how_to_allow(request)}. Do not retry it; explain what you would change instead.",
-        by="headless",
-    )
+    return await UnattendedApprover()(request)
