@@ -232,7 +232,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         from workbench.specs_cli import run_spec_command
 
         return run_spec_command(args, _workspace(getattr(args, "path", None)))
-    if args.command in ("checkpoints", "rewind", "gc", "export", "sandbox"):
+    if args.command in ("checkpoints", "rewind", "gc"):
         from workbench.checkpoints_cli import run_checkpoint_command
 
         return run_checkpoint_command(args, _workspace(args.path))

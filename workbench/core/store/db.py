@@ -158,6 +158,11 @@ class EventStore:
         """Applied to every payload before it is written (see :mod:`workbench.core.redact`)."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._conn = self._open()
+        from workbench.core.store.interrupted import seal_crashed_sessions
+
+        self.sealed_sessions: list[str] = seal_crashed_sessions(self)
+        """Crashed sessions whose unfinished turn was written down on this open (see
+        :mod:`workbench.core.store.interrupted`)."""
 
     # -- opening and corruption handling ---------------------------------------------------
     def _open(self) -> sqlite3.Connection:
