@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Awaitable, Callable
@@ -57,6 +58,12 @@ class Services:
                 except Exception:  # one failing subsystem must not keep the log open
                     pass
             await self.chat.close()
+            journal = self.extras.get("journal")
+            if journal is not None:  # render session.closed too (stateRecovery.md says "closed")
+                try:
+                    await asyncio.wait_for(journal.update(), 5)
+                except Exception:
+                    pass
         finally:
             await self.llm.close()
             await self.store.close()
