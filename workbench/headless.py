@@ -40,6 +40,8 @@ async def run_prompt(
     out = sys.stdout
     if services.store.recovery_message:
         print(f"workbench: {services.store.recovery_message}", file=sys.stderr)
+    for notice in services.notices:  # recovered rewinds, disabled subsystems
+        print(f"workbench: {notice}", file=sys.stderr)
     sub = services.bus.subscribe()
     printed_text = False
 

@@ -128,7 +128,7 @@ async def _add_checkpoints(services: Services) -> None:
     services.chat.checkpoints = service
     services.extras["checkpoints"] = service
     try:
-        message = await recover_interrupted_rewind(repo)
+        message = await recover_interrupted_rewind(repo, services.store, services.workspace)
     except Exception as exc:
         services.notices.append(f"An interrupted rewind could not be completed: {exc}")
     else:
