@@ -11,24 +11,10 @@ from pathlib import Path
 
 
 def add_checkpoint_parsers(sub: argparse._SubParsersAction) -> None:
-    """Register ``checkpoints``, ``rewind`` and ``gc`` on the top-level subparsers."""
-    cps = sub.add_parser("checkpoints", help="list a session's checkpoints (latest session by default)")
-    cps.add_argument("session", nargs="?", help="session id or unique prefix")
-    cps.add_argument("--json", action="store_true")
-    cps.add_argument("--path", help="workspace folder (default: current folder)")
+    """Register ``checkpoints``, ``rewind`` and ``gc`` (defined in :mod:`workbench.cli.checkpoints`)."""
+    from workbench.cli.checkpoints import register
 
-    rw = sub.add_parser("rewind", help="restore files and/or the conversation to a checkpoint")
-    rw.add_argument("checkpoint", help="checkpoint id (or unique prefix), from `workbench checkpoints`")
-    scope = rw.add_mutually_exclusive_group()
-    scope.add_argument("--files", dest="scope", action="store_const", const="files", help="restore the workspace files (default)")
-    scope.add_argument("--conversation", dest="scope", action="store_const", const="conversation", help="fork the conversation at the checkpoint")
-    scope.add_argument("--both", dest="scope", action="store_const", const="both", help="files and conversation")
-    rw.add_argument("--session", help="the session the checkpoint belongs to (default: the one that has it)")
-    rw.add_argument("--path", help="workspace folder (default: current folder)")
-
-    gc = sub.add_parser("gc", help="prune checkpoints of deleted sessions and older than checkpoints.keep_days")
-    gc.add_argument("--keep-days", type=float, help="override checkpoints.keep_days")
-    gc.add_argument("--path", help="workspace folder (default: current folder)")
+    register(sub)
 
 
 def _events_of_all(ws: Path, kind: str):

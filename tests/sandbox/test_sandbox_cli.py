@@ -76,9 +76,10 @@ async def test_status_json_and_prune(configured, make_service, docker_client, ca
     assert text.startswith("engine: Docker ") and f"image: {BUSYBOX} (present)" in text and "containers (4):" in text
 
     # without --yes and without a terminal: list only
-    assert cli("prune", "--path", str(ws)) == 0
-    out = capsys.readouterr().out
-    assert "run `workbench sandbox prune --yes`" in out and ids["open"] not in out
+    assert cli("prune", "--path", str(ws)) == 2
+    captured = capsys.readouterr()
+    assert "pass --yes" in captured.err and len(captured.err.strip().splitlines()) == 1
+    assert ids["open"] not in captured.out
     assert len(await service.list_containers()) == 4
 
     assert cli("prune", "--yes", "--path", str(ws)) == 0
