@@ -233,12 +233,24 @@ class SandboxService:
                          on_output: OutputCallback | None = None, *,
                          cancel: threading.Event | None = None, spool: Path | None = None) -> CommandResult:
         """Blocking :meth:`run_command`."""
+        import docker
+
+        from .exec import reset_container
+
         info = self.ensure_sync(session_id)
         container = (self.client().api, info.container.id)
-        return run_command(container, command, timeout or self.settings.command_timeout, on_output,
-                           output_limit=self.settings.output_limit_for_model,
-                           mem_limit=self.settings.mem_limit, pids_limit=self.settings.pids_limit,
-                           cancel=cancel, spool=spool, spool_limit=self.settings.spool_limit_bytes)
+        for attempt in (1, 2):
+            try:
+                return run_command(container, command, timeout or self.settings.command_timeout, on_output,
+                                   output_limit=self.settings.output_limit_for_model,
+                                   mem_limit=self.settings.mem_limit, pids_limit=self.settings.pids_limit,
+                                   cancel=cancel, spool=spool, spool_limit=self.settings.spool_limit_bytes)
+            except docker.errors.APIError as exc:
+                text = str(exc).lower()
+                if attempt == 2 or not ("resource temporarily unavailable" in text or "fork" in text):
+                    raise
+                reset_container(*container)  # the exec could not even start: every pid is taken
+        raise AssertionError("unreachable")  # pragma: no cover
 
     async def run_command(self, session_id: str, command: str, timeout: float | None = None,
                           on_output: OutputCallback | None = None, *, spool: Path | None = None) -> CommandResult:
