@@ -138,7 +138,7 @@ class SandboxService:
             ``(orphans killed, write problem)``; the problem is "" when the workspace is writable,
             else one line with the cause and the fix.
         """
-        from .exec import probe_container
+        from .processes import probe_container
 
         user = str(container.attrs.get("Config", {}).get("User") or "")
         return probe_container((self.client().api, container.id), user, self.workspace, kill_orphans=kill_orphans)
@@ -235,7 +235,7 @@ class SandboxService:
         """Blocking :meth:`run_command`."""
         import docker
 
-        from .exec import reset_container
+        from .processes import reset_container
 
         info = self.ensure_sync(session_id)
         container = (self.client().api, info.container.id)
