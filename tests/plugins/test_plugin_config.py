@@ -63,7 +63,7 @@ def test_invalid_json_names_line_and_column(tmp_path: Path) -> None:
         ({"command": "a", "url": "https://x"}, "mcpServers.srv", "exactly one of"),
         ({"command": "a", "args": "not-a-list"}, "mcpServers.srv.args", "list"),
         ({"url": "ftp://x"}, "mcpServers.srv", "http://"),
-        ({"type": "sse", "url": "https://x/sse"}, "mcpServers.srv.type", "SSE"),
+        ({"type": "sse", "command": "srv"}, "mcpServers.srv", "needs 'url'"),
         ("just a string", "mcpServers.srv", "expected an object"),
     ],
 )

@@ -20,26 +20,31 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    """Print the settings as TOML (or JSON); exit 2 on an invalid configuration."""
+    """Print the settings as TOML (or JSON); works without a model; exit 2 on an invalid configuration."""
     import json
 
     from workbench.core.config import config_files, masked_dump
 
     ws = workspace(args)
-    settings = load(ws, args)
+    settings = load(ws, args, need_model=False)
     data = masked_dump(settings)
-    r = settings.llm.resolved()
+    r = settings.llm.resolved(require_model=False)
     data["effective_llm"] = {
         "base_url": r.base_url,
-        "model": r.model,
+        "model": r.model or None,
         "api_key": "********" if r.api_key else None,
         "api_key_source": r.key_source,
     }
+    if not r.model:
+        data["effective_llm"]["problem"] = (
+            "no model set: set model under [llm], WORKBENCH_LLM__MODEL or --model "
+            "(with a base URL of your own, `workbench run` asks the server's GET /models)"
+        )
     data["files"] = [{"path": str(p), "exists": p.exists()} for p in config_files(ws)]
     if args.json:
         print(json.dumps(data, indent=2))
     else:
         from workbench.core.config_show import render_toml
 
-        print(render_toml(data))
+        print(render_toml(data), end="")
     return 0

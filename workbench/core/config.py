@@ -93,14 +93,16 @@ class LLMSettings(_Section):
     label: str | None = None
     """Shown in the status bar instead of the model name (e.g. "scripted demo model")."""
 
-    def resolved(self, environ: dict[str, str] | None = None) -> ResolvedLLM:
+    def resolved(self, environ: dict[str, str] | None = None, *, require_model: bool = True) -> ResolvedLLM:
         """Apply presets and the standard environment variables.
 
         Order for the base URL: ``base_url`` > preset > ``$OPENAI_BASE_URL`` > OpenAI's URL.
         Order for the key: ``api_key`` > the preset's key variable > ``$OPENAI_API_KEY``.
 
+        With ``require_model=False`` an unknown model is returned as ``""`` instead of raising.
+
         Raises:
-            ConfigError: no model can be determined.
+            ConfigError: no model can be determined (and ``require_model``).
         """
         env = os.environ if environ is None else environ
         preset = PRESETS.get(self.provider) if self.provider else None
@@ -117,7 +119,9 @@ class LLMSettings(_Section):
         model = self.model or (preset.model if preset else None)
         if model is None and preset is None and base_url == PRESETS["openai"].base_url:
             model = PRESETS["openai"].model
-        if not model:
+        if not model and not require_model:
+            model = ""
+        elif not model:
             raise ConfigError(
                 "llm.model: no model set. Set `model = \"NAME\"` under [llm] in .workbench/config.toml, "
                 "WORKBENCH_LLM__MODEL, or pass --model NAME."

@@ -77,11 +77,9 @@ async def start_services(workspace: Path, settings: Settings, *, approver: Appro
     workspace = Path(workspace).resolve()
     llm = client_from_settings(settings.llm)
     store = await AsyncEventStore.open(event_log_path(workspace))
-    from workbench.core.config import PRESETS
     from workbench.core.redact import Redactor
 
-    key_vars = ["OPENAI_API_KEY", *(p.key_env for p in PRESETS.values()), *settings.redact.env]
-    redactor = Redactor.from_environment(key_vars, [llm._api_key], settings.redact.patterns)
+    redactor = Redactor.for_settings(settings, [llm._api_key])
     await store.call(setattr, store.sync, "redactor", redactor)
     bus = EventBus()
     chat = ChatService(

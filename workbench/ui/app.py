@@ -147,6 +147,11 @@ class WorkbenchApp(App[None]):
 
                 if not load_state().get("theme") and settings.ui.theme in self.available_themes:
                     self.theme = settings.ui.theme
+            from workbench.core.llm.discovery import discover_model
+
+            note = await discover_model(settings.llm)  # no model set: ask the server's GET /models
+            if note:
+                self.notify(note, timeout=10)
             services = await start_services(self.workspace, settings)
         except ConfigError as exc:
             self.exit(return_code=2, message=f"workbench: configuration error:\n{exc}")

@@ -18,7 +18,7 @@ def test_plugins_pane_untrusted_snapshot(snap_compare, workspace, server):
     servers = {
         "files": {"command": "npx", "args": ["-y", "@modelcontextprotocol/server-filesystem", "."]},
         "github": {"command": "docker", "args": ["run", "-i", "--rm", "ghcr.io/github/github-mcp-server"],
-                   "env": {"GITHUB_TOKEN": "${GITHUB_TOKEN}"}},
+                   "env": {"GITHUB_TOKEN": "${GITHUB_TOKEN:-}"}},
     }
     (workspace / ".mcp.json").write_text(json.dumps({"mcpServers": servers}))
     app = make_app(workspace, server)

@@ -102,6 +102,11 @@ class JournalProjector:
         self.state_path = Path(state_dir) / STATE_FILE
         self.state: JournalState | None = None
         """Loaded by :meth:`prepare`."""
+        from workbench.core.redact import Redactor
+
+        self.redactor: Redactor = Redactor()
+        """Applied to every text written (``masterGuide.md`` quotes workspace files, which may hold
+        tokens; events are already redacted). Set to the session's configured redactor."""
 
     def prepare(self) -> int:
         """Load the state (first call) and check ``agentJournal.md``; return the seq to read after.
@@ -125,7 +130,7 @@ class JournalProjector:
         state = self.state
         assert state is not None, "call prepare() first"
         rewrite = state.journal is None
-        text = render_events(events, state.cursor)
+        text = self.redactor.text(render_events(events, state.cursor))
         appended = 0
         if rewrite:
             atomic_write(self.agent_path, HEADER + text)
@@ -136,7 +141,7 @@ class JournalProjector:
         state.tracker.feed(events)
         if events:
             state.last_seq = events[-1].seq
-        recovery = render_state_recovery(state.tracker, sessions, self.workspace, state.last_seq)
+        recovery = self.redactor.text(render_state_recovery(state.tracker, sessions, self.workspace, state.last_seq))
         recovery_written = self._write_if_changed(self.recovery_path, recovery, "recovery_sha256")
         wants_guide = rewrite or any(
             e.kind in GUIDE_TRIGGERS or e.kind.startswith("spec.")
@@ -145,7 +150,8 @@ class JournalProjector:
         )
         guide_written = False
         if wants_guide or content_hash(self.guide_path) != state.guide_sha256:
-            guide_written = self._write_if_changed(self.guide_path, render_master_guide(self.workspace, sessions), "guide_sha256")
+            guide = self.redactor.text(render_master_guide(self.workspace, sessions))
+            guide_written = self._write_if_changed(self.guide_path, guide, "guide_sha256")
         state.save(self.state_path)
         return JournalUpdate(len(events), state.last_seq, rewrite, appended, guide_written, recovery_written)
 
@@ -171,6 +177,8 @@ def update_journal(workspace: Path, store: Any) -> JournalUpdate:
     from workbench.core.paths import workspace_data_dir
 
     projector = JournalProjector(Path(workspace).resolve(), workspace_data_dir(workspace))
+    if getattr(store, "redactor", None) is not None:
+        projector.redactor = store.redactor
     after = projector.prepare()
     events, sessions = fetch_events(store, projector.workspace, after)
     return projector.apply(events, sessions)

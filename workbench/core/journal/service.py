@@ -69,6 +69,9 @@ class JournalService:
 
                 state_dir = await asyncio.to_thread(workspace_data_dir, self.workspace)
                 self._projector = JournalProjector(self.workspace, state_dir)
+                redactor = getattr(getattr(self.store, "sync", None), "redactor", None)
+                if redactor is not None:
+                    self._projector.redactor = redactor
             projector = self._projector
             after = await asyncio.to_thread(projector.prepare)
             events, sessions = await self.store.call(fetch_events, self.store.sync, self.workspace, after)

@@ -168,11 +168,20 @@ def container_name(workspace: Path, session_id: str) -> str:
     return f"wb-{ws}-{sid}"
 
 
+def protected_mounts(workspace: Path) -> dict[str, dict[str, str]]:
+    """Read-only binds of the workspace's existing protected paths (``.git``, ``.mcp.json``, ...)
+    over the workspace mount; see :func:`workbench.core.guard.protected.sandbox_mounts`."""
+    from workbench.core.guard.protected import sandbox_mounts
+
+    return sandbox_mounts(workspace, WORKSPACE_MOUNT)
+
+
 def container_config(settings: SandboxSettings, workspace: Path, session_id: str) -> dict[str, Any]:
     """Return the ``client.containers.create(**kwargs)`` arguments of a session container.
 
-    The workspace is bind-mounted read-write at ``/workspace`` and is the only host mount (the
-    docker socket is never mounted). The container runs a keep-alive loop; commands run in it
+    The workspace is bind-mounted read-write at ``/workspace`` and is the only host path mounted
+    (the docker socket is never mounted); its existing protected paths are bound again,
+    read-only, over it (:func:`protected_mounts`). The container runs a keep-alive loop; commands run in it
     with ``exec``.
 
     Args:
@@ -193,7 +202,7 @@ def container_config(settings: SandboxSettings, workspace: Path, session_id: str
         "name": container_name(Path(ws), session_id),
         "hostname": "sandbox",
         "labels": {LABEL_SESSION: session_id, LABEL_WORKSPACE: ws, LABEL_VERSION: __version__},
-        "volumes": {ws: {"bind": WORKSPACE_MOUNT, "mode": "rw"}},
+        "volumes": {ws: {"bind": WORKSPACE_MOUNT, "mode": "rw"}, **protected_mounts(Path(ws))},
         "working_dir": WORKSPACE_MOUNT,
         "network_mode": settings.network_mode,
         "cap_drop": list(settings.cap_drop),

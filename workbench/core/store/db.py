@@ -157,6 +157,10 @@ class EventStore:
         self.redactor = Redactor()
         """Applied to every payload before it is written (see :mod:`workbench.core.redact`)."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        if not self.path.exists() or self.path.stat().st_mode & 0o077:
+            from workbench.core.paths import private_file
+
+            private_file(self.path)  # 0600 before SQLite opens it; -wal/-shm copy its mode
         self._conn = self._open()
 
     # -- opening and corruption handling ---------------------------------------------------
@@ -169,6 +173,9 @@ class EventStore:
                 problem = f"{type(exc).__name__}: {exc}"
         moved = self._move_aside()
         try:
+            from workbench.core.paths import private_file
+
+            private_file(self.path)
             conn = self._connect()
         except sqlite3.DatabaseError as exc:  # pragma: no cover - disk-level failure
             raise CorruptLogError(f"cannot create a new event log at {self.path}: {exc}") from exc
