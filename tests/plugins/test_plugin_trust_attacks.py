@@ -227,3 +227,19 @@ def test_concurrent_trust_decisions_are_not_lost(tmp_path: Path) -> None:
     assert [p.wait(timeout=120) for p in procs] == [0, 0]
     records = json.loads(TrustStore.for_workspace(ws).path.read_text())["mcp_trust"]
     assert sorted(records) == sorted(f"{p}{i}" for p in "ab" for i in range(60))
+
+
+def test_guard_protects_scripts_of_valid_entries_next_to_an_invalid_one(tmp_path: Path, monkeypatch) -> None:
+    """One invalid entry must not hide the scripts the other entries run from the protected set,
+    and ``${VAR}`` in args is expanded as it will be at start."""
+    from workbench.core.guard.protected import mcp_script_paths
+
+    ws = workspace(tmp_path)
+    monkeypatch.setenv("WB_TOOLS_DIR", "tools")
+    data = json.loads((ws / ".mcp.json").read_text())
+    data["mcpServers"]["broken"] = {"command": "x", "args": "not-a-list"}
+    data["mcpServers"]["expanded"] = {"command": sys.executable, "args": ["${WB_TOOLS_DIR}/run.py"]}
+    (ws / ".mcp.json").write_text(json.dumps(data))
+    trust_workspace(ws)
+    paths = mcp_script_paths(ws)
+    assert "srv.py" in paths and "tools/run.py" in paths
