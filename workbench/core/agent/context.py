@@ -66,16 +66,21 @@ def workspace_layout(workspace: Path, *, max_entries: int = 60) -> str:
 
 
 def project_instructions(workspace: Path, max_bytes: int) -> list[tuple[str, str]]:
-    """Return ``[(file name, text)]`` of the instruction files present at the workspace root."""
+    """Return ``[(file name, text)]`` of the instruction files at the workspace root.
+
+    Only trusted content is used (:func:`workbench.core.trust.effective_bytes`): an untrusted file
+    is left out, a file changed since it was trusted contributes its trusted version. Symlinks are
+    never followed.
+    """
+    from workbench.core import trust
+
     out = []
     for name in INSTRUCTION_FILES:
-        path = workspace / name
-        try:
-            if path.is_file() and not path.is_symlink():
-                data = path.read_bytes()[:max_bytes]
-                out.append((name, data.decode("utf-8", errors="replace")))
-        except OSError:
+        if (workspace / name).is_symlink():
             continue
+        data = trust.effective_bytes(workspace, name)
+        if data is not None:
+            out.append((name, data[:max_bytes].decode("utf-8", errors="replace")))
     return out
 
 
