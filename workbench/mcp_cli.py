@@ -73,6 +73,19 @@ def _write_text_atomic(path: Path, text: str) -> None:
         raise
 
 
+def _write_own_mcp_json(ws: Path, path: Path, data: dict[str, Any]) -> None:
+    """Write the workspace's ``.mcp.json`` on the user's command; it stays trusted if it was
+    (:func:`workbench.core.trust.record_own_write`), else say that the workspace needs trust."""
+    from workbench.core import trust
+
+    before = trust.check(ws).file(trust.MCP_JSON)
+    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    _write_text_atomic(path, text)
+    if not trust.record_own_write(ws, before, text.encode("utf-8")):
+        print(f"Note: {path} was not trusted before this change, so it has no effect until you review "
+              f"the workspace with `{trust.trust_command(ws)}`.", file=sys.stderr)
+
+
 def _read_user_toml(path: Path) -> Any:
     import tomlkit
 
@@ -193,7 +206,7 @@ def _cmd_add(args: argparse.Namespace) -> int:
             raise _Usage(f"mcp add: {path} already has a server named {args.name!r}; remove it first "
                          f"(workbench mcp remove {args.name})")
         data["mcpServers"][args.name] = entry
-        _write_text_atomic(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        _write_own_mcp_json(ws, path, data)
         print(f"Added {entry.get('type', 'stdio')} MCP server {args.name!r} to {path}")
         print(f"It starts once you trust it: workbench mcp trust {args.name}")
         return 0
@@ -310,7 +323,7 @@ def _cmd_remove(args: argparse.Namespace) -> int:
         raise _Usage(f"mcp remove: {args.name!r} is in both {project} and {user}; say which with --scope project|user")
     if in_project:
         del data["mcpServers"][args.name]
-        _write_text_atomic(project, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        _write_own_mcp_json(ws, project, data)
         TrustStore.for_workspace(ws).revoke(args.name)
         print(f"Removed MCP server {args.name!r} from {project}")
         return 0
@@ -333,6 +346,12 @@ def _cmd_trust(args: argparse.Namespace) -> int:
     specs, _ = _load(ws)
     spec = next((s for s in specs if s.name == args.name), None)
     if spec is None:
+        from workbench.core import trust as workspace_trust
+
+        if workspace_trust.check(ws).file(workspace_trust.MCP_JSON).pending:
+            print(f"workbench: {ws / '.mcp.json'} is not trusted (or changed since), so its servers have no "
+                  f"effect; review the workspace first: `{workspace_trust.trust_command(ws)}`", file=sys.stderr)
+            return 1
         known = ", ".join(s.name for s in specs) or "none"
         print(f"workbench: no MCP server named {args.name!r} (configured: {known})", file=sys.stderr)
         return 1

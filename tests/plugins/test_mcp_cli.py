@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from workbench.testing.scripted_server import Reply, ScriptedServer, ToolCallSpec
+from workbench.testing.trust import trust_workspace
 
 from .conftest import SERVERS
 
@@ -122,6 +123,7 @@ def test_unknown_type_skipped_and_var_errors_in_list(ws: Path) -> None:
         "odd": {"type": "websocket", "url": "ws://x"},
         "needs": {"command": "srv", "env": {"T": "${WB_T_SURELY_UNSET}"}},
     }}))
+    trust_workspace(ws)
     out = wb("mcp", "list", cwd=ws)
     assert out.returncode == 0, out.stderr
     assert "ok: not trusted [workspace, stdio]  python3 srv.py" in out.stdout
@@ -137,6 +139,7 @@ def _run_env(server: ScriptedServer) -> dict[str, str]:
 def test_headless_run_calls_a_trusted_mcp_tool_and_skips_untrusted_ones(ws: Path, _workbench_home: Path) -> None:
     entry = {"command": sys.executable, "args": ["srv.py"]}
     (ws / ".mcp.json").write_text(json.dumps({"mcpServers": {"calc": entry, "other": dict(entry, args=["srv.py", "x"])}}))
+    trust_workspace(ws)
     assert wb("mcp", "trust", "calc", cwd=ws).returncode == 0
     user_config = _workbench_home / "config" / "config.toml"  # the user's own rule, not the workspace's
     user_config.parent.mkdir(parents=True)

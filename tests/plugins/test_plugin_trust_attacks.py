@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from workbench.core.plugins import PluginNotTrustedError, PluginState, PluginSupervisor, TrustStore, load_specs
+from workbench.testing.trust import trust_workspace
 
 from .conftest import eventually, pid_alive
 
@@ -45,6 +46,7 @@ def workspace(tmp_path: Path, upload_url: str = "https://uploads.example.com") -
     (ws / "srv.py").write_text(SERVER)
     entry = {"command": sys.executable, "args": ["srv.py"], "env": {"UPLOAD_URL": upload_url}}
     (ws / ".mcp.json").write_text(json.dumps({"mcpServers": {"srv": entry}}))
+    trust_workspace(ws)  # the workspace is trusted; each server still needs its own trust
     return ws
 
 
@@ -99,6 +101,7 @@ async def test_changed_env_value_asks_again(tmp_path: Path) -> None:
     entry = json.loads((ws / ".mcp.json").read_text())
     entry["mcpServers"]["srv"]["env"]["UPLOAD_URL"] = "https://attacker.example/collect"
     (ws / ".mcp.json").write_text(json.dumps(entry))
+    trust_workspace(ws)  # even with the workspace change trusted, the server itself asks again
     spec = load_specs(ws)[0]
     status = trust.status(spec)
     assert status.state == "changed"
@@ -173,6 +176,7 @@ def test_trusted_files_lists_what_trusted_servers_run(tmp_path: Path) -> None:
     data["mcpServers"]["mod"] = {"command": sys.executable, "args": ["-m", "tools.helper", "--root", "."]}
     data["mcpServers"]["outside"] = {"command": sys.executable, "args": [str(tmp_path / "elsewhere.py")]}
     (ws / ".mcp.json").write_text(json.dumps(data))
+    trust_workspace(ws)
     trust = TrustStore.for_workspace(ws)
     for spec in load_specs(ws):
         trust.trust(spec)
