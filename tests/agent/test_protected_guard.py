@@ -26,7 +26,7 @@ async def start_writer(rig, workspace: Path):
     """Copy the writer server into the workspace as ``srv.py`` and start it (trusted) from ``.mcp.json``."""
     shutil.copy(SERVER, workspace / "srv.py")
     (workspace / ".mcp.json").write_text(json.dumps({"mcpServers": {"fs": {"command": sys.executable, "args": ["srv.py"]}}}))
-    trust_workspace(workspace)
+    trust_workspace(workspace)  # the user trusts the workspace (its .mcp.json applies), then the server
     for spec in load_specs(workspace, rig.services.settings.plugins):
         TrustStore.for_workspace(workspace).trust(spec)
     sup = await plugin_runtime(rig.services, start=False)

@@ -42,36 +42,61 @@ def tool_messages(server: ScriptedServer) -> dict[str, str]:
 
 
 class Run:
-    """A finished ``workbench run``: exit code, output, wall time and peak RSS (KiB, wait4)."""
+    """A finished ``workbench run``: exit code, output, wall time and peak RSS (KiB, ``VmHWM``)."""
 
     def __init__(self, code: int, out: str, err: str, seconds: float, maxrss_kib: int) -> None:
         self.code, self.out, self.err, self.seconds, self.maxrss_kib = code, out, err, seconds, maxrss_kib
 
 
+def _vm_hwm_kib(pid: int) -> int:
+    """``VmHWM`` (peak RSS of the process's own memory, reset at exec) from /proc/PID/status, KiB."""
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _env(server: ScriptedServer) -> dict[str, str]:
+    return {**os.environ, "OPENAI_API_KEY": KEY, "WORKBENCH_LLM__BASE_URL": server.base_url,
+            "WORKBENCH_LLM__MODEL": "m", "WORKBENCH_LLM__MAX_RETRIES": "0", "PYTHONUNBUFFERED": "1"}
+
+
+def start_run(server: ScriptedServer, ws: Path, *extra: str) -> tuple[subprocess.Popen, Path, float]:
+    """Start ``python -m workbench run`` on ``ws`` against ``server`` (output to files)."""
+    out_path = ws.parent / f"out-{uuid.uuid4().hex[:6]}"
+    with open(out_path, "w") as out, open(f"{out_path}.err", "w") as err:
+        proc = subprocess.Popen([sys.executable, "-m", "workbench", "run", "--mode", "full-auto", "-p", "go",
+                                 str(ws), *extra], cwd=REPO, env=_env(server), stdout=out, stderr=err, text=True)
+    return proc, out_path, time.monotonic()
+
+
+def finish_run(started: tuple[subprocess.Popen, Path, float], timeout: float = 120) -> Run:
+    """Wait for a run from :func:`start_run` (killing it after ``timeout``) and measure it."""
+    proc, out_path, start = started
+    deadline = start + timeout
+    peak = 0
+    while True:
+        peak = max(peak, _vm_hwm_kib(proc.pid))  # not wait4's ru_maxrss: it counts the forking parent
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            break
+        if time.monotonic() > deadline:
+            proc.kill()
+            pid, status, usage = os.wait4(proc.pid, 0)
+            break
+        time.sleep(0.05)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return Run(proc.returncode, out_path.read_text(), Path(f"{out_path}.err").read_text(),
+               time.monotonic() - start, peak)
+
+
 def workbench_run(server: ScriptedServer, ws: Path, *extra: str, timeout: float = 120) -> Run:
     """Run ``python -m workbench run`` on ``ws`` against ``server`` and measure it."""
-    env = {**os.environ, "OPENAI_API_KEY": KEY, "WORKBENCH_LLM__BASE_URL": server.base_url,
-           "WORKBENCH_LLM__MODEL": "m", "WORKBENCH_LLM__MAX_RETRIES": "0", "PYTHONUNBUFFERED": "1"}
-    start = time.monotonic()
-    out_path = ws.parent / f"out-{uuid.uuid4().hex[:6]}"
-    with open(out_path, "w+") as out, open(f"{out_path}.err", "w+") as err:
-        proc = subprocess.Popen([sys.executable, "-m", "workbench", "run", "--mode", "full-auto", "-p", "go",
-                                 str(ws), *extra], cwd=REPO, env=env, stdout=out, stderr=err, text=True)
-        deadline = time.monotonic() + timeout
-        while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.monotonic() > deadline:
-                proc.kill()
-                pid, status, usage = os.wait4(proc.pid, 0)
-                break
-            time.sleep(0.05)
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        seconds = time.monotonic() - start
-        out.seek(0)
-        err.seek(0)
-        return Run(proc.returncode, out.read(), err.read(), seconds, usage.ru_maxrss)
+    return finish_run(start_run(server, ws, *extra), timeout)
 
 
 def containers(client, ws: Path, running_only: bool = True) -> list:
@@ -128,12 +153,18 @@ def test_sleep_past_tool_timeout_is_killed_and_run_exits(docker_ws):
 
 def test_ten_headless_runs_leave_no_running_container(docker_ws):
     client, ws = docker_ws
-    with ScriptedServer(model="m") as server:
-        for i in range(10):
+    servers = [ScriptedServer(model="m").start() for _ in range(10)]
+    try:
+        started = []
+        for i, server in enumerate(servers):  # ten runs at once (one scripted server each)
             server.enqueue(cmd("true", f"t{i}"), Reply(text="done"))
-            run = workbench_run(server, ws)
+            started.append(start_run(server, ws))
+        for run in [finish_run(s, 180) for s in started]:
             assert run.code == 0, run.err
-    assert len(tool_messages(server)) == 10
+        assert all(len(tool_messages(server)) == 1 for server in servers)
+    finally:
+        for server in servers:
+            server.stop()
     assert containers(client, ws) == []
     assert len(containers(client, ws, running_only=False)) == 10  # stopped, for `sandbox prune`
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
@@ -206,22 +237,50 @@ def test_user_owned_workspace_keeps_working(docker_ws):
 
 
 def test_huge_output_keeps_peak_rss_flat(docker_ws):
-    """300 MB of output: peak RSS of ``workbench run`` stays within 50 MB of the same run printing
+    """200 MB of output: peak RSS of ``workbench run`` stays within 50 MB of the same run printing
     nothing (the benchmark does 1 GB); the whole output is in the spool file named in the result."""
     client, ws = docker_ws
     set_config(ws, f'[sandbox]\nimage = "{BUSYBOX}"\nmem_limit = "64m"\npids_limit = 64\ncommand_timeout = 200\n')
     with ScriptedServer(model="m") as server:
         server.enqueue(cmd("echo small", "m0"), Reply(text="done"))
         idle = workbench_run(server, ws)
-        size = 300 * 1024 * 1024
+        size = 200 * 1024 * 1024
         server.enqueue(cmd(f"head -c {size} /dev/zero | tr '\\000' x", "m1"), Reply(text="done"))
         big = workbench_run(server, ws, timeout=200)
         assert idle.code == 0 and big.code == 0, big.err
         got = tool_messages(server)["m1"]
+    assert idle.maxrss_kib > 10_000  # the /proc reading worked
     delta_mb = (big.maxrss_kib - idle.maxrss_kib) / 1024
-    print(f"peak RSS idle {idle.maxrss_kib / 1024:.1f} MB, 300 MB output {big.maxrss_kib / 1024:.1f} MB, "
+    print(f"peak RSS idle {idle.maxrss_kib / 1024:.1f} MB, 200 MB output {big.maxrss_kib / 1024:.1f} MB, "
           f"delta {delta_mb:+.1f} MB")
     assert delta_mb < 50
     assert "full output: " in got
     spool = Path(got.split("full output: ", 1)[1].split("]", 1)[0])
     assert spool.stat().st_size == size and oct(spool.stat().st_mode & 0o777) == "0o600"
+
+
+def test_a_new_session_prunes_containers_of_crashed_sessions_and_says_which(docker_ws):
+    from workbench.core.events import Event, EventKind
+    from workbench.core.runtime import event_log_path
+    from workbench.core.sandbox.policy import SandboxSettings
+    from workbench.core.sandbox.service import SandboxService
+    from workbench.core.store import EventStore
+
+    client, ws = docker_ws
+    store = EventStore(event_log_path(ws))
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    crashed = store.create_session(ws)
+    store.append(Event(EventKind.SESSION_OPENED, crashed.id, {"pid": dead.pid, "model": "m"}))
+    assert store.session(crashed.id).status == "crashed"
+    store.close()
+    service = SandboxService(SandboxSettings(image=BUSYBOX, mem_limit="64m"), ws, client_factory=lambda: client)
+    left = service.ensure_sync(crashed.id).container
+    with ScriptedServer(model="m") as server:
+        server.enqueue(cmd("echo fresh", "p1"), Reply(text="done"))
+        run = workbench_run(server, ws)
+        assert run.code == 0, run.err
+        got = tool_messages(server)["p1"]
+    assert f"removed 1 stale sandbox container(s) of crashed sessions: {left.name}" in got
+    assert left.name in run.err
+    assert left.id not in [c.id for c in containers(client, ws, running_only=False)]

@@ -55,7 +55,7 @@ async def test_canary_key_appears_in_no_event_file_or_stdout(tmp_path: Path, mon
     ws.mkdir()
     (ws / ".workbench").mkdir()
     (ws / ".workbench" / "config.toml").write_text('[redact]\nenv = ["MY_SERVICE_TOKEN"]\n')
-    trust_workspace(ws)
+    trust_workspace(ws)  # a workspace's [redact] applies once the user trusts it
     with ScriptedServer() as server:
         # the model echoes the key and the token back, and writes them into a tool call
         server.enqueue(

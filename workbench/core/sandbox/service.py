@@ -138,7 +138,7 @@ class SandboxService:
             ``(orphans killed, write problem)``; the problem is "" when the workspace is writable,
             else one line with the cause and the fix.
         """
-        from .exec import probe_container
+        from .processes import probe_container
 
         user = str(container.attrs.get("Config", {}).get("User") or "")
         return probe_container((self.client().api, container.id), user, self.workspace, kill_orphans=kill_orphans)
@@ -233,12 +233,24 @@ class SandboxService:
                          on_output: OutputCallback | None = None, *,
                          cancel: threading.Event | None = None, spool: Path | None = None) -> CommandResult:
         """Blocking :meth:`run_command`."""
+        import docker
+
+        from .processes import reset_container
+
         info = self.ensure_sync(session_id)
         container = (self.client().api, info.container.id)
-        return run_command(container, command, timeout or self.settings.command_timeout, on_output,
-                           output_limit=self.settings.output_limit_for_model,
-                           mem_limit=self.settings.mem_limit, pids_limit=self.settings.pids_limit,
-                           cancel=cancel, spool=spool, spool_limit=self.settings.spool_limit_bytes)
+        for attempt in (1, 2):
+            try:
+                return run_command(container, command, timeout or self.settings.command_timeout, on_output,
+                                   output_limit=self.settings.output_limit_for_model,
+                                   mem_limit=self.settings.mem_limit, pids_limit=self.settings.pids_limit,
+                                   cancel=cancel, spool=spool, spool_limit=self.settings.spool_limit_bytes)
+            except docker.errors.APIError as exc:
+                text = str(exc).lower()
+                if attempt == 2 or not ("resource temporarily unavailable" in text or "fork" in text):
+                    raise
+                reset_container(*container)  # the exec could not even start: every pid is taken
+        raise AssertionError("unreachable")  # pragma: no cover
 
     async def run_command(self, session_id: str, command: str, timeout: float | None = None,
                           on_output: OutputCallback | None = None, *, spool: Path | None = None) -> CommandResult:

@@ -10,7 +10,6 @@ a separate short-lived container, never the session's.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Awaitable, Callable
