@@ -380,6 +380,12 @@ def _cmd_trust(args: argparse.Namespace) -> int:
     specs, _ = _load(ws)
     spec = next((s for s in specs if s.name == args.name), None)
     if spec is None:
+        from workbench.core import trust as workspace_trust
+
+        if workspace_trust.check(ws).file(workspace_trust.MCP_JSON).pending:
+            print(f"workbench: {ws / '.mcp.json'} is not trusted (or changed since), so its servers have no "
+                  f"effect; review the workspace first: `{workspace_trust.trust_command(ws)}`", file=sys.stderr)
+            return 1
         known = ", ".join(s.name for s in specs) or "none"
         print(f"workbench: no MCP server named {args.name!r} (configured: {known})", file=sys.stderr)
         return 1

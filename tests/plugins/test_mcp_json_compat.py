@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from workbench.core.plugins import PluginState, PluginSupervisor, TrustStore, load_specs, parse_mcp_json
-
 from workbench.testing.trust import trust_workspace
 
 from .conftest import SERVERS

@@ -19,7 +19,6 @@ from pathlib import Path
 import pytest
 
 from workbench.core.plugins import PluginNotTrustedError, PluginState, PluginSupervisor, TrustStore, load_specs
-
 from workbench.testing.trust import trust_workspace
 
 from .conftest import eventually, pid_alive
