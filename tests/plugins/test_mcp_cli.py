@@ -176,4 +176,4 @@ def test_add_does_not_bless_an_untrusted_mcp_json(ws: Path) -> None:
     listed = wb("mcp", "list", "--json", cwd=ws)
     assert json.loads(listed.stdout) == [] and "ignored untrusted .mcp.json" in listed.stderr
     trusted = wb("mcp", "trust", "evil", cwd=ws)
-    assert trusted.returncode == 1 and "no MCP server named 'evil'" in trusted.stderr
+    assert trusted.returncode == 1 and "review the workspace first" in trusted.stderr
