@@ -39,6 +39,13 @@ def run_export_command(args: argparse.Namespace) -> int:
         return 2
     store = EventStore(event_log_path(workspace))
     try:
+        from workbench.core.config import ConfigError, load_settings
+        from workbench.core.redact import Redactor
+
+        store.redactor = Redactor.for_settings(load_settings(workspace))
+    except (ConfigError, ValueError):
+        pass  # the default redactor still masks token shapes
+    try:
         text = export_session(store, args.session, args.format)
     except (SessionNotFound, ExportFormatError) as exc:
         print(f"workbench: {exc}", file=sys.stderr)

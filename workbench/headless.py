@@ -75,6 +75,17 @@ async def run_prompt(
     out = sys.stdout
     if services.store.recovery_message:
         print(f"workbench: {services.store.recovery_message}", file=sys.stderr)
+    for notice in services.notices:  # recovered rewinds, disabled subsystems
+        print(f"workbench: {notice}", file=sys.stderr)
+    from workbench.core.plugins.runtime import start_plugins_for_run
+
+    try:  # trusted MCP plugins start now (and stop with the services), so mcp__ tools work headless
+        plugin_lines = await start_plugins_for_run(services)
+    except BaseException:
+        await services.aclose()
+        raise
+    for line in plugin_lines:
+        print(f"workbench: {line}", file=sys.stderr)
     sub = services.bus.subscribe()
     printed_text = False
 
@@ -83,6 +94,10 @@ async def run_prompt(
         async for event in sub:
             if not isinstance(event, Event):
                 continue
+            if event.kind == EventKind.PROTECTED_CHANGE:  # stderr in both modes: the user must see it
+                p = event.payload
+                paths = ", ".join(c.get("path", "?") for c in p.get("changes") or [])
+                print(f"\n⊘ {p.get('name')} changed protected paths ({paths}): {p.get('action')}", file=sys.stderr, flush=True)
             if as_json:
                 out.write(event.to_json() + "\n")
                 out.flush()
@@ -115,7 +130,7 @@ async def run_prompt(
             from workbench.core.sandbox.recovery import reattach_on_resume
 
             reattached = await reattach_on_resume(services)
-            if reattached.outcome == "failed":
+            if reattached.message:  # re-attached/started/recreated (orphans killed) or failed: say which
                 print(f"workbench: {reattached.message}", file=sys.stderr)
         try:
             outcome = await services.chat.send(prompt)

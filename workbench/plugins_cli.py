@@ -28,10 +28,11 @@ def add_plugins_parser(subparsers: argparse._SubParsersAction) -> argparse.Argum
 
 def _report(supervisor: Any, name: str) -> dict[str, Any]:
     handle = supervisor.handle(name)
-    trusted = supervisor.is_trusted(name)
+    status = supervisor.trust_status(name)
+    trusted = status.trusted
     state = handle.state.value
     if not trusted and state == "registered":
-        state = "untrusted"
+        state = {"changed": "changed since trusted", "legacy": "needs trust again"}.get(status.state, "untrusted")
     elif not handle.spec.settings.enabled and state == "registered":
         state = "disabled"
     return {
@@ -39,6 +40,8 @@ def _report(supervisor: Any, name: str) -> dict[str, Any]:
         "source": handle.spec.source,
         "transport": handle.spec.transport,
         "state": state,
+        "trust": status.state,
+        "changes": list(status.changes),
         "error": handle.last_error.reason if handle.state.value == "error" and handle.last_error else None,
         "stderr_tail": list(handle.last_error.stderr_tail) if handle.state.value == "error" and handle.last_error else [],
         "tools": [
@@ -65,7 +68,9 @@ async def collect_plugin_reports(workspace: Path, plugins_config: Any, *, timeou
 
     Returns:
         One dict per plugin, sorted by name: ``name``, ``source``, ``transport``, ``state``
-        (``active``, ``error``, ``untrusted``, ``disabled``...), ``error``, ``stderr_tail`` and
+        (``active``, ``error``, ``untrusted``, ``changed since trusted``, ``needs trust again``,
+        ``disabled``...), ``trust`` (:attr:`TrustStatus.state`), ``changes`` (what changed since
+        it was trusted), ``error``, ``stderr_tail`` and
         ``tools`` (``name``, ``qualified_name``, ``description`` (sanitized), ``status``,
         ``enabled``, ``input_schema``). The states are those reached before the stop.
 
@@ -77,7 +82,10 @@ async def collect_plugin_reports(workspace: Path, plugins_config: Any, *, timeou
 
     import dataclasses
 
-    specs = await asyncio.to_thread(load_specs, workspace, plugins_config)
+    warnings: list[str] = []
+    specs = await asyncio.to_thread(lambda: load_specs(workspace, plugins_config, warnings=warnings))
+    for message in warnings:
+        print(f"workbench: {message}", file=sys.stderr)
     # A one-shot report: a plugin that fails its first start is reported as failed, not restarted
     # behind the report's back (a scheduled restart could move it out of ERROR before we look).
     specs = [dataclasses.replace(s, settings=s.settings.model_copy(update={"auto_restart": False})) for s in specs]
@@ -102,8 +110,11 @@ def _print_text(reports: list[dict[str, Any]]) -> None:
         return
     for r in reports:
         print(f"{r['name']}: {r['state']} ({r['source']}, {r['transport']})")
-        if r["state"] == "untrusted":
-            print("  not started: trust its command line first (Plugins pane in the TUI, key t)")
+        if r["trust"] in ("untrusted", "changed", "legacy") and r["state"] != "error":
+            for change in r["changes"]:
+                print(f"  changed: {change}")
+            print(f"  not started: review and trust it first: workbench mcp trust {r['name']} "
+                  "(or the Plugins pane in the TUI, key t)")
         if r["error"]:
             print(f"  error: {r['error']}")
             for line in r["stderr_tail"]:
@@ -128,6 +139,9 @@ def run_plugins_command(args: argparse.Namespace) -> int:
         print(f"workbench: workspace {workspace} is not a folder. Give an existing project folder.", file=sys.stderr)
         return 2
     workspace = workspace.resolve()
+    from workbench.trust_cli import warn_untrusted
+
+    warn_untrusted(workspace)
     try:
         settings = load_settings(workspace)
         reports = asyncio.run(collect_plugin_reports(workspace, settings.plugins))

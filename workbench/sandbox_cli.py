@@ -7,8 +7,8 @@
 * ``workbench sandbox status [--json]``: the engine (endpoint, version, runtimes, or why it is
   unreachable and the fix), whether the configured image is present, this workspace's containers.
 * ``workbench sandbox prune [--yes]``: remove this workspace's containers whose session ended or
-  crashed (never one of an open session). Without ``--yes`` it asks on a terminal and only lists
-  them otherwise.
+  crashed (never one of an open session). Without ``--yes`` it asks on a terminal; without a
+  terminal it lists them and exits 2 with one line saying to pass ``--yes``.
 
 Exit codes: 0 done; 1 the engine is unreachable or the operation failed; 2 bad usage or an invalid
 configuration. No Textual or Rich here: output is ``print``.
@@ -45,6 +45,9 @@ def _fail(message: str, code: int = 1) -> int:
 def _settings(ws: Path) -> Any:
     from workbench.core.config import ConfigError, load_settings
 
+    from workbench.trust_cli import warn_untrusted
+
+    warn_untrusted(ws)
     try:
         return load_settings(ws).sandbox
     except ConfigError as exc:
@@ -205,8 +208,9 @@ def _prune(ws: Path, *, yes: bool) -> int:
         print(f"  {s.container.name:<40} {s.container.status:<9} session {s.container.session} ({s.session_status})")
     if not yes:
         if not sys.stdin.isatty():
-            print(f"{len(stale)} container(s) of ended sessions; run `workbench sandbox prune --yes` to remove them")
-            return 0
+            print(f"workbench sandbox: not a terminal, nothing removed: pass --yes to remove these "
+                  f"{len(stale)} container(s)", file=sys.stderr)
+            return 2
         answer = input(f"Remove these {len(stale)} container(s)? [y/N] ").strip().lower()
         if answer not in ("y", "yes"):
             print("nothing removed")

@@ -19,6 +19,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--yes", action="store_true",
                    help="with mode ask: run file changes without asking (behaves as auto-edit); "
                         "without it, calls that would ask are denied and listed at the end")
+    p.add_argument("--keep-sandbox", action="store_true",
+                   help="keep the session's sandbox container running after the run (default: stopped)")
     add_path(p, positional=True)
     add_llm_flags(p)
     add_mode_flag(p)
@@ -53,4 +55,6 @@ async def _run(ws, settings, args: argparse.Namespace) -> int:  # noqa: ANN001 -
         print(f"workbench: {note}", file=sys.stderr)
     from workbench.headless import run_prompt
 
+    if args.keep_sandbox:
+        settings.sandbox.keep_on_exit = True
     return await run_prompt(ws, settings, args.prompt, session_id=args.session, as_json=args.json)
