@@ -146,6 +146,11 @@ class Workbench:
                               capture_output=True, text=True, timeout=timeout,
                               input=input, stdin=None if input is not None else subprocess.DEVNULL)
 
+    def trust(self, ws: Path) -> None:
+        """``workbench trust --path WS``: the workspace's own files (config, Dockerfile...) apply."""
+        proc = self("trust", "--path", ws)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+
     def popen(self, *args: str | Path, env: Mapping[str, str] | None = None, cwd: Path | None = None,
               **kwargs) -> subprocess.Popen[str]:
         """Start ``workbench ARGS`` (pipes for stdin/stdout/stderr unless given)."""

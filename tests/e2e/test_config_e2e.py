@@ -14,6 +14,7 @@ def test_config_show_is_valid_toml_with_quoted_keys(wb, e2e_ws) -> None:
         '[llm]\nmodel = "gpt-4.1"\n\n[models."gpt-4.1"]\ncontext_window = 1000000\n\n'
         '[sandbox.tmpfs]\n"/tmp" = "rw,size=64m"\n"/var/cache" = "rw"\n'
     )
+    wb.trust(e2e_ws)
     proc = wb("config", "show", "--path", e2e_ws, env={"OPENAI_API_KEY": KEY})
     assert proc.returncode == 0, proc.stderr
     data = tomllib.loads(proc.stdout)
@@ -39,6 +40,7 @@ def test_config_show_works_without_a_model(wb, e2e_ws) -> None:
 def test_config_error_names_the_file_and_exits_2(wb, e2e_ws) -> None:
     (e2e_ws / ".workbench").mkdir()
     (e2e_ws / ".workbench" / "config.toml").write_text("[llm]\ntimeout = 'slow'\n")
+    wb("trust", "--path", e2e_ws)  # may refuse an invalid file; config show must still say why
     proc = wb("config", "show", "--path", e2e_ws)
     assert proc.returncode == 2
     assert "llm.timeout" in proc.stderr and str(e2e_ws / ".workbench" / "config.toml") in proc.stderr
