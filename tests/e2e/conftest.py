@@ -19,11 +19,13 @@ Fixtures:
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import zipfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -51,31 +53,38 @@ def _record_hash(wheel: Path) -> str:
 def build_venv(target_root: Path) -> Path:
     """Build the wheel of this checkout and install it into a fresh venv under ``target_root``.
 
+    Several checkouts may share ``target_root`` at once: the wheel is built in a folder of its
+    own, and a lock file per venv lets one session build it while the others wait.
+
     Returns:
         The venv folder (reused when a venv for an identical wheel is already complete).
 
     Raises:
         RuntimeError: the wheel cannot be built or installed (the message has pip's output).
     """
-    wheels = target_root / "wheels"
-    shutil.rmtree(wheels, ignore_errors=True)
-    wheels.mkdir(parents=True)
-    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), str(REPO)],
-                           capture_output=True, text=True, timeout=900)
-    if built.returncode != 0:
-        raise RuntimeError(f"pip wheel failed:\n{built.stdout}\n{built.stderr}")
-    [wheel] = wheels.glob("workbench-*.whl")
-    venv = target_root / f"venv-{_record_hash(wheel)}"
-    if (venv / ".complete").exists():
+    target_root.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="build-", dir=target_root))
+    try:
+        built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(work), str(REPO)],
+                               capture_output=True, text=True, timeout=900)
+        if built.returncode != 0:
+            raise RuntimeError(f"pip wheel failed:\n{built.stdout}\n{built.stderr}")
+        [wheel] = work.glob("workbench-*.whl")
+        venv = target_root / f"venv-{_record_hash(wheel)}"
+        with open(target_root / f"{venv.name}.lock", "w") as lock:  # one builder per venv at a time
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if (venv / ".complete").exists():
+                return venv
+            shutil.rmtree(venv, ignore_errors=True)  # a build that was cut short
+            subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
+            pip = [str(_venv_bin(venv, "python")), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
+            installed = subprocess.run([*pip, str(wheel)], capture_output=True, text=True, timeout=1800)
+            if installed.returncode != 0:
+                raise RuntimeError(f"pip install {wheel.name} failed:\n{installed.stdout}\n{installed.stderr}")
+            (venv / ".complete").write_text(wheel.name)
         return venv
-    shutil.rmtree(venv, ignore_errors=True)
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
-    pip = [str(_venv_bin(venv, "python")), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
-    installed = subprocess.run([*pip, str(wheel)], capture_output=True, text=True, timeout=1800)
-    if installed.returncode != 0:
-        raise RuntimeError(f"pip install {wheel.name} failed:\n{installed.stdout}\n{installed.stderr}")
-    (venv / ".complete").write_text(wheel.name)
-    return venv
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -111,6 +111,11 @@ def main(argv: list[str] | None = None) -> int:
     from workbench.cli.common import CommandError
 
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv == ["--version"]:  # the fast path: no parser needed
+        from workbench import __version__
+
+        print(f"workbench {__version__}")
+        return 0
     if argv and not argv[0].startswith("-") and argv[0] in dict(commands()):
         args = command_parser().parse_args(argv)
     else:
