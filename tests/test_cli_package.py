@@ -54,3 +54,12 @@ def test_path_after_nested_subcommand_and_before_it() -> None:
     assert p.parse_args(["spec", "list", "--path", "X"]).path == "X"
     assert p.parse_args(["spec", "--path", "Y", "list"]).path == "Y"
     assert p.parse_args(["sandbox", "status", "--path", "Z"]).path == "Z"
+
+
+def test_every_command_line_takes_path_after_the_command() -> None:
+    """One workspace convention: ``--path`` after the (sub-)command, everywhere but ``demo``."""
+    for trail, parser in _leaf_parsers(command_parser()):
+        if trail == ("demo",):
+            continue
+        options = {s for a in parser._actions for s in a.option_strings}
+        assert "--path" in options, trail

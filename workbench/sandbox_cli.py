@@ -176,10 +176,10 @@ def _status(ws: Path, *, as_json: bool) -> int:
     engine = report["engine"]
     if as_json:
         print(json.dumps(report, indent=2))
-        return 0 if engine["available"] else 1
+        return 0 if engine["available"] else _fail(f"no Docker engine: {engine['reason']}")
     if not engine["available"]:
         print(f"engine: unreachable at {engine['endpoint']}\n  reason: {engine['reason']}\n  fix: {engine['fix']}")
-        return 1
+        return _fail(f"no Docker engine: {engine['reason']}")
     runtimes = ", ".join(engine["runtimes"]) or "none"
     print(f"engine: Docker {engine['version']} at {engine['endpoint']} (runtimes: {runtimes})")
     image = report["image"]

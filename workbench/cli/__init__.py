@@ -65,19 +65,19 @@ def command_parser() -> argparse.ArgumentParser:
     return p
 
 
-def commands() -> list[tuple[str, str]]:
-    """``(name, help)`` of every command, in ``--help`` order."""
-    p = command_parser()
+def commands(parser: argparse.ArgumentParser | None = None) -> list[tuple[str, str]]:
+    """``(name, help)`` of every command of ``parser`` (default: a new :func:`command_parser`), in ``--help`` order."""
+    p = parser or command_parser()
     action = next(a for a in p._actions if isinstance(a, argparse._SubParsersAction))
     return [(a.dest, a.help or "") for a in action._choices_actions]
 
 
-def tui_parser() -> argparse.ArgumentParser:
-    """The parser of ``workbench [PATH]`` (the TUI); its help lists the commands."""
+def tui_parser(listed: list[tuple[str, str]] | None = None) -> argparse.ArgumentParser:
+    """The parser of ``workbench [PATH]`` (the TUI); its help lists the commands (``listed``: :func:`commands`)."""
     from workbench import __version__
     from workbench.cli.tui import DESCRIPTION, add_arguments
 
-    listing = "\n".join(f"  {name:<12} {text}" for name, text in commands())
+    listing = "\n".join(f"  {name:<12} {text}" for name, text in (listed or commands()))
     p = _Parser(
         prog="workbench",
         usage="workbench [PATH] [options]\n       workbench COMMAND [--path PATH] ...",
@@ -111,10 +111,17 @@ def main(argv: list[str] | None = None) -> int:
     from workbench.cli.common import CommandError
 
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv and not argv[0].startswith("-") and argv[0] in dict(commands()):
-        args = command_parser().parse_args(argv)
+    if argv == ["--version"]:  # the fast path: no parser needed
+        from workbench import __version__
+
+        print(f"workbench {__version__}")
+        return 0
+    parser = command_parser()  # built once: it also lists the commands for the TUI's --help
+    listed = commands(parser)
+    if argv and not argv[0].startswith("-") and argv[0] in dict(listed):
+        args = parser.parse_args(argv)
     else:
-        args = tui_parser().parse_args(argv)
+        args = tui_parser(listed).parse_args(argv)
         from workbench.cli.tui import handle
 
         args.command, args.handler = None, handle

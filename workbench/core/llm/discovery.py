@@ -20,21 +20,19 @@ SHOWN = 20
 
 
 async def list_models(base_url: str, api_key: str | None, *, timeout: float = LIST_TIMEOUT) -> list[str]:
-    """The model ids served at ``GET {base_url}/models``.
+    """The model ids served at ``GET {base_url}/models`` (through the OpenAI SDK's ``models.list``).
 
     Raises:
-        httpx.HTTPError: the request failed or answered an error status.
-        ValueError: the body is not JSON.
+        openai.OpenAIError: the request failed or answered an error status.
     """
-    import httpx
+    import openai
 
-    headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-    async with httpx.AsyncClient(timeout=timeout) as client:
-        response = await client.get(base_url.rstrip("/") + "/models", headers=headers)
-        response.raise_for_status()
-        body = response.json()
-    data = body.get("data") if isinstance(body, dict) else None
-    return [m["id"] for m in data or [] if isinstance(m, dict) and isinstance(m.get("id"), str) and m["id"]]
+    client = openai.AsyncOpenAI(base_url=base_url, api_key=api_key or "none", timeout=timeout, max_retries=0)
+    try:
+        page = await client.models.list()
+        return [m.id for m in page.data if isinstance(getattr(m, "id", None), str) and m.id]
+    finally:
+        await client.close()
 
 
 async def discover_model(llm: Any) -> str | None:

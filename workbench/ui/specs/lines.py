@@ -482,7 +482,9 @@ class LineView(ScrollView, can_focus=True):
             if line < len(empty_lines):
                 text = Text(empty_lines[line], style=base)
                 text.stylize(self._style("muted"))
-                return Strip(text.render(self.app.console)).crop_extend(scroll_x, scroll_x + width, base)
+                # no segment without a style: Textual's NO_COLOR filter reads every segment's style
+                segments = [Segment(seg.text, seg.style or base) for seg in text.render(self.app.console)]
+                return Strip(segments).crop_extend(scroll_x, scroll_x + width, base)
             return Strip.blank(width, base)
         index = self._visual[line][0]
         on_cursor = index == self.cursor
