@@ -80,3 +80,33 @@ async def test_canary_key_appears_in_no_event_file_or_stdout(tmp_path: Path, mon
     con = sqlite3.connect(event_log_path(ws))
     rows = con.execute("SELECT payload FROM events").fetchall()
     assert all(CANARY not in r[0] for r in rows)
+
+
+def test_untrusted_workspace_redact_env_still_masks_through_the_cli(tmp_path: Path) -> None:
+    """``[redact] env`` of an *untrusted* workspace config still applies (naming a variable can
+    only add masking), while everything else in that file waits for trust: the token's value
+    reaches neither stdout nor the event log of a real ``workbench run``."""
+    import os
+    import subprocess
+    import sys
+
+    token = "tok-untrusted-config-value-4242"
+    ws = tmp_path / "ws"
+    (ws / ".workbench").mkdir(parents=True)
+    (ws / ".workbench" / "config.toml").write_text('[redact]\nenv = ["MY_SERVICE_TOKEN"]\n[agent]\nmode = "full-auto"\n')
+    home = tmp_path / "home"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("WORKBENCH_", "OPENAI_"))}
+    with ScriptedServer() as server:
+        server.enqueue(Reply(text=f"the token is {token}, split", chunk_chars=3))
+        env.update(WORKBENCH_HOME=str(home), XDG_CONFIG_HOME=str(tmp_path / "cfg"), OPENAI_API_KEY=CANARY,
+                   MY_SERVICE_TOKEN=token, WORKBENCH_LLM__BASE_URL=server.base_url, WORKBENCH_LLM__MODEL="m",
+                   WORKBENCH_LLM__MAX_RETRIES="0")
+        proc = subprocess.run([sys.executable, "-m", "workbench", "run", "-p", "say it", "--json", str(ws)],
+                              env=env, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert "ignored untrusted" in proc.stderr  # the rest of the file did not apply
+    assert token not in proc.stdout + proc.stderr and MASK in proc.stdout
+    raw = b"".join(p.read_bytes() for p in home.rglob("*") if p.is_file())
+    assert token.encode() not in raw and CANARY.encode() not in raw
+    result = [json.loads(line) for line in proc.stdout.splitlines()][-1]
+    assert result["kind"] == "result"

@@ -346,8 +346,34 @@ def _read_layer(workspace: Path, path: Path) -> dict[str, Any]:
     if path == paths.workspace_config_file(workspace):
         from workbench.core import trust
 
-        return parse_toml(trust.effective_bytes(workspace, trust.CONFIG), path)
+        data = parse_toml(trust.effective_bytes(workspace, trust.CONFIG), path)
+        extra = _untrusted_redact_env(path)
+        if extra:
+            redact = data.setdefault("redact", {})
+            if isinstance(redact, dict):
+                known = redact.get("env") if isinstance(redact.get("env"), list) else []
+                redact["env"] = list(dict.fromkeys([*known, *extra]))
+        return data
     return read_toml(path)
+
+
+def _untrusted_redact_env(path: Path) -> list[str]:
+    """Variable names in the workspace file's ``[redact] env``, read whether trusted or not.
+
+    Naming a variable can only *add* masking, so it is safe before trust (SECURITY.md invariant 5
+    must not wait for invariant 1). Only plain names are taken: ``[redact] patterns`` (regular
+    expressions an attacker could make catastrophic) still wait for trust. A file that does not
+    parse gives nothing here; the trusted layer reports its errors.
+    """
+    try:
+        data = read_toml(path)
+    except ConfigError:
+        return []
+    redact = data.get("redact")
+    env = redact.get("env") if isinstance(redact, dict) else None
+    if not isinstance(env, list):
+        return []
+    return [v for v in env if isinstance(v, str) and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", v)]
 
 
 def load_settings(workspace: Path, overrides: dict[str, Any] | None = None) -> Settings:
