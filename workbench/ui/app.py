@@ -16,7 +16,7 @@ from textual import work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
 from textual.widgets import Footer
 
@@ -51,6 +51,7 @@ class WorkbenchApp(App[None]):
         Binding("ctrl+3,alt+3", "focus_pane('journal')", "Journal", id="app.pane.journal", show=False, tooltip="Focus the Journal pane"),
         Binding("ctrl+4,alt+4", "focus_pane('containers')", "Containers", id="app.pane.containers", show=False, tooltip="Focus the Containers pane"),
         Binding("ctrl+5,alt+5", "focus_pane('plugins')", "Plugins", id="app.pane.plugins", show=False, tooltip="Focus the Plugins pane"),
+        Binding("ctrl+g", "goto_pane", "Pane", id="app.goto", show=False, tooltip="Then 1-5: focus Chat, Specs, Journal, Containers, Plugins (works in every terminal)"),
         Binding("f2", "toggle_maximize", "Max/restore", id="app.maximize", tooltip="Maximize the focused pane, or restore"),
         Binding("ctrl+r", "sessions", "Sessions", id="app.sessions", tooltip="Pick a session to resume"),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", tooltip="Close the session cleanly and quit"),
@@ -273,6 +274,24 @@ class WorkbenchApp(App[None]):
             self.query_one("#prompt").focus()
         else:
             target.focus()
+
+    def action_goto_pane(self) -> None:
+        """``ctrl+g`` then a digit: focus a pane (see :mod:`workbench.ui.screens.goto`)."""
+        from workbench.ui.screens.goto import GotoPane
+
+        def chosen(pane_id: str | None) -> None:
+            if pane_id:
+                self.action_focus_pane(pane_id)
+
+        self.push_screen(GotoPane(), chosen)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Pane keys act on the main screen only (not under the approval modal or a review screen)."""
+        if action in ("focus_pane", "goto_pane") and self.screen is not self.screen_stack[0]:
+            return False
+        if action == "toggle_maximize" and isinstance(self.screen, ModalScreen):
+            return False
+        return True
 
     def focused_pane(self) -> Widget | None:
         """The pane holding the focus, if any."""
