@@ -18,9 +18,9 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
-from textual.widgets import Footer
 
 from workbench.ui import gcpolicy, textual_fixes
+from workbench.ui.footer import WorkbenchFooter
 from workbench.ui.panes import PendingPane, build_pane
 
 textual_fixes.apply()
@@ -89,7 +89,7 @@ class WorkbenchApp(App[None]):
             with Vertical(id="right"):
                 for pane_id in PANE_IDS[1:]:
                     yield PendingPane(pane_id)
-        yield Footer()
+        yield WorkbenchFooter()
 
     def on_mount(self) -> None:
         self._register_themes()
