@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Awaitable, Callable
 
-from workbench.core.agent.approvals import ApprovalDecision, ApprovalRequest, Approver
+from workbench.core.agent.approvals import ApprovalDecision, ApprovalRequest, Approver, with_user_edit
 from workbench.core.agent.registry import ToolRegistry
 from workbench.core.agent.toolcalls import ToolCall
 from workbench.core.events import Event, EventKind
@@ -78,7 +78,7 @@ class ToolRunner:
         self.approver = approver
         self.tool_timeout = tool_timeout
 
-    async def _finish(self, sid: str, call: ToolCall, result: ToolResult, started: float, outcome: str) -> CallOutcome:
+    async def _finish(self, sid: str, call: ToolCall, result: ToolResult, started: float, outcome: str, *, edited: bool = False) -> CallOutcome:
         await self.emit(
             Event(
                 EventKind.TOOL_CALL_FINISHED,
@@ -93,6 +93,7 @@ class ToolRunner:
                     "changed_paths": result.changed_paths,
                     "diff": result.diff,
                     "outcome": outcome,
+                    "edited": edited,
                 },
             )
         )
@@ -194,4 +195,6 @@ class ToolRunner:
         except Exception as exc:  # a bug in a tool must not kill the turn; the model sees it
             res = ToolResult(f"Error: {call.name} failed: {type(exc).__name__}: {exc}", "internal error", is_error=True)
             return await self._finish(sid, call, res, started, "error")
-        return await self._finish(sid, call, result, started, "error" if result.is_error else "ok")
+        if override is not None and not result.is_error:
+            result = with_user_edit(result, str(args.get("path", "")), request.new_text, override)
+        return await self._finish(sid, call, result, started, "error" if result.is_error else "ok", edited=override is not None)
