@@ -58,10 +58,10 @@ def _rows(bindings: list[BindingType]) -> list[tuple[str, str, str]]:
 
 
 def slash_rows() -> list[tuple[str, str, str]]:
-    """The chat's slash commands as help rows: ``("/resume [ID]", description, "")``."""
+    """The chat's slash commands as help rows: ``("/resume [ID]", "", description)``."""
     from workbench.ui.chat.slash import COMMANDS
 
-    return [(f"{name} {args}".strip(), description, "") for name, (args, description) in COMMANDS.items()]
+    return [(f"{name} {args}".strip(), "", description) for name, (args, description) in COMMANDS.items()]
 
 
 def binding_groups() -> list[tuple[str, list[tuple[str, str, str]]]]:
@@ -101,7 +101,7 @@ def binding_groups() -> list[tuple[str, list[tuple[str, str, str]]]]:
         ("Session picker", _rows(SessionPicker.BINDINGS)),
         ("Pane picker (ctrl+g)", _rows(GotoPane.BINDINGS)),
         ("This help", _rows(HelpScreen.BINDINGS)),
-        ("Slash commands (type in the prompt; Tab completes)", slash_rows()),
+        ("Slash commands", slash_rows()),
     ]
     return groups
 
@@ -129,6 +129,7 @@ class HelpScreen(ModalScreen[None]):
             yield Static(
                 "[b]Workbench keys[/b]  (ctrl+p opens the command palette; Esc closes this)\n"
                 "Panes: alt+1 … alt+5, or ctrl+g then 1 … 5 (works in every terminal and in tmux)\n"
+                "Slash commands: type them in the prompt (Tab completes); listed at the end\n"
             )
             yield Static(table)
 
