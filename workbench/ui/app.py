@@ -9,6 +9,7 @@ configuration error exits with code 2 and the message.
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
@@ -80,6 +81,18 @@ class WorkbenchApp(App[None]):
         """Set when the services are bound (tests wait on it)."""
         self.sub_title = str(self.workspace)
         self._theme_problems = self._load_themes()
+
+    def run(self, *args: Any, **kwargs: Any) -> Any:
+        """Run in the terminal (``App.run``), following the terminal's size.
+
+        ``COLUMNS``/``LINES`` inherited from the environment are dropped first: Textual reads the
+        size with ``shutil.get_terminal_size``, which prefers them to the terminal, so a parent
+        that exported them (GNU readline does, e.g. in a Python harness) froze the layout at that
+        size: after a resize the screen stayed as it was, blank where it grew, until F2 F2.
+        """
+        for name in ("COLUMNS", "LINES"):
+            os.environ.pop(name, None)
+        return super().run(*args, **kwargs)
 
     # -- layout --------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
