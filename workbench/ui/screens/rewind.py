@@ -109,6 +109,11 @@ class RewindScreen(ModalScreen[object]):
 
         body.update(Group(Text(stat.rstrip() + "\n", style="bold"), Syntax(diff[:200_000], "diff", word_wrap=False)))
 
+    @property
+    def selected(self) -> Event | None:
+        """The highlighted checkpoint's ``checkpoint.created`` event (None when there is none)."""
+        return self._selected()
+
     def _selected(self) -> Event | None:
         ol = self.query_one(OptionList)
         if ol.highlighted is None:
