@@ -1,20 +1,53 @@
 """``workbench run -p PROMPT``: one turn through the same services, printed to stdout.
 
 Plain output streams the reply text as it is committed to the log; ``--json`` prints every event
-as one JSON object per line (JSON Lines, https://jsonlines.org). Exit codes: 0 done, 1 model/API
-error (message on stderr), 2 bad usage or config.
+as one JSON object per line (JSON Lines, https://jsonlines.org) and ends with a ``result`` event
+(:func:`result_event`). Nobody can approve in a headless run: calls that would ask are denied
+(:class:`workbench.core.agent.unattended.UnattendedApprover`) and listed on stderr at the end.
+Ctrl-C (SIGINT) cancels the turn, keeps the partial reply in the log (marked interrupted) and
+exits 130. Exit codes: 0 done, 1 model/API error (message on stderr), 2 bad usage or config,
+130 interrupted.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
+import time
 from pathlib import Path
+from typing import Any
 
 from workbench.core.config import ConfigError, Settings
 from workbench.core.events import Event, EventKind
 from workbench.core.runtime import start_services
 from workbench.core.store import SessionNotFound
+
+EXIT_INTERRUPTED = 130
+"""Exit code after Ctrl-C (128 + SIGINT, as shells report it)."""
+
+
+def result_event(session_id: str | None, outcome: Any, status: str, duration: float, denied: list) -> str:
+    """The last ``--json`` line: ``{"seq": null, "ts", "session_id", "kind": "result", "payload"}``.
+
+    ``payload`` is ``{"status": "done"|"error"|"interrupted", "error": str|None, "steps": int,
+    "tokens_in": int, "tokens_out": int, "cost": float|None, "duration_s": float, "denied":
+    [{"tool", "reason", "how", "rule"}]}``; tokens are the turn's prompt and completion tokens
+    over all model calls, ``cost`` comes from ``[models."NAME"]`` prices (None when unknown).
+    """
+    usage = (outcome.usage if outcome is not None else None) or {}
+    payload = {
+        "status": status,
+        "error": outcome.error if outcome is not None else None,
+        "steps": outcome.steps if outcome is not None else 0,
+        "tokens_in": int(usage.get("prompt_tokens") or 0),
+        "tokens_out": int(usage.get("completion_tokens") or 0),
+        "cost": outcome.cost if outcome is not None else None,
+        "duration_s": round(duration, 3),
+        "denied": [d.to_dict() for d in denied],
+    }
+    return json.dumps({"seq": None, "ts": time.time(), "session_id": session_id, "kind": "result", "payload": payload},
+                      ensure_ascii=False)
 
 
 async def run_prompt(
@@ -29,17 +62,30 @@ async def run_prompt(
         session_id: continue this session (id or unique prefix) instead of a new one.
         as_json: print JSON Lines events instead of the reply text.
     """
-    from workbench.core.agent.approvals import deny_headless
+    from workbench.core.agent.unattended import UnattendedApprover, denied_summary
 
+    started = time.monotonic()
+    approver = UnattendedApprover()
     outcome = None
     try:
-        services = await start_services(workspace, settings, approver=deny_headless)
+        services = await start_services(workspace, settings, approver=approver)
     except ConfigError as exc:
         print(f"workbench: {exc}", file=sys.stderr)
         return 2
     out = sys.stdout
     if services.store.recovery_message:
         print(f"workbench: {services.store.recovery_message}", file=sys.stderr)
+    for notice in services.notices:  # recovered rewinds, disabled subsystems
+        print(f"workbench: {notice}", file=sys.stderr)
+    from workbench.core.plugins.runtime import start_plugins_for_run
+
+    try:  # trusted MCP plugins start now (and stop with the services), so mcp__ tools work headless
+        plugin_lines = await start_plugins_for_run(services)
+    except BaseException:
+        await services.aclose()
+        raise
+    for line in plugin_lines:
+        print(f"workbench: {line}", file=sys.stderr)
     sub = services.bus.subscribe()
     printed_text = False
 
@@ -48,6 +94,10 @@ async def run_prompt(
         async for event in sub:
             if not isinstance(event, Event):
                 continue
+            if event.kind == EventKind.PROTECTED_CHANGE:  # stderr in both modes: the user must see it
+                p = event.payload
+                paths = ", ".join(c.get("path", "?") for c in p.get("changes") or [])
+                print(f"\n⊘ {p.get('name')} changed protected paths ({paths}): {p.get('action')}", file=sys.stderr, flush=True)
             if as_json:
                 out.write(event.to_json() + "\n")
                 out.flush()
@@ -63,7 +113,13 @@ async def run_prompt(
                 p = event.payload
                 print(f"\n⊘ {p.get('name')} denied: {p.get('reason')}", file=sys.stderr, flush=True)
 
+    async def drain() -> None:
+        await asyncio.sleep(0)
+        while not sub.queue.empty():
+            await asyncio.sleep(0.01)
+
     task = asyncio.create_task(printer())
+    status = "done"
     try:
         if session_id:
             try:
@@ -74,22 +130,36 @@ async def run_prompt(
             from workbench.core.sandbox.recovery import reattach_on_resume
 
             reattached = await reattach_on_resume(services)
-            if reattached.outcome == "failed":
+            if reattached.message:  # re-attached/started/recreated (orphans killed) or failed: say which
                 print(f"workbench: {reattached.message}", file=sys.stderr)
-        outcome = await services.chat.send(prompt)
-        await asyncio.sleep(0)
-        while not sub.queue.empty():
-            await asyncio.sleep(0.01)
+        try:
+            outcome = await services.chat.send(prompt)
+            status = outcome.status
+        except asyncio.CancelledError:  # Ctrl-C: the turn kept what arrived (marked interrupted)
+            status = "interrupted"
+            current = asyncio.current_task()
+            if current is not None:
+                current.uncancel()
+        await drain()
     finally:
+        sid = services.chat.session.id if services.chat.session else None
         await services.aclose()
-        await asyncio.sleep(0)
-        while not sub.queue.empty():
-            await asyncio.sleep(0.01)
+        await drain()
         task.cancel()
         sub.close()
     if not as_json and printed_text:
         out.write("\n")
         out.flush()
+    if as_json:
+        out.write(result_event(sid, outcome, status, time.monotonic() - started, approver.denied) + "\n")
+        out.flush()
+    summary = denied_summary(approver.denied)
+    if summary:
+        print(summary, file=sys.stderr)
+    if status == "interrupted":
+        where = f" (partial reply kept in session {sid})" if sid else ""
+        print(f"workbench: interrupted by Ctrl-C{where}", file=sys.stderr)
+        return EXIT_INTERRUPTED
     if outcome is not None and outcome.status == "error":
         print(f"workbench: {outcome.error}", file=sys.stderr)
         return 1

@@ -157,7 +157,16 @@ class EventStore:
         self.redactor = Redactor()
         """Applied to every payload before it is written (see :mod:`workbench.core.redact`)."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        if not self.path.exists() or self.path.stat().st_mode & 0o077:
+            from workbench.core.paths import private_file
+
+            private_file(self.path)  # 0600 before SQLite opens it; -wal/-shm copy its mode
         self._conn = self._open()
+        from workbench.core.store.interrupted import seal_crashed_sessions
+
+        self.sealed_sessions: list[str] = seal_crashed_sessions(self)
+        """Crashed sessions whose unfinished turn was written down on this open (see
+        :mod:`workbench.core.store.interrupted`)."""
 
     # -- opening and corruption handling ---------------------------------------------------
     def _open(self) -> sqlite3.Connection:
@@ -169,6 +178,9 @@ class EventStore:
                 problem = f"{type(exc).__name__}: {exc}"
         moved = self._move_aside()
         try:
+            from workbench.core.paths import private_file
+
+            private_file(self.path)
             conn = self._connect()
         except sqlite3.DatabaseError as exc:  # pragma: no cover - disk-level failure
             raise CorruptLogError(f"cannot create a new event log at {self.path}: {exc}") from exc

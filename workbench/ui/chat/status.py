@@ -12,11 +12,11 @@ SEP_NARROW = " │ "
 
 
 class ChatStatus(Static):
-    """One line: ``● model │ session │ tokens │ mode M │ state``.
+    """One line: ``● [untrusted │] model │ session │ tokens │ mode M │ state``.
 
     When the line is wider than the bar (an 80-column terminal), it shrinks in this order: narrow
-    separators, the session's title (its id stays), the session id, the token count; the model,
-    the permission mode and the state always stay.
+    separators, the session's title (its id stays), the session id, the token count; the trust
+    warning, the model, the permission mode and the state always stay.
     """
 
     DEFAULT_CSS = "ChatStatus { height: 1; padding: 0 1; background: $panel; color: $text-muted; }"
@@ -27,10 +27,15 @@ class ChatStatus(Static):
     cost: reactive[str] = reactive("")
     mode: reactive[str] = reactive("ask")
     state: reactive[str] = reactive("starting…")
+    trust: reactive[str] = reactive("")
+    """``"untrusted"`` while workspace files are ignored for lack of trust (else empty)."""
 
     def _line(self, sep: str, session: str | None, tokens: bool) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append("● ", style="bold green" if self.state == "ready" else "bold yellow")
+        if self.trust:  # first, so it stays visible in a narrow pane
+            text.append(self.trust, style="bold yellow")
+            text.append(sep)
         text.append(self.model or "no model", style="bold")
         if session:
             text.append(sep)
