@@ -102,9 +102,10 @@ class Terminal:
         return self.wait(lambda s: bool(s.rstrip("\n")), "a screen").rstrip("\n").splitlines()[-1]
 
     def pane_status(self) -> tuple[bool, str]:
-        """``(dead, exit status)`` of the window's command."""
-        out = self.run("display-message", "-p", "-t", "wb", "#{pane_dead} #{pane_dead_status}").split()
-        return out[0] == "1", (out[1] if len(out) > 1 else "")
+        """``(dead, how it ended)`` of the window's command: the exit status, ``"signal N"``, or
+        ``""`` while it runs (or before tmux has collected it)."""
+        dead, status, signal_ = (self.run("display-message", "-p", "-t", "wb", "#{pane_dead}|#{pane_dead_status}|#{pane_dead_signal}").strip().split("|") + ["", ""])[:3]
+        return dead == "1", (status or (f"signal {signal_}" if signal_ else ""))
 
 
 @pytest.fixture
@@ -246,5 +247,5 @@ def test_tui_in_tmux(terminal: Terminal) -> None:
 
     # quit
     t.keys("C-q")
-    t.wait(lambda _s: t.pane_status()[0], "workbench to exit", timeout=20)
+    t.wait(lambda _s: t.pane_status()[0] and t.pane_status()[1] != "", "workbench to exit", timeout=20)
     assert t.pane_status() == (True, "0")

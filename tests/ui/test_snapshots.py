@@ -24,7 +24,12 @@ def _app(workspace, server):
 async def _settled(app, pilot) -> None:
     """Services up, the Specs pane listed (its empty text, not "Loading…"), no blinking cursor."""
     await wait_ready(app)
-    app.query_one("#prompt").cursor_blink = False  # a blinking cursor makes frames differ
+    prompt = app.query_one("#prompt")
+    prompt.cursor_blink = False  # a blinking cursor makes frames differ
+    # Textual keys its cached lines on the cursor only while blinking: a line cached in the blink's
+    # "off" phase would be reused without the cursor; draw them again
+    prompt._line_cache.clear()
+    prompt.refresh()
     await wait_until(pilot, lambda: app.pane("specs").loaded.is_set())
     await pilot.pause()
 
