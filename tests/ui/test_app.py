@@ -161,7 +161,7 @@ async def test_help_lists_every_binding(workspace, server):
         from workbench.ui.screens.help import binding_groups
 
         keys = [k for _, rows in binding_groups() for k, _, _ in rows]
-        for needed in ("f1", "f2", "ctrl+r", "escape", "enter", "shift+enter, ctrl+j", "ctrl+1, alt+1", "ctrl+5, alt+5"):
+        for needed in ("F1", "F2", "ctrl+r", "Esc", "Enter", "shift+Enter, ctrl+j", "ctrl+1, alt+1", "ctrl+5, alt+5", "ctrl+g"):
             assert needed in keys
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)

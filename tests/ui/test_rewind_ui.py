@@ -60,3 +60,35 @@ async def test_slash_checkpoint(workspace, server):
         await wait_until(pilot, lambda: any("Checkpoint" in str(n.render()) for n in app.query(Note)))
         cps = await app.services.extras["checkpoints"].list()
         assert cps[-1].payload["label"] == "my label"
+
+
+async def test_two_checkpoints_on_one_commit_each_get_a_row(workspace, server):
+    """`/checkpoint a`, `/checkpoint b` with no change between them share one commit: the rewind
+    screen lists both (it crashed with DuplicateID) and restores the one chosen."""
+    app = make_app(workspace, server)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_ready(app)
+        service = app.services.extras["checkpoints"]
+        await send(pilot, "/checkpoint a")
+        await wait_until(pilot, lambda: len(app.query("Note")) >= 1)
+        await send(pilot, "/checkpoint b")
+        await wait_until(pilot, lambda: len(app.query("Note")) >= 2)
+        cps = await service.list()
+        assert [c.payload["label"] for c in cps] == ["a", "b"]
+        assert cps[0].payload["checkpoint"] == cps[1].payload["checkpoint"]
+        (workspace / "later.txt").write_text("later")
+        await send(pilot, "/rewind")
+        await wait_until(pilot, lambda: isinstance(app.screen, RewindScreen))
+        screen = app.screen
+        from textual.widgets import OptionList
+
+        options = screen.query_one(OptionList)
+        assert options.option_count == 2
+        labels = [str(options.get_option_at_index(i).prompt) for i in range(2)]
+        assert "b" in labels[0] and "a" in labels[1]
+        await pilot.press("down")
+        await wait_until(pilot, lambda: "later.txt" in screen.preview_text)
+        await pilot.press("f")
+        await wait_until(pilot, lambda: not isinstance(app.screen, RewindScreen))
+        assert not (workspace / "later.txt").exists()
+        assert app.return_code is None, "the app is still running"

@@ -9,6 +9,7 @@ configuration error exits with code 2 and the message.
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
@@ -16,11 +17,11 @@ from textual import work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
-from textual.widgets import Footer
 
 from workbench.ui import gcpolicy, textual_fixes
+from workbench.ui.footer import WorkbenchFooter
 from workbench.ui.panes import PendingPane, build_pane
 
 textual_fixes.apply()
@@ -51,6 +52,7 @@ class WorkbenchApp(App[None]):
         Binding("ctrl+3,alt+3", "focus_pane('journal')", "Journal", id="app.pane.journal", show=False, tooltip="Focus the Journal pane"),
         Binding("ctrl+4,alt+4", "focus_pane('containers')", "Containers", id="app.pane.containers", show=False, tooltip="Focus the Containers pane"),
         Binding("ctrl+5,alt+5", "focus_pane('plugins')", "Plugins", id="app.pane.plugins", show=False, tooltip="Focus the Plugins pane"),
+        Binding("ctrl+g", "goto_pane", "Pane", id="app.goto", show=False, tooltip="Then 1-5: focus Chat, Specs, Journal, Containers, Plugins (works in every terminal)"),
         Binding("f2", "toggle_maximize", "Max/restore", id="app.maximize", tooltip="Maximize the focused pane, or restore"),
         Binding("ctrl+r", "sessions", "Sessions", id="app.sessions", tooltip="Pick a session to resume"),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", tooltip="Close the session cleanly and quit"),
@@ -80,6 +82,18 @@ class WorkbenchApp(App[None]):
         self.sub_title = str(self.workspace)
         self._theme_problems = self._load_themes()
 
+    def run(self, *args: Any, **kwargs: Any) -> Any:
+        """Run in the terminal (``App.run``), following the terminal's size.
+
+        ``COLUMNS``/``LINES`` inherited from the environment are dropped first: Textual reads the
+        size with ``shutil.get_terminal_size``, which prefers them to the terminal, so a parent
+        that exported them (GNU readline does, e.g. in a Python harness) froze the layout at that
+        size: after a resize the screen stayed as it was, blank where it grew, until F2 F2.
+        """
+        for name in ("COLUMNS", "LINES"):
+            os.environ.pop(name, None)
+        return super().run(*args, **kwargs)
+
     # -- layout --------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         with Horizontal(id="panes"):
@@ -88,7 +102,7 @@ class WorkbenchApp(App[None]):
             with Vertical(id="right"):
                 for pane_id in PANE_IDS[1:]:
                     yield PendingPane(pane_id)
-        yield Footer()
+        yield WorkbenchFooter()
 
     def on_mount(self) -> None:
         self._register_themes()
@@ -282,6 +296,24 @@ class WorkbenchApp(App[None]):
             self.query_one("#prompt").focus()
         else:
             target.focus()
+
+    def action_goto_pane(self) -> None:
+        """``ctrl+g`` then a digit: focus a pane (see :mod:`workbench.ui.screens.goto`)."""
+        from workbench.ui.screens.goto import GotoPane
+
+        def chosen(pane_id: str | None) -> None:
+            if pane_id:
+                self.action_focus_pane(pane_id)
+
+        self.push_screen(GotoPane(), chosen)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Pane keys act on the main screen only (not under the approval modal or a review screen)."""
+        if action in ("focus_pane", "goto_pane") and self.screen is not self.screen_stack[0]:
+            return False
+        if action == "toggle_maximize" and isinstance(self.screen, ModalScreen):
+            return False
+        return True
 
     def focused_pane(self) -> Widget | None:
         """The pane holding the focus, if any."""

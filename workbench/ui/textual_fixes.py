@@ -1,6 +1,15 @@
-"""Two targeted fixes for Textual behaviours that repainted the whole screen, every frame, while a
+"""Targeted fixes for Textual behaviours: two that repainted the whole screen, every frame, while a
 reply streamed (Textual 8.2; each measured with the streaming benchmark, each about half of a
-frame's time).
+frame's time), and one in the key parser.
+
+**ESC + digit typed ``¡™£¢∞``.** tmux, xterm (``metaSendsEscape``), GNOME Terminal (VTE), Windows
+Terminal and iTerm2 ("Option as Esc+") send ``alt+1`` as ``ESC 1``. Textual 8.2's table
+``textual._ansi_sequences.ANSI_SEQUENCES_KEYS`` maps ``"\x1b1"`` … ``"\x1b0"`` to the characters a
+US Mac keyboard types with Option+digit (``¡ ™ £ ¢ ∞ § ¶ • ª º``), so those keys reached the
+prompt as text and no ``alt+digit`` binding could fire. :func:`apply` wraps
+``XTermParser._sequence_to_key_events`` so ``ESC`` + a digit is the key ``alt+<digit>`` (with no
+character, so no input widget inserts it). A Mac keyboard that really types ``¡`` (Option not used
+as Meta) sends the character itself, which is unaffected.
 
 **Scrollbars refreshed on every layout.**
 
@@ -30,8 +39,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from textual import events
 from textual.geometry import Size
 from textual._compositor import Compositor
+from textual._xterm_parser import XTermParser
 from textual.scroll_view import ScrollView
 
 _ORIGINAL = ScrollView._size_updated
@@ -62,8 +73,21 @@ def _reflow_visible(self: Compositor, parent: Any, size: Size) -> Any:
     return _ORIGINAL_REFLOW_VISIBLE(self, parent, size)
 
 
+_ORIGINAL_SEQUENCE_TO_KEYS = XTermParser._sequence_to_key_events
+
+
+def _sequence_to_key_events(self: XTermParser, sequence: str, alt: bool = False) -> Any:
+    """``XTermParser._sequence_to_key_events`` reading ``ESC`` + digit as ``alt+digit`` (module doc)."""
+    if len(sequence) == 2 and sequence[0] == "\x1b" and sequence[1] in "0123456789":
+        yield events.Key(f"alt+{sequence[1]}", None)
+        return
+    yield from _ORIGINAL_SEQUENCE_TO_KEYS(self, sequence, alt)
+
+
 def apply() -> None:
-    """Install both fixes (idempotent). Called when the Workbench app module is imported."""
+    """Install the fixes (idempotent). Called when the Workbench app module is imported."""
+    sequence_to_keys: Any = _sequence_to_key_events
+    XTermParser._sequence_to_key_events = sequence_to_keys  # type: ignore[method-assign]
     size_updated: Any = _size_updated
     ScrollView._size_updated = size_updated  # type: ignore[method-assign]
     reflow_visible: Any = _reflow_visible

@@ -126,7 +126,7 @@ async def test_jump_to_checkpoint_and_to_chat(workspace, server):
         from textual.widgets import OptionList
 
         ol = screen.query_one(OptionList)
-        await wait_until(pilot, lambda: ol.highlighted is not None and ol.get_option_at_index(ol.highlighted).id == cps[0].checkpoint)
+        await wait_until(pilot, lambda: ol.highlighted is not None and screen.selected.payload["checkpoint"] == cps[0].checkpoint)
         await pilot.press("escape")
         await wait_until(pilot, lambda: not isinstance(app.screen, RewindScreen))
         # enter: the chat scrolls to the entry's place and flashes it

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable, Literal
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Literal
+
+if TYPE_CHECKING:
+    from workbench.core.tools.base import ToolResult
 
 Action = Literal["approve", "deny", "always"]
 
@@ -72,3 +75,40 @@ async def deny_headless(request: ApprovalRequest) -> ApprovalDecision:
     from workbench.core.agent.unattended import UnattendedApprover
 
     return await UnattendedApprover()(request)
+
+
+EDIT_DIFF_LIMIT = 20_000
+"""Most characters of the proposal-vs-written diff sent back to the model."""
+
+
+def with_user_edit(result: "ToolResult", path: str, proposed: str | None, written: str) -> "ToolResult":
+    """Tell the model (and the chat) that the user edited a change before it was applied.
+
+    The model's own call still holds its proposal, so without this it would believe its content
+    was written. The result's ``content`` gets the diff from the proposal to what was written;
+    its ``summary`` says "edited by the user"; ``diff`` (before -> written) is kept.
+
+    Args:
+        result: what the tool returned for the edited content.
+        path: the file's workspace-relative path (diff headers).
+        proposed: the content the model proposed (``ApprovalRequest.new_text``).
+        written: the content the user approved (``ApprovalDecision.edited_content``).
+
+    Returns:
+        A new :class:`~workbench.core.tools.base.ToolResult`.
+    """
+    from dataclasses import replace
+
+    from workbench.core.tools.base import unified_diff
+
+    if proposed == written:
+        return replace(result, summary=f"{result.summary} (opened for editing, unchanged)")
+    diff = unified_diff(path, proposed or "", written).replace(f"--- a/{path}", f"--- {path} (your proposal)", 1)
+    diff = diff.replace(f"+++ b/{path}", f"+++ {path} (written, edited by the user)", 1)
+    if len(diff) > EDIT_DIFF_LIMIT:
+        diff = diff[:EDIT_DIFF_LIMIT] + "\n… (diff cut)\n"
+    content = (
+        f"{result.content}\n\nThe user edited your proposed content before it was applied: the file "
+        f"now holds the user's version, not yours. Difference from your proposal to what was written:\n{diff}"
+    )
+    return replace(result, content=content, summary=f"{result.summary} (edited by the user)")

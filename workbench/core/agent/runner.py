@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Awaitable, Callable
 
-from workbench.core.agent.approvals import ApprovalDecision, ApprovalRequest, Approver
+from workbench.core.agent.approvals import ApprovalDecision, ApprovalRequest, Approver, with_user_edit
 from workbench.core.agent.registry import ToolRegistry
 from workbench.core.agent.toolcalls import ToolCall
 from workbench.core.events import Event, EventKind
@@ -88,7 +88,7 @@ class ToolRunner:
         """Masks secrets in what approval requests show (the modal is a sink too); the chat
         service sets the session's redactor."""
 
-    async def _finish(self, sid: str, call: ToolCall, result: ToolResult, started: float, outcome: str) -> CallOutcome:
+    async def _finish(self, sid: str, call: ToolCall, result: ToolResult, started: float, outcome: str, *, edited: bool = False) -> CallOutcome:
         await self.emit(
             Event(
                 EventKind.TOOL_CALL_FINISHED,
@@ -103,6 +103,7 @@ class ToolRunner:
                     "changed_paths": result.changed_paths,
                     "diff": result.diff,
                     "outcome": outcome,
+                    "edited": edited,
                 },
             )
         )
@@ -217,10 +218,12 @@ class ToolRunner:
         except Exception as exc:  # a bug in a tool must not kill the turn; the model sees it
             result = ToolResult(f"Error: {call.name} failed: {type(exc).__name__}: {exc}", "internal error", is_error=True)
             outcome = "error"
+        if override is not None and outcome == "ok":
+            result = with_user_edit(result, str(args.get("path", "")), request.new_text, override)
         result, outcome = await self._check_protected(sid, call, args, before, approved_paths, result, outcome=outcome)
         if early != "none":  # a change made between calls was found (and reverted or approved) first
             result = ToolResult(f"{result.content}\n\n{early}", result.summary, result.diff, result.changed_paths, result.is_error)
-        return await self._finish(sid, call, result, started, outcome)
+        return await self._finish(sid, call, result, started, outcome, edited=override is not None)
 
     async def _guard_start(self, sid: str, turn_id: str, call: ToolCall, args: dict[str, Any]) -> tuple[str, Any]:
         """Before a call runs: check what changed since the previous call of the turn, then

@@ -158,8 +158,14 @@ class CheckpointService:
         """Unified diff (or ``--stat``) between the checkpoint and the workspace now."""
         return await self.repo.diff_async(checkpoint, "worktree", stat=stat)
 
-    async def rewind(self, checkpoint: str, scope: Scope) -> RewindResult:
+    async def rewind(self, checkpoint: str, scope: Scope, *, seq: int | None = None) -> RewindResult:
         """Restore files, conversation or both to ``checkpoint`` (see module doc).
+
+        Args:
+            checkpoint: the commit id (or a unique prefix).
+            scope: ``files``, ``conversation`` or ``both``.
+            seq: the ``checkpoint.created`` event to use when several share the commit (two
+                checkpoints with no change between them); the latest one when None.
 
         Raises:
             RewindRefused: the agent is running, there is no session, or the checkpoint is not one
@@ -172,7 +178,7 @@ class CheckpointService:
             raise RewindRefused("no session to rewind")
         sid = chat.session.id
         events = await self.list(sid)
-        match = [e for e in events if e.payload["checkpoint"].startswith(checkpoint)]
+        match = [e for e in events if e.payload["checkpoint"].startswith(checkpoint) and (seq is None or e.seq == seq)]
         if not match:
             raise RewindRefused(f"checkpoint {checkpoint!r} is not in session {sid}; list them with `workbench checkpoints`")
         target = match[-1]

@@ -112,13 +112,20 @@ class Thinking(Collapsible):
 
 
 class Note(Static):
-    """A one-line note under a message: interrupted, error, usage."""
+    """A one-line note under a message: interrupted, error, usage, a slash command's answer.
+
+    Plain text, never markup: notes quote user and model text (``/help`` shows ``[ID]``).
+    """
 
     DEFAULT_CSS = """
     Note { padding: 0 1; color: $text-muted; }
     Note.error { color: $error; text-style: bold; }
     Note.interrupted { color: $warning; }
     """
+
+    def __init__(self, content: Any = "", **kwargs: Any) -> None:
+        kwargs.setdefault("markup", False)
+        super().__init__(content, **kwargs)
 
 
 class AssistantMessage(Vertical):

@@ -86,6 +86,7 @@ class ChatPane(Vertical):
         Binding("ctrl+n", "new_session", "New session", id="chat.new", tooltip="Start a new session"),
         Binding("ctrl+home", "load_older", "Older", id="chat.older", show=False, tooltip="Load older messages"),
         Binding("shift+tab", "cycle_mode", "Mode", id="chat.mode", tooltip="Cycle the permission mode (ask, auto-edit, full-auto, read-only)"),
+        Binding("ctrl+o", "tool_details", "Tool details", id="chat.tools", show=False, tooltip="Show or hide every tool call's full arguments and result (Enter or a click: one call)"),
     ]
 
     def __init__(self, **kwargs: Any) -> None:
@@ -243,6 +244,7 @@ class ChatPane(Vertical):
         elif kind == EventKind.TOOL_CALL_FINISHED:
             ms = p.get("duration_ms") or 0
             view.set_state(p.get("outcome", "ok"), f"{p.get('summary', '')} ({ms:.0f} ms)")
+            view.set_result(p.get("content"), edited=bool(p.get("edited")))
             if view.is_mounted:
                 await view.show_diff(p.get("diff"), code_theme(self))
             else:
@@ -330,6 +332,7 @@ class ChatPane(Vertical):
             view.set_state("denied", p.get("reason", ""))
         elif e.kind == EventKind.TOOL_CALL_FINISHED:
             view.set_state(p.get("outcome", "ok"), f"{p.get('summary', '')} ({(p.get('duration_ms') or 0):.0f} ms)")
+            view.set_result(p.get("content"), edited=bool(p.get("edited")))
             view.pending_diff = p.get("diff")
 
     async def _mount_page(self, events: list[Event], *, prepend: bool, more: bool) -> None:
@@ -388,6 +391,13 @@ class ChatPane(Vertical):
         if event.worker.group == "chat-turn" and event.state == WorkerState.ERROR:
             self.notify(f"The turn failed: {event.worker.error}", severity="error")
             self.status.state = "ready"
+
+    async def action_tool_details(self) -> None:
+        """Expand every tool call's details, or collapse them all when all are expanded."""
+        views = list(self.view.query(ToolCallView))
+        expand = not all(v.expanded for v in views)
+        for view in views:
+            await view.set_expanded(expand)
 
     async def action_cycle_mode(self) -> None:
         """Switch to the next permission mode (ask -> auto-edit -> full-auto -> read-only)."""

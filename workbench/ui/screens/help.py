@@ -1,8 +1,13 @@
-"""F1: every key binding of the app, grouped by where it applies."""
+"""F1: every key binding of the app, grouped by where it applies, and the slash commands.
+
+Keys are shown as users type them (``!``, ``/``, ``]``, ``Enter``, ``Esc``), not as Textual's key
+names (``exclamation_mark``); every cell is plain text (``[ID]`` is not markup).
+"""
 
 from __future__ import annotations
 
 from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
@@ -10,15 +15,53 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 
+KEY_NAMES = {
+    "enter": "Enter", "escape": "Esc", "tab": "Tab", "space": "Space", "backspace": "Backspace",
+    "delete": "Del", "insert": "Ins", "home": "Home", "end": "End", "pageup": "PgUp",
+    "pagedown": "PgDn", "up": "↑", "down": "↓", "left": "←", "right": "→",
+}
+"""How named keys are shown; printable keys show as their character, ``f1`` as ``F1``."""
+
+
+def key_label(keys: str) -> str:
+    """Show a binding's key string as users type it.
+
+    Args:
+        keys: Textual key names, comma-separated (``"exclamation_mark"``, ``"ctrl+1,alt+1"``).
+
+    Returns:
+        e.g. ``"!"``, ``"ctrl+1, alt+1"``, ``"Enter"``, ``"F1"``, ``"G"``.
+    """
+    from textual.keys import format_key
+
+    shown = []
+    for key in (k.strip() for k in keys.split(",")):
+        *mods, name = key.split("+")
+        if name in KEY_NAMES:
+            label = KEY_NAMES[name]
+        elif len(name) > 1 and name[0] == "f" and name[1:].isdigit():
+            label = name.upper()
+        else:
+            label = format_key(name)
+        shown.append("+".join([*mods, label]))
+    return ", ".join(shown)
+
+
 def _rows(bindings: list[BindingType]) -> list[tuple[str, str, str]]:
     rows = []
     for b in bindings:
         if isinstance(b, Binding):
-            keys = ", ".join(k.strip() for k in b.key.split(","))
-            rows.append((keys, b.description or b.action, b.tooltip or ""))
+            rows.append((key_label(b.key), b.description or b.action, b.tooltip or ""))
         elif isinstance(b, tuple):
-            rows.append((b[0], b[2] if len(b) > 2 else b[1], ""))
+            rows.append((key_label(b[0]), b[2] if len(b) > 2 else b[1], ""))
     return rows
+
+
+def slash_rows() -> list[tuple[str, str, str]]:
+    """The chat's slash commands as help rows: ``("/resume [ID]", "", description)``."""
+    from workbench.ui.chat.slash import COMMANDS
+
+    return [(f"{name} {args}".strip(), "", description) for name, (args, description) in COMMANDS.items()]
 
 
 def binding_groups() -> list[tuple[str, list[tuple[str, str, str]]]]:
@@ -32,6 +75,7 @@ def binding_groups() -> list[tuple[str, list[tuple[str, str, str]]]]:
 
     from workbench.ui.panes import PANE_CLASSES
     from workbench.ui.screens.approval import ApprovalScreen
+    from workbench.ui.screens.goto import GotoPane
     from workbench.ui.screens.rewind import RewindScreen
 
     groups = [
@@ -55,7 +99,9 @@ def binding_groups() -> list[tuple[str, list[tuple[str, str, str]]]]:
         ("Approval modal", _rows(ApprovalScreen.BINDINGS)),
         ("Rewind screen", _rows(RewindScreen.BINDINGS)),
         ("Session picker", _rows(SessionPicker.BINDINGS)),
+        ("Pane picker (ctrl+g)", _rows(GotoPane.BINDINGS)),
         ("This help", _rows(HelpScreen.BINDINGS)),
+        ("Slash commands", slash_rows()),
     ]
     return groups
 
@@ -75,12 +121,16 @@ class HelpScreen(ModalScreen[None]):
         table.add_column("Action")
         table.add_column("Details", style="dim")
         for where, rows in binding_groups():
-            table.add_row(f"[reverse] {where} [/]", "", "")
+            table.add_row(Text(f" {where} ", style="reverse"), "", "")
             for keys, desc, tip in rows:
-                table.add_row(keys, desc, tip)
+                table.add_row(Text(keys), Text(desc), Text(tip))
             table.add_row("", "", "")
         with VerticalScroll():
-            yield Static("[b]Workbench keys[/b]  (ctrl+p opens the command palette; Esc closes this)\n")
+            yield Static(
+                "[b]Workbench keys[/b]  (ctrl+p opens the command palette; Esc closes this)\n"
+                "Panes: alt+1 … alt+5, or ctrl+g then 1 … 5 (works in every terminal and in tmux)\n"
+                "Slash commands: type them in the prompt (Tab completes); listed at the end\n"
+            )
             yield Static(table)
 
     def action_dismiss(self) -> None:  # type: ignore[override]

@@ -61,7 +61,7 @@ class RewindScreen(ModalScreen[object]):
                     n = len(p.get("files_changed") or [])
                     t.append(f"  {p['checkpoint'][:8]}", style="dim")
                     t.append(f"  {n} file{'s' if n != 1 else ''} changed")
-                    options.append(Option(t, id=p["checkpoint"]))
+                    options.append(Option(t, id=f"cp-{e.seq}"))  # unique per checkpoint: commits repeat
                 if not options:
                     options.append(Option("No checkpoints in this session yet: they are taken before the first change of a turn.", disabled=True))
                 yield OptionList(*options, id="cp-list")
@@ -79,10 +79,18 @@ class RewindScreen(ModalScreen[object]):
             self.query_one(OptionList).highlighted = index
             self.query_one(OptionList).focus()
 
+    def _checkpoint_of(self, option_id: str | None) -> Event | None:
+        """The ``checkpoint.created`` event an option stands for (ids are ``cp-<event seq>``)."""
+        for e in self.checkpoints:
+            if option_id == f"cp-{e.seq}":
+                return e
+        return None
+
     @on(OptionList.OptionHighlighted, "#cp-list")
     def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
-        if event.option.id:
-            self._preview(event.option.id)
+        chosen = self._checkpoint_of(event.option.id)
+        if chosen is not None:
+            self._preview(chosen.payload["checkpoint"])
 
     @work(exclusive=True, group="rewind-diff")
     async def _preview(self, checkpoint: str) -> None:
@@ -113,20 +121,25 @@ class RewindScreen(ModalScreen[object]):
                     return "Not stored in this checkpoint (a rewind cannot restore them): " + ", ".join(describe_skipped(p, r) for p, r in lost[:10]) + "\n"
         return ""
 
-    def _selected(self) -> str | None:
+    @property
+    def selected(self) -> Event | None:
+        """The highlighted checkpoint's ``checkpoint.created`` event (None when there is none)."""
+        return self._selected()
+
+    def _selected(self) -> Event | None:
         ol = self.query_one(OptionList)
         if ol.highlighted is None:
             return None
-        return ol.get_option_at_index(ol.highlighted).id
+        return self._checkpoint_of(ol.get_option_at_index(ol.highlighted).id)
 
     @work(exclusive=True, group="rewind-restore")
     async def action_restore(self, scope: str) -> None:
         """Restore the highlighted checkpoint with ``scope`` (files, conversation, both)."""
-        checkpoint = self._selected()
-        if not checkpoint:
+        chosen = self._selected()
+        if chosen is None:
             return
         try:
-            result = await self.service.rewind(checkpoint, scope)
+            result = await self.service.rewind(chosen.payload["checkpoint"], scope, seq=chosen.seq)
         except Exception as exc:
             self.notify(f"Rewind refused: {exc}", severity="error", timeout=8)
             return

@@ -64,8 +64,9 @@ class SpecsPane(Vertical, can_focus=True):
     ALLOW_MAXIMIZE = True
     DEFAULT_CSS = """
     SpecsPane > #specs-header { height: 1; color: $text-muted; text-style: bold; padding: 0 0 0 0; }
-    SpecsPane > #specs-list { height: 1fr; background: transparent; }
+    SpecsPane > #specs-list { height: 1fr; background: transparent; overflow-x: hidden; }
     SpecsPane > #specs-footer { height: 1; color: $text-muted; }
+    SpecsPane.-short > #specs-footer { display: none; }
     """
     BINDINGS = [
         Binding("r,f5", "refresh_specs", "Refresh", id="specs.refresh", tooltip="Read the spec folders again"),
@@ -92,6 +93,11 @@ class SpecsPane(Vertical, can_focus=True):
 
     def on_focus(self) -> None:
         self.listing.focus()
+
+    def on_resize(self) -> None:
+        # A short pane (80x24 terminal) gives its key hint line to the spec rows; rows wider than
+        # the pane are cut rather than scrolled (a horizontal scrollbar took the only row's line).
+        self.set_class(self.content_region.height < 5, "-short")
 
     async def attach(self, services: "Services") -> None:
         """Bind to the running services: list the specs of ``services.workspace``."""
