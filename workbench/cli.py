@@ -147,7 +147,13 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] in SUBCOMMANDS:
         args = _sub_parser(argv[0]).parse_args(argv)
-        return _dispatch(args)
+        from workbench.core.store.errors import LogWriteError
+
+        try:
+            return _dispatch(args)
+        except LogWriteError as exc:  # any command: one line, exit 3 (see workbench.headless)
+            print(f"workbench: {exc}.", file=sys.stderr)
+            return 3
     args = _tui_parser().parse_args(argv)
     return run_tui(_workspace(args.path), _overrides(args), continue_=args.continue_)
 

@@ -11,8 +11,12 @@ Tables:
   a projection kept in the same transaction as each append, so listing sessions never scans events.
 
 A file that is not a SQLite database, or fails ``PRAGMA quick_check``, is moved aside (never
-overwritten) to ``events.db.corrupt-<UTC time>`` together with its ``-wal``/``-shm`` files and a new
-log is started; :attr:`EventStore.recovery_message` says what happened.
+overwritten) to ``events.db.corrupt-<UTC time>`` together with its ``-wal``/``-shm`` files, a new
+log is started and every row still readable is copied into it (:mod:`.salvage`);
+:attr:`EventStore.recovery_message` says what happened. A failing *disk* (full, I/O error,
+read-only) is not damage: it raises :class:`~workbench.core.store.errors.LogWriteError` and
+nothing is moved. A session left open by a dead process whose ``-wal`` went missing is reported
+too (:mod:`.openmarks`).
 
 Not thread-safe: use it from one thread (see :class:`workbench.core.store.aio.AsyncEventStore`).
 """
@@ -29,6 +33,10 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from workbench.core.events import MESSAGE_KINDS, Event, EventKind
+from workbench.core.store.errors import CorruptLogError, LogWriteError, classify, is_corruption, translate
+from workbench.core.store.openmarks import OpenMarks
+
+__all__ = ["CorruptLogError", "EventStore", "LogWriteError", "SessionInfo", "SessionNotFound"]
 
 SCHEMA_VERSION = 1
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -59,10 +67,6 @@ CREATE TABLE IF NOT EXISTS sessions (
     completion_tokens INTEGER NOT NULL DEFAULT 0
 );
 """
-
-
-class CorruptLogError(RuntimeError):
-    """The event log could not be opened even after moving a corrupt file aside."""
 
 
 class SessionNotFound(KeyError):
@@ -151,13 +155,21 @@ class EventStore:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self.recovery_message: str | None = None
-        """Set when a corrupt file was moved aside on open (the message for the user)."""
+        """What the user should know about the log after opening it (None: nothing): a damaged
+        file was moved aside and salvaged, or an open session's last events may have been lost."""
         from workbench.core.redact import Redactor
 
         self.redactor = Redactor()
         """Applied to every payload before it is written (see :mod:`workbench.core.redact`)."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._marks = OpenMarks(self.path)
+        self._mine: set[str] = set()
+        wal_existed = self.path.with_name(self.path.name + "-wal").exists()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise (classify(exc, self.path) or exc) from exc
         self._conn = self._open()
+        self._check_marks(wal_existed)
 
     # -- opening and corruption handling ---------------------------------------------------
     def _open(self) -> sqlite3.Connection:
@@ -166,103 +178,115 @@ class EventStore:
             try:
                 return self._connect()
             except sqlite3.DatabaseError as exc:
+                if not is_corruption(exc):
+                    err = classify(exc, self.path)
+                    if err is None:
+                        raise
+                    raise err from exc
                 problem = f"{type(exc).__name__}: {exc}"
+        return self._replace_damaged(problem)
+
+    def _replace_damaged(self, problem: str) -> sqlite3.Connection:
+        """Move the damaged file aside, start a new log and salvage into it.
+
+        When the new log cannot be written (a full disk), everything is put back as it was and
+        :class:`LogWriteError` is raised: nothing is left set aside.
+        """
+        from workbench.core.store.salvage import SalvageResult, inspect_hint, salvage_into
+
         moved = self._move_aside()
+        note = ""
         try:
-            conn = self._connect()
-        except sqlite3.DatabaseError as exc:  # pragma: no cover - disk-level failure
+            self._conn = self._connect()
+            try:
+                result = salvage_into(self, moved)
+            except (sqlite3.Error, OSError) as exc:
+                if classify(exc, self.path) is not None:
+                    raise
+                result, note = SalvageResult(), f" (salvage stopped: {exc})"
+        except (sqlite3.Error, OSError) as exc:
+            self._put_back(moved)
+            err = classify(exc, self.path)
+            if err is not None:
+                raise err from exc
             raise CorruptLogError(f"cannot create a new event log at {self.path}: {exc}") from exc
-        self._conn = conn
-        salvaged = self._salvage(moved)
-        kept = f"{salvaged} readable event(s) were copied into it" if salvaged else "nothing could be read from it"
+        if result.sessions or result.events:
+            kept = f"{result.sessions} session(s) and {result.events} event(s) were recovered into it"
+        else:
+            kept = "nothing could be read from it"
+        if result.unreadable:
+            kept += f"; {result.unreadable} event(s) listed in an index could not be read"
+        hint = inspect_hint(moved)
         self.recovery_message = (
             f"The event log {self.path} is damaged ({problem}). It was moved to {moved} "
-            f"(nothing was overwritten) and a new log was started; {kept}. "
-            f"Inspect the old file with: sqlite3 {moved} '.recover'"
+            f"(nothing was overwritten) and a new log was started; {kept}{note}."
+            + (f" Inspect the old file with: {hint}" if hint else "")
         )
-        return conn
+        return self._conn
 
-    def _salvage(self, damaged: Path) -> int:
-        """Copy what can still be read from a damaged log (a copy of it; the file is not touched).
-
-        Rows are read in ``seq`` order until the first unreadable page; sessions are rebuilt by
-        replaying the salvaged events through the projection. Returns the number of events copied.
-        """
-        import shutil
-        import tempfile
-
-        copied = 0
-        with tempfile.TemporaryDirectory(prefix="workbench-salvage-") as tmp:
-            copy = Path(tmp) / "copy.db"
+    def _put_back(self, moved: Path) -> None:
+        """Undo :meth:`_move_aside` after the new log could not be created."""
+        try:
+            self._conn.close()
+        except (AttributeError, sqlite3.Error):
+            pass
+        for suffix in ("", "-wal", "-shm"):
             try:
-                shutil.copyfile(damaged, copy)
-                for suffix in ("-wal", "-shm"):
-                    side = damaged.with_name(damaged.name + suffix)
-                    if side.exists():
-                        shutil.copyfile(side, Path(tmp) / f"copy.db{suffix}")
-                old = sqlite3.connect(f"file:{copy}?mode=ro", uri=True)
-            except (OSError, sqlite3.Error):
-                return 0
-            rows: list[tuple] = []
-            sessions: dict[str, tuple] = {}
-            try:
-                try:
-                    for row in old.execute("SELECT id, workspace, created, parent_id FROM sessions"):
-                        sessions[row[0]] = row
-                except sqlite3.Error:
-                    pass
-                try:
-                    for row in old.execute("SELECT seq, session_id, kind, ts, payload FROM events ORDER BY seq"):
-                        rows.append(row)
-                except sqlite3.Error:
-                    pass
-            finally:
-                old.close()
-        if not rows:
-            return 0
-        with self._transaction():
-            for sid in {r[1] for r in rows}:
-                ws, created, parent = (sessions.get(sid) or (sid, "?", rows[0][3], None))[1:4]
-                if ws == "?":
-                    first = next((r for r in rows if r[1] == sid and r[2] == EventKind.SESSION_CREATED), None)
-                    try:
-                        ws = json.loads(first[4]).get("workspace", "?") if first else "?"
-                    except ValueError:
-                        ws = "?"
-                self._conn.execute(
-                    "INSERT OR IGNORE INTO sessions(id, workspace, created, updated, parent_id) VALUES (?,?,?,?,?)",
-                    (sid, ws, created, created, parent),
-                )
-            for seq, sid, kind, ts, payload in rows:
-                try:
-                    data = json.loads(payload)
-                except ValueError:
-                    continue
-                self._conn.execute("INSERT INTO events(seq, session_id, kind, ts, payload) VALUES (?,?,?,?,?)", (seq, sid, kind, ts, payload))
-                self._project(Event(kind, sid, data, seq, ts))
-                copied += 1
-        return copied
+                os.unlink(self.path.with_name(self.path.name + suffix))
+            except OSError:
+                pass
+        os.rename(moved, self.path)
+        for suffix in ("-wal", "-shm"):
+            side = moved.with_name(moved.name + suffix)
+            if side.exists():
+                os.rename(side, self.path.with_name(self.path.name + suffix))
+
+    def _check_marks(self, wal_existed: bool) -> None:
+        if self.recovery_message is not None:  # a new log: the old markers cannot be compared
+            self._marks.forget_dead()
+            return
+        try:
+            warnings = self._marks.check(self._conn, wal_existed=wal_existed)
+        except sqlite3.Error:
+            return
+        if warnings:
+            self.recovery_message = " ".join(warnings)
 
     def _check_file(self) -> str | None:
-        """Return why the file is unusable, or None when it looks fine (or does not exist)."""
+        """Return why the file is damaged, or None when it is fine (or does not exist).
+
+        Only a bad header, ``SQLITE_CORRUPT``/``SQLITE_NOTADB`` or a failing ``PRAGMA quick_check``
+        count as damage.
+
+        Raises:
+            LogWriteError: the file cannot be read or checked because of the disk.
+        """
         try:
             size = self.path.stat().st_size
+            if size == 0:
+                return None
+            with open(self.path, "rb") as fh:
+                header = fh.read(len(SQLITE_HEADER))
         except FileNotFoundError:
             return None
-        if size == 0:
-            return None
-        with open(self.path, "rb") as fh:
-            header = fh.read(len(SQLITE_HEADER))
+        except OSError as exc:
+            raise (classify(exc, self.path) or exc) from exc
         if header != SQLITE_HEADER:
             return "not a SQLite database: bad file header"
         try:
             conn = sqlite3.connect(self.path, isolation_level=None)
             try:
+                conn.execute("PRAGMA busy_timeout=5000")
                 rows = conn.execute("PRAGMA quick_check").fetchall()
             finally:
                 conn.close()
         except sqlite3.DatabaseError as exc:
-            return f"{type(exc).__name__}: {exc}"
+            if is_corruption(exc):
+                return f"{type(exc).__name__}: {exc}"
+            err = classify(exc, self.path)
+            if err is None:
+                raise
+            raise err from exc
         if rows != [("ok",)]:
             return "integrity check failed: " + "; ".join(str(r[0]) for r in rows[:3])
         return None
@@ -283,21 +307,39 @@ class EventStore:
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=FULL")
-        conn.execute("PRAGMA busy_timeout=5000")
-        conn.executescript(_SCHEMA)
-        conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        try:
+            conn.execute("PRAGMA busy_timeout=5000")
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=FULL")
+            # Checkpoint every 256 pages (1 MiB at 4 KiB pages, default 1000) and cut the -wal
+            # back to 1 MiB after a checkpoint: the -wal stays small on a small disk.
+            conn.execute("PRAGMA wal_autocheckpoint=256")
+            conn.execute(f"PRAGMA journal_size_limit={1 << 20}")
+            conn.executescript(_SCHEMA)
+            if conn.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+                conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        except BaseException:
+            conn.close()
+            raise
         return conn
 
     def close(self) -> None:
-        """Close the database connection (idempotent)."""
+        """Close the database connection (idempotent).
+
+        Sessions this process still has open keep their markers (see :mod:`.openmarks`) unless
+        closing checkpointed everything into the main file (the ``-wal`` is gone then).
+        """
         try:
             self._conn.close()
         except sqlite3.Error:  # pragma: no cover
             pass
+        if self._mine and not self.path.with_name(self.path.name + "-wal").exists():
+            for sid in self._mine:
+                self._marks.clear(sid)
+            self._mine.clear()
 
     # -- sessions ----------------------------------------------------------------------------
+    @translate
     def create_session(
         self, workspace: Path | str, *, parent_id: str | None = None, fork_seq: int | None = None
     ) -> SessionInfo:
@@ -329,6 +371,7 @@ class EventStore:
             )
         return self.session(session_id)
 
+    @translate
     def session(self, id_or_prefix: str) -> SessionInfo:
         """Return the session whose id is, or starts with, ``id_or_prefix``.
 
@@ -348,6 +391,7 @@ class EventStore:
             raise SessionNotFound(f"session id {id_or_prefix!r} is ambiguous ({ids}); give more characters")
         return self._row_to_info(rows[0])
 
+    @translate
     def sessions(self, workspace: Path | str | None = None) -> list[SessionInfo]:
         """Return sessions, most recently updated first (optionally only one workspace's)."""
         if workspace is None:
@@ -380,14 +424,33 @@ class EventStore:
         """
         return self.append_many([event])[0]
 
+    @translate
     def append_many(self, events: Iterable[Event]) -> list[Event]:
-        """Append several events in one committed transaction (all or nothing)."""
+        """Append several events in one committed transaction (all or nothing).
+
+        Raises:
+            LogWriteError: the disk is full, failing or read-only (nothing of the batch is stored;
+                everything committed before stays).
+        """
         now = time.time()
         out: list[Event] = []
         with self._transaction():
             for event in events:
                 out.append(self._insert(event, now))
+        self._mark_open_sessions(out)
         return out
+
+    def _mark_open_sessions(self, stored: list[Event]) -> None:
+        """Keep this process's open-session markers in step (see :mod:`.openmarks`)."""
+        for e in stored:
+            if e.kind == EventKind.SESSION_OPENED and e.payload.get("pid") == os.getpid():
+                self._mine.add(e.session_id)
+                self._marks.mark(e.session_id, e.seq)
+            elif e.kind == EventKind.TURN_FINISHED and e.session_id in self._mine:
+                self._marks.mark(e.session_id, e.seq)
+            elif e.kind == EventKind.SESSION_CLOSED:
+                self._mine.discard(e.session_id)
+                self._marks.clear(e.session_id)
 
     def _insert(self, event: Event, now: float) -> Event:
         clean = self.redactor(event.payload)
@@ -442,14 +505,28 @@ class EventStore:
 
         def __exit__(self, exc_type, exc, tb) -> None:
             if exc_type is None:
-                self.conn.execute("COMMIT")
-            else:
-                self.conn.execute("ROLLBACK")
+                try:
+                    self.conn.execute("COMMIT")
+                    return
+                except BaseException:
+                    self._rollback()
+                    raise
+            self._rollback()
+
+        def _rollback(self) -> None:
+            # SQLite may have rolled back already (SQLITE_FULL, SQLITE_IOERR): then there is
+            # no transaction left, and ROLLBACK would raise over the real error.
+            if self.conn.in_transaction:
+                try:
+                    self.conn.execute("ROLLBACK")
+                except sqlite3.Error:
+                    pass
 
     def _transaction(self) -> "EventStore._Tx":
         return EventStore._Tx(self._conn)
 
     # -- reading -----------------------------------------------------------------------------
+    @translate
     def events(
         self,
         session_id: str,
@@ -483,6 +560,7 @@ class EventStore:
         for seq, sid, kind, ts, payload in self._conn.execute(sql, args):
             yield Event(kind, sid, json.loads(payload), seq, ts)
 
+    @translate
     def history_page(
         self, session_id: str, *, before_seq: int | None = None, limit: int = 50
     ) -> list[Event]:
@@ -503,6 +581,7 @@ class EventStore:
         rows.reverse()
         return [Event(k, s, json.loads(p), q, t) for q, s, k, t, p in rows]
 
+    @translate
     def interrupted_tail(self, session_id: str) -> Event | None:
         """Rebuild a reply that was cut by a crash (deltas written, no ``assistant.message``).
 
@@ -544,6 +623,7 @@ class EventStore:
             deltas[-1].ts,
         )
 
+    @translate
     def last_seq(self, session_id: str) -> int:
         """Return the highest ``seq`` of a session (0 when it has no events)."""
         row = self._conn.execute(
@@ -551,6 +631,7 @@ class EventStore:
         ).fetchone()
         return int(row[0] or 0)
 
+    @translate
     def integrity_check(self) -> str:
         """Run ``PRAGMA integrity_check`` and return its first line (``"ok"`` when healthy)."""
         return str(self._conn.execute("PRAGMA integrity_check").fetchone()[0])
