@@ -2,7 +2,7 @@
 
 ``md`` is rendered like the journal (answers in full), ``json`` is every event as a list, ``html``
 a standalone page with all text escaped. Without ``--output`` the export goes to stdout. The
-lead's ``cli.py`` registers the parser with :func:`add_export_parser` and dispatches with
+``workbench.cli.export`` registers the parser with :func:`add_export_parser` and dispatches with
 :func:`run_export_command`.
 
 Exit codes: 0 written; 1 the output file cannot be written; 2 bad usage (no such workspace or
@@ -17,20 +17,10 @@ from pathlib import Path
 
 
 def add_export_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    """Register ``export`` on the top-level ``workbench`` sub-parsers.
+    """Register ``export`` on ``subparsers`` (the parser is defined in :mod:`workbench.cli.export`)."""
+    from workbench.cli.export import register
 
-    Args:
-        subparsers: from ``parser.add_subparsers(dest="command")``.
-
-    Returns:
-        The ``export`` parser (``args.session``, ``args.format``, ``args.output``, ``args.path``).
-    """
-    p = subparsers.add_parser("export", help="write a whole session as Markdown, JSON or HTML")
-    p.add_argument("session", help="session id or unique prefix (see `workbench sessions`)")
-    p.add_argument("--format", "-f", choices=["md", "json", "html"], default="md", help="output format (default md)")
-    p.add_argument("--output", "-o", help="file to write (default: stdout)")
-    p.add_argument("--path", help="workspace folder (default: current folder)")
-    return p
+    return register(subparsers)
 
 
 def run_export_command(args: argparse.Namespace) -> int:
@@ -39,7 +29,7 @@ def run_export_command(args: argparse.Namespace) -> int:
     from workbench.core.paths import event_log_path
     from workbench.core.store import EventStore, SessionNotFound
 
-    workspace = Path(args.path or ".").expanduser()
+    workspace = Path(getattr(args, "path", None) or ".").expanduser()
     if not workspace.is_dir():
         print(f"workbench: workspace {workspace} is not a folder. Pass an existing project with --path.", file=sys.stderr)
         return 2
@@ -48,6 +38,13 @@ def run_export_command(args: argparse.Namespace) -> int:
         print(f"workbench: no sessions in {workspace} yet (no event log). Check --path.", file=sys.stderr)
         return 2
     store = EventStore(event_log_path(workspace))
+    try:
+        from workbench.core.config import ConfigError, load_settings
+        from workbench.core.redact import Redactor
+
+        store.redactor = Redactor.for_settings(load_settings(workspace))
+    except (ConfigError, ValueError):
+        pass  # the default redactor still masks token shapes
     try:
         text = export_session(store, args.session, args.format)
     except (SessionNotFound, ExportFormatError) as exc:

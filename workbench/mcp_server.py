@@ -1,6 +1,6 @@
 """``workbench mcp serve [PATH]``: run Workbench as a stdio MCP server for other agents.
 
-stdout carries the MCP protocol only; messages go to stderr. The lead's ``cli.py`` registers the
+stdout carries the MCP protocol only; messages go to stderr. ``workbench.cli.mcp`` registers the
 parser with :func:`add_mcp_parser` and dispatches with :func:`run_mcp_command`. Example client
 configuration (``.mcp.json`` of another tool)::
 
@@ -17,19 +17,10 @@ from pathlib import Path
 
 
 def add_mcp_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    """Register ``mcp`` (sub-command ``serve``) on the top-level ``workbench`` sub-parsers.
+    """Register ``mcp`` on ``subparsers`` (the parser is defined in :mod:`workbench.cli.mcp`)."""
+    from workbench.cli.mcp import register
 
-    Args:
-        subparsers: from ``parser.add_subparsers(dest="command")``.
-
-    Returns:
-        The ``mcp`` parser (``args.mcp_command``, ``args.path``).
-    """
-    mcp = subparsers.add_parser("mcp", help="Workbench as an MCP server (serve specs, journal, sessions, sandbox)")
-    sub = mcp.add_subparsers(dest="mcp_command", metavar="COMMAND", required=True)
-    serve = sub.add_parser("serve", help="serve a workspace over stdio (for another MCP client)")
-    serve.add_argument("path", nargs="?", help="workspace folder (default: current folder)")
-    return mcp
+    return register(subparsers)
 
 
 def run_mcp_command(args: argparse.Namespace) -> int:
@@ -39,11 +30,14 @@ def run_mcp_command(args: argparse.Namespace) -> int:
     from workbench.core.config import ConfigError, load_settings
     from workbench.core.mcpserver.server import serve_stdio
 
-    workspace = Path(args.path or ".").expanduser()
+    workspace = Path(getattr(args, "path", None) or getattr(args, "path_arg", None) or ".").expanduser()
     if not workspace.is_dir():
         print(f"workbench: workspace {workspace} is not a folder. Give an existing project folder.", file=sys.stderr)
         return 2
     workspace = workspace.resolve()
+    from workbench.trust_cli import warn_untrusted
+
+    warn_untrusted(workspace)
     try:
         settings = load_settings(workspace)
     except ConfigError as exc:

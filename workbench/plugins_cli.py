@@ -20,28 +20,19 @@ from typing import Any
 
 
 def add_plugins_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    """Register ``plugins`` on the top-level ``workbench`` sub-parsers.
+    """Register ``plugins`` on ``subparsers`` (the parser is defined in :mod:`workbench.cli.plugins`)."""
+    from workbench.cli.plugins import register
 
-    Args:
-        subparsers: from ``parser.add_subparsers(dest="command")``.
-
-    Returns:
-        The ``plugins`` parser (``args.json``, ``args.path``).
-    """
-    p = subparsers.add_parser(
-        "plugins", help="start the configured, trusted MCP plugins, print their state and tools, stop them"
-    )
-    p.add_argument("--json", action="store_true", help="print a JSON list (one object per plugin)")
-    p.add_argument("--path", help="workspace folder (default: current folder)")
-    return p
+    return register(subparsers)
 
 
 def _report(supervisor: Any, name: str) -> dict[str, Any]:
     handle = supervisor.handle(name)
-    trusted = supervisor.is_trusted(name)
+    status = supervisor.trust_status(name)
+    trusted = status.trusted
     state = handle.state.value
     if not trusted and state == "registered":
-        state = "untrusted"
+        state = {"changed": "changed since trusted", "legacy": "needs trust again"}.get(status.state, "untrusted")
     elif not handle.spec.settings.enabled and state == "registered":
         state = "disabled"
     return {
@@ -49,6 +40,8 @@ def _report(supervisor: Any, name: str) -> dict[str, Any]:
         "source": handle.spec.source,
         "transport": handle.spec.transport,
         "state": state,
+        "trust": status.state,
+        "changes": list(status.changes),
         "error": handle.last_error.reason if handle.state.value == "error" and handle.last_error else None,
         "stderr_tail": list(handle.last_error.stderr_tail) if handle.state.value == "error" and handle.last_error else [],
         "tools": [
@@ -75,7 +68,9 @@ async def collect_plugin_reports(workspace: Path, plugins_config: Any, *, timeou
 
     Returns:
         One dict per plugin, sorted by name: ``name``, ``source``, ``transport``, ``state``
-        (``active``, ``error``, ``untrusted``, ``disabled``...), ``error``, ``stderr_tail`` and
+        (``active``, ``error``, ``untrusted``, ``changed since trusted``, ``needs trust again``,
+        ``disabled``...), ``trust`` (:attr:`TrustStatus.state`), ``changes`` (what changed since
+        it was trusted), ``error``, ``stderr_tail`` and
         ``tools`` (``name``, ``qualified_name``, ``description`` (sanitized), ``status``,
         ``enabled``, ``input_schema``). The states are those reached before the stop.
 
@@ -87,7 +82,10 @@ async def collect_plugin_reports(workspace: Path, plugins_config: Any, *, timeou
 
     import dataclasses
 
-    specs = await asyncio.to_thread(load_specs, workspace, plugins_config)
+    warnings: list[str] = []
+    specs = await asyncio.to_thread(lambda: load_specs(workspace, plugins_config, warnings=warnings))
+    for message in warnings:
+        print(f"workbench: {message}", file=sys.stderr)
     # A one-shot report: a plugin that fails its first start is reported as failed, not restarted
     # behind the report's back (a scheduled restart could move it out of ERROR before we look).
     specs = [dataclasses.replace(s, settings=s.settings.model_copy(update={"auto_restart": False})) for s in specs]
@@ -112,8 +110,11 @@ def _print_text(reports: list[dict[str, Any]]) -> None:
         return
     for r in reports:
         print(f"{r['name']}: {r['state']} ({r['source']}, {r['transport']})")
-        if r["state"] == "untrusted":
-            print("  not started: trust its command line first (Plugins pane in the TUI, key t)")
+        if r["trust"] in ("untrusted", "changed", "legacy") and r["state"] != "error":
+            for change in r["changes"]:
+                print(f"  changed: {change}")
+            print(f"  not started: review and trust it first: workbench mcp trust {r['name']} "
+                  "(or the Plugins pane in the TUI, key t)")
         if r["error"]:
             print(f"  error: {r['error']}")
             for line in r["stderr_tail"]:
@@ -133,11 +134,14 @@ def run_plugins_command(args: argparse.Namespace) -> int:
     from workbench.core.config import ConfigError, load_settings
     from workbench.core.plugins import PluginConfigError
 
-    workspace = Path(args.path or ".").expanduser()
+    workspace = Path(getattr(args, "path", None) or ".").expanduser()
     if not workspace.is_dir():
         print(f"workbench: workspace {workspace} is not a folder. Give an existing project folder.", file=sys.stderr)
         return 2
     workspace = workspace.resolve()
+    from workbench.trust_cli import warn_untrusted
+
+    warn_untrusted(workspace)
     try:
         settings = load_settings(workspace)
         reports = asyncio.run(collect_plugin_reports(workspace, settings.plugins))

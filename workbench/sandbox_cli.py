@@ -7,8 +7,8 @@
 * ``workbench sandbox status [--json]``: the engine (endpoint, version, runtimes, or why it is
   unreachable and the fix), whether the configured image is present, this workspace's containers.
 * ``workbench sandbox prune [--yes]``: remove this workspace's containers whose session ended or
-  crashed (never one of an open session). Without ``--yes`` it asks on a terminal and only lists
-  them otherwise.
+  crashed (never one of an open session). Without ``--yes`` it asks on a terminal; without a
+  terminal it lists them and exits 2 with one line saying to pass ``--yes``.
 
 Exit codes: 0 done; 1 the engine is unreachable or the operation failed; 2 bad usage or an invalid
 configuration. No Textual or Rich here: output is ``print``.
@@ -24,28 +24,10 @@ from typing import Any
 
 
 def add_sandbox_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    """Register ``sandbox`` on the top-level ``workbench`` sub-parsers.
+    """Register ``sandbox`` on ``subparsers`` (the parser is defined in :mod:`workbench.cli.sandbox`)."""
+    from workbench.cli.sandbox import register
 
-    Args:
-        subparsers: from ``parser.add_subparsers(dest="command")``.
-
-    Returns:
-        The ``sandbox`` parser (``args.sandbox_command`` is ``build``, ``status`` or ``prune``).
-    """
-    p = subparsers.add_parser("sandbox", help="build the sandbox image, show the engine and containers, prune")
-    sub = p.add_subparsers(dest="sandbox_command", required=True)
-    build = sub.add_parser("build", help="build [sandbox] image from .workbench/sandbox/Dockerfile, "
-                                         "or import a root filesystem with --rootfs")
-    build.add_argument("--rootfs", help="a root filesystem directory or tar file to import (docker import)")
-    build.add_argument("--tag", help="image name to create (default: [sandbox] image)")
-    build.add_argument("--path", help="workspace folder (default: current folder)")
-    status = sub.add_parser("status", help="engine state and this workspace's containers")
-    status.add_argument("--json", action="store_true", help="machine-readable output")
-    status.add_argument("--path", help="workspace folder (default: current folder)")
-    prune = sub.add_parser("prune", help="remove this workspace's containers of ended or crashed sessions")
-    prune.add_argument("--yes", action="store_true", help="remove without asking")
-    prune.add_argument("--path", help="workspace folder (default: current folder)")
-    return p
+    return register(subparsers)
 
 
 def _workspace(path: str | None) -> Path:
@@ -63,6 +45,9 @@ def _fail(message: str, code: int = 1) -> int:
 def _settings(ws: Path) -> Any:
     from workbench.core.config import ConfigError, load_settings
 
+    from workbench.trust_cli import warn_untrusted
+
+    warn_untrusted(ws)
     try:
         return load_settings(ws).sandbox
     except ConfigError as exc:
@@ -223,8 +208,9 @@ def _prune(ws: Path, *, yes: bool) -> int:
         print(f"  {s.container.name:<40} {s.container.status:<9} session {s.container.session} ({s.session_status})")
     if not yes:
         if not sys.stdin.isatty():
-            print(f"{len(stale)} container(s) of ended sessions; run `workbench sandbox prune --yes` to remove them")
-            return 0
+            print(f"workbench sandbox: not a terminal, nothing removed: pass --yes to remove these "
+                  f"{len(stale)} container(s)", file=sys.stderr)
+            return 2
         answer = input(f"Remove these {len(stale)} container(s)? [y/N] ").strip().lower()
         if answer not in ("y", "yes"):
             print("nothing removed")

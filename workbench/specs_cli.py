@@ -1,6 +1,6 @@
 """``workbench spec ...`` commands: plain-text (or ``--json``) front end of ``workbench.core.specs``.
 
-No Textual or Rich here: output is ``print``. The lead's ``cli.py`` registers the parser with
+No Textual or Rich here: output is ``print``. ``workbench.cli.spec`` registers the parser with
 ``add_spec_parser(subparsers)`` and dispatches with ``run_spec_command(args, workspace, store)``.
 
 Exit codes: 0 success; 1 lint errors or a refused workflow step; 2 bad input (unknown spec,
@@ -52,38 +52,14 @@ REQUIREMENTS_TEMPLATE = """\
 
 
 def add_spec_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    """Register ``spec`` and its sub-commands on ``subparsers``.
-
-    Args:
-        subparsers: from ``parser.add_subparsers()`` of the top-level ``workbench`` parser.
+    """Register ``spec`` on ``subparsers`` (the parser is defined in :mod:`workbench.cli.spec`).
 
     Returns:
         The ``spec`` parser (its sub-command lands in ``args.spec_command``).
     """
-    spec = subparsers.add_parser("spec", help="spec documents: create, list, lint, trace, status, approve")
-    sub = spec.add_subparsers(dest="spec_command", metavar="COMMAND", required=True)
+    from workbench.cli.spec import register
 
-    new = sub.add_parser("new", help="create .workbench/specs/NAME/ with a requirements.md template")
-    new.add_argument("name", metavar="NAME", help="feature name (kebab-case, e.g. user-login)")
-    new.add_argument("--idea", default="", help="one-line idea recorded in the Introduction")
-
-    lst = sub.add_parser("list", help="list the specs with each document's state and task progress")
-    lst.add_argument("--json", action="store_true", help="print JSON")
-
-    for name, help_text in (
-        ("lint", "parse and EARS-lint specs (exit 1 when there are errors)"),
-        ("trace", "criterion <-> task matrix, uncovered criteria, unknown references"),
-        ("status", "workflow state of each document and files changed since approval"),
-    ):
-        cmd = sub.add_parser(name, help=help_text)
-        cmd.add_argument("name", nargs="?", metavar="NAME", help="one spec (default: all)")
-        cmd.add_argument("--json", action="store_true", help="print JSON")
-
-    approve = sub.add_parser("approve", help="approve a document (records its hash and git commit)")
-    approve.add_argument("name", metavar="NAME")
-    approve.add_argument("doc", choices=DOC_KINDS)
-    approve.add_argument("--who", default=None, help="approver name (default: login name)")
-    return spec
+    return register(subparsers)
 
 
 def run_spec_command(args: argparse.Namespace, workspace: Path, approvals_store: ApprovalStore | None = None) -> int:

@@ -12,8 +12,13 @@
    /dev/null. Targets: ratio >= 0.5, and the UI's frame time p99 under 50 ms (the gaps of a 10 ms
    timer on the app's event loop during the ingest). Peak RSS of this process is reported.
 
+4. Memory with huge output: peak RSS (``VmHWM`` polled from ``/proc/PID/status``) of a real ``workbench run``
+   subprocess whose command prints ``--rss-mb`` MB (default 1,000) through the scripted model
+   server, against the same run printing one line, measured in the same run. Target: delta
+   < +50 MB (the output goes to a spool file; only head and tail stay in memory).
+
 Usage: ``.venv/bin/python tests/bench/bench_sandbox.py [--image TAG] [--lines N] [--repeats N]
-[--only logs|exec|pane]``.
+[--only logs|exec|pane|rss] [--rss-mb N]``.
 Needs ``.ci/docker-setup.sh`` (engine + ``workbench-test/busybox``).
 """
 
@@ -191,6 +196,73 @@ def bench_pane(client, image: str, lines: int, repeats: int) -> dict[str, float]
             "p99": _percentile(all_gaps, 99) * 1000, "max": max(all_gaps) * 1000}
 
 
+def _vm_hwm_kib(pid: int) -> int:
+    """``VmHWM`` (peak RSS of the process's own memory, reset at exec) from /proc/PID/status, KiB."""
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _run_peak_rss(server, workspace: Path, command: str, timeout: float) -> tuple[int, float, int]:
+    """Run ``workbench run`` whose model runs ``command``; return (exit code, seconds, peak RSS KiB)."""
+    import json
+
+    from workbench.testing.scripted_server import Reply, ToolCallSpec
+
+    server.enqueue(Reply(tool_calls=[ToolCallSpec("run_command", json.dumps({"command": command}), id="c1")]),
+                   Reply(text="done"))
+    env = {**os.environ, "OPENAI_API_KEY": "sk-bench", "WORKBENCH_LLM__BASE_URL": server.base_url,
+           "WORKBENCH_LLM__MODEL": "m", "WORKBENCH_LLM__MAX_RETRIES": "0"}
+    start = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "workbench", "run", "--mode", "full-auto", "-p", "go",
+                             str(workspace)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            cwd=Path(__file__).resolve().parents[2])
+    deadline = start + timeout
+    peak = 0
+    while True:
+        peak = max(peak, _vm_hwm_kib(proc.pid))  # not wait4's ru_maxrss: it counts the forking parent
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            break
+        if time.perf_counter() > deadline:
+            proc.kill()
+            pid, status, usage = os.wait4(proc.pid, 0)
+            break
+        time.sleep(0.05)
+    return os.waitstatus_to_exitcode(status), time.perf_counter() - start, peak
+
+
+def bench_rss(client, image: str, megabytes: int) -> dict[str, float]:
+    """Peak RSS of ``workbench run`` printing ``megabytes`` MB vs printing one line (same run)."""
+    from workbench.core.sandbox.policy import LABEL_WORKSPACE
+    from workbench.testing.scripted_server import ScriptedServer
+
+    root = Path(tempfile.mkdtemp(prefix="wb-bench-rss-"))
+    workspace = root / "ws"
+    (workspace / ".workbench").mkdir(parents=True)
+    (workspace / ".workbench" / "config.toml").write_text(
+        f'[sandbox]\nimage = "{image}"\ncommand_timeout = 900\n\n[agent]\ntool_timeout = 900\n')
+    os.environ["WORKBENCH_HOME"] = str(root / "home")
+    try:
+        with ScriptedServer(model="m") as server:
+            code0, _, idle = _run_peak_rss(server, workspace, "echo small", 120)
+            size = megabytes * 1024 * 1024
+            code1, seconds, big = _run_peak_rss(server, workspace, f"head -c {size} /dev/zero | tr '\\000' x", 900)
+    finally:
+        for c in client.containers.list(all=True, filters={"label": f"{LABEL_WORKSPACE}={workspace.resolve()}"}):
+            c.remove(force=True)
+        subprocess.run(["rm", "-rf", str(root)], check=False)
+    if code0 or code1:
+        raise SystemExit(f"workbench run failed: exit {code0} / {code1}")
+    return {"idle": idle / 1024, "big": big / 1024, "delta": (big - idle) / 1024, "ratio": big / idle,
+            "seconds": seconds, "mb_s": megabytes / seconds}
+
+
 def main() -> int:
     """Run both benchmarks and print the ratios."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -198,7 +270,8 @@ def main() -> int:
     parser.add_argument("--lines", type=int, default=200_000)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--exec-repeats", type=int, default=30)
-    parser.add_argument("--only", choices=["logs", "exec", "pane"], help="run one benchmark only")
+    parser.add_argument("--only", choices=["logs", "exec", "pane", "rss"], help="run one benchmark only")
+    parser.add_argument("--rss-mb", type=int, default=1000, help="MB printed by the memory benchmark")
     args = parser.parse_args()
     import docker
 
@@ -223,6 +296,12 @@ def main() -> int:
               f"p50 {r['p50']:.1f} ms, p99 {r['p99']:.1f} ms (target < 50), max {r['max']:.1f} ms; peak RSS "
               f"{rss_mib:.0f} MiB; {'OK' if ok else 'MISSED'} (load average {os.getloadavg()[0]:.1f} on "
               f"{os.cpu_count()} CPUs)")
+    if args.only in (None, "rss"):
+        m = bench_rss(client, args.image, args.rss_mb)
+        print(f"memory ({args.rss_mb:,} MB of command output through `workbench run`): peak RSS idle "
+              f"{m['idle']:.1f} MB, with output {m['big']:.1f} MB, delta {m['delta']:+.1f} MB, ratio "
+              f"{m['ratio']:.2f} (target delta < +50 MB) {'OK' if m['delta'] < 50 else 'MISSED'}; "
+              f"{m['mb_s']:.0f} MB/s")
     return 0
 
 

@@ -59,6 +59,11 @@ def test_json_lines_and_they_match_the_log(server: ScriptedServer, workspace: Pa
     assert proc.returncode == 0, proc.stderr
     lines = [json.loads(line) for line in proc.stdout.splitlines()]
     assert all(set(obj) == {"seq", "ts", "session_id", "kind", "payload"} for obj in lines)
+    result = lines.pop()  # the last line sums the run up (not a logged event)
+    assert result["kind"] == "result" and result["seq"] is None
+    assert result["payload"]["status"] == "done" and result["payload"]["steps"] == 1
+    assert result["payload"]["tokens_in"] > 0 and result["payload"]["tokens_out"] > 0
+    assert result["payload"]["denied"] == [] and result["session_id"] == lines[0]["session_id"]
     kinds = [obj["kind"] for obj in lines]
     assert kinds[0] == EventKind.SESSION_OPENED
     assert kinds[1:3] == [EventKind.MODE_CHANGED, EventKind.USER_MESSAGE]  # --yes runs as auto-edit
@@ -93,8 +98,10 @@ def test_api_error_exits_1_with_the_message_on_stderr(server: ScriptedServer, wo
     assert line.startswith("workbench: 401 Unauthorized") and "(request id req_1)" in line
     assert as_json.returncode == 1
     assert "500 Server error" in as_json.stderr and "Traceback" not in as_json.stderr
-    kinds = [json.loads(line)["kind"] for line in as_json.stdout.splitlines()]
-    assert EventKind.TURN_ERROR in kinds and kinds[-1] == EventKind.SESSION_CLOSED
+    objs = [json.loads(line) for line in as_json.stdout.splitlines()]
+    kinds = [obj["kind"] for obj in objs]
+    assert EventKind.TURN_ERROR in kinds and kinds[-2:] == [EventKind.SESSION_CLOSED, "result"]
+    assert objs[-1]["payload"]["status"] == "error" and "500" in objs[-1]["payload"]["error"]
     for proc in (plain, as_json):
         assert CANARY not in proc.stdout + proc.stderr
 
@@ -205,7 +212,9 @@ def test_json_output_survives_sigkill(server: ScriptedServer, workspace: Path, l
         assert store.recovery_message is None
         assert store.integrity_check() == "ok"
         stored = {e.seq: json.loads(e.to_json()) for e in store.events(sid)}
-        tail = store.interrupted_tail(sid)
+        assert store.interrupted_tail(sid) is None, "the open wrote the partial reply down"
+        sealed = store.events(sid, kinds=[EventKind.ASSISTANT_MESSAGE])
+        tail = sealed[-1] if len(sealed) == 1 and sealed[0].payload.get("interrupted") else None
         info = store.session(sid)
     finally:
         store.close()
@@ -220,11 +229,23 @@ def test_json_output_survives_sigkill(server: ScriptedServer, workspace: Path, l
     assert "crashed" in sessions(server, workspace).stdout
 
 
-def test_ask_mode_is_refused_headless_without_yes(workspace, server):
+def test_ask_mode_runs_headless_and_denies_what_would_ask(workspace, server):
+    import json as _json
+
+    from workbench.testing.scripted_server import Reply, ToolCallSpec
+
+    server.enqueue(
+        Reply(tool_calls=[ToolCallSpec("write_file", _json.dumps({"path": "out.txt", "content": "x"}), id="w1")]),
+        Reply(text="could not write"),
+    )
     proc = run_cli("run", "-p", "hi", str(workspace), env=env_for(server))
-    assert proc.returncode == 2
-    assert "--yes" in proc.stderr and "headless" in proc.stderr
-    assert not server.requests
+    assert proc.returncode == 0, proc.stderr
+    assert "could not write" in proc.stdout
+    assert not (workspace / "out.txt").exists()
+    told = [m for m in server.requests[1]["body"]["messages"] if m.get("role") == "tool"][0]["content"]
+    assert "Denied by the user" not in told and "nobody can approve" in told and "--yes" in told
+    assert "1 tool call(s) needed an approval and were denied" in proc.stderr
+    assert "write_file" in proc.stderr and "--mode auto-edit" in proc.stderr
 
 
 def test_yes_runs_file_changes_and_json_prints_tool_events(workspace, server):
@@ -258,7 +279,7 @@ def test_protected_path_is_denied_headless_even_in_full_auto(workspace, server):
     assert not (workspace / ".mcp.json").exists()
     assert "denied" in proc.stderr
     tool_msgs = [m for m in server.requests[1]["body"]["messages"] if m["role"] == "tool"]
-    assert "cannot ask" in tool_msgs[0]["content"]
+    assert "nobody can approve" in tool_msgs[0]["content"] and "protected path" in tool_msgs[0]["content"]
 
 
 def test_read_only_mode_headless(workspace, server):

@@ -14,11 +14,13 @@ from workbench.core.plugins import (
     load_specs,
     parse_mcp_json,
 )
+from workbench.testing.trust import trust_workspace
 
 
 def write(ws: Path, data: object | str) -> Path:
     path = ws / ".mcp.json"
     path.write_text(data if isinstance(data, str) else json.dumps(data, indent=2))
+    trust_workspace(ws)
     return path
 
 
@@ -63,7 +65,7 @@ def test_invalid_json_names_line_and_column(tmp_path: Path) -> None:
         ({"command": "a", "url": "https://x"}, "mcpServers.srv", "exactly one of"),
         ({"command": "a", "args": "not-a-list"}, "mcpServers.srv.args", "list"),
         ({"url": "ftp://x"}, "mcpServers.srv", "http://"),
-        ({"type": "sse", "url": "https://x/sse"}, "mcpServers.srv.type", "SSE"),
+        ({"type": "sse", "command": "srv"}, "mcpServers.srv", "needs 'url'"),
         ("just a string", "mcpServers.srv", "expected an object"),
     ],
 )

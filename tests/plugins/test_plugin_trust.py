@@ -36,8 +36,8 @@ def test_trust_is_per_exact_command(tmp_path: Path) -> None:
     assert not store.is_trusted(spec)
     store.trust(spec)
     assert store.is_trusted(spec)
-    assert store.is_trusted(replace(spec, env={"TOKEN": "rotated"}))  # values are not part of it
     for changed in (
+        replace(spec, env={"TOKEN": "rotated"}),  # values are part of it (issue 21)
         replace(spec, args=("-y", "server files", "--root=/")),
         replace(spec, command="node"),
         replace(spec, env={"TOKEN": "x", "EXTRA": "y"}),
@@ -65,11 +65,12 @@ def test_describe_for_approval_is_exact_and_quoted() -> None:
     text = describe_for_approval(spec)
     assert "npx -y 'server files' '--root=$HOME' " + long_arg in text  # untruncated, shell-quoted
     assert "\\u202e" in text and "\u202e" not in text  # bidi override made visible
-    assert "TOKEN" in text and "s3cret" not in text
+    assert "TOKEN=<hidden: 12 characters>" in text and "s3cret" not in text  # secret-looking: masked
+    assert "TOKEN=s3cret-value" in describe_for_approval(spec, reveal=True)
     assert "/ws/.mcp.json" in text and "working directory: /ws" in text
     http = describe_for_approval(PluginSpec("r", None, url="https://h/mcp", headers={"X-Key": "v"},
                                             source="workspace"))
-    assert "https://h/mcp" in http and "X-Key" in http and "v)" not in http.replace("(values not shown)", "")
+    assert "https://h/mcp" in http and "X-Key=v" in http
 
 
 async def test_supervisor_refuses_untrusted_workspace_plugin(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from workbench.core.plugins import TrustStore, load_specs
+from workbench.testing.trust import trust_workspace
 
 from .conftest import SERVERS
 
@@ -19,6 +20,7 @@ def _workspace(tmp_path: Path, servers: dict[str, str], trusted: tuple[str, ...]
     ws.mkdir()
     entries = {n: {"command": sys.executable, "args": [str(SERVERS / s)]} for n, s in servers.items()}
     (ws / ".mcp.json").write_text(json.dumps({"mcpServers": entries}))
+    trust_workspace(ws)
     store = TrustStore.for_workspace(ws)
     for spec in load_specs(ws):
         if spec.name in trusted:
@@ -59,7 +61,24 @@ def test_exit_1_when_a_plugin_ends_in_error(tmp_path: Path) -> None:
 def test_invalid_mcp_json_is_exit_2_naming_the_file(tmp_path: Path) -> None:
     ws = tmp_path / "ws"
     ws.mkdir()
-    (ws / ".mcp.json").write_text('{"mcpServers": {"x": {"args": []}}}')
+    (ws / ".mcp.json").write_text('{"mcpServers": {"x": {"args": []},}}')
+    trust_workspace(ws)
     out = _run("--path", str(ws))
     assert out.returncode == 2
-    assert ".mcp.json" in out.stderr and "mcpServers.x" in out.stderr
+    assert ".mcp.json:1:" in out.stderr and "invalid JSON" in out.stderr
+
+
+def test_one_bad_entry_is_an_error_for_that_entry_only(tmp_path: Path) -> None:
+    ws = _workspace(tmp_path, {"healthy": "healthy.py"}, trusted=("healthy",))
+    data = json.loads((ws / ".mcp.json").read_text())
+    data["mcpServers"]["x"] = {"args": []}
+    data["mcpServers"]["odd"] = {"type": "websocket", "url": "ws://h"}
+    (ws / ".mcp.json").write_text(json.dumps(data))
+    trust_workspace(ws)
+    out = _run("--json", "--path", str(ws))
+    assert out.returncode == 1, out.stderr
+    reports = {r["name"]: r for r in json.loads(out.stdout)}
+    assert reports["healthy"]["state"] == "active"
+    assert reports["x"]["state"] == "error" and "mcpServers.x" in reports["x"]["error"]
+    assert "odd" not in reports
+    assert "mcpServers.odd: unknown type 'websocket'" in out.stderr and str(ws / ".mcp.json") in out.stderr

@@ -22,6 +22,7 @@ from workbench.core.sandbox.policy import LABEL_SESSION, LABEL_WORKSPACE
 from workbench.core.sandbox.recovery import reattach_on_resume
 from workbench.core.store import EventStore
 from workbench.testing.scripted_server import Reply, ScriptedServer, ToolCallSpec
+from workbench.testing.trust import trust_workspace
 
 from .conftest import BUSYBOX
 
@@ -35,6 +36,7 @@ def sandbox_ws(workspace: Path, docker_client):
     (workspace / ".workbench").mkdir()
     (workspace / ".workbench" / "config.toml").write_text(
         f'[sandbox]\nimage = "{BUSYBOX}"\nmem_limit = "64m"\npids_limit = 64\ncommand_timeout = 120\n')
+    trust_workspace(workspace)
     yield workspace
     for c in docker_client.containers.list(all=True, filters={"label": f"{LABEL_WORKSPACE}={workspace.resolve()}"}):
         c.remove(force=True)
@@ -102,6 +104,9 @@ async def test_sigkill_during_command_then_resume_reattaches_and_marks_outcome_u
         services, result = await _resume(ws, server, sid)
         try:
             assert result.outcome == "attached" and container.name in result.message
+            # the command orphaned by the crash was killed on re-attach, and the message says so
+            assert result.info.orphans_killed >= 1 and "left running by the crashed session were killed" in result.message
+            assert "sleep 30" not in container.exec_run(["ps"]).output.decode()
             assert result.info is not None and result.info.container.id == container.id
             events = await services.store.events(sid)
             sandbox = [e.payload for e in events if e.kind == EventKind.SANDBOX_CONTAINER]
@@ -121,13 +126,14 @@ async def test_sigkill_during_command_then_resume_reattaches_and_marks_outcome_u
         finally:
             await services.aclose()
 
-        # stopped while nobody held the session: resume starts it
-        container.stop(timeout=1)
+        # closing the services stopped the container (it ends with its session); resume starts it
+        container.reload()
+        assert container.status == "exited"
         services, result = await _resume(ws, server, sid)
-        await services.aclose()
         assert result.outcome == "started"
         container.reload()
         assert container.status == "running"
+        await services.aclose()
 
         # removed: resume recreates it (same labels, new id)
         container.remove(force=True)

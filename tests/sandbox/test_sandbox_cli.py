@@ -18,6 +18,7 @@ from workbench.core.events import Event, EventKind
 from workbench.core.runtime import event_log_path
 from workbench.core.store import EventStore
 from workbench.sandbox_cli import add_sandbox_parser, run_sandbox_command
+from workbench.testing.trust import trust_workspace
 
 from .conftest import BUSYBOX
 
@@ -34,6 +35,7 @@ def cli(*argv: str) -> int:
 def configured(workspace: Path) -> Path:
     (workspace / ".workbench").mkdir(exist_ok=True)
     (workspace / ".workbench" / "config.toml").write_text(f'[sandbox]\nimage = "{BUSYBOX}"\nmem_limit = "64m"\n')
+    trust_workspace(workspace)
     return workspace
 
 
@@ -76,9 +78,10 @@ async def test_status_json_and_prune(configured, make_service, docker_client, ca
     assert text.startswith("engine: Docker ") and f"image: {BUSYBOX} (present)" in text and "containers (4):" in text
 
     # without --yes and without a terminal: list only
-    assert cli("prune", "--path", str(ws)) == 0
-    out = capsys.readouterr().out
-    assert "run `workbench sandbox prune --yes`" in out and ids["open"] not in out
+    assert cli("prune", "--path", str(ws)) == 2
+    captured = capsys.readouterr()
+    assert "pass --yes" in captured.err and len(captured.err.strip().splitlines()) == 1
+    assert ids["open"] not in captured.out
     assert len(await service.list_containers()) == 4
 
     assert cli("prune", "--yes", "--path", str(ws)) == 0
@@ -115,6 +118,7 @@ def test_build_from_dockerfile(configured, docker_client, capsys):
     folder.mkdir(parents=True)
     (folder / "hello.txt").write_text("built by workbench\n")
     (folder / "Dockerfile").write_text(f"FROM {BUSYBOX}\nCOPY hello.txt /hello.txt\n")
+    trust_workspace(configured)
     try:
         assert cli("build", "--tag", tag, "--path", str(configured)) == 0
         out = capsys.readouterr().out

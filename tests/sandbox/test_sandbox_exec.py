@@ -66,7 +66,7 @@ async def test_memory_hog_is_reported_as_oom(service, session_id):
     assert result.exit_code == 137
     assert result.oom_killed
     assert not result.timed_out
-    assert "out of memory" in result.output_for_model
+    assert "a process was killed for memory (limit 64m)" in result.output_for_model
     after = await service.run_command(session_id, "echo alive")
     assert after.exit_code == 0 and not after.oom_killed
 
@@ -79,3 +79,46 @@ async def test_command_with_network_uses_a_separate_container(service, session_i
     assert result.exit_code == 0 and "ok" in result.output_for_model
     names = [c.name for c in await service.list_containers()]
     assert names == [info.container.name]  # the short-lived container is gone
+
+
+async def test_background_and_escaped_processes_end_with_the_command(service, session_id):
+    """`&` children and a double-forked `setsid` daemon are killed when the command ends; the
+    wrapper's status lines never reach the output."""
+    result = await service.run_command(session_id, "sleep 301 & setsid sh -c 'sleep 302 &'; echo started >&2")
+    assert result.exit_code == 0 and result.output_for_model == "started\n"
+    assert result.left_processes == 0 and not result.reset
+    ps = await service.run_command(session_id, "ps -o args")
+    assert "sleep 301" not in ps.output_for_model and "sleep 302" not in ps.output_for_model
+
+
+async def test_cancelling_the_call_kills_the_tree(service, session_id):
+    import asyncio
+
+    await service.ensure(session_id)
+    task = asyncio.create_task(service.run_command(session_id, "sleep 303 & sleep 304"))
+    info = await service.ensure(session_id)
+    api = service.client().api
+
+    def running() -> bool:
+        return any("sleep 304" in " ".join(p) for p in api.top(info.container.id)["Processes"])
+
+    for _ in range(200):
+        if running():
+            break
+        await asyncio.sleep(0.05)
+    assert running()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    top = " ".join(" ".join(p) for p in api.top(info.container.id)["Processes"])
+    assert "sleep 303" not in top and "sleep 304" not in top
+
+
+async def test_spool_file_holds_the_whole_output(make_service, session_id, tmp_path):
+    service = make_service(output_limit_for_model=1000)
+    spool = service.new_spool_path(session_id)
+    result = await service.run_command(session_id, "seq 1 50000; echo tail >&2", spool=spool)
+    data = spool.read_bytes()
+    assert result.spool_path == spool and len(data) == result.stdout_bytes + result.stderr_bytes
+    assert data.startswith(b"1\n2\n") and b"50000\n" in data and data.endswith(b"tail\n")
+    assert oct(spool.stat().st_mode & 0o777) == "0o600"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from workbench.core.sandbox.policy import FALLBACK_UID_GID, SandboxSettings, container_config, resolve_user
+from workbench.core.sandbox.policy import SandboxSettings, container_config, resolve_user
 
 from .conftest import HOST_UID, PYTHON
 
@@ -53,11 +53,11 @@ async def test_not_root_and_no_capabilities(service, session_id):
     assert status["NoNewPrivs"] == "1"
 
 
-def test_root_owned_workspace_falls_back_to_uid_1000(tmp_path: Path):
+def test_root_owned_workspace_runs_as_its_owner_root(tmp_path: Path):
     if os.geteuid() != 0:
         pytest.skip("needs a root-owned directory; the tests run as a normal user")
     assert os.stat(tmp_path).st_uid == 0
-    assert resolve_user(SandboxSettings(), tmp_path) == FALLBACK_UID_GID
+    assert resolve_user(SandboxSettings(), tmp_path) == "0:0"
     assert resolve_user(SandboxSettings(user="4242:4242"), tmp_path) == "4242:4242"
 
 

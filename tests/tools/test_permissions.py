@@ -89,7 +89,15 @@ RULE_TABLE = [
     (READ, "config/.env", FULL, [], "deny", "read_file:**/.env"),  # deny applies to reads
     (READ, ".env", RO, [], "deny", "read_file:**/.env"),
     (CMD, "pytest -q tests/a.py", AUTO, [], "allow", "run_command:pytest*"),  # '*' crosses '/' in commands
-    (CMD, "pytest; rm -rf ~", AUTO, [], "ask", "auto-edit mode asks before commands"),  # no chaining via allow
+    (CMD, "pytest; rm -rf ~", AUTO, [], "deny", "run_command:rm *"),  # every simple command is checked
+    (CMD, "pytest; ls", AUTO, [], "ask", "auto-edit mode asks before commands"),  # no chaining via allow
+    (CMD, "pytest -q && pytest -x", AUTO, [], "allow", "run_command:pytest*"),  # each one allowed
+    (CMD, "true && rm -rf build", FULL, [], "deny", "run_command:rm *"),
+    (CMD, "echo $(rm -rf x)", FULL, [], "deny", "run_command:rm *"),
+    (CMD, "sh -c 'cd a && rm -rf b'", FULL, [], "deny", "run_command:rm *"),
+    (CMD, "env X=1 rm -rf b", FULL, [], "deny", "run_command:rm *"),
+    (CMD, "echo 'unbalanced", FULL, [], "ask", "cannot be parsed"),
+    (CMD, "$CMD x", FULL, [], "ask", "cannot be known"),
     (CMD, "pytest $(evil)", AUTO, [], "ask", "asks before commands"),
     (CMD, "rm -rf build", FULL, [], "deny", "run_command:rm *"),
     (CMD, "make", AUTO, ["run_command:make"], "allow", "session rule 'run_command:make'"),

@@ -191,3 +191,27 @@ async def test_move(ws: Path, outside: Path, ctx: ToolContext, tools, snap) -> N
     with pytest.raises(ToolError, match="'nope' does not exist"):
         await move.preview({"src": "nope", "dst": "x"}, ctx)
     assert snap(outside) == before
+
+
+async def test_rewrites_keep_owner_and_mode(ws: Path, ctx: ToolContext, tools) -> None:
+    """A file of uid 1000 (mode 0640) rewritten by write_file/edit_file (running as root) keeps its
+    owner and mode; a new file in a uid-1000 folder belongs to that folder's owner."""
+    if os.geteuid() != 0:
+        pytest.skip("only root can own files of another user (CI runs the tests as root)")
+    sub = ws / "user"
+    sub.mkdir()
+    os.chown(sub, 1000, 1000)
+    target = sub / "a.txt"
+    target.write_text("one\n")
+    os.chown(target, 1000, 1000)
+    target.chmod(0o640)
+    await tools["write_file"].run({"path": "user/a.txt", "content": "two\n"}, ctx)
+    st = target.stat()
+    assert (st.st_uid, st.st_gid, st.st_mode & 0o777) == (1000, 1000, 0o640) and target.read_text() == "two\n"
+    await tools["edit_file"].run({"path": "user/a.txt", "old_text": "two", "new_text": "three"}, ctx)
+    st = target.stat()
+    assert (st.st_uid, st.st_gid, st.st_mode & 0o777) == (1000, 1000, 0o640) and target.read_text() == "three\n"
+    await tools["write_file"].run({"path": "user/new.txt", "content": "n\n"}, ctx)
+    assert (sub / "new.txt").stat().st_uid == 1000
+    await tools["write_file"].run({"path": "rootfile.txt", "content": "r\n"}, ctx)
+    assert (ws / "rootfile.txt").stat().st_uid == ws.stat().st_uid

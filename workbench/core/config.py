@@ -3,7 +3,8 @@
 Sources, lowest to highest priority:
 
 1. the user file ``<user config dir>/config.toml`` (:func:`workbench.core.paths.user_config_file`);
-2. the workspace file ``<workspace>/.workbench/config.toml``;
+2. the workspace file ``<workspace>/.workbench/config.toml``, only the content the user trusted
+   (:mod:`workbench.core.trust`; an untrusted file is ignored, a changed one applies as trusted);
 3. ``WORKBENCH_...`` environment variables, ``__`` for nesting (``WORKBENCH_LLM__MODEL=...``);
 4. command-line flags (``--model``, ``--base-url``, ``--provider``).
 
@@ -93,14 +94,16 @@ class LLMSettings(_Section):
     label: str | None = None
     """Shown in the status bar instead of the model name (e.g. "scripted demo model")."""
 
-    def resolved(self, environ: dict[str, str] | None = None) -> ResolvedLLM:
+    def resolved(self, environ: dict[str, str] | None = None, *, require_model: bool = True) -> ResolvedLLM:
         """Apply presets and the standard environment variables.
 
         Order for the base URL: ``base_url`` > preset > ``$OPENAI_BASE_URL`` > OpenAI's URL.
         Order for the key: ``api_key`` > the preset's key variable > ``$OPENAI_API_KEY``.
 
+        With ``require_model=False`` an unknown model is returned as ``""`` instead of raising.
+
         Raises:
-            ConfigError: no model can be determined.
+            ConfigError: no model can be determined (and ``require_model``).
         """
         env = os.environ if environ is None else environ
         preset = PRESETS.get(self.provider) if self.provider else None
@@ -117,7 +120,9 @@ class LLMSettings(_Section):
         model = self.model or (preset.model if preset else None)
         if model is None and preset is None and base_url == PRESETS["openai"].base_url:
             model = PRESETS["openai"].model
-        if not model:
+        if not model and not require_model:
+            model = ""
+        elif not model:
             raise ConfigError(
                 "llm.model: no model set. Set `model = \"NAME\"` under [llm] in .workbench/config.toml, "
                 "WORKBENCH_LLM__MODEL, or pass --model NAME."
@@ -314,6 +319,13 @@ def read_toml(path: Path) -> dict[str, Any]:
         return {}
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from exc
+    return parse_toml(data, path)
+
+
+def parse_toml(data: bytes | None, path: Path) -> dict[str, Any]:
+    """Parse TOML bytes read from ``path`` (None is an empty dict); errors as in :func:`read_toml`."""
+    if data is None:
+        return {}
     try:
         return tomllib.loads(data.decode("utf-8"))
     except UnicodeDecodeError as exc:
@@ -323,8 +335,19 @@ def read_toml(path: Path) -> dict[str, Any]:
 
 
 def config_files(workspace: Path) -> list[Path]:
-    """Return the config files read for ``workspace``, lowest priority first."""
+    """Return the config files read for ``workspace``, lowest priority first.
+
+    The workspace file applies only as far as the user trusted it (see :mod:`workbench.core.trust`).
+    """
     return [paths.user_config_file(), paths.workspace_config_file(workspace)]
+
+
+def _read_layer(workspace: Path, path: Path) -> dict[str, Any]:
+    if path == paths.workspace_config_file(workspace):
+        from workbench.core import trust
+
+        return parse_toml(trust.effective_bytes(workspace, trust.CONFIG), path)
+    return read_toml(path)
 
 
 def load_settings(workspace: Path, overrides: dict[str, Any] | None = None) -> Settings:
@@ -341,7 +364,7 @@ def load_settings(workspace: Path, overrides: dict[str, Any] | None = None) -> S
     layers: list[dict[str, Any]] = []
     problems: list[str] = []
     for path in config_files(workspace):
-        data = read_toml(path)
+        data = _read_layer(workspace, path)
         try:
             WorkbenchConfig.model_validate(data)
         except ValidationError as exc:

@@ -63,6 +63,11 @@ class EventKind:
     TOOL_CALLS_SKIPPED = "tool.skipped"
     """``{"turn_id", "step", "call_ids": [str], "reason": str}``: calls from a reply that did not
     finish cleanly (cut, malformed, ``finish_reason`` "length"); never executed."""
+    PROTECTED_CHANGE = "guard.protected"
+    """``{"call_id", "name", "action": "reverted"|"approved", "changes": [{"path", "change":
+    "created"|"deleted"|"modified"}], "failed": [str], "diff": str}``: a tool call changed
+    protected paths (``.git/``, ``.workbench/config.toml``, ``.mcp.json``, ...); unless the user
+    approved it, it was reverted (:mod:`workbench.core.guard`)."""
     APPROVAL_REQUESTED = "approval.requested"
     """``{"call_id", "name", "arguments": dict, "reason": str, "protected": bool}``"""
     SANDBOX_CONTAINER = "sandbox.container"

@@ -31,8 +31,45 @@ def data_home() -> Path:
         import platformdirs
 
         path = Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
-    path.mkdir(parents=True, exist_ok=True)
+    return private_dir(path)
+
+
+def private_dir(path: Path) -> Path:
+    """Create ``path`` (and missing parents) as a folder only its owner can use (mode 0700).
+
+    The data dir holds the event log, checkpoints, logs and trust decisions (SECURITY.md
+    invariant 5: data files 0600, folders 0700). An existing folder we own that is open to the
+    group or others is tightened to 0700. Returns ``path``.
+    """
+    path = Path(path)
+    if not path.is_dir():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.mkdir(mode=0o700)
+        except FileExistsError:
+            pass
+    try:
+        st = path.stat()
+        if st.st_mode & 0o077 and st.st_uid == os.geteuid():
+            os.chmod(path, 0o700)
+    except OSError:
+        pass
     return path
+
+
+def private_file(path: Path) -> Path:
+    """Create ``path`` empty with mode 0600 when missing, or tighten it to 0600; return it.
+
+    Used before a library creates a data file with its own default mode (SQLite: the ``-wal``
+    and ``-shm`` files take the database file's mode).
+    """
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        if os.fstat(fd).st_mode & 0o077:
+            os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
+    return Path(path)
 
 
 def config_home() -> Path:
@@ -77,9 +114,7 @@ def workspace_data_dir(workspace: Path) -> Path:
     Layout: ``<data_home>/workspaces/<workspace_key>/`` holding ``events.db`` (the event log),
     ``checkpoints.git`` (shadow repository), ``logs/`` (container logs) and ``trust.json``.
     """
-    path = data_home() / "workspaces" / workspace_key(workspace)
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return private_dir(private_dir(data_home() / "workspaces") / workspace_key(workspace))
 
 
 def event_log_path(workspace: Path) -> Path:

@@ -49,6 +49,16 @@ class Redactor:
             self.add_secret(s)
         self._patterns = list(PATTERNS) + [("configured", re.compile(p)) for p in patterns]
 
+    @property
+    def patterns(self) -> tuple[tuple[str, re.Pattern[str]], ...]:
+        """The token-shape and configured patterns, as ``(label, compiled)``."""
+        return tuple(self._patterns)
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """The exact values redacted (longest first)."""
+        return tuple(self._secrets)
+
     def add_secret(self, value: str | None) -> None:
         """Redact this exact value from now on."""
         if value and len(value) >= 6 and value not in self._secrets:
@@ -60,6 +70,22 @@ class Redactor:
         """A redactor for ``secrets`` plus the values of the environment variables ``names``."""
         values = [os.environ.get(n) for n in names]
         return cls([*secrets, *values], patterns)
+
+    @classmethod
+    def for_settings(cls, settings: Any, secrets: Iterable[str | None] = ()) -> "Redactor":
+        """The redactor of a session: API key variables of every provider preset, ``OPENAI_API_KEY``,
+        the ``[redact] env`` values and patterns, the configured ``llm.api_key``, plus ``secrets``.
+
+        Args:
+            settings: A :class:`~workbench.core.config.Settings`.
+            secrets: More exact values (e.g. the key the client was built with).
+        """
+        from workbench.core.config import PRESETS
+
+        names = ["OPENAI_API_KEY", *(p.key_env for p in PRESETS.values()), *settings.redact.env]
+        key = getattr(settings.llm, "api_key", None)
+        key = key.get_secret_value() if hasattr(key, "get_secret_value") else key
+        return cls.from_environment(names, [key, *secrets], settings.redact.patterns)
 
     def text(self, value: str) -> str:
         """Redact one string."""
@@ -82,3 +108,86 @@ class Redactor:
         if isinstance(obj, (list, tuple)):
             return [self(v) for v in obj]
         return obj
+
+
+HOLD_CONTEXT = 48
+"""Characters kept back before a trailing word, so a prefix pattern (``Bearer ``,
+``aws_secret_access_key = ``) is still in front of its token when the token completes."""
+MAX_HOLD = 16_384
+"""At most this many characters are kept back (a PEM block of a 4096-bit RSA key is ~3.3k)."""
+_PEM_END = re.compile(r"-----END [A-Z0-9 ]*PRIVATE KEY-----")
+
+
+class StreamRedactor:
+    """Redacts a text stream chunk by chunk, keeping back the tail that could still become a secret.
+
+    Per-chunk redaction misses a key split across chunks (``sk-ab`` + ``cdef…``). This keeps back,
+    after each chunk: the trailing word (a run without whitespace: every token shape above is one)
+    plus :data:`HOLD_CONTEXT` characters before it, cut back to a whitespace boundary; then the cut
+    moves back to the start of any pattern match or exact secret crossing it (an unterminated
+    ``-----BEGIN`` block matches up to the end, so it is held whole), and of any suffix that is a
+    prefix of an exact secret. What is released is redacted by the wrapped
+    :class:`Redactor` as a whole, so it never holds part of a secret. At most :data:`MAX_HOLD`
+    characters are kept; :meth:`flush` releases the rest at the end of the stream.
+
+    Args:
+        redactor: Supplies the exact secrets and the patterns.
+    """
+
+    def __init__(self, redactor: Redactor) -> None:
+        self.redactor = redactor
+        self._buf = ""
+
+    def feed(self, chunk: str) -> str:
+        """Add ``chunk``; return the redacted text that is safe to release now (may be ``""``)."""
+        if not chunk:
+            return ""
+        buf = self._buf + chunk
+        cut = self._safe_cut(buf)
+        self._buf = buf[cut:]
+        return self.redactor.text(buf[:cut]) if cut else ""
+
+    def flush(self) -> str:
+        """Return the redacted rest of the stream and reset."""
+        rest, self._buf = self._buf, ""
+        return self.redactor.text(rest) if rest else ""
+
+    @property
+    def pending(self) -> int:
+        """Characters currently kept back."""
+        return len(self._buf)
+
+    def _safe_cut(self, buf: str) -> int:
+        n = len(buf)
+        floor = max(0, n - MAX_HOLD)
+        cut = n
+        # the trailing word, then some context before it, back to a whitespace boundary
+        i = n
+        while i > floor and not buf[i - 1].isspace():
+            i -= 1
+        i = max(floor, i - HOLD_CONTEXT)
+        while i > floor and not buf[i - 1].isspace():
+            i -= 1
+        cut = i
+        # no match may cross the cut (a PEM block, "Bearer <token>"): move it to the match's start;
+        # an unterminated PEM block matches up to the end, so it is held whole until its END line
+        moved = True
+        while moved:
+            moved = False
+            for _, pattern in self.redactor.patterns:
+                for m in pattern.finditer(buf, floor):
+                    if m.start() < cut < m.end():
+                        cut, moved = m.start(), True
+            # exact secrets: an occurrence crossing the cut, or a suffix that starts one
+            for secret in self.redactor.secrets:
+                size = len(secret)
+                for start in range(max(floor, cut - size + 1), cut):
+                    piece = buf[start:start + size]
+                    if (secret.startswith(piece) if start + size > n else piece == secret):
+                        cut, moved = start, True
+                        break
+        cut = max(cut, floor)
+        # never release up to a position inside a word started before it, unless forced
+        while cut > floor and cut < n and not buf[cut - 1].isspace() and not buf[cut].isspace():
+            cut -= 1
+        return cut

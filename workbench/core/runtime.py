@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Awaitable, Callable
@@ -57,6 +58,12 @@ class Services:
                 except Exception:  # one failing subsystem must not keep the log open
                     pass
             await self.chat.close()
+            journal = self.extras.get("journal")
+            if journal is not None:  # render session.closed too (stateRecovery.md says "closed")
+                try:
+                    await asyncio.wait_for(journal.update(), 5)
+                except Exception:
+                    pass
         finally:
             await self.llm.close()
             await self.store.close()
@@ -77,11 +84,9 @@ async def start_services(workspace: Path, settings: Settings, *, approver: Appro
     workspace = Path(workspace).resolve()
     llm = client_from_settings(settings.llm)
     store = await AsyncEventStore.open(event_log_path(workspace))
-    from workbench.core.config import PRESETS
     from workbench.core.redact import Redactor
 
-    key_vars = ["OPENAI_API_KEY", *(p.key_env for p in PRESETS.values()), *settings.redact.env]
-    redactor = Redactor.from_environment(key_vars, [llm._api_key], settings.redact.patterns)
+    redactor = Redactor.for_settings(settings, [llm._api_key])
     await store.call(setattr, store.sync, "redactor", redactor)
     bus = EventBus()
     chat = ChatService(
@@ -121,7 +126,7 @@ async def _add_checkpoints(services: Services) -> None:
     services.chat.checkpoints = service
     services.extras["checkpoints"] = service
     try:
-        message = await recover_interrupted_rewind(repo)
+        message = await recover_interrupted_rewind(repo, services.store, services.workspace)
     except Exception as exc:
         services.notices.append(f"An interrupted rewind could not be completed: {exc}")
     else:
@@ -152,6 +157,16 @@ def _add_sandbox_tool(services: Services) -> None:
         assert chat.session is not None, "run_command needs a session"
         return chat.session.id
 
-    tool = RunCommandTool(lambda: sandbox_service(services), session_id, chat.emit, services.bus.publish_threadsafe)
+    from workbench.core.sandbox.recovery import prune_crashed, stop_on_exit
+
+    async def prune() -> list[str]:
+        return await prune_crashed(services)
+
+    async def stop() -> None:
+        await stop_on_exit(services)
+
+    tool = RunCommandTool(lambda: sandbox_service(services), session_id, chat.emit, services.bus.publish_threadsafe,
+                          tool_timeout=lambda: services.settings.agent.tool_timeout, prune_crashed=prune)
     chat.registry.add(tool)
     services.extras["run_command"] = tool
+    services.closers.append(stop)

@@ -75,6 +75,7 @@ class ScriptedServer:
         model: str = "scripted-demo",
         host: str = "127.0.0.1",
         port: int = 0,
+        models: Iterable[str] | None = None,
     ) -> None:
         """Create a stopped server.
 
@@ -85,9 +86,12 @@ class ScriptedServer:
             model: Model name listed by ``/v1/models`` and put in every response.
             host: Interface to bind.
             port: TCP port; 0 picks a free one (see `base_url` after `start`).
+            models: Model ids listed by ``GET /v1/models`` (default: just ``model``; may be empty).
         """
         self.model = model
         """Model id reported in responses."""
+        self.models = [model] if models is None else list(models)
+        """Model ids listed by ``GET /v1/models``."""
         self.host = host
         self.port = port
         """Bound port (the real one once started)."""
@@ -245,11 +249,11 @@ class ScriptedServer:
                 return True
             return await self._chat(body, writer, headers)
         if request.method == "GET" and path in ("/v1/models", "/models"):
-            await write_json(writer, 200, {"object": "list", "data": [self._model_object()]}, headers)
+            await write_json(writer, 200, {"object": "list", "data": [self._model_object(m) for m in self.models]}, headers)
             return True
         if request.method == "GET" and path.startswith(("/v1/models/", "/models/")):
-            if path.rsplit("/", 1)[1] == self.model:
-                await write_json(writer, 200, self._model_object(), headers)
+            if path.rsplit("/", 1)[1] in (self.model, *self.models):
+                await write_json(writer, 200, self._model_object(path.rsplit("/", 1)[1]), headers)
             else:
                 await write_json(writer, 404, error_body(404), headers)
             return True
@@ -257,8 +261,8 @@ class ScriptedServer:
         await write_json(writer, 404, error_body(404, message), headers)
         return True
 
-    def _model_object(self) -> dict:
-        return {"id": self.model, "object": "model", "created": 0, "owned_by": "workbench-scripted"}
+    def _model_object(self, name: str) -> dict:
+        return {"id": name, "object": "model", "created": 0, "owned_by": "workbench-scripted"}
 
     def _next_item(self) -> Reply | Fault | None:
         with self._lock:

@@ -141,6 +141,9 @@ class WorkbenchApp(App[None]):
         from workbench.core.tasks import add_reporter
 
         await self._mount_side_panes()
+        from workbench.ui import trust_flow
+
+        trust_report = await trust_flow.ask_at_start(self)  # before any workspace file applies
         try:
             settings = await asyncio.to_thread(load_settings, self.workspace, self.overrides)
             if not self.overrides.get("ui", {}).get("theme") and settings.ui.theme != "workbench-dark":
@@ -148,6 +151,11 @@ class WorkbenchApp(App[None]):
 
                 if not load_state().get("theme") and settings.ui.theme in self.available_themes:
                     self.theme = settings.ui.theme
+            from workbench.core.llm.discovery import discover_model
+
+            note = await discover_model(settings.llm)  # no model set: ask the server's GET /models
+            if note:
+                self.notify(note, timeout=10)
             services = await start_services(self.workspace, settings)
         except ConfigError as exc:
             self.exit(return_code=2, message=f"workbench: configuration error:\n{exc}")
@@ -165,6 +173,7 @@ class WorkbenchApp(App[None]):
             self.notify(notice, severity="warning", timeout=20)
         chat = self.chat_pane
         await chat.attach(services)
+        trust_flow.show_status(self, trust_report)
         for pane_id in PANE_IDS[1:]:
             pane = self.pane(pane_id)
             attach = getattr(pane, "attach", None)
@@ -340,6 +349,9 @@ class WorkbenchApp(App[None]):
         yield SystemCommand("Resume a session", "Pick an earlier session of this workspace (ctrl+r)", self.action_sessions)
         yield SystemCommand("New session", "Start a new chat session (ctrl+n)", self.action_new_session)
         yield SystemCommand("Help: keys", "List every key binding (F1)", self.action_help)
+        from workbench.ui import trust_flow
+
+        yield from trust_flow.commands(self)
         yield SystemCommand("Rewind to a checkpoint", "Restore files and/or the conversation (esc esc on an empty prompt)", lambda: self.chat_pane.open_rewind())
 
 

@@ -29,10 +29,16 @@ class LoadedTheme:
 
 
 def theme_dirs() -> list[Path]:
-    """Folders searched for ``*.toml`` themes: the repository's ``themes/``, then the user's."""
+    """Folders searched for ``*.toml`` themes: the bundled ones, then the user's.
+
+    The bundled themes are ``workbench/themes/`` in an installed wheel (setup.py maps the
+    repository's top-level ``themes/`` there) and ``themes/`` next to the package in a checkout.
+    """
     from workbench.core.paths import config_home
 
-    return [Path(__file__).resolve().parents[2] / "themes", config_home() / "themes"]
+    package = Path(__file__).resolve().parents[1]
+    installed, checkout = package / "themes", package.parent / "themes"
+    return [installed if installed.is_dir() else checkout, config_home() / "themes"]
 
 
 def parse_theme(path: Path) -> LoadedTheme:

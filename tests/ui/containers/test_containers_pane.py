@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import docker
 import pytest
 
@@ -114,10 +116,27 @@ async def test_command_prompt_streams_output_and_copies_it(docker_ws, server, ma
         assert len(docker.from_env().containers.list(all=True, filters={"label": f"{LABEL_WORKSPACE}={docker_ws.resolve()}"})) == 1
         await pilot.press("y")
         assert "out-42" in app.clipboard and "bad" in app.clipboard
+        # `o` opens the whole output (the spool file) in $PAGER (here one that copies it), or names it
+        os.environ["PAGER"] = f"cp -f --target-directory={docker_ws.parent}"
+        try:
+            await pilot.press("o")
+            await pilot.pause()
+        finally:
+            del os.environ["PAGER"]
+        spool = pane.last_spool
+        assert spool is not None and "out-42" in spool.read_text()
+        copied = docker_ws.parent / spool.name
+        if copied.exists():  # a terminal that can suspend: the pager ran
+            assert copied.read_text() == spool.read_text()
+        else:  # the headless test driver cannot suspend: the path is shown instead
+            assert any(str(spool) in n.message for n in app._notifications)
         # the output is in the container's log file too
         log_file = pane.service.log_path(pane.followed)
         assert "out-42" in log_file.read_text()
         assert container.id == pane.followed.id
+    # quitting the TUI stops the containers its sessions used ([sandbox] keep_on_exit = false)
+    container.reload()
+    assert container.status == "exited"
 
 
 async def test_stale_container_is_offered_and_pruned(docker_ws, server, make_container):

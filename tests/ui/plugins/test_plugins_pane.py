@@ -8,6 +8,7 @@ import sys
 from workbench.core.plugins import PluginState, ToolApprovals, TrustStore, load_specs
 from workbench.ui.plugins.modals import ConfirmModal
 from workbench.ui.plugins.pane import PluginsPane
+from workbench.testing.trust import trust_workspace
 
 from ..conftest import make_app, wait_ready, wait_until
 from .conftest import SERVERS, write_mcp_json
@@ -57,7 +58,7 @@ async def test_untrusted_plugin_asks_with_exact_command_then_starts(workspace, s
         expected = shlex.join([sys.executable, str(SERVERS / "healthy.py")])
         assert expected in body  # the exact, untruncated command line
         assert f"working directory: {workspace}" in body
-        assert "environment keys from the config: none" in body and "PATH" in body
+        assert "environment from the config: none" in body and "PATH" in body
         await pilot.press("n")
         await wait_until(pilot, lambda: not isinstance(app.screen, ConfirmModal))
         await pilot.pause(0.2)
@@ -151,13 +152,15 @@ async def test_reload_picks_up_a_new_server(workspace, server):
         await wait_until(pilot, lambda: pane.table.row_count == 2)
         assert cell(pane, "two", "state") == "untrusted"
         (workspace / ".mcp.json").write_text("{not json")
+        trust_workspace(workspace)
         await pilot.press("l")
         await wait_until(pilot, lambda: any("Reload failed" in str(n.message) for n in app._notifications))
         assert pane.table.row_count == 2  # the running set is unchanged
 
 
 async def test_invalid_config_at_start_then_fixed_and_reloaded(workspace, server):
-    (workspace / ".mcp.json").write_text('{"mcpServers": {"x": {"args": []}}}')
+    (workspace / ".mcp.json").write_text('{"mcpServers": {"x": {"args": []},}}')  # not JSON
+    trust_workspace(workspace)
     app = make_app(workspace, server)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_ready(app)
@@ -165,10 +168,63 @@ async def test_invalid_config_at_start_then_fixed_and_reloaded(workspace, server
         message = pane.query_one("#plugins-message")
         await wait_until(pilot, lambda: "configuration is invalid" in str(message.render()))
         text = str(message.render())
-        assert ".mcp.json" in text and "mcpServers.x" in text and "press l to reload" in text
+        assert ".mcp.json:1:" in text and "invalid JSON" in text and "press l to reload" in text
         assert pane.supervisor is None
         write_mcp_json(workspace, {"healthy": "healthy.py"}, trusted=("healthy",))
         await pilot.press("alt+5", "l")
         await wait_until(pilot, lambda: pane.supervisor is not None and pane.table.row_count == 1)
         await wait_until(pilot, lambda: cell(pane, "healthy", "state") == "active", timeout=30)
         assert message.has_class("hidden")
+
+
+async def test_one_invalid_entry_is_a_row_in_error_the_others_run(workspace, server):
+    import json
+
+    write_mcp_json(workspace, {"healthy": "healthy.py"}, trusted=("healthy",))
+    data = json.loads((workspace / ".mcp.json").read_text())
+    data["mcpServers"]["x"] = {"args": []}
+    data["mcpServers"]["odd"] = {"type": "websocket", "url": "ws://h"}
+    (workspace / ".mcp.json").write_text(json.dumps(data))
+    app = make_app(workspace, server)
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = await open_pane(app, pilot, 2)
+        await wait_until(pilot, lambda: cell(pane, "healthy", "state") == "active", timeout=30)
+        await wait_until(pilot, lambda: cell(pane, "x", "state") == "error")
+        assert pane.supervisor.handle("x").pid is None
+        assert any("unknown type 'websocket'" in w for w in pane.supervisor.config_warnings)
+
+
+async def test_changed_since_trusted_shows_what_changed_and_masks_secrets(workspace, server):
+    import json
+
+    write_mcp_json(workspace, {"healthy": "healthy.py"})
+    data = json.loads((workspace / ".mcp.json").read_text())
+    data["mcpServers"]["healthy"]["env"] = {"UPLOAD_URL": "https://uploads.example.com",
+                                            "API_TOKEN": "ghp_abcdefghijklmnopqrstuvwxyz0123"}
+    (workspace / ".mcp.json").write_text(json.dumps(data))
+    TrustStore.for_workspace(workspace).trust(load_specs(workspace)[0])
+    data["mcpServers"]["healthy"]["env"]["UPLOAD_URL"] = "https://attacker.example"
+    (workspace / ".mcp.json").write_text(json.dumps(data))
+    app = make_app(workspace, server)
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = await open_pane(app, pilot, 1)
+        handle = pane.supervisor.handle("healthy")
+        await wait_until(pilot, lambda: cell(pane, "healthy", "state") == "changed")
+        assert handle.pid is None
+        text = detail(pane)
+        assert "Changed since you trusted it" in text
+        assert "environment UPLOAD_URL: value changed (now https://attacker.example)" in text
+
+        await pilot.press("t")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        modal = app.screen
+        assert "environment UPLOAD_URL: value changed" in modal.body
+        assert "API_TOKEN=<hidden: 34 characters>" in modal.body and "ghp_" not in modal.body
+        assert "UPLOAD_URL=https://attacker.example" in modal.body
+        await pilot.press("r")
+        assert modal.revealed and "API_TOKEN=ghp_abcdefghijklmnopqrstuvwxyz0123" in modal.body
+        await pilot.press("r")
+        assert "ghp_" not in modal.body
+        await pilot.press("y")
+        await wait_until(pilot, lambda: cell(pane, "healthy", "state") == "active", timeout=30)
+        assert TrustStore.for_workspace(workspace).status(load_specs(workspace)[0]).state == "trusted"

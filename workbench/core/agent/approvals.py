@@ -23,11 +23,13 @@ class ApprovalDecision:
             the rest of the session).
         reason: for ``deny``: sent back to the model (optional).
         edited_content: the user's edit of the proposed file content (``e`` in the modal).
+        by: who answered: ``"user"``, or ``"headless"`` when nobody could (``workbench run``).
     """
 
     action: Action
     reason: str | None = None
     edited_content: str | None = None
+    by: str = "user"
 
 
 @dataclass
@@ -44,6 +46,7 @@ class ApprovalRequest:
         diff: unified diff of the proposed change, for file tools.
         new_text: the proposed new content when it can be edited before applying.
         rule: the allow rule "always" would add.
+        kind: the tool's kind (``"read"``, ``"write"``, ``"command"``), when known.
         future: resolved with the :class:`ApprovalDecision`.
     """
 
@@ -56,6 +59,7 @@ class ApprovalRequest:
     diff: str | None = None
     new_text: str | None = None
     rule: str | None = None
+    kind: str | None = None
     future: asyncio.Future[ApprovalDecision] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
 
 
@@ -64,9 +68,7 @@ Approver = Callable[[ApprovalRequest], Awaitable[ApprovalDecision]]
 
 
 async def deny_headless(request: ApprovalRequest) -> ApprovalDecision:
-    """Approver for runs where nobody can answer: deny with a reason the model can act on."""
-    return ApprovalDecision(
-        "deny",
-        f"{request.tool} needs an explicit approval ({request.reason}) and this run cannot ask. "
-        "Do not retry it; explain what you would change instead.",
-    )
+    """Approver for runs where nobody can answer (see :class:`workbench.core.agent.unattended.UnattendedApprover`)."""
+    from workbench.core.agent.unattended import UnattendedApprover
+
+    return await UnattendedApprover()(request)

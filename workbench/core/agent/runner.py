@@ -77,6 +77,16 @@ class ToolRunner:
         self.permissions = permissions
         self.approver = approver
         self.tool_timeout = tool_timeout
+        from workbench.core.guard import ProtectedGuard
+
+        self._guard_turn: str | None = None
+        self.guard = ProtectedGuard(workspace)
+        """Checks the protected paths after every call (:mod:`workbench.core.guard.check`)."""
+        from workbench.core.redact import Redactor
+
+        self.redactor = Redactor()
+        """Masks secrets in what approval requests show (the modal is a sink too); the chat
+        service sets the session's redactor."""
 
     async def _finish(self, sid: str, call: ToolCall, result: ToolResult, started: float, outcome: str) -> CallOutcome:
         await self.emit(
@@ -118,7 +128,9 @@ class ToolRunner:
             await self.emit(requested)
             return await self._finish(sid, call, ToolResult.from_error(call.name, exc), started, "error")
         perms = self.permissions
-        decision = decide(tool.spec, targets_of(call.name, args), perms.mode, perms.rules, perms.session_allow)
+        extra = await asyncio.to_thread(self.guard.extra_protected)
+        decision = decide(tool.spec, targets_of(call.name, args), perms.mode, perms.rules, perms.session_allow, extra)
+        approved_paths: frozenset[str] = frozenset()
         forced = getattr(tool, "force_ask", None)
         forced_reason = forced(args) if forced is not None else None
         if forced_reason and decision.action == "allow":
@@ -132,13 +144,13 @@ class ToolRunner:
             return CallOutcome(call.id, f"Denied: {decision.reason}", "denied")
         if decision.action == "ask":
             await self.emit(requested)
-            request = ApprovalRequest(sid, call.id, call.name, args, decision.reason, decision.protected)
+            request = ApprovalRequest(sid, call.id, call.name, self.redactor(args), decision.reason, decision.protected, kind=tool.spec.kind)
             if tool.spec.mutates:
                 try:
                     proposal = await tool.preview(args, self.ctx)
                 except ToolError as exc:
                     return await self._finish(sid, call, ToolResult.from_error(call.name, exc), started, "error")
-                request.diff = proposal.diff
+                request.diff = self.redactor.text(proposal.diff) if proposal.diff else proposal.diff
                 request.new_text = proposal.new_text if proposal.editable else None
             if not decision.protected:
                 request.rule = rule_for(tool.spec, target_of(call.name, args))
@@ -158,9 +170,15 @@ class ToolRunner:
                 raise
             if answer.action == "deny":
                 reason = answer.reason or "the user denied this call"
-                await self.emit(Event(EventKind.TOOL_CALL_DENIED, sid, {"call_id": call.id, "name": call.name, "by": "user", "reason": reason}))
-                return CallOutcome(call.id, f"Denied by the user: {reason}", "denied")
+                await self.emit(Event(EventKind.TOOL_CALL_DENIED, sid, {"call_id": call.id, "name": call.name, "by": answer.by, "reason": reason}))
+                prefix = "Denied by the user" if answer.by == "user" else "Denied"
+                return CallOutcome(call.id, f"{prefix}: {reason}", "denied")
             by = "user"
+            if decision.protected and tool.spec.kind != "command":
+                approved_paths = frozenset(
+                    "/".join(t.casefold().split("/")[: i + 1])
+                    for t in targets_of(call.name, args) for i in range(t.count("/") + 1)
+                )  # the approved files and the folders created for them
             if answer.action == "always" and request.rule and not decision.protected:
                 perms.session_allow.append(request.rule)
                 by = "user-always"
@@ -170,6 +188,7 @@ class ToolRunner:
                 sid,
                 {"call_id": call.id, "name": call.name, "by": by, "rule": request.rule if by == "user-always" else None, "edited": override is not None},
             )
+            early, before = await self._guard_start(sid, turn_id, call, args)
             await self.emit(approved, Event(EventKind.TOOL_CALL_STARTED, sid, {"call_id": call.id, "name": call.name}))
         else:
             by = "rule" if "rule" in decision.reason else "mode"
@@ -178,20 +197,86 @@ class ToolRunner:
                 sid,
                 {"call_id": call.id, "name": call.name, "by": by, "rule": None, "edited": False, "reason": decision.reason},
             )
-            await self.emit(requested, approved, Event(EventKind.TOOL_CALL_STARTED, sid, {"call_id": call.id, "name": call.name}))
+            await self.emit(requested)
+            early, before = await self._guard_start(sid, turn_id, call, args)
+            await self.emit(approved, Event(EventKind.TOOL_CALL_STARTED, sid, {"call_id": call.id, "name": call.name}))
         started = time.perf_counter()  # the duration is the tool's own run, not the wait for approval
         try:
-            result = await asyncio.wait_for(tool.run(args, self.ctx, override=override), self.tool_timeout)
+            result = await asyncio.wait_for(tool.run(args, self.ctx, override=override), self.tool_timeout + float(getattr(tool, "timeout_grace", 0.0)))
+            outcome = "error" if result.is_error else "ok"
         except ToolError as exc:
-            return await self._finish(sid, call, ToolResult.from_error(call.name, exc), started, "error")
+            result, outcome = ToolResult.from_error(call.name, exc), "error"
         except asyncio.TimeoutError:
-            res = ToolResult(f"Error: {call.name} timed out after {self.tool_timeout:g} s and was cancelled.", "timed out", is_error=True)
-            return await self._finish(sid, call, res, started, "timeout")
+            result = ToolResult(f"Error: {call.name} timed out after {self.tool_timeout:g} s and was cancelled.", "timed out", is_error=True)
+            outcome = "timeout"
         except asyncio.CancelledError:
             res = ToolResult(f"Cancelled by the user while {call.name} was running.", "cancelled", is_error=True)
+            await asyncio.shield(self._check_protected(sid, call, args, before, approved_paths, res, headless=True))
             await self._finish(sid, call, res, started, "cancelled")
             raise
         except Exception as exc:  # a bug in a tool must not kill the turn; the model sees it
-            res = ToolResult(f"Error: {call.name} failed: {type(exc).__name__}: {exc}", "internal error", is_error=True)
-            return await self._finish(sid, call, res, started, "error")
-        return await self._finish(sid, call, result, started, "error" if result.is_error else "ok")
+            result = ToolResult(f"Error: {call.name} failed: {type(exc).__name__}: {exc}", "internal error", is_error=True)
+            outcome = "error"
+        result, outcome = await self._check_protected(sid, call, args, before, approved_paths, result, outcome=outcome)
+        if early != "none":  # a change made between calls was found (and reverted or approved) first
+            result = ToolResult(f"{result.content}\n\n{early}", result.summary, result.diff, result.changed_paths, result.is_error)
+        return await self._finish(sid, call, result, started, outcome)
+
+    async def _guard_start(self, sid: str, turn_id: str, call: ToolCall, args: dict[str, Any]) -> tuple[str, Any]:
+        """Before a call runs: check what changed since the previous call of the turn, then
+        record the protected set. Returns ``(note for the model or "none", snapshot)``."""
+        if self._guard_turn != turn_id:
+            self._guard_turn = turn_id
+            self.guard.reset()
+        _, early = await self._check_protected(sid, call, args, None, frozenset(), ToolResult("", ""))
+        return early, await self.guard.before()
+
+    async def _check_protected(
+        self, sid: str, call: ToolCall, args: dict[str, Any], before: Any, approved_paths: frozenset[str],
+        result: ToolResult, *, outcome: str = "error", headless: bool = False,
+    ) -> tuple[ToolResult, str]:
+        """Run the protected-path check after a call; report a revert to the model and the log.
+
+        Changes outside ``approved_paths`` go to the approver as a protected change with its
+        diff (``headless``: not asked, reverted). Returns the result (with the verdict's note
+        appended) and the outcome (``"denied"`` when reverted).
+        """
+
+        async def ask(diff: str, changes: list) -> bool:
+            if headless:
+                return False
+            listed = ", ".join(c.path for c in changes[:8])
+            request = ApprovalRequest(
+                sid, call.id, call.name, self.redactor(args),
+                f"{'a process left running by an earlier call' if before is None else 'this call'} changed protected "
+                f"paths ({listed}); approve keeps the change, deny reverts it", True,
+            )
+            request.diff = self.redactor.text(diff)
+            await self.emit(Event(EventKind.APPROVAL_REQUESTED, sid, {
+                "call_id": call.id, "name": call.name, "arguments": args, "reason": request.reason,
+                "protected": True, "diff": diff,
+            }))
+            answer = await self.approver(request)
+            return answer.action in ("approve", "always")
+
+        if before is None:  # the check between calls: the note is the second value ("none" if nothing)
+            verdict = await self.guard.between(ask)
+            if not verdict.changes:
+                return result, "none"
+        else:
+            verdict = await self.guard.after(before, approved_paths, ask)
+        if not verdict.changes:
+            return result, outcome
+        await self.emit(Event(EventKind.PROTECTED_CHANGE, sid, {
+            "call_id": call.id, "name": call.name, "action": verdict.action, "between_calls": before is None,
+            "changes": [{"path": c.path, "change": c.what} for c in verdict.changes],
+            "failed": verdict.failed, "diff": verdict.diff,
+        }))
+        note = verdict.message()
+        if before is None:
+            return result, note.replace("this call changed", "a process left running by an earlier call changed", 1)
+        content = f"{result.content}\n\n{note}" if result.content else note
+        if verdict.action == "reverted":
+            summary = f"protected change reverted ({len(verdict.changes)} path(s))"
+            return ToolResult(content, summary, is_error=True, changed_paths=result.changed_paths, diff=result.diff), "denied"
+        return ToolResult(content, result.summary, is_error=result.is_error, changed_paths=result.changed_paths, diff=result.diff), outcome

@@ -17,12 +17,13 @@ import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from workbench.core.agent.context import turn_cost
+from workbench.core.agent.context import cut_off, turn_cost
 from workbench.core.agent.toolcalls import ToolCall, ToolCallAccumulator
 from workbench.core.chat.batcher import DeltaBatcher
 from workbench.core.events import Event, EventKind
 from workbench.core.llm.errors import LLMError
 from workbench.core.llm.stream import Finish, ReasoningDelta, TextDelta, ToolCallDelta, Usage
+from workbench.core.redact import Redactor, StreamRedactor
 
 if TYPE_CHECKING:
     from workbench.core.chat.service import ChatService
@@ -177,8 +178,17 @@ class AgentTurn:
         chat = self.chat
         turn_id = self.turn_id
 
+        # Deltas pass a streaming redactor: a secret split across deltas is held back until it is
+        # whole, then masked (per-event redaction in the store would miss it; SECURITY.md inv. 5).
+        redactor = getattr(getattr(chat.store, "sync", None), "redactor", None) or Redactor()
+        text_stream, reasoning_stream = StreamRedactor(redactor), StreamRedactor(redactor)
+
+        async def emit_delta(text: str, reasoning: str) -> None:
+            if text or reasoning:
+                await chat.emit(Event(EventKind.ASSISTANT_DELTA, sid, {"turn_id": turn_id, "step": step_no, "text": text, "reasoning": reasoning}))
+
         async def flush(text: str, reasoning: str) -> None:
-            await chat.emit(Event(EventKind.ASSISTANT_DELTA, sid, {"turn_id": turn_id, "step": step_no, "text": text, "reasoning": reasoning}))
+            await emit_delta(text_stream.feed(text), reasoning_stream.feed(reasoning))
 
         batcher = DeltaBatcher(flush, chat.delta_batch_ms / 1000)
         acc = ToolCallAccumulator()
@@ -186,6 +196,7 @@ class AgentTurn:
 
         async def end(interrupted: bool) -> None:
             await batcher.close()
+            await emit_delta(text_stream.flush(), reasoning_stream.flush())
             step.text, step.reasoning = batcher.text, batcher.reasoning
             step.calls = acc.calls(turn_id, step_no)
             cost = self._add_usage(step.usage)
@@ -228,7 +239,7 @@ class AgentTurn:
         except asyncio.CancelledError:
             await end(interrupted=True)
             if step.text:
-                history.append({"role": "assistant", "content": step.text})
+                history.append({"role": "assistant", "content": cut_off(step.text)})
             if step.calls:
                 await chat.emit(Event(EventKind.TOOL_CALLS_SKIPPED, sid, {"turn_id": turn_id, "step": step_no, "call_ids": [c.id for c in step.calls], "reason": "the turn was cancelled"}))
             raise
@@ -237,7 +248,7 @@ class AgentTurn:
             if step.calls:
                 await chat.emit(Event(EventKind.TOOL_CALLS_SKIPPED, sid, {"turn_id": turn_id, "step": step_no, "call_ids": [c.id for c in step.calls], "reason": f"the stream failed: {exc.kind}"}))
             if step.text:
-                history.append({"role": "assistant", "content": step.text})
+                history.append({"role": "assistant", "content": cut_off(step.text)})
             return await self._fail(sid, exc.message, exc.kind, step_no, exc.request_id, step.text)
         await end(interrupted=False)
         msg: dict[str, Any] = {"role": "assistant", "content": step.text or None}

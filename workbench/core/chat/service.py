@@ -79,6 +79,7 @@ class ChatService:
         self.registry = registry or ToolRegistry()
         self.permissions = PermissionState(PermissionMode.parse(self.agent.mode), rules or PermissionRules.parse([], [], []))
         self.runner = ToolRunner(self.emit, self.registry, self.workspace, self.permissions, approver or self._ask_ui, self.agent.tool_timeout)
+        self.runner.redactor = getattr(getattr(store, "sync", None), "redactor", None) or self.runner.redactor
         self.session: SessionInfo | None = None
         """The current session (None until the first prompt or :meth:`open`)."""
         self._messages: list[dict[str, Any]] | None = None

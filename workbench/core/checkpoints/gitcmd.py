@@ -11,6 +11,11 @@ from __future__ import annotations
 
 import os
 import subprocess
+
+PRIVATE_UMASK = 0o077
+"""umask of git processes: the shadow repository (objects, index, refs) in the data dir is only
+readable by its owner (files 0600, folders 0700). Git never writes the workspace here (restores
+write files from Python), so workspace modes are unaffected."""
 from pathlib import Path
 
 from .errors import GitCommandError, GitNotFoundError
@@ -128,6 +133,7 @@ class Git:
                 env=env,
                 cwd=str(work_tree or self.work_tree),
                 check=False,
+                umask=PRIVATE_UMASK,
             )
         except FileNotFoundError as exc:
             raise GitNotFoundError(
@@ -149,7 +155,7 @@ class Git:
         env = {k: v for k, v in self.env.items() if k not in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE")}
         args = ["init", "--bare", "-q", "--template=", str(self.git_dir)]
         try:
-            proc = subprocess.run([self.binary, *args], capture_output=True, env=env, check=False)
+            proc = subprocess.run([self.binary, *args], capture_output=True, env=env, check=False, umask=PRIVATE_UMASK)
         except FileNotFoundError as exc:
             raise GitNotFoundError(
                 f"cannot run {self.binary!r}: {exc}; install git or set CheckpointSettings.git_binary"
@@ -167,6 +173,7 @@ class Git:
                 stderr=subprocess.DEVNULL,
                 env=self.env,
                 cwd=str(self.work_tree),
+                umask=PRIVATE_UMASK,
             )
         except FileNotFoundError as exc:
             raise GitNotFoundError(

@@ -78,14 +78,15 @@ class ShadowRepo:
         if not (self.git_dir / "HEAD").exists():
             self.git_dir.parent.mkdir(parents=True, exist_ok=True)
             self._git.init_bare()
-        (self.git_dir / "workbench-home" / ".config").mkdir(parents=True, exist_ok=True)
+        (self.git_dir / "workbench-home").mkdir(mode=0o700, exist_ok=True)
+        (self.git_dir / "workbench-home" / ".config").mkdir(mode=0o700, exist_ok=True)
         info = self.git_dir / "info"
-        info.mkdir(exist_ok=True)
-        (info / "attributes").write_text(SHADOW_ATTRIBUTES)
+        info.mkdir(mode=0o700, exist_ok=True)
+        _write_private(info / "attributes", SHADOW_ATTRIBUTES)
         excludes = ""
         with contextlib.suppress(ValueError):  # shadow repo inside the workspace: never capture it
             excludes = f"/{self.git_dir.relative_to(self.workspace).as_posix()}/\n"
-        (info / "exclude").write_text(excludes)
+        _write_private(info / "exclude", excludes)
         # The index caches what was captured under the current cap/excludes: start over when they change.
         fingerprint = json.dumps(
             {"max_file_bytes": self.settings.max_file_bytes, "excludes": self.settings.excludes}
@@ -93,13 +94,16 @@ class ShadowRepo:
         fp_file = self.git_dir / "workbench-settings.json"
         if not fp_file.exists() or fp_file.read_text() != fingerprint:
             self.index_file.unlink(missing_ok=True)
-            fp_file.write_text(fingerprint)
+            _write_private(fp_file, fingerprint)
         self._ready = True
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
-        self.git_dir.mkdir(parents=True, exist_ok=True)
-        with open(self.git_dir.parent / f".{self.git_dir.name}.lock", "a+b") as fh:
+        if not self.git_dir.is_dir():
+            self.git_dir.parent.mkdir(parents=True, exist_ok=True)
+            self.git_dir.mkdir(mode=0o700, exist_ok=True)
+        lock = os.open(self.git_dir.parent / f".{self.git_dir.name}.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        with os.fdopen(lock, "a+b") as fh:
             fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
             try:
                 self._ensure()
@@ -404,3 +408,10 @@ class ShadowRepo:
     async def gc_async(self, keep_days: float | None = None, live_session_ids: Iterable[str] | None = None) -> GcResult:
         """:meth:`gc` in a worker thread."""
         return await asyncio.to_thread(self.gc, keep_days, live_session_ids)
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` (a data-dir file) with mode 0600."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)

@@ -48,12 +48,16 @@ def export_session(store: Any, session_id: str, fmt: str) -> str:
     if fmt not in FORMATS:
         raise ExportFormatError(f"unknown export format {fmt!r}: use one of {', '.join(FORMATS)}")
     info, events, interrupted = session_events(store, session_id)
+    # events are redacted when written; the whole text is redacted again with the store's
+    # redactor, so a secret joined from several pieces (the interrupted tail) cannot get out
+    redact = getattr(store, "redactor", None)
+    redact_text = redact.text if redact is not None else (lambda t: t)
     if fmt == "json":
-        return to_json(events)
+        return redact_text(to_json(events))
     with_tail = events + ([interrupted] if interrupted is not None else [])
     if fmt == "md":
-        return to_markdown(info, with_tail)
-    return to_html(info, with_tail)
+        return redact_text(to_markdown(info, with_tail))
+    return redact_text(to_html(info, with_tail))
 
 
 def to_json(events: list[Event]) -> str:

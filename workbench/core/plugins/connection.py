@@ -4,7 +4,7 @@ stdio: the SDK's ``stdio_client`` starts the plugin through the launcher
 (:mod:`workbench.core.plugins._launcher`) with the environment from
 :func:`workbench.core.plugins.env.build_plugin_env`; its stderr goes to a
 :class:`~workbench.core.plugins.process.StderrCapture`. HTTP: the SDK's
-``streamable_http_client``. The read stream is wrapped so the end of the transport (a crash, the
+``streamable_http_client``; SSE (``"type": "sse"``): the SDK's ``sse_client``. The read stream is wrapped so the end of the transport (a crash, the
 server closing stdout) is observable; garbage on stdout reaches ``on_protocol_error``.
 
 The ``mcp`` SDK is imported lazily (it costs tens of milliseconds at import).
@@ -125,7 +125,9 @@ async def open_connection(
     closed = asyncio.Event()
     conn_errors: list[str] = []
 
-    if spec.url:
+    if spec.url and spec.transport == "sse":
+        read, write = await _enter_sse(spec, stack)
+    elif spec.url:
         read, write = await _enter_http(spec, stack)
     else:
         assert capture is not None
@@ -203,3 +205,16 @@ async def _enter_http(spec: PluginSpec, stack: AsyncExitStack) -> tuple[Any, Any
 
     client = await stack.enter_async_context(httpx2.AsyncClient(headers=dict(spec.headers), timeout=30.0))
     return await stack.enter_async_context(streamable_http_client(spec.url, http_client=client))
+
+
+SSE_READ_TIMEOUT_S = 300.0
+"""Seconds without any SSE event (the SDK's servers ping every 15 s) before the stream counts as dead."""
+
+
+async def _enter_sse(spec: PluginSpec, stack: AsyncExitStack) -> tuple[Any, Any]:
+    from mcp.client.sse import sse_client
+
+    assert spec.url is not None
+    return await stack.enter_async_context(
+        sse_client(spec.url, headers=dict(spec.headers), timeout=30.0, sse_read_timeout=SSE_READ_TIMEOUT_S)
+    )

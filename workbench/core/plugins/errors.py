@@ -50,14 +50,26 @@ class PluginConfigError(PluginError):
 
 
 class PluginNotTrustedError(PluginError):
-    """A workspace plugin was started before the user approved its exact command line."""
+    """A workspace plugin was started before the user approved it as it is now.
 
-    def __init__(self, name: str, description: str) -> None:
+    Attributes:
+        name: the server name.
+        description: what it would run (:func:`~workbench.core.plugins.trust.describe_for_approval`).
+        status: the :class:`~workbench.core.plugins.trust.TrustStatus` (None when unknown).
+    """
+
+    def __init__(self, name: str, description: str, status: object | None = None) -> None:
         self.name = name
         self.description = description
+        self.status = status
+        state = getattr(status, "state", "untrusted")
+        why = {
+            "changed": "changed since you trusted it",
+            "legacy": "was trusted by an older Workbench and must be trusted again",
+        }.get(state, "is not trusted yet")
         super().__init__(
-            f"plugin {name!r} comes from the workspace's .mcp.json and is not trusted yet; "
-            f"approve it first (TrustStore.trust). It would run:\n{description}"
+            f"plugin {name!r} comes from the workspace's .mcp.json and {why}; review it and trust it "
+            f"(workbench mcp trust {name}, or key t in the Plugins pane). It would run:\n{description}"
         )
 
 

@@ -90,6 +90,8 @@ class PluginHandle:
         self._failure: asyncio.Future[str] | None = None
         self._refresh: asyncio.Task[None] | None = None
         self._init_scope: Any = None
+        self._trust: tuple[PluginSpec, Any] | None = None  # (spec checked, TrustStatus)
+        self._pinned_files: dict[str, str | None] = {}  # files the command line ran at the last start
 
     @property
     def name(self) -> str:

@@ -172,13 +172,15 @@ class StderrCapture:
             return list(self._lines)[-n:]
 
     def _open_log(self) -> object:
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        if not self.log_path.parent.is_dir():
+            self.log_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         try:
             if self.log_path.stat().st_size > _LOG_ROTATE_BYTES:
                 os.replace(self.log_path, self.log_path.with_suffix(self.log_path.suffix + ".1"))
         except FileNotFoundError:
             pass
-        log = open(self.log_path, "ab", buffering=0)  # noqa: SIM115 - closed in _run
+        fd = os.open(self.log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)  # data dir: 0600
+        log = os.fdopen(fd, "ab", buffering=0)  # noqa: SIM115 - closed in _run
         log.write(f"--- started {time.strftime('%Y-%m-%d %H:%M:%S')} ---\n".encode())
         return log
 

@@ -70,6 +70,9 @@ class _RunnerMixin:
     _on_event: Callable[[PluginEvent], None] | None
     _by_qualified: dict[str, tuple[PluginHandle, PluginTool]]
 
+    async def _refuse_restart(self, handle: PluginHandle) -> str | None:  # pragma: no cover - overridden
+        return None
+
     def _emit(self, event: PluginEvent) -> None:
         if self._on_event is None:
             return
@@ -141,7 +144,14 @@ class _RunnerMixin:
 
     async def _supervise(self, handle: PluginHandle) -> None:
         settings = handle.spec.settings
+        first = True
         while True:
+            if not first:  # trust and the files it runs are checked again before every restart
+                refusal = await self._refuse_restart(handle)
+                if refusal is not None:
+                    self._set_state(handle, PluginState.ERROR, PluginFailure(refusal))
+                    break
+            first = False
             ok = await self._run_once(handle)
             if ok or handle._stop.is_set():
                 break

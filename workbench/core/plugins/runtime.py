@@ -126,13 +126,16 @@ class _EventWriter:
             await asyncio.gather(self._task, return_exceptions=True)
 
 
-async def load_workspace_specs(services: Services, *, reread_config: bool = False) -> list[PluginSpec]:
+async def load_workspace_specs(
+    services: Services, *, reread_config: bool = False, warnings: list[str] | None = None
+) -> list[PluginSpec]:
     """Read the plugin list of ``services.workspace`` (in a thread).
 
     Args:
         services: the running services.
         reread_config: load the config files again for ``[plugins]`` (a reload), instead of
             using ``services.settings.plugins``.
+        warnings: receives one message per skipped ``.mcp.json`` entry (unknown type, bad name).
 
     Raises:
         PluginConfigError: ``.mcp.json`` or ``[plugins]`` is invalid.
@@ -146,7 +149,7 @@ async def load_workspace_specs(services: Services, *, reread_config: bool = Fals
             from workbench.core.config import load_settings
 
             plugins = load_settings(services.workspace).plugins
-        return load_specs(services.workspace, plugins)
+        return load_specs(services.workspace, plugins, warnings=warnings)
 
     return await asyncio.to_thread(load)
 
@@ -174,7 +177,8 @@ async def plugin_runtime(services: Services, *, start: bool = True) -> PluginSup
     existing = services.extras.get(EXTRAS_KEY)
     if existing is not None:
         return existing
-    specs = await load_workspace_specs(services)
+    warnings: list[str] = []
+    specs = await load_workspace_specs(services, warnings=warnings)
     existing = services.extras.get(EXTRAS_KEY)
     if existing is not None:  # another caller won while we read the files
         return existing
@@ -193,6 +197,7 @@ async def plugin_runtime(services: Services, *, start: bool = True) -> PluginSup
         approvals=ToolApprovals.for_workspace(ws),
         log_dir=workspace_data_dir(ws) / "plugins",
     )
+    supervisor.config_warnings = warnings  # skipped .mcp.json entries, for the UI to show
     services.extras[EXTRAS_KEY] = supervisor
     from workbench.core.plugins.agent_tools import PREFIX, plugin_agent_tools
 
@@ -234,3 +239,45 @@ async def reload_plugins(services: Services) -> PluginSupervisor:
         if handle.spec.settings.enabled and supervisor.is_trusted(name):
             await supervisor.start(name, wait=False)
     return supervisor
+
+
+async def start_plugins_for_run(services: Services) -> list[str]:
+    """Start the workspace's enabled, trusted plugins for a headless run and wait for them.
+
+    Their tools (``mcp__<server>__<tool>``) are offered from the first model call; they stop
+    when the services close. Nothing is created when no plugin is configured.
+
+    Returns:
+        Lines for stderr: skipped ``.mcp.json`` entries, one line naming the plugins not
+        started because they are not trusted (or changed since trusted) with the command to
+        trust them, and one line per plugin that failed to start. A broken ``.mcp.json`` is
+        one line too (the run goes on without plugins).
+    """
+    from workbench.core.plugins.errors import PluginConfigError
+
+    warnings: list[str] = []
+    try:
+        specs = await load_workspace_specs(services, warnings=warnings)
+    except PluginConfigError as exc:
+        return [f"MCP plugins are off for this run: {exc}"]
+    if not specs:
+        return warnings
+    supervisor = await plugin_runtime(services, start=False)
+    await supervisor.start_all(wait=True)
+    lines = list(warnings)
+    untrusted: list[str] = []
+    for name in sorted(supervisor.handles):
+        handle = supervisor.handles[name]
+        status = supervisor.trust_status(name)
+        if handle.spec.error or handle.state.value == "error":
+            reason = handle.last_error.reason if handle.last_error else handle.spec.error
+            lines.append(f"MCP plugin {name!r} did not start: {reason}")
+        elif not status.trusted and handle.spec.settings.enabled:
+            why = {"changed": "changed since trusted", "legacy": "trusted by an older Workbench"}.get(status.state)
+            untrusted.append(f"{name} ({why})" if why else name)
+    if untrusted:
+        lines.append(
+            f"MCP plugins not started (not trusted): {', '.join(untrusted)}; review and trust each with "
+            "`workbench mcp trust NAME`"
+        )
+    return lines

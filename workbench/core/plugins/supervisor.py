@@ -25,13 +25,14 @@ from typing import Any
 
 from workbench.core.plugins.approvals import ToolApprovals
 from workbench.core.plugins.config import PluginSpec
+from workbench.core.plugins.fingerprint import run_files
 from workbench.core.plugins.errors import PluginNotFoundError, PluginNotTrustedError, ToolUnavailableError
 from workbench.core.plugins.events import PluginEvent, PluginState, PluginToolCalled
 from workbench.core.plugins.handle import PluginFailure, PluginHandle, RecentCall
 from workbench.core.plugins.orphans import PidRegistry
 from workbench.core.plugins.runner import _SETTLED, STDERR_TAIL_LINES, _describe, _RunnerMixin
 from workbench.core.plugins.tools import PluginTool, PluginToolResult, convert_result
-from workbench.core.plugins.trust import TrustStore, describe_for_approval
+from workbench.core.plugins.trust import TrustStatus, TrustStore, describe_for_approval
 from workbench.core.tasks import spawn
 
 
@@ -63,6 +64,8 @@ class PluginSupervisor(_RunnerMixin):
             log_dir = data_home() / "plugins"
         self.log_dir = Path(log_dir)
         self.trust = trust
+        self.workspace = trust.workspace if trust is not None else None
+        """Workspace root for the files named on command lines (from ``trust``)."""
         self.approvals = approvals
         self.term_grace = term_grace
         self._on_event = on_event
@@ -72,6 +75,8 @@ class PluginSupervisor(_RunnerMixin):
         self.pids = PidRegistry(self.log_dir / "pids.json")
         """Process groups of running plugins (for :meth:`PidRegistry.reap_orphans` after a crash)."""
         self._reaped = False
+        self.config_warnings: list[str] = []
+        """Skipped ``.mcp.json`` entries (unknown type, bad name), set by whoever loaded the specs."""
         for spec in specs:
             self.handles[spec.name] = PluginHandle(spec, self.log_dir / f"{spec.name}.stderr.log")
 
@@ -89,12 +94,38 @@ class PluginSupervisor(_RunnerMixin):
             known = ", ".join(sorted(self.handles)) or "none"
             raise PluginNotFoundError(f"no plugin named {name!r} (configured: {known})") from None
 
-    def is_trusted(self, name: str) -> bool:
-        """True when ``name`` may be started (user-level, or a workspace spec the user trusted)."""
-        spec = self.handle(name).spec
+    def trust_status(self, name: str) -> TrustStatus:
+        """The last known :class:`TrustStatus` of ``name`` (computed once if never checked).
+
+        Cheap after the first call; :meth:`check_trust` refreshes it (every start and automatic
+        restart does).
+        """
+        handle = self.handle(name)
+        cached = handle._trust
+        if cached is not None and cached[0] is handle.spec:
+            return cached[1]
+        status = self._compute_trust(handle.spec)
+        handle._trust = (handle.spec, status)
+        return status
+
+    def _compute_trust(self, spec: PluginSpec) -> TrustStatus:
         if spec.source == "user":
-            return True
-        return self.trust is not None and self.trust.is_trusted(spec)
+            return TrustStatus("user")
+        if self.trust is None:
+            return TrustStatus("untrusted")
+        return self.trust.status(spec)
+
+    async def check_trust(self, name: str) -> TrustStatus:
+        """Re-read the trust record and the files the plugin runs (in a thread); return the status."""
+        handle = self.handle(name)
+        spec = handle.spec
+        status = await asyncio.to_thread(self._compute_trust, spec)
+        handle._trust = (spec, status)
+        return status
+
+    def is_trusted(self, name: str) -> bool:
+        """True when ``name`` may be started (user-level, or a workspace spec trusted as it is now)."""
+        return self.trust_status(name).trusted
 
     def tools(self) -> list[PluginTool]:
         """Return every tool offered to the agent now (ACTIVE plugins, approved, allowed)."""
@@ -112,11 +143,17 @@ class PluginSupervisor(_RunnerMixin):
         Args:
             wait: return once each started plugin is ACTIVE or ERROR (first attempt).
         """
-        names = [n for n, h in self.handles.items() if h.spec.settings.enabled and self.is_trusted(n)]
+        names = []
+        for name, handle in self.handles.items():
+            if handle.spec.settings.enabled and (handle.spec.error or (await self.check_trust(name)).trusted):
+                names.append(name)
         await asyncio.gather(*(self.start(n, wait=wait) for n in names))
 
     async def start(self, name: str, *, wait: bool = True) -> PluginHandle:
         """Start plugin ``name`` (no-op when it is already running); resets the restart counter.
+
+        The trust record and the files the plugin runs are checked first; an invalid entry
+        (:attr:`PluginSpec.error`) goes to ERROR without starting anything.
 
         Args:
             name: the plugin.
@@ -124,22 +161,48 @@ class PluginSupervisor(_RunnerMixin):
 
         Raises:
             PluginNotFoundError: unknown name.
-            PluginNotTrustedError: a workspace plugin whose command line is not trusted.
+            PluginNotTrustedError: a workspace plugin that is not trusted as it is now (never
+                trusted, or changed since; the message says what changed).
         """
         handle = self.handle(name)
-        if not self.is_trusted(name):
-            raise PluginNotTrustedError(name, describe_for_approval(handle.spec))
+        if handle.spec.error:
+            if not handle.running:
+                self._set_state(handle, PluginState.ERROR, PluginFailure(handle.spec.error))
+            return handle
+        status = await self.check_trust(name)
+        if not status.trusted:
+            text = await asyncio.to_thread(describe_for_approval, handle.spec, workspace=self.workspace,
+                                           changes=status.changes)
+            raise PluginNotTrustedError(name, text, status)
         await self.reap_orphans()
         async with handle._lock:
             if not handle.running:
                 handle.restarts = 0
                 handle.restart_delays = []
                 handle._stop = asyncio.Event()
+                handle._pinned_files = await asyncio.to_thread(run_files, handle.spec, self.workspace)
                 self._set_state(handle, PluginState.INITIALIZING)
                 handle._task = spawn(self._supervise(handle), name=f"plugin:{name}")
         if wait:
             await handle.wait_for(*_SETTLED)
         return handle
+
+    async def _refuse_restart(self, handle: PluginHandle) -> str | None:
+        """Why an automatic restart must not happen (trust or the files it runs changed), or None."""
+        name = handle.name
+        if handle.spec.source == "workspace":
+            status = await self.check_trust(name)
+            if not status.trusted:
+                return (f"not restarted: {status.summary()}. Review it and trust it again "
+                        f"(workbench mcp trust {name}, or key t in the Plugins pane)")
+            return None
+        now = await asyncio.to_thread(run_files, handle.spec, self.workspace)
+        if now != handle._pinned_files:
+            changed = sorted(k for k in now.keys() | handle._pinned_files.keys()
+                             if now.get(k) != handle._pinned_files.get(k))
+            return (f"not restarted: the files it runs changed since it was started ({', '.join(changed)}); "
+                    "start it again by hand to run the new version")
+        return None
 
     async def reap_orphans(self) -> list[int]:
         """Kill plugin process groups left by an earlier Workbench that died (once per supervisor).
@@ -209,7 +272,7 @@ class PluginSupervisor(_RunnerMixin):
             was_running = handle.running
             await self.stop(name)
             handle.spec = spec
-            if was_running and spec.settings.enabled and self.is_trusted(name):
+            if was_running and spec.settings.enabled and (await self.check_trust(name)).trusted:
                 await self.start(name, wait=False)
         self._index_tools()
 

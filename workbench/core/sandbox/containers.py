@@ -50,11 +50,16 @@ class SandboxInfo:
         container: the session's container, running.
         outcome: what was done to get there (see :data:`EnsureOutcome`).
         setup: results of the ``[sandbox] setup`` commands run (only for a new container).
+        orphans_killed: processes of earlier commands (a crashed session's) killed on re-attach;
+            ``-1`` when the container had to be reset to end them.
+        write_problem: why the sandbox user cannot write ``/workspace``, with the fix ("" = ok).
     """
 
     container: ContainerInfo
     outcome: EnsureOutcome
     setup: list[CommandResult] = field(default_factory=list)
+    orphans_killed: int = 0
+    write_problem: str = ""
 
 
 @dataclass(frozen=True)

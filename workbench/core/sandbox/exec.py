@@ -1,49 +1,67 @@
 """Running one shell command in a sandbox container (blocking; call it from a thread).
 
-Uses the Engine API exec endpoints (``exec_create`` / ``exec_start(stream=True, demux=True)`` /
-``exec_inspect``), https://docs.docker.com/reference/api/engine/ (Exec).
+Uses the Engine API exec endpoints (``exec_create`` / ``exec_start(stream=True, demux=True)``),
+https://docs.docker.com/reference/api/engine/ (Exec).
 
-Timeout: every exec gets a marker variable ``WB_EXEC_ID=<id>`` in its environment, inherited by
-all its descendants. When the timeout passes, a second exec walks ``/proc/*/environ`` and sends
-SIGKILL to every process carrying the marker (the whole process tree, including children that
-called ``setsid`` or were put in the background), a few rounds to catch processes forked
-meanwhile. This needs ``sh``, ``tr`` and ``grep`` in the image (busybox or coreutils) and no
-wrapper process on the fast path. Processes that wipe their environment (``env -i``) escape it;
-if the output stream still does not end, the stream is closed and the result says so.
+**Process tree rule.** Every command runs under a small POSIX ``sh`` wrapper (:data:`.processes.WRAPPER`,
+busybox ash and dash alike) that starts it with ``setsid`` in a session and process group of its
+own, marked with ``WB_EXEC_ID=<token>`` in its environment. When the command's shell exits, times
+out or is cancelled, the wrapper sends SIGKILL to that process group until it is empty, then
+sweeps the processes created during the command for escapees (another ``setsid``, found by the
+marker) and counts what survives. Background processes (``server &``) therefore end with the
+command that started them, as in Codex: start a server and its client in the same command.
+The wrapper needs no fork for any of this (``kill``, ``read`` and globbing are shell builtins),
+so it also works while a fork bomb holds every pid; only the escapee check runs ``grep``.
 
-Limits: after a failure the container's cgroup counters are read (``memory.oom_control`` /
-``memory.events`` ``oom_kill`` and ``pids.events`` ``max``, cgroup v1 or v2) and compared with the
-values before the command: an increase names an OOM kill or the pids limit. The text
-"Resource temporarily unavailable" next to "fork" is a fallback for engines that hide cgroups.
+Known limit: a command's background jobs start with SIGINT/SIGQUIT ignored (POSIX rule for
+asynchronous lists without job control); SIGKILL, used here, is not affected.
+
+**Status.** Before and after the command the wrapper reads the container's cgroup counters:
+``oom_kill`` (cgroup v1 ``memory.oom_control`` / v2 ``memory.events``), ``max`` (``pids.events``)
+and ``pids.current``, and writes two status lines on stderr tagged with a random token (never
+shown): ``<token> start <pgid>`` and ``<token> end <rc> <oom0> <oom1> <max0> <max1> <left> <pids>``.
+An OOM kill is reported whenever ``oom_kill`` grew, whatever the exit code.
+
+**Reset.** When processes of the command survive, the pids limit was hit or is near (80 %), the
+kill could not run, or the stream does not end, the container is reset (``docker kill`` +
+``start``): the workspace is a bind mount and ``/tmp`` a tmpfs, so nothing of the session's files
+is lost, and the result says so plainly (:attr:`CommandResult.reset`).
+
+**Output** streams to ``on_output`` and, in full, to a spool file; only the head and tail
+(:class:`HeadTail`) stay in memory for the model.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 import uuid
 from collections import deque
 from dataclasses import dataclass
-from typing import Any, Callable
+from pathlib import Path
+from typing import Any, BinaryIO, Callable
+
+from .processes import (
+    COUNT_MARKED,
+    WRAPPER,
+    StatusFilter,
+    _exec_output,
+    _kill_now,
+    kill_orphans,
+    probe_container,
+    reset_container,
+)
+
+__all__ = ["CommandResult", "HeadTail", "OutputCallback", "run_command", "kill_orphans", "probe_container",
+           "reset_container"]
 
 OutputCallback = Callable[[str, bytes], None]
 """``on_output(stream, data)``: ``stream`` is ``"stdout"`` or ``"stderr"``, ``data`` raw bytes.
 Called from the reader thread, in arrival order."""
 
-_KILL_SCRIPT = (
-    'i=0; while [ "$i" -lt 5 ]; do found=; '
-    'for d in /proc/[0-9]*; do p="${d#/proc/}"; [ "$p" = "$$" ] && continue; '
-    'if tr "\\000" "\\n" < "$d/environ" 2>/dev/null | grep -qx "WB_EXEC_ID=$1"; then '
-    'kill -KILL "$p" 2>/dev/null; found=1; fi; done; '
-    '[ -z "$found" ] && break; i=$((i+1)); done'
-)
-_PROBE_SCRIPT = (
-    "cat /sys/fs/cgroup/memory/memory.oom_control /sys/fs/cgroup/memory.events "
-    "/sys/fs/cgroup/pids/pids.events /sys/fs/cgroup/pids.events 2>/dev/null; true"
-)
-
-_baselines: dict[str, tuple[int | None, int | None]] = {}
-_baselines_lock = threading.Lock()
+PIDS_NEAR_LIMIT = 0.8
+"""Fraction of ``pids_limit`` in use after a command that triggers a reset."""
 
 
 @dataclass(frozen=True)
@@ -52,18 +70,24 @@ class CommandResult:
 
     Attributes:
         command: the shell command as given.
-        exit_code: the process exit code (``137`` = SIGKILL); ``None`` if unknown.
+        exit_code: the shell's exit code (``137`` = SIGKILL); ``None`` if unknown.
         duration_s: wall time in seconds.
         output_for_model: stdout and stderr interleaved, decoded (UTF-8, invalid bytes replaced),
-            truncated to head and tail with the number of dropped bytes stated, followed by a
-            note when the command timed out or hit a limit.
-        timed_out: the timeout passed and the process tree was killed.
-        oom_killed: the kernel OOM killer ended a process of this command (memory limit).
+            truncated to head and tail with the number of dropped bytes stated, followed by the
+            note (once) when something beyond the exit code happened.
+        timed_out: the deadline passed and the process tree was killed.
+        cancelled: the caller cancelled the command and the process tree was killed.
+        oom_killed: the kernel OOM killer ended a process during this command (memory limit).
         pids_limit_hit: a fork failed because the container reached its pids limit.
         stdout_bytes: total bytes written to stdout.
         stderr_bytes: total bytes written to stderr.
         dropped_bytes: bytes left out of ``output_for_model``.
-        note: one line naming what happened beyond the exit code ("" when nothing).
+        note: what happened beyond the exit code, one line ("" when nothing).
+        left_processes: processes of the command still alive after the kill (before any reset);
+            ``-1`` when unknown (the check could not run).
+        reset: the container was reset (killed and started again) after this command.
+        spool_path: the file holding the whole output (``None`` when not spooled).
+        spool_truncated: the spool stopped at its size limit.
     """
 
     command: str
@@ -71,12 +95,17 @@ class CommandResult:
     duration_s: float
     output_for_model: str
     timed_out: bool = False
+    cancelled: bool = False
     oom_killed: bool = False
     pids_limit_hit: bool = False
     stdout_bytes: int = 0
     stderr_bytes: int = 0
     dropped_bytes: int = 0
     note: str = ""
+    left_processes: int = 0
+    reset: bool = False
+    spool_path: Path | None = None
+    spool_truncated: bool = False
 
 
 class HeadTail:
@@ -103,6 +132,8 @@ class HeadTail:
             data = data[room:]
         if not data:
             return
+        if len(data) > self.tail_limit:
+            data = data[-self.tail_limit:]
         self.tail.append(data)
         self.tail_len += len(data)
         while self.tail_len - len(self.tail[0]) >= self.tail_limit:
@@ -123,36 +154,12 @@ class HeadTail:
         return self.head.decode("utf-8", "replace") + marker + tail.decode("utf-8", "replace")
 
 
-def _exec_output(api: Any, container_id: str, cmd: list[str], env: dict[str, str] | None = None) -> tuple[int | None, bytes]:
-    exec_id = api.exec_create(container_id, cmd, environment=env)["Id"]
-    out = api.exec_start(exec_id)
-    return api.exec_inspect(exec_id).get("ExitCode"), out or b""
-
-
-def _read_counters(api: Any, container_id: str) -> tuple[int | None, int | None]:
-    """Return ``(oom_kill, pids_max_events)`` of the container's cgroup, ``None`` if unreadable."""
-    try:
-        _, out = _exec_output(api, container_id, ["/bin/sh", "-c", _PROBE_SCRIPT])
-    except Exception:  # noqa: BLE001 - counters are best effort (e.g. pids still exhausted)
-        return None, None
-    oom = pids = None
-    for line in out.decode("utf-8", "replace").splitlines():
-        key, _, value = line.partition(" ")
-        if key == "oom_kill" and value.strip().isdigit():
-            oom = (oom or 0) + int(value)
-        elif key == "max" and value.strip().isdigit():
-            pids = (pids or 0) + int(value)
-    return oom, pids
-
-
-def _kill_tree(api: Any, container_id: str, marker: str) -> bool:
-    for _ in range(5):
-        try:
-            _exec_output(api, container_id, ["/bin/sh", "-c", _KILL_SCRIPT, "wb-kill", marker])
-            return True
-        except Exception:  # noqa: BLE001 - pids exhausted: retry, the dying tree frees slots
-            time.sleep(0.2)
-    return False
+def _open_spool(path: Path | None) -> BinaryIO | None:
+    if path is None:
+        return None
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    return os.fdopen(fd, "wb", buffering=1 << 16)
 
 
 def run_command(
@@ -165,6 +172,9 @@ def run_command(
     workdir: str | None = None,
     mem_limit: str | None = None,
     pids_limit: int | None = None,
+    cancel: threading.Event | None = None,
+    spool: Path | None = None,
+    spool_limit: int = 1 << 30,
 ) -> CommandResult:
     """Run ``command`` with ``/bin/sh -c`` in a running container, streaming its output (blocking).
 
@@ -177,7 +187,10 @@ def run_command(
         output_limit: bytes of output kept for ``output_for_model`` (head + tail).
         workdir: working directory (default: the container's, ``/workspace``).
         mem_limit: the container's memory limit, only used in the OOM note.
-        pids_limit: the container's pids limit, only used in the note.
+        pids_limit: the container's pids limit (near it after the command: reset).
+        cancel: set it (from any thread) to kill the command now; the result has ``cancelled``.
+        spool: file receiving the whole output (stdout and stderr interleaved), mode 0600.
+        spool_limit: bytes written to the spool at most.
 
     Returns:
         A :class:`CommandResult`.
@@ -190,94 +203,144 @@ def run_command(
         api, cid = container
     else:
         api, cid = container.client.api, container.id
-    with _baselines_lock:
-        baseline = _baselines.get(cid)
-    if baseline is None:
-        baseline = _read_counters(api, cid)
-        with _baselines_lock:
-            _baselines[cid] = baseline
-
-    marker = uuid.uuid4().hex
+    token = "\x1ewb" + uuid.uuid4().hex
+    status = StatusFilter(token)
     buf = HeadTail(output_limit)
     counts = {"stdout": 0, "stderr": 0}
-    timed_out = threading.Event()
+    spool_file = _open_spool(spool)
+    spooled = 0
+    fired = threading.Event()
     finished = threading.Event()
-    state: dict[str, Any] = {"killed": True, "closed": False}
+    state: dict[str, Any] = {"why": "", "killed": True, "closed": False}
 
     start = time.monotonic()
-    exec_id = api.exec_create(cid, ["/bin/sh", "-c", command], environment={"WB_EXEC_ID": marker},
-                              workdir=workdir)["Id"]
+    exec_id = api.exec_create(cid, ["/bin/sh", "-c", WRAPPER, "wb-run", token, command], workdir=workdir)["Id"]
     stream = api.exec_start(exec_id, stream=True, demux=True)
 
-    def on_timeout() -> None:
-        timed_out.set()
-        state["killed"] = _kill_tree(api, cid, marker)
-        if not finished.wait(3.0):
+    def watch() -> None:
+        cancelled = False
+        while True:
+            remaining = timeout - (time.monotonic() - start)
+            if remaining <= 0:
+                break
+            if finished.wait(min(remaining, 0.1) if cancel is not None else remaining):
+                return
+            if cancel is not None and cancel.is_set():
+                cancelled = True
+                break
+        if finished.is_set():
+            return
+        state["why"] = "cancelled" if cancelled else "timeout"
+        fired.set()
+        started = status.get("start")
+        state["killed"] = _kill_now(api, cid, token, started[0] if started else None)
+        if not finished.wait(5.0):
             state["closed"] = True
-            stream.close()
+            try:
+                stream.close()
+            except Exception:  # noqa: BLE001
+                pass
 
-    timer = threading.Timer(timeout, on_timeout)
-    timer.daemon = True
-    timer.start()
+    watcher = threading.Thread(target=watch, name="wb-exec-watch", daemon=True)
+    watcher.start()
+
+    def emit(name: str, data: bytes) -> None:
+        nonlocal spooled
+        counts[name] += len(data)
+        buf.add(data)
+        if spool_file is not None and spooled < spool_limit:
+            part = data[: spool_limit - spooled]
+            spool_file.write(part)
+            spooled += len(part)
+        if on_output is not None:
+            on_output(name, data)
+
     try:
         for out, err in stream:
-            for name, data in (("stdout", out), ("stderr", err)):
-                if data:
-                    counts[name] += len(data)
-                    buf.add(data)
-                    if on_output is not None:
-                        on_output(name, data)
-    except Exception:  # noqa: BLE001 - the stream was closed under us after the timeout
-        if not timed_out.is_set():
+            if out:
+                emit("stdout", out)
+            if err:
+                err = status.feed(err)
+                if err:
+                    emit("stderr", err)
+    except Exception:  # noqa: BLE001 - the stream was closed under us after the deadline
+        if not fired.is_set():
             raise
     finally:
         finished.set()
-        timer.cancel()
-        stream.close()
-    exit_code: int | None = None
-    deadline = time.monotonic() + 2.0
-    while True:
-        info = api.exec_inspect(exec_id)
-        if not info.get("Running") or time.monotonic() > deadline:
-            exit_code = info.get("ExitCode") if not info.get("Running") else None
-            break
-        time.sleep(0.01)
+        rest = status.flush()
+        if rest:
+            emit("stderr", rest)
+        if spool_file is not None:
+            spool_file.close()
+        try:
+            stream.close()
+        except Exception:  # noqa: BLE001
+            pass
+    end = status.get("end")
+    exit_code: int | None
+    if end is not None and len(end) >= 7:
+        exit_code = int(end[0])
+        oom0, oom1, max0, max1, left, pids_now = (int(x or 0) for x in end[1:7])
+    else:
+        exit_code = None
+        deadline = time.monotonic() + 2.0
+        while time.monotonic() < deadline:
+            info = api.exec_inspect(exec_id)
+            if not info.get("Running"):
+                exit_code = info.get("ExitCode")
+                break
+            time.sleep(0.02)
+        oom0 = oom1 = max0 = max1 = pids_now = 0
+        left = -1  # the wrapper did not report: verify below
     duration = time.monotonic() - start
-    if timed_out.is_set():
-        timer.join(5.0)  # let the kill finish before reading counters
+    timed_out = fired.is_set() and state["why"] == "timeout"
+    cancelled = fired.is_set() and state["why"] == "cancelled"
 
-    oom = pids = False
-    if exit_code != 0:
-        after = _read_counters(api, cid)
-        with _baselines_lock:
-            _baselines[cid] = after
-        if after[0] is not None and baseline[0] is not None and after[0] > baseline[0]:
-            oom = True
-        if after[1] is not None and baseline[1] is not None and after[1] > baseline[1]:
-            pids = True
-        tail_text = b"".join(buf.tail)[-4000:] + bytes(buf.head[-4000:])
-        if b"Resource temporarily unavailable" in tail_text and b"fork" in tail_text:
-            pids = True
-        if exit_code == 137 and after[0] is None and not timed_out.is_set():
-            oom = True  # no cgroup data: SIGKILL without our timeout is almost always the OOM killer
+    oom = oom1 > oom0
+    pids_hit = max1 > max0
+    tail_text = b"".join(buf.tail)[-4000:] + bytes(buf.head[-4000:])
+    if exit_code not in (0, None) and b"fork" in tail_text and b"Resource temporarily unavailable" in tail_text:
+        pids_hit = True
+    if left < 0:
+        try:
+            code, out = _exec_output(api, cid, ["/bin/sh", "-c", COUNT_MARKED, "wb-check", token])
+            left = int(out.decode().strip() or 0) if code == 0 else -1
+        except Exception:  # noqa: BLE001 - cannot fork: reset
+            left = -1
+    near = bool(pids_limit) and pids_now >= PIDS_NEAR_LIMIT * float(pids_limit or 0)
+    reset = bool(left != 0 or pids_hit or near or state["closed"] or not state["killed"])
+    if reset:
+        reset_container(api, cid)
 
     notes: list[str] = []
-    if timed_out.is_set():
-        how = "killed (SIGKILL to its process tree)" if state["killed"] else "could not be killed"
-        notes.append(f"command timed out after {timeout:g} s and was {how}")
-        if state["closed"]:
-            notes.append("its output stream was closed; processes may still run, restart the sandbox")
+    if timed_out:
+        notes.append(f"command timed out after {timeout:g} s; its process tree was killed")
+    if cancelled:
+        notes.append("command cancelled; its process tree was killed")
     if oom:
-        notes.append(f"out of memory: killed by the kernel OOM killer (sandbox mem_limit {mem_limit or '?'})")
-    if pids:
-        notes.append(f"process limit reached: fork failed (sandbox pids_limit {pids_limit or '?'})")
+        notes.append(f"a process was killed for memory (limit {mem_limit or '?'})")
+    if reset:
+        if pids_hit:
+            notes.append("process limit reached; the sandbox was reset")
+        elif left > 0:
+            notes.append(f"the sandbox was reset: {left} processes were left after the command")
+        elif near:
+            notes.append(f"the sandbox was reset: {pids_now} processes of the pids limit {pids_limit} were in use")
+        else:
+            notes.append("the sandbox was reset: the command's processes could not be verified as ended")
+    elif pids_hit:
+        notes.append(f"process limit reached (pids_limit {pids_limit or '?'})")
+    if spool is not None and spooled < counts["stdout"] + counts["stderr"]:
+        notes.append(f"the output file keeps the first {spool_limit:,} bytes only")
     note = "; ".join(notes)
     text = buf.text()
     if note:
         text = f"{text}\n[{note}]" if text else f"[{note}]"
     return CommandResult(
         command=command, exit_code=exit_code, duration_s=duration, output_for_model=text,
-        timed_out=timed_out.is_set(), oom_killed=oom, pids_limit_hit=pids,
+        timed_out=timed_out, cancelled=cancelled, oom_killed=oom, pids_limit_hit=pids_hit,
         stdout_bytes=counts["stdout"], stderr_bytes=counts["stderr"], dropped_bytes=buf.dropped,
-        note=note,
+        note=note, left_processes=left, reset=reset, spool_path=spool,
+        spool_truncated=spool is not None and spooled < counts["stdout"] + counts["stderr"],
     )

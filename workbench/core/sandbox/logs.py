@@ -238,8 +238,11 @@ class LogFollower:
             docker.errors.NotFound: the container does not exist.
         """
         if self.log_file is not None:
-            self.log_file.parent.mkdir(parents=True, exist_ok=True)
-            self._file = open(self.log_file, "ab")  # noqa: SIM115 - closed by the reader thread
+            from workbench.core.paths import private_dir
+
+            private_dir(self.log_file.parent)  # data-dir files 0600, folders 0700
+            fd = os.open(self.log_file, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            self._file = os.fdopen(fd, "ab")  # noqa: SIM115 - closed by the reader thread
         state = self.api.inspect_container(self.container_id)["State"]["Status"]
         if state in ("created", "running", "restarting", "paused"):
             self._open_attach(logs=state != "created")

@@ -25,10 +25,6 @@ LABEL_VERSION = "workbench.version"
 WORKSPACE_MOUNT = "/workspace"
 """Where the workspace is bind-mounted inside the container (the only host mount)."""
 
-FALLBACK_UID_GID = "1000:1000"
-"""User used when the workspace is owned by root: the sandbox never runs as root by default.
-Such a workspace must be writable by uid 1000 for commands to write to it."""
-
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 # Keeps the container alive without a busy process; exits at once on SIGTERM (docker stop).
@@ -79,8 +75,11 @@ class SandboxSettings(BaseModel):
 
     user: str = "auto"
     """``uid:gid`` the container runs as. ``"auto"``: the workspace owner's uid:gid, so files
-    created in ``/workspace`` belong to the host user; when the workspace is owned by root,
-    ``1000:1000`` (never root by default)."""
+    created in ``/workspace`` belong to the host user, also when that is root (``0:0``): every
+    capability stays dropped and ``no-new-privileges`` stays on, so root in the sandbox cannot
+    bypass file permissions, change owners, or gain privileges. When the engine runs with
+    ``userns-remap``, container root is an unprivileged host uid (then a root-owned workspace is
+    not writable and the first command says so)."""
 
     env_allowlist: list[str] = Field(default_factory=list)
     """Names of host environment variables copied into the container (none by default; the
@@ -113,6 +112,18 @@ class SandboxSettings(BaseModel):
     read-only root, nothing outside /workspace (already checkpointed) and the /tmp tmpfs (never
     committed) can change."""
 
+    keep_on_exit: bool = False
+    """Keep the session's container running when Workbench exits (the TUI quits or a headless
+    ``run`` ends; ``workbench run --keep-sandbox`` sets it for one run). By default containers
+    are stopped with their session; ``workbench sandbox prune`` removes stopped ones."""
+
+    spool_limit_bytes: int = Field(default=1 << 30, ge=1 << 20)
+    """Bytes of a command's output kept in its spool file (``<data dir>/spool``); the model only
+    sees the head and tail (``output_limit_for_model``)."""
+
+    spool_keep: int = Field(default=20, ge=1)
+    """Spool files kept per workspace (oldest removed first)."""
+
     network_for_commands: str = "bridge"
     """Network used by the short-lived container of a command that asked for network access
     (after approval); never the session container's."""
@@ -126,13 +137,11 @@ def resolve_user(settings: SandboxSettings, workspace: Path) -> str:
         workspace: the workspace root (must exist).
 
     Returns:
-        ``"uid:gid"``; for ``auto`` with a root-owned workspace, :data:`FALLBACK_UID_GID`.
+        ``"uid:gid"``; for ``auto``, the workspace owner's, ``"0:0"`` included.
     """
     if settings.user != "auto":
         return settings.user
     st = os.stat(workspace)
-    if st.st_uid == 0:
-        return FALLBACK_UID_GID
     return f"{st.st_uid}:{st.st_gid}"
 
 
@@ -159,11 +168,20 @@ def container_name(workspace: Path, session_id: str) -> str:
     return f"wb-{ws}-{sid}"
 
 
+def protected_mounts(workspace: Path) -> dict[str, dict[str, str]]:
+    """Read-only binds of the workspace's existing protected paths (``.git``, ``.mcp.json``, ...)
+    over the workspace mount; see :func:`workbench.core.guard.protected.sandbox_mounts`."""
+    from workbench.core.guard.protected import sandbox_mounts
+
+    return sandbox_mounts(workspace, WORKSPACE_MOUNT)
+
+
 def container_config(settings: SandboxSettings, workspace: Path, session_id: str) -> dict[str, Any]:
     """Return the ``client.containers.create(**kwargs)`` arguments of a session container.
 
-    The workspace is bind-mounted read-write at ``/workspace`` and is the only host mount (the
-    docker socket is never mounted). The container runs a keep-alive loop; commands run in it
+    The workspace is bind-mounted read-write at ``/workspace`` and is the only host path mounted
+    (the docker socket is never mounted); its existing protected paths are bound again,
+    read-only, over it (:func:`protected_mounts`). The container runs a keep-alive loop; commands run in it
     with ``exec``.
 
     Args:
@@ -184,7 +202,7 @@ def container_config(settings: SandboxSettings, workspace: Path, session_id: str
         "name": container_name(Path(ws), session_id),
         "hostname": "sandbox",
         "labels": {LABEL_SESSION: session_id, LABEL_WORKSPACE: ws, LABEL_VERSION: __version__},
-        "volumes": {ws: {"bind": WORKSPACE_MOUNT, "mode": "rw"}},
+        "volumes": {ws: {"bind": WORKSPACE_MOUNT, "mode": "rw"}, **protected_mounts(Path(ws))},
         "working_dir": WORKSPACE_MOUNT,
         "network_mode": settings.network_mode,
         "cap_drop": list(settings.cap_drop),

@@ -117,10 +117,56 @@ async def reattach_on_resume(services: Services) -> Reattach:
     await services.chat.emit(Event(EventKind.SANDBOX_CONTAINER, session.id, {
         "outcome": info.outcome, "container": c.id, "name": c.name, "image": c.image,
         "setup": [{"command": s.command, "exit_code": s.exit_code} for s in info.setup],
-        "reason": "resume",
+        "reason": "resume", "orphans_killed": info.orphans_killed, "write_problem": info.write_problem,
     }))
     tool: Any = services.extras.get("run_command")
     if tool is not None and hasattr(tool, "mark_ensured"):
         tool.mark_ensured(session.id)
     verb = {"attached": "re-attached to", "started": "started", "recreated": "recreated"}.get(info.outcome, info.outcome)
-    return Reattach(info.outcome, f"Sandbox {verb} {c.name}.", info)
+    message = f"Sandbox {verb} {c.name}."
+    if info.orphans_killed > 0:
+        message += f" {info.orphans_killed} processes left running by the crashed session were killed."
+    elif info.orphans_killed < 0:
+        message += " It was reset to end the commands the crashed session left running."
+    if info.write_problem:
+        message += f" Warning: {info.write_problem}"
+    return Reattach(info.outcome, message, info)
+
+
+async def prune_crashed(services: Services) -> list[str]:
+    """Remove this workspace's containers whose session crashed (the log says ``crashed``).
+
+    Called when a session creates its first container, so containers of crashed processes do
+    not pile up. Containers of open sessions, and of sessions closed with ``keep_on_exit``, stay.
+
+    Returns:
+        The names of the containers removed.
+    """
+    from workbench.core.runtime import sandbox_service
+
+    service = sandbox_service(services)
+    sessions = await services.store.sessions(services.workspace)
+    current = services.chat.session.id if services.chat.session is not None else ""
+    stale = stale_containers(await service.list_containers(), sessions, keep=[current])
+    crashed = {s.container.session for s in stale if s.session_status == "crashed"}
+    if not crashed:
+        return []
+    return [c.name for c in await service.prune(crashed)]
+
+
+async def stop_on_exit(services: Services) -> list[str]:
+    """Stop the containers this process's sessions used, unless ``[sandbox] keep_on_exit``.
+
+    Registered as a closer of :class:`~workbench.core.runtime.Services`: the TUI's quit and the
+    end of a headless ``run`` both go through it. Never contacts the engine when no command ran.
+
+    Returns:
+        The names of the containers stopped.
+    """
+    service: Any = services.extras.get("sandbox")
+    if service is None or services.settings.sandbox.keep_on_exit:
+        return []
+    import asyncio
+
+    stopped = await asyncio.to_thread(service.stop_sessions_sync)
+    return [c.name for c in stopped]

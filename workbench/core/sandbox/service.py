@@ -83,8 +83,13 @@ class SandboxService:
         for container in found:
             status = container.status
             if status == "running":
+                first = session_id not in self._known_sessions
                 self._known_sessions.add(session_id)
-                return SandboxInfo(info_from_attrs(container.attrs), "attached")
+                if not first:
+                    return SandboxInfo(info_from_attrs(container.attrs), "attached")
+                orphans, problem = self._probe(container, kill_orphans=True)
+                return SandboxInfo(info_from_attrs(container.attrs), "attached",
+                                   orphans_killed=orphans, write_problem=problem)
             if status in ("created", "exited", "paused"):
                 if status == "paused":
                     container.unpause()
@@ -92,7 +97,9 @@ class SandboxService:
                     container.start()
                 container.reload()
                 self._known_sessions.add(session_id)
-                return SandboxInfo(info_from_attrs(container.attrs), "started")
+                orphans, problem = self._probe(container, kill_orphans=status == "paused")
+                return SandboxInfo(info_from_attrs(container.attrs), "started",
+                                   orphans_killed=orphans, write_problem=problem)
             container.remove(force=True)  # dead / removing: replace it
             had_container = True
         outcome = "recreated" if (had_container or session_id in self._known_sessions) else "created"
@@ -112,6 +119,7 @@ class SandboxService:
         container.start()
         container.reload()
         self._known_sessions.add(session_id)
+        _, problem = self._probe(container, kill_orphans=False)
         setup: list[CommandResult] = []
         for command in self.settings.setup:
             result = run_command(container, command, self.settings.setup_timeout,
@@ -120,7 +128,20 @@ class SandboxService:
             if result.exit_code != 0:
                 raise SetupFailed(command, result.exit_code if result.exit_code is not None else -1,
                                   result.output_for_model)
-        return SandboxInfo(info_from_attrs(container.attrs), outcome, setup)
+        return SandboxInfo(info_from_attrs(container.attrs), outcome, setup, write_problem=problem)
+
+    def _probe(self, container: Any, *, kill_orphans: bool) -> tuple[int, str]:
+        """Check that the sandbox user can write ``/workspace`` and, on re-attach, kill the
+        commands a crashed process left running (one exec).
+
+        Returns:
+            ``(orphans killed, write problem)``; the problem is "" when the workspace is writable,
+            else one line with the cause and the fix.
+        """
+        from .processes import probe_container
+
+        user = str(container.attrs.get("Config", {}).get("User") or "")
+        return probe_container((self.client().api, container.id), user, self.workspace, kill_orphans=kill_orphans)
 
     async def ensure(self, session_id: str, had_container: bool = False) -> SandboxInfo:
         """Make sure the session's container runs: re-attach, start, or (re)create it.
@@ -209,17 +230,35 @@ class SandboxService:
 
     # -- commands and logs ----------------------------------------------------------------------
     def run_command_sync(self, session_id: str, command: str, timeout: float | None = None,
-                         on_output: OutputCallback | None = None) -> CommandResult:
+                         on_output: OutputCallback | None = None, *,
+                         cancel: threading.Event | None = None, spool: Path | None = None) -> CommandResult:
         """Blocking :meth:`run_command`."""
+        import docker
+
+        from .processes import reset_container
+
         info = self.ensure_sync(session_id)
         container = (self.client().api, info.container.id)
-        return run_command(container, command, timeout or self.settings.command_timeout, on_output,
-                           output_limit=self.settings.output_limit_for_model,
-                           mem_limit=self.settings.mem_limit, pids_limit=self.settings.pids_limit)
+        for attempt in (1, 2):
+            try:
+                return run_command(container, command, timeout or self.settings.command_timeout, on_output,
+                                   output_limit=self.settings.output_limit_for_model,
+                                   mem_limit=self.settings.mem_limit, pids_limit=self.settings.pids_limit,
+                                   cancel=cancel, spool=spool, spool_limit=self.settings.spool_limit_bytes)
+            except docker.errors.APIError as exc:
+                text = str(exc).lower()
+                if attempt == 2 or not ("resource temporarily unavailable" in text or "fork" in text):
+                    raise
+                reset_container(*container)  # the exec could not even start: every pid is taken
+        raise AssertionError("unreachable")  # pragma: no cover
 
     async def run_command(self, session_id: str, command: str, timeout: float | None = None,
-                          on_output: OutputCallback | None = None) -> CommandResult:
+                          on_output: OutputCallback | None = None, *, spool: Path | None = None) -> CommandResult:
         """Run a shell command in the session's sandbox (created on first use).
+
+        The command's whole process tree ends with it (see :mod:`.exec`). When this coroutine is
+        cancelled, the tree is killed before the cancellation propagates (bounded wait), so no
+        command outlives the call and no worker thread keeps the process alive.
 
         Args:
             session_id: the session whose container runs it.
@@ -227,6 +266,7 @@ class SandboxService:
             timeout: seconds (default ``[sandbox] command_timeout``); the process tree is then killed.
             on_output: ``(stream, bytes)`` callback, called from a worker thread (e.g.
                 ``LogFollower.feed`` or a function that posts to the event loop).
+            spool: file receiving the whole output (see :meth:`new_spool_path`).
 
         Returns:
             The :class:`CommandResult` (exit code, duration, truncated output, limit flags).
@@ -234,11 +274,53 @@ class SandboxService:
         Raises:
             EngineUnavailable, ImageMissing, RuntimeMissing, SetupFailed: see :meth:`ensure`.
         """
-        return await asyncio.to_thread(self.run_command_sync, session_id, command, timeout, on_output)
+        cancel = threading.Event()
+        task = asyncio.ensure_future(asyncio.to_thread(
+            self.run_command_sync, session_id, command, timeout, on_output, cancel=cancel, spool=spool))
+        try:
+            return await asyncio.shield(task)
+        except asyncio.CancelledError:
+            cancel.set()
+            try:
+                await asyncio.wait_for(asyncio.shield(task), 15.0)
+            except BaseException:  # noqa: BLE001 - the cancellation below is what matters
+                pass
+            raise
+
+    def new_spool_path(self, session_id: str) -> Path:
+        """Return a fresh spool file path ``<data>/spool/<session>-<ms>-<rand>.out`` and remove the
+        oldest spool files beyond ``[sandbox] spool_keep``."""
+        folder = workspace_data_dir(self.workspace) / "spool"
+        try:
+            old = sorted(folder.glob("*.out"), key=lambda p: p.stat().st_mtime)
+            for path in old[: max(0, len(old) - self.settings.spool_keep + 1)]:
+                path.unlink(missing_ok=True)
+        except OSError:
+            pass
+        import time as _time
+
+        return folder / f"{session_id}-{int(_time.time() * 1000)}-{uuid.uuid4().hex[:6]}.out"
+
+    def stop_sessions_sync(self, session_ids: set[str] | None = None, timeout: int = 2) -> list[ContainerInfo]:
+        """Stop the running containers of ``session_ids`` (default: every session this service
+        ensured); return the containers stopped."""
+        ids = set(self._known_sessions if session_ids is None else session_ids)
+        stopped = []
+        if not ids or self._client is None and session_ids is None:
+            return stopped
+        for info in self.list_containers_sync():
+            if info.session in ids and info.running:
+                try:
+                    self._get(info.id).stop(timeout=timeout)
+                except Exception:  # noqa: BLE001 - removed meanwhile
+                    continue
+                stopped.append(info)
+        return stopped
 
     def run_command_with_network_sync(self, command: str, timeout: float | None = None,
                                       on_output: OutputCallback | None = None,
-                                      network: str | None = None) -> CommandResult:
+                                      network: str | None = None,
+                                      cancel: threading.Event | None = None) -> CommandResult:
         """Blocking :meth:`run_command_with_network`."""
         client = self.client()
         self._check_runtime(client)
@@ -255,7 +337,8 @@ class SandboxService:
             container.start()
             return run_command(container, command, timeout or self.settings.command_timeout, on_output,
                                output_limit=self.settings.output_limit_for_model,
-                               mem_limit=self.settings.mem_limit, pids_limit=self.settings.pids_limit)
+                               mem_limit=self.settings.mem_limit, pids_limit=self.settings.pids_limit,
+                               cancel=cancel)
         finally:
             container.remove(force=True)
 
@@ -268,7 +351,18 @@ class SandboxService:
         ``network`` (default ``[sandbox] network_for_commands``) and removed afterwards. The
         session container never gets a network. Approval is the caller's job.
         """
-        return await asyncio.to_thread(self.run_command_with_network_sync, command, timeout, on_output, network)
+        cancel = threading.Event()
+        task = asyncio.ensure_future(asyncio.to_thread(
+            self.run_command_with_network_sync, command, timeout, on_output, network, cancel))
+        try:
+            return await asyncio.shield(task)
+        except asyncio.CancelledError:
+            cancel.set()
+            try:
+                await asyncio.wait_for(asyncio.shield(task), 15.0)
+            except BaseException:  # noqa: BLE001 - the cancellation below is what matters
+                pass
+            raise
 
     def log_path(self, info: ContainerInfo) -> Path:
         """Return the file a container's full log is written to (``<data>/logs/<name>.log``)."""

@@ -166,10 +166,23 @@ class EventStore:
         wal_existed = self.path.with_name(self.path.name + "-wal").exists()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            if not self.path.exists() or self.path.stat().st_mode & 0o077:
+                from workbench.core.paths import private_file
+
+                private_file(self.path)  # 0600 before SQLite opens it; -wal/-shm copy its mode
         except OSError as exc:
             raise (classify(exc, self.path) or exc) from exc
         self._conn = self._open()
         self._check_marks(wal_existed)
+        from workbench.core.store.interrupted import seal_crashed_sessions
+
+        try:
+            sealed = seal_crashed_sessions(self)
+        except LogWriteError:  # a disk failing on a read: the sessions stay as they were
+            sealed = []
+        self.sealed_sessions: list[str] = sealed
+        """Crashed sessions whose unfinished turn was written down on this open (see
+        :mod:`workbench.core.store.interrupted`)."""
 
     # -- opening and corruption handling ---------------------------------------------------
     def _open(self) -> sqlite3.Connection:
@@ -197,6 +210,9 @@ class EventStore:
         moved = self._move_aside()
         note = ""
         try:
+            from workbench.core.paths import private_file
+
+            private_file(self.path)
             self._conn = self._connect()
             try:
                 result = salvage_into(self, moved)

@@ -25,7 +25,7 @@ import errno
 import os
 import secrets
 import stat
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,8 +38,10 @@ _TMP_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
 
 ALLOWED = "use a path relative to the workspace root with '/' separators, e.g. 'src/app.py'"
 
-PROTECTED_FILES = frozenset({".workbench/config.toml", ".mcp.json", "agents.md"})
+PROTECTED_FILES = frozenset({".workbench/config.toml", ".mcp.json", "agents.md", "claude.md"})
 """Workspace-relative files (casefolded) that always need explicit approval to change."""
+PROTECTED_DIRS = frozenset({".workbench/sandbox"})
+"""Workspace-relative folders (casefolded) whose whole content always needs explicit approval."""
 
 
 class PathRefused(ToolError):
@@ -84,15 +86,22 @@ def normalize_relative(rel: str) -> str:
     return "/".join(split_relative(rel)) or "."
 
 
-def is_protected(rel: str) -> bool:
+def is_protected(rel: str, extra: Collection[str] = ()) -> bool:
     """Tell whether a path needs explicit approval to change, in every permission mode.
 
-    Protected (case-insensitive): anything with a ``.git`` component (repository internals, at any
-    depth), and at the workspace root ``.workbench/config.toml``, ``.mcp.json`` and ``AGENTS.md``.
-    A path the guard would refuse is treated as protected (it will be refused anyway).
+    Protected (case-insensitive, as on macOS/Windows filesystems; Cursor CVE-2025-59944): anything
+    with a ``.git`` component (repository internals, at any depth), at the workspace root
+    ``.workbench/config.toml``, ``.mcp.json``, ``AGENTS.md``, ``CLAUDE.md``, everything under
+    ``.workbench/sandbox/``, and the ``extra`` paths (the scripts trusted MCP servers run). A
+    folder that contains a protected path is protected too (moving or deleting it would move
+    the protected file). A path the guard would refuse is treated as protected (it will be
+    refused anyway). Symlinks need no resolving here: the file tools refuse every symlink on
+    the way (:func:`walk_dirs`), and other writers are checked after the call
+    (:mod:`workbench.core.guard.protected`).
 
     Args:
         rel: Workspace-relative path.
+        extra: More protected workspace-relative paths, casefolded.
     """
     try:
         parts = split_relative(rel)
@@ -101,7 +110,16 @@ def is_protected(rel: str) -> bool:
     folded = tuple(p.casefold() for p in parts)
     if ".git" in folded:
         return True
-    return "/".join(folded) in PROTECTED_FILES
+    joined = "/".join(folded)
+    if not joined:
+        return True
+    if joined in PROTECTED_FILES or joined in extra:
+        return True
+    prefix = joined + "/"
+    for name in (*PROTECTED_FILES, *PROTECTED_DIRS, *extra):
+        if name.startswith(prefix):
+            return True
+    return any(joined.startswith(d + "/") for d in PROTECTED_DIRS)
 
 
 def open_root(workspace: Path) -> int:
@@ -324,11 +342,28 @@ def check_overwritable(path: GuardedPath) -> os.stat_result | None:
     return st
 
 
+def _keep_owner(fd: int, path: GuardedPath, old: os.stat_result | None) -> None:
+    """Give the temp file the owner of the file it replaces (or, for a new file, of its folder).
+
+    Only a process running as root can give a file away; a normal user's files are already its
+    own. A failure leaves the writer's ownership (best effort, never an error).
+    """
+    if os.geteuid() != 0:
+        return
+    try:
+        ref = old if old is not None else os.fstat(path.parent_fd)
+        if (ref.st_uid, ref.st_gid) != (0, 0):
+            os.fchown(fd, ref.st_uid, ref.st_gid)
+    except OSError:
+        pass
+
+
 def atomic_write(path: GuardedPath, data: bytes) -> bool:
     """Replace (or create) ``path`` with ``data`` atomically and durably.
 
     A temp file ``.<name>.<random>.wb-tmp`` is created in the same directory by ``dir_fd`` with
-    ``O_EXCL | O_NOFOLLOW``, written, ``fsync``-ed, given the old file's mode, ``os.replace``-d
+    ``O_EXCL | O_NOFOLLOW``, written, ``fsync``-ed, given the old file's owner (when running as root; a new file gets its folder's
+    owner) and mode, ``os.replace``-d
     over the target, then the directory is ``fsync``-ed. If the target was swapped for a symlink
     meanwhile, ``replace`` swaps the link itself: nothing outside is written.
 
@@ -349,8 +384,9 @@ def atomic_write(path: GuardedPath, data: bytes) -> bool:
             view = memoryview(data)
             while view:
                 view = view[os.write(fd, view):]
+            _keep_owner(fd, path, old)
             if old is not None:
-                os.fchmod(fd, stat.S_IMODE(old.st_mode))
+                os.fchmod(fd, stat.S_IMODE(old.st_mode))  # after chown: it clears set-id bits
             os.fsync(fd)
         finally:
             os.close(fd)

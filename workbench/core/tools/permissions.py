@@ -21,7 +21,7 @@ Order of :func:`decide`: deny rules -> read-only mode -> protected paths -> ask 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING, Any, Literal
@@ -235,6 +235,7 @@ def decide(
     mode: PermissionMode,
     rules: PermissionRules,
     session_allow: Sequence[str] = (),
+    extra_protected: Collection[str] = (),
 ) -> Decision:
     """Decide whether a tool call runs, asks or is refused.
 
@@ -245,6 +246,8 @@ def decide(
         mode: Current permission mode.
         rules: Configured rules.
         session_allow: Rule strings added with "always allow" this session.
+        extra_protected: More protected workspace-relative paths (casefolded), e.g. the scripts
+            trusted MCP servers run (:mod:`workbench.core.guard.protected`).
 
     Returns:
         The decision with its reason.
@@ -254,6 +257,8 @@ def decide(
     """
     targets: list[str | None] = [target] if target is None or isinstance(target, str) else list(target) or [None]
     name = tool.name
+    if name in COMMAND_TOOLS:
+        return _decide_command(tool, targets[0], mode, rules, session_allow, extra_protected)
     for rule in rules.deny:
         if any(rule.matches(name, t, fold_case=True) for t in targets):
             return Decision("deny", f"denied by rule {rule.text!r}")
@@ -262,7 +267,7 @@ def decide(
         what = "commands" if tool.kind == "command" else "file changes"
         return Decision("deny", f"read-only mode: {what} are not allowed (switch mode with shift+tab or /mode)")
     if writes and tool.kind != "command":
-        protected = [t for t in targets if t is not None and is_protected(t)]
+        protected = [t for t in targets if t is not None and is_protected(t, extra_protected)]
         if protected:
             return Decision("ask", f"{protected[0]!r} is a protected path: it always needs your approval", True)
     for rule in rules.ask:
@@ -281,4 +286,67 @@ def decide(
         if tool.kind == "command":
             return Decision("ask", "auto-edit mode asks before commands")
         return Decision("allow", "auto-edit mode allows file changes")
+    return Decision("ask", "ask mode asks before every change")
+
+
+def _decide_command(
+    tool: ToolSpec,
+    line: str | None,
+    mode: PermissionMode,
+    rules: PermissionRules,
+    session_allow: Sequence[str],
+    extra_protected: Collection[str] = (),
+) -> Decision:
+    """Decide a ``run_command`` call on every simple command of its line (see module doc).
+
+    Deny if the whole line or any simple command matches a deny rule; read-only mode denies;
+    ask if the line cannot be parsed, a command is opaque, or any command matches an ask rule;
+    allow by rules only when *every* simple command matches some allow rule; else the mode decides.
+    """
+    from workbench.core.tools.shellsplit import UnparsableCommand, split_commands
+
+    name = tool.name
+    text = line or ""
+    try:
+        commands = split_commands(text)
+        problem: str | None = None
+    except UnparsableCommand as exc:
+        commands, problem = [], str(exc)
+    pieces = [text, *(c.text for c in commands)]
+    for rule in rules.deny:
+        for piece in pieces:
+            if rule.matches(name, piece, fold_case=True):
+                shown = "" if piece == text else f" (on the command {piece!r})"
+                return Decision("deny", f"denied by rule {rule.text!r}{shown}")
+    if mode is PermissionMode.READ_ONLY:
+        return Decision("deny", "read-only mode: commands are not allowed (switch mode with shift+tab or /mode)")
+    if problem is not None:
+        return Decision("ask", f"{problem}; a command that cannot be parsed always asks", True)
+    opaque = [c.text for c in commands if c.opaque]
+    if opaque:
+        return Decision("ask", f"what {opaque[0]!r} runs cannot be known from the text; it always asks", True)
+    for rule in rules.ask:
+        if any(rule.matches(name, piece, fold_case=True) for piece in pieces):
+            return Decision("ask", f"rule {rule.text!r} asks")
+    session = [parse_rule(s, f"session_allow[{i}]") for i, s in enumerate(session_allow)]
+    if commands:
+        for label, group in (("rule", rules.allow), ("session rule", session)):
+            used: list[str] = []
+            for c in commands:
+                hit = next((r for r in group if r.matches(name, c.text, allow=True)), None)
+                if hit is None:
+                    break
+                if hit.text not in used:
+                    used.append(hit.text)
+            else:
+                shown = ", ".join(repr(u) for u in used)
+                return Decision("allow", f"allowed by {label}{'s' if len(used) > 1 else ''} {shown}")
+        # the "always allow" rule of this exact line (escaped) still allows it again
+        for rule in session:
+            if rule.matches(name, text) and rule.pattern == escape_glob(text):
+                return Decision("allow", f"allowed by session rule {rule.text!r}")
+    if mode is PermissionMode.FULL_AUTO:
+        return Decision("allow", "full-auto mode")
+    if mode is PermissionMode.AUTO_EDIT:
+        return Decision("ask", "auto-edit mode asks before commands")
     return Decision("ask", "ask mode asks before every change")

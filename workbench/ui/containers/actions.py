@@ -1,4 +1,5 @@
-"""Container actions of the Containers pane: start, stop, restart, remove, prune, run, copy output.
+"""Container actions of the Containers pane: start, stop, restart, remove, prune, run, copy output,
+open the last output's spool file in ``$PAGER``.
 
 :class:`ContainerActions` is a mixin of :class:`~workbench.ui.containers.pane.ContainersPane`.
 Every docker call goes through the pane's
@@ -8,6 +9,10 @@ become notifications, and the table is refreshed after each action.
 
 from __future__ import annotations
 
+import os
+import shlex
+import subprocess
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual import work
@@ -37,7 +42,7 @@ class ContainerActions(_Base):
     containers: dict[str, ContainerInfo]
     followed: ContainerInfo | None
     ingest: LineIngest | None
-    last_output: str
+    last_spool: Path | None
     _agent_output_latest: bool
 
     if TYPE_CHECKING:  # provided by the pane and by LogFollowing
@@ -138,16 +143,15 @@ class ContainerActions(_Base):
         ingest = self.ingest
         assert ingest is not None
         ingest.push([f"{COMMAND_MARK}{command}"])
-        chunks: list[str] = []
 
         def on_output(stream: str, data: bytes) -> None:
-            chunks.append(data.decode("utf-8", errors="replace"))
             followed = self.followed
             if followed is not None and followed.session == session_id:
                 self.feed(stream, data)
 
         try:
-            result = await self.service.run_command(session_id, command, on_output=on_output)
+            spool = self.service.new_spool_path(session_id)
+            result = await self.service.run_command(session_id, command, on_output=on_output, spool=spool)
         except SandboxError as exc:
             ingest.push([f"{STDERR_MARK}{exc}"])
             self.notify(str(exc), severity="error", timeout=15)
@@ -157,13 +161,45 @@ class ContainerActions(_Base):
             self.notify(f"{type(exc).__name__}: {exc}", severity="error", timeout=15)
             return
         self.flush_partial()
-        self.last_output = "".join(chunks)
+        self.last_spool = result.spool_path
         self._agent_output_latest = False
         status = "timed out (killed)" if result.timed_out else f"exit {result.exit_code}"
-        if result.oom_killed:
-            status += ", OOM-killed"
+        if result.note:
+            status += f": {result.note}"
         ingest.push([f"[{status}, {result.duration_s:.2f} s]"])
         self.poll_soon()
+
+    @property
+    def last_output(self) -> str:
+        """Output of the last command typed in the pane (from its spool file, at most 8 MiB)."""
+        return _read_spool(self.last_spool)
+
+    def _last_spool(self) -> tuple[Path | None, str]:
+        """The spool file of the latest command (the agent's or one typed here) and whose it is."""
+        if self._agent_output_latest or self.last_spool is None:
+            tool = self.services.extras.get("run_command") if self.services is not None else None
+            agent = getattr(tool, "last_spool", None) if tool is not None else None
+            if agent is not None:
+                return agent, "the agent's last command"
+        return self.last_spool, "your last command"
+
+    def action_open_output(self) -> None:
+        """Open the whole output of the last command (its spool file) in ``$PAGER`` (default
+        ``less``); the app suspends meanwhile."""
+        from textual.app import SuspendNotSupported
+
+        path, source = self._last_spool()
+        if path is None or not path.exists():
+            self.notify("No command output to open yet.", severity="warning")
+            return
+        pager = os.environ.get("PAGER") or "less"
+        try:
+            with self.app.suspend():
+                subprocess.run([*shlex.split(pager), str(path)], check=False)
+        except SuspendNotSupported:
+            self.notify(f"The output of {source} is in {path}", timeout=15)
+        except OSError as exc:
+            self.notify(f"Cannot start the pager {pager!r}: {exc}. The output is in {path}", severity="error", timeout=15)
 
     def action_copy_output(self) -> None:
         """Copy the full output of the last command (the agent's or one typed here) to the clipboard."""
@@ -179,3 +215,14 @@ class ContainerActions(_Base):
             return
         self.app.copy_to_clipboard(text)
         self.notify(f"Copied the output of {source} ({len(text):,} characters).")
+
+
+def _read_spool(path: Path | None, limit: int = 8 << 20) -> str:
+    """Return the first ``limit`` bytes of a spool file, decoded (UTF-8, replacing); "" if none."""
+    if path is None:
+        return ""
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(limit).decode("utf-8", errors="replace")
+    except OSError:
+        return ""

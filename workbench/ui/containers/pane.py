@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual import on, work
@@ -81,6 +82,8 @@ class ContainersPane(ContainerActions, LogFollowing, Vertical, can_focus=True):
                 tooltip="Run a shell command in the selected container's session sandbox"),
         Binding("y", "copy_output", "Copy output", id="containers.copy",
                 tooltip="Copy the last command's full output to the clipboard"),
+        Binding("o", "open_output", "Open output", id="containers.open_output",
+                tooltip="Open the last command's whole output (its spool file) in $PAGER"),
         Binding("p", "prune", "Prune", id="containers.prune",
                 tooltip="Remove the containers of ended or crashed sessions (asks)"),
         Binding("escape", "close_input", "Close", id="containers.close_input", show=False,
@@ -107,8 +110,8 @@ class ContainersPane(ContainerActions, LogFollowing, Vertical, can_focus=True):
         """The container whose log is shown."""
         self.follower: LogFollower | None = None
         self.ingest: LineIngest | None = None
-        self.last_output = ""
-        """Full output of the last command typed in the pane."""
+        self.last_spool: Path | None = None
+        """Spool file with the whole output of the last command typed in the pane."""
         self._agent_output_latest = False
         self._held: deque[str] = deque(maxlen=self.MAX_LINES)
         self._input_mode = ""

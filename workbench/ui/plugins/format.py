@@ -41,11 +41,17 @@ Servers from .mcp.json start only after you trust their exact command line (key 
 """What the pane says when no plugin is configured."""
 
 
-def display_state(handle: PluginHandle, trusted: bool) -> str:
-    """Return the state cell: ``untrusted`` / ``disabled`` for plugins that are not running, else the state."""
+def display_state(handle: PluginHandle, trusted: object) -> str:
+    """Return the state cell: ``untrusted`` / ``changed`` (since trusted) / ``re-trust`` (trusted
+    by an older Workbench) / ``disabled`` for plugins that are not running, else the state.
+
+    ``trusted`` is a bool or a :class:`~workbench.core.plugins.trust.TrustStatus`.
+    """
+    state = getattr(trusted, "state", None)
+    ok = trusted.trusted if state is not None else bool(trusted)  # type: ignore[attr-defined]
     if not handle.running and handle.state.value in ("registered", "stopped"):
-        if not trusted:
-            return "untrusted"
+        if not ok:
+            return {"changed": "changed", "legacy": "re-trust"}.get(state or "", "untrusted")
         if not handle.spec.settings.enabled:
             return "disabled"
     return handle.state.value
@@ -72,7 +78,7 @@ def fmt_latency(seconds: float, calls: int) -> str:
     return f"{seconds:.1f} s"
 
 
-def row_cells(handle: PluginHandle, trusted: bool) -> dict[str, str]:
+def row_cells(handle: PluginHandle, trusted: object) -> dict[str, str]:
     """Return the table cells of one plugin keyed by column key (see :data:`COLUMNS`)."""
     pending = sum(1 for t in handle.tools if t.status != "approved")
     tools = str(len(handle.tools)) + (f" ({pending}!)" if pending else "")
@@ -93,12 +99,19 @@ def _indent(text: str, prefix: str = "    ") -> list[str]:
     return [prefix + line for line in text.splitlines()] or [prefix]
 
 
-def detail_text(handle: PluginHandle, trusted: bool) -> str:
+def detail_text(handle: PluginHandle, trusted: bool, status: object | None = None) -> str:
     """Return the detail of the selected plugin: origin, error, tools (sanitized descriptions and
-    schemas), recent calls and the stderr tail."""
+    schemas), recent calls and the stderr tail; for a plugin changed since it was trusted, what
+    changed (``status``: its :class:`~workbench.core.plugins.trust.TrustStatus`)."""
     spec = handle.spec
     origin = ".mcp.json (workspace)" if spec.source == "workspace" else "[plugins] config (user)"
-    lines = [f"{handle.name} · {display_state(handle, trusted)} · from {origin} · {spec.transport}"]
+    lines = [f"{handle.name} · {display_state(handle, status if status is not None else trusted)} · from {origin} · {spec.transport}"]
+    state = getattr(status, "state", None)
+    if not trusted and state in ("changed", "legacy") and not (handle.running or handle.state.value == "error"):
+        title = "Changed since you trusted it" if state == "changed" else "Needs trust again"
+        lines += ["", f"{title} (not started until you trust it again, key t):"]
+        lines += [f"    {sanitize_text(c, keep_newlines=False)}" for c in getattr(status, "changes", [])]
+        return "\n".join(lines)
     if not trusted:
         lines += [
             "",

@@ -97,6 +97,8 @@ class PluginsPane(Vertical, can_focus=True):
         except PluginError as exc:
             self._show_message(f"The plugin configuration is invalid:\n\n{exc}\n\nFix it, then press l to reload.")
             return
+        for warning in getattr(self.supervisor, "config_warnings", []):
+            self.notify(warning, severity="warning", timeout=15)
         self.refresh_view()
         self._follow()
         self.set_interval(1.0, self.refresh_view, name="plugins-tick")
@@ -159,13 +161,13 @@ class PluginsPane(Vertical, can_focus=True):
             selected = self.selected_name()
             table.clear()
             for name in names:
-                cells = row_cells(sup.handles[name], sup.is_trusted(name))
+                cells = row_cells(sup.handles[name], sup.trust_status(name))
                 table.add_row(*(cells[key] for key, _ in COLUMNS), key=name)
             if selected in names:
                 table.move_cursor(row=names.index(selected))
         else:
             for name in names:
-                cells = row_cells(sup.handles[name], sup.is_trusted(name))
+                cells = row_cells(sup.handles[name], sup.trust_status(name))
                 row = table.get_row(name)
                 for (key, _), old in zip(COLUMNS, row):
                     if cells[key] != old:
@@ -175,7 +177,7 @@ class PluginsPane(Vertical, can_focus=True):
     def _refresh_detail(self) -> None:
         handle = self._selected()
         text = "" if handle is None or self.supervisor is None else detail_text(
-            handle, self.supervisor.is_trusted(handle.name)
+            handle, self.supervisor.is_trusted(handle.name), self.supervisor.trust_status(handle.name)
         )
         if text != self._detail_cache:
             self._detail_cache = text
@@ -205,12 +207,22 @@ class PluginsPane(Vertical, can_focus=True):
         return None
 
     async def _confirm_trust(self, sup: PluginSupervisor, handle: PluginHandle) -> bool:
-        """Show the exact command line and env keys; on yes record the trust. Returns the answer."""
+        """Show the exact command line, env values (secrets masked, ``r`` reveals), the files it
+        runs and what changed since an earlier trust; on yes record the trust. Returns the answer."""
         from workbench.core.plugins.trust import describe_for_approval
 
-        body = describe_for_approval(handle.spec)
-        question = f'Trust the MCP server "{handle.name}" from this workspace\'s .mcp.json and start it?'
-        if not await self.app.push_screen_wait(ConfirmModal(question, body, yes_label="Trust and start (y)")):
+        status = await sup.check_trust(handle.name)
+        ws = sup.workspace
+
+        def describe(reveal: bool) -> str:
+            return describe_for_approval(handle.spec, reveal=reveal, workspace=ws, changes=status.changes)
+
+        body = await asyncio.to_thread(describe, False)
+        revealed = await asyncio.to_thread(describe, True)
+        again = " again" if status.state in ("changed", "legacy") else ""
+        question = f'Trust the MCP server "{handle.name}" from this workspace\'s .mcp.json{again} and start it?'
+        modal = ConfirmModal(question, body, yes_label="Trust and start (y)", revealed_body=revealed)
+        if not await self.app.push_screen_wait(modal):
             self.notify(f"{handle.name} stays untrusted and stopped.")
             return False
         assert sup.trust is not None

@@ -1,0 +1,106 @@
+"""Shared argument helpers of the command modules: workspace, LLM flags, mode flag, settings.
+
+Cheap to import (argparse only); everything heavy is imported inside the functions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+PROVIDERS = ("openai", "deepseek", "moonshot", "ollama", "vllm")
+MODES = ("ask", "auto-edit", "full-auto", "read-only")
+
+
+class CommandError(Exception):
+    """A failed command: ``main`` prints ``workbench: MESSAGE`` on stderr and exits with ``code``."""
+
+    def __init__(self, message: str, code: int = 2) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def add_path(p: argparse.ArgumentParser, *, positional: bool = False) -> None:
+    """Add the workspace arguments to ``p``: ``--path WS`` (and the positional ``PATH`` if asked).
+
+    Both use ``default=SUPPRESS`` so ``--path`` given to a parent command (``spec --path X list``)
+    is not reset by a nested sub-command; read the result with :func:`workspace`.
+    """
+    p.add_argument("--path", default=argparse.SUPPRESS, metavar="PATH",
+                   help="workspace folder (default: current folder)")
+    if positional:
+        p.add_argument("path_arg", nargs="?", default=argparse.SUPPRESS, metavar="PATH",
+                       help="workspace folder (same as --path)")
+
+
+def workspace(args: argparse.Namespace) -> Path:
+    """The resolved workspace folder of ``args`` (``--path`` or positional ``PATH``; default cwd).
+
+    Raises:
+        CommandError: the folder does not exist, or ``PATH`` and ``--path`` disagree (exit 2).
+    """
+    flag, positional = getattr(args, "path", None), getattr(args, "path_arg", None)
+    if flag and positional and Path(flag).expanduser().resolve() != Path(positional).expanduser().resolve():
+        raise CommandError(f"two workspaces given ({positional} and --path {flag}); give one")
+    ws = Path(flag or positional or ".").expanduser()
+    if not ws.is_dir():
+        raise CommandError(f"workspace {ws} is not a folder. Give an existing project folder with --path.")
+    return ws.resolve()
+
+
+def add_llm_flags(p: argparse.ArgumentParser) -> None:
+    """``--model``, ``--base-url``, ``--provider`` (overrides of ``[llm]``)."""
+    p.add_argument("--model", help="model name (overrides llm.model)")
+    p.add_argument("--base-url", help="OpenAI-compatible base URL (overrides llm.base_url)")
+    p.add_argument("--provider", choices=PROVIDERS, help="provider preset (base URL, key variable, default model)")
+
+
+def add_mode_flag(p: argparse.ArgumentParser) -> None:
+    """``--mode`` (overrides ``agent.mode``)."""
+    p.add_argument("--mode", choices=MODES, help="permission mode (overrides agent.mode)")
+
+
+def overrides(args: argparse.Namespace) -> dict[str, Any]:
+    """The settings overrides given by the flags of :func:`add_llm_flags` / :func:`add_mode_flag`."""
+    out: dict[str, Any] = {}
+    llm = {key: getattr(args, key) for key in ("model", "base_url", "provider") if getattr(args, key, None)}
+    if llm:
+        out["llm"] = llm
+    if getattr(args, "mode", None):
+        out["agent"] = {"mode": args.mode}
+    return out
+
+
+def load(ws: Path, args: argparse.Namespace, *, need_model: bool = True) -> Any:  # -> Settings
+    """Load the effective settings of ``ws`` with the flags' overrides.
+
+    Workspace files not trusted (or changed since) are ignored, with one line on stderr saying which
+    and how to trust them (:func:`workbench.trust_cli.warn_untrusted`).
+
+    Args:
+        ws: the workspace root.
+        args: parsed arguments (LLM/mode flags are optional).
+        need_model: also resolve the LLM (fails when no model is known).
+
+    Raises:
+        CommandError: an invalid configuration (exit 2), message names the file and key.
+    """
+    from workbench.core.config import ConfigError, load_settings
+    from workbench.trust_cli import warn_untrusted
+
+    warn_untrusted(ws)  # one line naming ignored workspace files and `workbench trust`
+    try:
+        settings = load_settings(ws, overrides(args))
+        if need_model:
+            settings.llm.resolved()
+    except ConfigError as exc:
+        raise CommandError(f"configuration error:\n{exc}") from None
+    return settings
+
+
+def fail(message: str, code: int = 2) -> int:
+    """Print ``workbench: MESSAGE`` on stderr and return ``code``."""
+    print(f"workbench: {message}", file=sys.stderr)
+    return code

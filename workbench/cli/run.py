@@ -1,0 +1,60 @@
+"""``workbench run -p PROMPT [PATH]``: one turn headless, the reply streamed to stdout."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from workbench.cli.common import add_llm_flags, add_mode_flag, add_path, fail, load, workspace
+
+HELP = "send one prompt headless and stream the reply to stdout"
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add ``run`` to the top-level sub-parsers."""
+    p = sub.add_parser("run", help=HELP, description=HELP)
+    p.add_argument("-p", "--prompt", required=True, help="the prompt")
+    p.add_argument("--session", help="continue this session (id or unique prefix)")
+    p.add_argument("--json", action="store_true", help="print every event as JSON Lines")
+    p.add_argument("--yes", action="store_true",
+                   help="with mode ask: run file changes without asking (behaves as auto-edit); "
+                        "without it, calls that would ask are denied and listed at the end")
+    p.add_argument("--keep-sandbox", action="store_true",
+                   help="keep the session's sandbox container running after the run (default: stopped)")
+    add_path(p, positional=True)
+    add_llm_flags(p)
+    add_mode_flag(p)
+    p.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    """Run the turn; exit 0 done, 1 model/API error, 2 bad usage or config, 130 Ctrl-C.
+
+    In ``ask`` mode calls that would ask are denied (nobody can approve headless) and listed at
+    the end; ``--yes`` makes ``ask`` behave as ``auto-edit``. With no model configured and a base
+    URL of the user's own, the model comes from the server's ``GET /models`` when it lists one.
+    """
+    import asyncio
+
+    ws = workspace(args)
+    settings = load(ws, args, need_model=False)  # before the heavy imports: a bad config is reported at once
+    if settings.agent.mode == "ask" and args.yes:
+        settings.agent.mode = "auto-edit"
+    return asyncio.run(_run(ws, settings, args))
+
+
+async def _run(ws, settings, args: argparse.Namespace) -> int:  # noqa: ANN001 - Path, Settings
+    from workbench.core.config import ConfigError
+    from workbench.core.llm.discovery import discover_model
+
+    try:
+        note = await discover_model(settings.llm)
+    except ConfigError as exc:
+        return fail(f"configuration error:\n{exc}")
+    if note:
+        print(f"workbench: {note}", file=sys.stderr)
+    from workbench.headless import run_prompt
+
+    if args.keep_sandbox:
+        settings.sandbox.keep_on_exit = True
+    return await run_prompt(ws, settings, args.prompt, session_id=args.session, as_json=args.json)
