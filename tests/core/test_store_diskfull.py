@@ -91,6 +91,9 @@ def test_disk_full_mid_reply_is_an_error_and_the_session_continues(small_fs: Pat
         _assert_one_error_line(full.stderr, log, "the disk is full")
         assert f"free space on {small_fs}, then retry" in full.stderr
         printed = [json.loads(line) for line in full.stdout.splitlines()]
+        result = printed.pop()
+        assert result["kind"] == "result" and result["payload"]["status"] == "error"
+        assert "the disk is full" in result["payload"]["error"]
         session_b = printed[0]["session_id"]
         assert f"workbench run --session {session_b}" in full.stderr
         assert EventKind.ASSISTANT_DELTA in [e["kind"] for e in printed]  # it failed mid-reply
