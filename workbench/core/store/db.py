@@ -12,7 +12,7 @@ Tables:
 
 A file that is not a SQLite database, or fails ``PRAGMA quick_check``, is moved aside (never
 overwritten) to ``events.db.corrupt-<UTC time>`` together with its ``-wal``/``-shm`` files, a new
-log is started and every row still readable is copied into it (:mod:`.salvage`);
+log is started and every row still readable is copied into it (:mod:`.opening`, :mod:`.salvage`);
 :attr:`EventStore.recovery_message` says what happened. A failing *disk* (full, I/O error,
 read-only) is not damage: it raises :class:`~workbench.core.store.errors.LogWriteError` and
 nothing is moved. A session left open by a dead process whose ``-wal`` went missing is reported
@@ -33,13 +33,13 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from workbench.core.events import MESSAGE_KINDS, Event, EventKind
-from workbench.core.store.errors import CorruptLogError, LogWriteError, classify, is_corruption, translate
+from workbench.core.store.errors import CorruptLogError, LogWriteError, classify, translate
+from workbench.core.store.opening import SQLITE_HEADER, LogOpening
 from workbench.core.store.openmarks import OpenMarks
 
 __all__ = ["CorruptLogError", "EventStore", "LogWriteError", "SessionInfo", "SessionNotFound"]
 
 SCHEMA_VERSION = 1
-SQLITE_HEADER = b"SQLite format 3\x00"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
@@ -142,7 +142,7 @@ def _title_from(text: str, limit: int = 60) -> str:
     return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
 
 
-class EventStore:
+class EventStore(LogOpening):
     """The event log of one workspace (a SQLite file).
 
     Args:
@@ -183,143 +183,6 @@ class EventStore:
         self.sealed_sessions: list[str] = sealed
         """Crashed sessions whose unfinished turn was written down on this open (see
         :mod:`workbench.core.store.interrupted`)."""
-
-    # -- opening and corruption handling ---------------------------------------------------
-    def _open(self) -> sqlite3.Connection:
-        problem = self._check_file()
-        if problem is None:
-            try:
-                return self._connect()
-            except sqlite3.DatabaseError as exc:
-                if not is_corruption(exc):
-                    err = classify(exc, self.path)
-                    if err is None:
-                        raise
-                    raise err from exc
-                problem = f"{type(exc).__name__}: {exc}"
-        return self._replace_damaged(problem)
-
-    def _replace_damaged(self, problem: str) -> sqlite3.Connection:
-        """Move the damaged file aside, start a new log and salvage into it.
-
-        When the new log cannot be written (a full disk), everything is put back as it was and
-        :class:`LogWriteError` is raised: nothing is left set aside.
-        """
-        from workbench.core.store.salvage import SalvageResult, inspect_hint, salvage_into
-
-        moved = self._move_aside()
-        note = ""
-        try:
-            from workbench.core.paths import private_file
-
-            private_file(self.path)
-            self._conn = self._connect()
-            try:
-                result = salvage_into(self, moved)
-            except (sqlite3.Error, OSError) as exc:
-                if classify(exc, self.path) is not None:
-                    raise
-                result, note = SalvageResult(), f" (salvage stopped: {exc})"
-        except (sqlite3.Error, OSError) as exc:
-            self._put_back(moved)
-            err = classify(exc, self.path)
-            if err is not None:
-                raise err from exc
-            raise CorruptLogError(f"cannot create a new event log at {self.path}: {exc}") from exc
-        if result.sessions or result.events:
-            kept = f"{result.sessions} session(s) and {result.events} event(s) were recovered into it"
-        else:
-            kept = "nothing could be read from it"
-        if result.unreadable:
-            kept += f"; {result.unreadable} event(s) listed in an index could not be read"
-        hint = inspect_hint(moved)
-        self.recovery_message = (
-            f"The event log {self.path} is damaged ({problem}). It was moved to {moved} "
-            f"(nothing was overwritten) and a new log was started; {kept}{note}."
-            + (f" Inspect the old file with: {hint}" if hint else "")
-        )
-        return self._conn
-
-    def _put_back(self, moved: Path) -> None:
-        """Undo :meth:`_move_aside` after the new log could not be created."""
-        try:
-            self._conn.close()
-        except (AttributeError, sqlite3.Error):
-            pass
-        for suffix in ("", "-wal", "-shm"):
-            try:
-                os.unlink(self.path.with_name(self.path.name + suffix))
-            except OSError:
-                pass
-        os.rename(moved, self.path)
-        for suffix in ("-wal", "-shm"):
-            side = moved.with_name(moved.name + suffix)
-            if side.exists():
-                os.rename(side, self.path.with_name(self.path.name + suffix))
-
-    def _check_marks(self, wal_existed: bool) -> None:
-        if self.recovery_message is not None:  # a new log: the old markers cannot be compared
-            self._marks.forget_dead()
-            return
-        try:
-            warnings = self._marks.check(self._conn, wal_existed=wal_existed)
-        except sqlite3.Error:
-            return
-        if warnings:
-            self.recovery_message = " ".join(warnings)
-
-    def _check_file(self) -> str | None:
-        """Return why the file is damaged, or None when it is fine (or does not exist).
-
-        Only a bad header, ``SQLITE_CORRUPT``/``SQLITE_NOTADB`` or a failing ``PRAGMA quick_check``
-        count as damage.
-
-        Raises:
-            LogWriteError: the file cannot be read or checked because of the disk.
-        """
-        try:
-            size = self.path.stat().st_size
-            if size == 0:
-                return None
-            with open(self.path, "rb") as fh:
-                header = fh.read(len(SQLITE_HEADER))
-        except FileNotFoundError:
-            return None
-        except OSError as exc:
-            raise (classify(exc, self.path) or exc) from exc
-        if header != SQLITE_HEADER:
-            return "not a SQLite database: bad file header"
-        try:
-            conn = sqlite3.connect(self.path, isolation_level=None)
-            try:
-                conn.execute("PRAGMA busy_timeout=5000")
-                rows = conn.execute("PRAGMA quick_check").fetchall()
-            finally:
-                conn.close()
-        except sqlite3.DatabaseError as exc:
-            if is_corruption(exc):
-                return f"{type(exc).__name__}: {exc}"
-            err = classify(exc, self.path)
-            if err is None:
-                raise
-            raise err from exc
-        if rows != [("ok",)]:
-            return "integrity check failed: " + "; ".join(str(r[0]) for r in rows[:3])
-        return None
-
-    def _move_aside(self) -> Path:
-        stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
-        target = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
-        n = 1
-        while target.exists():
-            n += 1
-            target = self.path.with_name(f"{self.path.name}.corrupt-{stamp}-{n}")
-        os.rename(self.path, target)
-        for suffix in ("-wal", "-shm"):
-            side = self.path.with_name(self.path.name + suffix)
-            if side.exists():
-                os.rename(side, target.with_name(target.name + suffix))
-        return target
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
