@@ -6,13 +6,16 @@ as one JSON object per line (JSON Lines, https://jsonlines.org) and ends with a 
 (:class:`workbench.core.agent.unattended.UnattendedApprover`) and listed on stderr at the end.
 Ctrl-C (SIGINT) cancels the turn, keeps the partial reply in the log (marked interrupted) and
 exits 130. Exit codes: 0 done, 1 model/API error (message on stderr), 2 bad usage or config,
-130 interrupted.
+3 the event log cannot be written (disk full, I/O error, read-only: one stderr line naming the log
+and the fix; nothing is lost or set aside, and the session continues with ``--session ID`` once the
+cause is fixed), 130 interrupted.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import sys
 import time
 from pathlib import Path
@@ -21,10 +24,36 @@ from typing import Any
 from workbench.core.config import ConfigError, Settings
 from workbench.core.events import Event, EventKind
 from workbench.core.runtime import start_services
-from workbench.core.store import SessionNotFound
+from workbench.core.store import LogWriteError, SessionNotFound
+from workbench.core.tasks import spawn
 
 EXIT_INTERRUPTED = 130
 """Exit code after Ctrl-C (128 + SIGINT, as shells report it)."""
+EXIT_LOG_WRITE = 3
+"""Exit code when the event log cannot be written (see :class:`LogWriteError`)."""
+
+_DISK_WORDS = ("No space left", "disk is full", "Read-only file system", "readonly database",
+               "Input/output error", "disk I/O error", "Disk quota")
+
+
+class _DiskWarnings(logging.Filter):
+    """Holds back warnings caused by a failing disk: the log's own error says it once."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.held: list[logging.LogRecord] = []
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if any(word in record.getMessage() for word in _DISK_WORDS):
+            self.held.append(record)
+            return False
+        return True
+
+
+def _log_write_error(exc: LogWriteError, session_id: str | None) -> int:
+    more = f" Continue with: workbench run --session {session_id} -p PROMPT." if session_id else ""
+    print(f"workbench: {exc}.{more}", file=sys.stderr)
+    return EXIT_LOG_WRITE
 
 
 def result_event(session_id: str | None, outcome: Any, status: str, duration: float, denied: list) -> str:
@@ -62,6 +91,24 @@ async def run_prompt(
         session_id: continue this session (id or unique prefix) instead of a new one.
         as_json: print JSON Lines events instead of the reply text.
     """
+    logger = logging.getLogger("workbench")
+    handler = logging.StreamHandler(sys.stderr)
+    disk = _DiskWarnings()
+    handler.addFilter(disk)
+    handler.setLevel(logging.WARNING)
+    logger.addHandler(handler)
+    propagate, logger.propagate = logger.propagate, False
+    try:
+        code = await _run(workspace, settings, prompt, session_id=session_id, as_json=as_json)
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
+    if code != EXIT_LOG_WRITE and disk.held:  # the journal's disk failed, the log did not: say it once
+        print(disk.held[0].getMessage(), file=sys.stderr)
+    return code
+
+
+async def _run(workspace: Path, settings: Settings, prompt: str, *, session_id: str | None, as_json: bool) -> int:
     from workbench.core.agent.unattended import UnattendedApprover, denied_summary
 
     started = time.monotonic()
@@ -72,6 +119,8 @@ async def run_prompt(
     except ConfigError as exc:
         print(f"workbench: {exc}", file=sys.stderr)
         return 2
+    except LogWriteError as exc:
+        return _log_write_error(exc, session_id)
     out = sys.stdout
     if services.store.recovery_message:
         print(f"workbench: {services.store.recovery_message}", file=sys.stderr)
@@ -118,8 +167,9 @@ async def run_prompt(
         while not sub.queue.empty():
             await asyncio.sleep(0.01)
 
-    task = asyncio.create_task(printer())
+    task = spawn(printer(), name="headless-printer")
     status = "done"
+    write_error: LogWriteError | None = None
     try:
         if session_id:
             try:
@@ -141,9 +191,14 @@ async def run_prompt(
             if current is not None:
                 current.uncancel()
         await drain()
+    except LogWriteError as exc:  # the turn stopped; everything committed before stays
+        write_error, status = exc, "error"
     finally:
         sid = services.chat.session.id if services.chat.session else None
-        await services.aclose()
+        try:
+            await services.aclose()
+        except LogWriteError as exc:  # closing the session could not be recorded either
+            write_error, status = write_error or exc, "error"
         await drain()
         task.cancel()
         sub.close()
@@ -151,11 +206,17 @@ async def run_prompt(
         out.write("\n")
         out.flush()
     if as_json:
+        if write_error is not None:
+            from workbench.core.agent.turn import TurnOutcome
+
+            outcome = TurnOutcome("", "error", "", f"{write_error}.")
         out.write(result_event(sid, outcome, status, time.monotonic() - started, approver.denied) + "\n")
         out.flush()
     summary = denied_summary(approver.denied)
     if summary:
         print(summary, file=sys.stderr)
+    if write_error is not None:
+        return _log_write_error(write_error, sid or session_id)
     if status == "interrupted":
         where = f" (partial reply kept in session {sid})" if sid else ""
         print(f"workbench: interrupted by Ctrl-C{where}", file=sys.stderr)

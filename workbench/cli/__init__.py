@@ -22,7 +22,8 @@ compares it with ``workbench --help``).
 Errors: a handler returns the exit code (0 ok, 1 model/API error or failed check, 2 bad usage or
 config) or raises :class:`~workbench.cli.common.CommandError`; every non-zero exit prints at least
 one line on stderr saying why (``main`` adds one when a handler returned non-zero silently).
-Ctrl-C exits 130 with one line.
+Ctrl-C exits 130 with one line; an event log that cannot be written (full disk, I/O error,
+read-only: :class:`~workbench.core.store.errors.LogWriteError`) exits 3 with one line.
 """
 
 from __future__ import annotations
@@ -135,6 +136,13 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("workbench: interrupted", file=sys.stderr)
         code = 130
+    except Exception as exc:  # the event log's disk failed (any command): one line, exit 3
+        from workbench.core.store.errors import LogWriteError
+
+        if not isinstance(exc, LogWriteError):
+            raise
+        print(f"workbench: {exc}.", file=sys.stderr)
+        code = 3
     finally:
         sys.stderr = watch.inner
     if code and not watch.written:

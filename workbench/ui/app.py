@@ -151,7 +151,8 @@ class WorkbenchApp(App[None]):
     async def _boot(self) -> None:
         from workbench.core.config import ConfigError, load_settings
         from workbench.core.runtime import start_services
-        from workbench.core.store import SessionNotFound
+        from workbench.core.store import LogWriteError, SessionNotFound
+        from workbench.core.tasks import add_reporter
 
         await self._mount_side_panes()
         from workbench.ui import trust_flow
@@ -173,7 +174,13 @@ class WorkbenchApp(App[None]):
         except ConfigError as exc:
             self.exit(return_code=2, message=f"workbench: configuration error:\n{exc}")
             return
+        except LogWriteError as exc:  # full disk, I/O error, read-only: exit 3 as `workbench run` does
+            self.exit(return_code=3, message=f"workbench: {exc}.")
+            return
         self.services = services
+        self._remove_reporter = add_reporter(
+            lambda name, exc: self.notify(f"Background task {name} failed: {exc}", severity="error", timeout=15)
+        )
         if services.store.recovery_message:
             self.notify(services.store.recovery_message, severity="error", timeout=30)
         for notice in services.notices:
@@ -203,6 +210,9 @@ class WorkbenchApp(App[None]):
         except SessionNotFound as exc:
             self.exit(return_code=2, message=f"workbench: {exc}")
             return
+        except LogWriteError as exc:  # resuming needs one write (session.opened)
+            self.notify(f"The session could not be opened: {exc}.", severity="error", timeout=30)
+            chat.status.state = "event log not writable: fix the disk, then try again"
         self.ready.set()
         gcpolicy.tune()
         self.call_after_refresh(gcpolicy.freeze_startup_objects)
@@ -274,9 +284,15 @@ class WorkbenchApp(App[None]):
                     await chat._turn.wait()
                 except Exception:
                     pass
-            await services.aclose()
+            from workbench.core.store import LogWriteError
+
+            try:
+                await services.aclose()
+            except LogWriteError:  # the close could not be recorded; the session shows as crashed
+                pass
 
     async def on_unmount(self) -> None:
+        getattr(self, "_remove_reporter", lambda: None)()
         await self._shutdown_services()
 
     # -- panes ---------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from workbench.core.events import Event
 from workbench.core.journal.entries import SKIPPED_KINDS
 from workbench.core.journal.projector import JournalProjector, JournalUpdate, fetch_events
+from workbench.core.tasks import spawn
 
 if TYPE_CHECKING:
     from workbench.core.runtime import Services
@@ -95,7 +96,7 @@ class JournalService:
     def start(self) -> None:
         """Start following the bus (idempotent); the first update catches up with the log."""
         if self._task is None or self._task.done():
-            self._task = asyncio.create_task(self._follow(), name="workbench-journal")
+            self._task = spawn(self._follow(), name="workbench-journal")
 
     async def _follow(self) -> None:
         with self.bus.subscribe(lambda e: isinstance(e, Event) and e.kind not in SKIPPED_KINDS) as sub:

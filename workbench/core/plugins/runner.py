@@ -27,6 +27,7 @@ from workbench.core.plugins.events import (
 from workbench.core.plugins.handle import PluginFailure, PluginHandle
 from workbench.core.plugins.process import StderrCapture, terminate_group
 from workbench.core.plugins.tools import PluginTool, tool_from_mcp
+from workbench.core.tasks import spawn
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -203,7 +204,7 @@ class _RunnerMixin:
             from mcp.types import ToolListChangedNotification
 
             if isinstance(message, ToolListChangedNotification) and handle._session is not None:
-                handle._refresh = asyncio.create_task(self._refresh_tools(handle, handle._session))
+                handle._refresh = spawn(self._refresh_tools(handle, handle._session), name=f"plugin-tools:{handle.name}")
 
         # The init deadline scope encloses the exit stack: anyio scopes must nest (LIFO) with the
         # SDK's task groups. stop() cancels it to abort a slow initialize.
@@ -274,8 +275,8 @@ class _RunnerMixin:
 
     async def _watch(self, handle: PluginHandle, conn: Any, failure: asyncio.Future[str]) -> str | None:
         """Wait while ACTIVE; return a failure reason, or None when a stop was requested."""
-        stop_wait = asyncio.ensure_future(handle._stop.wait())
-        closed_wait = asyncio.ensure_future(conn.closed.wait())
+        stop_wait = spawn(handle._stop.wait(), name="plugin-stop-wait")
+        closed_wait = spawn(conn.closed.wait(), name="plugin-closed-wait")
         try:
             await asyncio.wait({stop_wait, closed_wait, failure}, return_when=asyncio.FIRST_COMPLETED)
         finally:

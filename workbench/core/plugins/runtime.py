@@ -38,6 +38,7 @@ from workbench.core.plugins.events import (
     PluginToolCalled,
     PluginToolsChanged,
 )
+from workbench.core.tasks import spawn
 
 if TYPE_CHECKING:
     from workbench.core.plugins.config import PluginSpec
@@ -93,7 +94,7 @@ class _EventWriter:
     def __init__(self, services: Services) -> None:
         self._services = services
         self._queue: asyncio.Queue[Event | None] = asyncio.Queue()
-        self._task = asyncio.create_task(self._run(), name="plugin-event-writer")
+        self._task = spawn(self._run(), name="plugin-event-writer")
 
     def __call__(self, event: PluginEvent) -> None:
         kind = log_kind(event)
@@ -215,13 +216,7 @@ async def plugin_runtime(services: Services, *, start: bool = True) -> PluginSup
 
 
 def _start_in_background(supervisor: PluginSupervisor) -> asyncio.Task[Any]:
-    task = asyncio.create_task(supervisor.start_all(wait=False), name="plugins-start-all")
-    _BACKGROUND.add(task)
-    task.add_done_callback(_BACKGROUND.discard)
-    return task
-
-
-_BACKGROUND: set[asyncio.Task[Any]] = set()
+    return spawn(supervisor.start_all(wait=False), name="plugins-start-all")
 
 
 async def reload_plugins(services: Services) -> PluginSupervisor:

@@ -33,6 +33,7 @@ from workbench.core.plugins.orphans import PidRegistry
 from workbench.core.plugins.runner import _SETTLED, STDERR_TAIL_LINES, _describe, _RunnerMixin
 from workbench.core.plugins.tools import PluginTool, PluginToolResult, convert_result
 from workbench.core.plugins.trust import TrustStatus, TrustStore, describe_for_approval
+from workbench.core.tasks import spawn
 
 
 class PluginSupervisor(_RunnerMixin):
@@ -181,7 +182,7 @@ class PluginSupervisor(_RunnerMixin):
                 handle._stop = asyncio.Event()
                 handle._pinned_files = await asyncio.to_thread(run_files, handle.spec, self.workspace)
                 self._set_state(handle, PluginState.INITIALIZING)
-                handle._task = asyncio.create_task(self._supervise(handle), name=f"plugin:{name}")
+                handle._task = spawn(self._supervise(handle), name=f"plugin:{name}")
         if wait:
             await handle.wait_for(*_SETTLED)
         return handle

@@ -3,6 +3,7 @@
 from workbench.core.store.db import (
     CorruptLogError,
     EventStore,
+    LogWriteError,
     SessionInfo,
     SessionNotFound,
 )
@@ -12,6 +13,7 @@ __all__ = [
     "AsyncEventStore",
     "CorruptLogError",
     "EventStore",
+    "LogWriteError",
     "SessionInfo",
     "SessionNotFound",
 ]

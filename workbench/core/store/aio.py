@@ -34,10 +34,19 @@ class AsyncEventStore:
 
     @classmethod
     async def open(cls, path: Path) -> "AsyncEventStore":
-        """Open (or create) the log at ``path`` on a fresh store thread."""
+        """Open (or create) the log at ``path`` on a fresh store thread.
+
+        Raises:
+            LogWriteError: the disk is full, failing or read-only (see :mod:`.errors`).
+            CorruptLogError: a damaged log could not be replaced.
+        """
         executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="workbench-store")
         loop = asyncio.get_running_loop()
-        store = await loop.run_in_executor(executor, EventStore, path)
+        try:
+            store = await loop.run_in_executor(executor, EventStore, path)
+        except BaseException:
+            executor.shutdown(wait=False)
+            raise
         return cls(store, executor)
 
     @property

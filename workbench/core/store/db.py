@@ -11,8 +11,12 @@ Tables:
   a projection kept in the same transaction as each append, so listing sessions never scans events.
 
 A file that is not a SQLite database, or fails ``PRAGMA quick_check``, is moved aside (never
-overwritten) to ``events.db.corrupt-<UTC time>`` together with its ``-wal``/``-shm`` files and a new
-log is started; :attr:`EventStore.recovery_message` says what happened.
+overwritten) to ``events.db.corrupt-<UTC time>`` together with its ``-wal``/``-shm`` files, a new
+log is started and every row still readable is copied into it (:mod:`.opening`, :mod:`.salvage`);
+:attr:`EventStore.recovery_message` says what happened. A failing *disk* (full, I/O error,
+read-only) is not damage: it raises :class:`~workbench.core.store.errors.LogWriteError` and
+nothing is moved. A session left open by a dead process whose ``-wal`` went missing is reported
+too (:mod:`.openmarks`).
 
 Not thread-safe: use it from one thread (see :class:`workbench.core.store.aio.AsyncEventStore`).
 """
@@ -29,9 +33,13 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from workbench.core.events import MESSAGE_KINDS, Event, EventKind
+from workbench.core.store.errors import CorruptLogError, LogWriteError, classify, translate
+from workbench.core.store.opening import SQLITE_HEADER, LogOpening
+from workbench.core.store.openmarks import OpenMarks
+
+__all__ = ["CorruptLogError", "EventStore", "LogWriteError", "SessionInfo", "SessionNotFound"]
 
 SCHEMA_VERSION = 1
-SQLITE_HEADER = b"SQLite format 3\x00"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
@@ -59,10 +67,6 @@ CREATE TABLE IF NOT EXISTS sessions (
     completion_tokens INTEGER NOT NULL DEFAULT 0
 );
 """
-
-
-class CorruptLogError(RuntimeError):
-    """The event log could not be opened even after moving a corrupt file aside."""
 
 
 class SessionNotFound(KeyError):
@@ -138,7 +142,7 @@ def _title_from(text: str, limit: int = 60) -> str:
     return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
 
 
-class EventStore:
+class EventStore(LogOpening):
     """The event log of one workspace (a SQLite file).
 
     Args:
@@ -151,165 +155,70 @@ class EventStore:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self.recovery_message: str | None = None
-        """Set when a corrupt file was moved aside on open (the message for the user)."""
+        """What the user should know about the log after opening it (None: nothing): a damaged
+        file was moved aside and salvaged, or an open session's last events may have been lost."""
         from workbench.core.redact import Redactor
 
         self.redactor = Redactor()
         """Applied to every payload before it is written (see :mod:`workbench.core.redact`)."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        if not self.path.exists() or self.path.stat().st_mode & 0o077:
-            from workbench.core.paths import private_file
+        self._marks = OpenMarks(self.path)
+        self._mine: set[str] = set()
+        wal_existed = self.path.with_name(self.path.name + "-wal").exists()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            if not self.path.exists() or self.path.stat().st_mode & 0o077:
+                from workbench.core.paths import private_file
 
-            private_file(self.path)  # 0600 before SQLite opens it; -wal/-shm copy its mode
+                private_file(self.path)  # 0600 before SQLite opens it; -wal/-shm copy its mode
+        except OSError as exc:
+            raise (classify(exc, self.path) or exc) from exc
         self._conn = self._open()
+        self._check_marks(wal_existed)
         from workbench.core.store.interrupted import seal_crashed_sessions
 
-        self.sealed_sessions: list[str] = seal_crashed_sessions(self)
+        try:
+            sealed = seal_crashed_sessions(self)
+        except LogWriteError:  # a disk failing on a read: the sessions stay as they were
+            sealed = []
+        self.sealed_sessions: list[str] = sealed
         """Crashed sessions whose unfinished turn was written down on this open (see
         :mod:`workbench.core.store.interrupted`)."""
 
-    # -- opening and corruption handling ---------------------------------------------------
-    def _open(self) -> sqlite3.Connection:
-        problem = self._check_file()
-        if problem is None:
-            try:
-                return self._connect()
-            except sqlite3.DatabaseError as exc:
-                problem = f"{type(exc).__name__}: {exc}"
-        moved = self._move_aside()
-        try:
-            from workbench.core.paths import private_file
-
-            private_file(self.path)
-            conn = self._connect()
-        except sqlite3.DatabaseError as exc:  # pragma: no cover - disk-level failure
-            raise CorruptLogError(f"cannot create a new event log at {self.path}: {exc}") from exc
-        self._conn = conn
-        salvaged = self._salvage(moved)
-        kept = f"{salvaged} readable event(s) were copied into it" if salvaged else "nothing could be read from it"
-        self.recovery_message = (
-            f"The event log {self.path} is damaged ({problem}). It was moved to {moved} "
-            f"(nothing was overwritten) and a new log was started; {kept}. "
-            f"Inspect the old file with: sqlite3 {moved} '.recover'"
-        )
-        return conn
-
-    def _salvage(self, damaged: Path) -> int:
-        """Copy what can still be read from a damaged log (a copy of it; the file is not touched).
-
-        Rows are read in ``seq`` order until the first unreadable page; sessions are rebuilt by
-        replaying the salvaged events through the projection. Returns the number of events copied.
-        """
-        import shutil
-        import tempfile
-
-        copied = 0
-        with tempfile.TemporaryDirectory(prefix="workbench-salvage-") as tmp:
-            copy = Path(tmp) / "copy.db"
-            try:
-                shutil.copyfile(damaged, copy)
-                for suffix in ("-wal", "-shm"):
-                    side = damaged.with_name(damaged.name + suffix)
-                    if side.exists():
-                        shutil.copyfile(side, Path(tmp) / f"copy.db{suffix}")
-                old = sqlite3.connect(f"file:{copy}?mode=ro", uri=True)
-            except (OSError, sqlite3.Error):
-                return 0
-            rows: list[tuple] = []
-            sessions: dict[str, tuple] = {}
-            try:
-                try:
-                    for row in old.execute("SELECT id, workspace, created, parent_id FROM sessions"):
-                        sessions[row[0]] = row
-                except sqlite3.Error:
-                    pass
-                try:
-                    for row in old.execute("SELECT seq, session_id, kind, ts, payload FROM events ORDER BY seq"):
-                        rows.append(row)
-                except sqlite3.Error:
-                    pass
-            finally:
-                old.close()
-        if not rows:
-            return 0
-        with self._transaction():
-            for sid in {r[1] for r in rows}:
-                ws, created, parent = (sessions.get(sid) or (sid, "?", rows[0][3], None))[1:4]
-                if ws == "?":
-                    first = next((r for r in rows if r[1] == sid and r[2] == EventKind.SESSION_CREATED), None)
-                    try:
-                        ws = json.loads(first[4]).get("workspace", "?") if first else "?"
-                    except ValueError:
-                        ws = "?"
-                self._conn.execute(
-                    "INSERT OR IGNORE INTO sessions(id, workspace, created, updated, parent_id) VALUES (?,?,?,?,?)",
-                    (sid, ws, created, created, parent),
-                )
-            for seq, sid, kind, ts, payload in rows:
-                try:
-                    data = json.loads(payload)
-                except ValueError:
-                    continue
-                self._conn.execute("INSERT INTO events(seq, session_id, kind, ts, payload) VALUES (?,?,?,?,?)", (seq, sid, kind, ts, payload))
-                self._project(Event(kind, sid, data, seq, ts))
-                copied += 1
-        return copied
-
-    def _check_file(self) -> str | None:
-        """Return why the file is unusable, or None when it looks fine (or does not exist)."""
-        try:
-            size = self.path.stat().st_size
-        except FileNotFoundError:
-            return None
-        if size == 0:
-            return None
-        with open(self.path, "rb") as fh:
-            header = fh.read(len(SQLITE_HEADER))
-        if header != SQLITE_HEADER:
-            return "not a SQLite database: bad file header"
-        try:
-            conn = sqlite3.connect(self.path, isolation_level=None)
-            try:
-                rows = conn.execute("PRAGMA quick_check").fetchall()
-            finally:
-                conn.close()
-        except sqlite3.DatabaseError as exc:
-            return f"{type(exc).__name__}: {exc}"
-        if rows != [("ok",)]:
-            return "integrity check failed: " + "; ".join(str(r[0]) for r in rows[:3])
-        return None
-
-    def _move_aside(self) -> Path:
-        stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
-        target = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
-        n = 1
-        while target.exists():
-            n += 1
-            target = self.path.with_name(f"{self.path.name}.corrupt-{stamp}-{n}")
-        os.rename(self.path, target)
-        for suffix in ("-wal", "-shm"):
-            side = self.path.with_name(self.path.name + suffix)
-            if side.exists():
-                os.rename(side, target.with_name(target.name + suffix))
-        return target
-
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=FULL")
-        conn.execute("PRAGMA busy_timeout=5000")
-        conn.executescript(_SCHEMA)
-        conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        try:
+            conn.execute("PRAGMA busy_timeout=5000")
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=FULL")
+            # Checkpoint every 256 pages (1 MiB at 4 KiB pages, default 1000) and cut the -wal
+            # back to 1 MiB after a checkpoint: the -wal stays small on a small disk.
+            conn.execute("PRAGMA wal_autocheckpoint=256")
+            conn.execute(f"PRAGMA journal_size_limit={1 << 20}")
+            conn.executescript(_SCHEMA)
+            if conn.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+                conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        except BaseException:
+            conn.close()
+            raise
         return conn
 
     def close(self) -> None:
-        """Close the database connection (idempotent)."""
+        """Close the database connection (idempotent).
+
+        Sessions this process still has open keep their markers (see :mod:`.openmarks`) unless
+        closing checkpointed everything into the main file (the ``-wal`` is gone then).
+        """
         try:
             self._conn.close()
         except sqlite3.Error:  # pragma: no cover
             pass
+        if self._mine and not self.path.with_name(self.path.name + "-wal").exists():
+            for sid in self._mine:
+                self._marks.clear(sid)
+            self._mine.clear()
 
     # -- sessions ----------------------------------------------------------------------------
+    @translate
     def create_session(
         self, workspace: Path | str, *, parent_id: str | None = None, fork_seq: int | None = None
     ) -> SessionInfo:
@@ -341,6 +250,7 @@ class EventStore:
             )
         return self.session(session_id)
 
+    @translate
     def session(self, id_or_prefix: str) -> SessionInfo:
         """Return the session whose id is, or starts with, ``id_or_prefix``.
 
@@ -360,6 +270,7 @@ class EventStore:
             raise SessionNotFound(f"session id {id_or_prefix!r} is ambiguous ({ids}); give more characters")
         return self._row_to_info(rows[0])
 
+    @translate
     def sessions(self, workspace: Path | str | None = None) -> list[SessionInfo]:
         """Return sessions, most recently updated first (optionally only one workspace's)."""
         if workspace is None:
@@ -392,14 +303,33 @@ class EventStore:
         """
         return self.append_many([event])[0]
 
+    @translate
     def append_many(self, events: Iterable[Event]) -> list[Event]:
-        """Append several events in one committed transaction (all or nothing)."""
+        """Append several events in one committed transaction (all or nothing).
+
+        Raises:
+            LogWriteError: the disk is full, failing or read-only (nothing of the batch is stored;
+                everything committed before stays).
+        """
         now = time.time()
         out: list[Event] = []
         with self._transaction():
             for event in events:
                 out.append(self._insert(event, now))
+        self._mark_open_sessions(out)
         return out
+
+    def _mark_open_sessions(self, stored: list[Event]) -> None:
+        """Keep this process's open-session markers in step (see :mod:`.openmarks`)."""
+        for e in stored:
+            if e.kind == EventKind.SESSION_OPENED and e.payload.get("pid") == os.getpid():
+                self._mine.add(e.session_id)
+                self._marks.mark(e.session_id, e.seq)
+            elif e.kind == EventKind.TURN_FINISHED and e.session_id in self._mine:
+                self._marks.mark(e.session_id, e.seq)
+            elif e.kind == EventKind.SESSION_CLOSED:
+                self._mine.discard(e.session_id)
+                self._marks.clear(e.session_id)
 
     def _insert(self, event: Event, now: float) -> Event:
         clean = self.redactor(event.payload)
@@ -454,14 +384,28 @@ class EventStore:
 
         def __exit__(self, exc_type, exc, tb) -> None:
             if exc_type is None:
-                self.conn.execute("COMMIT")
-            else:
-                self.conn.execute("ROLLBACK")
+                try:
+                    self.conn.execute("COMMIT")
+                    return
+                except BaseException:
+                    self._rollback()
+                    raise
+            self._rollback()
+
+        def _rollback(self) -> None:
+            # SQLite may have rolled back already (SQLITE_FULL, SQLITE_IOERR): then there is
+            # no transaction left, and ROLLBACK would raise over the real error.
+            if self.conn.in_transaction:
+                try:
+                    self.conn.execute("ROLLBACK")
+                except sqlite3.Error:
+                    pass
 
     def _transaction(self) -> "EventStore._Tx":
         return EventStore._Tx(self._conn)
 
     # -- reading -----------------------------------------------------------------------------
+    @translate
     def events(
         self,
         session_id: str,
@@ -495,6 +439,7 @@ class EventStore:
         for seq, sid, kind, ts, payload in self._conn.execute(sql, args):
             yield Event(kind, sid, json.loads(payload), seq, ts)
 
+    @translate
     def history_page(
         self, session_id: str, *, before_seq: int | None = None, limit: int = 50
     ) -> list[Event]:
@@ -515,6 +460,7 @@ class EventStore:
         rows.reverse()
         return [Event(k, s, json.loads(p), q, t) for q, s, k, t, p in rows]
 
+    @translate
     def interrupted_tail(self, session_id: str) -> Event | None:
         """Rebuild a reply that was cut by a crash (deltas written, no ``assistant.message``).
 
@@ -556,6 +502,7 @@ class EventStore:
             deltas[-1].ts,
         )
 
+    @translate
     def last_seq(self, session_id: str) -> int:
         """Return the highest ``seq`` of a session (0 when it has no events)."""
         row = self._conn.execute(
@@ -563,6 +510,7 @@ class EventStore:
         ).fetchone()
         return int(row[0] or 0)
 
+    @translate
     def integrity_check(self) -> str:
         """Run ``PRAGMA integrity_check`` and return its first line (``"ok"`` when healthy)."""
         return str(self._conn.execute("PRAGMA integrity_check").fetchone()[0])

@@ -389,6 +389,12 @@ class ChatPane(Vertical):
     @on(Worker.StateChanged)
     def _worker_state(self, event: Worker.StateChanged) -> None:
         if event.worker.group == "chat-turn" and event.state == WorkerState.ERROR:
+            from workbench.core.store import LogWriteError
+
+            if isinstance(event.worker.error, LogWriteError):  # the disk, not the model: say how to fix it
+                self.notify(f"The turn stopped: {event.worker.error}.", severity="error", timeout=30)
+                self.status.state = "event log not writable: fix the disk, then send again"
+                return
             self.notify(f"The turn failed: {event.worker.error}", severity="error")
             self.status.state = "ready"
 
