@@ -167,7 +167,12 @@ def test_tasks_empty_file_warns():
         ("1.1-1.3", ["1.1", "1.2", "1.3"], []),
         ("1.1 - 1.2; 4", ["1.1", "1.2", "4"], []),
         ("Requirements 1.1 and 1.2", ["1.1", "1.2"], []),
-        ("x, 1.1-2.3", [], ["x", "1.1-2.3"]),
+        # a range across requirements stays one reference (the trace expands it)
+        ("x, 1.1-2.3, 2.3-1.1", ["1.1-2.3"], ["x", "2.3-1.1"]),
+        # Kiro writes ranges with an en dash; em dash and spaced dashes too
+        ("1.1\u20131.4", ["1.1", "1.2", "1.3", "1.4"], []),
+        ("2.2 \u2014 2.3, 3.1\u20133.2", ["2.2", "2.3", "3.1", "3.2"], []),
+        ("Requirements 7.1, 7.2 (partially)", ["7.1", "7.2"], []),
     ],
 )
 def test_parse_refs(text, refs, bad):

@@ -47,6 +47,12 @@ VAGUE_TERMS: tuple[str, ...] = (
     "sufficient", "timely", "simple", "normally", "typically",
 )
 
+#: Fixed technical phrases holding a vague word that are not vague ("fast path"): not EARS002.
+TECHNICAL_PHRASES: tuple[str, ...] = (
+    "fast path", "slow path", "fail fast", "fail-fast", "fast-forward", "fast forward",
+    "simple mode", "slow query log", "slow log",
+)
+
 #: Escape clauses (EARS003): they make the requirement optional in practice.
 ESCAPE_CLAUSES: tuple[str, ...] = (
     "where possible", "if possible", "as far as possible", "as much as possible",
@@ -111,6 +117,28 @@ _SPACE_RE = re.compile(r"\s+")
 _PUNCTUATION = str.maketrans({c: " " for c in ".,;:!?()[]{}<>\"'/`*=+|"})
 _THE_RE = re.compile(r"^the\s+", re.IGNORECASE)
 _VAGUE = _PhraseFinder(VAGUE_TERMS)
+_CODE_SPAN_RE = re.compile(r"(`+)(?:(?!\1).)+?\1")
+_LINK_TARGET_RE = re.compile(r"\]\([^)]*\)|<[a-z][a-z0-9+.-]*:[^>\s]*>|\b[a-z][a-z0-9+.-]*://\S+", re.IGNORECASE)
+_PATH_RE = re.compile(r"(?<!\S)[~.]?[\w.-]*/\S*")
+_TECHNICAL_RE = re.compile(r"\b(?:" + "|".join(re.escape(p) for p in TECHNICAL_PHRASES) + r")\b", re.IGNORECASE)
+
+
+def prose_only(text: str) -> str:
+    """Return ``text`` with the parts wording lint must not read blanked out.
+
+    Inline code spans (CommonMark 6.1), link targets and URLs, file-system paths (any token
+    holding a ``/``, e.g. ``/etc/hosts`` or ``src/fast.py``) and ``TECHNICAL_PHRASES`` become
+    spaces.
+    """
+    if "`" in text:
+        text = _CODE_SPAN_RE.sub(" ", text)
+    if "/" in text or "](" in text:
+        text = _LINK_TARGET_RE.sub(" ", text)
+        text = _PATH_RE.sub(" ", text)
+    low = text.lower()
+    if "fast" in low or "slow" in low or "simple" in low:
+        text = _TECHNICAL_RE.sub(" ", text)
+    return text
 _ESCAPES = _PhraseFinder(ESCAPE_CLAUSES)
 
 
@@ -251,7 +279,7 @@ def lint_criterion(
 
     if not ears.ok:
         add("EARS001", "error", f"matches no EARS template: {ears.reason}")
-    low = text.lower()
+    low = prose_only(text).lower()
     words = set(low.translate(_PUNCTUATION).split())
     vague = _VAGUE.find(low, words)
     if vague:

@@ -30,7 +30,7 @@ _REQ_HEADING_RE = re.compile(r"^requirement\s+(\d+)\s*(?:[:.\-\u2013\u2014]\s*)?
 _REQ_WORD_RE = re.compile(r"^requirement\b(?!s)", re.IGNORECASE)
 _STORY_RE = re.compile(r"^\s*(?:[-*]\s+)?\*\*User Story:?\*\*:?\s*(.*)$", re.IGNORECASE)
 _AC_BOLD_RE = re.compile(r"^\s*\*\*Acceptance Criteria:?\*\*:?\s*$", re.IGNORECASE)
-_ITEM_RE = re.compile(r"^ {0,3}(\d+)[.)]\s+(.*)$")
+_ITEM_RE = re.compile(r"^( *)(\d{1,9})([.)])([ \t]+)(.*)$")
 _BULLET_RE = re.compile(r"^ {0,3}[-*+]\s+(.*)$")
 _GLOSSARY_BOLD_RE = re.compile(r"^\s*(?:[-*+]\s+)?\*\*(.+?)\*\*\s*(?::|-|\u2013|\u2014)?\s*:?\s*(.*)$")
 _GLOSSARY_TABLE_RE = re.compile(r"^\s*\|(.+?)\|(.*?)\|?\s*$")
@@ -84,8 +84,11 @@ class _Parser:
         self.req: Requirement | None = None
         self.req_level = 0
         self.in_criteria = False
+        self.ac_level = 0  # heading level of "Acceptance Criteria" (0: a bold line or none)
         self.in_story = False
         self.current: Criterion | None = None
+        self.content_indent = 0  # columns of the current criterion's list marker and its spaces
+        self.delim = ""  # "." or ")": the delimiter of the requirement's criteria list
         self.blank_before = False
         self.saw_intro = False
 
@@ -95,7 +98,8 @@ class _Parser:
     def run(self, lines: list[str]) -> RequirementsDoc:
         for lineno, line, in_code in _md.iter_lines(lines):
             if in_code:
-                self.current = None
+                # a fenced block inside a criterion belongs to it: the text after it continues
+                self.blank_before = False
                 if self.section == "intro":
                     self.intro.append(line)
                 continue
@@ -119,10 +123,12 @@ class _Parser:
         title = _md.plain(text)
         low = title.lower()
         if self.req is not None and level > self.req_level and "acceptance criteria" in low:
-            self.in_criteria = True
+            self.in_criteria, self.ac_level = True, level
             return
         if self.req is not None and level > self.req_level:
-            self.in_criteria = False
+            # a deeper sub-heading groups criteria ("##### Concept satisfaction"); a sibling
+            # heading ("#### Notes") ends them
+            self.in_criteria = self.in_criteria and self.ac_level > 0 and level > self.ac_level
             return
         match = _REQ_HEADING_RE.match(title)
         if match or _REQ_WORD_RE.match(title):
@@ -153,6 +159,8 @@ class _Parser:
         self.req = Requirement(number, title, "", [], lineno)
         self.req_level = level
         self.in_criteria = False
+        self.ac_level = 0
+        self.delim = ""
 
     def finish_requirement(self) -> None:
         req = self.req
@@ -203,16 +211,22 @@ class _Parser:
             self.in_story = True
             return
         if story is None and "**" in line and _AC_BOLD_RE.match(line):
-            self.in_criteria, self.in_story = True, False
+            self.in_criteria, self.in_story, self.ac_level = True, False, 0
+            return
+        if _md.is_rule(line):
+            self.current, self.in_story = None, False
             return
         if self.in_story and not self.in_criteria:
             req.user_story = f"{req.user_story} {stripped}".strip()
             return
         if not self.in_criteria:
             return
-        item = _ITEM_RE.match(line)
-        if item:
-            self.add_criterion(lineno, int(item.group(1)), item.group(2).strip())
+        item = _ITEM_RE.match(line) if line.lstrip(" ")[:1].isdigit() else None
+        if item and self.starts_criterion(item):
+            indent, number, delim, gap, text = item.groups()
+            self.delim = self.delim or delim
+            self.content_indent = len(indent) + len(number) + 1 + min(len(gap.expandtabs(4)), 4)
+            self.add_criterion(lineno, int(number), text.strip())
             return
         bullet = _BULLET_RE.match(line)
         if bullet and not line.startswith((" ", "\t")):
@@ -222,7 +236,26 @@ class _Parser:
         if self.current is not None and (not self.blank_before or line.startswith((" ", "\t"))):
             self.current.text = f"{self.current.text} {stripped}"
             return
+        if self.current is None:
+            return  # prose before the first criterion (of a sub-heading): an introduction
         self.problem(lineno, "warning", "REQ009", f"text under the acceptance criteria of requirement {req.number} is not a numbered criterion")
+
+    def starts_criterion(self, item: re.Match[str]) -> bool:
+        """Whether a numbered line starts a criterion rather than continuing the current one.
+
+        Following CommonMark list rules: an item indented to the current criterion's content is
+        a nested list (``   1. clang-format check`` under ``5. ...``); an item with the other
+        delimiter (``5)`` in a ``1.`` list) that does not start at 1 cannot interrupt the
+        criterion's paragraph, so it is a wrapped line.
+        """
+        current = self.current
+        if current is None:
+            return True
+        if len(item.group(1)) >= self.content_indent:
+            return False
+        if self.delim and item.group(3) != self.delim and not self.blank_before and item.group(2) != "1":
+            return False
+        return True
 
     def add_criterion(self, lineno: int, number: int, text: str, check: bool = True) -> None:
         req = self.req

@@ -11,8 +11,11 @@ Kiro's implementation plan (https://kiro.dev/docs/specs/) is a nested checkbox l
       - [ ]* 2.2 Write property tests      (optional task)
 
 ``[ ]`` is todo, ``[-]`` in progress (``[~]`` is read as in progress too), ``[x]`` done and a
-``*`` right after the box marks an optional task. A ``_Requirements:_`` entry cites criteria
-(``1.2``), whole requirements (``3``) or a range within one requirement (``1.1-1.3``).
+``*`` right after the box marks an optional task. A ``_Requirements:_`` entry (or Kiro's
+``**Validates: Requirements 1.2, 1.3**``) cites criteria (``1.2``), whole requirements (``3``) or
+a range (``1.1-1.3``, ``1.1–1.3`` with an en dash, ``1.3-2.2`` across requirements). Task ids
+may carry a letter (``10a``, ``2.1b``); a bullet starting with a bare number and no checkbox
+(``- 43 tests pass``) is prose, not a task.
 Parse problems use codes ``TSK001``-``TSK005`` and are never raised.
 """
 
@@ -32,15 +35,17 @@ STATE_TO_MARK: dict[str, str] = {"todo": " ", "in_progress": "-", "done": "x"}
 """Task state -> the mark written by ``set_task_state``."""
 
 _CHECKBOX_RE = re.compile(r"^(?P<indent>[ \t]*)[-*+][ \t]+\[(?P<mark>[^\]]{0,2})\](?!\()(?P<opt>\*)?[ \t]*(?P<rest>.*)$")
-_TASK_TEXT_RE = re.compile(r"^(?P<id>\d+(?:\.\d+)*)\.?(?P<opt>\*)?(?:[ \t]+(?P<title>.*?))?[ \t]*$")
-_NO_BOX_RE = re.compile(r"^(?P<indent>[ \t]*)[-*+][ \t]+(?P<id>\d+(?:\.\d+)*)\.?[ \t]+\S")
+_TASK_TEXT_RE = re.compile(r"^(?P<id>\d+[a-z]?(?:\.\d+[a-z]?)*)\.?(?P<opt>\*)?(?:[ \t]+(?P<title>.*?))?[ \t]*$")
+_NO_BOX_RE = re.compile(r"^(?P<indent>[ \t]*)[-*+][ \t]+(?P<id>\d+[a-z]?(?:\.\d+[a-z]?)*)(?P<dot>\.)?[ \t]+\S")
 _REFS_RE = re.compile(
-    r"^\s*(?:[-*+]\s+)?(?P<em>[_*]{1,2})?\s*Requirements?\s*:\s*[_*]{0,2}\s*(?P<refs>.*?)\s*[_*]{0,2}\s*$",
+    r"^\s*(?:[-*+]\s+)?(?P<em>[_*]{1,2})?\s*(?:Requirements?\s*:|Validates\s*:\s*(?:Requirements?\b)?)"
+    r"\s*[_*]{0,2}\s*(?P<refs>.*?)\s*[_*]{0,2}\s*$",
     re.IGNORECASE,
 )
 _REF_RE = re.compile(r"^\d+(?:\.\d+)?$")
 _RANGE_RE = re.compile(r"^(\d+)\.(\d+)-(?:(\d+)\.)?(\d+)$")
-_DASH_RE = re.compile(r"\s*-\s*")
+_DASH_RE = re.compile(r"\s*(?:-|\u2013|\u2014|\bto\b|\bthrough\b)\s*")
+_PAREN_RE = re.compile(r"\([^)]*\)")
 _REF_WORDS_RE = re.compile(r"\b(?:requirements?|and)\b", re.IGNORECASE)
 _REF_SPLIT_RE = re.compile(r"[,;\s]+")
 _BOX_BYTES_RE = re.compile(rb"^([ \t]*[-*+][ \t]+\[)([^\]]{0,2})(\])")
@@ -58,13 +63,19 @@ def _indent_width(indent: str) -> int:
 def parse_refs(text: str) -> tuple[list[str], list[str]]:
     """Split the text of a ``_Requirements:_`` entry into references.
 
+    Ranges use ``-``, an en dash or an em dash (``1.1–1.4``, as Kiro writes them) or the words
+    ``to``/``through``; parenthesised remarks are ignored.
+
     Args:
-        text: e.g. ``"1.1, 2.3"``, ``"1.1-1.3"`` or ``"3"``.
+        text: e.g. ``"1.1, 2.3"``, ``"1.1-1.3"``, ``"Requirements 7.1, 7.2"`` or ``"3"``.
 
     Returns:
-        ``(refs, bad_tokens)``: valid references (ranges expanded) and the tokens that are not.
+        ``(refs, bad_tokens)``: valid references and the tokens that are not. A range within one
+        requirement is expanded (``1.1-1.3`` -> ``1.1, 1.2, 1.3``); a range across requirements
+        stays one reference (``"1.3-2.2"``) that ``trace.build_trace`` expands against the
+        requirements document.
     """
-    text = _DASH_RE.sub("-", text)
+    text = _DASH_RE.sub("-", _PAREN_RE.sub(" ", text))
     text = _REF_WORDS_RE.sub(" ", text)
     refs: list[str] = []
     bad: list[str] = []
@@ -77,6 +88,9 @@ def parse_refs(text: str) -> tuple[list[str], list[str]]:
         match = _RANGE_RE.match(token)
         if match and (match.group(3) is None or match.group(3) == match.group(1)) and int(match.group(2)) <= int(match.group(4)):
             refs.extend(f"{match.group(1)}.{m}" for m in range(int(match.group(2)), int(match.group(4)) + 1))
+            continue
+        if match and match.group(3) is not None and int(match.group(3)) > int(match.group(1)):
+            refs.append(token)  # across requirements ("1.3-2.2"): the trace expands it
             continue
         bad.append(token)
     return refs, bad
@@ -161,7 +175,8 @@ def parse_tasks(text: str, path: str | Path = "tasks.md") -> TasksDoc:
                 problem(lineno, "error", "TSK004", f"cannot read requirement reference(s) {shown}: write '_Requirements: 1.1, 2.3_'")
             continue
         no_box = _NO_BOX_RE.match(line) if _digit_after_bullet(line) else None
-        if no_box and (not no_box.group("indent") or "." in no_box.group("id")):
+        # a prose bullet that starts with a number ("- 43 property-based tests") is not a task
+        if no_box and (no_box.group("dot") or "." in no_box.group("id")) and (not no_box.group("indent") or "." in no_box.group("id")):
             problem(lineno, "error", "TSK001", f"task {no_box.group('id')} has no checkbox: write '- [ ] {no_box.group('id')}. ...'")
             continue
         if current is not None and line[:1] in (" ", "\t"):
@@ -185,6 +200,8 @@ def _check_numbering(task: Task, parent: Task | None, roots: list[Task], problem
         problem(task.line, "warning", "TSK003", f"sub-task {task.id} has no parent task {task.id.rsplit('.', 1)[0]}")
         return
     previous = siblings[-1] if siblings else None
+    if not parts[-1].isdigit():
+        return  # a letter id ("2.1b") is a task inserted after its number: not checked
     if previous is None or previous.id.rsplit(".", 1)[0] != task.id.rsplit(".", 1)[0] or not previous.id.split(".")[-1].isdigit():
         return
     expected = int(previous.id.split(".")[-1]) + 1

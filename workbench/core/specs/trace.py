@@ -85,6 +85,7 @@ def build_trace(
         for requirement in requirements.requirements:
             by_requirement.setdefault(str(requirement.number), [])
 
+    order = list(matrix)
     unknown: list[UnknownRef] = []
     without: list[str] = []
     problems: list[Problem] = []
@@ -93,7 +94,7 @@ def build_trace(
             if not task.requirements and not task.children:
                 without.append(task.id)
             for ref in task.requirements:
-                targets = [ref] if ref in matrix else by_requirement.get(ref) if "." not in ref else None
+                targets = _targets(ref, matrix, by_requirement, order)
                 if targets is None:
                     unknown.append(UnknownRef(task.id, ref, task.line))
                     problems.append(
@@ -115,3 +116,16 @@ def build_trace(
             )
     design_missing = None if design is None else list(design.missing)
     return TraceReport(matrix, uncovered, unknown, without, design_missing, problems)
+
+
+def _targets(ref: str, matrix: dict[str, list[str]], by_requirement: dict[str, list[str]], order: list[str]) -> list[str] | None:
+    """Criterion ids a reference covers: itself, a whole requirement, or a range across requirements."""
+    if ref in matrix:
+        return [ref]
+    if "." not in ref:
+        return by_requirement.get(ref)
+    if "-" in ref:
+        first, last = ref.split("-", 1)
+        if first in matrix and last in matrix and order.index(first) <= order.index(last):
+            return order[order.index(first): order.index(last) + 1]
+    return None
