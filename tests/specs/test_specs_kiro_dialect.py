@@ -72,9 +72,17 @@ def test_fixture_design_sections_and_trace():
     design = load_design(SPEC / "design.md")
     assert design.problems == []
     assert design.missing == []
-    assert design.sections["Error Handling"] == 43
+    assert design.sections["Error Handling"] == 46
+    assert [(link.item, link.line, link.refs) for link in design.links] == [
+        ("Property 1: A new commit restarts the checks", 35, ["1.1", "1.2"]),
+        ("Property 2: Reports expire", 41, ["2.2"]),
+        ("Property 3: The status follows the checks", 44, ["3"]),
+    ]
     report = build_trace(load_requirements(SPEC / "requirements.md"), design, load_tasks(SPEC / "tasks.md"))
-    assert report.problems == []
+    assert report.design_uncovered == ["1.3", "1.4", "1.5", "2.1", "2.3"]
+    assert report.design_matrix["3.2"] == ["Property 3: The status follows the checks"]
+    assert report.design_matrix["1.1"] == ["Property 1: A new commit restarts the checks"]
+    assert [(p.code, p.line) for p in report.problems] == [("TRC004", line) for line in (30, 39, 41, 54, 57)]
     assert report.uncovered == []
     assert report.unknown_refs == []
     assert report.matrix == {
@@ -193,3 +201,38 @@ def test_vague_words_not_linted_in_code_paths_links_or_fixed_phrases():
         "4. THE S SHALL respond fast.\n"
     )
     assert [(p.code, p.line) for p in lint_requirements(doc)] == [("EARS002", doc.criteria()[3].line)]
+
+
+def test_design_citations_both_ways():
+    requirements = parse("1. THE S SHALL a.\n2. THE S SHALL b.", "1. THE S SHALL c.")
+    design = parse_design(
+        "# D\n\n## Overview\n\nx\n\n## Correctness Properties\n\n### Property 1: Round trip\n\n"
+        "*For any* x.\n\n**Validates: Requirements 1.1, 9.9**\n\nProperty 2: Plain line form\n"
+        "_Validates: Requirements 1.2\u20132.1 (partly)_\n\n## Error Handling\n\n_Requirements: 2_\n"
+        "Requirements: are discussed with the team.\n**Validates: Requirements soon**\n"
+    )
+    assert [(link.item, link.refs) for link in design.links] == [
+        ("Property 1: Round trip", ["1.1", "9.9"]),
+        ("Property 2: Plain line form", ["1.2-2.1"]),
+        ("Error Handling", ["2"]),
+    ]
+    assert [(p.code, p.line) for p in design.problems if p.code == "DES003"] == [("DES003", 22)]
+    report = build_trace(requirements, design, None)
+    assert report.design_matrix == {
+        "1.1": ["Property 1: Round trip"],
+        "1.2": ["Property 2: Plain line form"],
+        "2.1": ["Property 2: Plain line form", "Error Handling"],
+    }
+    assert report.design_uncovered == []
+    assert [(u.task_id, u.ref, u.line) for u in report.design_unknown_refs] == [("Property 1: Round trip", "9.9", 13)]
+    assert [p.code for p in report.problems] == ["TRC003"]
+    data = report.to_dict()
+    assert data["design_uncovered"] == [] and data["design_unknown_refs"][0]["item"] == "Property 1: Round trip"
+    # a design without any citation is not judged (no flood of TRC004)
+    report = build_trace(requirements, parse_design("# D\n\n## Overview\n"), None)
+    assert report.design_uncovered is None and report.problems == []
+
+
+def test_nested_heading_of_the_same_section_is_not_a_repeat():
+    design = parse_design("## Testing Strategy\n\n### Testing Strategy\n\n## Correctness Properties\n\n### Correctness Properties\n\n# Testing Strategy\n")
+    assert [(p.code, p.line) for p in design.problems if p.code == "DES002"] == [("DES002", 9)]

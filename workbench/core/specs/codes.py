@@ -24,6 +24,7 @@ CODES: dict[str, tuple[str, str]] = {
     # design.md
     "DES001": ("warning", "required design section missing"),
     "DES002": ("warning", "design section appears more than once"),
+    "DES003": ("warning", "malformed requirement citation in the design (Validates: / _Requirements:_)"),
     # tasks.md
     "TSK001": ("error", "unparseable task line"),
     "TSK002": ("error", "duplicate task id"),
@@ -41,4 +42,6 @@ CODES: dict[str, tuple[str, str]] = {
     # traceability
     "TRC001": ("warning", "criterion not covered by any task"),
     "TRC002": ("error", "task cites an unknown requirement or criterion"),
+    "TRC003": ("error", "design cites an unknown requirement or criterion"),
+    "TRC004": ("warning", "criterion not covered by the design (only when the design cites requirements)"),
 }

@@ -207,6 +207,7 @@ class DesignDoc:
         missing: required sections not found, in canonical order.
         headings: every heading as ``(level, text, line)``.
         problems: parse problems.
+        links: the design's requirement citations, in document order.
     """
 
     path: str
@@ -214,6 +215,23 @@ class DesignDoc:
     missing: list[str]
     headings: list[tuple[int, str, int]]
     problems: list[Problem]
+    links: list[DesignLink] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class DesignLink:
+    """A design item citing requirements (a ``**Validates: Requirements 1.1**`` line).
+
+    Attributes:
+        item: what cites them: ``"Property 3: Title"`` for a correctness property, else the
+            heading text of the enclosing section.
+        line: 1-based line of the citation.
+        refs: the references as ``tasks.parse_refs`` reads them (``"1.1"``, ``"2"``, ``"1.3-2.2"``).
+    """
+
+    item: str
+    line: int
+    refs: list[str]
 
 
 @dataclass(slots=True)

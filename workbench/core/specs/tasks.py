@@ -37,7 +37,9 @@ STATE_TO_MARK: dict[str, str] = {"todo": " ", "in_progress": "-", "done": "x"}
 _CHECKBOX_RE = re.compile(r"^(?P<indent>[ \t]*)[-*+][ \t]+\[(?P<mark>[^\]]{0,2})\](?!\()(?P<opt>\*)?[ \t]*(?P<rest>.*)$")
 _TASK_TEXT_RE = re.compile(r"^(?P<id>\d+[a-z]?(?:\.\d+[a-z]?)*)\.?(?P<opt>\*)?(?:[ \t]+(?P<title>.*?))?[ \t]*$")
 _NO_BOX_RE = re.compile(r"^(?P<indent>[ \t]*)[-*+][ \t]+(?P<id>\d+[a-z]?(?:\.\d+[a-z]?)*)(?P<dot>\.)?[ \t]+\S")
-_REFS_RE = re.compile(
+#: A requirement citation line: ``_Requirements: 1.1, 2.3_`` or ``**Validates: Requirements 7.1**``
+#: (group ``refs``: the references; ``em``: the emphasis marker before it, if any).
+REFS_LINE_RE = re.compile(
     r"^\s*(?:[-*+]\s+)?(?P<em>[_*]{1,2})?\s*(?:Requirements?\s*:|Validates\s*:\s*(?:Requirements?\b)?)"
     r"\s*[_*]{0,2}\s*(?P<refs>.*?)\s*[_*]{0,2}\s*$",
     re.IGNORECASE,
@@ -163,7 +165,7 @@ def parse_tasks(text: str, path: str | Path = "tasks.md") -> TasksDoc:
             stack.append((indent, task))
             current = task
             continue
-        refs = _REFS_RE.match(line) if "equirement" in line or "EQUIREMENT" in line else None
+        refs = REFS_LINE_RE.match(line) if "equirement" in line or "alidates" in line or "EQUIREMENT" in line or "ALIDATES" in line else None
         if refs and (refs.group("em") or parse_refs(refs.group("refs"))[0]):
             found, bad = parse_refs(refs.group("refs"))
             if current is None:

@@ -1,10 +1,15 @@
 """Traceability between acceptance criteria, tasks and design sections.
 
-A task covers a criterion when its ``_Requirements:_`` entry cites the criterion (``1.2``) or the
+Both ways: requirement -> design (which design items cite each criterion) and requirement ->
+tasks, and back (citations of criteria that do not exist). A task covers a criterion when its ``_Requirements:_`` entry cites the criterion (``1.2``) or the
 whole requirement (``1``, which covers all of its criteria). Problems: ``TRC001`` (a criterion no
 task covers; only reported once a ``tasks.md`` exists) and ``TRC002`` (a task cites a criterion
-or requirement that does not exist). Missing design sections are listed (the design parser
-reports them as ``DES001``).
+or requirement that does not exist). The design covers a criterion when one of its
+``DesignDoc.links`` (``**Validates: Requirements 1.2**`` under a property or section) cites it or
+its requirement: ``TRC003`` for a design citation of a criterion that does not exist, ``TRC004``
+for a criterion no design item covers (only reported when the design cites requirements at all,
+so a design written without citations is not flooded). Missing design sections are listed (the
+design parser reports them as ``DES001``).
 """
 
 from __future__ import annotations
@@ -16,12 +21,13 @@ from .models import DesignDoc, Problem, RequirementsDoc, TasksDoc
 
 @dataclass(slots=True)
 class UnknownRef:
-    """A task citing a criterion or requirement that does not exist.
+    """A task (or design item) citing a criterion or requirement that does not exist.
 
     Attributes:
-        task_id: the citing task.
+        task_id: the citing task, or the design item (``"Property 3: Title"``) in
+            ``TraceReport.design_unknown_refs``.
         ref: the reference as written (``"4.7"`` or ``"9"``).
-        line: the task's line in ``tasks.md``.
+        line: the task's line in ``tasks.md`` (the citation's line in ``design.md``).
     """
 
     task_id: str
@@ -39,7 +45,12 @@ class TraceReport:
         unknown_refs: references to criteria or requirements that do not exist.
         tasks_without_refs: ids of leaf tasks citing nothing.
         design_missing: required design sections missing (``None`` when there is no design.md).
-        problems: ``TRC001`` / ``TRC002`` problems.
+        problems: ``TRC001`` - ``TRC004`` problems.
+        design_matrix: every criterion id mapped to the design items citing it (empty lists when
+            there is no design or it cites nothing).
+        design_uncovered: criterion ids no design item covers (``None`` when there is no design
+            or it cites no requirement at all).
+        design_unknown_refs: design citations of criteria or requirements that do not exist.
     """
 
     matrix: dict[str, list[str]]
@@ -48,6 +59,9 @@ class TraceReport:
     tasks_without_refs: list[str]
     design_missing: list[str] | None
     problems: list[Problem] = field(default_factory=list)
+    design_matrix: dict[str, list[str]] = field(default_factory=dict)
+    design_uncovered: list[str] | None = None
+    design_unknown_refs: list[UnknownRef] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         """Return a JSON-ready dict (lists and strings only)."""
@@ -58,6 +72,9 @@ class TraceReport:
             "tasks_without_refs": list(self.tasks_without_refs),
             "design_missing": None if self.design_missing is None else list(self.design_missing),
             "problems": [p.to_dict() for p in self.problems],
+            "design_matrix": {cid: list(items) for cid, items in self.design_matrix.items()},
+            "design_uncovered": None if self.design_uncovered is None else list(self.design_uncovered),
+            "design_unknown_refs": [{"item": u.task_id, "ref": u.ref, "line": u.line} for u in self.design_unknown_refs],
         }
 
 
@@ -115,7 +132,38 @@ def build_trace(
                         f"criterion {cid} is not covered by any task; cite it in a task's _Requirements:_")
             )
     design_missing = None if design is None else list(design.missing)
-    return TraceReport(matrix, uncovered, unknown, without, design_missing, problems)
+    report = TraceReport(matrix, uncovered, unknown, without, design_missing, problems)
+    if design is not None:
+        _design_trace(report, requirements, design, by_requirement, order)
+    return report
+
+
+def _design_trace(report: TraceReport, requirements: RequirementsDoc | None, design: DesignDoc,
+                  by_requirement: dict[str, list[str]], order: list[str]) -> None:
+    design_matrix: dict[str, list[str]] = {cid: [] for cid in report.matrix}
+    for link in design.links:
+        for ref in link.refs:
+            targets = _targets(ref, report.matrix, by_requirement, order)
+            if targets is None:
+                report.design_unknown_refs.append(UnknownRef(link.item, ref, link.line))
+                report.problems.append(
+                    Problem(design.path, link.line, "error", "TRC003",
+                            f"{link.item or 'design'} cites {ref}, which is not a criterion or requirement in requirements.md")
+                )
+                continue
+            for cid in targets:
+                if link.item not in design_matrix[cid]:
+                    design_matrix[cid].append(link.item)
+    report.design_matrix = design_matrix
+    if not design.links or requirements is None:
+        return
+    report.design_uncovered = [cid for cid, items in design_matrix.items() if not items]
+    lines = {c.id: c.line for c in requirements.criteria()}
+    for cid in report.design_uncovered:
+        report.problems.append(
+            Problem(requirements.path, lines.get(cid), "warning", "TRC004",
+                    f"criterion {cid} is not covered by the design; cite it in a property's '**Validates: Requirements {cid}**'")
+        )
 
 
 def _targets(ref: str, matrix: dict[str, list[str]], by_requirement: dict[str, list[str]], order: list[str]) -> list[str] | None:
