@@ -172,11 +172,17 @@ def _cmd_trace(args: argparse.Namespace, workspace: Path, store: ApprovalStore) 
     for spec, report in reports:
         print(f"== {spec.key}")
         for cid, tasks in report.matrix.items():
-            print(f"  {cid:<8} {', '.join(tasks) if tasks else '(no task)'}")
+            design = report.design_matrix.get(cid)
+            cited = f"  | design: {'; '.join(design)}" if design else ""
+            print(f"  {cid:<8} {', '.join(tasks) if tasks else '(no task)'}{cited}")
         if report.uncovered:
             print(f"  uncovered criteria: {', '.join(report.uncovered)}")
+        if report.design_uncovered:
+            print(f"  criteria the design does not cite: {', '.join(report.design_uncovered)}")
         for ref in report.unknown_refs:
             print(f"  task {ref.task_id} (line {ref.line}) cites unknown {ref.ref}")
+        for ref in report.design_unknown_refs:
+            print(f"  design {ref.task_id or 'citation'} (design.md:{ref.line}) cites unknown {ref.ref}")
         if report.design_missing:
             print(f"  design sections missing: {', '.join(report.design_missing)}")
     return 0

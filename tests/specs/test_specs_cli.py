@@ -136,3 +136,30 @@ def test_subprocess_entry_point(workspace):
     )
     assert result.returncode == 1, result.stderr
     assert json.loads(result.stdout)["errors"] == 1
+
+
+def test_trace_design_citations_in_a_subprocess(workspace):
+    """``workbench spec trace`` (text and --json) shows the design <-> requirement links."""
+    add_corpus(workspace, "kiro-dialect", ".kiro/specs")
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+
+    def spec(*argv):
+        return subprocess.run([sys.executable, "-m", "workbench", "spec", *argv], cwd=workspace, env=env,
+                              capture_output=True, text=True, timeout=60)
+
+    result = spec("trace", "--json")
+    assert result.returncode == 0, result.stderr
+    [report] = json.loads(result.stdout)
+    assert report["name"] == "kiro/kiro-dialect"
+    assert report["uncovered"] == [] and report["unknown_refs"] == []
+    assert report["design_uncovered"] == ["1.3", "1.4", "1.5", "2.1", "2.3"]
+    assert report["design_matrix"]["3.1"] == ["Property 3: The status follows the checks"]
+    result = spec("trace")
+    assert result.returncode == 0, result.stderr
+    assert "  1.1      1, 2.2  | design: Property 1: A new commit restarts the checks" in result.stdout
+    assert "criteria the design does not cite: 1.3, 1.4, 1.5, 2.1, 2.3" in result.stdout
+    # every finding of the Kiro-dialect fixture is a true one: only the design coverage gaps
+    result = spec("lint", "--json")
+    assert result.returncode == 0, result.stderr
+    codes = [p["code"] for p in json.loads(result.stdout)["specs"][0]["problems"]]
+    assert codes == ["TRC004"] * 5

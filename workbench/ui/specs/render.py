@@ -157,14 +157,22 @@ def outline_rows(data: "ReviewData") -> tuple[list[Row], dict[object, int]]:
 
 
 def trace_rows(data: "ReviewData") -> list[Row]:
-    """The criterion -> tasks matrix, then unknown references, tasks citing nothing, missing design sections."""
+    """The criterion -> tasks (and design) matrix, then unknown references, tasks citing nothing,
+    criteria the design does not cite, missing design sections."""
     report = data.trace
     rows = [Row(f"{'Criterion':<10} Tasks", "subheading")]
     for cid, tasks in report.matrix.items():
-        rows.append(Row(f"{cid:<10} {', '.join(tasks) if tasks else '(no task)'}", "" if tasks else "warning", key=cid))
+        design = report.design_matrix.get(cid)
+        cited = f"  | design: {'; '.join(design)}" if design else ""
+        rows.append(Row(f"{cid:<10} {', '.join(tasks) if tasks else '(no task)'}{cited}", "" if tasks else "warning", key=cid))
     if report.unknown_refs:
         rows += [Row(""), Row("Tasks citing unknown criteria", "subheading")]
         rows += [Row(f"task {u.task_id} (tasks.md:{u.line}) cites {u.ref}", "error", key=u.ref) for u in report.unknown_refs]
+    if report.design_unknown_refs:
+        rows += [Row(""), Row("Design citing unknown criteria", "subheading")]
+        rows += [Row(f"{u.task_id or 'design'} (design.md:{u.line}) cites {u.ref}", "error", key=u.ref) for u in report.design_unknown_refs]
+    if report.design_uncovered:
+        rows += [Row(""), Row("Criteria the design does not cite", "subheading"), Row(", ".join(report.design_uncovered), "warning")]
     if report.tasks_without_refs:
         rows += [Row(""), Row("Tasks citing nothing", "subheading"), Row(", ".join(report.tasks_without_refs), "warning")]
     if report.design_missing:
