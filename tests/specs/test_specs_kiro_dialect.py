@@ -236,3 +236,17 @@ def test_design_citations_both_ways():
 def test_nested_heading_of_the_same_section_is_not_a_repeat():
     design = parse_design("## Testing Strategy\n\n### Testing Strategy\n\n## Correctness Properties\n\n### Correctness Properties\n\n# Testing Strategy\n")
     assert [(p.code, p.line) for p in design.problems if p.code == "DES002"] == [("DES002", 9)]
+
+
+def test_ears007_is_reported_once_per_document_with_counts():
+    text = HEAD.replace("## Requirements", "## Glossary\n\n- **Gate**: the gate\n\n## Requirements") + req(
+        "1. THE system SHALL a.\n2. WHEN x, THE system SHALL b.\n3. THE Gate SHALL c.\n4. THE Scheduler SHALL d.\n"
+    )
+    doc = parse_requirements(text)
+    found = [p for p in lint_requirements(doc) if p.code == "EARS007"]
+    assert len(found) == 1
+    assert found[0].line == doc.criteria()[0].line
+    assert found[0].message == (
+        "3 criteria name a system not defined in the Glossary: 'THE system' (2 criteria, first 1.1), "
+        "'THE Scheduler' (1 criterion, first 1.4); add them there or use defined terms"
+    )

@@ -314,11 +314,34 @@ def glossary_terms(glossary: dict[str, str]) -> frozenset[str]:
 def lint_requirements(doc: RequirementsDoc) -> list[Problem]:
     """Return the EARS problems of every criterion of ``doc`` (the Glossary is used when present).
 
+    ``EARS007`` (system name not in the Glossary) is reported once per document, at the first
+    criterion concerned, with the names and how many criteria use each: a document that writes
+    "THE system" everywhere gets one warning, not one per criterion.
+
     Args:
         doc: a parsed requirements document.
     """
     problems: list[Problem] = []
+    undefined: dict[str, list[Criterion]] = {}
+    first: int | None = None  # index of the first EARS007 problem in ``problems``
     terms = glossary_terms(doc.glossary)
     for criterion in doc.criteria():
-        problems.extend(lint_criterion(criterion, doc.path, doc.glossary, terms))
+        for problem in lint_criterion(criterion, doc.path, doc.glossary, terms):
+            if problem.code != "EARS007":
+                problems.append(problem)
+                continue
+            assert criterion.ears is not None and criterion.ears.system is not None
+            undefined.setdefault(_term(criterion.ears.system), []).append(criterion)
+            if first is None:
+                first = len(problems)
+                problems.append(problem)
+    if first is not None and (len(undefined) > 1 or len(next(iter(undefined.values()))) > 1):
+        count = sum(len(c) for c in undefined.values())
+        names = ", ".join(
+            f"{crits[0].ears.system.strip()!r} ({len(crits)} criteri{'on' if len(crits) == 1 else 'a'}, first {crits[0].id})"  # type: ignore[union-attr]
+            for crits in undefined.values()
+        )
+        old = problems[first]
+        problems[first] = Problem(old.file, old.line, old.severity, old.code,
+                                  f"{count} criteria name a system not defined in the Glossary: {names}; add them there or use defined terms")
     return problems
