@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench.core.specs.bundle import check_spec, load_spec
+from workbench.core.specs.codes import errors_first
 from workbench.core.specs.discovery import SPEC_NAME_RE, discover_specs, find_spec, workbench_specs_dir
 from workbench.core.specs.models import DOC_KINDS, Problem, Spec, SpecError, SpecNotFoundError
 from workbench.core.specs.store import ApprovalStore
@@ -155,7 +156,7 @@ def _cmd_lint(args: argparse.Namespace, workspace: Path, store: ApprovalStore) -
         })
     else:
         for spec, problems in results:
-            for problem in problems:
+            for problem in errors_first(problems):
                 print(problem.format(workspace))
         print(f"{len(results)} spec(s): {errors} error(s), {warnings} warning(s)")
     return 1 if errors else 0

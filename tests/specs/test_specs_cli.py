@@ -76,6 +76,9 @@ def test_lint_exit_codes_and_json(workspace, capsys):
     assert run(workspace, "lint") == 1
     out = capsys.readouterr().out
     assert ".workbench/specs/malformed/tasks.md:5: error TSK002" in out
+    # errors come first, then the warnings
+    severities = [line.split(": ")[1].split()[0] for line in out.splitlines() if ": error " in line or ": warning " in line]
+    assert "warning" in severities and severities == sorted(severities)
     assert run(workspace, "lint", "nope") == 2
     assert "no spec named 'nope'" in capsys.readouterr().err
 

@@ -202,6 +202,9 @@ async def test_malformed_spec_lists_problems_with_file_and_line(spec_workspace, 
         assert any(p.startswith(".workbench/specs/broken/requirements.md:") and "REQ003" in p for p in problems)
         assert any(p.startswith(".workbench/specs/broken/tasks.md:") for p in problems)
         assert f" Problems ({len(problems)}) " in str(screen.query_one("#review-tabbar").render())
+        # errors first, then warnings
+        severities = [p.split(": ", 1)[1].split()[0] for p in problems]
+        assert "warning" in severities and severities == sorted(severities)
         # what parsed is still shown
         assert "1. Good enough" in screen.outline.text()
         # Enter on a problem jumps to its line in the document

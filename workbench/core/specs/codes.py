@@ -6,6 +6,12 @@ severity and a one-line description (shown by ``workbench spec lint --json`` con
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .models import Problem
+
 CODES: dict[str, tuple[str, str]] = {
     # spec folder
     "SPEC001": ("warning", "requirements.md is missing from the spec folder"),
@@ -45,3 +51,13 @@ CODES: dict[str, tuple[str, str]] = {
     "TRC003": ("error", "design cites an unknown requirement or criterion"),
     "TRC004": ("warning", "criterion not covered by the design (only when the design cites requirements)"),
 }
+
+
+def errors_first(problems: Iterable[Problem]) -> list[Problem]:
+    """Return ``problems`` with the errors before the warnings, each group in its original order.
+
+    Every list of problems shown to a person uses this order, so that a few errors are not
+    buried under many warnings.
+    """
+    items = list(problems)
+    return [p for p in items if p.severity == "error"] + [p for p in items if p.severity != "error"]

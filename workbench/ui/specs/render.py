@@ -183,11 +183,13 @@ def trace_rows(data: "ReviewData") -> list[Row]:
 
 
 def problem_rows(data: "ReviewData") -> list[Row]:
-    """One row per problem: ``file:line: severity CODE message`` (paths relative to the workspace)."""
+    """One row per problem: ``file:line: severity CODE message`` (paths relative to the workspace), errors first."""
+    from workbench.core.specs.codes import errors_first
+
     base = data.spec.workspace
     return [
         Row(p.format(base), "error" if p.severity == "error" else "warning", key=(p.file, p.line))
-        for p in data.problems
+        for p in errors_first(data.problems)
     ]
 
 
