@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from workbench.core.specs.bundle import check_spec, load_spec
+from workbench.core.specs.bundle import check_spec, document_errors, load_spec
 from workbench.core.specs.codes import errors_first
 from workbench.core.specs.discovery import SPEC_NAME_RE, discover_specs, find_spec, workbench_specs_dir
 from workbench.core.specs.models import DOC_KINDS, Problem, Spec, SpecError, SpecNotFoundError
@@ -223,6 +223,13 @@ def _cmd_approve(args: argparse.Namespace, workspace: Path, store: ApprovalStore
     gate = can_approve(args.doc, statuses)
     if not gate.allowed:
         print(f"refused: {gate.reason}", file=sys.stderr)
+        return 1
+    errors = document_errors(spec, args.doc)
+    if errors and not getattr(args, "force", False):
+        for problem in errors:
+            print(problem.format(workspace), file=sys.stderr)
+        print(f"refused: {args.doc}.md has {len(errors)} error(s) (listed above); fix them, or approve anyway with --force",
+              file=sys.stderr)
         return 1
     record = record_for_approval(spec, args.doc, who=args.who)
     store.append(record)

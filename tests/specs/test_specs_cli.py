@@ -166,3 +166,26 @@ def test_trace_design_citations_in_a_subprocess(workspace):
     assert result.returncode == 0, result.stderr
     codes = [p["code"] for p in json.loads(result.stdout)["specs"][0]["problems"]]
     assert codes == ["TRC004"] * 5
+
+
+def test_approve_with_errors_needs_force_in_a_subprocess(workspace):
+    add_corpus(workspace, "malformed")
+    add_corpus(workspace, "good-ears")
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+
+    def spec(*argv):
+        return subprocess.run([sys.executable, "-m", "workbench", "spec", *argv], cwd=workspace, env=env,
+                              capture_output=True, text=True, timeout=60)
+
+    result = spec("approve", "malformed", "requirements", "--who", "ann")
+    assert result.returncode == 1
+    assert "refused: requirements.md has" in result.stderr and "--force" in result.stderr
+    assert ".workbench/specs/malformed/requirements.md:15: error REQ010" in result.stderr
+    assert ApprovalStore.for_workspace(workspace).load() == []
+    result = spec("approve", "malformed", "requirements", "--who", "ann", "--force")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("approved malformed requirements")
+    # a clean document needs no --force
+    result = spec("approve", "good-ears", "requirements", "--who", "ann")
+    assert result.returncode == 0, result.stderr
+    assert [r.spec for r in ApprovalStore.for_workspace(workspace).load()] == ["malformed", "good-ears"]

@@ -41,6 +41,7 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     approve.add_argument("name", metavar="NAME")
     approve.add_argument("doc", choices=DOCS)
     approve.add_argument("--who", default=None, help="approver name (default: login name)")
+    approve.add_argument("--force", action="store_true", help="approve even though the document has lint errors")
     add_path(approve)
     spec.set_defaults(handler=handle)
     return spec

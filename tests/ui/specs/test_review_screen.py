@@ -237,3 +237,28 @@ async def test_every_tab_shows_its_own_view_alone_focused_and_painted(spec_works
             assert first.strip()[:30] in painted, (tab, first)
         await pilot.press("right_square_bracket")  # keys still walk the tabs in order
         assert screen.active_tab == "trace" and screen.focused is screen.view("trace")
+
+
+async def test_approving_a_document_with_errors_asks_first(spec_workspace, server):
+    from workbench.ui.plugins.modals import ConfirmModal
+
+    app = make_app(spec_workspace, server)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_review(app, pilot, "broken")
+        assert screen.doc == "requirements"
+        await pilot.press("a")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        assert app.screen.title_text.startswith("Approve requirements.md with ")
+        assert "REQ010" in app.screen.body
+        await pilot.press("n")
+        await wait_until(pilot, lambda: "Not approved" in message(screen))
+        assert "has errors" in message(screen)
+        assert ApprovalStore.for_workspace(spec_workspace).load() == []
+        loads = screen.load_count
+        await pilot.press("a")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        await pilot.press("y")
+        await next_load(pilot, screen, loads)
+        assert "Approved requirements" in message(screen)
+        (record,) = ApprovalStore.for_workspace(spec_workspace).load()
+        assert (record.spec, record.doc) == ("broken", "requirements")

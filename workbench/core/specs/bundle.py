@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from .design import load_design
 from .ears import lint_requirements
@@ -75,3 +76,18 @@ def check_spec(bundle: SpecBundle) -> tuple[list[Problem], TraceReport]:
     report = build_trace(bundle.requirements, bundle.design, bundle.tasks)
     problems += report.problems
     return problems, report
+
+
+def document_errors(spec: Spec, doc: str) -> list[Problem]:
+    """Return the error-severity problems reported against ``doc``'s file (parse, lint, trace).
+
+    Used by the approval gates: approving a document with errors needs ``--force`` in the CLI
+    and a confirmation in the TUI. Blocking (reads the spec's files).
+
+    Args:
+        spec: the spec.
+        doc: ``"requirements"``, ``"design"`` or ``"tasks"``.
+    """
+    problems, _ = check_spec(load_spec(spec))
+    target = spec.path(doc)
+    return [p for p in problems if p.severity == "error" and Path(p.file) == target]

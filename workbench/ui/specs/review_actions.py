@@ -40,6 +40,9 @@ class ReviewActionsMixin:
         from workbench.core.specs.models import SpecError
         from workbench.core.specs.review import approve_doc
 
+        if not await self._confirm_errors(doc):
+            self.message(f"Not approved: {doc}.md has errors (see the Problems tab).", "warning")
+            return
         services = self.services
         try:
             if services is not None:  # also recorded as a spec.approved event in the session log
@@ -54,6 +57,21 @@ class ReviewActionsMixin:
         commit = f", commit {record.commit[:12]}" if record.commit else ""
         self.message(f"Approved {doc} (sha256 {record.sha256[:12]}{commit}) by {record.who}.")
         self.reload()
+
+    async def _confirm_errors(self, doc: str) -> bool:
+        """When ``doc`` may be approved but has lint errors, ask (``ConfirmModal``); True to go on."""
+        from workbench.core.specs.bundle import document_errors
+        from workbench.core.specs.workflow import can_approve
+        from workbench.ui.plugins.modals import ConfirmModal
+
+        if self.data is None or not can_approve(doc, self.data.statuses).allowed:
+            return True  # the approval itself refuses, with the workflow's reason
+        errors = await asyncio.to_thread(document_errors, self.spec, doc)
+        if not errors:
+            return True
+        body = "\n".join(p.format(self.spec.workspace) for p in errors)
+        title = f"Approve {doc}.md with {len(errors)} error(s)?"
+        return bool(await self.app.push_screen_wait(ConfirmModal(title, body, yes_label="Approve anyway (y)")))  # type: ignore[attr-defined]
 
     def action_request_changes(self) -> None:
         """Record a change request on the current document, carrying its pending comments."""
