@@ -288,3 +288,39 @@ async def test_parent_in_progress_does_not_block_its_subtask(tmp_path):
     cited, unknown, _reqs = cited_criteria(load_requirements(spec.path("requirements")), ["2", "1.9"])
     assert list(cited) == ["2.1", "2.2", "2.3"] and unknown == ["1.9"]
     assert json.dumps(cited)
+
+
+async def test_revision_that_is_not_the_same_kind_is_kept_beside(ws, server, services):
+    """A requirements revision that came back as a tasks document does not replace requirements.md."""
+    from workbench.core.specs.drafting import DraftRejectedError
+
+    spec = write_spec(ws, "note-export", requirements=REQUIREMENTS)
+    server.enqueue(Reply(text=TASKS, chunk_chars=64))
+    stream = draft(services, spec, "requirements")
+    with pytest.raises(DraftRejectedError) as caught:
+        async for _chunk in stream:
+            pass
+    message = str(caught.value)
+    assert "the model's requirements.md was not applied: it is not a requirements document" in message
+    assert "it looks like a tasks document" in message and "requirements.draft.md" in message
+    assert spec.path("requirements").read_text() == REQUIREMENTS
+    assert caught.value.path == spec.path("requirements").with_name("requirements.draft.md")
+    assert caught.value.path.read_text() == TASKS
+    assert ReviewStores.for_workspace(ws).approvals.load() == []  # not put in review
+    assert services.chat.session is None or await spec_events(services) == []  # no spec.drafted event
+
+
+async def test_revision_that_drops_a_requirement_must_say_so(ws, server, services):
+    from workbench.core.specs.drafting import DraftRejectedError
+
+    spec = write_spec(ws, "note-export", requirements=REQUIREMENTS)
+    head, _, _rest = REQUIREMENTS.partition("### Requirement 2")
+    server.enqueue(Reply(text=head))
+    with pytest.raises(DraftRejectedError, match=r"it drops requirement\(s\) 2 without saying so"):
+        await draft(services, spec, "requirements").run()
+    assert spec.path("requirements").read_text() == REQUIREMENTS
+    # saying so in the text lets it through
+    said = head + "\nRequirement 2 was removed: out of scope for this release.\n"
+    server.enqueue(Reply(text=said))
+    result = await draft(services, spec, "requirements").run()
+    assert result.revision and spec.path("requirements").read_text() == said

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, AsyncIterator
 
 from ._io import atomic_write_bytes
+from .draft_check import check_draft
 from .comments import Comment
 from .discovery import SPEC_NAME_RE, workbench_specs_dir
 from .models import DOC_KINDS, Spec, SpecError, WorkflowError
@@ -329,8 +330,13 @@ def commit_draft(plan: DraftPlan, text: str, stores: "ReviewStores", who: str | 
     The previous file content is saved as a snapshot first; the new text is written atomically;
     a ``submit_review`` record is appended and the plan's pending comments are marked sent.
 
+    The draft is checked first (``draft_check.check_draft``): one that is not the same kind of
+    document, or a requirements revision that drops requirements without saying so, is written
+    to ``<doc>.draft.md`` beside the document instead, and ``DraftRejectedError`` says why.
+
     Raises:
         WorkflowError: the text is empty.
+        DraftRejectedError: the draft failed the check (the document is unchanged).
         OSError: the file or the stores cannot be written.
     """
     spec, doc = plan.spec, plan.doc
@@ -343,6 +349,16 @@ def commit_draft(plan: DraftPlan, text: str, stores: "ReviewStores", who: str | 
         old = path.read_bytes()
     except FileNotFoundError:
         old = None
+    previous_text = old.decode("utf-8", errors="replace").removeprefix("\ufeff") if old is not None else None
+    refused = check_draft(doc, text, previous_text)
+    if refused is not None:
+        kept = path.with_name(f"{doc}.draft.md")
+        atomic_write_bytes(kept, text.encode("utf-8"))
+        raise DraftRejectedError(
+            f"the model's {doc}.md was not applied: {refused}. It is kept as {kept.name} beside it; "
+            f"compare, copy what is useful, or ask again",
+            kept,
+        )
     previous_sha = stores.snapshots.save(old) if old is not None else None
     data = text.encode("utf-8")
     atomic_write_bytes(path, data)
@@ -360,6 +376,18 @@ def commit_draft(plan: DraftPlan, text: str, stores: "ReviewStores", who: str | 
         spec, doc, path, text, hashlib.sha256(data).hexdigest(), previous_sha, plan.revision,
         list(plan.comments), record, diff,
     )
+
+
+class DraftRejectedError(WorkflowError):
+    """The model's draft failed ``draft_check.check_draft``; it was written beside the document.
+
+    Attributes:
+        path: where the draft was kept (``<doc>.draft.md`` in the spec folder).
+    """
+
+    def __init__(self, message: str, path: Path) -> None:
+        super().__init__(message)
+        self.path = path
 
 
 class Draft:
