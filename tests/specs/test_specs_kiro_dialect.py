@@ -250,3 +250,10 @@ def test_ears007_is_reported_once_per_document_with_counts():
         "3 criteria name a system not defined in the Glossary: 'THE system' (2 criteria, first 1.1), "
         "'THE Scheduler' (1 criterion, first 1.4); add them there or use defined terms"
     )
+
+
+def test_task_heading_groups_its_numbered_subtasks():
+    doc = parse_tasks("# Tasks\n\n## Task 1: Parser\n\n- [x] 1.1 Read\n- [ ] 1.2 Write\n\n## Task 2: Tests\n\n- [ ] 2.1 Unit\n- [ ] 3.1 Stray\n")
+    assert [(p.code, p.line) for p in doc.problems] == [("TSK003", 11)]
+    assert [t.id for t in doc.all_tasks] == ["1.1", "1.2", "2.1", "3.1"]
+    assert doc.progress() == (1, 4)

@@ -15,7 +15,8 @@ Kiro's implementation plan (https://kiro.dev/docs/specs/) is a nested checkbox l
 ``**Validates: Requirements 1.2, 1.3**``) cites criteria (``1.2``), whole requirements (``3``) or
 a range (``1.1-1.3``, ``1.1–1.3`` with an en dash, ``1.3-2.2`` across requirements). Task ids
 may carry a letter (``10a``, ``2.1b``); a bullet starting with a bare number and no checkbox
-(``- 43 tests pass``) is prose, not a task.
+(``- 43 tests pass``) is prose, not a task. Under a ``## Task N: Title`` heading, sub-tasks
+``N.1``, ``N.2`` need no parent checkbox (the heading groups them).
 Parse problems use codes ``TSK001``-``TSK005`` and are never raised.
 """
 
@@ -47,6 +48,7 @@ REFS_LINE_RE = re.compile(
 _REF_RE = re.compile(r"^\d+(?:\.\d+)?$")
 _RANGE_RE = re.compile(r"^(\d+)\.(\d+)-(?:(\d+)\.)?(\d+)$")
 _DASH_RE = re.compile(r"\s*(?:-|\u2013|\u2014|\bto\b|\bthrough\b)\s*")
+_TASK_HEADING_RE = re.compile(r"^task\s+(\d+[a-z]?)\b", re.IGNORECASE)
 _PAREN_RE = re.compile(r"\([^)]*\)")
 _REF_WORDS_RE = re.compile(r"\b(?:requirements?|and)\b", re.IGNORECASE)
 _REF_SPLIT_RE = re.compile(r"[,;\s]+")
@@ -115,6 +117,7 @@ def parse_tasks(text: str, path: str | Path = "tasks.md") -> TasksDoc:
     by_id: dict[str, Task] = {}
     stack: list[tuple[int, Task]] = []
     current: Task | None = None
+    heading_task: str | None = None  # N of the last "## Task N: Title" heading (groups N.1, N.2...)
 
     def problem(line: int | None, severity: str, code: str, message: str) -> None:
         problems.append(Problem(path, line, severity, code, message))  # type: ignore[arg-type]
@@ -122,8 +125,11 @@ def parse_tasks(text: str, path: str | Path = "tasks.md") -> TasksDoc:
     for lineno, line, in_code in _md.iter_lines(_md.split_lines(text)):
         if in_code or not line.strip():
             continue
-        if _md.heading(line) is not None:
+        head = _md.heading(line)
+        if head is not None:
             current = None
+            group = _TASK_HEADING_RE.match(_md.plain(head[1]))
+            heading_task = group.group(1) if group else None
             continue
         box = _CHECKBOX_RE.match(line) if "[" in line else None
         if box:
@@ -158,7 +164,8 @@ def parse_tasks(text: str, path: str | Path = "tasks.md") -> TasksDoc:
             if task_id in by_id:
                 problem(lineno, "error", "TSK002", f"task id {task_id} already used on line {by_id[task_id].line}; renumber this task")
             else:
-                _check_numbering(task, parent, roots, problem)
+                if not (parent is None and heading_task is not None and task_id.rsplit(".", 1)[0] == heading_task):
+                    _check_numbering(task, parent, roots, problem)
                 by_id[task_id] = task
             (parent.children if parent else roots).append(task)
             flat.append(task)
