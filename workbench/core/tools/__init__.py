@@ -17,12 +17,13 @@ if TYPE_CHECKING:
 def builtin_tools() -> list[Tool]:
     """Return fresh instances of the built-in tools, in the order they are offered to the model.
 
-    ``read_file``, ``list_dir``, ``glob``, ``grep``, ``write_file``, ``edit_file``,
+    ``read_file``, ``list_dir``, ``glob``, ``grep``, ``write_file``, ``edit_file``, ``multi_edit``,
     ``delete_file``, ``move_file``. (``run_command`` arrives with the sandbox.)
     """
     from workbench.core.tools.grep import GrepTool
     from workbench.core.tools.read_tools import GlobTool, ListDirTool, ReadFileTool
-    from workbench.core.tools.write_tools import DeleteFileTool, EditFileTool, MoveFileTool, WriteFileTool
+    from workbench.core.tools.edit_tools import EditFileTool, MultiEditTool
+    from workbench.core.tools.write_tools import DeleteFileTool, MoveFileTool, WriteFileTool
 
     return [
         ReadFileTool(),
@@ -31,6 +32,7 @@ def builtin_tools() -> list[Tool]:
         GrepTool(),
         WriteFileTool(),
         EditFileTool(),
+        MultiEditTool(),
         DeleteFileTool(),
         MoveFileTool(),
     ]
