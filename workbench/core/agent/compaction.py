@@ -59,11 +59,10 @@ async def fit_window(chat: "ChatService", history: list[dict[str, Any]], on_usag
         return False
     chat.last_prompt_tokens = 0  # the reported count is stale once we shrink
     stub_tool_results(history, lambda: used() >= limit, keep_last=1)
-    keep = chat.agent.keep_recent_turns
-    while used() >= limit and keep >= 0:
+    if used() >= limit:
+        keep = _turns_that_fit(history, chat.agent.keep_recent_turns, limit - used() + estimate_tokens(history), chat.running)
         if await compact(chat, reason="auto", keep=keep, on_usage=on_usage) is not None:
             stub_tool_results(history, lambda: used() >= limit, keep_last=1)
-        keep -= 1
     stub_tool_results(history, lambda: used() >= limit)
     if used() >= window:
         raise ContextOverflow(
@@ -72,6 +71,19 @@ async def fit_window(chat: "ChatService", history: list[dict[str, Any]], on_usag
             f"([models.\"{chat.llm.model}\"] context_window). Start a new session (/new) or use a model with a larger window."
         )
     return True
+
+
+def _turns_that_fit(history: list[dict[str, Any]], keep: int, room: int, running: bool) -> int:
+    """The most recent turns (at most ``keep``) whose messages fit in ``room`` tokens minus room
+    for a summary; 0 when none does (the turn in flight is kept by :func:`compact` anyway)."""
+    starts = [i for i, m in enumerate(history) if m.get("role") == "user" and not str(m.get("content", "")).startswith("Summary of the earlier")]
+    if running and starts:
+        starts = starts[:-1]  # the turn in flight is kept on top of ``keep``
+    target = room * 0.6
+    for k in range(min(keep, len(starts)), 0, -1):
+        if estimate_tokens(history[starts[-k]:]) <= target:
+            return k
+    return 0
 
 
 def _transcript(old: list[dict[str, Any]], budget_chars: int) -> str:
