@@ -31,11 +31,53 @@ def _events_of_all(ws: Path, kind: str):
         store.close()
 
 
+def _unstored(skipped) -> list:
+    from workbench.core.checkpoints.rewind_record import could_not_store
+
+    return [x for x in skipped or [] if could_not_store(x[1])]
+
+
+def _recover_first(workspace: Path, settings=None) -> bool:
+    """Complete a rewind cut midway and record cut rewinds before listing or pruning; each thing
+    done is one stderr line. Returns False (after a message) when the recovery failed."""
+    from workbench.core.checkpoints import ShadowRepo
+    from workbench.core.checkpoints.rewind_record import recover_rewinds_sync
+    from workbench.core.paths import event_log_path
+    from workbench.core.store import EventStore
+
+    if not event_log_path(workspace).exists():
+        return True
+    try:
+        if settings is None:
+            from workbench.core.config import load_settings
+
+            settings = load_settings(workspace)
+        repo = ShadowRepo(workspace, settings=settings.checkpoints)
+    except Exception:  # no git or bad config: nothing to recover here (the command reports its own errors)
+        return True
+    store = EventStore(event_log_path(workspace))
+    try:
+        messages = recover_rewinds_sync(repo, store, workspace)
+    except Exception as exc:
+        print(f"workbench: an interrupted rewind could not be completed: {exc}", file=sys.stderr)
+        return False
+    finally:
+        store.close()
+    for message in messages:
+        print(f"workbench: {message}", file=sys.stderr)
+    return True
+
+
 def run_checkpoint_command(args: argparse.Namespace, workspace: Path) -> int:
-    """Run ``checkpoints`` / ``rewind`` / ``gc``; returns the exit code (2 for bad input)."""
+    """Run ``checkpoints`` / ``rewind`` / ``gc``; returns the exit code (2 for bad input).
+
+    ``checkpoints`` and ``gc`` first complete a rewind that was cut midway (and say so on stderr),
+    so a pending restore never makes them fail and its pre-rewind checkpoint is listed.
+    """
     from workbench.core.events import EventKind
 
     if args.command == "checkpoints":
+        _recover_first(workspace)
         rows, sessions = _events_of_all(workspace, EventKind.CHECKPOINT_CREATED)
         if args.session:
             rows = [(s, e) for s, e in rows if s.id.startswith(args.session)]
@@ -48,7 +90,8 @@ def run_checkpoint_command(args: argparse.Namespace, workspace: Path) -> int:
         data = [
             {"checkpoint": e.payload["checkpoint"], "session": s.id, "label": e.payload.get("label"), "created": e.ts,
              "turn_id": e.payload.get("turn_id"), "event_seq": e.payload.get("event_seq"),
-             "files_changed": e.payload.get("files_changed", []), "diffstat": e.payload.get("diffstat")}
+             "files_changed": e.payload.get("files_changed", []), "diffstat": e.payload.get("diffstat"),
+             "skipped": _unstored(e.payload.get("skipped"))}
             for s, e in rows
         ]
         if args.json:
@@ -59,6 +102,10 @@ def run_checkpoint_command(args: argparse.Namespace, workspace: Path) -> int:
             for d in data:
                 when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(d["created"]))
                 print(f"{d['checkpoint'][:12]}  {when}  {len(d['files_changed']):>3} files  {d['label']}")
+                if d["skipped"]:
+                    from workbench.core.checkpoints.rewind_record import describe_skipped
+
+                    print("              not stored: " + ", ".join(describe_skipped(p, r) for p, r in d["skipped"][:10]))
         return 0
     if args.command == "rewind":
         return asyncio.run(_rewind(workspace, args))
@@ -71,6 +118,8 @@ def run_checkpoint_command(args: argparse.Namespace, workspace: Path) -> int:
         except ConfigError as exc:
             print(f"workbench: configuration error:\n{exc}", file=sys.stderr)
             return 2
+        if not _recover_first(workspace, settings):
+            return 1
         _, sessions = _events_of_all(workspace, EventKind.CHECKPOINT_CREATED)
         repo = ShadowRepo(workspace, settings=settings.checkpoints)
         keep = args.keep_days if args.keep_days is not None else settings.checkpoints.keep_days
@@ -86,6 +135,7 @@ async def _rewind(workspace: Path, args: argparse.Namespace) -> int:
     from workbench.core.events import EventKind
     from workbench.core.runtime import start_services
 
+    _recover_first(workspace)
     rows, _ = _events_of_all(workspace, EventKind.CHECKPOINT_CREATED)
     matches = [(s, e) for s, e in rows if e.payload["checkpoint"].startswith(args.checkpoint) and (not args.session or s.id.startswith(args.session))]
     sessions = {s.id for s, _ in matches}
@@ -101,6 +151,8 @@ async def _rewind(workspace: Path, args: argparse.Namespace) -> int:
         print(f"workbench: configuration error:\n{exc}", file=sys.stderr)
         return 2
     services = await start_services(workspace, settings)
+    for notice in services.notices:
+        print(f"workbench: {notice}", file=sys.stderr)
     try:
         session = matches[0][0]
         if session.status == "open":
@@ -115,6 +167,8 @@ async def _rewind(workspace: Path, args: argparse.Namespace) -> int:
     finally:
         await services.aclose()
     print(f"Rewound {result.scope} to {result.checkpoint[:12]}: {len(result.written)} file(s) written, {len(result.deleted)} removed.")
+    for line in result.warnings():
+        print(line)
     if result.new_session:
         print(f"Conversation forked into session {result.new_session} (resume it with `workbench resume {result.new_session}`).")
         if result.prompt:

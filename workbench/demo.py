@@ -32,6 +32,9 @@ def run_demo(*, keep: bool = False) -> int:
     try:
         workspace = prepare_sample(tmp)
         os.environ.setdefault("WORKBENCH_HOME", str(tmp / "data"))
+        from workbench.core import trust
+
+        trust.trust(workspace, via="demo")  # Workbench made this copy from its own bundled sample
         with ScriptedServer(default=demo_reply, model="scripted-demo") as server:
             overrides = {
                 "llm": {

@@ -75,6 +75,8 @@ async def run_prompt(
     out = sys.stdout
     if services.store.recovery_message:
         print(f"workbench: {services.store.recovery_message}", file=sys.stderr)
+    for notice in services.notices:  # recovered rewinds, disabled subsystems
+        print(f"workbench: {notice}", file=sys.stderr)
     from workbench.core.plugins.runtime import start_plugins_for_run
 
     try:  # trusted MCP plugins start now (and stop with the services), so mcp__ tools work headless

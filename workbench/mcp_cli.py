@@ -229,7 +229,9 @@ def _cmd_add(args: argparse.Namespace) -> int:
 def _load(ws: Path) -> tuple[list[Any], list[str]]:
     from workbench.core.config import ConfigError, load_settings
     from workbench.core.plugins import PluginConfigError, load_specs
+    from workbench.trust_cli import warn_untrusted
 
+    warn_untrusted(ws)  # an untrusted .mcp.json lists no server: say why
     try:
         settings = load_settings(ws)
         warnings: list[str] = []

@@ -35,6 +35,9 @@ def run_mcp_command(args: argparse.Namespace) -> int:
         print(f"workbench: workspace {workspace} is not a folder. Give an existing project folder.", file=sys.stderr)
         return 2
     workspace = workspace.resolve()
+    from workbench.trust_cli import warn_untrusted
+
+    warn_untrusted(workspace)
     try:
         settings = load_settings(workspace)
     except ConfigError as exc:

@@ -139,6 +139,9 @@ def run_plugins_command(args: argparse.Namespace) -> int:
         print(f"workbench: workspace {workspace} is not a folder. Give an existing project folder.", file=sys.stderr)
         return 2
     workspace = workspace.resolve()
+    from workbench.trust_cli import warn_untrusted
+
+    warn_untrusted(workspace)
     try:
         settings = load_settings(workspace)
         reports = asyncio.run(collect_plugin_reports(workspace, settings.plugins))

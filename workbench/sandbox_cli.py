@@ -45,6 +45,9 @@ def _fail(message: str, code: int = 1) -> int:
 def _settings(ws: Path) -> Any:
     from workbench.core.config import ConfigError, load_settings
 
+    from workbench.trust_cli import warn_untrusted
+
+    warn_untrusted(ws)
     try:
         return load_settings(ws).sandbox
     except ConfigError as exc:

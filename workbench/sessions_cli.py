@@ -51,7 +51,9 @@ def show_session(workspace: Path, session_id: str, *, as_json: bool) -> int:
         except SessionNotFound as exc:
             print(f"workbench: {exc}", file=sys.stderr)
             return 2
-        kinds = [EventKind.USER_MESSAGE, EventKind.ASSISTANT_MESSAGE, EventKind.TURN_ERROR, EventKind.TURN_CANCELLED]
+        kinds = [EventKind.USER_MESSAGE, EventKind.ASSISTANT_MESSAGE, EventKind.TURN_ERROR, EventKind.TURN_CANCELLED,
+                 EventKind.TOOL_CALL_REQUESTED, EventKind.TOOL_CALL_FINISHED, EventKind.TOOL_CALL_DENIED,
+                 EventKind.TOOL_CALLS_SKIPPED]
         events = store.events(info.id, kinds=kinds)
         tail = store.interrupted_tail(info.id)
     finally:
@@ -79,4 +81,26 @@ def show_session(workspace: Path, session_id: str, *, as_json: bool) -> int:
             print(f"## Assistant{mark}\n\n{e.payload.get('text', '')}\n")
         elif e.kind == EventKind.TURN_ERROR:
             print(f"> error: {e.payload['message']}\n")
+        else:
+            line = _tool_line(e)
+            if line:
+                print(line)
     return 0
+
+
+def _tool_line(e) -> str:
+    """One line per tool event of ``sessions show`` (request, result, denial, skip)."""
+    p = e.payload
+    if e.kind == EventKind.TOOL_CALL_REQUESTED:
+        args = " ".join(str(p.get("arguments") or "").split())
+        return f"- tool {p.get('name')} {args[:200]}" + ("…" if len(args) > 200 else "")
+    if e.kind == EventKind.TOOL_CALL_FINISHED:
+        if p.get("outcome") == "unknown":
+            return f"  ⚠ {p.get('name')}: {p.get('summary') or 'outcome unknown'} (interrupted)\n"
+        mark = "✔" if p.get("outcome") == "ok" else "✖"
+        return f"  {mark} {p.get('name')}: {' '.join(str(p.get('summary') or p.get('outcome')).split())[:300]}\n"
+    if e.kind == EventKind.TOOL_CALL_DENIED:
+        return f"  ⊘ {p.get('name')} denied: {p.get('reason')}\n"
+    if e.kind == EventKind.TOOL_CALLS_SKIPPED:
+        return f"- skipped {len(p.get('call_ids') or [])} tool call(s): {p.get('reason')}\n"
+    return ""

@@ -7,6 +7,7 @@ import asyncio
 from workbench.core.agent.approvals import ApprovalDecision
 from workbench.core.events import EventKind
 from workbench.testing.scripted_server import Fault, Reply, ToolCallSpec
+from workbench.testing.trust import trust_workspace
 
 from .conftest import args, tool_messages
 
@@ -255,6 +256,7 @@ async def test_tool_timeout(make_rig, server):
 async def test_project_instructions_and_layout_in_system_prompt(make_rig, server, workspace):
     (workspace / "AGENTS.md").write_text("Always write tests first.\n")
     (workspace / "CLAUDE.md").write_text("Prefer small commits.\n")
+    trust_workspace(workspace)
     server.enqueue(Reply(text="ok"))
     rig = await make_rig("ask")
     await rig.chat.send("hi")

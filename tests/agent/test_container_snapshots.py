@@ -9,6 +9,7 @@ import pytest
 
 from workbench.core.events import EventKind
 from workbench.testing.scripted_server import Reply, ToolCallSpec
+from workbench.testing.trust import trust_workspace
 
 from .test_run_command import BUSYBOX, docker_ws  # noqa: F401  (fixture)
 
@@ -24,6 +25,7 @@ async def test_rewind_restores_the_container_filesystem(make_rig, server, docker
     # With the default read-only root only /workspace (checkpointed anyway) and a tmpfs /tmp are
     # writable; a container snapshot matters when the root is writable (e.g. to install packages).
     config.write_text(config.read_text() + "snapshot_on_checkpoint = true\nread_only = false\ntmpfs = {}\n")
+    trust_workspace(docker_ws)
     server.enqueue(cmd("echo first > /tmp/state.txt", "a"), Reply(text="one"))
     rig = await make_rig("full-auto")
     await rig.chat.send("first")

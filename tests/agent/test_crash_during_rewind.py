@@ -70,7 +70,12 @@ async def test_sigkill_during_rewind_is_completed_on_start(make_rig, server, wor
         events = await services.store.events(sid)
         assert len(events) >= acknowledged
         kinds = [e.kind for e in events]
-        assert EventKind.REWIND_STARTED in kinds and kinds.count(EventKind.CHECKPOINT_RESTORED) == 0
+        assert EventKind.REWIND_STARTED in kinds and kinds.count(EventKind.CHECKPOINT_RESTORED) == 1
+        restored = [e for e in events if e.kind == EventKind.CHECKPOINT_RESTORED][0].payload
+        assert restored["recovered"] is True and restored["checkpoint"] == before
+        listed = [e.payload["checkpoint"] for e in events if e.kind == EventKind.CHECKPOINT_CREATED]
+        assert restored["before_restore"] in listed, "the pre-rewind checkpoint is listed (undoable)"
+        assert any(restored["before_restore"][:12] in n for n in services.notices)
         assert (await services.store.session(sid)).status == "crashed"
     finally:
         await services.aclose()

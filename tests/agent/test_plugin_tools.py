@@ -12,6 +12,7 @@ from workbench.core.events import EventKind
 from workbench.core.plugins.runtime import plugin_runtime
 from workbench.core.plugins.supervisor import PluginState
 from workbench.testing.scripted_server import Reply, ToolCallSpec
+from workbench.testing.trust import trust_workspace
 
 from .conftest import tool_messages
 
@@ -20,6 +21,7 @@ SERVERS = Path(__file__).resolve().parents[1] / "plugins" / "servers"
 
 def _mcp_json(workspace: Path) -> None:
     (workspace / ".mcp.json").write_text(json.dumps({"mcpServers": {"calc": {"command": sys.executable, "args": [str(SERVERS / "healthy.py")]}}}))
+    trust_workspace(workspace)
 
 
 async def test_agent_calls_a_plugin_tool_with_approval(make_rig, server, workspace):

@@ -9,6 +9,7 @@ import json
 
 import pytest
 
+from workbench.core.agent.context import cut_off
 from workbench.core.chat.service import TurnInProgress
 from workbench.core.events import EventKind
 from workbench.core.store import EventStore
@@ -213,7 +214,7 @@ async def test_cancel_mid_stream_keeps_partial_text(server: ScriptedServer, rig_
     assert after.status == "done" and after.text == "You said: short one please"
     # The interrupted reply is part of the conversation sent next.
     sent = server.requests[-1]["body"]["messages"]
-    assert {"role": "assistant", "content": reply["text"]} in sent
+    assert {"role": "assistant", "content": cut_off(reply["text"])} in sent  # marked as cut off
 
 
 async def test_resume_sends_the_history(server: ScriptedServer, rig_factory) -> None:

@@ -15,6 +15,7 @@ from workbench.core import paths
 from workbench.core.config import ConfigError, load_settings
 
 from workbench.testing.scripted_server import ScriptedServer
+from workbench.testing.trust import trust_workspace
 
 from .conftest import CANARY, REPO, cli_env, run_cli, run_cli_many
 
@@ -65,6 +66,7 @@ def test_invalid_config_exits_2_with_a_clear_message(case, workspace: Path, home
         if text is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text)
+    trust_workspace(workspace)
     env = cli_env(OPENAI_API_KEY=CANARY, **env_extra)
     procs = {"run": _start(["run", "--yes", "-p", "hello", str(workspace), *flags], env)}
     if case[0] != "vllm-no-model":  # config show works without a model (it says so in effective_llm)
@@ -84,6 +86,7 @@ def test_config_show_masks_the_key(workspace: Path) -> None:
     ws_file = paths.workspace_config_file(workspace)
     ws_file.parent.mkdir()
     ws_file.write_text(f'[llm]\napi_key = "{CANARY}"\nmodel = "m"\nbase_url = "http://127.0.0.1:9/v1"\n')
+    trust_workspace(workspace)
     text = run_cli("config", "show", "--path", str(workspace))
     as_json = run_cli("config", "show", "--json", "--path", str(workspace))
     for proc in (text, as_json):
@@ -94,7 +97,7 @@ def test_config_show_masks_the_key(workspace: Path) -> None:
     assert data["llm"]["api_key"] == "********"
     assert data["effective_llm"] == {"base_url": "http://127.0.0.1:9/v1", "model": "m", "api_key": "********",
                                      "api_key_source": "config llm.api_key"}
-    assert {"path": str(ws_file), "exists": True} in data["files"]
+    assert {"path": str(ws_file), "exists": True, "trust": "trusted"} in data["files"]
     assert 'model = "m"' in text.stdout and "[llm]" in text.stdout
 
     env_key = run_cli("config", "show", "--json", "--path", str(workspace),
@@ -111,6 +114,7 @@ def test_precedence_user_workspace_env_flags(workspace: Path, monkeypatch: pytes
     _write(paths.user_config_file(),
            '[llm]\nmodel = "user-model"\ntemperature = 0.1\ntimeout = 11\nmax_retries = 1\n[ui]\ntheme = "u"\n')
     _write(paths.workspace_config_file(workspace), '[llm]\nmodel = "ws-model"\ntimeout = 22\n')
+    trust_workspace(workspace)
     s = load_settings(workspace)
     assert (s.llm.model, s.llm.timeout, s.llm.temperature, s.llm.max_retries, s.ui.theme) == (
         "ws-model", 22.0, 0.1, 1, "u")  # nested tables merge key by key
@@ -135,6 +139,7 @@ def test_precedence_user_workspace_env_flags(workspace: Path, monkeypatch: pytes
 
 def test_load_settings_raises_config_error_listing_every_problem(workspace: Path) -> None:
     _write(paths.workspace_config_file(workspace), '[llm]\ntimeout = 0\nprovider = "x"\n[ui]\nthem = "y"\n')
+    trust_workspace(workspace)
     with pytest.raises(ConfigError) as exc:
         load_settings(workspace)
     lines = str(exc.value).splitlines()

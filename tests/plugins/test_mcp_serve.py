@@ -16,6 +16,7 @@ from workbench.testing.docker import require_docker
 from workbench.core.events import Event, EventKind
 from workbench.core.runtime import event_log_path
 from workbench.core.store import EventStore
+from workbench.testing.trust import trust_workspace
 
 BUSYBOX = "workbench-test/busybox:latest"
 REPO = Path(__file__).resolve().parents[2]
@@ -155,6 +156,7 @@ async def test_sandbox_run_in_the_workspace_container(tmp_path: Path) -> None:
 
     ws = make_workspace(tmp_path)
     (ws / ".workbench" / "config.toml").write_text(f'[sandbox]\nimage = "{BUSYBOX}"\n')
+    trust_workspace(ws)
     if os.geteuid() == 0:
         for path in (ws, *ws.rglob("*")):
             os.chown(path, 1000, 1000)

@@ -14,11 +14,13 @@ from workbench.core.plugins import (
     load_specs,
     parse_mcp_json,
 )
+from workbench.testing.trust import trust_workspace
 
 
 def write(ws: Path, data: object | str) -> Path:
     path = ws / ".mcp.json"
     path.write_text(data if isinstance(data, str) else json.dumps(data, indent=2))
+    trust_workspace(ws)
     return path
 
 

@@ -19,6 +19,7 @@ from workbench.core.plugins.runtime import (
     reload_plugins,
 )
 from workbench.core.runtime import start_services
+from workbench.testing.trust import trust_workspace
 
 from .conftest import SERVERS, eventually
 
@@ -27,6 +28,7 @@ def write_mcp_json(ws: Path, *names: str) -> None:
     """Each server runs healthy.py with its name as an extra argument (so each has its own trust)."""
     servers = {n: {"command": sys.executable, "args": [str(SERVERS / "healthy.py"), n]} for n in names}
     (ws / ".mcp.json").write_text(json.dumps({"mcpServers": servers}))
+    trust_workspace(ws)
 
 
 async def _services(ws: Path):

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from workbench.core.plugins import TrustStore, load_specs
+from workbench.testing.trust import trust_workspace
 
 from .conftest import SERVERS
 
@@ -19,6 +20,7 @@ def _workspace(tmp_path: Path, servers: dict[str, str], trusted: tuple[str, ...]
     ws.mkdir()
     entries = {n: {"command": sys.executable, "args": [str(SERVERS / s)]} for n, s in servers.items()}
     (ws / ".mcp.json").write_text(json.dumps({"mcpServers": entries}))
+    trust_workspace(ws)
     store = TrustStore.for_workspace(ws)
     for spec in load_specs(ws):
         if spec.name in trusted:
@@ -60,6 +62,7 @@ def test_invalid_mcp_json_is_exit_2_naming_the_file(tmp_path: Path) -> None:
     ws = tmp_path / "ws"
     ws.mkdir()
     (ws / ".mcp.json").write_text('{"mcpServers": {"x": {"args": []},}}')
+    trust_workspace(ws)
     out = _run("--path", str(ws))
     assert out.returncode == 2
     assert ".mcp.json:1:" in out.stderr and "invalid JSON" in out.stderr
@@ -71,6 +74,7 @@ def test_one_bad_entry_is_an_error_for_that_entry_only(tmp_path: Path) -> None:
     data["mcpServers"]["x"] = {"args": []}
     data["mcpServers"]["odd"] = {"type": "websocket", "url": "ws://h"}
     (ws / ".mcp.json").write_text(json.dumps(data))
+    trust_workspace(ws)
     out = _run("--json", "--path", str(ws))
     assert out.returncode == 1, out.stderr
     reports = {r["name"]: r for r in json.loads(out.stdout)}

@@ -22,6 +22,7 @@ from workbench.core.sandbox.policy import LABEL_SESSION, LABEL_WORKSPACE
 from workbench.core.sandbox.recovery import reattach_on_resume
 from workbench.core.store import EventStore
 from workbench.testing.scripted_server import Reply, ScriptedServer, ToolCallSpec
+from workbench.testing.trust import trust_workspace
 
 from .conftest import BUSYBOX
 
@@ -35,6 +36,7 @@ def sandbox_ws(workspace: Path, docker_client):
     (workspace / ".workbench").mkdir()
     (workspace / ".workbench" / "config.toml").write_text(
         f'[sandbox]\nimage = "{BUSYBOX}"\nmem_limit = "64m"\npids_limit = 64\ncommand_timeout = 120\n')
+    trust_workspace(workspace)
     yield workspace
     for c in docker_client.containers.list(all=True, filters={"label": f"{LABEL_WORKSPACE}={workspace.resolve()}"}):
         c.remove(force=True)

@@ -18,6 +18,7 @@ from workbench.core.events import Event, EventKind
 from workbench.core.runtime import event_log_path
 from workbench.core.store import EventStore
 from workbench.sandbox_cli import add_sandbox_parser, run_sandbox_command
+from workbench.testing.trust import trust_workspace
 
 from .conftest import BUSYBOX
 
@@ -34,6 +35,7 @@ def cli(*argv: str) -> int:
 def configured(workspace: Path) -> Path:
     (workspace / ".workbench").mkdir(exist_ok=True)
     (workspace / ".workbench" / "config.toml").write_text(f'[sandbox]\nimage = "{BUSYBOX}"\nmem_limit = "64m"\n')
+    trust_workspace(workspace)
     return workspace
 
 
@@ -116,6 +118,7 @@ def test_build_from_dockerfile(configured, docker_client, capsys):
     folder.mkdir(parents=True)
     (folder / "hello.txt").write_text("built by workbench\n")
     (folder / "Dockerfile").write_text(f"FROM {BUSYBOX}\nCOPY hello.txt /hello.txt\n")
+    trust_workspace(configured)
     try:
         assert cli("build", "--tag", tag, "--path", str(configured)) == 0
         out = capsys.readouterr().out

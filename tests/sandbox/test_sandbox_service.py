@@ -15,6 +15,7 @@ from workbench.core.sandbox.errors import ImageMissing, RuntimeMissing, SetupFai
 from workbench.core.sandbox.images import build_image, import_rootfs
 from workbench.core.sandbox.logs import LogFollower, LogLine
 from workbench.core.sandbox.service import SandboxService
+from workbench.testing.trust import trust_workspace
 
 from .conftest import BUSYBOX
 
@@ -171,6 +172,7 @@ async def test_import_rootfs_and_build_image(docker_client, workspace, tmp_path)
         dockerfile = workspace / ".workbench" / "sandbox" / "Dockerfile"
         dockerfile.parent.mkdir(parents=True)
         dockerfile.write_text(f"FROM {tag}\nRUN echo built > /built.txt\n")
+        trust_workspace(workspace)
         built_tag = "workbench-test/built:pytest"
         lines: list[str] = []
         await asyncio.to_thread(build_image, docker_client, workspace, built_tag, lines.append)

@@ -10,6 +10,7 @@ from workbench.testing.scripted_server import Fault, Reply
 from workbench.ui.chat.messages import AssistantMessage, ErrorMessage, LiveReply, MarkdownBlock, Thinking, UserMessage
 from workbench.ui.screens.help import HelpScreen
 from workbench.ui.screens.sessions import SessionPicker
+from workbench.testing.trust import trust_workspace
 
 from .conftest import make_app, wait_ready, wait_until
 
@@ -232,6 +233,7 @@ async def test_theme_switch_is_remembered(workspace, server):
 async def test_config_error_exits_with_code_2(workspace, server):
     (workspace / ".workbench").mkdir()
     (workspace / ".workbench" / "config.toml").write_text("[llm]\ntimeout = 'soon'\n")
+    trust_workspace(workspace)
     app = make_app(workspace, server)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_until(pilot, lambda: app.return_code is not None, timeout=15)

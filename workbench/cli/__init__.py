@@ -43,6 +43,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "workbench.cli.plugins",
     "workbench.cli.mcp",
     "workbench.cli.config",
+    "workbench.cli.trust",
     "workbench.cli.demo",
 )
 """The command modules, in ``--help`` order; each has ``register(subparsers)``."""

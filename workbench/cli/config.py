@@ -41,6 +41,12 @@ def handle(args: argparse.Namespace) -> int:
             "(with a base URL of your own, `workbench run` asks the server's GET /models)"
         )
     data["files"] = [{"path": str(p), "exists": p.exists()} for p in config_files(ws)]
+    from workbench.core import trust
+
+    report = trust.check(ws)
+    data["files"][-1]["trust"] = report.file(trust.CONFIG).status
+    data["workspace_trust"] = {"trusted": report.trusted, "ignored": [f.rel for f in report.pending],
+                               "command": trust.trust_command(ws)}
     if args.json:
         print(json.dumps(data, indent=2))
     else:

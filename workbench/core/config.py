@@ -3,7 +3,8 @@
 Sources, lowest to highest priority:
 
 1. the user file ``<user config dir>/config.toml`` (:func:`workbench.core.paths.user_config_file`);
-2. the workspace file ``<workspace>/.workbench/config.toml``;
+2. the workspace file ``<workspace>/.workbench/config.toml``, only the content the user trusted
+   (:mod:`workbench.core.trust`; an untrusted file is ignored, a changed one applies as trusted);
 3. ``WORKBENCH_...`` environment variables, ``__`` for nesting (``WORKBENCH_LLM__MODEL=...``);
 4. command-line flags (``--model``, ``--base-url``, ``--provider``).
 
@@ -318,6 +319,13 @@ def read_toml(path: Path) -> dict[str, Any]:
         return {}
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from exc
+    return parse_toml(data, path)
+
+
+def parse_toml(data: bytes | None, path: Path) -> dict[str, Any]:
+    """Parse TOML bytes read from ``path`` (None is an empty dict); errors as in :func:`read_toml`."""
+    if data is None:
+        return {}
     try:
         return tomllib.loads(data.decode("utf-8"))
     except UnicodeDecodeError as exc:
@@ -327,8 +335,19 @@ def read_toml(path: Path) -> dict[str, Any]:
 
 
 def config_files(workspace: Path) -> list[Path]:
-    """Return the config files read for ``workspace``, lowest priority first."""
+    """Return the config files read for ``workspace``, lowest priority first.
+
+    The workspace file applies only as far as the user trusted it (see :mod:`workbench.core.trust`).
+    """
     return [paths.user_config_file(), paths.workspace_config_file(workspace)]
+
+
+def _read_layer(workspace: Path, path: Path) -> dict[str, Any]:
+    if path == paths.workspace_config_file(workspace):
+        from workbench.core import trust
+
+        return parse_toml(trust.effective_bytes(workspace, trust.CONFIG), path)
+    return read_toml(path)
 
 
 def load_settings(workspace: Path, overrides: dict[str, Any] | None = None) -> Settings:
@@ -345,7 +364,7 @@ def load_settings(workspace: Path, overrides: dict[str, Any] | None = None) -> S
     layers: list[dict[str, Any]] = []
     problems: list[str] = []
     for path in config_files(workspace):
-        data = read_toml(path)
+        data = _read_layer(workspace, path)
         try:
             WorkbenchConfig.model_validate(data)
         except ValidationError as exc:

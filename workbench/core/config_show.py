@@ -22,14 +22,25 @@ def _plain(value: Any) -> Any:
 def render_toml(data: dict[str, Any]) -> str:
     """Return ``data`` (nested dicts of scalars/lists, ``None`` for unset) as a TOML document.
 
-    A ``"files"`` entry (``[{"path", "exists"}]``) becomes header comments naming the config files.
+    A ``"files"`` entry (``[{"path", "exists", "trust"?}]``) becomes header comments naming the config
+    files (and whether the workspace file is ignored for lack of trust); a ``"workspace_trust"``
+    entry (``{"ignored": [...], "command": str}``) says what is ignored and how to trust it.
     """
     import tomlkit
 
     doc = tomlkit.document()
     data = dict(data)
     for f in data.pop("files", None) or []:
-        doc.add(tomlkit.comment(f"config file: {f['path']} ({'read' if f['exists'] else 'not present'})"))
+        state = "read" if f["exists"] else "not present"
+        if f.get("trust") == "new":
+            state = "IGNORED: not trusted"
+        elif f.get("trust") == "changed":
+            state = "changed since trusted: the trusted version applies"
+        doc.add(tomlkit.comment(f"config file: {f['path']} ({state})"))
+    trust = data.pop("workspace_trust", None) or {}
+    if trust.get("ignored"):
+        doc.add(tomlkit.comment(f"untrusted workspace files ignored: {', '.join(trust['ignored'])}"))
+        doc.add(tomlkit.comment(f"review and trust them with `{trust['command']}`"))
 
     def fill(container: Any, node: dict[str, Any]) -> None:
         for key, value in node.items():

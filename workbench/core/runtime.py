@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Awaitable, Callable
@@ -57,6 +58,12 @@ class Services:
                 except Exception:  # one failing subsystem must not keep the log open
                     pass
             await self.chat.close()
+            journal = self.extras.get("journal")
+            if journal is not None:  # render session.closed too (stateRecovery.md says "closed")
+                try:
+                    await asyncio.wait_for(journal.update(), 5)
+                except Exception:
+                    pass
         finally:
             await self.llm.close()
             await self.store.close()
@@ -119,7 +126,7 @@ async def _add_checkpoints(services: Services) -> None:
     services.chat.checkpoints = service
     services.extras["checkpoints"] = service
     try:
-        message = await recover_interrupted_rewind(repo)
+        message = await recover_interrupted_rewind(repo, services.store, services.workspace)
     except Exception as exc:
         services.notices.append(f"An interrupted rewind could not be completed: {exc}")
     else:

@@ -42,7 +42,8 @@ def require_docker(*images: str) -> Any:
 def sandbox_workspace(workspace: Path, client: Any, image: str) -> Iterator[Path]:
     """Configure ``workspace`` for a small sandbox on ``image`` and remove its containers after.
 
-    Writes ``.workbench/config.toml`` (64 MiB, 64 pids, 20 s commands); when running as root the
+    Writes ``.workbench/config.toml`` (64 MiB, 64 pids, 20 s commands) and trusts it (through the
+    normal trust record, in the current ``WORKBENCH_HOME``); when running as root the
     files are handed to uid 1000 so the sandbox user can write them. On exit every container
     labelled with the workspace is force-removed.
     """
@@ -52,6 +53,9 @@ def sandbox_workspace(workspace: Path, client: Any, image: str) -> Iterator[Path
     (workspace / ".workbench" / "config.toml").write_text(
         f'[sandbox]\nimage = "{image}"\nmem_limit = "64m"\npids_limit = 64\ncommand_timeout = 20\n'
     )
+    from workbench.testing.trust import trust_workspace
+
+    trust_workspace(workspace)
     if os.geteuid() == 0:
         for root, dirs, files in os.walk(workspace):
             for name in dirs + files:

@@ -140,6 +140,9 @@ class WorkbenchApp(App[None]):
         from workbench.core.store import SessionNotFound
 
         await self._mount_side_panes()
+        from workbench.ui import trust_flow
+
+        trust_report = await trust_flow.ask_at_start(self)  # before any workspace file applies
         try:
             settings = await asyncio.to_thread(load_settings, self.workspace, self.overrides)
             if not self.overrides.get("ui", {}).get("theme") and settings.ui.theme != "workbench-dark":
@@ -163,6 +166,7 @@ class WorkbenchApp(App[None]):
             self.notify(notice, severity="warning", timeout=20)
         chat = self.chat_pane
         await chat.attach(services)
+        trust_flow.show_status(self, trust_report)
         for pane_id in PANE_IDS[1:]:
             pane = self.pane(pane_id)
             attach = getattr(pane, "attach", None)
@@ -329,6 +333,9 @@ class WorkbenchApp(App[None]):
         yield SystemCommand("Resume a session", "Pick an earlier session of this workspace (ctrl+r)", self.action_sessions)
         yield SystemCommand("New session", "Start a new chat session (ctrl+n)", self.action_new_session)
         yield SystemCommand("Help: keys", "List every key binding (F1)", self.action_help)
+        from workbench.ui import trust_flow
+
+        yield from trust_flow.commands(self)
         yield SystemCommand("Rewind to a checkpoint", "Restore files and/or the conversation (esc esc on an empty prompt)", lambda: self.chat_pane.open_rewind())
 
 

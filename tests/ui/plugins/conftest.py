@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from workbench.core.plugins import TrustStore, load_specs
+from workbench.testing.trust import trust_workspace
 
 SERVERS = Path(__file__).resolve().parents[2] / "plugins" / "servers"
 
@@ -15,6 +16,7 @@ def write_mcp_json(ws: Path, servers: dict[str, str], *, trusted: tuple[str, ...
     """Write ``.mcp.json`` with ``name -> script`` (run by this Python) and trust ``trusted``."""
     entries = {name: {"command": sys.executable, "args": [str(SERVERS / script)]} for name, script in servers.items()}
     (ws / ".mcp.json").write_text(json.dumps({"mcpServers": entries}, indent=2))
+    trust_workspace(ws)
     store = TrustStore.for_workspace(ws)
     for spec in load_specs(ws):
         if spec.name in trusted:

@@ -8,6 +8,7 @@ import sys
 from workbench.core.plugins import PluginState, ToolApprovals, TrustStore, load_specs
 from workbench.ui.plugins.modals import ConfirmModal
 from workbench.ui.plugins.pane import PluginsPane
+from workbench.testing.trust import trust_workspace
 
 from ..conftest import make_app, wait_ready, wait_until
 from .conftest import SERVERS, write_mcp_json
@@ -151,6 +152,7 @@ async def test_reload_picks_up_a_new_server(workspace, server):
         await wait_until(pilot, lambda: pane.table.row_count == 2)
         assert cell(pane, "two", "state") == "untrusted"
         (workspace / ".mcp.json").write_text("{not json")
+        trust_workspace(workspace)
         await pilot.press("l")
         await wait_until(pilot, lambda: any("Reload failed" in str(n.message) for n in app._notifications))
         assert pane.table.row_count == 2  # the running set is unchanged
@@ -158,6 +160,7 @@ async def test_reload_picks_up_a_new_server(workspace, server):
 
 async def test_invalid_config_at_start_then_fixed_and_reloaded(workspace, server):
     (workspace / ".mcp.json").write_text('{"mcpServers": {"x": {"args": []},}}')  # not JSON
+    trust_workspace(workspace)
     app = make_app(workspace, server)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_ready(app)

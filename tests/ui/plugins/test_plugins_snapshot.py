@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 
 from workbench.ui.plugins.pane import PluginsPane
+from workbench.testing.trust import trust_workspace
 
 from ..conftest import make_app, wait_ready, wait_until
 
@@ -21,6 +22,7 @@ def test_plugins_pane_untrusted_snapshot(snap_compare, workspace, server):
                    "env": {"GITHUB_TOKEN": "${GITHUB_TOKEN:-}"}},
     }
     (workspace / ".mcp.json").write_text(json.dumps({"mcpServers": servers}))
+    trust_workspace(workspace)
     app = make_app(workspace, server)
 
     async def ready(pilot):

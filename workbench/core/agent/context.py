@@ -23,6 +23,14 @@ OUTCOME_UNKNOWN = (
     "check the workspace before repeating it."
 )
 
+CUT_OFF_NOTE = "[This reply was cut off before it finished (interrupted); it is incomplete.]"
+"""Appended to an interrupted reply in the model's view, so the model knows it stopped midway."""
+
+
+def cut_off(text: str) -> str:
+    """``text`` of an interrupted reply with :data:`CUT_OFF_NOTE` appended."""
+    return (text.rstrip() + "\n\n" if text.strip() else "") + CUT_OFF_NOTE
+
 
 def workspace_layout(workspace: Path, *, max_entries: int = 60) -> str:
     """A brief tree of the workspace: top-level entries and one level below folders.
@@ -58,16 +66,21 @@ def workspace_layout(workspace: Path, *, max_entries: int = 60) -> str:
 
 
 def project_instructions(workspace: Path, max_bytes: int) -> list[tuple[str, str]]:
-    """Return ``[(file name, text)]`` of the instruction files present at the workspace root."""
+    """Return ``[(file name, text)]`` of the instruction files at the workspace root.
+
+    Only trusted content is used (:func:`workbench.core.trust.effective_bytes`): an untrusted file
+    is left out, a file changed since it was trusted contributes its trusted version. Symlinks are
+    never followed.
+    """
+    from workbench.core import trust
+
     out = []
     for name in INSTRUCTION_FILES:
-        path = workspace / name
-        try:
-            if path.is_file() and not path.is_symlink():
-                data = path.read_bytes()[:max_bytes]
-                out.append((name, data.decode("utf-8", errors="replace")))
-        except OSError:
+        if (workspace / name).is_symlink():
             continue
+        data = trust.effective_bytes(workspace, name)
+        if data is not None:
+            out.append((name, data[:max_bytes].decode("utf-8", errors="replace")))
     return out
 
 
@@ -109,7 +122,8 @@ def conversation_from_events(events: Iterable[Event]) -> list[dict[str, Any]]:
     """Rebuild the OpenAI ``messages`` (without the system prompt) from conversation events.
 
     Tool calls recorded as skipped are dropped from their assistant message; a requested call with
-    no result gets an :data:`OUTCOME_UNKNOWN` tool message so the transcript stays valid.
+    no result gets an :data:`OUTCOME_UNKNOWN` tool message so the transcript stays valid. An
+    interrupted reply (``interrupted: true``) keeps its text with :data:`CUT_OFF_NOTE` appended.
     """
     events = list(events)
     msgs: list[dict[str, Any]] = []
@@ -143,7 +157,10 @@ def conversation_from_events(events: Iterable[Event]) -> list[dict[str, Any]]:
             calls = [c for c in p.get("tool_calls") or () if c["id"] not in skipped]
             if not p.get("text") and not calls:
                 continue
-            msg: dict[str, Any] = {"role": "assistant", "content": p.get("text") or None}
+            content = p.get("text") or None
+            if content and p.get("interrupted"):
+                content = cut_off(content)
+            msg: dict[str, Any] = {"role": "assistant", "content": content}
             if calls:
                 msg["tool_calls"] = [
                     {"id": c["id"], "type": "function", "function": {"name": c["name"], "arguments": c["arguments"]}}

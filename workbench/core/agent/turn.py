@@ -17,7 +17,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from workbench.core.agent.context import turn_cost
+from workbench.core.agent.context import cut_off, turn_cost
 from workbench.core.agent.toolcalls import ToolCall, ToolCallAccumulator
 from workbench.core.chat.batcher import DeltaBatcher
 from workbench.core.events import Event, EventKind
@@ -239,7 +239,7 @@ class AgentTurn:
         except asyncio.CancelledError:
             await end(interrupted=True)
             if step.text:
-                history.append({"role": "assistant", "content": step.text})
+                history.append({"role": "assistant", "content": cut_off(step.text)})
             if step.calls:
                 await chat.emit(Event(EventKind.TOOL_CALLS_SKIPPED, sid, {"turn_id": turn_id, "step": step_no, "call_ids": [c.id for c in step.calls], "reason": "the turn was cancelled"}))
             raise
@@ -248,7 +248,7 @@ class AgentTurn:
             if step.calls:
                 await chat.emit(Event(EventKind.TOOL_CALLS_SKIPPED, sid, {"turn_id": turn_id, "step": step_no, "call_ids": [c.id for c in step.calls], "reason": f"the stream failed: {exc.kind}"}))
             if step.text:
-                history.append({"role": "assistant", "content": step.text})
+                history.append({"role": "assistant", "content": cut_off(step.text)})
             return await self._fail(sid, exc.message, exc.kind, step_no, exc.request_id, step.text)
         await end(interrupted=False)
         msg: dict[str, Any] = {"role": "assistant", "content": step.text or None}

@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from workbench.core.events import Event, EventKind
@@ -59,6 +59,10 @@ class RewindResult:
         new_session: the forked session id (conversation rewinds).
         prompt: the prompt of the turn that followed the checkpoint (to edit and resend).
         written / deleted: workspace paths restored / removed.
+        not_restored: ``[[path, reason]]`` the checkpoint could not store (size cap, unreadable):
+            not restored.
+        kept: ``[[path, reason]]`` present now, never captured and not in the checkpoint (created
+            after it): left in place.
     """
 
     scope: str
@@ -68,6 +72,22 @@ class RewindResult:
     prompt: str | None
     written: list[str]
     deleted: list[str]
+    not_restored: list[list[str]] = field(default_factory=list)
+    kept: list[list[str]] = field(default_factory=list)
+
+    def warnings(self) -> list[str]:
+        """Lines naming what the rewind could not restore or left in place (``[]`` when none)."""
+        from workbench.core.checkpoints.rewind_record import describe_skipped
+
+        out = []
+        if self.not_restored:
+            out.append("not restored: " + ", ".join(describe_skipped(p, r) for p, r in self.not_restored[:20])
+                       + (f" … (+{len(self.not_restored) - 20})" if len(self.not_restored) > 20 else ""))
+        if self.kept:
+            out.append("kept (created after the checkpoint, never captured): "
+                       + ", ".join(describe_skipped(p, r) for p, r in self.kept[:20])
+                       + (f" … (+{len(self.kept) - 20})" if len(self.kept) > 20 else ""))
+        return out
 
 
 class CheckpointService:
@@ -160,19 +180,25 @@ class CheckpointService:
         await chat.emit(Event(EventKind.REWIND_STARTED, sid, {"checkpoint": cp_id, "scope": scope}))
         written: list[str] = []
         deleted: list[str] = []
+        not_restored: list[list[str]] = []
+        kept: list[list[str]] = []
         before_id: str | None = None
         if scope in ("files", "both"):
             async with self._lock:
                 result = await self.repo.restore_async(cp_id, session_id=sid)
             before_id = result.before_restore.id
             written, deleted = result.written, result.deleted
+            from workbench.core.checkpoints.rewind_record import uncaptured_changes
+
+            not_restored, kept = uncaptured_changes(target.payload.get("skipped") or [], [list(x) for x in result.before_restore.skipped])
             await chat.emit(
                 Event(
                     EventKind.CHECKPOINT_CREATED,
                     sid,
                     {"checkpoint": before_id, "label": f"before rewind to {cp_id[:10]}", "turn_id": None,
                      "event_seq": target.seq, "files_changed": [list(f) for f in result.before_restore.files_changed],
-                     "diffstat": list(result.before_restore.diffstat), "skipped": [], "container_image": None},
+                     "diffstat": list(result.before_restore.diffstat),
+                     "skipped": [list(x) for x in result.before_restore.skipped][:200], "container_image": None},
                 )
             )
             image = target.payload.get("container_image")
@@ -193,12 +219,13 @@ class CheckpointService:
         restored = {
             "checkpoint": cp_id, "before_restore": before_id, "scope": scope, "new_session": new_session,
             "written": written[:500], "deleted": deleted[:500],
+            "not_restored": not_restored[:200], "kept": kept[:200],
         }
         await chat.emit(Event(EventKind.CHECKPOINT_RESTORED, sid, restored))
         if new_session is not None:
             await chat.open(new_session)
             await chat.emit(Event(EventKind.CHECKPOINT_RESTORED, new_session, restored))
-        return RewindResult(scope, cp_id, before_id, new_session, prompt, written, deleted)
+        return RewindResult(scope, cp_id, before_id, new_session, prompt, written, deleted, not_restored, kept)
 
     async def _fork_point(self, sid: str, target: Event) -> tuple[int, str | None]:
         """Where the conversation is cut, and the prompt to put back for editing.
@@ -225,17 +252,24 @@ class CheckpointService:
         return new.id
 
 
-async def recover_interrupted_rewind(repo: "ShadowRepo") -> str | None:
-    """Complete a files restore that was cut midway (every file wholly old or wholly new).
+async def recover_interrupted_rewind(repo: "ShadowRepo", store: Any = None, workspace: Any = None) -> str | None:
+    """Complete a files restore that was cut midway (every file wholly old or wholly new) and,
+    with ``store``, record every rewind a crashed process left unfinished (see
+    :func:`workbench.core.checkpoints.rewind_record.recover_rewinds_sync`).
 
     Returns:
         A message for the user when something was recovered, else None.
     """
-    pending = await asyncio.to_thread(repo.restore_pending)
-    if not pending:
-        return None
-    target = await repo.recover_incomplete_restore_async()
-    return (
-        f"A rewind was interrupted; it was completed on start (workspace now equals checkpoint "
-        f"{(target or '?')[:10]}). The state before it is kept as a checkpoint: undo from the rewind list."
-    )
+    from workbench.core.checkpoints.rewind_record import recover_rewinds_sync
+
+    if store is None:
+        pending = await asyncio.to_thread(repo.restore_pending)
+        if not pending:
+            return None
+        target = await repo.recover_incomplete_restore_async()
+        return (
+            f"A rewind was interrupted; it was completed on start (workspace now equals checkpoint "
+            f"{(target or '?')[:10]}). The state before it is kept as a checkpoint: undo from the rewind list."
+        )
+    messages = await store.call(recover_rewinds_sync, repo, store.sync, workspace or repo.workspace)
+    return " ".join(messages) or None

@@ -181,6 +181,8 @@ def event_lines(event: Event, cursor: MarkdownCursor, *, answer_limit: int | Non
             code_ = exit_code(summary)
             label = ("**failed**" if p.get("is_error") else "done") + (f", exit code {code_}" if code_ is not None else "")
         duration = p.get("duration_ms")
+        if p.get("outcome") == "unknown":
+            label = "**interrupted**"
         line = f"  - {label}: {summary}"
         if isinstance(duration, (int, float)) and name != COMMAND_TOOL:
             line += f" ({duration:.0f} ms)"

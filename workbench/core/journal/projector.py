@@ -5,13 +5,21 @@ state file; :meth:`JournalProjector.apply` renders a batch of new events. The as
 :class:`~workbench.core.journal.service.JournalService` runs the reads on the store thread and
 :meth:`apply` in a worker thread; :func:`update_journal` does the whole update in the calling
 thread (CLI, scripts).
+
+Idempotent: every writer holds the workspace's journal lock (``flock`` on ``journal.lock``) from
+reading the persisted high-water mark (``last_seq`` in the state file) to saving the new one, and
+an event at or below that mark is never rendered again; concurrent or repeated updates give the
+same files as one update at the end.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from workbench.core.events import Event, EventKind
 from workbench.core.journal.agent_md import HEADER, render_events
@@ -30,6 +38,8 @@ from workbench.core.journal.recovery import WORKSPACE_SESSION, render_state_reco
 AGENT_JOURNAL = "agentJournal.md"
 MASTER_GUIDE = "masterGuide.md"
 STATE_RECOVERY = "stateRecovery.md"
+LOCK_FILE = "journal.lock"
+"""Lock file beside the state file: one journal writer at a time, across threads and processes."""
 
 GUIDE_TRIGGERS = frozenset({
     EventKind.SESSION_CREATED, EventKind.SESSION_OPENED, EventKind.SESSION_CLOSED,
@@ -108,14 +118,51 @@ class JournalProjector:
         """Applied to every text written (``masterGuide.md`` quotes workspace files, which may hold
         tokens; events are already redacted). Set to the session's configured redactor."""
 
-    def prepare(self) -> int:
-        """Load the state (first call) and check ``agentJournal.md``; return the seq to read after.
+    @property
+    def lock_path(self) -> Path:
+        """The lock file that makes one writer at a time (``journal.lock`` beside the state)."""
+        return self.state_path.with_name(LOCK_FILE)
 
-        When the journal is missing or was changed by someone else, the state is reset so the
-        next :meth:`apply` regenerates everything from seq 0.
+    def acquire(self) -> int:
+        """Take the workspace's journal lock (blocking ``flock``); returns the descriptor to
+        pass to :meth:`release`. Every writer (the app's service, ``update_journal``, another
+        process) holds it from :meth:`prepare` to the end of :meth:`apply`."""
+        self.lock_path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except BaseException:
+            os.close(fd)
+            raise
+        return fd
+
+    @staticmethod
+    def release(fd: int) -> None:
+        """Release a lock taken by :meth:`acquire`."""
+        try:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        """:meth:`acquire` / :meth:`release` as a context manager (blocking; for threads)."""
+        fd = self.acquire()
+        try:
+            yield
+        finally:
+            self.release(fd)
+
+    def prepare(self) -> int:
+        """Load the persisted state and check ``agentJournal.md``; return the seq to read after.
+
+        The state (with its high-water mark ``last_seq``, the last event applied) is read from
+        disk on every call, so an update made meanwhile by another writer is never applied
+        twice; call it with the lock held (:meth:`locked`). When the journal is missing or was
+        changed by someone else, the state is reset so the next :meth:`apply` regenerates
+        everything from seq 0.
         """
-        if self.state is None:
-            self.state = JournalState.load(self.state_path)
+        self.state = JournalState.load(self.state_path)
         if self.state.journal is None or fingerprint(self.agent_path) != self.state.journal:
             self.state = JournalState()
         return self.state.last_seq
@@ -129,6 +176,7 @@ class JournalProjector:
         """
         state = self.state
         assert state is not None, "call prepare() first"
+        events = [e for e in events if e.seq > state.last_seq]  # never apply an event twice
         rewrite = state.journal is None
         text = self.redactor.text(render_events(events, state.cursor))
         appended = 0
@@ -179,6 +227,7 @@ def update_journal(workspace: Path, store: Any) -> JournalUpdate:
     projector = JournalProjector(Path(workspace).resolve(), workspace_data_dir(workspace))
     if getattr(store, "redactor", None) is not None:
         projector.redactor = store.redactor
-    after = projector.prepare()
-    events, sessions = fetch_events(store, projector.workspace, after)
-    return projector.apply(events, sessions)
+    with projector.locked():
+        after = projector.prepare()
+        events, sessions = fetch_events(store, projector.workspace, after)
+        return projector.apply(events, sessions)

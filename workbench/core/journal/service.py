@@ -73,9 +73,22 @@ class JournalService:
                 if redactor is not None:
                     self._projector.redactor = redactor
             projector = self._projector
-            after = await asyncio.to_thread(projector.prepare)
-            events, sessions = await self.store.call(fetch_events, self.store.sync, self.workspace, after)
-            result = await asyncio.to_thread(projector.apply, events, sessions)
+            acquiring = asyncio.ensure_future(asyncio.to_thread(projector.acquire))
+            try:
+                fd = await asyncio.shield(acquiring)
+            except asyncio.CancelledError:  # the thread may still get the lock: give it back then
+                acquiring.add_done_callback(lambda f: None if f.cancelled() or f.exception() else projector.release(f.result()))
+                raise
+            try:
+                after = await asyncio.to_thread(projector.prepare)
+                events, sessions = await self.store.call(fetch_events, self.store.sync, self.workspace, after)
+            except BaseException:
+                projector.release(fd)
+                raise
+            # the lock is released when the writing thread is done, even if we are cancelled
+            applying = asyncio.ensure_future(asyncio.to_thread(projector.apply, events, sessions))
+            applying.add_done_callback(lambda _f: projector.release(fd))
+            result = await asyncio.shield(applying)
             self.last_update = result
             return result
 

@@ -220,15 +220,22 @@ def _check_name(source: Path | str, prefix: str, name: str) -> None:
         )
 
 
-def read_mcp_json(path: Path) -> dict[str, Any]:
+def read_mcp_json(path: Path, data: bytes | None | Literal[False] = False) -> dict[str, Any]:
     """Return the ``mcpServers`` object of a ``.mcp.json`` file as raw JSON (``{}`` if missing).
+
+    Args:
+        path: the file (named in errors).
+        data: its content when already read (the trusted bytes, see :mod:`workbench.core.trust`;
+            None: no trusted content, ``{}``); default: read ``path``.
 
     Raises:
         PluginConfigError: unreadable file, invalid JSON (with line and column), or no
             ``mcpServers`` object.
     """
+    if data is None:
+        return {}
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8") if data is False else data.decode("utf-8")
     except FileNotFoundError:
         return {}
     except (OSError, UnicodeDecodeError) as exc:
@@ -355,7 +362,8 @@ def load_specs(
     environ: Mapping[str, str] | None = None,
     warnings: list[str] | None = None,
 ) -> list[PluginSpec]:
-    """Build the plugin list: user-level servers from ``[plugins]`` plus the workspace's ``.mcp.json``.
+    """Build the plugin list: user-level servers from ``[plugins]`` plus the workspace's ``.mcp.json``
+    (only its trusted content: see :mod:`workbench.core.trust`).
 
     A workspace server with the same name as a user server replaces it (and then needs trust).
     One bad entry never hides the others: an entry of an unknown ``type`` (or with an invalid
@@ -386,7 +394,9 @@ def load_specs(
             source="user", settings=plugins.settings_for(name), origin="[plugins] config", environ=environ,
         )
     mcp_json = workspace / MCP_JSON
-    for name, raw in read_mcp_json(mcp_json).items():
+    from workbench.core import trust
+
+    for name, raw in read_mcp_json(mcp_json, trust.effective_bytes(workspace, trust.MCP_JSON)).items():
         if not _NAME_RE.match(name):
             found.append(f"{mcp_json}: mcpServers.{name}: server name {name!r} may only contain letters, "
                          "digits, '_' and '-' (at most 48); this server is skipped")

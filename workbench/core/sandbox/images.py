@@ -27,6 +27,9 @@ DEFAULT_CHANGES = [
 def build_image(client: Any, workspace: Path, tag: str, on_line: Callable[[str], None] | None = None) -> str:
     """Build ``tag`` from ``<workspace>/.workbench/sandbox/Dockerfile`` (context: that folder).
 
+    The Dockerfile must be trusted as it is now (:mod:`workbench.core.trust`); a changed one is
+    refused rather than built from its older trusted version.
+
     Args:
         client: a ``docker.DockerClient``.
         workspace: the workspace root.
@@ -37,13 +40,23 @@ def build_image(client: Any, workspace: Path, tag: str, on_line: Callable[[str],
         The image id.
 
     Raises:
-        SandboxError: no Dockerfile, or the build failed (with the engine's message).
+        SandboxError: no Dockerfile, an untrusted or changed one, or the build failed (with the
+            engine's message).
     """
     dockerfile = Path(workspace) / DOCKERFILE
     if not dockerfile.is_file():
         raise SandboxError(
             f"{dockerfile} not found. Fix: write a Dockerfile there, or import a root filesystem with "
             "`workbench sandbox build --rootfs DIR_OR_TAR --tag NAME`."
+        )
+    from workbench.core import trust
+
+    state = trust.check(workspace).file(trust.DOCKERFILE)
+    if state.status != "trusted":
+        why = "is not trusted yet" if state.status == "new" else "changed since you trusted it"
+        raise SandboxError(
+            f"{dockerfile} {why}: it is a recipe from the workspace and is not built before you trust it. "
+            f"Fix: review and trust it with `{trust.trust_command(Path(workspace).resolve())}`."
         )
     import docker
 

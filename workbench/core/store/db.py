@@ -162,6 +162,11 @@ class EventStore:
 
             private_file(self.path)  # 0600 before SQLite opens it; -wal/-shm copy its mode
         self._conn = self._open()
+        from workbench.core.store.interrupted import seal_crashed_sessions
+
+        self.sealed_sessions: list[str] = seal_crashed_sessions(self)
+        """Crashed sessions whose unfinished turn was written down on this open (see
+        :mod:`workbench.core.store.interrupted`)."""
 
     # -- opening and corruption handling ---------------------------------------------------
     def _open(self) -> sqlite3.Connection:

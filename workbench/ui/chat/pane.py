@@ -483,7 +483,29 @@ class ChatPane(Vertical):
         await self.show_history()
         info = self.services.chat.session
         self.notify(f"Resumed {info.id}: {info.title or '(untitled)'}")
+        await self._offer_continue()
         self._reattach_sandbox()
+
+    async def _offer_continue(self) -> None:
+        """Offer ``/continue`` when the resumed session's last reply was cut off."""
+        from workbench.core.chat.resume import last_interrupted_reply
+
+        assert self.services is not None
+        store = self.services.store
+        info = self.services.chat.session
+        if info is None or await store.call(last_interrupted_reply, store.sync, info.id) is None:
+            return
+        self.notify("The last reply was interrupted. Type /continue to continue the interrupted reply.", severity="warning", timeout=20)
+
+    def continue_reply(self) -> bool:
+        """Send the "continue where you were cut off" prompt; False when a turn is running."""
+        from workbench.core.chat.resume import CONTINUE_PROMPT
+
+        if self.services is None or self.services.chat.running:
+            return False
+        self.status.state = "streaming…"
+        self._turn = self._run_turn(CONTINUE_PROMPT)
+        return True
 
     @work(group="sandbox-reattach", exclusive=True, exit_on_error=False)
     async def _reattach_sandbox(self) -> None:

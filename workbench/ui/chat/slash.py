@@ -1,5 +1,5 @@
 """Chat slash commands: ``/help``, ``/new``, ``/resume``, ``/compact``, ``/model NAME``,
-``/mode NAME``, ``/cost``. Typing ``/`` shows the matching commands above the prompt; ``tab``
+``/mode NAME``, ``/cost``, ``/continue``. Typing ``/`` shows the matching commands above the prompt; ``tab``
 completes the command name."""
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "/cost": ("", "tokens and cost of this session"),
     "/checkpoint": ("[LABEL]", "snapshot the workspace now"),
     "/rewind": ("", "restore files and/or the conversation to a checkpoint (also esc esc)"),
+    "/continue": ("", "continue the interrupted reply (after a crash or Esc)"),
 }
 MODES = ("ask", "auto-edit", "full-auto", "read-only")
 
@@ -165,5 +166,8 @@ class SlashCommands:
             await self._say(f"Checkpoint {payload['checkpoint'][:8]} taken ({n} file(s) changed since the last one).")
         elif name == "/rewind":
             pane.open_rewind()
+        elif name == "/continue":
+            if not pane.continue_reply():
+                await self._say("A reply is still streaming: wait for it (or Esc) before /continue.", error=True)
         else:
             await self._say(f"Unknown command {name}. Known: {', '.join(COMMANDS)}.", error=True)

@@ -8,7 +8,7 @@ from textual.widgets import Static
 
 
 class ChatStatus(Static):
-    """One line: ``model · session id title · tokens · state``."""
+    """One line: ``[untrusted ·] model · session id title · tokens · mode · state``."""
 
     DEFAULT_CSS = "ChatStatus { height: 1; padding: 0 1; background: $panel; color: $text-muted; }"
 
@@ -18,10 +18,15 @@ class ChatStatus(Static):
     cost: reactive[str] = reactive("")
     mode: reactive[str] = reactive("ask")
     state: reactive[str] = reactive("starting…")
+    trust: reactive[str] = reactive("")
+    """``"untrusted"`` while workspace files are ignored for lack of trust (else empty)."""
 
     def render(self) -> Text:
         text = Text()
         text.append("● ", style="bold green" if self.state == "ready" else "bold yellow")
+        if self.trust:  # first, so it stays visible in a narrow pane
+            text.append(self.trust, style="bold yellow")
+            text.append("  │  ")
         text.append(self.model or "no model", style="bold")
         text.append("  │  ")
         text.append(self.session)

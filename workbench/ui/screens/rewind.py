@@ -94,12 +94,24 @@ class RewindScreen(ModalScreen[object]):
             body.update(Text(f"Cannot diff: {exc}", style="red"))
             return
         self.preview_text = diff
+        warning = self._unstored_note(checkpoint)
         if not diff.strip():
-            body.update(Text("No difference: the workspace equals this checkpoint.", style="green"))
+            body.update(Text(warning + "No difference: the workspace equals this checkpoint.", style="green"))
             return
         from rich.console import Group
 
-        body.update(Group(Text(stat.rstrip() + "\n", style="bold"), Syntax(diff[:200_000], "diff", word_wrap=False)))
+        body.update(Group(Text(warning, style="bold yellow"), Text(stat.rstrip() + "\n", style="bold"), Syntax(diff[:200_000], "diff", word_wrap=False)))
+
+    def _unstored_note(self, checkpoint: str) -> str:
+        """"Not stored (a rewind cannot restore them): big.bin (52 MB, over max_file_bytes)" or ""."""
+        from workbench.core.checkpoints.rewind_record import could_not_store, describe_skipped
+
+        for e in self.checkpoints:
+            if e.payload["checkpoint"] == checkpoint:
+                lost = [(p, r) for p, r in e.payload.get("skipped") or [] if could_not_store(r)]
+                if lost:
+                    return "Not stored in this checkpoint (a rewind cannot restore them): " + ", ".join(describe_skipped(p, r) for p, r in lost[:10]) + "\n"
+        return ""
 
     def _selected(self) -> str | None:
         ol = self.query_one(OptionList)
@@ -118,6 +130,8 @@ class RewindScreen(ModalScreen[object]):
         except Exception as exc:
             self.notify(f"Rewind refused: {exc}", severity="error", timeout=8)
             return
+        for line in result.warnings():
+            self.notify(line, severity="warning", timeout=15)
         self.dismiss(result)
 
     def action_close(self) -> None:
