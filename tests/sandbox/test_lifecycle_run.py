@@ -17,6 +17,7 @@ import pytest
 from workbench.core.sandbox.policy import LABEL_WORKSPACE
 from workbench.testing.docker import require_docker, sandbox_workspace
 from workbench.testing.scripted_server import Reply, ScriptedServer, ToolCallSpec
+from workbench.testing.trust import trust_workspace
 
 pytestmark = [pytest.mark.docker, pytest.mark.timeout(240)]
 
@@ -113,7 +114,9 @@ def docker_ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 
 
 def set_config(ws: Path, text: str) -> None:
+    """Write the workspace config and trust it (as `workbench trust` would), so it applies."""
     (ws / ".workbench" / "config.toml").write_text(text)
+    trust_workspace(ws)
 
 
 def test_fork_bomb_resets_the_sandbox_and_the_next_command_works(docker_ws):
@@ -134,8 +137,7 @@ def test_fork_bomb_resets_the_sandbox_and_the_next_command_works(docker_ws):
 
 def test_sleep_past_tool_timeout_is_killed_and_run_exits(docker_ws):
     client, ws = docker_ws
-    with open(ws / ".workbench" / "config.toml", "a") as fh:
-        fh.write("\n[agent]\ntool_timeout = 3\n")
+    set_config(ws, (ws / ".workbench" / "config.toml").read_text() + "\n[agent]\ntool_timeout = 3\n")
     with ScriptedServer(model="m") as server:
         server.enqueue(cmd("sleep 1000", "s1"), Reply(text="done"))
         run = workbench_run(server, ws, "--keep-sandbox", timeout=60)
