@@ -15,6 +15,7 @@ from workbench.core.plugins.runtime import plugin_runtime
 from workbench.core.plugins.supervisor import PluginState
 from workbench.core.plugins.trust import TrustStore
 from workbench.testing.scripted_server import Reply, ToolCallSpec
+from workbench.testing.trust import trust_workspace
 
 from .conftest import tool_messages
 
@@ -25,6 +26,7 @@ async def start_writer(rig, workspace: Path):
     """Copy the writer server into the workspace as ``srv.py`` and start it (trusted) from ``.mcp.json``."""
     shutil.copy(SERVER, workspace / "srv.py")
     (workspace / ".mcp.json").write_text(json.dumps({"mcpServers": {"fs": {"command": sys.executable, "args": ["srv.py"]}}}))
+    trust_workspace(workspace)  # the user trusts the workspace (its .mcp.json applies), then the server
     for spec in load_specs(workspace, rig.services.settings.plugins):
         TrustStore.for_workspace(workspace).trust(spec)
     sup = await plugin_runtime(rig.services, start=False)

@@ -152,9 +152,11 @@ class Bench:
         for raw in lines:
             if raw.endswith(b"\n"):
                 try:
-                    acked.append(json.loads(raw))
+                    event = json.loads(raw)
                 except ValueError:
-                    pass
+                    continue
+                if event.get("seq") is not None:  # the final "result" line is not a stored event
+                    acked.append(event)
         if acked:
             self.last_session = acked[0]["session_id"]
         return acked

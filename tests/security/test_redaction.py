@@ -12,6 +12,7 @@ from workbench.core.config import load_settings
 from workbench.core.redact import MASK, Redactor
 from workbench.core.runtime import event_log_path, start_services
 from workbench.testing.scripted_server import Reply, ScriptedServer, ToolCallSpec
+from workbench.testing.trust import trust_workspace
 
 CANARY = "sk-canary-0123456789abcdefXYZ"
 
@@ -54,6 +55,7 @@ async def test_canary_key_appears_in_no_event_file_or_stdout(tmp_path: Path, mon
     ws.mkdir()
     (ws / ".workbench").mkdir()
     (ws / ".workbench" / "config.toml").write_text('[redact]\nenv = ["MY_SERVICE_TOKEN"]\n')
+    trust_workspace(ws)  # a workspace's [redact] applies once the user trusts it
     with ScriptedServer() as server:
         # the model echoes the key and the token back, and writes them into a tool call
         server.enqueue(

@@ -124,10 +124,14 @@ def mode(path: Path) -> int:
 
 
 def test_data_dir_files_are_private(tmp_path: Path) -> None:
-    """events.db (+ -wal/-shm), the checkpoint repository, the data folders: 0600 / 0700."""
+    """events.db (+ -wal/-shm), the checkpoint repository, trust records, the data folders: 0600 / 0700."""
     ws = (tmp_path / "perms").resolve()
     ws.mkdir()
     (ws / "a.txt").write_text("hello\n")
+    (ws / "AGENTS.md").write_text("# rules\n")  # something to trust: the trust records are data files too
+    trust = subprocess.run([sys.executable, "-m", "workbench", "trust", str(ws)], cwd=REPO, capture_output=True,
+                           text=True, timeout=60, env=dict(os.environ))
+    assert trust.returncode == 0, trust.stderr
     with ScriptedServer() as server:
         server.enqueue(Reply(tool_calls=[ToolCallSpec("write_file", json.dumps({"path": "b.txt", "content": "x\n"}), id="w")]),
                        Reply(text="written"))
@@ -146,7 +150,11 @@ def test_data_dir_files_are_private(tmp_path: Path) -> None:
     assert all(mode(p) == 0o600 for p in sqlite_side)
     shadow = data / "checkpoints.git"
     assert shadow.is_dir() and any(shadow.rglob("objects/??/*")), "a checkpoint was taken"
+    trust_files = [p for p in (home / "trust").rglob("*") if p.is_file()]
+    assert trust_files and all(mode(p) == 0o600 for p in trust_files), [(str(p), oct(mode(p))) for p in trust_files]
+    # nothing in the data dir is open to the group or others (folders 0700, files 0600 or stricter)
     open_to_others = [
-        str(p) for p in [shadow, *shadow.rglob("*")] if not p.is_symlink() and mode(p) & 0o077
+        str(p) for p in [home, *home.rglob("*")] if not p.is_symlink() and mode(p) & 0o077
+        and not p.is_relative_to(home / "config")  # the user's own config folder, written by the test
     ]
     assert not open_to_others, open_to_others

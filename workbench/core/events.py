@@ -44,7 +44,9 @@ class EventKind:
     TURN_CANCELLED = "turn.cancelled"
     """``{"turn_id": str, "reason": str}``"""
     TURN_FINISHED = "turn.finished"
-    """``{"turn_id": str, "status": "done"|"error"|"cancelled", "steps": int, "cost": float|None}``"""
+    """``{"turn_id": str, "status": "done"|"error"|"cancelled"|"interrupted", "steps": int, "cost": float|None}``;
+    ``interrupted`` (with ``recovered: true``) is written on the first open after the process died
+    mid-turn (see :mod:`workbench.core.store.interrupted`)."""
     TOOL_CALL_REQUESTED = "tool.requested"
     """``{"turn_id", "step": int, "call_id", "name", "arguments": str (raw JSON)}``: written before
     anything is decided or run."""
@@ -59,7 +61,9 @@ class EventKind:
     TOOL_CALL_FINISHED = "tool.finished"
     """``{"call_id", "name", "content": str (what the model receives), "summary": str,
     "is_error": bool, "duration_ms": float, "changed_paths": [str], "diff": str|None,
-    "outcome": "ok"|"error"|"timeout"|"cancelled"}``"""
+    "outcome": "ok"|"error"|"timeout"|"cancelled"|"unknown"}``; ``unknown`` (with ``state``
+    "started"|"requested" and ``recovered: true``) is written on the first open after a crash for a
+    call that never recorded a result."""
     TOOL_CALLS_SKIPPED = "tool.skipped"
     """``{"turn_id", "step", "call_ids": [str], "reason": str}``: calls from a reply that did not
     finish cleanly (cut, malformed, ``finish_reason`` "length"); never executed."""
@@ -79,7 +83,10 @@ class EventKind:
     "container_image": str|None}``: a snapshot of the whole workspace (shadow git commit)."""
     CHECKPOINT_RESTORED = "checkpoint.restored"
     """``{"checkpoint", "before_restore", "scope": "files"|"conversation"|"both",
-    "new_session": str|None, "written": [str], "deleted": [str]}``"""
+    "new_session": str|None, "written": [str], "deleted": [str], "not_restored": [[path, reason]],
+    "kept": [[path, reason]], "recovered": bool}``: ``not_restored`` names files the checkpoint could
+    not store (size cap, unreadable), ``kept`` uncaptured files created after it (left in place);
+    ``recovered`` marks a rewind cut by a crash and written down on the next start."""
     REWIND_STARTED = "rewind.started"
     """``{"checkpoint", "scope"}``: written before a rewind touches anything (a crash between this
     and ``checkpoint.restored`` is completed on the next start)."""

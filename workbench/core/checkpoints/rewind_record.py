@@ -15,6 +15,7 @@ not restore.
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -96,45 +97,57 @@ def record_dangling_rewinds(store: "EventStore", repo: "ShadowRepo", workspace: 
     messages: list[str] = []
     crashed = set(crashed_session_ids(store))
     for info in store.sessions(workspace):
-        if info.id not in crashed:
+        if info.id not in crashed or not _dangling_rewinds(store, info.id):
             continue
-        for start in _dangling_rewinds(store, info.id):
-            target = start.payload.get("checkpoint")
-            scope = start.payload.get("scope") or "files"
-            known = {e.payload.get("checkpoint") for e in store.events(info.id, kinds=[EventKind.CHECKPOINT_CREATED])}
-            before = None
-            if scope in ("files", "both"):
-                candidates = [
-                    cp for cp in repo.list_checkpoints(info.id)
-                    if cp.meta.get("kind") == "before_restore" and cp.meta.get("restore_target") == target
-                    and cp.created_at.timestamp() >= start.ts - 2
-                ]
-                if journal and journal.get("target") == target:
-                    candidates = [cp for cp in candidates if cp.id == journal.get("pre_restore")] or candidates
-                before = max(candidates, key=lambda cp: cp.created_at) if candidates else None
-            events: list[Event] = []
-            if before is not None and before.id not in known:
-                events.append(Event(EventKind.CHECKPOINT_CREATED, info.id, {
-                    "checkpoint": before.id, "label": f"before rewind to {str(target)[:10]} (interrupted)", "turn_id": None,
-                    "event_seq": start.seq, "files_changed": [list(f) for f in before.files_changed],
-                    "diffstat": list(before.diffstat), "skipped": [list(s) for s in before.skipped][:200],
-                    "container_image": None, "recovered": True,
-                }))
-            done = journal is not None and journal.get("target") == target
-            ops = ((journal or {}).get("ops") or []) if done else []
-            events.append(Event(EventKind.CHECKPOINT_RESTORED, info.id, {
-                "checkpoint": target, "before_restore": before.id if before else None, "scope": scope,
-                "new_session": None, "written": [o[1] for o in ops if o[0] == "write"][:500],
-                "deleted": [o[1] for o in ops if o[0] == "delete"][:500], "recovered": True,
+        with store._transaction():  # re-read under the write lock: two recovering processes record once
+            messages += _record_session(store, repo, info.id, journal)
+    return messages
+
+
+def _record_session(store: "EventStore", repo: "ShadowRepo", session_id: str, journal: dict | None) -> list[str]:
+    """Record the dangling rewinds of one crashed session (call inside a store transaction)."""
+    messages: list[str] = []
+    for start in _dangling_rewinds(store, session_id):
+        target = start.payload.get("checkpoint")
+        scope = start.payload.get("scope") or "files"
+        known = {e.payload.get("checkpoint") for e in store.events(session_id, kinds=[EventKind.CHECKPOINT_CREATED])}
+        before = None
+        if scope in ("files", "both"):
+            candidates = [
+                cp for cp in repo.list_checkpoints(session_id)
+                if cp.meta.get("kind") == "before_restore" and cp.meta.get("restore_target") == target
+                and cp.created_at.timestamp() >= start.ts - 2
+            ]
+            if journal and journal.get("target") == target:
+                candidates = [cp for cp in candidates if cp.id == journal.get("pre_restore")] or candidates
+            before = max(candidates, key=lambda cp: cp.created_at) if candidates else None
+        if before is None:  # a conversation rewind, or cut before it took its checkpoint: no file was touched
+            continue
+        events: list[Event] = []
+        if before.id not in known:
+            events.append(Event(EventKind.CHECKPOINT_CREATED, session_id, {
+                "checkpoint": before.id, "label": f"before rewind to {str(target)[:10]} (interrupted)", "turn_id": None,
+                "event_seq": start.seq, "files_changed": [list(f) for f in before.files_changed],
+                "diffstat": list(before.diffstat), "skipped": [list(s) for s in before.skipped][:200],
+                "container_image": None, "recovered": True,
             }))
-            store.append_many(events)
-            undo = f" Undo it with `workbench rewind {before.id[:12]} --files`." if before else ""
-            messages.append(
-                f"A rewind of session {info.id} to checkpoint {str(target)[:10]} was interrupted; it was "
-                + ("completed on start (the workspace now equals that checkpoint)." if done
-                   else "recorded on start (its files restore had finished or not begun).")
-                + (f" The state before it is checkpoint {before.id[:12]}." if before else "") + undo
-            )
+        done = journal is not None and journal.get("target") == target
+        ops = ((journal or {}).get("ops") or []) if done else []
+        events.append(Event(EventKind.CHECKPOINT_RESTORED, session_id, {
+            "checkpoint": target, "before_restore": before.id, "scope": scope,
+            "new_session": None, "written": [o[1] for o in ops if o[0] == "write"][:500],
+            "deleted": [o[1] for o in ops if o[0] == "delete"][:500], "recovered": True,
+        }))
+        now = time.time()
+        for event in events:
+            store._insert(event, now)
+        undo = f" Undo it with `workbench rewind {before.id[:12]} --files`."
+        messages.append(
+            f"A rewind of session {session_id} to checkpoint {str(target)[:10]} was interrupted; it was "
+            + ("completed on start (the workspace now equals that checkpoint)." if done
+               else "recorded on start (its files restore had finished or not begun).")
+            + f" The state before it is checkpoint {before.id[:12]}." + undo
+        )
     return messages
 
 

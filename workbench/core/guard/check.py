@@ -74,20 +74,32 @@ class ProtectedGuard:
 
     def __init__(self, workspace: Path) -> None:
         self.workspace = Path(workspace)
-        self._mcp_key: tuple[int, int, int] | None = None
+        self._mcp_key: tuple[object, object] | None = None
+        self._trust = None
         self._scripts: tuple[str, ...] = ()
         self.last: snapshot.Snapshot | None = None
         """The protected set as the last check left it (None at the start of a turn)."""
 
     def scripts(self) -> tuple[str, ...]:
-        """Workspace-relative paths of the scripts ``.mcp.json`` servers run (cached by file stat)."""
-        try:
-            st = os.stat(self.workspace / ".mcp.json")
-            key = (st.st_ino, st.st_size, st.st_mtime_ns)
-        except OSError:
-            key = (0, 0, 0)
+        """Workspace-relative paths of the scripts MCP servers run (cached by the files' stat).
+
+        The union of what the parsed ``.mcp.json`` names (:func:`mcp_script_paths`, existing or
+        not) and the files recorded with the trusted servers
+        (:meth:`~workbench.core.plugins.trust.TrustStore.trusted_files`, which also covers
+        user-level servers that run a workspace script).
+        """
+        from workbench.core.plugins.trust import TrustStore
+
+        if self._trust is None:
+            self._trust = TrustStore.for_workspace(self.workspace)
+        key = (_stat_key(self.workspace / ".mcp.json"), _stat_key(self._trust.path))
         if key != self._mcp_key:
-            self._scripts = mcp_script_paths(self.workspace) if key != (0, 0, 0) else ()
+            named = mcp_script_paths(self.workspace) if key[0] is not None else ()
+            try:
+                trusted = tuple(self._trust.trusted_files()) if key[1] is not None else ()
+            except Exception:  # noqa: BLE001 - an unreadable trust file trusts nothing
+                trusted = ()
+            self._scripts = tuple(dict.fromkeys((*named, *trusted)))
             self._mcp_key = key
         return self._scripts
 
@@ -153,6 +165,14 @@ class ProtectedGuard:
         verdict.action = "reverted"
         self.last = await asyncio.to_thread(snapshot.take, self.workspace, before.scripts)
         return verdict
+
+
+def _stat_key(path: Path) -> tuple[int, int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
 
 
 def _users_git_activity(path: str) -> bool:

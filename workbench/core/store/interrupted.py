@@ -38,17 +38,15 @@ NOT_RUN_TEXT = "not run: Workbench stopped (crashed or was killed) before this t
 _END_KINDS = (EventKind.ASSISTANT_MESSAGE, EventKind.TURN_ERROR, EventKind.TURN_FINISHED, EventKind.USER_MESSAGE)
 
 
-def crashed_session_ids(store: "EventStore") -> list[str]:
-    """Ids of sessions whose owning process died without closing them (status ``crashed``)."""
-    rows = store._conn.execute("SELECT id FROM sessions WHERE closed = 0 AND pid IS NOT NULL").fetchall()
-    out = []
-    for (sid,) in rows:
-        try:
-            if store.session(sid).status == "crashed":
-                out.append(sid)
-        except KeyError:
-            continue
-    return out
+def crashed_session_ids(store: "EventStore", session_id: str | None = None) -> list[str]:
+    """Ids of sessions whose owning process died without closing them (status ``crashed``);
+    with ``session_id``, only that one if it qualifies. One query, one ``kill(pid, 0)`` per row."""
+    sql = "SELECT * FROM sessions WHERE closed = 0 AND pid IS NOT NULL"
+    args: tuple = ()
+    if session_id is not None:
+        sql += " AND id = ?"
+        args = (session_id,)
+    return [row[0] for row in store._conn.execute(sql, args).fetchall() if store._row_to_info(row).status == "crashed"]
 
 
 def interrupted_events(store: "EventStore", session_id: str) -> list[Event]:
@@ -64,6 +62,11 @@ def interrupted_events(store: "EventStore", session_id: str) -> list[Event]:
     if row is None:
         return []
     user_seq = int(row[0])
+    finished = store._conn.execute(
+        "SELECT MAX(seq) FROM events WHERE session_id = ? AND kind = ?", (session_id, EventKind.TURN_FINISHED)
+    ).fetchone()[0]
+    if finished is not None and finished > user_seq:  # the common case: two index lookups, no scan
+        return []
     turn_id = json.loads(row[1]).get("turn_id")
     tail = store.events(session_id, after_seq=user_seq - 1)
     if any(e.kind == EventKind.TURN_FINISHED for e in tail):
@@ -120,7 +123,7 @@ def seal_crashed_sessions(store: "EventStore") -> list[str]:
     for sid in candidates:
         try:
             with store._transaction():
-                if store.session(sid).status != "crashed":
+                if not crashed_session_ids(store, sid):  # re-checked under the write lock
                     continue
                 events = interrupted_events(store, sid)
                 now = time.time()
