@@ -90,6 +90,49 @@ def _user_servers(doc: Any) -> dict[str, Any]:
     return servers if hasattr(servers, "keys") else {}
 
 
+def _mcp_json_status(ws: Path) -> str:
+    """The workspace-trust status of ``.mcp.json`` before an edit (see :mod:`workbench.core.trust`)."""
+    from workbench.core import trust
+
+    return trust.check(ws).file(trust.MCP_JSON).status
+
+
+def _write_mcp_json(ws: Path, path: Path, data: dict[str, Any]) -> str | None:
+    """Write ``.mcp.json`` and carry the workspace trust over to the user's own edit.
+
+    The edit is the user's (typed on this command line), so when the file was trusted before (or
+    absent with nothing else pending), the workspace trust record is updated to the new content
+    of ``.mcp.json`` only: other files keep their state, and per-server trust is still asked
+    (``workbench mcp trust``). When the file held untrusted content, nothing is trusted and the
+    returned line says how to review it.
+    """
+    from workbench.core import trust
+    from workbench.core.trust import store
+
+    before = _mcp_json_status(ws)
+    _write_text_atomic(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    if before not in ("trusted", "absent"):
+        return (f"the workspace's .mcp.json held changes you have not trusted, so this edit does not apply "
+                f"until you review it: {trust.trust_command(ws)}")
+    report = trust.check(ws)
+    if report.record is None:
+        if any(f.status != "absent" for f in report.files if f.rel != trust.MCP_JSON):
+            return f"this workspace is not trusted yet; review and trust it: {trust.trust_command(ws)}"
+        trust.trust(ws, report, via="workbench mcp")
+        return None
+    new = report.file(trust.MCP_JSON).data
+    digest = store.save_content(new) if new is not None else None
+    key = str(report.workspace)
+
+    def change(records: dict[str, dict[str, Any]]) -> None:
+        record = records.get(key)
+        if record is not None:
+            record.setdefault("files", {})[trust.MCP_JSON] = digest
+
+    store.update_records(change)
+    return None
+
+
 # -- add ---------------------------------------------------------------------------------------
 
 def _merge_options(args: argparse.Namespace, words: list[str], *, known_only: bool) -> list[str]:
@@ -193,8 +236,10 @@ def _cmd_add(args: argparse.Namespace) -> int:
             raise _Usage(f"mcp add: {path} already has a server named {args.name!r}; remove it first "
                          f"(workbench mcp remove {args.name})")
         data["mcpServers"][args.name] = entry
-        _write_text_atomic(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        note = _write_mcp_json(ws, path, data)
         print(f"Added {entry.get('type', 'stdio')} MCP server {args.name!r} to {path}")
+        if note:
+            print(f"workbench: {note}", file=sys.stderr)
         print(f"It starts once you trust it: workbench mcp trust {args.name}")
         return 0
     import tomlkit
@@ -310,7 +355,9 @@ def _cmd_remove(args: argparse.Namespace) -> int:
         raise _Usage(f"mcp remove: {args.name!r} is in both {project} and {user}; say which with --scope project|user")
     if in_project:
         del data["mcpServers"][args.name]
-        _write_text_atomic(project, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        note = _write_mcp_json(ws, project, data)
+        if note:
+            print(f"workbench: {note}", file=sys.stderr)
         TrustStore.for_workspace(ws).revoke(args.name)
         print(f"Removed MCP server {args.name!r} from {project}")
         return 0
@@ -333,6 +380,12 @@ def _cmd_trust(args: argparse.Namespace) -> int:
     specs, _ = _load(ws)
     spec = next((s for s in specs if s.name == args.name), None)
     if spec is None:
+        from workbench.core import trust as workspace_trust
+
+        if workspace_trust.check(ws).file(workspace_trust.MCP_JSON).pending:
+            print(f"workbench: {ws / '.mcp.json'} is not trusted (or changed since), so its servers have no "
+                  f"effect; review the workspace first: `{workspace_trust.trust_command(ws)}`", file=sys.stderr)
+            return 1
         known = ", ".join(s.name for s in specs) or "none"
         print(f"workbench: no MCP server named {args.name!r} (configured: {known})", file=sys.stderr)
         return 1

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from workbench.testing.scripted_server import Reply, ScriptedServer, ToolCallSpec
+from workbench.testing.trust import trust_workspace
 
 from .conftest import SERVERS
 
@@ -122,6 +123,7 @@ def test_unknown_type_skipped_and_var_errors_in_list(ws: Path) -> None:
         "odd": {"type": "websocket", "url": "ws://x"},
         "needs": {"command": "srv", "env": {"T": "${WB_T_SURELY_UNSET}"}},
     }}))
+    trust_workspace(ws)
     out = wb("mcp", "list", cwd=ws)
     assert out.returncode == 0, out.stderr
     assert "ok: not trusted [workspace, stdio]  python3 srv.py" in out.stdout
@@ -137,6 +139,7 @@ def _run_env(server: ScriptedServer) -> dict[str, str]:
 def test_headless_run_calls_a_trusted_mcp_tool_and_skips_untrusted_ones(ws: Path, _workbench_home: Path) -> None:
     entry = {"command": sys.executable, "args": ["srv.py"]}
     (ws / ".mcp.json").write_text(json.dumps({"mcpServers": {"calc": entry, "other": dict(entry, args=["srv.py", "x"])}}))
+    trust_workspace(ws)
     assert wb("mcp", "trust", "calc", cwd=ws).returncode == 0
     user_config = _workbench_home / "config" / "config.toml"  # the user's own rule, not the workspace's
     user_config.parent.mkdir(parents=True)
@@ -161,3 +164,16 @@ def test_headless_run_calls_a_trusted_mcp_tool_and_skips_untrusted_ones(ws: Path
     # the plugin stopped with the run: no server process of this workspace is left
     leftovers = subprocess.run(["pgrep", "-f", f"{ws}"], capture_output=True, text=True).stdout.split()
     assert leftovers == []
+
+
+def test_add_does_not_bless_an_untrusted_mcp_json(ws: Path) -> None:
+    """``mcp add`` carries workspace trust over to the user's own edit only when the file was
+    trusted before: a repository's untrusted entries are never trusted along with it."""
+    (ws / ".mcp.json").write_text(json.dumps({"mcpServers": {"evil": {"command": "sh", "args": ["-c", "id"]}}}))
+    out = wb("mcp", "add", "mine", "--", sys.executable, "srv.py", cwd=ws)
+    assert out.returncode == 0, out.stderr
+    assert "held changes you have not trusted" in out.stderr and "workbench trust" in out.stderr
+    listed = wb("mcp", "list", "--json", cwd=ws)
+    assert json.loads(listed.stdout) == [] and "ignored untrusted .mcp.json" in listed.stderr
+    trusted = wb("mcp", "trust", "evil", cwd=ws)
+    assert trusted.returncode == 1 and "no MCP server named 'evil'" in trusted.stderr

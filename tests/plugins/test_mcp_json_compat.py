@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from workbench.core.plugins import PluginState, PluginSupervisor, TrustStore, load_specs, parse_mcp_json
+from workbench.testing.trust import trust_workspace
 
 from .conftest import SERVERS
 from .test_plugin_http import free_port, wait_port
@@ -20,6 +21,7 @@ from .test_plugin_http import free_port, wait_port
 def write(ws: Path, servers: dict) -> Path:
     path = ws / ".mcp.json"
     path.write_text(json.dumps({"mcpServers": servers}, indent=2))
+    trust_workspace(ws)  # the workspace's files apply once the workspace is trusted (issue 21.1)
     return path
 
 

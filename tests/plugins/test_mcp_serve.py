@@ -135,9 +135,10 @@ async def test_sessions_journal_and_state_recovery(tmp_path: Path) -> None:
         assert [(m["role"], m["text"]) for m in convo["messages"]] == [
             ("user", "Add a CSV export"), ("assistant", "Done: see export.py"),
         ]
-        recent = await call(session, "journal_recent", limit=3)
-        assert [e["kind"] for e in recent] == ["session.opened", "user.message", "assistant.message"]
-        assert recent[-1]["summary"] == "Done: see export.py"
+        # The first open after the crash sealed the unfinished turn (turn.finished, recovered).
+        recent = await call(session, "journal_recent", limit=4)
+        assert [e["kind"] for e in recent] == ["session.opened", "user.message", "assistant.message", "turn.finished"]
+        assert recent[-2]["summary"] == "Done: see export.py"
         recovery = await call(session, "journal_state_recovery")
         assert info.id in recovery and "crashed" in recovery  # its pid is gone and it was not closed
         assert f"workbench resume {info.id}" in recovery

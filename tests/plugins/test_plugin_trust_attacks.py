@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from workbench.core.plugins import PluginNotTrustedError, PluginState, PluginSupervisor, TrustStore, load_specs
+from workbench.testing.trust import trust_workspace
 
 from .conftest import eventually, pid_alive
 
@@ -45,6 +46,7 @@ def workspace(tmp_path: Path, upload_url: str = "https://uploads.example.com") -
     (ws / "srv.py").write_text(SERVER)
     entry = {"command": sys.executable, "args": ["srv.py"], "env": {"UPLOAD_URL": upload_url}}
     (ws / ".mcp.json").write_text(json.dumps({"mcpServers": {"srv": entry}}))
+    trust_workspace(ws)  # workspace trust (issue 21.1) lets .mcp.json apply; servers need their own
     return ws
 
 
@@ -99,6 +101,9 @@ async def test_changed_env_value_asks_again(tmp_path: Path) -> None:
     entry = json.loads((ws / ".mcp.json").read_text())
     entry["mcpServers"]["srv"]["env"]["UPLOAD_URL"] = "https://attacker.example/collect"
     (ws / ".mcp.json").write_text(json.dumps(entry))
+    # first layer: until the workspace change is trusted, the trusted copy of .mcp.json applies
+    assert load_specs(ws)[0].env["UPLOAD_URL"] == "https://uploads.example.com"
+    trust_workspace(ws)  # the user accepts the workspace change; the server itself must still ask
     spec = load_specs(ws)[0]
     status = trust.status(spec)
     assert status.state == "changed"
@@ -173,6 +178,7 @@ def test_trusted_files_lists_what_trusted_servers_run(tmp_path: Path) -> None:
     data["mcpServers"]["mod"] = {"command": sys.executable, "args": ["-m", "tools.helper", "--root", "."]}
     data["mcpServers"]["outside"] = {"command": sys.executable, "args": [str(tmp_path / "elsewhere.py")]}
     (ws / ".mcp.json").write_text(json.dumps(data))
+    trust_workspace(ws)
     trust = TrustStore.for_workspace(ws)
     for spec in load_specs(ws):
         trust.trust(spec)
@@ -220,3 +226,19 @@ def test_concurrent_trust_decisions_are_not_lost(tmp_path: Path) -> None:
     assert [p.wait(timeout=120) for p in procs] == [0, 0]
     records = json.loads(TrustStore.for_workspace(ws).path.read_text())["mcp_trust"]
     assert sorted(records) == sorted(f"{p}{i}" for p in "ab" for i in range(60))
+
+
+def test_guard_protects_scripts_of_valid_entries_next_to_an_invalid_one(tmp_path: Path, monkeypatch) -> None:
+    """One invalid entry must not hide the scripts the other entries run from the protected set,
+    and ``${VAR}`` in args is expanded as it will be at start."""
+    from workbench.core.guard.protected import mcp_script_paths
+
+    ws = workspace(tmp_path)
+    monkeypatch.setenv("WB_TOOLS_DIR", "tools")
+    data = json.loads((ws / ".mcp.json").read_text())
+    data["mcpServers"]["broken"] = {"command": "x", "args": "not-a-list"}
+    data["mcpServers"]["expanded"] = {"command": sys.executable, "args": ["${WB_TOOLS_DIR}/run.py"]}
+    (ws / ".mcp.json").write_text(json.dumps(data))
+    trust_workspace(ws)
+    paths = mcp_script_paths(ws)
+    assert "srv.py" in paths and "tools/run.py" in paths

@@ -92,7 +92,7 @@ def listener():
 def cli(*args: str, env: dict[str, str] | None = None, timeout: float = 90) -> subprocess.CompletedProcess[str]:
     """Run the real CLI (``python -m workbench ARGS``)."""
     return subprocess.run([sys.executable, "-m", "workbench", *args], cwd=REPO, env=env or dict(os.environ),
-                          capture_output=True, text=True, timeout=timeout)
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout)
 
 
 def env_with(server: ScriptedServer | None = None, **extra: str) -> dict[str, str]:
@@ -207,6 +207,10 @@ def test_untrusted_instructions_and_mcp_servers_are_ignored_headless(repo: Path,
         assert plugins.returncode == 0, plugins.stderr
         assert json.loads(plugins.stdout) == [] and not marker.exists()
         assert "ignored untrusted .mcp.json, AGENTS.md" in plugins.stderr
+
+        serve = cli("mcp", "serve", str(repo), env=env_with(server))  # stdin at EOF: the client leaves
+        assert serve.returncode == 0, serve.stderr
+        assert "ignored untrusted .mcp.json, AGENTS.md" in serve.stderr and not marker.exists()
 
         shown = cli("trust", "--show", str(repo), env=env_with())
         assert f"server evil runs on your computer: {sys.executable} -c" in shown.stdout

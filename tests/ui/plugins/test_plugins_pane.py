@@ -185,6 +185,7 @@ async def test_one_invalid_entry_is_a_row_in_error_the_others_run(workspace, ser
     data["mcpServers"]["x"] = {"args": []}
     data["mcpServers"]["odd"] = {"type": "websocket", "url": "ws://h"}
     (workspace / ".mcp.json").write_text(json.dumps(data))
+    trust_workspace(workspace)
     app = make_app(workspace, server)
     async with app.run_test(size=(120, 40)) as pilot:
         pane = await open_pane(app, pilot, 2)
@@ -202,9 +203,11 @@ async def test_changed_since_trusted_shows_what_changed_and_masks_secrets(worksp
     data["mcpServers"]["healthy"]["env"] = {"UPLOAD_URL": "https://uploads.example.com",
                                             "API_TOKEN": "ghp_abcdefghijklmnopqrstuvwxyz0123"}
     (workspace / ".mcp.json").write_text(json.dumps(data))
+    trust_workspace(workspace)
     TrustStore.for_workspace(workspace).trust(load_specs(workspace)[0])
     data["mcpServers"]["healthy"]["env"]["UPLOAD_URL"] = "https://attacker.example"
     (workspace / ".mcp.json").write_text(json.dumps(data))
+    trust_workspace(workspace)  # the workspace change is accepted; the server itself must ask again
     app = make_app(workspace, server)
     async with app.run_test(size=(120, 40)) as pilot:
         pane = await open_pane(app, pilot, 1)

@@ -43,25 +43,43 @@ def mcp_script_paths(workspace: Path) -> tuple[str, ...]:
     names a path inside the workspace, relative to the server's ``cwd``, is listed when it exists
     as a file or looks like a script (it contains ``/`` or ends in a script suffix such as ``.py``
     or ``.js``); missing files count, so a script cannot be planted before the server's next
-    start. ``-m pkg.mod`` gives ``pkg/mod.py`` and ``pkg/mod/__main__.py``. An unreadable or
-    invalid ``.mcp.json`` gives ``()`` (the file itself is protected either way).
+    start. ``-m pkg.mod`` gives ``pkg/mod.py`` and ``pkg/mod/__main__.py``. Entries are taken
+    from the file as written and from the content that applies (trusted, ``${VAR}`` expanded);
+    an invalid entry is skipped alone; an unreadable ``.mcp.json`` gives ``()`` (the file itself
+    is protected either way).
 
     Args:
         workspace: The workspace root.
     """
-    from workbench.core.plugins.config import MCP_JSON, parse_mcp_json
+    from workbench.core.plugins.config import MCP_JSON, load_specs, read_mcp_json
 
+    # Entries are read one by one (one invalid entry does not hide the others' scripts), from
+    # the file on disk as written and from the content that applies (trusted, ${VAR} expanded).
+    commands: list[tuple[str, list[str], str | None]] = []
     try:
-        servers = parse_mcp_json(workspace / MCP_JSON)
+        raw = read_mcp_json(workspace / MCP_JSON)
     except Exception:  # noqa: BLE001 - a broken file starts no server; it is protected itself
-        return ()
+        raw = {}
+    for entry in raw.values():
+        if isinstance(entry, dict) and isinstance(entry.get("command"), str):
+            args = entry.get("args") if isinstance(entry.get("args"), list) else []
+            cwd = entry.get("cwd") if isinstance(entry.get("cwd"), str) else None
+            commands.append((entry["command"], [a for a in args if isinstance(a, str)], cwd))
+    try:
+        specs = load_specs(workspace, warnings=[])
+    except Exception:  # noqa: BLE001 - same as above
+        specs = []
+    resolved = Path(workspace).resolve()
+    for spec in specs:
+        if spec.command and spec.source == "workspace" and spec.cwd:
+            cwd_path = Path(spec.cwd)
+            rel_cwd = os.path.relpath(cwd_path, resolved) if cwd_path.is_relative_to(resolved) else spec.cwd
+            commands.append((spec.command, list(spec.args), rel_cwd))
     root = os.path.abspath(workspace)
     out: list[str] = []
-    for entry in servers.values():
-        if not entry.command:
-            continue
-        cwd = os.path.normpath(os.path.join(root, entry.cwd or "."))
-        tokens = [entry.command, *entry.args]
+    for command, args, entry_cwd in commands:
+        cwd = os.path.normpath(os.path.join(root, entry_cwd or "."))
+        tokens = [command, *args]
         for i, token in enumerate(tokens):
             if i > 0 and tokens[i - 1] == "-m" and token and not token.startswith("-"):
                 mod = token.replace(".", "/")

@@ -48,7 +48,7 @@ Status = Literal["absent", "trusted", "new", "changed"]
 
 __all__ = [
     "AGENTS_MD", "CLAUDE_MD", "CONFIG", "DOCKERFILE", "MCP_JSON", "TRUST_FILES", "FileTrust",
-    "TrustReport", "TrustStoreError", "check", "effective_bytes", "inherit", "revoke", "trust",
+    "TrustReport", "TrustStoreError", "check", "effective_bytes", "inherit", "record_own_write", "revoke", "trust",
     "trust_command", "warning_line",
 ]
 
@@ -171,7 +171,7 @@ def _state(workspace: Path, rel: str, record: dict[str, Any] | None) -> FileTrus
     data, note = _read(workspace / rel)
     digest = store.sha256(data) if data is not None else None
     files = record.get("files") if record is not None else None
-    if not isinstance(files, dict):
+    if not isinstance(files, dict) or rel not in files:  # never decided for this file
         status: Status = "absent" if data is None else "new"
         return FileTrust(rel, data, digest, None, status, note)
     trusted = files.get(rel)
@@ -265,6 +265,47 @@ def revoke(workspace: Path | str) -> bool:
 
     store.update_records(change)
     return bool(found and found[0])
+
+
+def record_own_write(workspace: Path | str, before: FileTrust, after: bytes) -> bool:
+    """Keep a file trusted after Workbench itself rewrote it on the user's command (``mcp add``).
+
+    Only when the content before the write applied as trusted (``trusted``), or there was no file
+    and nothing pending for it (``absent``): then the new content is recorded for that one file.
+    Untrusted or changed content stays untrusted (the user reviews it with ``workbench trust``).
+
+    Args:
+        workspace: the workspace root.
+        before: the file's state read before the write (:meth:`TrustReport.file`).
+        after: the bytes Workbench wrote.
+
+    Returns:
+        True when the new content was recorded as trusted.
+
+    Raises:
+        TrustStoreError: the record cannot be written.
+    """
+    if before.status not in ("trusted", "absent"):
+        return False
+    _, key = _key(workspace)
+    digest = store.save_content(after)
+    done: list[bool] = []
+
+    def change(records: dict[str, dict[str, Any]]) -> None:
+        entry = records.get(key)
+        files = entry.get("files") if entry is not None else None
+        recorded = files.get(before.rel) if isinstance(files, dict) else None
+        if recorded != before.trusted_sha256:
+            return  # decided differently in between (another process): leave it
+        if entry is None:
+            entry = records[key] = {"files": {}, "trusted_at": time.time(), "via": "workbench"}
+        if not isinstance(entry.get("files"), dict):
+            entry["files"] = {}
+        entry["files"][before.rel] = digest
+        done.append(True)
+
+    store.update_records(change)
+    return bool(done)
 
 
 def inherit(origin: Path | str, copy: Path | str) -> bool:

@@ -219,6 +219,10 @@ def _servers_diff(servers: dict[str, Any], before: dict[str, Any], changed: bool
         else:
             mark = ("~ " if name in before else "+ ") if changed else ""
             items.extend(_server_items(name, servers[name], mark, reveal, prefix))
+            if mark == "~ ":
+                was = _server_items(name, before[name], "", reveal, prefix)[0].text.partition(": ")[2]
+                if was and was not in items[-1].text:
+                    items.append(Item(f"    was: {was}"))
     if servers and items:
         items.append(Item(f"each server above {footer}"))
     return items
