@@ -109,9 +109,11 @@ async def test_twenty_turns_of_large_reads_stay_under_a_4000_token_window(make_r
     rig = await make_rig("ask", keep_recent_turns=4, compact_at=0.8)
     window = 4000
     rig.chat.models["scripted-agent"] = ModelInfo(context_window=window, input_price=1.0, output_price=2.0)
+    turn_prompt_tokens = 0
     for i in range(20):
         out = await rig.chat.send(f"task {i}: read f{i}.txt" + (" (the earliest task is ZEBRA)" if i == 0 else ""))
         assert out.status == "done", out.error
+        turn_prompt_tokens += out.usage["prompt_tokens"]
     bodies = _chat_bodies(server)
     sizes = [_request_tokens(b) for b in bodies]
     assert max(sizes) < window, sizes
@@ -121,7 +123,7 @@ async def test_twenty_turns_of_large_reads_stay_under_a_4000_token_window(make_r
     # the last request still carries the earliest task through the chain of summaries
     assert "ZEBRA" in json.dumps(bodies[-1]["messages"])
     # summary calls are counted: the session's prompt tokens are every request's reported usage
-    assert rig.chat.session_usage["prompt_tokens"] == sum(_reported_prompt(b) for b in bodies)
+    assert rig.chat.session_usage["prompt_tokens"] == sum(_reported_prompt(b) for b in bodies) == turn_prompt_tokens
     print(f"\n20 turns, window {window}: {len(bodies)} requests, {len(compactions)} compactions, "
           f"largest request {max(sizes)} tokens, mean {sum(sizes) // len(sizes)}")
     await rig.services.aclose()

@@ -95,7 +95,8 @@ def system_prompt(workspace: Path, *, extra: str | None, mode: str, max_instruct
     ]
     if tools_available:
         parts.append(
-            "Use the tools to read before you change anything. Prefer edit_file (exact search/replace) "
+            "Use the tools to read before you change anything. Prefer edit_file (exact search/replace; "
+            "multi_edit for several changes to one file) "
             "for small changes; write_file for new files. Keep changes minimal and explain them."
         )
     for name, text in project_instructions(workspace, max_instruction_bytes):

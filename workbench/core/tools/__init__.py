@@ -1,7 +1,8 @@
 """Built-in file tools, the path guard and permission rules (issue 3).
 
 Modules: ``base`` (types, argument validation), ``pathguard`` (workspace path safety),
-``read_tools`` / ``grep`` / ``write_tools`` (the tools), ``permissions`` (modes, rules, decisions),
+``read_tools`` / ``grep`` / ``write_tools`` / ``edit_tools`` (the tools), ``textcodec`` (how file
+bytes become text and back: encoding and line endings), ``permissions`` (modes, rules, decisions),
 ``globmatch`` (the glob dialect of rules and filters). This ``__init__`` stays light: the tool
 modules are imported when :func:`builtin_tools` is first called.
 """

@@ -1,7 +1,8 @@
-"""Mutating file tools: ``write_file``, ``edit_file``, ``delete_file`` and ``move_file``.
+"""Mutating file tools: ``write_file``, ``delete_file`` and ``move_file`` (the search/replace
+tools ``edit_file`` and ``multi_edit`` are in :mod:`.edit_tools` and write through :func:`_write`).
 
 Each has ``preview`` (the :class:`~workbench.core.tools.base.Proposal` shown in the approval
-modal, computed without changing anything) and ``run``. ``write_file`` and ``edit_file`` accept
+modal, computed without changing anything) and ``run``. ``write_file`` and the edit tools accept
 ``override=`` with the full new content the user edited in the modal. All writes go through
 :func:`workbench.core.tools.pathguard.atomic_write`.
 """
