@@ -267,3 +267,11 @@ async def test_multi_edit_in_order_and_atomic(ws: Path, ctx: ToolContext, tools,
     with pytest.raises(ToolError, match="edit 1 of 2 failed"):
         await multi.run({"path": "m.py", "edits": [{"old_text": "= ", "new_text": "="}, {"old_text": "c", "new_text": "d"}]}, ctx)
     assert snap(ws) == before
+
+
+async def test_write_file_keeps_latin1_when_it_can(ws: Path, ctx: ToolContext, tools) -> None:
+    (ws / "l1.txt").write_bytes(b"caf\xe9\n")
+    await tools["write_file"].run({"path": "l1.txt", "content": "déjà\n"}, ctx)
+    assert (ws / "l1.txt").read_bytes() == b"d\xe9j\xe0\n"
+    await tools["write_file"].run({"path": "l1.txt", "content": "€ 5\n"}, ctx)  # not Latin-1: converted to UTF-8
+    assert (ws / "l1.txt").read_bytes() == "€ 5\n".encode("utf-8")
