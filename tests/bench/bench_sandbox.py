@@ -179,6 +179,9 @@ def bench_pane(client, image: str, lines: int, repeats: int) -> dict[str, float]
     workspace = Path(tempfile.mkdtemp(prefix="wb-bench-pane-"))
     (workspace / ".workbench").mkdir()
     (workspace / ".workbench" / "config.toml").write_text(f'[sandbox]\nimage = "{image}"\n')
+    from workbench.testing.trust import trust_workspace
+
+    trust_workspace(workspace)  # as `workbench trust` would: the config applies, no trust screen
     rates, cli_rates, ratios, all_gaps = [], [], [], []
     try:
         with ScriptedServer(model="scripted-bench") as server:
@@ -248,11 +251,17 @@ def bench_rss(client, image: str, megabytes: int) -> dict[str, float]:
     (workspace / ".workbench" / "config.toml").write_text(
         f'[sandbox]\nimage = "{image}"\ncommand_timeout = 900\n\n[agent]\ntool_timeout = 900\n')
     os.environ["WORKBENCH_HOME"] = str(root / "home")
+    from workbench.testing.trust import trust_workspace
+
+    trust_workspace(workspace)
     try:
         with ScriptedServer(model="m") as server:
             code0, _, idle = _run_peak_rss(server, workspace, "echo small", 120)
             size = megabytes * 1024 * 1024
             code1, seconds, big = _run_peak_rss(server, workspace, f"head -c {size} /dev/zero | tr '\\000' x", 900)
+            spooled = max((p.stat().st_size for p in (root / "home").rglob("spool/*.out")), default=0)
+            if spooled != size:
+                raise SystemExit(f"the command's output did not all arrive: spool holds {spooled:,} of {size:,} bytes")
     finally:
         for c in client.containers.list(all=True, filters={"label": f"{LABEL_WORKSPACE}={workspace.resolve()}"}):
             c.remove(force=True)

@@ -114,6 +114,7 @@ def docker_ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 
 
 def set_config(ws: Path, text: str) -> None:
+    """Write the workspace config and trust it (as `workbench trust` would), so it applies."""
     (ws / ".workbench" / "config.toml").write_text(text)
     trust_workspace(ws)
 
@@ -136,9 +137,7 @@ def test_fork_bomb_resets_the_sandbox_and_the_next_command_works(docker_ws):
 
 def test_sleep_past_tool_timeout_is_killed_and_run_exits(docker_ws):
     client, ws = docker_ws
-    with open(ws / ".workbench" / "config.toml", "a") as fh:
-        fh.write("\n[agent]\ntool_timeout = 3\n")
-    trust_workspace(ws)
+    set_config(ws, (ws / ".workbench" / "config.toml").read_text() + "\n[agent]\ntool_timeout = 3\n")
     with ScriptedServer(model="m") as server:
         server.enqueue(cmd("sleep 1000", "s1"), Reply(text="done"))
         run = workbench_run(server, ws, "--keep-sandbox", timeout=60)

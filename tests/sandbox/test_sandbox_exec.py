@@ -84,11 +84,13 @@ async def test_command_with_network_uses_a_separate_container(service, session_i
 async def test_background_and_escaped_processes_end_with_the_command(service, session_id):
     """`&` children and a double-forked `setsid` daemon are killed when the command ends; the
     wrapper's status lines never reach the output."""
-    result = await service.run_command(session_id, "sleep 301 & setsid sh -c 'sleep 302 &'; echo started >&2")
+    result = await service.run_command(
+        session_id, "sleep 301 & setsid sh -c 'sleep 302 &'; env -i setsid sh -c 'sleep 306 &'; echo started >&2")
     assert result.exit_code == 0 and result.output_for_model == "started\n"
     assert result.left_processes == 0 and not result.reset
     ps = await service.run_command(session_id, "ps -o args")
-    assert "sleep 301" not in ps.output_for_model and "sleep 302" not in ps.output_for_model
+    for name in ("sleep 301", "sleep 302", "sleep 306"):
+        assert name not in ps.output_for_model
 
 
 async def test_cancelling_the_call_kills_the_tree(service, session_id):

@@ -17,24 +17,26 @@ def _lines(n: int) -> str:
     return "".join(f"line {i}\n" for i in range(1, n + 1))
 
 
+def _numbered(start: int, stop: int) -> str:
+    return "".join(f"{i:>6}\tline {i}\n" for i in range(start, stop + 1))
+
+
 async def test_read_whole_file_has_header(ws: Path, ctx: ToolContext, tools) -> None:
     (ws / "a.txt").write_text(_lines(3))
     result = await tools["read_file"].run({"path": "a.txt"}, ctx)
-    assert result.content == "[read_file a.txt: lines 1-3 of 3]\nline 1\nline 2\nline 3\n"
+    assert result.content == "[read_file a.txt: lines 1-3 of 3]\n" + _numbered(1, 3)
     assert result.summary == "read a.txt lines 1-3 of 3"
     assert not result.is_error and result.changed_paths == []
 
 
 async def test_read_range_and_errors(ws: Path, ctx: ToolContext, tools) -> None:
     (ws / "a.txt").write_text(_lines(10))
-    result = await tools["read_file"].run({"path": "a.txt", "start_line": 4, "end_line": 5}, ctx)
-    assert result.content == "[read_file a.txt: lines 4-5 of 10]\nline 4\nline 5\n"
-    result = await tools["read_file"].run({"path": "a.txt", "start_line": 9, "end_line": 50}, ctx)
-    assert result.content.startswith("[read_file a.txt: lines 9-10 of 10]\n")
-    with pytest.raises(ToolError, match="start_line 11 is past the end of 'a.txt', which has 10 lines"):
-        await tools["read_file"].run({"path": "a.txt", "start_line": 11}, ctx)
-    with pytest.raises(ToolError, match=r"end_line \(2\) is before start_line \(5\)"):
-        await tools["read_file"].run({"path": "a.txt", "start_line": 5, "end_line": 2}, ctx)
+    result = await tools["read_file"].run({"path": "a.txt", "offset": 4, "limit": 2}, ctx)
+    assert result.content == "[read_file a.txt: lines 4-5 of 10; 5 more lines: call again with offset=6 to read on]\n" + _numbered(4, 5)
+    result = await tools["read_file"].run({"path": "a.txt", "offset": 9, "limit": 50}, ctx)
+    assert result.content == "[read_file a.txt: lines 9-10 of 10]\n" + _numbered(9, 10)
+    with pytest.raises(ToolError, match="offset 11 is past the end of 'a.txt', which has 10 lines"):
+        await tools["read_file"].run({"path": "a.txt", "offset": 11}, ctx)
 
 
 async def test_read_size_cap_says_where_to_continue(ws: Path, ctx: ToolContext, tools) -> None:
@@ -42,17 +44,56 @@ async def test_read_size_cap_says_where_to_continue(ws: Path, ctx: ToolContext, 
     result = await tools["read_file"].run({"path": "big.txt"}, ctx)
     header, _, body = result.content.partition("\n")
     assert header.startswith("[read_file big.txt: lines 1-")
-    assert "of 2000, cut at 4096 bytes; call again with start_line=" in header
+    assert "of 2000; output cut at 4096 bytes: call again with offset=" in header
     assert len(body.encode()) <= 4096
     last = int(header.split("lines 1-")[1].split(" ")[0])
-    assert body.splitlines()[-1] == f"line {last}"
+    assert body.splitlines()[-1] == f"{last:>6}\tline {last}"
+    nxt = int(header.split("offset=")[1].split(" ")[0])
+    assert nxt == last + 1
+    again = await tools["read_file"].run({"path": "big.txt", "offset": nxt}, ctx)
+    assert again.content.splitlines()[1] == f"{nxt:>6}\tline {nxt}"
+
+
+async def test_read_line_limit_default(ws: Path, tools) -> None:
+    (ws / "many.txt").write_text("x\n" * 5000)
+    result = await tools["read_file"].run({"path": "many.txt"}, ToolContext(ws))
+    assert result.content.startswith("[read_file many.txt: lines 1-2000 of 5000; 3000 more lines: call again with offset=2001")
+    assert len(result.content.splitlines()) == 2001
 
 
 async def test_read_large_file_streams(ws: Path, tools) -> None:
     (ws / "huge.txt").write_text(_lines(600_000))  # > 4 MiB: streaming branch
     ctx = ToolContext(ws)
-    result = await tools["read_file"].run({"path": "huge.txt", "start_line": 500_000, "end_line": 500_001}, ctx)
-    assert result.content == "[read_file huge.txt: lines 500000-500001 of 600000]\nline 500000\nline 500001\n"
+    result = await tools["read_file"].run({"path": "huge.txt", "offset": 500_000, "limit": 2}, ctx)
+    assert result.content.startswith("[read_file huge.txt: lines 500000-500001 of 600000; ")
+    assert result.content.endswith("\n" + _numbered(500_000, 500_001))
+
+
+async def test_one_giant_line_can_be_read_to_its_end(ws: Path, ctx: ToolContext, tools) -> None:
+    text = "".join(chr(ord("a") + i % 26) for i in range(50_000))
+    (ws / "min.js").write_text(text + "\nnext\n")
+    first = (await tools["read_file"].run({"path": "min.js"}, ctx)).content
+    assert len(first.encode()) <= 4096 + 300
+    assert "line 1 is cut at character 2000 of 50000; read_file with offset=1 and char_offset=2000 reads on" in first
+    assert first.splitlines()[-1] == "     2\tnext"
+    got, at = text[:2000], 2000
+    while True:
+        r = (await tools["read_file"].run({"path": "min.js", "offset": 1, "char_offset": at}, ctx)).content
+        header, _, body = r.partition("\n")
+        assert len(body.encode()) <= 4096 + 1
+        got += body[:-1]
+        if "char_offset=" not in header:
+            break
+        at = int(header.split("char_offset=")[1].rstrip("]"))
+    assert got == text
+
+
+async def test_read_crlf_and_latin1(ws: Path, ctx: ToolContext, tools) -> None:
+    (ws / "dos.txt").write_bytes(b"a\r\nb\r\n")
+    assert (await tools["read_file"].run({"path": "dos.txt"}, ctx)).content == "[read_file dos.txt: lines 1-2 of 2]\n     1\ta\n     2\tb\n"
+    (ws / "l1.txt").write_bytes("café\n".encode("latin-1"))
+    r = (await tools["read_file"].run({"path": "l1.txt"}, ctx)).content
+    assert r == "[read_file l1.txt: lines 1-1 of 1, decoded as latin-1]\n     1\tcafé\n"
 
 
 async def test_read_empty_binary_dir_missing(ws: Path, ctx: ToolContext, tools) -> None:
@@ -183,13 +224,13 @@ async def test_grep_python_only_regex_falls_back_from_rg(ws: Path, ctx: ToolCont
 
 def test_validate_arguments(tools) -> None:
     spec = tools["read_file"].spec
-    assert validate_arguments(spec, '{"path": "a.py", "end_line": 3}') == {"path": "a.py", "end_line": 3}
+    assert validate_arguments(spec, '{"path": "a.py", "limit": 3}') == {"path": "a.py", "limit": 3}
     with pytest.raises(ToolArgumentsError, match=r"not valid JSON: Expecting ',' delimiter at line 1 column 17 \(char 16\)"):
         validate_arguments(spec, '{"path": "a.py" "x": 1}')
     with pytest.raises(ToolArgumentsError, match="'path' is a required property"):
         validate_arguments(spec, "{}")
-    with pytest.raises(ToolArgumentsError, match="'start_line': 0 is less than the minimum of 1"):
-        validate_arguments(spec, '{"path": "a", "start_line": 0}')
+    with pytest.raises(ToolArgumentsError, match="'offset': 0 is less than the minimum of 1"):
+        validate_arguments(spec, '{"path": "a", "offset": 0}')
     with pytest.raises(ToolArgumentsError, match=r"Additional properties are not allowed \('colour' was unexpected\)"):
         validate_arguments(spec, '{"path": "a", "colour": 1}')
     with pytest.raises(ToolArgumentsError, match="must be a JSON object, got list"):
@@ -198,7 +239,7 @@ def test_validate_arguments(tools) -> None:
 
 
 def test_specs_are_openai_tools(tools) -> None:
-    assert list(tools) == ["read_file", "list_dir", "glob", "grep", "write_file", "edit_file", "delete_file", "move_file"]
+    assert list(tools) == ["read_file", "list_dir", "glob", "grep", "write_file", "edit_file", "multi_edit", "delete_file", "move_file"]
     for tool in tools.values():
         entry = tool.spec.to_openai()
         assert entry["type"] == "function" and entry["function"]["name"] == tool.spec.name
@@ -208,11 +249,29 @@ def test_specs_are_openai_tools(tools) -> None:
 
 async def test_read_edge_lines(ws: Path, ctx: ToolContext, tools) -> None:
     (ws / "nonl.txt").write_text("a\nb")
-    assert (await tools["read_file"].run({"path": "nonl.txt"}, ctx)).content == "[read_file nonl.txt: lines 1-2 of 2]\na\nb\n"
-    r = await tools["read_file"].run({"path": "nonl.txt", "start_line": 2}, ctx)
-    assert r.content == "[read_file nonl.txt: lines 2-2 of 2]\nb\n"
-    (ws / "min.js").write_text("x" * 10_000 + "\nnext\n")  # one line over the 4096-byte cap
-    r = await tools["read_file"].run({"path": "min.js"}, ctx)
-    header, _, body = r.content.partition("\n")
-    assert header == "[read_file min.js: lines 1-1 of 2, cut at 4096 bytes; call again with start_line=2 to read on]"
-    assert body == "x" * 4096 + "\n"
+    assert (await tools["read_file"].run({"path": "nonl.txt"}, ctx)).content == "[read_file nonl.txt: lines 1-2 of 2]\n     1\ta\n     2\tb\n"
+    r = await tools["read_file"].run({"path": "nonl.txt", "offset": 2}, ctx)
+    assert r.content == "[read_file nonl.txt: lines 2-2 of 2]\n     2\tb\n"
+
+
+async def test_grep_context_and_files_only(ws: Path, ctx: ToolContext, grep) -> None:
+    engine = "ripgrep" if grep.engine == "rg" else "python"
+    (ws / "a.txt").write_text("".join(f"l{i}\n" for i in range(1, 11)).replace("l3\n", "hit3\n").replace("l9\n", "hit9\n"))
+    (ws / "b.txt").write_text("hit\n")
+    (ws / "c.txt").write_text("nothing\n")
+    out = (await grep.run({"pattern": "hit", "context": 1}, ctx)).content
+    assert out == (
+        f"[grep 'hit' in .: 3 matches in 2 files ({engine})]\n"
+        "a.txt-2- l2\na.txt:3: hit3\na.txt-4- l4\n--\na.txt-8- l8\na.txt:9: hit9\na.txt-10- l10\n--\nb.txt:1: hit\n"
+    )
+    out = (await grep.run({"pattern": "hit", "after": 2, "path": "a.txt"}, ctx)).content
+    assert out.splitlines()[1:] == ["a.txt:3: hit3", "a.txt-4- l4", "a.txt-5- l5", "--", "a.txt:9: hit9", "a.txt-10- l10"]
+    out = (await grep.run({"pattern": "hit", "files_only": True}, ctx)).content
+    assert out == f"[grep 'hit' in .: 2 files with matches ({engine})]\na.txt\nb.txt\n"
+    out = (await grep.run({"pattern": "hit", "files_only": True, "max_results": 1}, ctx)).content
+    assert out.splitlines() == [
+        f"[grep 'hit' in .: first 1 files with matches (truncated) ({engine})]", "a.txt",
+        "... more files not shown (cap 1); narrow the pattern, path or glob",
+    ]
+    out = (await grep.run({"pattern": "hit", "max_results": 2}, ctx)).content
+    assert out.splitlines()[0] == f"[grep 'hit' in .: first 2 matches (truncated) ({engine})]"

@@ -84,7 +84,7 @@ async def test_edit_zero_and_many_matches(ws: Path, ctx: ToolContext, tools) -> 
         await edit.run({"path": "a.py", "old_text": "x = 1", "new_text": "x = 9"}, ctx)
     assert str(info.value) == (
         "old_text matches 2 times in 'a.py' (starting at lines 1, 3); it must match exactly once: "
-        "include more surrounding lines to make it unique"
+        "include more surrounding lines to make it unique, or set replace_all"
     )
     with pytest.raises(ToolError, match="matches 2 times"):  # overlapping matches count too
         (ws / "b.txt").write_text("aaa\n")
@@ -94,9 +94,6 @@ async def test_edit_zero_and_many_matches(ws: Path, ctx: ToolContext, tools) -> 
 
 async def test_edit_hints_and_other_errors(ws: Path, ctx: ToolContext, tools) -> None:
     edit = tools["edit_file"]
-    (ws / "crlf.txt").write_bytes(b"one\r\ntwo\r\n")
-    with pytest.raises(ToolError, match="CRLF line endings"):
-        await edit.run({"path": "crlf.txt", "old_text": "one\ntwo", "new_text": "1"}, ctx)
     (ws / "ws.py").write_text("if x:\n\treturn 1\n")
     with pytest.raises(ToolError, match="A match exists if whitespace is ignored"):
         await edit.run({"path": "ws.py", "old_text": "if x:\n    return 1", "new_text": "z"}, ctx)
@@ -107,8 +104,9 @@ async def test_edit_hints_and_other_errors(ws: Path, ctx: ToolContext, tools) ->
     with pytest.raises(ToolError, match="identical"):
         await edit.run({"path": "ws.py", "old_text": "x", "new_text": "x"}, ctx)
     (ws / "latin1.txt").write_bytes(b"caf\xe9\n")
-    with pytest.raises(ToolError, match="not UTF-8 text"):
-        await edit.run({"path": "latin1.txt", "old_text": "caf", "new_text": "b"}, ctx)
+    with pytest.raises(ToolError, match="is a latin-1 file and the new text contains '€'"):
+        await edit.run({"path": "latin1.txt", "old_text": "caf", "new_text": "€"}, ctx)
+    assert (ws / "latin1.txt").read_bytes() == b"caf\xe9\n"
 
 
 async def test_edit_keeps_crlf_and_accepts_override(ws: Path, ctx: ToolContext, tools) -> None:
@@ -215,3 +213,65 @@ async def test_rewrites_keep_owner_and_mode(ws: Path, ctx: ToolContext, tools) -
     assert (sub / "new.txt").stat().st_uid == 1000
     await tools["write_file"].run({"path": "rootfile.txt", "content": "r\n"}, ctx)
     assert (ws / "rootfile.txt").stat().st_uid == ws.stat().st_uid
+
+
+async def test_crlf_edit_matches_lf_text_and_writes_crlf(ws: Path, ctx: ToolContext, tools) -> None:
+    (ws / "dos.txt").write_bytes(b"one\r\ntwo\r\nthree\r\nfour")  # no trailing newline
+    await tools["edit_file"].run({"path": "dos.txt", "old_text": "one\ntwo\n", "new_text": "ONE\nTWO\nnew\n"}, ctx)
+    assert (ws / "dos.txt").read_bytes() == b"ONE\r\nTWO\r\nnew\r\nthree\r\nfour"
+    # new text sent with \r\n is not doubled; the end without newline is kept
+    await tools["edit_file"].run({"path": "dos.txt", "old_text": "four", "new_text": "4\r\n5"}, ctx)
+    assert (ws / "dos.txt").read_bytes() == b"ONE\r\nTWO\r\nnew\r\nthree\r\n4\r\n5"
+    (ws / "unix.txt").write_bytes(b"a\nb\n")  # CRLF text from the model in an LF file
+    await tools["edit_file"].run({"path": "unix.txt", "old_text": "a\r\nb", "new_text": "x\r\ny"}, ctx)
+    assert (ws / "unix.txt").read_bytes() == b"x\ny\n"
+
+
+async def test_bom_and_latin1_round_trip_except_the_edit(ws: Path, ctx: ToolContext, tools) -> None:
+    (ws / "bom.txt").write_bytes(b"\xef\xbb\xbfk = 1\nv = 2\n")
+    await tools["edit_file"].run({"path": "bom.txt", "old_text": "v = 2", "new_text": "v = 3"}, ctx)
+    assert (ws / "bom.txt").read_bytes() == b"\xef\xbb\xbfk = 1\nv = 3\n"
+    (ws / "l1.txt").write_bytes(b"caf\xe9 cr\xe8me\r\nna\xefve")
+    read = (await tools["read_file"].run({"path": "l1.txt"}, ctx)).content
+    assert "café crème" in read and "decoded as latin-1" in read
+    await tools["edit_file"].run({"path": "l1.txt", "old_text": "naïve", "new_text": "déjà\nvu"}, ctx)
+    assert (ws / "l1.txt").read_bytes() == b"caf\xe9 cr\xe8me\r\nd\xe9j\xe0\r\nvu"
+
+
+async def test_replace_all(ws: Path, ctx: ToolContext, tools) -> None:
+    (ws / "r.py").write_text("foo = foo + 1\nprint(foo)\n")
+    edit = tools["edit_file"]
+    await edit.run({"path": "r.py", "old_text": "foo", "new_text": "bar", "replace_all": True}, ctx)
+    assert (ws / "r.py").read_text() == "bar = bar + 1\nprint(bar)\n"
+    with pytest.raises(ToolError, match="0 matches"):
+        await edit.run({"path": "r.py", "old_text": "foo", "new_text": "x", "replace_all": True}, ctx)
+
+
+async def test_multi_edit_in_order_and_atomic(ws: Path, ctx: ToolContext, tools, snap) -> None:
+    (ws / "m.py").write_text("a = 1\nb = 2\nc = 3\n")
+    multi = tools["multi_edit"]
+    args = {"path": "m.py", "edits": [
+        {"old_text": "a = 1", "new_text": "a = 10"},
+        {"old_text": "a = 10\nb", "new_text": "a = 10\nbb"},  # sees the first edit's result
+        {"old_text": "3", "new_text": "30"},
+    ]}
+    proposal = await multi.preview(args, ctx)
+    assert proposal.new_text == "a = 10\nbb = 2\nc = 30\n" and (ws / "m.py").read_text() == "a = 1\nb = 2\nc = 3\n"
+    result = await multi.run(args, ctx)
+    assert (ws / "m.py").read_text() == "a = 10\nbb = 2\nc = 30\n" and result.changed_paths == ["m.py"]
+    before = snap(ws)
+    bad = {"path": "m.py", "edits": [{"old_text": "a = 10", "new_text": "a = 0"}, {"old_text": "zzz", "new_text": "y"}]}
+    with pytest.raises(ToolError, match="edit 2 of 2 failed, so none were applied: old_text was not found"):
+        await multi.run(bad, ctx)
+    assert snap(ws) == before
+    with pytest.raises(ToolError, match="edit 1 of 2 failed"):
+        await multi.run({"path": "m.py", "edits": [{"old_text": "= ", "new_text": "="}, {"old_text": "c", "new_text": "d"}]}, ctx)
+    assert snap(ws) == before
+
+
+async def test_write_file_keeps_latin1_when_it_can(ws: Path, ctx: ToolContext, tools) -> None:
+    (ws / "l1.txt").write_bytes(b"caf\xe9\n")
+    await tools["write_file"].run({"path": "l1.txt", "content": "déjà\n"}, ctx)
+    assert (ws / "l1.txt").read_bytes() == b"d\xe9j\xe0\n"
+    await tools["write_file"].run({"path": "l1.txt", "content": "€ 5\n"}, ctx)  # not Latin-1: converted to UTF-8
+    assert (ws / "l1.txt").read_bytes() == "€ 5\n".encode("utf-8")

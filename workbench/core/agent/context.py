@@ -10,6 +10,7 @@ never re-run.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any, Iterable
@@ -94,7 +95,8 @@ def system_prompt(workspace: Path, *, extra: str | None, mode: str, max_instruct
     ]
     if tools_available:
         parts.append(
-            "Use the tools to read before you change anything. Prefer edit_file (exact search/replace) "
+            "Use the tools to read before you change anything. Prefer edit_file (exact search/replace; "
+            "multi_edit for several changes to one file) "
             "for small changes; write_file for new files. Keep changes minimal and explain them."
         )
     for name, text in project_instructions(workspace, max_instruction_bytes):
@@ -105,8 +107,13 @@ def system_prompt(workspace: Path, *, extra: str | None, mode: str, max_instruct
     return "\n\n".join(parts)
 
 
-def estimate_tokens(messages: Iterable[dict[str, Any]]) -> int:
-    """Rough token count of messages: characters / 4 (used when the API reports no usage)."""
+def estimate_tokens(messages: Iterable[dict[str, Any]], tools: list[dict[str, Any]] | None = None) -> int:
+    """Rough token count of a request: characters / 4 of the messages' text and tool-call
+    arguments (+8 per message), plus the JSON of the ``tools`` schemas when given.
+
+    This is the one counter compaction uses to keep requests under ``context_window``; a
+    server-reported ``prompt_tokens`` of the previous request raises it when larger.
+    """
     chars = 0
     for m in messages:
         content = m.get("content")
@@ -115,7 +122,42 @@ def estimate_tokens(messages: Iterable[dict[str, Any]]) -> int:
         for call in m.get("tool_calls") or ():
             chars += len(call["function"]["arguments"]) + len(call["function"]["name"])
         chars += 8
+    if tools:
+        chars += len(json.dumps(tools, separators=(",", ":")))
     return chars // 4 + 1
+
+
+STUB_THRESHOLD = 800
+"""Tool results longer than this many characters may be replaced by a stub to fit the window."""
+
+
+def stub_tool_results(history: list[dict[str, Any]], over: Any, *, keep_last: int = 0) -> int:
+    """Replace large tool results in ``history`` (oldest first) by short re-readable stubs.
+
+    Args:
+        history: the model's messages; changed in place (the event log keeps the originals).
+        over: callable returning True while the request is still too large; checked after each stub.
+        keep_last: this many of the newest tool messages are left alone.
+
+    Returns:
+        The number of results stubbed.
+    """
+    tools_at = [i for i, m in enumerate(history) if m.get("role") == "tool"]
+    candidates = tools_at[: len(tools_at) - keep_last] if keep_last else tools_at
+    done = 0
+    for i in candidates:
+        if not over():
+            break
+        content = history[i].get("content") or ""
+        if len(content) <= STUB_THRESHOLD or content.startswith("[elided"):
+            continue
+        first = content.split("\n", 1)[0][:200]
+        history[i] = {**history[i], "content": (
+            f"[elided to fit the context window: this tool result had {len(content)} characters; its first "
+            f"line was: {first!r}. Call the tool again (with a narrower range) if you need it.]"
+        )}
+        done += 1
+    return done
 
 
 def conversation_from_events(events: Iterable[Event]) -> list[dict[str, Any]]:

@@ -50,6 +50,25 @@ class CallOutcome:
     changed_paths: list[str] = field(default_factory=list)
 
 
+def cap_result(content: str, max_chars: int) -> tuple[str, str | None]:
+    """Bound a tool result before it reaches the model (any tool: built-in, command, MCP).
+
+    Returns:
+        ``(content for the model, full content or None)``: when ``content`` is longer than
+        ``max_chars`` characters, its head with a note saying how much was cut and where the whole
+        result is (the ``tool.finished`` event keeps it as ``full_content``); else ``(content, None)``.
+    """
+    if len(content) <= max_chars:
+        return content, None
+    keep = content[:max_chars]
+    note = (
+        f"\n\n[... result cut: {len(content) - max_chars} more characters ({len(content)} in all) are not shown, "
+        f"to stay within the tool-result budget of {max_chars} characters. The full result is kept in the "
+        "session log for the user. Ask for less: a narrower query, a path/glob, or offset/limit.]"
+    )
+    return keep + note, content
+
+
 class ToolRunner:
     """Executes tool calls for one session.
 
@@ -89,6 +108,7 @@ class ToolRunner:
         service sets the session's redactor."""
 
     async def _finish(self, sid: str, call: ToolCall, result: ToolResult, started: float, outcome: str, *, edited: bool = False) -> CallOutcome:
+        content, full = cap_result(result.content, self.ctx.limits.result_max_chars)
         await self.emit(
             Event(
                 EventKind.TOOL_CALL_FINISHED,
@@ -96,7 +116,8 @@ class ToolRunner:
                 {
                     "call_id": call.id,
                     "name": call.name,
-                    "content": result.content,
+                    "content": content,
+                    **({"full_content": full} if full is not None else {}),
                     "summary": result.summary,
                     "is_error": result.is_error,
                     "duration_ms": round((time.perf_counter() - started) * 1000, 3),
@@ -107,7 +128,7 @@ class ToolRunner:
                 },
             )
         )
-        return CallOutcome(call.id, result.content, outcome, result.changed_paths)
+        return CallOutcome(call.id, content, outcome, result.changed_paths)
 
     async def run(self, sid: str, turn_id: str, step: int, call: ToolCall) -> CallOutcome:
         """Run one call (see module doc). Cancellation is recorded, then re-raised."""

@@ -17,6 +17,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from workbench.core.agent.compaction import ContextOverflow
 from workbench.core.agent.context import cut_off, turn_cost
 from workbench.core.agent.toolcalls import ToolCall, ToolCallAccumulator
 from workbench.core.chat.batcher import DeltaBatcher
@@ -77,12 +78,14 @@ class AgentTurn:
         self.tool_calls = 0
         self._changed = False
 
-    def _add_usage(self, usage: dict[str, int] | None) -> float | None:
+    def _add_usage(self, usage: dict[str, int] | None, *, session: bool = True) -> float | None:
+        """Count one model call's usage in the turn (and, with ``session``, the session totals)."""
         if not usage:
             return None
         for key in self.usage:
             self.usage[key] += int(usage.get(key) or 0)
-        self.chat.add_usage(usage)
+        if session:
+            self.chat.add_usage(usage)
         price = self.chat.model_info()
         cost = turn_cost(usage, price.input_price, price.output_price) if price else None
         if cost is not None:
@@ -104,7 +107,11 @@ class AgentTurn:
                     step_no += 1
                     if step_no > chat.agent.max_steps:
                         return await self._fail(sid, f"Stopped after {chat.agent.max_steps} model calls (agent.max_steps). Send a prompt to continue.", "max_steps", step_no - 1)
-                    await chat.maybe_compact(history)
+                    chat.refresh_tools()
+                    try:
+                        await chat.maybe_compact(history, on_usage=lambda u: self._add_usage(u, session=False))
+                    except ContextOverflow as exc:
+                        return await self._fail(sid, str(exc), "context_window", step_no - 1)
                     step = await self._stream_step(sid, step_no, history)
                     if isinstance(step, TurnOutcome):
                         return step

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench.core.agent.approvals import ApprovalDecision, ApprovalRequest, Approver
-from workbench.core.agent.context import conversation_from_events, estimate_tokens, system_prompt
+from workbench.core.agent.context import conversation_from_events, system_prompt
 from workbench.core.agent.registry import ToolRegistry
 from workbench.core.agent.runner import PermissionState, ToolRunner
 from workbench.core.agent.turn import AgentTurn, TurnOutcome
@@ -22,8 +22,6 @@ from workbench.core.bus import EventBus
 from workbench.core.config import AgentSettings, ModelInfo
 from workbench.core.events import CONVERSATION_KINDS, Event, EventKind
 from workbench.core.llm.client import LLMClient
-from workbench.core.llm.errors import LLMError
-from workbench.core.llm.stream import TextDelta
 from workbench.core.store import AsyncEventStore, SessionInfo
 from workbench.core.tools.permissions import PermissionMode, PermissionRules
 
@@ -245,59 +243,26 @@ class ChatService:
             await self.emit(Event(EventKind.MODEL_CHANGED, self.session.id, {"model": model}))
 
     # -- context compaction --------------------------------------------------------------------
-    async def maybe_compact(self, history: list[dict[str, Any]]) -> bool:
-        """Compact older turns when the prompt nears the context window; returns True if it did."""
-        used = max(self.last_prompt_tokens, estimate_tokens(history))
-        if used < self.agent.compact_at * self.context_window():
-            return False
-        return await self.compact(reason="auto") is not None
+    async def maybe_compact(self, history: list[dict[str, Any]], on_usage: Any = None) -> bool:
+        """Shrink the request when it nears the context window (:func:`.compaction.fit_window`).
 
-    async def compact(self, *, reason: str = "manual") -> str | None:
-        """Summarise all but the last ``agent.keep_recent_turns`` turns into a ``context.compacted`` event.
+        Raises:
+            ContextOverflow: it cannot be made to fit.
+        """
+        from workbench.core.agent.compaction import fit_window
 
-        Returns:
-            The summary, or None when there is nothing old enough to compact.
+        return await fit_window(self, history, on_usage)
+
+    async def compact(self, *, reason: str = "manual", keep: int | None = None, on_usage: Any = None) -> str | None:
+        """Summarise all but the last ``keep`` (default ``agent.keep_recent_turns``) turns
+        (:func:`.compaction.compact`); returns the summary or None when nothing is old enough.
 
         Raises:
             LLMError: the model failed to summarise (nothing is changed then).
         """
-        if self.session is None:
-            return None
-        events = await self.store.events(self.session.id, kinds=CONVERSATION_KINDS)
-        users = [e for e in events if e.kind == EventKind.USER_MESSAGE]
-        keep = self.agent.keep_recent_turns
-        if self._running:
-            keep += 1  # the turn in flight stays verbatim
-        if len(users) <= keep:
-            return None
-        cut_seq = users[-keep].seq - 1
-        old = conversation_from_events([e for e in events if e.seq <= cut_seq])
-        transcript = "\n\n".join(
-            f"{m['role'].upper()}: {m.get('content') or ''}"
-            + ("".join(f"\n[tool call {c['function']['name']}({c['function']['arguments'][:300]})]" for c in m.get("tool_calls", [])))
-            for m in old
-        )
-        request = [
-            {"role": "system", "content": "You summarise coding sessions. Keep decisions, file names, open problems and the user's goals. Be concise."},
-            {"role": "user", "content": "Summarise this conversation so far so that work can continue from the summary alone:\n\n" + transcript[-200_000:]},
-        ]
-        parts: list[str] = []
-        async for item in self.llm.stream_chat(request):
-            if isinstance(item, TextDelta):
-                parts.append(item.text)
-        summary = "".join(parts).strip()
-        if not summary:
-            raise LLMError("The model returned an empty summary; nothing was compacted.", "api")
-        before = estimate_tokens(await self.conversation())
-        await self.emit(Event(EventKind.CONTEXT_COMPACTED, self.session.id, {"summary": summary, "up_to_seq": cut_seq, "tokens_before": before, "reason": reason}))
-        events = await self.store.events(self.session.id, kinds=CONVERSATION_KINDS)
-        rebuilt = conversation_from_events(events)
-        if self._messages is not None:
-            self._messages[:] = rebuilt
-        else:
-            self._messages = rebuilt
-        self.last_prompt_tokens = 0
-        return summary
+        from workbench.core.agent.compaction import compact
+
+        return await compact(self, reason=reason, keep=keep, on_usage=on_usage)
 
     # -- turns ---------------------------------------------------------------------------------
     async def send(self, prompt: str) -> TurnOutcome:

@@ -115,7 +115,7 @@ def _body(e: Event) -> str:
     if e.kind == K.TOOL_CALL_FINISHED:
         cls = ' class="error"' if p.get("is_error") else ""
         parts = [f'<span{cls}>{_esc(p.get("name"))}: {_esc(p.get("summary"))}</span>']
-        parts.append(f'<details><summary>output</summary><pre>{_esc(p.get("content"))}</pre></details>')
+        parts.append(f'<details><summary>output</summary><pre>{_esc(p.get("full_content") or p.get("content"))}</pre></details>')
         if p.get("diff"):
             parts.append(f'<details><summary>diff</summary><pre>{_esc(p.get("diff"))}</pre></details>')
         return "".join(parts)

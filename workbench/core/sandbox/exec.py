@@ -7,11 +7,14 @@ https://docs.docker.com/reference/api/engine/ (Exec).
 busybox ash and dash alike) that starts it with ``setsid`` in a session and process group of its
 own, marked with ``WB_EXEC_ID=<token>`` in its environment. When the command's shell exits, times
 out or is cancelled, the wrapper sends SIGKILL to that process group until it is empty, then
-sweeps the processes created during the command for escapees (another ``setsid``, found by the
-marker) and counts what survives. Background processes (``server &``) therefore end with the
+sweeps the processes created during the command for escapees: those that called ``setsid`` again
+(found by the marker) and those orphaned meanwhile (re-parented to PID 1, which catches a daemon
+that also wiped its environment); it counts what survives. Background processes (``server &``) therefore end with the
 command that started them, as in Codex: start a server and its client in the same command.
 The wrapper needs no fork for any of this (``kill``, ``read`` and globbing are shell builtins),
-so it also works while a fork bomb holds every pid; only the escapee check runs ``grep``.
+so it also works while a fork bomb holds every pid; only the marker check runs ``grep``. A
+process of another exec that was orphaned during the command is swept too (by the same rule it
+should have ended with its own command).
 
 Known limit: a command's background jobs start with SIGINT/SIGQUIT ignored (POSIX rule for
 asynchronous lists without job control); SIGKILL, used here, is not affected.

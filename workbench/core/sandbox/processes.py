@@ -53,12 +53,13 @@ while :; do
     l=; { read -r l < "$d/stat"; } 2>/dev/null || continue
     l=${l##*) }; set -- $l
     [ "$1" = Z ] && continue
-    if [ "$3" = "$p" ] || grep -q "WB_EXEC_ID=$t" "$d/environ" 2>/dev/null; then
+    if [ "$3" = "$p" ] || [ "$2" = 1 ] || grep -q "WB_EXEC_ID=$t" "$d/environ" 2>/dev/null; then
       kill -KILL "$q" 2>/dev/null; left=$((left+1))
     fi
   done
   [ "$left" = 0 ] && break
-  r=$((r+1)); [ "$r" -ge 4 ] && break
+  r=$((r+1)); [ "$r" -ge 8 ] && break
+  sleep 0.05 2>/dev/null  # only when something was killed: let it die before looking again
 done
 rd
 printf '%s end %s %s %s %s %s %s %s\n' "$t" "$rc" "$o0" "$o" "$m0" "$m" "$left" "$cur" >&2

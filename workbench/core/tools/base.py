@@ -75,7 +75,12 @@ class ToolLimits:
     """Caps that keep tool output small enough for the model's context.
 
     Attributes:
-        read_max_bytes: Most bytes of file text ``read_file`` returns in one call.
+        read_max_bytes: Most bytes of file text ``read_file`` returns in one call (~10k tokens).
+        read_max_lines: Most lines ``read_file`` returns in one call (its default ``limit``).
+        read_max_line_chars: A longer line is cut with a marker naming the ``char_offset`` to
+            read on from (capped by ``read_max_bytes`` too).
+        result_max_chars: Most characters of any tool result sent to the model (MCP tools, command
+            output, ...); the rest is cut with a note, the full result stays in the event log.
         write_max_bytes: Largest content ``write_file``/``edit_file`` will write.
         list_max_entries: Most entries ``list_dir`` returns.
         glob_max_results: Most paths ``glob`` returns.
@@ -84,7 +89,10 @@ class ToolLimits:
         grep_max_file_bytes: Files larger than this are skipped by the Python grep engine.
     """
 
-    read_max_bytes: int = 256 * 1024
+    read_max_bytes: int = 40 * 1024
+    read_max_lines: int = 2000
+    read_max_line_chars: int = 2000
+    result_max_chars: int = 48 * 1024
     write_max_bytes: int = 8 * 1024 * 1024
     list_max_entries: int = 500
     glob_max_results: int = 500

@@ -11,6 +11,9 @@ Two engines give the same output format:
   numbers are computed only for files that match. Binary files (NUL in the first 8 KiB) are skipped.
 
 The result header names the engine, e.g. ``[grep 'foo' in .: 3 matches in 2 files (ripgrep)]``.
+Context lines (``context``/``before``/``after``, like ``grep -C/-B/-A``) are shown as
+``path-line- text`` with ``--`` between groups; ``files_only`` (``grep -l``) lists paths only. The
+cap (``max_results``, at most ``grep_max_results``) counts matches, or files in ``files_only``.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import re
 import shutil
 import stat
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from workbench.core.tools import pathguard
@@ -45,7 +49,8 @@ class GrepTool(Tool):
             "Search file contents with a regular expression (Python/ripgrep syntax). Returns "
             "'path:line: text' lines, at most a capped number. 'path' limits the search to a file or "
             "folder; 'glob' filters files ('*.py' matches names at any depth, 'src/**/*.ts' whole "
-            "paths). Binary files and .git are skipped."
+            "paths). Binary files and .git are skipped. context/before/after add surrounding lines "
+            "('path-line- text', groups separated by '--'); files_only lists matching paths only."
         ),
         parameters={
             "type": "object",
@@ -54,6 +59,11 @@ class GrepTool(Tool):
                 "path": {"type": "string", "minLength": 1, "default": ".", "description": "File or folder."},
                 "glob": {"type": "string", "minLength": 1, "description": "File filter, e.g. '*.py'."},
                 "ignore_case": {"type": "boolean", "default": False},
+                "context": {"type": "integer", "minimum": 0, "maximum": 20, "description": "Lines of context before and after each match (like grep -C)."},
+                "before": {"type": "integer", "minimum": 0, "maximum": 20, "description": "Lines before each match (-B)."},
+                "after": {"type": "integer", "minimum": 0, "maximum": 20, "description": "Lines after each match (-A)."},
+                "files_only": {"type": "boolean", "default": False, "description": "List only the paths of matching files (like grep -l)."},
+                "max_results": {"type": "integer", "minimum": 1, "description": "Most matches (or files) to return; capped by the tool's limit."},
             },
             "required": ["pattern"],
             "additionalProperties": False,
@@ -74,15 +84,47 @@ class GrepTool(Tool):
         except re.error as exc:
             raise ToolError(f"invalid regular expression {pattern!r}: {exc.msg} at position {exc.pos}") from None
         base = pathguard.normalize_relative(args.get("path", "."))
+        opts = _Opts.of(args, ctx)
         rg = shutil.which("rg") if self.engine in ("auto", "rg") else None
         if self.engine == "rg" and rg is None:
             raise ToolError("the rg engine was requested but ripgrep (rg) is not on PATH")
         if rg is not None:
-            hits = await _search_rg(rg, args, base, ctx)
-            if hits is not None:
-                return _format(pattern, base, hits, ctx, "ripgrep")
-        hits = await asyncio.to_thread(_search_python, regex, base, args.get("glob"), ctx)
-        return _format(pattern, base, hits, ctx, "python")
+            found = await _search_rg(rg, args, base, ctx, opts)
+            if found is not None:
+                return _format(pattern, base, found, opts, "ripgrep")
+        found = await asyncio.to_thread(_search_python, regex, base, args.get("glob"), ctx, opts)
+        return _format(pattern, base, found, opts, "python")
+
+
+@dataclass(frozen=True)
+class _Opts:
+    """Output options of one search: lines before/after, files-only, cap (matches or files)."""
+
+    before: int
+    after: int
+    files_only: bool
+    cap: int
+    line_chars: int
+
+    @classmethod
+    def of(cls, args: dict[str, Any], ctx: ToolContext) -> "_Opts":
+        ctxl = args.get("context", 0)
+        cap = min(args.get("max_results", ctx.limits.grep_max_results), ctx.limits.grep_max_results)
+        return cls(args.get("before", ctxl), args.get("after", ctxl), bool(args.get("files_only")), cap, ctx.limits.grep_max_line_chars)
+
+
+@dataclass
+class _Found:
+    """Result lines and the number of matches (or files) they hold; ``more`` when the cap cut them."""
+
+    lines: list[str] = field(default_factory=list)
+    count: int = 0
+    files: set[str] = field(default_factory=set)
+    more: bool = False
+
+
+def _clip(text: str, max_chars: int) -> str:
+    return text if len(text) <= max_chars else text[:max_chars] + "..."
 
 
 def _line_of(data: bytes, start: int, max_chars: int) -> str:
@@ -90,14 +132,69 @@ def _line_of(data: bytes, start: int, max_chars: int) -> str:
     begin = data.rfind(b"\n", 0, start) + 1
     stop = data.find(b"\n", start)
     text = data[begin : len(data) if stop < 0 else stop].decode("utf-8", errors="replace").rstrip("\r")
-    return text if len(text) <= max_chars else text[:max_chars] + "..."
+    return _clip(text, max_chars)
 
 
-def _search_python(regex: re.Pattern[bytes], base: str, glob: str | None, ctx: ToolContext) -> list[str]:
-    """Search with the Python engine; return up to ``grep_max_results + 1`` result lines."""
+def _file_hits(regex: re.Pattern[bytes], data: bytes, rel: str, opts: _Opts, found: _Found) -> None:
+    """Add one file's matching lines (with context) to ``found``, up to the cap."""
+    match = regex.search(data)
+    if match is None:
+        return
+    found.files.add(rel)
+    if opts.files_only:
+        found.lines.append(rel)
+        found.count += 1
+        return
+    matched: list[int] = []
+    line, pos = 1, 0
+    for m in regex.finditer(data, match.start()):
+        line += data.count(b"\n", pos, m.start())
+        pos = m.start()
+        if matched and matched[-1] == line:
+            continue
+        if found.count + len(matched) >= opts.cap:
+            found.more = True
+            break
+        matched.append(line)
+    if not opts.before and not opts.after:
+        starts = _line_starts(data) if len(matched) > 1 else None
+        for n in matched:
+            at = starts[n - 1] if starts else _offset_of_line(data, n)
+            found.lines.append(f"{rel}:{n}: {_line_of(data, at, opts.line_chars)}")
+        found.count += len(matched)
+        return
+    rows = data.split(b"\n")
+    if data.endswith(b"\n"):
+        rows.pop()
+    hit = set(matched)
+    last = -1
+    for n in matched:
+        lo, hi = max(1, n - opts.before), min(len(rows), n + opts.after)
+        if last >= 0 and lo > last + 1:
+            found.lines.append("--")
+        for k in range(max(lo, last + 1), hi + 1):
+            text = _clip(rows[k - 1].decode("utf-8", errors="replace").rstrip("\r"), opts.line_chars)
+            found.lines.append(f"{rel}:{k}: {text}" if k in hit else f"{rel}-{k}- {text}")
+        last = hi
+    found.count += len(matched)
+
+
+def _line_starts(data: bytes) -> list[int]:
+    """Byte offset of the start of every line."""
+    return [0, *(m.end() for m in re.finditer(rb"\n", data))]
+
+
+def _offset_of_line(data: bytes, n: int) -> int:
+    at = 0
+    for _ in range(n - 1):
+        at = data.index(b"\n", at) + 1
+    return at
+
+
+def _search_python(regex: re.Pattern[bytes], base: str, glob: str | None, ctx: ToolContext, opts: _Opts) -> _Found:
+    """Search with the Python engine."""
     limits = ctx.limits
-    want = limits.grep_max_results + 1
-    hits: list[str] = []
+    found = _Found()
     candidates = _candidates(ctx, base)
     for rel, name, dir_fd in candidates:
         if glob and not name_or_path_match(glob, rel):
@@ -115,21 +212,19 @@ def _search_python(regex: re.Pattern[bytes], base: str, glob: str | None, ctx: T
             os.close(fd)
         if b"\0" in data[:8192]:
             continue
-        match = regex.search(data)
-        if match is None:
-            continue
-        line, pos, last_line = 1, 0, 0
-        for match in regex.finditer(data, match.start()):
-            line += data.count(b"\n", pos, match.start())
-            pos = match.start()
-            if line == last_line:
-                continue
-            last_line = line
-            hits.append(f"{rel}:{line}: {_line_of(data, pos, limits.grep_max_line_chars)}")
-            if len(hits) >= want:
+        if found.count >= opts.cap:
+            if regex.search(data) is not None:
+                found.more = True
                 candidates.close()
-                return hits
-    return hits
+                return found
+            continue
+        if found.lines and (opts.before or opts.after) and not opts.files_only and regex.search(data):
+            found.lines.append("--")
+        _file_hits(regex, data, rel, opts, found)
+        if found.more:
+            candidates.close()
+            return found
+    return found
 
 
 def _read_all(fd: int) -> bytes:
@@ -160,8 +255,8 @@ def _candidates(ctx: ToolContext, base: str) -> Iterator[tuple[str, str, int]]:
     yield from walk_files(ctx, base)
 
 
-async def _search_rg(rg: str, args: dict[str, Any], base: str, ctx: ToolContext) -> list[str] | None:
-    """Search with ripgrep; return up to cap+1 result lines, or None to fall back to Python."""
+async def _search_rg(rg: str, args: dict[str, Any], base: str, ctx: ToolContext, opts: _Opts) -> _Found | None:
+    """Search with ripgrep; return what was found, or None to fall back to Python."""
     # Check the start path through the guard first (symlinks refused, must exist).
     if base != ".":
         await asyncio.to_thread(lambda: next(_candidates(ctx, base), None))
@@ -172,6 +267,10 @@ async def _search_rg(rg: str, args: dict[str, Any], base: str, ctx: ToolContext)
         cmd.append("--ignore-case")
     if args.get("glob"):
         cmd += ["--glob", args["glob"]]
+    if opts.files_only:
+        cmd.append("--files-with-matches")
+    else:
+        cmd += ["--before-context", str(opts.before), "--after-context", str(opts.after)]
     cmd += ["--regexp", args["pattern"], "--"]
     if base != ".":
         cmd.append(base)
@@ -179,45 +278,69 @@ async def _search_rg(rg: str, args: dict[str, Any], base: str, ctx: ToolContext)
         *cmd, cwd=ctx.workspace, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
         stdin=asyncio.subprocess.DEVNULL,
     )
-    want = ctx.limits.grep_max_results + 1
-    hits: list[str] = []
+    found = _Found()
     try:
         assert proc.stdout is not None and proc.stderr is not None
-        while len(hits) < want:
+        if opts.files_only:
+            data = await proc.stdout.read()
+            for name in filter(None, data.split(b"\0")):
+                if found.count >= opts.cap:
+                    found.more = True
+                    break
+                rel = name.decode("utf-8", errors="replace").removeprefix("./")
+                found.lines.append(rel)
+                found.files.add(rel)
+                found.count += 1
+        while not opts.files_only:
             raw = await proc.stdout.readline()
             if not raw:
                 break
-            name, _, rest = raw.rstrip(b"\n").partition(b"\0")
-            line_no, _, text = rest.partition(b":")
+            raw = raw.rstrip(b"\n")
+            if raw == b"--":
+                found.lines.append("--")
+                continue
+            name, _, rest = raw.partition(b"\0")
+            digits = len(rest) - len(rest.lstrip(b"0123456789"))
+            line_no, sep, text = rest[:digits], rest[digits : digits + 1], rest[digits + 1 :]
             rel = name.decode("utf-8", errors="replace").removeprefix("./")
-            shown = text.decode("utf-8", errors="replace").rstrip("\r")
-            if len(shown) > ctx.limits.grep_max_line_chars:
-                shown = shown[: ctx.limits.grep_max_line_chars] + "..."
-            hits.append(f"{rel}:{line_no.decode()}: {shown}")
-        if len(hits) >= want:
+            shown = _clip(text.decode("utf-8", errors="replace").rstrip("\r"), opts.line_chars)
+            if sep == b":":
+                if found.count >= opts.cap:
+                    found.more = True
+                    break
+                found.count += 1
+                found.files.add(rel)
+                found.lines.append(f"{rel}:{line_no.decode()}: {shown}")
+            else:
+                found.lines.append(f"{rel}-{line_no.decode()}- {shown}")
+        if found.more:
             proc.kill()
             await proc.wait()
-            return hits
+            while found.lines and found.lines[-1] == "--":
+                found.lines.pop()
+            return found
         err = await proc.stderr.read()
         code = await proc.wait()
     finally:
         if proc.returncode is None:
             proc.kill()
             await proc.wait()
-    if code == 2 and not hits and b"regex" in err.lower():
+    if code == 2 and not found.lines and b"regex" in err.lower():
         return None  # a pattern only Python's re accepts (look-around, back-references)
-    return hits
+    return found
 
 
-def _format(pattern: str, base: str, hits: list[str], ctx: ToolContext, engine: str) -> ToolResult:
+def _format(pattern: str, base: str, found: _Found, opts: _Opts, engine: str) -> ToolResult:
     """Build the grep result: header with counts and engine, lines, truncation note."""
-    cap = ctx.limits.grep_max_results
-    truncated = len(hits) > cap
-    shown = hits[:cap]
-    nfiles = len({h.split(":", 1)[0] for h in shown})
-    count = f"first {cap} matches (truncated)" if truncated else f"{len(shown)} matches in {nfiles} files"
-    lines = [f"[grep {pattern!r} in {base}: {count} ({engine})]", *shown]
-    if truncated:
-        lines.append(f"... more matches not shown (cap {cap}); narrow the pattern, path or glob")
-    summary = f"grep {pattern!r}: {'>' + str(cap) if truncated else len(shown)} matches ({engine})"
+    unit = "files" if opts.files_only else "matches"
+    if found.more:
+        count = f"first {found.count} {'files with matches' if opts.files_only else 'matches'} (truncated)"
+    elif opts.files_only:
+        count = f"{found.count} files with matches"
+    else:
+        count = f"{found.count} matches in {len(found.files)} files"
+    lines = [f"[grep {pattern!r} in {base}: {count} ({engine})]", *found.lines]
+    if found.more:
+        lines.append(f"... more {unit} not shown (cap {opts.cap}); narrow the pattern, path or glob")
+    summary = f"grep {pattern!r}: {'>' + str(opts.cap) if found.more else found.count} {unit} ({engine})"
     return ToolResult(content="\n".join(lines) + "\n", summary=summary)

@@ -13,7 +13,7 @@ import stat
 from collections.abc import Iterator
 from typing import Any
 
-from workbench.core.tools import pathguard
+from workbench.core.tools import pathguard, textcodec
 from workbench.core.tools.base import Tool, ToolContext, ToolError, ToolResult, ToolSpec
 from workbench.core.tools.globmatch import name_or_path_match
 
@@ -46,21 +46,35 @@ def walk_files(ctx: ToolContext, base: str) -> Iterator[tuple[str, str, int]]:
 
 
 class ReadFileTool(Tool):
-    """``read_file``: text of one file, optionally a 1-based inclusive line range, size-capped."""
+    """``read_file``: numbered lines of one text file, bounded like Claude Code's Read.
+
+    Returns at most ``limit`` lines (default and cap :attr:`ToolLimits.read_max_lines`) and at most
+    :attr:`ToolLimits.read_max_bytes` of text. Each line is ``"<number>\\t<text>"`` (``cat -n``
+    style, ``\\r`` of CRLF files not shown). A line longer than
+    :attr:`ToolLimits.read_max_line_chars` is cut with a marker giving the ``char_offset`` to read
+    on; ``char_offset`` reads one line from that character, so even a multi-megabyte single line
+    can be read to its end. Non-UTF-8 text is decoded as Latin-1 (:mod:`.textcodec`).
+    """
 
     spec = ToolSpec(
         name="read_file",
         description=(
-            "Read a text file of the workspace. Returns a header line "
-            "'[read_file PATH: lines A-B of N]' followed by the plain text of those lines. "
-            "Use start_line/end_line (1-based, inclusive) to read part of a large file."
+            "Read a text file of the workspace. Returns a header '[read_file PATH: lines A-B of N]' and "
+            "the lines numbered like 'cat -n' (number, tab, text; the number is not part of the file). "
+            "At most 2000 lines and ~40 KB per call: use offset (first line, 1-based) and limit (number "
+            "of lines) to read further. A very long line is cut with a marker; call again with "
+            "offset=that line and char_offset=the given character to read the rest of it."
         ),
         parameters={
             "type": "object",
             "properties": {
                 "path": _PATH_SCHEMA,
-                "start_line": {"type": "integer", "minimum": 1, "description": "First line (1-based)."},
-                "end_line": {"type": "integer", "minimum": 1, "description": "Last line, inclusive."},
+                "offset": {"type": "integer", "minimum": 1, "description": "First line to read (1-based, default 1)."},
+                "limit": {"type": "integer", "minimum": 1, "description": "Most lines to read (default 2000)."},
+                "char_offset": {
+                    "type": "integer", "minimum": 0,
+                    "description": "Read only line 'offset' from this character (0-based) on; for very long lines.",
+                },
             },
             "required": ["path"],
             "additionalProperties": False,
@@ -74,83 +88,82 @@ class ReadFileTool(Tool):
         return await asyncio.to_thread(self._run, args, ctx)
 
     def _run(self, args: dict[str, Any], ctx: ToolContext) -> ToolResult:
-        start = args.get("start_line", 1)
-        end = args.get("end_line")
-        if end is not None and end < start:
-            raise ToolError(f"end_line ({end}) is before start_line ({start})")
-        cap = ctx.limits.read_max_bytes
+        lim = ctx.limits
+        start = args.get("offset", 1)
+        limit = min(args.get("limit", lim.read_max_lines), lim.read_max_lines)
+        char_offset = args.get("char_offset")
         with pathguard.resolve_workspace_path(ctx.workspace, args["path"]) as path:
             fd, st = pathguard.open_regular_file(path)
             with os.fdopen(fd, "rb") as handle:
+                head = handle.read(8192)
+                if b"\0" in head:
+                    raise ToolError(f"{path.rel!r} looks binary (NUL byte); read_file returns text only")
+                handle.seek(0)
                 if st.st_size <= _SMALL_FILE:
                     data = handle.read()
-                    if b"\0" in data[:8192]:
-                        raise ToolError(f"{path.rel!r} looks binary (NUL byte); read_file returns text only")
+                    codec = textcodec.detect(data)
                     total = data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
-                    picked, cut = _slice(data, start, end, total, cap)
+                    raw = data.split(b"\n")[start - 1 : min(start - 1 + limit, total)] if start <= total else []
                 else:
-                    head = handle.read(8192)
-                    if b"\0" in head:
-                        raise ToolError(f"{path.rel!r} looks binary (NUL byte); read_file returns text only")
-                    handle.seek(0)
-                    lines, stop, cut = _pick(iter(handle), start, end, cap)
-                    total = stop + sum(1 for _ in handle)
-                    picked = (len(lines), b"".join(lines))
+                    codec = textcodec.detect(head)
+                    raw, total = _stream_lines(handle, start, limit)
             rel = path.rel
         if total == 0:
             return ToolResult(content=f"[read_file {rel}: empty file (0 lines)]\n", summary=f"read {rel} (empty)")
         if start > total:
-            raise ToolError(f"start_line {start} is past the end of {rel!r}, which has {total} lines")
-        last = start + picked[0] - 1
-        header = f"[read_file {rel}: lines {start}-{last} of {total}"
-        if cut:
-            header += f", cut at {cap} bytes; call again with start_line={last + 1} to read on"
-        text = picked[1].decode("utf-8", errors="replace")
-        if text and not text.endswith("\n"):
-            text += "\n"
-        return ToolResult(content=header + "]\n" + text, summary=f"read {rel} lines {start}-{last} of {total}")
+            raise ToolError(f"offset {start} is past the end of {rel!r}, which has {total} lines")
+        enc_note = "" if codec == textcodec.UTF8 else f", decoded as {codec}"
+        if char_offset is not None:
+            return _one_line(rel, start, total, raw[0].decode(codec, errors="replace").removesuffix("\r"), char_offset, lim, enc_note)
+        out: list[str] = []
+        used = 0
+        cut_note = ""
+        last = start - 1
+        for n, line in enumerate(raw, start):
+            text = line.decode(codec, errors="replace").removesuffix("\r")
+            width = min(lim.read_max_line_chars, lim.read_max_bytes // 2)
+            if len(text) > width:
+                text = (
+                    text[:width] + f" [... line {n} is cut at character {width} of {len(text)}; read_file with "
+                    f"offset={n} and char_offset={width} reads on]"
+                )
+            row = f"{n:>6}\t{text}\n"
+            size = len(row.encode("utf-8"))
+            if out and used + size > lim.read_max_bytes:
+                cut_note = f"; output cut at {lim.read_max_bytes} bytes: call again with offset={n} to read on"
+                break
+            out.append(row)
+            used += size
+            last = n
+        if not cut_note and last < total:
+            cut_note = f"; {total - last} more lines: call again with offset={last + 1} to read on"
+        header = f"[read_file {rel}: lines {start}-{last} of {total}{enc_note}{cut_note}]\n"
+        return ToolResult(content=header + "".join(out), summary=f"read {rel} lines {start}-{last} of {total}")
 
 
-def _slice(data: bytes, start: int, end: int | None, total: int, cap: int) -> tuple[tuple[int, bytes], bool]:
-    """Cut lines ``start..end`` (``\n``-separated, 1-based) out of an in-memory file, up to ``cap`` bytes.
-
-    Returns:
-        ``((number of lines, their bytes), cut by the cap)``.
-    """
-    stop = total if end is None else min(end, total)
-    if start == 1 and stop == total and len(data) <= cap:
-        return (total, data), False
-    chosen = data.split(b"\n")[start - 1 : stop]
-    body = b"\n".join(chosen) + b"\n"
-    if len(body) <= cap:
-        return (len(chosen), body), False
-    at = body.rfind(b"\n", 0, cap)
-    if at < 0:  # the first line alone is over the cap
-        return (1, body[:cap] + b"\n"), True
-    return (body.count(b"\n", 0, at + 1), body[: at + 1]), True
+def _one_line(rel: str, n: int, total: int, text: str, char_offset: int, lim: Any, enc_note: str) -> ToolResult:
+    """The ``char_offset`` mode: one slice of line ``n`` that fits the byte budget."""
+    if char_offset >= len(text) and char_offset:
+        raise ToolError(f"char_offset {char_offset} is past the end of line {n} of {rel!r}, which has {len(text)} characters")
+    width = max(1, lim.read_max_bytes // 4)  # worst case 4 UTF-8 bytes per character
+    piece = text[char_offset : char_offset + width]
+    stop = char_offset + len(piece)
+    more = (
+        f"; {len(text) - stop} more characters: call again with offset={n} and char_offset={stop}"
+        if stop < len(text) else ""
+    )
+    header = f"[read_file {rel}: line {n} of {total}, characters {char_offset}-{stop} of {len(text)}{enc_note}{more}]\n"
+    return ToolResult(content=header + piece + "\n", summary=f"read {rel} line {n} chars {char_offset}-{stop}")
 
 
-def _pick(lines: Iterator[bytes], start: int, end: int | None, cap: int) -> tuple[list[bytes], int, bool]:
-    """Collect lines ``start..end`` up to ``cap`` bytes.
-
-    Returns:
-        ``(picked lines, number of lines consumed, cut by the cap)``.
-    """
+def _stream_lines(handle: Any, start: int, limit: int) -> tuple[list[bytes], int]:
+    """Lines ``start .. start+limit-1`` of a large file (without ``\\n``) and its line count."""
     picked: list[bytes] = []
-    used = 0
-    n = 0
-    for n, line in enumerate(lines, 1):
-        if n < start:
-            continue
-        if end is not None and n > end:
-            return picked, n, False
-        if used + len(line) > cap:
-            if not picked:
-                picked.append(line[: max(cap, 1)] + b"\n")
-            return picked, n, True
-        picked.append(line)
-        used += len(line)
-    return picked, n, False
+    total = 0
+    for total, line in enumerate(handle, 1):
+        if start <= total < start + limit:
+            picked.append(line.removesuffix(b"\n"))
+    return picked, total
 
 
 class ListDirTool(Tool):

@@ -1,7 +1,8 @@
-"""Mutating file tools: ``write_file``, ``edit_file``, ``delete_file`` and ``move_file``.
+"""Mutating file tools: ``write_file``, ``delete_file`` and ``move_file`` (the search/replace
+tools ``edit_file`` and ``multi_edit`` are in :mod:`.edit_tools` and write through :func:`_write`).
 
 Each has ``preview`` (the :class:`~workbench.core.tools.base.Proposal` shown in the approval
-modal, computed without changing anything) and ``run``. ``write_file`` and ``edit_file`` accept
+modal, computed without changing anything) and ``run``. ``write_file`` and the edit tools accept
 ``override=`` with the full new content the user edited in the modal. All writes go through
 :func:`workbench.core.tools.pathguard.atomic_write`.
 """
@@ -13,30 +14,35 @@ import os
 import stat
 from typing import Any
 
-from workbench.core.tools import pathguard
+from workbench.core.tools import pathguard, textcodec
 from workbench.core.tools.base import Proposal, Tool, ToolContext, ToolError, ToolResult, ToolSpec, unified_diff
 
 _PATH = {"type": "string", "minLength": 1, "description": "Path relative to the workspace root."}
 
 
 def _read_text(path: pathguard.GuardedPath) -> str | None:
-    """Return the current UTF-8 text of ``path``, or None when it does not exist.
+    """Return the current text of ``path`` (decoded per :mod:`.textcodec`), or None when missing."""
+    got = _read_coded(path)
+    return None if got is None else got[0]
+
+
+def _read_coded(path: pathguard.GuardedPath) -> tuple[str, str] | None:
+    """Return ``(text, codec)`` of ``path`` per :mod:`.textcodec`, or None when it does not exist.
 
     Raises:
-        ToolError: It exists but is not UTF-8 text (or is a directory/special file/symlink).
+        ToolError: it is binary (NUL byte), a directory, a special file or a symlink.
     """
     if path.lstat() is None:
         return None
     data = pathguard.read_bytes(path)
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ToolError(f"{path.rel!r} is not UTF-8 text (byte {exc.start}); the file tools edit text only") from None
+    if b"\0" in data[:8192]:
+        raise ToolError(f"{path.rel!r} looks binary (NUL byte); the file tools edit text only")
+    return textcodec.decode(data)
 
 
-def _encode(ctx: ToolContext, rel: str, text: str) -> bytes:
-    """Encode new content as UTF-8, enforcing ``write_max_bytes``."""
-    data = text.encode("utf-8")
+def _encode(ctx: ToolContext, rel: str, text: str, codec: str = textcodec.UTF8) -> bytes:
+    """Encode new content in ``codec``, enforcing ``write_max_bytes``."""
+    data = textcodec.encode(text, codec, rel)
     if len(data) > ctx.limits.write_max_bytes:
         raise ToolError(f"content for {rel!r} is {len(data)} bytes, over the {ctx.limits.write_max_bytes} byte cap")
     return data
@@ -60,10 +66,16 @@ def _write(ctx: ToolContext, rel: str, new_text: str, expect_old: Any = ...) -> 
     """
     with pathguard.resolve_workspace_path(ctx.workspace, rel, create_parents=True) as path:
         pathguard.check_overwritable(path)
-        old_text = _read_text(path)
+        got = _read_coded(path)
+        old_text, codec = got if got is not None else (None, textcodec.UTF8)
         if expect_old is not ...:
             expect_old(old_text)
-        data = _encode(ctx, path.rel, new_text)
+        try:
+            data = _encode(ctx, path.rel, new_text, codec)
+        except ToolError:
+            if expect_old is not ...:
+                raise  # an edit keeps the file's encoding
+            data = _encode(ctx, path.rel, new_text)  # write_file of text the old encoding cannot hold: UTF-8
         created = pathguard.atomic_write(path, data)
         diff = unified_diff(path.rel, old_text, new_text)
         verb = "created" if created else "wrote"
@@ -110,92 +122,6 @@ class WriteFileTool(Tool):
         """Write ``content`` (or ``override``) atomically."""
         text = args["content"] if override is None else override
         return await asyncio.to_thread(_write, ctx, args["path"], text)
-
-
-def _locate(text: str, old: str, rel: str) -> int:
-    """Return the offset of the single match of ``old`` in ``text``.
-
-    Raises:
-        ToolError: 0 matches or more than one (overlapping matches count), with the lines.
-    """
-    if not old:
-        raise ToolError("old_text is empty; give the exact text to replace (use write_file to create a file)")
-    positions: list[int] = []
-    at = text.find(old)
-    while at >= 0 and len(positions) < 50:
-        positions.append(at)
-        at = text.find(old, at + 1)
-    if not positions:
-        hint = ""
-        if "\r\n" in text and "\n" in old and "\r\n" not in old:
-            hint = " The file uses CRLF line endings; include the '\\r' characters."
-        elif " ".join(old.split()) and " ".join(old.split()) in " ".join(text.split()):
-            hint = " A match exists if whitespace is ignored: check indentation, tabs and spaces."
-        raise ToolError(
-            f"old_text was not found in {rel!r} (0 matches). It must match the file exactly, including "
-            f"whitespace and indentation; read the file again with read_file.{hint}"
-        )
-    if len(positions) > 1:
-        lines = ", ".join(str(text.count("\n", 0, p) + 1) for p in positions[:10])
-        raise ToolError(
-            f"old_text matches {len(positions)} times in {rel!r} (starting at lines {lines}); it must match "
-            "exactly once: include more surrounding lines to make it unique"
-        )
-    return positions[0]
-
-
-class EditFileTool(Tool):
-    """``edit_file``: replace one exact occurrence of ``old_text`` with ``new_text``."""
-
-    spec = ToolSpec(
-        name="edit_file",
-        description=(
-            "Replace text in a file: old_text must match the current file exactly (whitespace included) "
-            "and exactly once; it is replaced by new_text. Include enough surrounding lines to be unique."
-        ),
-        parameters={
-            "type": "object",
-            "properties": {"path": _PATH, "old_text": {"type": "string"}, "new_text": {"type": "string"}},
-            "required": ["path", "old_text", "new_text"],
-            "additionalProperties": False,
-        },
-        mutates=True,
-        kind="write",
-    )
-
-    def _compute(self, args: dict[str, Any], ctx: ToolContext) -> tuple[str, str, str]:
-        with pathguard.resolve_workspace_path(ctx.workspace, args["path"]) as path:
-            pathguard.check_overwritable(path)
-            old = _read_text(path)
-            if old is None:
-                raise ToolError(f"{path.rel!r} does not exist; use write_file to create it")
-            rel = path.rel
-        if args["old_text"] == args["new_text"]:
-            raise ToolError("old_text and new_text are identical; nothing would change")
-        at = _locate(old, args["old_text"], rel)
-        return rel, old, old[:at] + args["new_text"] + old[at + len(args["old_text"]) :]
-
-    async def preview(self, args: dict[str, Any], ctx: ToolContext) -> Proposal:
-        """Diff of the single replacement; editable (the whole new file text)."""
-        rel, old, new = await asyncio.to_thread(self._compute, args, ctx)
-        return Proposal(rel, old, new, unified_diff(rel, old, new), editable=True)
-
-    async def run(self, args: dict[str, Any], ctx: ToolContext, *, override: str | None = None) -> ToolResult:
-        """Apply the replacement, or write ``override`` after checking old_text still matches once."""
-
-        def apply() -> ToolResult:
-            rel, _old, new = self._compute(args, ctx)
-
-            def still_same(current: str | None) -> None:
-                if current is None:
-                    raise ToolError(f"{rel!r} was deleted since the edit was computed")
-                _locate(current, args["old_text"], rel)
-                if override is None and current != _old:
-                    raise ToolError(f"{rel!r} changed while the edit was applied; read it again")
-
-            return _write(ctx, args["path"], new if override is None else override, still_same)
-
-        return await asyncio.to_thread(apply)
 
 
 class DeleteFileTool(Tool):
