@@ -11,16 +11,36 @@ import json
 import os
 import re
 import select
+import signal
 import struct
 import subprocess
 import termios
 import time
+
+import pytest
 
 from workbench.testing.scripted_server import Reply
 
 from .conftest import llm_env
 
 ANSI = re.compile(r"\x1b\[[0-9;?<>=]*[ -/]*[@-~]|\x1b[()][0-9A-Za-z]|\x1b[=>78]|\x1b\][^\x07]*\x07")
+
+
+_STARTED: list["Pty"] = []
+
+
+@pytest.fixture(autouse=True)
+def _end_leftover_apps():
+    """A failed assertion must not leave the app running (it would load the rest of the suite)."""
+    yield
+    while _STARTED:
+        term = _STARTED.pop()
+        if term.proc.poll() is None:
+            try:
+                os.killpg(term.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            term.proc.wait(10)
 
 
 class Pty:
@@ -32,6 +52,7 @@ class Pty:
         self.proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, cwd=cwd,
                                      env={**env, "TERM": "xterm-256color", "COLUMNS": "120", "LINES": "35"},
                                      start_new_session=True)
+        _STARTED.append(self)
         os.close(slave)
         self.raw = b""
 
