@@ -13,7 +13,7 @@ pkg = pathlib.Path(workbench.__file__).parent
 themes, problems = t.load_themes()
 print(json.dumps({
     "pkg": str(pkg),
-    "files": sorted(str(p.relative_to(pkg)) for p in pkg.rglob("*") if p.is_file() and p.suffix in (".tcss", ".toml", ".md")),
+    "files": sorted(str(p.relative_to(pkg)) for p in pkg.rglob("*") if p.is_file() and p.suffix in (".tcss", ".toml", ".md", ".py")),
     "theme_dirs": [str(d) for d in t.theme_dirs()],
     "themes": sorted(x.theme.name for x in themes),
     "problems": problems,
@@ -54,3 +54,18 @@ def test_demo_sample_project_is_installed(venv_python, wb_env, tmp_path) -> None
                           timeout=60, env=wb_env)
     assert proc.returncode == 0, proc.stderr
     assert "src/calc/__init__.py" in proc.stdout and "tests/test_calc.py" in proc.stdout
+
+
+def test_every_module_of_the_source_tree_is_in_the_wheel(venv_python, wb_env) -> None:
+    """A folder without ``__init__.py`` is skipped by ``find_packages``: the installed app then
+    hung at "Loading..." (``workbench/ui/chat`` was missing from the wheel). Every ``.py`` file of
+    the source tree must be installed, and the app module must import from the wheel."""
+    info = _probe(venv_python, wb_env)
+    files = set(info["files"])
+    src = REPO / "workbench"
+    missing = [str(p.relative_to(src)) for p in src.rglob("*.py")
+               if "__pycache__" not in p.parts and str(p.relative_to(src)) not in files]
+    assert missing == []
+    proc = subprocess.run([str(venv_python), "-c", "import workbench.ui.app, workbench.ui.chat.pane, workbench.ui.containers.pane"],
+                          capture_output=True, text=True, timeout=120, env=wb_env, cwd="/")
+    assert proc.returncode == 0, proc.stderr

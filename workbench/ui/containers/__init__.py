@@ -1,0 +1,1 @@
+"""The Containers pane and its parts."""
