@@ -238,3 +238,16 @@ async def test_config_error_exits_with_code_2(workspace, server):
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_until(pilot, lambda: app.return_code is not None, timeout=15)
     assert app.return_code == 2
+
+
+async def test_unexpected_startup_failure_exits_with_one_line_instead_of_loading_forever(workspace, server, tmp_path, monkeypatch):
+    """The data dir cannot be created (a file is in the way): the app used to stay at
+    "Loading…" in every pane with no word of why; now it exits 1 naming the error."""
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    monkeypatch.setenv("WORKBENCH_HOME", str(blocker / "home"))
+    app = make_app(workspace, server)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: app.return_code is not None, timeout=30)
+    assert app.return_code == 1
+    assert not app.ready.is_set()  # the message itself is printed on exit (seen in tmux)

@@ -149,6 +149,14 @@ class WorkbenchApp(App[None]):
     # -- startup -------------------------------------------------------------------------------
     @work(group="boot", exclusive=True, exit_on_error=False)
     async def _boot(self) -> None:
+        """Start the services behind the first frame; an unexpected failure ends the app with
+        one line naming it (exit 1) instead of leaving every pane at "Loading…"."""
+        try:
+            await self._boot_steps()
+        except Exception as exc:  # noqa: BLE001 - anything here is a bug or a broken install
+            self.exit(return_code=1, message=f"workbench: start-up failed: {type(exc).__name__}: {exc}")
+
+    async def _boot_steps(self) -> None:
         from workbench.core.config import ConfigError, load_settings
         from workbench.core.runtime import start_services
         from workbench.core.store import LogWriteError, SessionNotFound
