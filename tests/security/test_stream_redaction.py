@@ -97,7 +97,9 @@ def test_split_secrets_reach_no_sink_through_the_real_cli(tmp_path: Path) -> Non
             if as_json:
                 events = [json.loads(line) for line in proc.stdout.splitlines()]
                 deltas = [e for e in events if e["kind"] == "assistant.delta"]
-                assert len(deltas) > 100  # the secrets really were streamed in many pieces
+                # The wire carried the secrets in 1..16-character chunks; the batcher coalesces them
+                # into fewer events (it backs off while writes are slow), but every reply streamed.
+                assert len(deltas) >= len(stream_replies())
                 sid = events[0]["session_id"]
         assert "[REDACTED]" in outputs[0]  # plain stdout got the reply, masked
     for fmt in ("md", "json", "html"):

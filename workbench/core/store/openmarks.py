@@ -56,8 +56,11 @@ class OpenMarks:
         """Record that this process has ``session_id`` open and its events up to ``seq`` committed."""
         from workbench.core.journal.files import atomic_write
 
+        from workbench.core.paths import private_dir
+
         data = json.dumps({"pid": os.getpid(), "seq": int(seq), "ts": time.time()})
         try:
+            private_dir(self.dir)  # data dir folders are 0700 (SECURITY.md invariant 5)
             atomic_write(self.dir / f"{session_id}.json", data)
         except OSError:
             pass  # best effort: a full disk must not fail the append that was just committed

@@ -314,7 +314,7 @@ async def _search_rg(rg: str, args: dict[str, Any], base: str, ctx: ToolContext,
             else:
                 found.lines.append(f"{rel}-{line_no.decode()}- {shown}")
         if found.more:
-            proc.kill()
+            _kill(proc)
             await proc.wait()
             while found.lines and found.lines[-1] == "--":
                 found.lines.pop()
@@ -323,7 +323,7 @@ async def _search_rg(rg: str, args: dict[str, Any], base: str, ctx: ToolContext,
         code = await proc.wait()
     finally:
         if proc.returncode is None:
-            proc.kill()
+            _kill(proc)
             await proc.wait()
     if code == 2 and not found.lines and b"regex" in err.lower():
         return None  # a pattern only Python's re accepts (look-around, back-references)
@@ -344,3 +344,11 @@ def _format(pattern: str, base: str, found: _Found, opts: _Opts, engine: str) ->
         lines.append(f"... more {unit} not shown (cap {opts.cap}); narrow the pattern, path or glob")
     summary = f"grep {pattern!r}: {'>' + str(opts.cap) if found.more else found.count} {unit} ({engine})"
     return ToolResult(content="\n".join(lines) + "\n", summary=summary)
+
+
+def _kill(proc: "asyncio.subprocess.Process") -> None:
+    """Kill ripgrep; it may already have exited (its whole output was read), which is fine."""
+    try:
+        proc.kill()
+    except ProcessLookupError:
+        pass
