@@ -22,7 +22,7 @@ asynchronous lists without job control); SIGKILL, used here, is not affected.
 **Status.** Before and after the command the wrapper reads the container's cgroup counters:
 ``oom_kill`` (cgroup v1 ``memory.oom_control`` / v2 ``memory.events``), ``max`` (``pids.events``)
 and ``pids.current``, and writes two status lines on stderr tagged with a random token (never
-shown): ``<token> start <pgid>`` and ``<token> end <rc> <oom0> <oom1> <max0> <max1> <left> <pids>``.
+shown): ``<token> start <pgid> <oom0>`` and ``<token> end <rc> <oom0> <oom1> <max0> <max1> <left> <pids>``.
 An OOM kill is reported whenever ``oom_kill`` grew, whatever the exit code.
 
 **Reset.** When processes of the command survive, the pids limit was hit or is near (80 %), the
@@ -47,6 +47,7 @@ from typing import Any, BinaryIO, Callable
 
 from .processes import (
     COUNT_MARKED,
+    OOM_COUNT,
     WRAPPER,
     StatusFilter,
     _exec_output,
@@ -296,6 +297,14 @@ def run_command(
             time.sleep(0.02)
         oom0 = oom1 = max0 = max1 = pids_now = 0
         left = -1  # the wrapper did not report: verify below
+        started = status.get("start")
+        if started and len(started) >= 2 and started[1].isdigit():
+            try:  # the wrapper was killed (the OOM killer may choose it): read the counter now
+                code, out = _exec_output(api, cid, ["/bin/sh", "-c", OOM_COUNT])
+                if code == 0 and out.strip().isdigit():
+                    oom0, oom1 = int(started[1]), int(out.strip())
+            except Exception:  # noqa: BLE001 - cannot fork: the reset below handles it
+                pass
     duration = time.monotonic() - start
     timed_out = fired.is_set() and state["why"] == "timeout"
     cancelled = fired.is_set() and state["why"] == "cancelled"

@@ -38,7 +38,7 @@ if command -v setsid >/dev/null 2>&1; then
 else
   WB_EXEC_ID=$t /bin/sh -c "$c" & p=$!; g=0
 fi
-printf '%s start %s\n' "$t" "$p" >&2
+printf '%s start %s %s\n' "$t" "$p" "$o0" >&2
 wait "$p"; rc=$?
 if [ "$g" = 1 ]; then
   n=0; while kill -KILL -- "-$p" 2>/dev/null; do n=$((n+1)); [ "$n" -ge 500 ] && break; done
@@ -67,13 +67,21 @@ exit "$rc"
 """
 
 """The command wrapper: ``sh -c WRAPPER wb-run TOKEN COMMAND``; exits with the command's code and
-writes ``TOKEN start PGID`` and ``TOKEN end RC OOM0 OOM1 MAX0 MAX1 LEFT PIDS`` on stderr."""
+writes ``TOKEN start PGID OOM0`` and ``TOKEN end RC OOM0 OOM1 MAX0 MAX1 LEFT PIDS`` on stderr."""
 
 _KILL_GROUP = 'kill -KILL -- "-$1" 2>/dev/null; true'
 _KILL_MARKED = (
     'for d in /proc/[0-9]*; do q=${d#/proc/}; [ "$q" = "$$" ] && continue; '
     'grep -q "WB_EXEC_ID=$1" "$d/environ" 2>/dev/null && kill -KILL "$q" 2>/dev/null; done; true'
 )
+OOM_COUNT = (
+    'o=0; for f in /sys/fs/cgroup/memory/memory.oom_control /sys/fs/cgroup/memory.events; do '
+    '[ -r "$f" ] || continue; while read -r k v; do [ "$k" = oom_kill ] && o=$((o+v)); done < "$f"; '
+    'done; echo "$o"'
+)
+"""Print the container's OOM-kill count (cgroup v1 or v2); read again when the wrapper itself was
+killed before its end line (the OOM killer may pick the wrapper's shell)."""
+
 COUNT_MARKED = (
     'n=0; for d in /proc/[0-9]*; do q=${d#/proc/}; [ "$q" = "$$" ] && continue; '
     'grep -q "WB_EXEC_ID=$1" "$d/environ" 2>/dev/null && { kill -KILL "$q" 2>/dev/null; n=$((n+1)); }; '
