@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
+from workbench.core.pids import pid_alive, proc_stat
 from workbench.core.plugins._launcher import PID_MARKER
 
 LAUNCHER = Path(__file__).with_name("_launcher.py")
@@ -39,27 +40,11 @@ def launcher_argv(command: str, args: list[str] | tuple[str, ...], env_keys: lis
     ]
 
 
-def _proc_stat(pid: int) -> list[str] | None:
-    try:
-        raw = Path(f"/proc/{pid}/stat").read_text()
-    except (OSError, ValueError):
-        return None
-    # Fields after the command name, which is in parentheses and may contain spaces.
-    return raw[raw.rfind(")") + 2:].split()
+_proc_stat = proc_stat
 
 
-def process_alive(pid: int) -> bool:
-    """Return True if ``pid`` exists and is not a zombie."""
-    if _IS_LINUX:
-        stat = _proc_stat(pid)
-        return stat is not None and stat[0] not in ("Z", "X")
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+process_alive = pid_alive
+"""Return True if ``pid`` exists and is not a zombie (:func:`workbench.core.pids.pid_alive`)."""
 
 
 def process_start_ticks(pid: int) -> int | None:

@@ -35,6 +35,7 @@ from typing import Any, Iterable, Iterator
 from workbench.core.events import MESSAGE_KINDS, Event, EventKind
 from workbench.core.store.errors import CorruptLogError, LogWriteError, classify, translate
 from workbench.core.store.opening import SQLITE_HEADER, LogOpening
+from workbench.core.pids import pid_alive
 from workbench.core.store.openmarks import OpenMarks
 
 __all__ = ["CorruptLogError", "EventStore", "LogWriteError", "SessionInfo", "SessionNotFound"]
@@ -123,18 +124,6 @@ class SessionInfo:
             "prompt_tokens": self.prompt_tokens,
             "completion_tokens": self.completion_tokens,
         }
-
-
-def _pid_alive(pid: int | None) -> bool:
-    if not pid:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _title_from(text: str, limit: int = 60) -> str:
@@ -288,7 +277,7 @@ class EventStore(LogOpening):
             status = "closed"
         elif pid is None:
             status = "new"
-        elif _pid_alive(pid):
+        elif pid_alive(pid):
             status = "open"
         else:
             status = "crashed"

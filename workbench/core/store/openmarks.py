@@ -28,17 +28,9 @@ import sqlite3
 import time
 from pathlib import Path
 
+from workbench.core.pids import pid_alive
+
 MARK_DIR = "open-sessions"
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 class OpenMarks:
@@ -99,7 +91,7 @@ class OpenMarks:
         wal = self.log_path.with_name(self.log_path.name + "-wal")
         for sid, mark in self._read():
             pid, seq = mark["pid"], mark["seq"]
-            if pid == os.getpid() or _pid_alive(pid):
+            if pid == os.getpid() or pid_alive(pid):
                 continue
             row = conn.execute("SELECT closed FROM sessions WHERE id = ?", (sid,)).fetchone()
             if row is not None and row[0]:
@@ -129,5 +121,5 @@ class OpenMarks:
     def forget_dead(self) -> None:
         """Remove the markers of dead processes without checking (the log was replaced)."""
         for sid, mark in self._read():
-            if mark["pid"] != os.getpid() and not _pid_alive(mark["pid"]):
+            if mark["pid"] != os.getpid() and not pid_alive(mark["pid"]):
                 self.clear(sid)
