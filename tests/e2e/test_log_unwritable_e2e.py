@@ -15,33 +15,17 @@ from pathlib import Path
 
 import pytest
 
+from workbench.testing.tmpfs import small_tmpfs
 from workbench.testing.scripted_server import Reply
 
 from .conftest import llm_env
 
 
-def _mount_unavailable(reason: str) -> None:
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"{reason} (CI=true: the disk-full tests must run; CI runs as root)")
-    pytest.skip(f"{reason}; run the tests as root to mount a small tmpfs")
-
-
 @pytest.fixture
 def small_fs(tmp_path: Path) -> Iterator[Path]:
     """A 2 MB tmpfs mounted on a fresh folder (unmounted afterwards)."""
-    mnt = tmp_path / "small"
-    mnt.mkdir()
-    try:
-        proc = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mnt)],
-                              capture_output=True, text=True, timeout=30)
-    except OSError as exc:
-        _mount_unavailable(f"cannot run mount: {exc}")
-    if proc.returncode != 0:
-        _mount_unavailable(f"mount -t tmpfs is not permitted here: {proc.stderr.strip()}")
-    try:
+    with small_tmpfs(tmp_path / "small") as mnt:
         yield mnt
-    finally:
-        subprocess.run(["umount", "-l", str(mnt)], capture_output=True, timeout=30)
 
 
 def _one_error_line(proc: subprocess.CompletedProcess[str], log: Path, what: str) -> str:

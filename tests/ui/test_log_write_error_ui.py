@@ -4,12 +4,12 @@ the app stays up, nothing is set aside, and the next prompt works once space is 
 from __future__ import annotations
 
 import os
-import subprocess
 from pathlib import Path
 from typing import Iterator
 
 import pytest
 
+from workbench.testing.tmpfs import small_tmpfs
 from workbench.testing.scripted_server import Reply
 from workbench.ui.chat.messages import LiveReply
 
@@ -21,18 +21,9 @@ pytestmark = pytest.mark.timeout(90)
 @pytest.fixture
 def small_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """``WORKBENCH_HOME`` on a 2 MB tmpfs (skips locally without mount; fails under CI=true)."""
-    mnt = tmp_path / "small"
-    mnt.mkdir()
-    proc = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mnt)], capture_output=True, text=True)
-    if proc.returncode != 0:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"mount -t tmpfs failed under CI=true: {proc.stderr.strip()}")
-        pytest.skip(f"mount -t tmpfs is not permitted here: {proc.stderr.strip()}; run as root")
-    monkeypatch.setenv("WORKBENCH_HOME", str(mnt / "home"))
-    try:
+    with small_tmpfs(tmp_path / "small") as mnt:
+        monkeypatch.setenv("WORKBENCH_HOME", str(mnt / "home"))
         yield mnt
-    finally:
-        subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
 
 
 async def test_disk_full_turn_notifies_and_the_next_prompt_works(workspace, server, small_home: Path) -> None:
