@@ -275,17 +275,8 @@ class SandboxService:
             EngineUnavailable, ImageMissing, RuntimeMissing, SetupFailed: see :meth:`ensure`.
         """
         cancel = threading.Event()
-        task = asyncio.ensure_future(asyncio.to_thread(
-            self.run_command_sync, session_id, command, timeout, on_output, cancel=cancel, spool=spool))
-        try:
-            return await asyncio.shield(task)
-        except asyncio.CancelledError:
-            cancel.set()
-            try:
-                await asyncio.wait_for(asyncio.shield(task), 15.0)
-            except BaseException:  # noqa: BLE001 - the cancellation below is what matters
-                pass
-            raise
+        return await _cancellable(cancel, self.run_command_sync, session_id, command, timeout, on_output,
+                                  cancel=cancel, spool=spool)
 
     def new_spool_path(self, session_id: str) -> Path:
         """Return a fresh spool file path ``<data>/spool/<session>-<ms>-<rand>.out`` and remove the
@@ -352,17 +343,8 @@ class SandboxService:
         session container never gets a network. Approval is the caller's job.
         """
         cancel = threading.Event()
-        task = asyncio.ensure_future(asyncio.to_thread(
-            self.run_command_with_network_sync, command, timeout, on_output, network, cancel))
-        try:
-            return await asyncio.shield(task)
-        except asyncio.CancelledError:
-            cancel.set()
-            try:
-                await asyncio.wait_for(asyncio.shield(task), 15.0)
-            except BaseException:  # noqa: BLE001 - the cancellation below is what matters
-                pass
-            raise
+        return await _cancellable(cancel, self.run_command_with_network_sync, command, timeout, on_output,
+                                  network, cancel)
 
     def log_path(self, info: ContainerInfo) -> Path:
         """Return the file a container's full log is written to (``<data>/logs/<name>.log``)."""
@@ -408,3 +390,18 @@ def restore_container_sync(service: SandboxService, session_id: str, image: str)
         container.remove(force=True)
     restored = SandboxService(service.settings.model_copy(update={"image": image, "setup": []}), service.workspace, lambda: service.client())
     return restored.ensure_sync(session_id)
+
+
+async def _cancellable(stop: threading.Event, func: Any, *args: Any, **kwargs: Any) -> Any:
+    """Run the blocking ``func(*args, **kwargs)`` in a thread; when the caller is cancelled, set
+    ``stop`` (the command's tree is killed) and wait up to 15 s for the thread before re-raising."""
+    task = asyncio.ensure_future(asyncio.to_thread(func, *args, **kwargs))
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        stop.set()
+        try:
+            await asyncio.wait_for(asyncio.shield(task), 15.0)
+        except BaseException:  # noqa: BLE001 - the cancellation below is what matters
+            pass
+        raise
