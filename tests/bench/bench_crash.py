@@ -98,7 +98,10 @@ class Bench:
         self.rng = rng
         self.env = dict(os.environ, WORKBENCH_HOME=str(root / "home"), OPENAI_API_KEY="sk-bench-crash-0123456789",
                         WORKBENCH_LLM__BASE_URL=base_url, WORKBENCH_LLM__MODEL="m", WORKBENCH_LLM__MAX_RETRIES="0",
-                        WORKBENCH_CHAT__DELTA_BATCH_MS="20", PYTHONUNBUFFERED="1")
+                        WORKBENCH_CHAT__DELTA_BATCH_MS="20", PYTHONUNBUFFERED="1",
+                        # the process stays alive after its command until killed (see workbench/__main__.py),
+                        # so every round kills a live process: the kill count does not depend on speed
+                        WORKBENCH_TEST_HOLD_EXIT="1")
         os.environ["WORKBENCH_HOME"] = self.env["WORKBENCH_HOME"]  # this process reads the same log
         self.totals = Totals()
         self.last_session: str | None = None
@@ -176,7 +179,7 @@ class Bench:
         proc = self.cli("rewind", cp[:12], "--files", "--path", str(self.ws), env=env)
         try:
             proc.wait(self.rng.uniform(0.2, 2.5))
-        except subprocess.TimeoutExpired:
+        except subprocess.TimeoutExpired:  # always: the process is held alive after its command
             os.kill(proc.pid, signal.SIGKILL)
             self.totals.kills += 1
             proc.wait(60)
@@ -192,7 +195,8 @@ class Bench:
         from workbench.core.paths import event_log_path
 
         t = self.totals
-        proc = self.cli(*command, "--json", "--path", str(self.ws))
+        env = {k: v for k, v in self.env.items() if k != "WORKBENCH_TEST_HOLD_EXIT"}
+        proc = self.cli(*command, "--json", "--path", str(self.ws), env=env)
         _, err = proc.communicate(timeout=60)
         err_text = err.decode(errors="replace")
         if proc.returncode != 0 or "Traceback" in err_text:
