@@ -27,9 +27,12 @@ pytestmark = pytest.mark.timeout(60)
 WRITER = Path(__file__).parent / "helpers" / "store_writer.py"
 
 
-def _drain(stream, lines: list[str]) -> None:
+def _drain(stream, lines: list[str], enough: threading.Event) -> None:
     for line in stream:
         lines.append(line)
+        if len(lines) >= 5:
+            enough.set()
+    enough.set()
 
 
 @pytest.mark.parametrize("round_no", range(5))
@@ -46,9 +49,11 @@ def test_sigkill_keeps_every_acknowledged_event(round_no: int, log_path: Path, w
         assert first.startswith("session "), (first, child.stderr.read() if child.poll() is not None else "")
         session_id = first.split()[1]
         lines: list[str] = []
-        reader = threading.Thread(target=_drain, args=(child.stdout, lines), daemon=True)
+        enough = threading.Event()
+        reader = threading.Thread(target=_drain, args=(child.stdout, lines, enough), daemon=True)
         reader.start()
-        time.sleep(rng.uniform(0.05, 0.6))
+        enough.wait(60)  # wait for events (five acknowledgements), not for time, then kill at a random point
+        time.sleep(rng.uniform(0.0, 0.5))
         assert child.poll() is None, child.stderr.read()
         child.send_signal(signal.SIGKILL)
         child.wait(10)
