@@ -328,6 +328,7 @@ class SandboxContainer(Payload):
     name: str | None = None
     image: str | None = None
     setup: list[dict[str, Any]] = field(default_factory=list)
+    reason: str | None = None
 
 
 @payload(K.CHECKPOINT_CREATED)
