@@ -274,6 +274,8 @@ class ToolCallFinished(Payload):
     call_id: str | None = None
     name: str | None = None
     content: str = ""
+    full_content: str | None = None
+    """The whole result when ``content`` was capped for the model."""
     summary: str | None = None
     is_error: bool = False
     duration_ms: float | None = None
@@ -329,6 +331,10 @@ class SandboxContainer(Payload):
     image: str | None = None
     setup: list[dict[str, Any]] = field(default_factory=list)
     reason: str | None = None
+    """Why it was (re)made: ``resume``, ``rewind`` or None (first command)."""
+    orphans_killed: int = 0
+    write_problem: str = ""
+    pruned: list[str] = field(default_factory=list)
 
 
 @payload(K.CHECKPOINT_CREATED)

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
+from workbench.core.event_payloads import ToolCallFinished
 from workbench.core.events import Event, EventKind
 from workbench.core.journal.agent_md import HEADER, render_events
 from workbench.core.journal.entries import CHECKPOINT_RESTORED
@@ -193,7 +194,7 @@ class JournalProjector:
         recovery_written = self._write_if_changed(self.recovery_path, recovery, "recovery_sha256")
         wants_guide = rewrite or any(
             e.kind in GUIDE_TRIGGERS or e.kind.startswith("spec.")
-            or (e.kind == EventKind.TOOL_CALL_FINISHED and e.payload.get("changed_paths"))
+            or (e.kind == EventKind.TOOL_CALL_FINISHED and ToolCallFinished.of(e).changed_paths)
             for e in events
         )
         guide_written = False
