@@ -88,7 +88,7 @@ class CheckpointService:
         self.sandbox: Any = None
         """Returns the workspace's SandboxService when container snapshots are on (else None)."""
 
-    async def checkpoint(self, label: str, *, turn_id: str | None = None, always: bool = True) -> dict[str, Any] | None:
+    async def checkpoint(self, label: str, *, turn_id: str | None = None, always: bool = True) -> CheckpointCreated | None:
         """Snapshot the workspace and record a ``checkpoint.created`` event.
 
         Args:
@@ -97,7 +97,7 @@ class CheckpointService:
             always: record an event even when nothing changed since the last snapshot.
 
         Returns:
-            The event payload, or None when ``always`` is False and nothing changed.
+            The event's typed payload (:class:`CheckpointCreated`), or None when ``always`` is False and nothing changed.
         """
         session = await self.chat.ensure_session()
         async with self._lock:
@@ -115,8 +115,9 @@ class CheckpointService:
                 "skipped": [list(s) for s in cp.skipped][:200],
                 "container_image": await self._snapshot_container(session.id, cp.id),
             }
-            await self.chat.emit(Event(EventKind.CHECKPOINT_CREATED, session.id, payload))
-            return payload
+            event = Event(EventKind.CHECKPOINT_CREATED, session.id, payload)
+            await self.chat.emit(event)
+            return CheckpointCreated.of(event)
 
     async def _snapshot_container(self, session_id: str, checkpoint: str) -> str | None:
         """``docker commit`` the session's sandbox (``sandbox.snapshot_on_checkpoint``); None if off."""
@@ -200,7 +201,7 @@ class CheckpointService:
                 await chat.emit(Event(EventKind.SANDBOX_CONTAINER, sid, {"outcome": "restored", "container": info.container.id, "name": info.container.name, "image": image, "setup": [], "reason": "rewind"}))
         else:
             snap = await self.checkpoint(f"before rewind to {cp_id[:10]}")
-            before_id = snap["checkpoint"] if snap else None
+            before_id = snap.checkpoint if snap else None
         new_session: str | None = None
         prompt: str | None = None
         if scope in ("conversation", "both"):

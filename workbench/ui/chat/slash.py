@@ -161,9 +161,9 @@ class SlashCommands:
             if service is None:
                 await self._say("Checkpoints are off in this workspace.", error=True)
                 return
-            payload = await service.checkpoint(arg or "manual checkpoint")
-            n = len(payload["files_changed"]) if payload else 0
-            await self._say(f"Checkpoint {payload['checkpoint'][:8]} taken ({n} file(s) changed since the last one).")
+            snapshot = await service.checkpoint(arg or "manual checkpoint")
+            n = len(snapshot.files_changed) if snapshot else 0
+            await self._say(f"Checkpoint {snapshot.checkpoint[:8]} taken ({n} file(s) changed since the last one).")
         elif name == "/rewind":
             pane.open_rewind()
         elif name == "/continue":
