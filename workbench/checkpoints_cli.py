@@ -165,7 +165,7 @@ async def _rewind(workspace: Path, args: argparse.Namespace) -> int:
             return 1
         await services.chat.open(session.id)
         try:
-            result = await services.extras["checkpoints"].rewind(args.checkpoint, args.scope or "files")
+            result = await services.checkpoints.rewind(args.checkpoint, args.scope or "files")
         except RewindRefused as exc:
             print(f"workbench: {exc}", file=sys.stderr)
             return 1

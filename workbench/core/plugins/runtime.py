@@ -2,7 +2,7 @@
 
 :func:`plugin_runtime` builds the :class:`~workbench.core.plugins.supervisor.PluginSupervisor`
 for ``services.workspace`` from ``[plugins]`` and ``.mcp.json``, keeps it in
-``services.extras["plugins"]`` and registers its shutdown in ``services.closers``. Every
+``services.plugins`` and registers its shutdown in ``services.closers``. Every
 supervisor event becomes a committed event-log entry (see :mod:`workbench.core.events`) before
 it is published on the bus, in the order the supervisor reported them:
 
@@ -61,8 +61,6 @@ PLUGIN_KINDS: tuple[str, ...] = (PLUGIN_STATE, PLUGIN_TOOLS_CHANGED, PLUGIN_CALL
 WORKSPACE_SESSION = "workspace"
 """Session id of plugin events that happen while no chat session is open."""
 
-EXTRAS_KEY = "plugins"
-"""Key of the supervisor in ``Services.extras``."""
 
 _KINDS: dict[type, str] = {
     PluginStateChanged: PLUGIN_STATE,
@@ -168,18 +166,18 @@ async def plugin_runtime(services: Services, *, start: bool = True) -> PluginSup
         start: start the enabled, trusted plugins when the supervisor is created.
 
     Returns:
-        The supervisor in ``services.extras["plugins"]``.
+        The supervisor in ``services.plugins``.
 
     Raises:
         PluginConfigError: ``.mcp.json`` or ``[plugins]`` is invalid (nothing is created; call
             again after fixing it).
     """
-    existing = services.extras.get(EXTRAS_KEY)
+    existing = services.plugins
     if existing is not None:
         return existing
     warnings: list[str] = []
     specs = await load_workspace_specs(services, warnings=warnings)
-    existing = services.extras.get(EXTRAS_KEY)
+    existing = services.plugins
     if existing is not None:  # another caller won while we read the files
         return existing
 
@@ -198,7 +196,7 @@ async def plugin_runtime(services: Services, *, start: bool = True) -> PluginSup
         log_dir=workspace_data_dir(ws) / "plugins",
     )
     supervisor.config_warnings = warnings  # skipped .mcp.json entries, for the UI to show
-    services.extras[EXTRAS_KEY] = supervisor
+    services.plugins = supervisor
     from workbench.core.plugins.agent_tools import PREFIX, plugin_agent_tools
 
     services.chat.tool_sources[PREFIX] = lambda: plugin_agent_tools(supervisor)
@@ -228,7 +226,7 @@ async def reload_plugins(services: Services) -> PluginSupervisor:
     Raises:
         PluginConfigError, ConfigError: the files are invalid; the running plugins are untouched.
     """
-    if services.extras.get(EXTRAS_KEY) is None:
+    if services.plugins is None:
         return await plugin_runtime(services)
     supervisor = await plugin_runtime(services, start=False)
     specs = await load_workspace_specs(services, reread_config=True)

@@ -88,6 +88,11 @@ class ChatPane(Vertical):
         self._oldest_seq: int | None = None
         self._turn: Worker | None = None
 
+    @property
+    def turn(self) -> Worker | None:
+        """The worker running the latest agent turn (None before the first prompt)."""
+        return self._turn
+
     def compose(self) -> ComposeResult:
         with ChatView(id="chat-view"):
             yield Static("Starting… (loading settings and the event log)", id="empty")
@@ -451,7 +456,7 @@ class ChatPane(Vertical):
 
         if self.services is None:
             return
-        service = self.services.extras.get("checkpoints")
+        service = self.services.checkpoints
         if service is None:
             self.notify("Checkpoints are off in this workspace.", severity="warning")
             return

@@ -157,7 +157,7 @@ class SlashCommands:
                 f"Cost: {price}. Context: last prompt {chat.last_prompt_tokens:,} of {window:,} tokens."
             )
         elif name == "/checkpoint":
-            service = services.extras.get("checkpoints")
+            service = services.checkpoints
             if service is None:
                 await self._say("Checkpoints are off in this workspace.", error=True)
                 return
