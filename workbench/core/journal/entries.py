@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from workbench.core.events import Event, EventKind
+from workbench.core.events import JOURNAL_SKIPPED_KINDS, Event, EventKind
 
 CHAT = "chat"
 TOOL = "tool"
@@ -26,18 +26,16 @@ ERROR = "error"
 CATEGORIES: tuple[str, ...] = (CHAT, TOOL, COMMAND, CHECKPOINT, SPEC, PLUGIN, ERROR)
 """The filter categories, in the order of the pane's keys ``1``-``7``."""
 
-CHECKPOINT_CREATED = "checkpoint.created"
-"""``{"checkpoint": sha, "label", "turn_id", "event_seq", "files_changed": [[status, path]],
-"diffstat": [files, insertions, deletions], "skipped": [[path, reason]]}`` (written by the
-checkpoint service)."""
-CHECKPOINT_RESTORED = "checkpoint.restored"
-"""``{"checkpoint", "before_restore", "scope": "files"|"conversation"|"both", "new_session": id|None}``."""
+CHECKPOINT_CREATED = EventKind.CHECKPOINT_CREATED
+"""Alias of ``EventKind.CHECKPOINT_CREATED`` (payload: ``event_payloads.CheckpointCreated``)."""
+CHECKPOINT_RESTORED = EventKind.CHECKPOINT_RESTORED
+"""Alias of ``EventKind.CHECKPOINT_RESTORED`` (payload: ``event_payloads.CheckpointRestored``)."""
 
 COMMAND_TOOL = "run_command"
 """The tool whose calls are shell commands (category ``command``, exit codes shown)."""
 
-SKIPPED_KINDS = frozenset({EventKind.ASSISTANT_DELTA})
-"""Kinds with no journal entry."""
+SKIPPED_KINDS = JOURNAL_SKIPPED_KINDS
+"""Kinds with no journal entry (defined in :mod:`workbench.core.events`)."""
 
 _EXIT_RE = re.compile(r"\bexit (-?\d+)")
 

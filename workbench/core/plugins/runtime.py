@@ -30,7 +30,8 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING, Any
 
-from workbench.core.events import Event
+from workbench.core.events import PLUGIN_KINDS as ALL_PLUGIN_KINDS
+from workbench.core.events import Event, EventKind
 from workbench.core.plugins.events import (
     PluginEvent,
     PluginRestartScheduled,
@@ -47,15 +48,15 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("workbench.core.plugins.runtime")
 
-PLUGIN_STATE = "plugin.state"
+PLUGIN_STATE = EventKind.PLUGIN_STATE
 """Log kind of a state change: ``{"plugin", "old", "new", "pid", "reason", "stderr_tail", "ts"}``."""
-PLUGIN_TOOLS_CHANGED = "plugin.tools_changed"
+PLUGIN_TOOLS_CHANGED = EventKind.PLUGIN_TOOLS_CHANGED
 """Log kind of a (re)loaded tool list: ``{"plugin", "tools", "pending", "ts"}``."""
-PLUGIN_CALL = "plugin.call"
+PLUGIN_CALL = EventKind.PLUGIN_CALL
 """Log kind of a finished tool call: ``{"plugin", "tool", "qualified_name", "duration_s", "is_error", "error", "ts"}``."""
-PLUGIN_RESTART = "plugin.restart"
+PLUGIN_RESTART = EventKind.PLUGIN_RESTART
 """Log kind of a scheduled automatic restart: ``{"plugin", "attempt", "max_restarts", "delay_s", "ts"}``."""
-PLUGIN_KINDS: tuple[str, ...] = (PLUGIN_STATE, PLUGIN_TOOLS_CHANGED, PLUGIN_CALL, PLUGIN_RESTART)
+PLUGIN_KINDS: tuple[str, ...] = ALL_PLUGIN_KINDS
 """Every log kind this module writes."""
 
 WORKSPACE_SESSION = "workspace"

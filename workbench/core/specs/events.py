@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
-from workbench.core.events import Event
+from workbench.core.events import SPEC_KINDS, Event, EventKind
 
 from .models import Spec
 
@@ -32,11 +32,11 @@ if TYPE_CHECKING:
     from .review import ReviewStores
     from .workflow import ApprovalRecord
 
-SPEC_DRAFTED = "spec.drafted"
-SPEC_APPROVED = "spec.approved"
-SPEC_CHANGES_REQUESTED = "spec.changes_requested"
-SPEC_TASK_STATE = "spec.task_state"
-SPEC_EVENT_KINDS: tuple[str, ...] = (SPEC_DRAFTED, SPEC_APPROVED, SPEC_CHANGES_REQUESTED, SPEC_TASK_STATE)
+SPEC_DRAFTED = EventKind.SPEC_DRAFTED
+SPEC_APPROVED = EventKind.SPEC_APPROVED
+SPEC_CHANGES_REQUESTED = EventKind.SPEC_CHANGES_REQUESTED
+SPEC_TASK_STATE = EventKind.SPEC_TASK_STATE
+SPEC_EVENT_KINDS: tuple[str, ...] = SPEC_KINDS
 """Every spec event kind (payloads in the module docstring)."""
 
 
