@@ -96,6 +96,9 @@ class EventKind:
     """``{"model": str}``"""
     CONTEXT_COMPACTED = "context.compacted"
     """``{"summary": str, "up_to_seq": int, "tokens_before": int, "reason": "auto"|"manual"}``"""
+    PLAN_UPDATED = "plan.updated"
+    """``{"items": [{"text": str, "status": "pending"|"in_progress"|"done"}]}``: the agent's whole
+    checklist after an ``update_plan`` call (:mod:`workbench.core.tools.plan`)."""
 
 
 #: Kinds that make up the visible conversation (what the chat history pages through).
