@@ -146,3 +146,12 @@ async def test_ask_user_default_answerer_publishes_and_waits(tmp_path: Path) -> 
         await asyncio.sleep(0)
     published[0].future.set_result("Ada")
     assert (await task).content == "The user answered: Ada"
+
+
+def test_permission_rules_match_the_tools_by_name() -> None:
+    from workbench.core.tools.permissions import PermissionMode, PermissionRules, decide
+
+    rules = PermissionRules.parse([], [], ["ask_user", "update_plan"])
+    for spec in (AskUserTool.spec, UpdatePlanTool.spec):
+        assert decide(spec, [], PermissionMode.parse("full-auto"), PermissionRules.parse()).action == "allow"
+        assert decide(spec, [], PermissionMode.parse("ask"), rules).action == "deny"
