@@ -40,12 +40,6 @@ def handle(args: argparse.Namespace) -> int:
     """
     import asyncio
 
-    from workbench.core.tools.ask import AnswersError, answers_from_flags
-
-    try:
-        args.answers = answers_from_flags(args.answer, args.answers)
-    except AnswersError as exc:
-        return fail(str(exc))
     ws = workspace(args)
     settings = load(ws, args, need_model=False)  # before the heavy imports: a bad config is reported at once
     if settings.agent.mode == "ask" and args.yes:
@@ -56,6 +50,12 @@ def handle(args: argparse.Namespace) -> int:
 async def _run(ws, settings, args: argparse.Namespace) -> int:  # noqa: ANN001 - Path, Settings
     from workbench.core.config import ConfigError
     from workbench.core.llm.discovery import discover_model
+    from workbench.core.tools.ask import AnswersError, answers_from_flags
+
+    try:  # ask_user answers (workbench.core.tools.ask.PresetAnswers)
+        args.answers = answers_from_flags(args.answer, args.answers)
+    except AnswersError as exc:
+        return fail(str(exc))
 
     try:
         note = await discover_model(settings.llm)

@@ -19,6 +19,7 @@ from textual.worker import Worker, WorkerState
 
 from workbench.core.agent.approvals import ApprovalRequest
 from workbench.core.events import Event, EventKind
+from workbench.core.tools.ask import Question
 from workbench.ui.chat.messages import AssistantMessage, ErrorMessage, LiveReply, Note, UserMessage, code_theme
 from workbench.ui.chat.prompt import PromptInput
 from workbench.ui.chat.slash import SlashCommands, SlashHint
@@ -158,7 +159,7 @@ class ChatPane(Vertical):
                     await self._on_event(event)
                 elif isinstance(event, ApprovalRequest):
                     self._ask_approval(event)
-                elif type(event).__name__ == "Question":  # ask_user (workbench.core.tools.ask)
+                elif isinstance(event, Question):  # ask_user
                     interact.show_question(self, event)
 
     def _current(self, event: Event) -> bool:
