@@ -189,11 +189,6 @@ def event_lines(event: Event, cursor: MarkdownCursor, *, answer_limit: int | Non
         out.append(line)
         if p.get("changed_paths"):
             out.append("  - changed: " + ", ".join(code(x) for x in p["changed_paths"][:20]) + (" …" if len(p["changed_paths"]) > 20 else ""))
-    elif event.kind == K.PLAN_UPDATED:
-        from workbench.core.tools.plan import markdown, progress
-
-        items = p.get("items") or []
-        out += [f"- {t} **{progress(items) or 'plan cleared'}**", *("  " + line for line in markdown(items))]
     elif event.kind == K.TOOL_CALLS_SKIPPED:
         out.append(f"- {t} skipped {len(p.get('call_ids') or [])} tool call(s): {one_line(p.get('reason'), 200)}")
     elif event.kind == K.TURN_ERROR:
@@ -227,6 +222,11 @@ def event_lines(event: Event, cursor: MarkdownCursor, *, answer_limit: int | Non
         if p.get("new_session"):
             line += f"; conversation continues in session {p['new_session']}"
         out.append(line)
+    elif event.kind == K.PLAN_UPDATED:  # update_plan: the whole checklist (workbench.core.tools.plan)
+        from workbench.core.tools.plan import markdown, progress
+
+        items = event.payload.get("items") or []
+        out += [f"- {t} **{progress(items) or 'plan cleared'}**", *("  " + line for line in markdown(items))]
     else:
         entry = entry_for(event)
         if entry is not None:

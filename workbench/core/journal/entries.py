@@ -194,16 +194,16 @@ def entry_for(event: Event) -> JournalEntry | None:
         if failed:
             cats = frozenset({COMMAND, ERROR})
             text += f"; setup failed: {failed[0].get('command')} (exit {failed[0].get('exit_code')})"
+    elif kind == K.PLAN_UPDATED:  # update_plan (workbench.core.tools.plan)
+        from workbench.core.tools.plan import progress
+
+        items = event.payload.get("items") or []
+        now = next((i.get("text") for i in items if i.get("status") == "in_progress"), None)
+        text = (progress(items) or "plan cleared") + (f": now {now}" if now else "")
     elif kind == K.MODE_CHANGED:
         text = f"mode: {p.get('mode')}"
     elif kind == K.MODEL_CHANGED:
         text = f"model: {p.get('model')}"
-    elif kind == K.PLAN_UPDATED:
-        from workbench.core.tools.plan import progress
-
-        items = p.get("items") or []
-        now = next((i.get("text") for i in items if i.get("status") == "in_progress"), None)
-        text = (progress(items) or "plan cleared") + (f": now {now}" if now else "")
     elif kind == K.CONTEXT_COMPACTED:
         text = f"context compacted ({p.get('reason')}, {p.get('tokens_before')} tokens before)"
     elif kind == CHECKPOINT_CREATED:
