@@ -24,7 +24,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--answer", action="append", metavar="KEY=VALUE",
                    help="answer the agent's ask_user question whose id is KEY or whose text starts with KEY "
                         "(* = any); repeatable. Unanswered questions are declined")
-    p.add_argument("--answers", metavar="FILE", help="ask_user answers from a JSON object or .toml table of KEY = VALUE")
+    p.add_argument("--answers", metavar="FILE", dest="answers_file", help="ask_user answers from a JSON object or .toml table of KEY = VALUE")
     add_path(p, positional=True)
     add_llm_flags(p)
     add_mode_flag(p)
@@ -53,7 +53,7 @@ async def _run(ws, settings, args: argparse.Namespace) -> int:  # noqa: ANN001 -
     from workbench.core.tools.ask import AnswersError, answers_from_flags
 
     try:  # ask_user answers (workbench.core.tools.ask.PresetAnswers)
-        args.answers = answers_from_flags(args.answer, args.answers)
+        answers = answers_from_flags(args.answer, args.answers_file)
     except AnswersError as exc:
         return fail(str(exc))
 
@@ -67,4 +67,4 @@ async def _run(ws, settings, args: argparse.Namespace) -> int:  # noqa: ANN001 -
 
     if args.keep_sandbox:
         settings.sandbox.keep_on_exit = True
-    return await run_prompt(ws, settings, args.prompt, session_id=args.session, as_json=args.json, answers=args.answers)
+    return await run_prompt(ws, settings, args.prompt, session_id=args.session, as_json=args.json, answers=answers)
