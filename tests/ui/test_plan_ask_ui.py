@@ -10,6 +10,7 @@ from workbench.core.events import EventKind
 from workbench.testing.scripted_server import Reply, ToolCallSpec
 from workbench.ui.chat.interact import PlanBlock
 from workbench.ui.screens.ask import WARNING, AskScreen
+from workbench.ui.screens.sessions import SessionPicker
 
 from .conftest import make_app, wait_ready, wait_until
 from .test_agent_ui import tool_reply
@@ -54,11 +55,14 @@ async def test_plan_shows_in_chat_and_status_and_survives_resume(workspace, serv
         assert again.services.chat.session.id == sid
         assert again.chat_pane.status.plan == "plan 2/3"
         assert "[~] run the tests" in plan_text(again)[1]
-        # a new session has no plan; resuming through the picker's path brings it back
+        # a new session has no plan; resuming it from the picker (ctrl+r, Enter) brings it back
         await again.chat_pane.action_new_session()
         assert again.chat_pane.status.plan == "" and not again.query(PlanBlock)
-        await again.chat_pane.open_session(sid)
-        await wait_until(pilot, lambda: len(again.query(PlanBlock)) == 2)
+        await pilot.press("ctrl+r")
+        await wait_until(pilot, lambda: isinstance(again.screen, SessionPicker))
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: again.services.chat.session is not None and len(again.query(PlanBlock)) == 2)
+        assert again.services.chat.session.id == sid
         assert again.chat_pane.status.plan == "plan 2/3"
 
 
@@ -152,3 +156,18 @@ async def test_attacker_escapes_and_bidi_in_the_question_render_inert(workspace,
         await pilot.press("enter")
         await wait_until(pilot, lambda: idle(app) and len(server.requests) == 2)
         assert tool_reply(server, 1, "q1") == "The user chose: yes"
+
+
+def test_merge_plans_puts_each_plan_on_the_page_it_belongs_to():
+    from workbench.core.events import Event
+    from workbench.ui.chat.interact import merge_plans
+
+    def ev(seq, kind=EventKind.USER_MESSAGE):
+        return Event(kind, "s", {}, seq)
+
+    plans = [ev(3, EventKind.PLAN_UPDATED), ev(8, EventKind.PLAN_UPDATED)]
+    latest = [ev(6), ev(9)]  # the last page; older pages exist
+    assert [e.seq for e in merge_plans(latest, plans, more=True)] == [6, 8, 9]
+    older = [ev(1), ev(4)]  # the first page (no more before it), loaded before seq 6
+    assert [e.seq for e in merge_plans(older, plans, more=False, before_seq=6)] == [1, 3, 4]
+    assert [e.seq for e in merge_plans([], plans, more=False)] == [3, 8]
