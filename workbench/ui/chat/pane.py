@@ -197,7 +197,7 @@ class ChatPane(Vertical):
         elif kind in TOOL_KINDS:
             await self._tool_event(event)
         elif kind == EventKind.PLAN_UPDATED:
-            await view.mount(interact.PlanBlock(p.get("items") or [], event.seq))
+            await view.mount(interact.PlanBlock(event.payload.get("items") or [], event.seq))
             self.status.plan = interact.latest_progress([event])
         elif kind == EventKind.MODE_CHANGED:
             self.status.mode = p["mode"]
