@@ -8,16 +8,16 @@ events of the same range in (:func:`merge_plans`).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rich.text import Text
 from textual.widgets import Static
 
 from workbench.core.events import Event, EventKind
+from workbench.core.tools.ask import Question
 from workbench.core.tools.plan import MARKS, progress
 
-if TYPE_CHECKING:
-    from workbench.core.tools.ask import Question
+__all__ = ["PlanBlock", "Question", "latest_progress", "merge_plans", "plan_events", "show_question"]
 
 _STYLE = {"done": "green", "in_progress": "bold yellow", "pending": ""}
 
@@ -72,7 +72,7 @@ def latest_progress(plans: list[Event]) -> str:
     return progress(plans[-1].payload.get("items") or []) if plans else ""
 
 
-def show_question(pane: Any, question: "Question") -> None:
+def show_question(pane: Any, question: Question) -> None:
     """Open the question modal for ``question`` over the chat pane (``pane``: the ``ChatPane``)."""
     from workbench.ui.screens.ask import AskScreen
 

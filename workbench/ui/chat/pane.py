@@ -19,7 +19,6 @@ from textual.worker import Worker, WorkerState
 
 from workbench.core.agent.approvals import ApprovalRequest
 from workbench.core.events import Event, EventKind
-from workbench.core.tools.ask import Question
 from workbench.ui.chat.messages import AssistantMessage, ErrorMessage, LiveReply, Note, UserMessage, code_theme
 from workbench.ui.chat.prompt import PromptInput
 from workbench.ui.chat.slash import SlashCommands, SlashHint
@@ -159,7 +158,7 @@ class ChatPane(Vertical):
                     await self._on_event(event)
                 elif isinstance(event, ApprovalRequest):
                     self._ask_approval(event)
-                elif isinstance(event, Question):  # ask_user
+                elif isinstance(event, interact.Question):  # ask_user
                     interact.show_question(self, event)
 
     def _current(self, event: Event) -> bool:
@@ -320,8 +319,6 @@ class ChatPane(Vertical):
                 )
             elif e.kind == EventKind.TURN_ERROR:
                 out.append(ErrorMessage(e.payload["message"], e.seq))
-            elif e.kind == EventKind.PLAN_UPDATED:
-                out.append(interact.PlanBlock(e.payload.get("items") or [], e.seq))
             elif e.kind in TOOL_KINDS and e.kind != EventKind.TOOL_CALLS_SKIPPED:
                 call_id = e.payload.get("call_id")
                 if call_id not in self._calls:
@@ -330,6 +327,8 @@ class ChatPane(Vertical):
                     self._calls[call_id] = view
                     out.append(view)
                 self._replay_tool(e)
+            elif e.kind == EventKind.PLAN_UPDATED:
+                out.append(interact.PlanBlock(e.payload.get("items") or [], e.seq))
         for view in out:
             if isinstance(view, ToolCallView) and view.state in ("requested", "running", "waiting"):
                 if not (self.services and self.services.chat.running):
