@@ -85,7 +85,7 @@ def show_session(workspace: Path, session_id: str, *, as_json: bool) -> int:
         elif e.kind == EventKind.TURN_ERROR:
             print(f"> error: {e.payload['message']}\n")
         else:
-            line = _tool_line(e)
+            line = _tool_line(e) or _plan_lines(e)
             if line:
                 print(line)
     return 0
@@ -104,11 +104,16 @@ def _tool_line(e) -> str:
         return f"  {mark} {p.get('name')}: {' '.join(str(p.get('summary') or p.get('outcome')).split())[:300]}\n"
     if e.kind == EventKind.TOOL_CALL_DENIED:
         return f"  ⊘ {p.get('name')} denied: {p.get('reason')}\n"
-    if e.kind == EventKind.PLAN_UPDATED:
-        from workbench.core.tools.plan import checklist, progress
-
-        items = p.get("items") or []
-        return "\n".join([f"- {progress(items) or 'plan cleared'}", *checklist(items, "  ")]) + "\n"
     if e.kind == EventKind.TOOL_CALLS_SKIPPED:
         return f"- skipped {len(p.get('call_ids') or [])} tool call(s): {p.get('reason')}\n"
     return ""
+
+
+def _plan_lines(e) -> str:
+    """The checklist of a ``plan.updated`` event for ``sessions show`` (empty for other kinds)."""
+    if e.kind != EventKind.PLAN_UPDATED:
+        return ""
+    from workbench.core.tools.plan import checklist, progress
+
+    items = e.payload.get("items") or []
+    return "\n".join([f"- {progress(items) or 'plan cleared'}", *checklist(items, "  ")]) + "\n"
