@@ -79,10 +79,10 @@ def parse_design(text: str, path: str | Path = "design.md") -> DesignDoc:
     links: list[DesignLink] = []
     open_sections: list[tuple[int, str | None]] = []  # enclosing headings: (level, canonical name)
     item = ""
-    for lineno, line, in_code in _md.iter_lines(_md.split_lines(text)):
-        if in_code:
+    for entry in _md.parse_lines(text):
+        if entry.code or entry.skip:
             continue
-        head = _md.heading(line)
+        lineno, line, head = entry.no, entry.text, entry.heading
         if head is None:
             if "roperty" in line[:12] or "ROPERTY" in line[:12]:
                 prop = _PROPERTY_RE.match(line)

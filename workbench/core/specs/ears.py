@@ -27,6 +27,7 @@ from __future__ import annotations
 import functools
 import re
 
+from . import _md
 from .models import Criterion, EarsResult, Problem, RequirementsDoc
 
 PATTERN_BY_KEYWORD: dict[str, str] = {
@@ -117,8 +118,7 @@ _SPACE_RE = re.compile(r"\s+")
 _PUNCTUATION = str.maketrans({c: " " for c in ".,;:!?()[]{}<>\"'/`*=+|"})
 _THE_RE = re.compile(r"^the\s+", re.IGNORECASE)
 _VAGUE = _PhraseFinder(VAGUE_TERMS)
-_CODE_SPAN_RE = re.compile(r"(`+)(?:(?!\1).)+?\1")
-_LINK_TARGET_RE = re.compile(r"\]\([^)]*\)|<[a-z][a-z0-9+.-]*:[^>\s]*>|\b[a-z][a-z0-9+.-]*://\S+", re.IGNORECASE)
+_LINK_TARGET_RE = re.compile(r"\b[a-z][a-z0-9+.-]*://\S+", re.IGNORECASE)
 _PATH_RE = re.compile(r"(?<!\S)[~.]?[\w.-]*/\S*")
 _TECHNICAL_RE = re.compile(r"\b(?:" + "|".join(re.escape(p) for p in TECHNICAL_PHRASES) + r")\b", re.IGNORECASE)
 
@@ -126,13 +126,13 @@ _TECHNICAL_RE = re.compile(r"\b(?:" + "|".join(re.escape(p) for p in TECHNICAL_P
 def prose_only(text: str) -> str:
     """Return ``text`` with the parts wording lint must not read blanked out.
 
-    Inline code spans (CommonMark 6.1), link targets and URLs, file-system paths (any token
+    Inline code spans, inline HTML and link targets (from markdown-it-py's inline tokens,
+    ``_md.prose``), bare URLs, file-system paths (any token
     holding a ``/``, e.g. ``/etc/hosts`` or ``src/fast.py``) and ``TECHNICAL_PHRASES`` become
     spaces.
     """
-    if "`" in text:
-        text = _CODE_SPAN_RE.sub(" ", text)
-    if "/" in text or "](" in text:
+    text = _md.prose(text)
+    if "/" in text:
         text = _LINK_TARGET_RE.sub(" ", text)
         text = _PATH_RE.sub(" ", text)
     low = text.lower()

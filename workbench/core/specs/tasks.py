@@ -122,16 +122,17 @@ def parse_tasks(text: str, path: str | Path = "tasks.md") -> TasksDoc:
     def problem(line: int | None, severity: str, code: str, message: str) -> None:
         problems.append(Problem(path, line, severity, code, message))  # type: ignore[arg-type]
 
-    for lineno, line, in_code in _md.iter_lines(_md.split_lines(text)):
-        if in_code or not line.strip():
+    for entry in _md.parse_lines(text):
+        lineno, line = entry.no, entry.text
+        if entry.code or entry.skip or not line.strip():
             continue
-        head = _md.heading(line)
+        head = entry.heading
         if head is not None:
             current = None
             group = _TASK_HEADING_RE.match(_md.plain(head[1]))
             heading_task = group.group(1) if group else None
             continue
-        box = _CHECKBOX_RE.match(line) if "[" in line else None
+        box = _CHECKBOX_RE.match(line) if entry.marker and "[" in line else None
         if box:
             mark = box.group("mark")
             if mark not in MARK_TO_STATE:
@@ -183,7 +184,7 @@ def parse_tasks(text: str, path: str | Path = "tasks.md") -> TasksDoc:
                 shown = ", ".join(bad) if bad else "(empty)"
                 problem(lineno, "error", "TSK004", f"cannot read requirement reference(s) {shown}: write '_Requirements: 1.1, 2.3_'")
             continue
-        no_box = _NO_BOX_RE.match(line) if _digit_after_bullet(line) else None
+        no_box = _NO_BOX_RE.match(line) if entry.marker and _digit_after_bullet(line) else None
         # a prose bullet that starts with a number ("- 43 property-based tests") is not a task
         if no_box and (no_box.group("dot") or "." in no_box.group("id")) and (not no_box.group("indent") or "." in no_box.group("id")):
             problem(lineno, "error", "TSK001", f"task {no_box.group('id')} has no checkbox: write '- [ ] {no_box.group('id')}. ...'")
