@@ -281,7 +281,12 @@ def lint_criterion(
         add("EARS001", "error", f"matches no EARS template: {ears.reason}")
     low = prose_only(text).lower()
     words = set(low.translate(_PUNCTUATION).split())
-    vague = _VAGUE.find(low, words)
+    rationale = low.find("so that") if "so" in words and "that" in words else -1
+    if rationale > 0:  # ", so that <why>": the reason is not the requirement, its wording is not tested
+        head = low[:rationale]
+        vague = _VAGUE.find(head, set(head.translate(_PUNCTUATION).split()))
+    else:
+        vague = _VAGUE.find(low, words)
     if vague:
         add("EARS002", "warning", f"vague wording {', '.join(map(repr, vague))}: state a measurable value")
     escapes = _ESCAPES.find(low, words)

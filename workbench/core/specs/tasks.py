@@ -77,7 +77,7 @@ def parse_refs(text: str) -> tuple[list[str], list[str]]:
         ``(refs, bad_tokens)``: valid references and the tokens that are not. A range within one
         requirement is expanded (``1.1-1.3`` -> ``1.1, 1.2, 1.3``); a range across requirements
         stays one reference (``"1.3-2.2"``) that ``trace.build_trace`` expands against the
-        requirements document.
+        requirements document, and so does ``all`` (every criterion).
     """
     text = _DASH_RE.sub("-", _PAREN_RE.sub(" ", text))
     text = _REF_WORDS_RE.sub(" ", text)
@@ -88,6 +88,9 @@ def parse_refs(text: str) -> tuple[list[str], list[str]]:
             continue
         if _REF_RE.match(token):
             refs.append(token)
+            continue
+        if token.lower() == "all":  # "_Requirements: all_" (seen in real specs): every criterion
+            refs.append("all")
             continue
         match = _RANGE_RE.match(token)
         if match and (match.group(3) is None or match.group(3) == match.group(1)) and int(match.group(2)) <= int(match.group(4)):

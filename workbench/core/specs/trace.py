@@ -167,9 +167,11 @@ def _design_trace(report: TraceReport, requirements: RequirementsDoc | None, des
 
 
 def _targets(ref: str, matrix: dict[str, list[str]], by_requirement: dict[str, list[str]], order: list[str]) -> list[str] | None:
-    """Criterion ids a reference covers: itself, a whole requirement, or a range across requirements."""
+    """Criterion ids a reference covers: itself, a whole requirement, a range across requirements or ``all``."""
     if ref in matrix:
         return [ref]
+    if ref == "all":  # "_Requirements: all_": every criterion
+        return list(order)
     if "." not in ref:
         return by_requirement.get(ref)
     if "-" in ref:
