@@ -13,7 +13,8 @@ Engineering Conference (RE'09), 2009, pp. 317-322. Its templates:
 
 Kiro's older dialect, ``WHEN <event> THEN <system> SHALL <response>`` (and
 ``IF <condition> THEN <system> SHALL <response>``), is accepted too and reported with
-``dialect="kiro-legacy"``. Keywords are matched case-insensitively at the start of a criterion;
+``dialect="kiro-legacy"``, and so is its verb-final form (``WHEN <event> THEN <response> SHALL``,
+as Kiro writes Japanese criteria), which names no system. Keywords are matched case-insensitively at the start of a criterion;
 a later clause keyword must be written in capitals (``WHILE x WHEN y``) so that ordinary words
 ("when", "if") inside a trigger are not mistaken for clauses.
 
@@ -171,9 +172,13 @@ def classify(text: str) -> EarsResult:
         return _fail("no SHALL: write '<condition>, THE <system> SHALL <response>'")
     pre = t[: shall.start()].rstrip()
     response = t[shall.end():].strip()
+    lead = _LEAD_RE.match(pre)
+    if not response and lead is not None and "then" in pre.lower():
+        verb_final = _verb_final(pre, lead)
+        if verb_final is not None:
+            return verb_final
     if not response:
         return _fail("nothing after SHALL: state the system's response")
-    lead = _LEAD_RE.match(pre)
     if lead is None:
         return _ubiquitous(pre, response)
 
@@ -218,6 +223,28 @@ def classify(text: str) -> EarsResult:
         )
     pattern = PATTERN_BY_KEYWORD[keywords[0]] if len(keywords) == 1 else "complex"
     return EarsResult(pattern, dialect, subject, clauses, response)
+
+
+def _verb_final(pre: str, lead: re.Match[str]) -> EarsResult | None:
+    """Classify ``WHEN <trigger> THEN <response> SHALL``: Kiro's legacy dialect in a verb-final language.
+
+    Kiro writes Japanese criteria with SHALL last (``WHEN ユーザーが... THEN ...表示される SHALL``): the
+    response sits between THEN and SHALL and names no system. Returns ``None`` when the clauses
+    do not parse.
+    """
+    thens = list(_THEN_RE.finditer(pre))
+    if not thens:
+        return None
+    then = thens[-1]
+    condition, response = pre[: then.start()], pre[then.end():].strip()
+    clauses = _split_clauses(condition, lead)
+    if not response or any(not text for _, text in clauses):
+        return None
+    ranks = [_RANK[k] for k, _ in clauses]
+    if ranks != sorted(ranks) or len(set(ranks)) != len(ranks):
+        return None
+    pattern = PATTERN_BY_KEYWORD[clauses[0][0]] if len(clauses) == 1 else "complex"
+    return EarsResult(pattern, "kiro-legacy", None, clauses, response)
 
 
 def _ubiquitous(pre: str, response: str) -> EarsResult:

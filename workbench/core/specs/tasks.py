@@ -11,7 +11,7 @@ Kiro's implementation plan (https://kiro.dev/docs/specs/) is a nested checkbox l
       - [ ]* 2.2 Write property tests      (optional task)
 
 ``[ ]`` is todo, ``[-]`` in progress (``[~]`` is read as in progress too), ``[x]`` done and a
-``*`` right after the box marks an optional task. A ``_Requirements:_`` entry (or Kiro's
+``*`` right after the box (or ``\*``, escaped as Markdown formatters write it) marks an optional task. A ``_Requirements:_`` entry (or Kiro's
 ``**Validates: Requirements 1.2, 1.3**``) cites criteria (``1.2``), whole requirements (``3``) or
 a range (``1.1-1.3``, ``1.1–1.3`` with an en dash, ``1.3-2.2`` across requirements). Task ids
 may carry a letter (``10a``, ``2.1b``); a bullet starting with a bare number and no checkbox
@@ -35,8 +35,8 @@ MARK_TO_STATE: dict[str, str] = {" ": "todo", "x": "done", "X": "done", "-": "in
 STATE_TO_MARK: dict[str, str] = {"todo": " ", "in_progress": "-", "done": "x"}
 """Task state -> the mark written by ``set_task_state``."""
 
-_CHECKBOX_RE = re.compile(r"^(?P<indent>[ \t]*)[-*+][ \t]+\[(?P<mark>[^\]]{0,2})\](?!\()(?P<opt>\*)?[ \t]*(?P<rest>.*)$")
-_TASK_TEXT_RE = re.compile(r"^(?P<id>\d+[a-z]?(?:\.\d+[a-z]?)*)\.?(?P<opt>\*)?(?:[ \t]+(?P<title>.*?))?[ \t]*$")
+_CHECKBOX_RE = re.compile(r"^(?P<indent>[ \t]*)[-*+][ \t]+\[(?P<mark>[^\]]{0,2})\](?!\()(?P<opt>\\?\*)?[ \t]*(?P<rest>.*)$")
+_TASK_TEXT_RE = re.compile(r"^(?P<id>\d+[a-z]?(?:\.\d+[a-z]?)*)\.?(?P<opt>\\?\*)?(?:[ \t]+(?P<title>.*?))?[ \t]*$")
 _NO_BOX_RE = re.compile(r"^(?P<indent>[ \t]*)[-*+][ \t]+(?P<id>\d+[a-z]?(?:\.\d+[a-z]?)*)(?P<dot>\.)?[ \t]+\S")
 #: A requirement citation line: ``_Requirements: 1.1, 2.3_`` or ``**Validates: Requirements 7.1**``
 #: (group ``refs``: the references; ``em``: the emphasis marker before it, if any).
