@@ -26,10 +26,16 @@ from . import _md
 from .ears import classify
 from .models import Criterion, Problem, Requirement, RequirementsDoc
 
-_REQ_HEADING_RE = re.compile(r"^requirement\s+(\d+)\s*(?:[:.\-\u2013\u2014]\s*)?(.*)$", re.IGNORECASE)
-_REQ_WORD_RE = re.compile(r"^requirement\b(?!s)", re.IGNORECASE)
-_STORY_RE = re.compile(r"^\s*(?:[-*]\s+)?\*\*User Story:?\*\*:?\s*(.*)$", re.IGNORECASE)
-_AC_BOLD_RE = re.compile(r"^\s*\*\*Acceptance Criteria:?\*\*:?\s*$", re.IGNORECASE)
+# Kiro writes these headings in the user's language; the Chinese and Japanese forms seen in real
+# specs are accepted beside the English ones (需求 1 / 要件 1, 驗收標準, 用戶故事, 介紹, ...).
+_REQ_WORDS = r"(?:requirement|需求|要件)"
+_AC_WORDS = ("acceptance criteria", "驗收標準", "验收标准", "受入基準", "受け入れ基準", "受入条件")
+_INTRO_WORDS = ("introduction", "介紹", "介绍", "简介", "簡介", "はじめに", "概要")
+_GLOSSARY_WORDS = ("glossary", "terminology", "術語", "术语", "用語集", "用語", "詞彙表", "词汇表")
+_REQ_HEADING_RE = re.compile(r"^" + _REQ_WORDS + r"\s*(\d+)\s*(?:[:：.\-\u2013\u2014]\s*)?(.*)$", re.IGNORECASE)
+_REQ_WORD_RE = re.compile(r"^(?:requirement\b(?!s)|(?:需求|要件)\s+\S)", re.IGNORECASE)  # a bare "需求" is the section
+_STORY_RE = re.compile(r"^\s*(?:[-*]\s+)?\*\*(?:User Story|用戶故事|用户故事|ユーザーストーリー)[:：]?\*\*[:：]?\s*(.*)$", re.IGNORECASE)
+_AC_BOLD_RE = re.compile(r"^\s*\*\*(?:Acceptance Criteria|驗收標準|验收标准|受入基準|受け入れ基準)[:：]?\*\*[:：]?\s*$", re.IGNORECASE)
 _MARKER_RE = re.compile(r"^\d+[.)]")
 _ITEM_RE = re.compile(r"^( {0,3})(\d{1,9})([.)])([ \t]+)(.*)$")
 _GLOSSARY_BOLD_RE = re.compile(r"^\s*(?:[-*+]\s+)?\*\*(.+?)\*\*\s*(?::|-|\u2013|\u2014)?\s*:?\s*(.*)$")
@@ -123,7 +129,7 @@ class _Parser:
         self.in_story = False
         title = _md.plain(text)
         low = title.lower()
-        if self.req is not None and level > self.req_level and "acceptance criteria" in low:
+        if self.req is not None and level > self.req_level and any(w in low for w in _AC_WORDS):
             self.in_criteria, self.ac_level = True, level
             return
         if self.req is not None and level > self.req_level:
@@ -142,9 +148,9 @@ class _Parser:
             self.start_requirement(lineno, level, int(match.group(1)), match.group(2).strip())
             return
         self.finish_requirement()
-        if low.startswith("introduction"):
+        if low.startswith(_INTRO_WORDS):
             self.section, self.saw_intro = "intro", True
-        elif low.startswith("glossary") or low.startswith("terminology"):
+        elif low.startswith(_GLOSSARY_WORDS):
             self.section = "glossary"
         else:
             self.section = None
