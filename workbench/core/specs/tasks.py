@@ -15,8 +15,9 @@ Kiro's implementation plan (https://kiro.dev/docs/specs/) is a nested checkbox l
 ``**Validates: Requirements 1.2, 1.3**``) cites criteria (``1.2``), whole requirements (``3``) or
 a range (``1.1-1.3``, ``1.1–1.3`` with an en dash, ``1.3-2.2`` across requirements). Task ids
 may carry a letter (``10a``, ``2.1b``); a bullet starting with a bare number and no checkbox
-(``- 43 tests pass``) is prose, not a task. Under a ``## Task N: Title`` heading, sub-tasks
-``N.1``, ``N.2`` need no parent checkbox (the heading groups them).
+(``- 43 tests pass``) is prose, not a task. Under a ``## Task N: Title`` (or ``### N. Title``)
+heading, sub-tasks ``N.1``, ``N.2`` need no parent checkbox (the heading groups them). An id
+inside bold text (``- [ ] **1.1 Title**``) is read as the id.
 Parse problems use codes ``TSK001``-``TSK005`` and are never raised.
 """
 
@@ -48,7 +49,8 @@ REFS_LINE_RE = re.compile(
 _REF_RE = re.compile(r"^\d+(?:\.\d+)?$")
 _RANGE_RE = re.compile(r"^(\d+)\.(\d+)-(?:(\d+)\.)?(\d+)$")
 _DASH_RE = re.compile(r"\s*(?:-|\u2013|\u2014|\bto\b|\bthrough\b)\s*")
-_TASK_HEADING_RE = re.compile(r"^task\s+(\d+[a-z]?)\b", re.IGNORECASE)
+_TASK_HEADING_RE = re.compile(r"^(?:task\s+(\d+[a-z]?)\b|(\d+[a-z]?)[.:)]\s+\S)", re.IGNORECASE)
+_BOLD_ID_RE = re.compile(r"^(\*\*|__)(\d+[a-z]?(?:\.\d+[a-z]?)*\.?)[ \t]+(.*?)\1[ \t]*(.*)$")
 _PAREN_RE = re.compile(r"\([^)]*\)")
 _REF_WORDS_RE = re.compile(r"\b(?:requirements?|and)\b", re.IGNORECASE)
 _REF_SPLIT_RE = re.compile(r"[,;\s]+")
@@ -81,6 +83,8 @@ def parse_refs(text: str) -> tuple[list[str], list[str]]:
     """
     text = _DASH_RE.sub("-", _PAREN_RE.sub(" ", text))
     text = _REF_WORDS_RE.sub(" ", text)
+    if text.strip(" .").lower() == "all":  # "_Requirements: all_" / "All requirements": every criterion
+        return ["all"], []
     refs: list[str] = []
     bad: list[str] = []
     for token in (t.strip(".") for t in _REF_SPLIT_RE.split(text) if t.strip()):
@@ -88,9 +92,6 @@ def parse_refs(text: str) -> tuple[list[str], list[str]]:
             continue
         if _REF_RE.match(token):
             refs.append(token)
-            continue
-        if token.lower() == "all":  # "_Requirements: all_" (seen in real specs): every criterion
-            refs.append("all")
             continue
         match = _RANGE_RE.match(token)
         if match and (match.group(3) is None or match.group(3) == match.group(1)) and int(match.group(2)) <= int(match.group(4)):
@@ -121,6 +122,7 @@ def parse_tasks(text: str, path: str | Path = "tasks.md") -> TasksDoc:
     stack: list[tuple[int, Task]] = []
     current: Task | None = None
     heading_task: str | None = None  # N of the last "## Task N: Title" heading (groups N.1, N.2...)
+    malformed = False  # the last checkbox line was a task that could not be read (TSK001)
 
     def problem(line: int | None, severity: str, code: str, message: str) -> None:
         problems.append(Problem(path, line, severity, code, message))  # type: ignore[arg-type]
@@ -133,20 +135,27 @@ def parse_tasks(text: str, path: str | Path = "tasks.md") -> TasksDoc:
         if head is not None:
             current = None
             group = _TASK_HEADING_RE.match(_md.plain(head[1]))
-            heading_task = group.group(1) if group else None
+            heading_task = (group.group(1) or group.group(2)) if group else None
             continue
         box = _CHECKBOX_RE.match(line) if entry.marker and "[" in line else None
         if box:
             mark = box.group("mark")
+            malformed = True
             if mark not in MARK_TO_STATE:
                 problem(lineno, "error", "TSK001", f"checkbox [{mark}] is not one of [ ], [-], [x]")
                 current = None
                 continue
-            parsed = _TASK_TEXT_RE.match(box.group("rest"))
+            rest = box.group("rest")
+            if rest[:2] in ("**", "__"):  # "- [ ] **1.1 Title**": the id inside the emphasis
+                bold = _BOLD_ID_RE.match(rest)
+                if bold:
+                    rest = f"{bold.group(2)} {bold.group(3)} {bold.group(4)}".strip()
+            parsed = _TASK_TEXT_RE.match(rest)
             if parsed is None:
                 problem(lineno, "error", "TSK001", "task has no number: write '- [ ] 3. Title' or '- [ ] 3.1 Title'")
                 current = None
                 continue
+            malformed = False
             task_id, title = parsed.group("id"), (parsed.group("title") or "").strip()
             if not title:
                 problem(lineno, "error", "TSK001", f"task {task_id} has no title")
@@ -179,8 +188,10 @@ def parse_tasks(text: str, path: str | Path = "tasks.md") -> TasksDoc:
         refs = REFS_LINE_RE.match(line) if "equirement" in line or "alidates" in line or "EQUIREMENT" in line or "ALIDATES" in line else None
         if refs and (refs.group("em") or parse_refs(refs.group("refs"))[0]):
             found, bad = parse_refs(refs.group("refs"))
-            if current is None:
+            if current is None and not malformed:  # under a malformed task: its TSK001 says enough
                 problem(lineno, "error", "TSK004", "_Requirements:_ entry is not under a task")
+            elif current is None:
+                pass
             else:
                 current.requirements.extend(found)
             if bad or not found:

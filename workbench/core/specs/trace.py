@@ -114,6 +114,8 @@ def build_trace(
                 targets = _targets(ref, matrix, by_requirement, order)
                 if targets is None:
                     unknown.append(UnknownRef(task.id, ref, task.line))
+                    if requirements is None:
+                        continue  # reported once below
                     problems.append(
                         Problem(tasks.path, task.line, "error", "TRC002",
                                 f"task {task.id} cites {ref}, which is not a criterion or requirement in requirements.md")
@@ -123,6 +125,12 @@ def build_trace(
                     if task.id not in matrix[cid]:
                         matrix[cid].append(task.id)
 
+    if requirements is None and unknown and tasks is not None:
+        # one finding, not one per reference: SPEC001 already says the file is missing
+        problems.append(
+            Problem(tasks.path, unknown[0].line, "error", "TRC002",
+                    f"{len(unknown)} requirement reference(s) cannot be checked: requirements.md is missing")
+        )
     uncovered = [cid for cid, task_ids in matrix.items() if not task_ids]
     if tasks is not None and requirements is not None:
         lines = {c.id: c.line for c in requirements.criteria()}
