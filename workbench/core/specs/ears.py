@@ -116,6 +116,7 @@ _LEAD_RE = re.compile(r"^(WHERE|WHILE|WHEN|IF)\b", re.IGNORECASE)
 _CLAUSE_RE = re.compile(r"(?:,\s*|\s+)(?:(?:and|AND)\s+)?\b(WHERE|WHILE|WHEN|IF)\b")
 _THEN_RE = re.compile(r"(,?)\s*\bTHEN\b\s*", re.IGNORECASE)
 _SPACE_RE = re.compile(r"\s+")
+_PAREN_RE = re.compile(r"\([^()]*\)")
 _PUNCTUATION = str.maketrans({c: " " for c in ".,;:!?()[]{}<>\"'/`*=+|"})
 _THE_RE = re.compile(r"^the\s+", re.IGNORECASE)
 _VAGUE = _PhraseFinder(VAGUE_TERMS)
@@ -308,12 +309,14 @@ def lint_criterion(
         add("EARS001", "error", f"matches no EARS template: {ears.reason}")
     low = prose_only(text).lower()
     words = set(low.translate(_PUNCTUATION).split())
-    rationale = low.find("so that") if "so" in words and "that" in words else -1
-    if rationale > 0:  # ", so that <why>": the reason is not the requirement, its wording is not tested
-        head = low[:rationale]
-        vague = _VAGUE.find(head, set(head.translate(_PUNCTUATION).split()))
-    else:
-        vague = _VAGUE.find(low, words)
+    vague = _VAGUE.find(low, words)
+    if vague:
+        # a reason (", so that <why>") and a parenthesised aside ("(fast, always active)") are
+        # not what is required, so their wording is not held to a measurable value
+        head = low[: low.find("so that")] if "so that" in low[1:] else low
+        head = _PAREN_RE.sub(" ", head) if "(" in head else head
+        if head is not low:
+            vague = _VAGUE.find(head, set(head.translate(_PUNCTUATION).split()))
     if vague:
         add("EARS002", "warning", f"vague wording {', '.join(map(repr, vague))}: state a measurable value")
     escapes = _ESCAPES.find(low, words)
