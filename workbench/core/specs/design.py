@@ -21,7 +21,7 @@ from pathlib import Path
 
 from . import _md
 from .models import DesignDoc, DesignLink, Problem
-from .tasks import REFS_LINE_RE, parse_refs
+from .tasks import REFS_LINE_RE, _may_cite, parse_refs
 
 REQUIRED_SECTIONS: tuple[str, ...] = (
     "Overview",
@@ -89,7 +89,7 @@ def parse_design(text: str, path: str | Path = "design.md") -> DesignDoc:
                 if prop:
                     item = _property_name(prop)
                     continue
-            if "equirement" in line or "alidates" in line or "EQUIREMENT" in line or "ALIDATES" in line:
+            if _may_cite(line):
                 _citation(path, lineno, line, item, links, problems)
             continue
         level, title = head

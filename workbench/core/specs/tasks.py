@@ -12,7 +12,7 @@ Kiro's implementation plan (https://kiro.dev/docs/specs/) is a nested checkbox l
 
 ``[ ]`` is todo, ``[-]`` in progress (``[~]`` is read as in progress too), ``[x]`` done and a
 ``*`` right after the box (or ``\*``, escaped as Markdown formatters write it) marks an optional task. A ``_Requirements:_`` entry (or Kiro's
-``**Validates: Requirements 1.2, 1.3**``) cites criteria (``1.2``), whole requirements (``3``) or
+``**Validates: Requirements 1.2, 1.3**``, or ``_需求: 1.2_`` in a Chinese spec) cites criteria (``1.2``), whole requirements (``3``) or
 a range (``1.1-1.3``, ``1.1–1.3`` with an en dash, ``1.3-2.2`` across requirements). Task ids
 may carry a letter (``10a``, ``2.1b``); a bullet starting with a bare number and no checkbox
 (``- 43 tests pass``) is prose, not a task. Under a ``## Task N: Title`` (or ``### N. Title``)
@@ -42,7 +42,7 @@ _NO_BOX_RE = re.compile(r"^(?P<indent>[ \t]*)[-*+][ \t]+(?P<id>\d+[a-z]?(?:\.\d+
 #: A requirement citation line: ``_Requirements: 1.1, 2.3_`` or ``**Validates: Requirements 7.1**``
 #: (group ``refs``: the references; ``em``: the emphasis marker before it, if any).
 REFS_LINE_RE = re.compile(
-    r"^\s*(?:[-*+]\s+)?(?P<em>[_*]{1,2})?\s*(?:Requirements?\s*:|Validates\s*:\s*(?:Requirements?\b)?)"
+    r"^\s*(?:[-*+]\s+)?(?P<em>[_*]{1,2})?\s*(?:Requirements?\s*:|(?:需求|要件)\s*[:：]|Validates\s*:\s*(?:Requirements?\b)?)"
     r"\s*[_*]{0,2}\s*(?P<refs>.*?)\s*[_*]{0,2}\s*$",
     re.IGNORECASE,
 )
@@ -52,9 +52,14 @@ _DASH_RE = re.compile(r"\s*(?:-|\u2013|\u2014|\bto\b|\bthrough\b)\s*")
 _TASK_HEADING_RE = re.compile(r"^(?:task\s+(\d+[a-z]?)\b|(\d+[a-z]?)[.:)]\s+\S)", re.IGNORECASE)
 _BOLD_ID_RE = re.compile(r"^(\*\*|__)(\d+[a-z]?(?:\.\d+[a-z]?)*\.?)[ \t]+(.*?)\1[ \t]*(.*)$")
 _PAREN_RE = re.compile(r"\([^)]*\)")
-_REF_WORDS_RE = re.compile(r"\b(?:requirements?|and)\b", re.IGNORECASE)
+_REF_WORDS_RE = re.compile(r"\b(?:requirements?|and|all\s+(?:from|of|in))\b|需求|要件", re.IGNORECASE)
 _REF_SPLIT_RE = re.compile(r"[,;\s]+")
 _BOX_BYTES_RE = re.compile(rb"^([ \t]*[-*+][ \t]+\[)([^\]]{0,2})(\])")
+
+
+def _may_cite(line: str) -> bool:
+    """Cheap test before ``REFS_LINE_RE``: the line holds one of the citation words."""
+    return "equirement" in line or "alidates" in line or "EQUIREMENT" in line or "ALIDATES" in line or "需求" in line or "要件" in line
 
 
 def _digit_after_bullet(line: str) -> bool:
@@ -185,7 +190,7 @@ def parse_tasks(text: str, path: str | Path = "tasks.md") -> TasksDoc:
             stack.append((indent, task))
             current = task
             continue
-        refs = REFS_LINE_RE.match(line) if "equirement" in line or "alidates" in line or "EQUIREMENT" in line or "ALIDATES" in line else None
+        refs = REFS_LINE_RE.match(line) if _may_cite(line) else None
         if refs and (refs.group("em") or parse_refs(refs.group("refs"))[0]):
             found, bad = parse_refs(refs.group("refs"))
             if current is None and not malformed:  # under a malformed task: its TSK001 says enough

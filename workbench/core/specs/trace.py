@@ -103,6 +103,7 @@ def build_trace(
             by_requirement.setdefault(str(requirement.number), [])
 
     order = list(matrix)
+    checkable = requirements is not None and bool(requirements.requirements)
     unknown: list[UnknownRef] = []
     without: list[str] = []
     problems: list[Problem] = []
@@ -114,7 +115,7 @@ def build_trace(
                 targets = _targets(ref, matrix, by_requirement, order)
                 if targets is None:
                     unknown.append(UnknownRef(task.id, ref, task.line))
-                    if requirements is None:
+                    if not checkable:
                         continue  # reported once below
                     problems.append(
                         Problem(tasks.path, task.line, "error", "TRC002",
@@ -125,11 +126,12 @@ def build_trace(
                     if task.id not in matrix[cid]:
                         matrix[cid].append(task.id)
 
-    if requirements is None and unknown and tasks is not None:
-        # one finding, not one per reference: SPEC001 already says the file is missing
+    if not checkable and unknown and tasks is not None:
+        # one finding, not one per reference: SPEC001 / REQ001 already say why
+        why = "requirements.md is missing" if requirements is None else "requirements.md has no '### Requirement N' headings"
         problems.append(
             Problem(tasks.path, unknown[0].line, "error", "TRC002",
-                    f"{len(unknown)} requirement reference(s) cannot be checked: requirements.md is missing")
+                    f"{len(unknown)} requirement reference(s) cannot be checked: {why}")
         )
     uncovered = [cid for cid, task_ids in matrix.items() if not task_ids]
     if tasks is not None and requirements is not None:
