@@ -94,6 +94,7 @@ class _Parser:
         self.in_story = False
         self.current: Criterion | None = None
         self.item_line = 0  # line of the list item the current criterion starts at
+        self.last_term = ""  # the glossary term whose definition may continue on the next line
         self.delim = ""  # "." or ")": the delimiter of the requirement's criteria list
         self.blank_before = False
         self.saw_intro = False
@@ -188,17 +189,23 @@ class _Parser:
             if self.section == "intro":
                 self.intro.append(line.text)
             elif self.section == "glossary":
-                self.glossary_line(stripped)
+                self.glossary_line(stripped, line)
             elif self.req is not None:
                 self.requirement_line(line, stripped)
         finally:
             self.blank_before = not stripped
 
-    def glossary_line(self, stripped: str) -> None:
+    def glossary_line(self, stripped: str, line: _md.Line) -> None:
         match = _GLOSSARY_BOLD_RE.match(stripped)
         if match:
-            self.glossary[match.group(1).strip().rstrip(":")] = match.group(2).strip()
+            self.last_term = match.group(1).strip().rstrip(":")
+            self.glossary[self.last_term] = match.group(2).strip()
             return
+        if self.last_term and stripped and not line.marker and not self.blank_before:
+            # the wrapped rest of a definition ("- **Archiver**: the command that\n  collects ...")
+            self.glossary[self.last_term] = f"{self.glossary[self.last_term]} {stripped}".strip()
+            return
+        self.last_term = ""
         table = _GLOSSARY_TABLE_RE.match(stripped)
         if table:
             term = _md.plain(table.group(1))

@@ -11,7 +11,8 @@ Kiro's implementation plan (https://kiro.dev/docs/specs/) is a nested checkbox l
       - [ ]* 2.2 Write property tests      (optional task)
 
 ``[ ]`` is todo, ``[-]`` in progress (``[~]`` is read as in progress too), ``[x]`` done and a
-``*`` right after the box (or ``\*``, escaped as Markdown formatters write it) marks an optional task. A ``_Requirements:_`` entry (or Kiro's
+``*`` right after the box (or ``\\*``, escaped as Markdown formatters write it) marks an
+optional task. A ``_Requirements:_`` entry (or Kiro's
 ``**Validates: Requirements 1.2, 1.3**``, or ``_需求: 1.2_`` in a Chinese spec) cites criteria (``1.2``), whole requirements (``3``) or
 a range (``1.1-1.3``, ``1.1–1.3`` with an en dash, ``1.3-2.2`` across requirements). Task ids
 may carry a letter (``10a``, ``2.1b``); a bullet starting with a bare number and no checkbox
@@ -128,6 +129,7 @@ def parse_tasks(text: str, path: str | Path = "tasks.md") -> TasksDoc:
     current: Task | None = None
     heading_task: str | None = None  # N of the last "## Task N: Title" heading (groups N.1, N.2...)
     malformed = False  # the last checkbox line was a task that could not be read (TSK001)
+    title_open = False  # the line before was the task's first line: a plain line continues its title
 
     def problem(line: int | None, severity: str, code: str, message: str) -> None:
         problems.append(Problem(path, line, severity, code, message))  # type: ignore[arg-type]
@@ -135,7 +137,13 @@ def parse_tasks(text: str, path: str | Path = "tasks.md") -> TasksDoc:
     for entry in _md.parse_lines(text):
         lineno, line = entry.no, entry.text
         if entry.code or entry.skip or not line.strip():
+            title_open = False
             continue
+        if title_open and current is not None and not entry.marker and entry.heading is None and not _may_cite(line):
+            # the wrapped rest of the task's title ("- [x] 4. Add ... to\n    `CMakeLists.txt`")
+            current.title = f"{current.title} {line.strip()}".strip()
+            continue
+        title_open = False
         head = entry.heading
         if head is not None:
             current = None
@@ -189,6 +197,7 @@ def parse_tasks(text: str, path: str | Path = "tasks.md") -> TasksDoc:
             flat.append(task)
             stack.append((indent, task))
             current = task
+            title_open = True
             continue
         refs = REFS_LINE_RE.match(line) if _may_cite(line) else None
         if refs and (refs.group("em") or parse_refs(refs.group("refs"))[0]):
