@@ -45,6 +45,8 @@ _ALIASES: dict[str, str] = {
     "error handling": "Error Handling",
     "testing strategy": "Testing Strategy",
     "test strategy": "Testing Strategy",
+    "testing approach": "Testing Strategy",
+    "test plan": "Testing Strategy",
     "correctness properties": "Correctness Properties",
 }
 _PROPERTY_RE = re.compile(r"^\s*(?:[-*+]\s+)?(?:\*\*|__)?\s*(Property\s+\d+[a-z]?)\s*[:.\u2013\u2014-]\s*(.*)$", re.IGNORECASE)

@@ -30,7 +30,7 @@ from .models import Criterion, Problem, Requirement, RequirementsDoc
 # specs are accepted beside the English ones (需求 1 / 要件 1, 驗收標準, 用戶故事, 介紹, ...).
 _REQ_WORDS = r"(?:requirement|需求|要件)"
 _AC_WORDS = ("acceptance criteria", "驗收標準", "验收标准", "受入基準", "受け入れ基準", "受入条件")
-_INTRO_WORDS = ("introduction", "介紹", "介绍", "简介", "簡介", "はじめに", "概要")
+_INTRO_WORDS = ("introduction", "overview", "summary", "介紹", "介绍", "简介", "簡介", "はじめに", "概要")
 _GLOSSARY_WORDS = ("glossary", "terminology", "術語", "术语", "用語集", "用語", "詞彙表", "词汇表")
 _REQ_HEADING_RE = re.compile(r"^" + _REQ_WORDS + r"\s*(\d+)\s*(?:[:：.\-\u2013\u2014]\s*)?(.*)$", re.IGNORECASE)
 _REQ_WORD_RE = re.compile(r"^(?:requirement\b(?!s)|(?:需求|要件)\s+\S)", re.IGNORECASE)  # a bare "需求" is the section
