@@ -134,13 +134,6 @@ def iter_lines(lines: list[str]) -> Iterator[tuple[int, str, bool]]:
         yield line.no, line.text, line.code
 
 
-def heading(line: str) -> tuple[int, str] | None:
-    """Return ``(level, text)`` when ``line`` alone is an ATX heading, else ``None``."""
-    if "#" not in line[:4]:
-        return None
-    return annotate([line])[0].heading
-
-
 def plain(text: str) -> str:
     """Strip emphasis markers (``*``, ``_``, backticks) around a heading or term."""
     return text.strip().strip("*_`").strip()
