@@ -47,6 +47,8 @@ _ALIASES: dict[str, str] = {
     "test strategy": "Testing Strategy",
     "testing approach": "Testing Strategy",
     "test plan": "Testing Strategy",
+    "testing": "Testing Strategy",  # a plain "## Testing" section is how many real designs say it
+    "tests": "Testing Strategy",
     "correctness properties": "Correctness Properties",
 }
 _PROPERTY_RE = re.compile(r"^\s*(?:[-*+]\s+)?(?:\*\*|__)?\s*(Property\s+\d+[a-z]?)\s*[:.\u2013\u2014-]\s*(.*)$", re.IGNORECASE)
