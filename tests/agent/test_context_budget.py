@@ -8,7 +8,6 @@ import re
 import sys
 from pathlib import Path
 
-from workbench.core.agent.context import estimate_tokens
 from workbench.core.config import ModelInfo
 from workbench.core.events import EventKind
 from workbench.core.tools.base import ToolLimits
@@ -26,9 +25,9 @@ def _chat_bodies(server) -> list[dict]:
     return [r["body"] for r in server.requests if r["path"].endswith("chat/completions")]
 
 
-def _request_tokens(body: dict) -> int:
-    """The code's own counter applied to what the server received."""
-    return estimate_tokens(body["messages"], body.get("tools"))
+def _request_tokens(rig, body: dict) -> int:
+    """The session's own counter (the one compaction decides with) applied to what the server received."""
+    return rig.chat.tokens.count(body["messages"], body.get("tools"))
 
 
 async def test_huge_files_never_flood_a_request(make_rig, server, workspace):
@@ -77,7 +76,8 @@ async def test_mcp_result_is_capped_for_the_model_and_kept_whole_in_the_log(make
     assert out.status == "done"
     sent = tool_messages(_chat_bodies(server)[-1])["m1"]
     assert sent.startswith("START") and len(sent) <= BUDGET
-    assert "result cut: " in sent and "full result is kept in the session log" in sent
+    assert "more line (" in sent and "over its budget of 6000 tokens" in sent and "full result is kept in the session log" in sent
+    assert rig.chat.tokens.text(sent) <= 6000
     finished = [e for e in await rig.events() if e.kind == EventKind.TOOL_CALL_FINISHED][0]
     assert len(finished.payload["full_content"]) == 2_000_000 and finished.payload["full_content"].endswith("END")
     await rig.services.aclose()
@@ -115,7 +115,7 @@ async def test_twenty_turns_of_large_reads_stay_under_a_4000_token_window(make_r
         assert out.status == "done", out.error
         turn_prompt_tokens += out.usage["prompt_tokens"]
     bodies = _chat_bodies(server)
-    sizes = [_request_tokens(b) for b in bodies]
+    sizes = [_request_tokens(rig, b) for b in bodies]
     assert max(sizes) < window, sizes
     compactions = [e for e in await rig.events() if e.kind == EventKind.CONTEXT_COMPACTED]
     assert compactions, "no compaction happened"
@@ -138,7 +138,7 @@ async def test_keep_recent_turns_cannot_block_compaction(make_rig, server, works
     for i in range(4):
         out = await rig.chat.send(f"task {i % 3}")
         assert out.status == "done", out.error
-    assert max(_request_tokens(b) for b in _chat_bodies(server)) < 4000
+    assert max(_request_tokens(rig, b) for b in _chat_bodies(server)) < 4000
     assert [e for e in await rig.events() if e.kind == EventKind.CONTEXT_COMPACTED]
     await rig.services.aclose()
 
