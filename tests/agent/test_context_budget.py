@@ -117,6 +117,10 @@ async def test_twenty_turns_of_large_reads_stay_under_a_4000_token_window(make_r
     bodies = _chat_bodies(server)
     sizes = [_request_tokens(rig, b) for b in bodies]
     assert max(sizes) < window, sizes
+    assert max(_reported_prompt(b) for b in bodies) < window  # the server's own count agrees
+    stubs = [m["content"] for b in bodies for m in b["messages"] if m["role"] == "tool" and m["content"].startswith("[result of read_file ")]
+    assert stubs and all(re.fullmatch(r"\[result of read_file f\d+\.txt lines 1-120 \(of 120\) elided to fit the context window; "
+                                      r"call read_file again with offset=1 limit=120 if you need it\]", s) for s in stubs), stubs[:2]
     compactions = [e for e in await rig.events() if e.kind == EventKind.CONTEXT_COMPACTED]
     assert compactions, "no compaction happened"
     assert all(e.payload["usage"]["prompt_tokens"] > 0 and e.payload["cost"] > 0 for e in compactions)
