@@ -17,9 +17,11 @@ itself sized to fit the window, and its tokens and cost count in usage (session 
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, Any, Callable
 
 from workbench.core.agent.context import conversation_from_events, stub_tool_results
+from workbench.core.agent.tokens import encoder_ready, tiktoken_encoder
 from workbench.core.events import CONVERSATION_KINDS, Event, EventKind
 from workbench.core.llm.errors import LLMError
 from workbench.core.llm.stream import TextDelta, Usage
@@ -48,6 +50,8 @@ async def fit_window(chat: "ChatService", history: list[dict[str, Any]], on_usag
         ContextOverflow: still over ``context_window`` after every step.
         LLMError: a summary request failed.
     """
+    if not encoder_ready(chat.llm.model):  # loading a BPE file takes ~100 ms: once, in a thread
+        await asyncio.to_thread(tiktoken_encoder, chat.llm.model)
     window = chat.context_window()
     limit = chat.agent.compact_at * window
     system = await chat.system_messages()

@@ -115,7 +115,10 @@ class ToolRunner:
         service sets the session's redactor."""
 
     async def _finish(self, sid: str, call: ToolCall, result: ToolResult, started: float, outcome: str, *, edited: bool = False) -> CallOutcome:
-        content, cut = self.budgets.cap(call.name, result.content)
+        if len(result.content) > 8192:  # tokenizing tens of KB takes milliseconds: off the event loop
+            content, cut = await asyncio.to_thread(self.budgets.cap, call.name, result.content)
+        else:
+            content, cut = self.budgets.cap(call.name, result.content)
         content, full = cap_result(content, self.ctx.limits.result_max_chars)
         if cut:
             full = result.content
