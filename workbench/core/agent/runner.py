@@ -115,7 +115,8 @@ class ToolRunner:
         service sets the session's redactor."""
 
     async def _finish(self, sid: str, call: ToolCall, result: ToolResult, started: float, outcome: str, *, edited: bool = False) -> CallOutcome:
-        if len(result.content) > 8192:  # tokenizing tens of KB takes milliseconds: off the event loop
+        if len(result.content) > 8192 and self.budgets.counter().method != "estimate":
+            # tokenizing tens of KB takes milliseconds: off the event loop (the estimate takes microseconds)
             content, cut = await asyncio.to_thread(self.budgets.cap, call.name, result.content)
         else:
             content, cut = self.budgets.cap(call.name, result.content)
