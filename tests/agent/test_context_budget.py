@@ -119,8 +119,10 @@ async def test_twenty_turns_of_large_reads_stay_under_a_4000_token_window(make_r
     assert max(sizes) < window, sizes
     assert max(_reported_prompt(b) for b in bodies) < window  # the server's own count agrees
     stubs = [m["content"] for b in bodies for m in b["messages"] if m["role"] == "tool" and m["content"].startswith("[result of read_file ")]
-    assert stubs and all(re.fullmatch(r"\[result of read_file f\d+\.txt lines 1-120 \(of 120\) elided to fit the context window; "
-                                      r"call read_file again with offset=1 limit=120 if you need it\]", s) for s in stubs), stubs[:2]
+    # each read was cut to the 1000-token budget (a quarter of the window); the stub names the lines really sent
+    stub = re.compile(r"\[result of read_file f\d+\.txt lines 1-(\d+) \(of 120\) elided to fit the context window; "
+                      r"call read_file again with offset=1 limit=(\d+) if you need it\]")
+    assert stubs and all((m := stub.fullmatch(s)) and m[1] == m[2] and int(m[1]) < 120 for s in stubs), stubs[:2]
     compactions = [e for e in await rig.events() if e.kind == EventKind.CONTEXT_COMPACTED]
     assert compactions, "no compaction happened"
     assert all(e.payload["usage"]["prompt_tokens"] > 0 and e.payload["cost"] > 0 for e in compactions)
@@ -153,4 +155,6 @@ async def test_a_turn_that_cannot_fit_says_why(make_rig, server, workspace):
     out = await rig.chat.send("hello " * 2000)
     assert out.status == "error" and "does not fit the model's context window" in out.error
     assert "context_window" in out.error and not _chat_bodies(server)
+    errors = [e.payload for e in await rig.events() if e.kind == EventKind.TURN_ERROR]
+    assert errors and errors[-1]["error_kind"] == "context_window" and errors[-1]["message"] == out.error  # the user sees why
     await rig.services.aclose()

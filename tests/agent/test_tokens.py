@@ -70,8 +70,9 @@ def test_budgets_default_configured_window_share_and_note():
     capped, cut = b.cap("grep", text)
     assert cut and counter.text(capped) <= 300 and "more lines (" in capped and "over its budget of 300 tokens" in capped
     capped, cut = ResultBudgets(lambda: counter, {"read_file": 300}).cap("read_file", text)
-    last = capped.split("\n[...")[0].splitlines()[-1]
-    assert f"call read_file again with offset={int(last.split()[0]) + 1} to read on" in capped
+    last = int(capped.split("\n[...")[0].splitlines()[-1].split()[0])
+    assert f"call read_file again with offset={last + 1} to read on" in capped
+    assert capped.startswith(f"[read_file a.py: lines 1-{last} of 400; cut to the 300-token budget: call again with offset={last + 1} to read on]\n")
     assert stub_for("read_file", '{"path": "a.py"}', text, 9000) == (
         "[result of read_file a.py lines 1-400 (of 400) elided to fit the context window; "
         "call read_file again with offset=1 limit=400 if you need it]")

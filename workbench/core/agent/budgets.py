@@ -73,7 +73,23 @@ class ResultBudgets:
             keep, cut = int(keep * 0.85), 0
         head, rest = content[:cut], content[cut:]
         more_lines = rest.count("\n") + (0 if rest.endswith("\n") else 1)
+        if tool == "read_file":
+            head = _read_header(head, budget)
         return head + _note(tool, head, more_lines, len(rest), budget), True
+
+
+def _read_header(head: str, budget: int) -> str:
+    """A cut ``read_file`` result with its header's line range made true (what is really shown)."""
+    first, _, body = head.partition("\n")
+    m = _READ_HEADER.match(first)
+    last = next((n.group(1) for line in reversed(body.splitlines()) if (n := _LINE_NO.match(line))), None)
+    if m is None or last is None:
+        return head
+    enc = re.search(r", decoded as [\w-]+", first)
+    return (
+        f"[read_file {m['path']}: lines {m['a']}-{last} of {m['n']}{enc.group(0) if enc else ''}; cut to the "
+        f"{budget}-token budget: call again with offset={int(last) + 1} to read on]\n{body}"
+    )
 
 
 def _note(tool: str, head: str, more_lines: int, more_chars: int, budget: int) -> str:
