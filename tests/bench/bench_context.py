@@ -2,7 +2,7 @@
 
 1. Token counting of a 100k-token conversation (200 messages): the first count, then the
    incremental count of each next request (one message more), for the estimate and for tiktoken
-   (cl100k, offline); baseline: the previous counter (``len/4`` over every message, no cache),
+   (cl100k and o200k, offline); baseline: the previous counter (``len/4`` over every message, no cache),
    measured in the same run. Target: incremental < 1 ms.
 2. Tokens sent per turn over a 20-turn scripted session (real HTTP to the scripted server; each
    turn reads a ~100 KB file, then answers), with the old behaviour (whole files in results, no
@@ -50,7 +50,15 @@ def bench_counting() -> None:
     for i in range(200):
         convo.append({"role": "user" if i % 2 else "tool", "content": f"message {i}\n" + words * 27, **({} if i % 2 else {"tool_call_id": str(i)})})
     extra = [{"role": "user", "content": f"next {k} " + words * 3} for k in range(200)]
-    for name, counter in (("estimate", TokenCounter()), ("tiktoken", TokenCounter.for_model("gpt-4"))):
+    from workbench.core.agent.tokens import tiktoken_encoder
+
+    counters = [TokenCounter()]
+    for model in ("gpt-4", "gpt-4o"):
+        t0 = time.perf_counter()
+        tiktoken_encoder(model)
+        print(f"load the BPE file for {model}: {(time.perf_counter() - t0) * 1000:.0f} ms (once per process, in a thread)")
+        counters.append(TokenCounter.for_model(model))
+    for counter in counters:
         t0 = time.perf_counter()
         total = counter.count(convo, tools)
         first = (time.perf_counter() - t0) * 1000

@@ -91,6 +91,9 @@ class ChatService:
         self.checkpoints: Any = None
         """The :class:`~workbench.core.checkpoints.service.CheckpointService`, when checkpoints are on."""
         self._tokens: Any = None
+        from workbench.core.agent.tokens import warm_up
+
+        warm_up(self.llm.model)
         from workbench.core.agent.budgets import ResultBudgets
 
         self.runner.budgets = ResultBudgets(lambda: self.tokens, self.agent.tool_budgets, self.context_window)
