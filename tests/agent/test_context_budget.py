@@ -96,6 +96,9 @@ def _model(body: dict) -> Reply:
         keep = " The earliest task is ZEBRA." if "ZEBRA" in seen else ""
         return Reply(text=f"Summary: tasks {', '.join(tasks)} were done by reading files.{keep}")
     last = msgs[-1]
+    if last["role"] == "user" and last["content"] == "which was the earliest task?":
+        seen = json.dumps(msgs)  # the model answers only from what it was sent
+        return Reply(text="The earliest task was ZEBRA." if "ZEBRA" in seen else "I do not know any more.")
     if last["role"] == "user":
         n = re.search(r"task (\d+)", last["content"]).group(1)
         return Reply(tool_calls=[ToolCallSpec("read_file", args(path=f"f{n}.txt"), id=f"r{n}")])
@@ -114,6 +117,9 @@ async def test_twenty_turns_of_large_reads_stay_under_a_4000_token_window(make_r
         out = await rig.chat.send(f"task {i}: read f{i}.txt" + (" (the earliest task is ZEBRA)" if i == 0 else ""))
         assert out.status == "done", out.error
         turn_prompt_tokens += out.usage["prompt_tokens"]
+    answer = await rig.chat.send("which was the earliest task?")
+    assert answer.status == "done" and answer.text == "The earliest task was ZEBRA."  # the summaries kept it
+    turn_prompt_tokens += answer.usage["prompt_tokens"]
     bodies = _chat_bodies(server)
     sizes = [_request_tokens(rig, b) for b in bodies]
     assert max(sizes) < window, sizes
