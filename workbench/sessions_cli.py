@@ -118,5 +118,5 @@ def _plan_lines(e) -> str:
         return ""
     from workbench.core.tools.plan import checklist, progress
 
-    items = e.payload.get("items") or []
+    items = P.PlanUpdated.of(e).items or []
     return "\n".join([f"- {progress(items) or 'plan cleared'}", *checklist(items, "  ")]) + "\n"

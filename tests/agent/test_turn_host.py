@@ -16,7 +16,7 @@ from workbench.core.store import AsyncEventStore
 
 def _protocol_members() -> set[str]:
     names = set(getattr(TurnHost, "__annotations__", {}))
-    names |= {n for n, v in vars(TurnHost).items() if inspect.isfunction(v) and not n.startswith("_")}
+    names |= {n for n, v in vars(TurnHost).items() if (inspect.isfunction(v) or isinstance(v, property)) and not n.startswith("_")}
     return names
 
 

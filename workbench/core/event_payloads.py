@@ -209,6 +209,9 @@ class ContextCompacted(Payload):
     up_to_seq: int | None = None
     tokens_before: int | None = None
     reason: str | None = None
+    usage: Usage | None = None
+    """Tokens the summarising model call used."""
+    cost: float | None = None
 
 
 @payload(K.MODE_CHANGED)
@@ -223,6 +226,13 @@ class ModelChanged(Payload):
     """The model changed."""
 
     model: str | None = None
+
+
+@payload(K.PLAN_UPDATED)
+class PlanUpdated(Payload):
+    """The agent's whole checklist after an ``update_plan`` call (``[{"text", "status"}]``)."""
+
+    items: list[dict[str, str]] = field(default_factory=list)
 
 
 # -- tool calls ------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Callable, Protocol
 if TYPE_CHECKING:
     from workbench.core.agent.registry import ToolRegistry
     from workbench.core.agent.runner import ToolRunner
+    from workbench.core.agent.tokens import TokenCounter
     from workbench.core.checkpoints.service import CheckpointService
     from workbench.core.config import AgentSettings, ModelInfo
     from workbench.core.events import Event
@@ -33,6 +34,7 @@ class TurnHost(Protocol):
         runner: runs one tool call (permissions, approval, events).
         checkpoints: the checkpoint service, or None when checkpoints are off.
         store: the event log (its ``sync.redactor`` masks secrets in streamed text).
+        tokens: the current model's token counter (calibrated with each reply's usage).
     """
 
     session: SessionInfo | None
@@ -43,6 +45,11 @@ class TurnHost(Protocol):
     runner: ToolRunner
     checkpoints: CheckpointService | None
     store: AsyncEventStore
+
+    @property
+    def tokens(self) -> TokenCounter:
+        """The token counter of the current model."""
+        ...
 
     async def emit(self, *events: Event) -> list[Event]:
         """Append ``events`` to the log (committed), then publish them."""

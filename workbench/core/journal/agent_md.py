@@ -226,7 +226,7 @@ def event_lines(event: Event, cursor: MarkdownCursor, *, answer_limit: int | Non
     elif event.kind == K.PLAN_UPDATED:  # update_plan: the whole checklist (workbench.core.tools.plan)
         from workbench.core.tools.plan import markdown, progress
 
-        items = event.payload.get("items") or []
+        items = p.items or []
         out += [f"- {t} **{progress(items) or 'plan cleared'}**", *("  " + line for line in markdown(items))]
     else:
         entry = entry_for(event)

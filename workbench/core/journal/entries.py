@@ -196,7 +196,7 @@ def entry_for(event: Event) -> JournalEntry | None:
     elif kind == K.PLAN_UPDATED:  # update_plan (workbench.core.tools.plan)
         from workbench.core.tools.plan import progress
 
-        items = event.payload.get("items") or []
+        items = p.items or []
         now = next((i.get("text") for i in items if i.get("status") == "in_progress"), None)
         text = (progress(items) or "plan cleared") + (f": now {now}" if now else "")
     elif kind == K.MODE_CHANGED:

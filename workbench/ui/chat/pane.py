@@ -193,7 +193,7 @@ class ChatPane(Vertical):
         elif kind in TOOL_KINDS:
             await self._tool_event(event)
         elif kind == EventKind.PLAN_UPDATED:
-            await view.mount(interact.PlanBlock(event.payload.get("items") or [], event.seq))
+            await view.mount(interact.PlanBlock(P.PlanUpdated.of(event).items or [], event.seq))
             self.status.plan = interact.latest_progress([event])
         elif kind == EventKind.MODE_CHANGED:
             self.status.mode = p.mode
@@ -327,7 +327,7 @@ class ChatPane(Vertical):
                     out.append(view)
                 self._replay_tool(e)
             elif e.kind == EventKind.PLAN_UPDATED:
-                out.append(interact.PlanBlock(e.payload.get("items") or [], e.seq))
+                out.append(interact.PlanBlock(P.PlanUpdated.of(e).items or [], e.seq))
         for view in out:
             if isinstance(view, ToolCallView) and view.state in ("requested", "running", "waiting"):
                 if not (self.services and self.services.chat.running):
