@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench.core.specs.bundle import check_spec, document_errors, load_spec
-from workbench.core.specs.codes import errors_first
+from workbench.core.specs.codes import count_line, errors_first
 from workbench.core.specs.discovery import SPEC_NAME_RE, discover_specs, find_spec, workbench_specs_dir
 from workbench.core.specs.models import DOC_KINDS, Problem, Spec, SpecError, SpecNotFoundError
 from workbench.core.specs.store import ApprovalStore
@@ -156,6 +156,7 @@ def _cmd_lint(args: argparse.Namespace, workspace: Path, store: ApprovalStore) -
         })
     else:
         for spec, problems in results:
+            print(f"== {spec.key}: {count_line(problems)}")
             for problem in errors_first(problems):
                 print(problem.format(workspace))
         print(f"{len(results)} spec(s): {errors} error(s), {warnings} warning(s)")
@@ -186,6 +187,16 @@ def _cmd_trace(args: argparse.Namespace, workspace: Path, store: ApprovalStore) 
             print(f"  design {ref.task_id or 'citation'} (design.md:{ref.line}) cites unknown {ref.ref}")
         if report.design_missing:
             print(f"  design sections missing: {', '.join(report.design_missing)}")
+        if report.by_task:
+            print("  tasks -> criteria:")
+            for tid, cids in report.by_task.items():
+                print(f"    {tid:<8} {', '.join(cids) if cids else '(cites nothing)'}")
+        if report.by_design:
+            print("  design -> criteria -> tasks:")
+            for item, cids in report.by_design.items():
+                tasks = report.design_tasks.get(item) or []
+                print(f"    {item or '(design)'}: {', '.join(cids) or '(no known criterion)'}"
+                      f" -> {', '.join(tasks) if tasks else '(no task)'}")
     return 0
 
 

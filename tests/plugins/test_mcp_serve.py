@@ -187,3 +187,40 @@ async def test_sandbox_run_without_engine_is_a_clear_error(tmp_path: Path, monke
         result = await session.call_tool("sandbox_run", {"command": "true"})
     text = result.content[0].text
     assert result.is_error and "Docker engine unavailable" in text and "Fix:" in text
+
+
+DESIGN = """\
+# Design Document
+
+## Overview
+
+Exports.
+
+## Correctness Properties
+
+### Property 1: Export writes CSV
+
+*For any* report, export writes a CSV file.
+
+**Validates: Requirements 1.1**
+
+### Property 2: Import
+
+**Validates: Requirements 4.2**
+"""
+
+
+async def test_spec_trace_both_ways_with_design(tmp_path: Path) -> None:
+    ws = make_workspace(tmp_path)
+    (ws / ".workbench/specs/x/design.md").write_text(DESIGN)
+    async with client(ws) as session:
+        [trace] = await call(session, "spec_trace", name="x")
+    assert trace["name"] == "x"
+    assert trace["matrix"] == {"1.1": ["1"], "1.2": []}
+    assert trace["design_matrix"] == {"1.1": ["Property 1: Export writes CSV"], "1.2": []}
+    assert trace["by_task"] == {"1": ["1.1"]}
+    assert trace["by_design"] == {"Property 1: Export writes CSV": ["1.1"], "Property 2: Import": []}
+    assert trace["design_tasks"] == {"Property 1: Export writes CSV": ["1"], "Property 2: Import": []}
+    assert trace["design_uncovered"] == ["1.2"]
+    assert trace["design_unknown_refs"] == [{"item": "Property 2: Import", "ref": "4.2", "line": 17}]
+    assert {p["code"] for p in trace["problems"]} == {"TRC001", "TRC003", "TRC004"}

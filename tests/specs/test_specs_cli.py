@@ -161,6 +161,19 @@ def test_trace_design_citations_in_a_subprocess(workspace):
     assert result.returncode == 0, result.stderr
     assert "  1.1      1, 2.2  | design: Property 1: A new commit restarts the checks" in result.stdout
     assert "criteria the design does not cite: 1.3, 1.4, 1.5, 2.1, 2.3" in result.stdout
+    # the other way: each task's criteria, each design item's criteria and the tasks implementing them
+    assert "  tasks -> criteria:\n    1        1.1, 1.2, 1.3, 1.4\n    2.1      1.5\n" in result.stdout
+    assert "    3a       2.3\n" in result.stdout
+    assert "    Property 1: A new commit restarts the checks: 1.1, 1.2 -> 1, 2.2\n" in result.stdout
+    assert "    Property 3: The status follows the checks: 3.1, 3.2 -> 4\n" in result.stdout
+    assert report["by_task"] == {"1": ["1.1", "1.2", "1.3", "1.4"], "2.1": ["1.5"], "2.2": ["1.1", "1.2"],
+                                 "3": ["2.1", "2.2"], "3a": ["2.3"], "4": ["2.3", "3.1", "3.2"]}
+    assert report["by_design"] == {"Property 1: A new commit restarts the checks": ["1.1", "1.2"],
+                                   "Property 2: Reports expire": ["2.2"],
+                                   "Property 3: The status follows the checks": ["3.1", "3.2"]}
+    assert report["design_tasks"] == {"Property 1: A new commit restarts the checks": ["1", "2.2"],
+                                      "Property 2: Reports expire": ["3"],
+                                      "Property 3: The status follows the checks": ["4"]}
     # every finding of the Kiro-dialect fixture is a true one: only the design coverage gaps
     result = spec("lint", "--json")
     assert result.returncode == 0, result.stderr

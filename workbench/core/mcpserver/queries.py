@@ -90,7 +90,8 @@ def spec_lint(workspace: Path, name: str | None = None) -> dict[str, Any]:
 
 
 def spec_trace(workspace: Path, name: str | None = None) -> list[dict[str, Any]]:
-    """Return the criterion <-> task matrix, uncovered criteria and unknown references per spec."""
+    """Return each spec's ``TraceReport.to_dict()`` (both ways: criterion -> tasks/design, task -> criteria,
+    design item -> criteria and tasks), plus ``name``."""
     from workbench.core.specs.bundle import check_spec, load_spec
 
     out = []

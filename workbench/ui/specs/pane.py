@@ -40,7 +40,7 @@ STATE_SHORT = {"missing": "-", "draft": "draft", "in_review": "review", "approve
 
 
 def spec_row(row: "SpecRow", name_width: int) -> Row:
-    """Return the pane's row for one spec: ``name  req  design  tasks  done/total``."""
+    """Return the pane's row for one spec: ``name  req  design  tasks  done/total  errorsE/warningsW``."""
     from workbench.ui.specs.render import STATE_STYLE
 
     text = f"{row.spec.key:<{name_width}}"
@@ -54,6 +54,11 @@ def spec_row(row: "SpecRow", name_width: int) -> Row:
             spans.append((start, start + len(label), STATE_STYLE[state]))
     progress = f"{row.done}/{row.total}" if row.total else "-"
     text += f" {progress:>7}"
+    counts = f"{row.errors}E/{row.warnings}W"
+    start = len(text) + 2
+    text += f"  {counts}"
+    if row.errors:
+        spans.append((start, start + len(str(row.errors)) + 1, "error"))
     return Row(text, "", tuple(spans), row.spec.key)
 
 
@@ -128,7 +133,7 @@ class SpecsPane(Vertical, can_focus=True):
         if index is not None:
             self.listing.cursor = index
         header = self.query_one("#specs-header", Static)
-        header.update(f"{'spec':<{width}} {'req':<7} {'design':<7} {'tasks':<7} {'done':>7}" if rows else "")
+        header.update(f"{'spec':<{width}} {'req':<7} {'design':<7} {'tasks':<7} {'done':>7}  problems" if rows else "")
         footer = self.query_one("#specs-footer", Static)
         if error:
             footer.update(f"approvals unreadable: {error}")

@@ -158,7 +158,8 @@ def outline_rows(data: "ReviewData") -> tuple[list[Row], dict[object, int]]:
 
 def trace_rows(data: "ReviewData") -> list[Row]:
     """The criterion -> tasks (and design) matrix, then unknown references, tasks citing nothing,
-    criteria the design does not cite, missing design sections."""
+    criteria the design does not cite, missing design sections; then the other way: each task's
+    criteria, and each design item's criteria and the tasks implementing them."""
     report = data.trace
     rows = [Row(f"{'Criterion':<10} Tasks", "subheading")]
     for cid, tasks in report.matrix.items():
@@ -177,17 +178,30 @@ def trace_rows(data: "ReviewData") -> list[Row]:
         rows += [Row(""), Row("Tasks citing nothing", "subheading"), Row(", ".join(report.tasks_without_refs), "warning")]
     if report.design_missing:
         rows += [Row(""), Row("Design sections missing", "subheading"), Row(", ".join(report.design_missing), "warning")]
+    if report.by_task:
+        rows += [Row(""), Row(f"{'Task':<10} Criteria", "subheading")]
+        rows += [Row(f"{tid:<10} {', '.join(cids) if cids else '(cites nothing)'}", "" if cids else "warning", key=("task", tid))
+                 for tid, cids in report.by_task.items()]
+    if report.by_design:
+        rows += [Row(""), Row("Design item -> criteria -> tasks", "subheading")]
+        for item, cids in report.by_design.items():
+            tasks = report.design_tasks.get(item) or []
+            rows.append(Row(f"{item or '(design)'}: {', '.join(cids) or '(no known criterion)'} -> {', '.join(tasks) if tasks else '(no task)'}",
+                            "" if tasks else "warning", key=("design", item)))
     if not report.matrix:
         rows.append(Row("(no criteria: requirements.md is missing or has no numbered criteria)", "muted"))
     return rows
 
 
 def problem_rows(data: "ReviewData") -> list[Row]:
-    """One row per problem: ``file:line: severity CODE message`` (paths relative to the workspace), errors first."""
-    from workbench.core.specs.codes import errors_first
+    """A counts line (``2 error(s), 5 warning(s)``), then one row per problem: ``file:line: severity
+    CODE message`` (paths relative to the workspace), errors first."""
+    from workbench.core.specs.codes import count_line, errors_first
 
+    if not data.problems:
+        return []
     base = data.spec.workspace
-    return [
+    return [Row(count_line(data.problems), "subheading")] + [
         Row(p.format(base), "error" if p.severity == "error" else "warning", key=(p.file, p.line))
         for p in errors_first(data.problems)
     ]

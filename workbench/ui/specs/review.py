@@ -38,7 +38,7 @@ VIEW_OPTIONS: dict[str, dict[str, Any]] = {
     "design": {"wrap": True, "empty": "design.md does not exist yet."},
     "tasks": {"wrap": True, "selectable_only": True, "empty": "tasks.md does not exist yet."},
     "trace": {},
-    "problems": {"wrap": True, "empty": "No problems."},
+    "problems": {"wrap": True, "empty": "No problems.", "selectable_only": True},
     "diff": {"empty": "Press d on a document to diff it against its last review."},
 }
 """Tab -> the ``LineView`` options of its view."""
@@ -206,7 +206,7 @@ class SpecReviewScreen(ModelActionsMixin, ReviewActionsMixin, Screen[None]):
         for tab in TABS:
             label = TAB_LABELS[tab]
             if tab == "problems" and self._problem_count:
-                label = f"{label} ({self._problem_count})"
+                label = f"{label} ({self._problem_errors} err, {self._problem_count - self._problem_errors} warn)"
             style = "reverse b" if tab == active else ("$error" if tab == "problems" and self._problem_errors else "")
             text = f"[{style}] {label} [/]" if style else f" {label} "
             parts.append(f"[@click=screen.activate('{tab}')]{text}[/]")
@@ -452,6 +452,8 @@ class SpecReviewScreen(ModelActionsMixin, ReviewActionsMixin, Screen[None]):
 
     @on(LineView.Selected, "#view-problems")
     def _problem_selected(self, event: LineView.Selected) -> None:
+        if not isinstance(event.key, tuple):  # the counts line
+            return
         file, line = event.key
         for doc in DOC_TABS:
             if str(self.spec.path(doc)) == file:
