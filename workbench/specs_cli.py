@@ -17,7 +17,7 @@ from typing import Any
 
 from workbench.core.specs.bundle import check_spec, document_errors, load_spec
 from workbench.core.specs.codes import count_line, errors_first
-from workbench.core.specs.discovery import SPEC_NAME_RE, discover_specs, find_spec, workbench_specs_dir
+from workbench.core.specs.discovery import SPEC_NAME_RE, discover_specs, find_spec, new_specs_dir
 from workbench.core.specs.models import DOC_KINDS, Problem, Spec, SpecError, SpecNotFoundError
 from workbench.core.specs.store import ApprovalStore
 from workbench.core.specs.workflow import (
@@ -82,12 +82,26 @@ def run_spec_command(args: argparse.Namespace, workspace: Path, approvals_store:
     }
     try:
         return handlers[args.spec_command](args, workspace, store)
-    except SpecNotFoundError as exc:
+    except (SpecNotFoundError, _BadConfig) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except SpecError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+
+
+class _BadConfig(Exception):
+    """The configuration cannot be read (exit 2)."""
+
+
+def _settings(workspace: Path) -> Any:
+    """The effective settings of ``workspace`` (untrusted workspace files are ignored by ``load_settings``)."""
+    from workbench.core.config import ConfigError, load_settings
+
+    try:
+        return load_settings(workspace)
+    except ConfigError as exc:
+        raise _BadConfig(f"configuration error:\n{exc}") from None
 
 
 def _select(workspace: Path, name: str | None) -> list[Spec]:
@@ -103,7 +117,12 @@ def _cmd_new(args: argparse.Namespace, workspace: Path, store: ApprovalStore) ->
     if not SPEC_NAME_RE.match(name):
         print(f"error: invalid spec name {name!r}: use letters, digits, '.', '_' or '-' (e.g. user-login)", file=sys.stderr)
         return 2
-    folder = workbench_specs_dir(workspace) / name
+    try:
+        base, _source = new_specs_dir(workspace, _settings(workspace).specs.dir)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    folder = base / name
     if folder.exists():
         print(f"error: {folder} already exists; pick another name or edit the existing spec", file=sys.stderr)
         return 2

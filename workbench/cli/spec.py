@@ -18,7 +18,7 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     add_path(spec)
     cmds = spec.add_subparsers(dest="spec_command", metavar="COMMAND", required=True)
 
-    new = cmds.add_parser("new", help="create .workbench/specs/NAME/ with a requirements.md template")
+    new = cmds.add_parser("new", help="create a spec folder with a requirements.md template (.kiro/specs/NAME/ when the workspace has .kiro/, else .workbench/specs/NAME/; setting [specs] dir)")
     new.add_argument("name", metavar="NAME", help="feature name (kebab-case, e.g. user-login)")
     new.add_argument("--idea", default="", help="one-line idea recorded in the Introduction")
     add_path(new)

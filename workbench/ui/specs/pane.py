@@ -31,8 +31,9 @@ EMPTY = (
     "With n, the model drafts the requirements\n"
     "from a one-line idea.\n"
     "\n"
-    "Specs live in .workbench/specs/NAME/\n"
-    "(.kiro/specs/ is read too). Press r to refresh."
+    "Specs live in .workbench/specs/NAME/ or\n"
+    ".kiro/specs/NAME/ (both are read; new ones go\n"
+    "to .kiro/specs/ when .kiro/ exists). r: refresh."
 )
 """What the pane says when there is no spec."""
 
@@ -81,6 +82,9 @@ class SpecsPane(Vertical, can_focus=True):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.workspace: Path | None = None
+        self.specs_dir = "auto"
+        self._watcher: Any = None
+        """The ``[specs] dir`` setting: where new specs go (``core.specs.discovery.new_specs_dir``)."""
         self.rows: list[SpecRow] = []
         """The specs last listed."""
         self.loaded = asyncio.Event()
@@ -107,7 +111,23 @@ class SpecsPane(Vertical, can_focus=True):
     async def attach(self, services: "Services") -> None:
         """Bind to the running services: list the specs of ``services.workspace``."""
         self.workspace = Path(services.workspace)
+        self.specs_dir = services.settings.specs.dir
         self.refresh_specs()
+        self._watch_specs()
+
+    @work(group="specs-watch", exclusive=True, exit_on_error=False)
+    async def _watch_specs(self) -> None:
+        """Live reload: list the specs again whenever a spec file or folder changes on disk."""
+        from workbench.core.specs.watch import SpecsFolderWatcher
+
+        assert self.workspace is not None
+        self._watcher = SpecsFolderWatcher(self.workspace)
+        async for _ in self._watcher:
+            self.refresh_specs()
+
+    def on_unmount(self) -> None:
+        if self._watcher is not None:
+            self._watcher.stop()
 
     def action_refresh_specs(self) -> None:
         """Read the spec folders again."""
@@ -170,14 +190,14 @@ class SpecsPane(Vertical, can_focus=True):
 
     @work(group="specs-new", exclusive=True, exit_on_error=False)
     async def create_spec(self, name: str, idea: str) -> None:
-        """Create ``.workbench/specs/<name>/`` and open its review screen, drafting requirements from ``idea``."""
+        """Create the spec's folder (``[specs] dir``) and open its review screen, drafting requirements from ``idea``."""
         from workbench.core.specs.drafting import create_spec
         from workbench.core.specs.models import SpecError
         from workbench.ui.specs.review import SpecReviewScreen
 
         assert self.workspace is not None
         try:
-            spec = await asyncio.to_thread(create_spec, self.workspace, name)
+            spec = await asyncio.to_thread(create_spec, self.workspace, name, self.specs_dir)
         except (SpecError, OSError) as exc:
             self.notify(f"Spec not created: {exc}", severity="error", timeout=10)
             return

@@ -1,0 +1,114 @@
+"""Pilot tests of issue 20's spec features in the TUI: the Specs pane's live reload and problem
+counts, the Trace tab both ways, the Problems tab's counts line with errors first."""
+
+from __future__ import annotations
+
+from workbench.core.specs.bundle import check_spec, load_spec
+from workbench.core.specs.discovery import find_spec
+
+from .conftest import make_app, open_review, pane_loaded, wait_ready, wait_until
+
+REQUIREMENTS = """# Requirements Document
+
+## Introduction
+
+Added while the app runs.
+
+## Requirements
+
+### Requirement 1: Added
+
+**User Story:** As a user, I want it, so that it works.
+
+#### Acceptance Criteria
+
+1. WHEN the user asks, THE Added SHALL answer
+"""
+
+
+async def test_specs_pane_live_reloads_when_a_spec_is_written(spec_workspace, server):
+    app = make_app(spec_workspace, server)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_ready(app)
+        await pane_loaded(app)
+        pane = app.pane("specs")
+        assert "added" not in pane.listing.text()
+        folder = spec_workspace / ".workbench" / "specs" / "added"
+        folder.mkdir()
+        (folder / "requirements.md").write_text(REQUIREMENTS, encoding="utf-8")
+        await wait_until(pilot, lambda: "added" in pane.listing.text())
+        # an edit to a listed spec is picked up too: the tasks progress changes
+        tasks = spec_workspace / ".workbench" / "specs" / "user-login" / "tasks.md"
+        before = [line for line in pane.listing.text().splitlines() if line.startswith("user-login")]
+        tasks.write_text(tasks.read_text(encoding="utf-8").replace("- [ ]", "- [x]"), encoding="utf-8")
+        await wait_until(pilot, lambda: [line for line in pane.listing.text().splitlines()
+                                         if line.startswith("user-login")] != before)
+        row = next(line for line in pane.listing.text().splitlines() if line.startswith("user-login"))
+        assert " 5/6 " in row  # 2/6 before; one task of the fixture is in progress ([-]) and stays so
+
+
+async def test_specs_pane_live_reload_sees_the_first_spec_folder_appear(workspace, server):
+    app = make_app(workspace, server)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_ready(app)
+        await pane_loaded(app)
+        pane = app.pane("specs")
+        assert pane.rows == []
+        folder = workspace / ".kiro" / "specs" / "first"
+        folder.mkdir(parents=True)
+        (folder / "requirements.md").write_text(REQUIREMENTS, encoding="utf-8")
+        await wait_until(pilot, lambda: "kiro/first" in pane.listing.text())
+
+
+async def test_specs_pane_shows_error_and_warning_counts(spec_workspace, server):
+    problems, _ = check_spec(load_spec(find_spec(spec_workspace, "broken")))
+    errors = sum(1 for p in problems if p.severity == "error")
+    assert errors > 0
+    app = make_app(spec_workspace, server)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_ready(app)
+        await pane_loaded(app)
+        pane = app.pane("specs")
+        await pilot.pause()
+        rows = {line.split()[0]: line.split()[1:] for line in pane.listing.text().splitlines()}
+        assert rows["broken"][-1] == f"{errors}E/{len(problems) - errors}W"
+        assert rows["user-login"][-1] == "0E/0W"
+        assert str(pane.query_one("#specs-header").render()).rstrip().endswith("problems")
+
+
+async def test_problems_tab_counts_first_then_errors_before_warnings(spec_workspace, server):
+    app = make_app(spec_workspace, server)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_review(app, pilot, "broken")
+        screen.activate("problems")
+        await pilot.pause()
+        rows = screen.view("problems").rows
+        errors = sum(1 for p in screen.data.problems if p.severity == "error")
+        warnings = len(screen.data.problems) - errors
+        assert rows[0].text == f"{errors} error(s), {warnings} warning(s)" and rows[0].key is None
+        severities = [" error " in r.text for r in rows[1:]]
+        assert severities == [True] * errors + [False] * warnings
+        assert screen.view("problems").cursor == 1  # the cursor skips the counts line
+        tabbar = str(screen.query_one("#review-tabbar").render())
+        assert f"Problems ({errors} err, {warnings} warn)" in tabbar
+        await pilot.press("enter")  # jumps to the first error's document and line
+        await wait_until(pilot, lambda: screen.active_tab in ("requirements", "design", "tasks"))
+
+
+async def test_trace_tab_shows_both_directions(spec_workspace, server):
+    design = spec_workspace / ".workbench" / "specs" / "user-login" / "design.md"
+    design.write_text(design.read_text(encoding="utf-8")
+                      + "\n## Correctness Properties\n\n### Property 1: Sign in\n\n**Validates: Requirements 1.1, 1.2**\n",
+                      encoding="utf-8")
+    app = make_app(spec_workspace, server)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_review(app, pilot, "user-login")
+        screen.activate("trace")
+        await pilot.pause()
+        text = screen.view("trace").text()
+        report = screen.data.trace
+        assert "Task       Criteria" in text
+        for tid, cids in report.by_task.items():
+            assert f"{tid:<10} {', '.join(cids)}" in text
+        tasks = ", ".join(report.design_tasks["Property 1: Sign in"])
+        assert tasks and f"Property 1: Sign in: 1.1, 1.2 -> {tasks}" in text
