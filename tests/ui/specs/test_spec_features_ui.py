@@ -112,3 +112,130 @@ async def test_trace_tab_shows_both_directions(spec_workspace, server):
             assert f"{tid:<10} {', '.join(cids)}" in text
         tasks = ", ".join(report.design_tasks["Property 1: Sign in"])
         assert tasks and f"Property 1: Sign in: 1.1, 1.2 -> {tasks}" in text
+
+
+# -- model-driven Kiro features (scripted server, real streamed HTTP) ------------------------------
+from pathlib import Path  # noqa: E402
+
+from workbench.testing.scripted_server import Reply  # noqa: E402
+
+DRAFTS = Path(__file__).parents[2] / "specs" / "drafts"
+DRAFT_REQUIREMENTS = (DRAFTS / "requirements.md").read_text()
+DRAFT_DESIGN = (DRAFTS / "design.md").read_text()
+DRAFT_TASKS = (DRAFTS / "tasks.md").read_text()
+BUGFIX = """# Bugfix Requirements Document
+
+## Introduction
+
+Empty export crashes.
+
+## Bug Analysis
+
+### Current Behavior (Defect)
+
+1.1 WHEN the notebook is empty THEN the system raises ZeroDivisionError
+
+### Expected Behavior (Correct)
+
+2.1 WHEN the notebook is empty THEN the system SHALL write an empty file
+
+### Unchanged Behavior (Regression Prevention)
+
+3.1 WHEN the notebook has notes THEN the system SHALL CONTINUE TO write them
+"""
+
+
+def write_spec(ws: Path, name: str, **docs: str) -> Path:
+    folder = ws / ".workbench" / "specs" / name
+    folder.mkdir(parents=True, exist_ok=True)
+    for doc, text in docs.items():
+        (folder / f"{doc}.md").write_text(text, encoding="utf-8")
+    return folder
+
+
+async def test_u_shows_the_task_diff_and_applies_only_on_accept(workspace, server):
+    from workbench.ui.specs.dialogs import TaskDiffScreen
+
+    new_requirements = DRAFT_REQUIREMENTS + (
+        "\n### Requirement 3: Titles\n\n**User Story:** As a reader, I want titles, so that I find notes.\n\n"
+        "#### Acceptance Criteria\n\n1. THE Note_Exporter SHALL write each title as a heading.\n")
+    proposed = DRAFT_TASKS + "\n- [ ] 3. Write the titles\n  - _Requirements: 3.1_\n"
+    folder = write_spec(workspace, "notes", requirements=new_requirements, tasks=DRAFT_TASKS)
+    server.enqueue(Reply(text=proposed), Reply(text=proposed))
+    app = make_app(workspace, server)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_review(app, pilot, "notes")
+        await pilot.press("u")
+        await wait_until(pilot, lambda: isinstance(app.screen, TaskDiffScreen))
+        diff = app.screen.query_one("#task-diff").text()
+        assert "+- [ ] 3. Write the titles" in diff and "+  - _Requirements: 3.1_" in diff
+        await pilot.press("n")
+        await wait_until(pilot, lambda: "rejected" in str(screen.query_one("#review-message").render()))
+        assert (folder / "tasks.md").read_text() == DRAFT_TASKS
+        loads = screen.load_count
+        await pilot.press("u")
+        await wait_until(pilot, lambda: isinstance(app.screen, TaskDiffScreen))
+        await pilot.press("y")
+        await wait_until(pilot, lambda: screen.load_count > loads and "applied" in str(screen.query_one("#review-message").render()))
+        assert (folder / "tasks.md").read_text() == proposed.strip() + "\n"
+        assert screen.active_tab == "tasks"
+        assert screen.data.statuses["tasks"].state == "stale"  # in review, waiting for the requirements and design
+        assert "drafted by the model" in screen.stores.approvals.load()[-1].note
+        assert screen.data.trace.uncovered == []
+
+
+async def test_q_quick_spec_drafts_three_documents(workspace, server):
+    from workbench.ui.specs.dialogs import NewSpecScreen
+    from workbench.ui.specs.review import SpecReviewScreen
+
+    from .conftest import type_text
+
+    server.enqueue(Reply(text=f"=== requirements.md ===\n{DRAFT_REQUIREMENTS}\n=== design.md ===\n{DRAFT_DESIGN}\n"
+                              f"=== tasks.md ===\n{DRAFT_TASKS}"))
+    app = make_app(workspace, server)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_ready(app)
+        await pane_loaded(app)
+        await pilot.press("alt+2", "q")
+        await wait_until(pilot, lambda: isinstance(app.screen, NewSpecScreen))
+        assert "Quick spec" in str(app.screen.query("Static").first().render())
+        await type_text(pilot, "notes")
+        await pilot.press("enter")
+        await type_text(pilot, "export notes")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, SpecReviewScreen))
+        folder = workspace / ".workbench" / "specs" / "notes"
+        for doc, text in (("requirements", DRAFT_REQUIREMENTS), ("design", DRAFT_DESIGN), ("tasks", DRAFT_TASKS)):
+            assert (folder / f"{doc}.md").read_text() == text.strip() + "\n"
+        screen = app.screen
+        await wait_until(pilot, lambda: screen.data is not None)
+        assert screen.data.statuses["requirements"].state == "in_review"
+
+
+async def test_b_bugfix_spec_drafts_bugfix_md(workspace, server):
+    from workbench.ui.specs.dialogs import NewSpecScreen
+    from workbench.ui.specs.review import SpecReviewScreen
+
+    from .conftest import type_text
+
+    server.enqueue(Reply(text=BUGFIX))
+    app = make_app(workspace, server)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_ready(app)
+        await pane_loaded(app)
+        await pilot.press("alt+2", "b")
+        await wait_until(pilot, lambda: isinstance(app.screen, NewSpecScreen))
+        await type_text(pilot, "empty-export")
+        await pilot.press("enter")
+        await type_text(pilot, "empty export crashes")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, SpecReviewScreen))
+        screen = app.screen
+        path = workspace / ".workbench" / "specs" / "empty-export" / "bugfix.md"
+        await wait_until(pilot, lambda: screen.drafting is None and path.read_text() == BUGFIX)
+        await wait_until(pilot, lambda: screen.data is not None and screen.data.texts["requirements"] == BUGFIX)
+        assert screen.data.problems == []
+        assert "1. Current Behavior (Defect)" in screen.outline.text()
+        body = [r["body"] for r in server.requests if r["path"].endswith("/chat/completions")][0]
+        assert "Unchanged Behavior (Regression Prevention)" in body["messages"][1]["content"]
+        assert "empty export crashes" in body["messages"][1]["content"]

@@ -77,6 +77,8 @@ class SpecsPane(Vertical, can_focus=True):
     BINDINGS = [
         Binding("r,f5", "refresh_specs", "Refresh", id="specs.refresh", tooltip="Read the spec folders again"),
         Binding("n", "new_spec", "New spec", id="specs.new", tooltip="New spec: NAME and a one-line idea; the model drafts the requirements"),
+        Binding("q", "new_spec('quick')", "Quick spec", id="specs.quick", tooltip="Quick spec: the model drafts requirements, design and tasks in one pass"),
+        Binding("b", "new_spec('bugfix')", "Bugfix spec", id="specs.bugfix", tooltip="Bugfix spec: bugfix.md (current / expected / unchanged behaviour), then design and tasks"),
     ]
 
     def __init__(self, **kwargs: Any) -> None:
@@ -84,6 +86,7 @@ class SpecsPane(Vertical, can_focus=True):
         self.workspace: Path | None = None
         self.specs_dir = "auto"
         self._watcher: Any = None
+        self.services: Any = None
         """The ``[specs] dir`` setting: where new specs go (``core.specs.discovery.new_specs_dir``)."""
         self.rows: list[SpecRow] = []
         """The specs last listed."""
@@ -112,6 +115,7 @@ class SpecsPane(Vertical, can_focus=True):
         """Bind to the running services: list the specs of ``services.workspace``."""
         self.workspace = Path(services.workspace)
         self.specs_dir = services.settings.specs.dir
+        self.services = services
         self.refresh_specs()
         self._watch_specs()
 
@@ -158,7 +162,7 @@ class SpecsPane(Vertical, can_focus=True):
         if error:
             footer.update(f"approvals unreadable: {error}")
         else:
-            footer.update(f"{len(rows)} spec(s) · Enter: review · n: new · r: refresh" if rows else "n: new spec")
+            footer.update(f"{len(rows)} spec(s) · Enter: review · n: new · q: quick · b: bugfix · r: refresh" if rows else "n: new spec · q: quick spec · b: bugfix spec")
         self.loaded.set()
 
     @on(LineView.Selected, "#specs-list")
@@ -175,21 +179,66 @@ class SpecsPane(Vertical, can_focus=True):
                 self.app.push_screen(SpecReviewScreen(row.spec), lambda _result: self.refresh_specs())
                 return
 
-    def action_new_spec(self) -> None:
-        """Ask for a NAME and a one-line idea, create the folder and open the review screen while the model drafts."""
+    def action_new_spec(self, kind: str = "feature") -> None:
+        """Ask for a NAME and a one-line idea, create the folder and open the review screen while the model drafts.
+
+        ``kind``: ``feature`` (requirements first), ``quick`` (all three documents in one pass) or
+        ``bugfix`` (``bugfix.md`` first).
+        """
         from workbench.ui.specs.dialogs import NewSpecScreen
 
         if self.workspace is None:
             self.notify("Still starting: the workspace is not bound yet.", severity="warning")
             return
-        self.app.push_screen(NewSpecScreen(), self._new_spec_answer)
+        self.app.push_screen(NewSpecScreen(kind), lambda answer: self._new_spec_answer(answer, kind))
 
-    def _new_spec_answer(self, answer: "tuple[str, str] | None") -> None:
-        if answer is not None:
-            self.create_spec(*answer)
+    def _new_spec_answer(self, answer: "tuple[str, str] | None", kind: str = "feature") -> None:
+        if answer is None:
+            return
+        if kind == "quick":
+            self.quick_spec(*answer)
+        else:
+            self.create_spec(*answer, bugfix=kind == "bugfix")
 
     @work(group="specs-new", exclusive=True, exit_on_error=False)
-    async def create_spec(self, name: str, idea: str) -> None:
+    async def quick_spec(self, name: str, idea: str) -> None:
+        """Create the spec, have the model draft its three documents in one pass, then open its review."""
+        from workbench.core.llm.errors import LLMError
+        from workbench.core.specs.drafting import create_spec
+        from workbench.core.specs.models import SpecError
+        from workbench.core.specs.quick import QuickDraft
+        from workbench.ui.specs.review import SpecReviewScreen
+
+        assert self.workspace is not None
+        if self.services is None:
+            self.notify("The model is not ready yet; try again in a moment.", severity="error")
+            return
+        try:
+            spec = await asyncio.to_thread(create_spec, self.workspace, name, self.specs_dir)
+        except (SpecError, OSError) as exc:
+            self.notify(f"Spec not created: {exc}", severity="error", timeout=10)
+            return
+        footer = self.query_one("#specs-footer", Static)
+        received = 0
+        stream = QuickDraft(self.services.llm, spec, idea)
+        try:
+            async for chunk in stream:
+                received += len(chunk)
+                footer.update(f"Quick spec {name}: the model is drafting… {received} characters")
+        except (SpecError, OSError, LLMError) as exc:
+            self.notify(f"Quick spec {name} not drafted: {exc}", severity="error", timeout=10)
+            self.refresh_specs()
+            return
+        result = stream.result
+        assert result is not None
+        for reason in result.rejected.values():
+            self.notify(reason, severity="warning", timeout=10)
+        self.notify(f"Quick spec {name}: {len(result.results)} document(s) drafted, each in review (approve them in order).")
+        self.refresh_specs()
+        self.app.push_screen(SpecReviewScreen(spec), lambda _result: self.refresh_specs())
+
+    @work(group="specs-new", exclusive=True, exit_on_error=False)
+    async def create_spec(self, name: str, idea: str, bugfix: bool = False) -> None:
         """Create the spec's folder (``[specs] dir``) and open its review screen, drafting requirements from ``idea``."""
         from workbench.core.specs.drafting import create_spec
         from workbench.core.specs.models import SpecError
@@ -197,7 +246,7 @@ class SpecsPane(Vertical, can_focus=True):
 
         assert self.workspace is not None
         try:
-            spec = await asyncio.to_thread(create_spec, self.workspace, name, self.specs_dir)
+            spec = await asyncio.to_thread(create_spec, self.workspace, name, self.specs_dir, bugfix=bugfix)
         except (SpecError, OSError) as exc:
             self.notify(f"Spec not created: {exc}", severity="error", timeout=10)
             return

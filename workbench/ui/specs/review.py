@@ -48,7 +48,7 @@ FIRST_PAINT_WAIT = 0.3
 """Seconds the screen waits for the spec before its first paint (then it shows "loading…")."""
 KEYS_HINT = (
     "[b]j/k[/] req  [b][ ][/] tab  [b]c[/] comment  [b]a[/] approve  [b]r[/] req. changes  "
-    "[b]g[/] generate  [b]d[/] diff  [b]e[/] edit  [b]space[/] tick  [b]s[/] run task  [b]esc[/] close"
+    "[b]g[/] generate  [b]u[/] update tasks  [b]d[/] diff  [b]e[/] edit  [b]space[/] tick  [b]s[/] run task  [b]esc[/] close"
 )
 """The key line at the bottom (a ``Footer`` costs more to build than the rest of the screen's chrome)."""
 
@@ -104,6 +104,7 @@ class SpecReviewScreen(ModelActionsMixin, ReviewActionsMixin, Screen[None]):
         Binding("space", "tick", "Tick task", id="spec.tick", tooltip="Cycle the task under the cursor: todo, in progress, done"),
         Binding("g", "generate", "Generate", id="spec.generate", tooltip="Have the model draft (or revise, with the comments) the current document"),
         Binding("s", "start_task", "Start task", id="spec.task.start", tooltip="Start the task under the cursor with the agent (one at a time)"),
+        Binding("u", "update_tasks", "Update tasks", id="spec.tasks.update", tooltip="The model proposes tasks.md changes for the current requirements; shown as a diff to accept or reject"),
         Binding("right_square_bracket", "tab(1)", "Next tab", id="spec.tab.next", show=False, tooltip="Next tab"),
         Binding("left_square_bracket", "tab(-1)", "Prev tab", id="spec.tab.prev", show=False, tooltip="Previous tab"),
         Binding("f5", "reload", "Reload", id="spec.reload", show=False, tooltip="Reload the spec from disk"),
