@@ -239,3 +239,39 @@ async def test_b_bugfix_spec_drafts_bugfix_md(workspace, server):
         body = [r["body"] for r in server.requests if r["path"].endswith("/chat/completions")][0]
         assert "Unchanged Behavior (Regression Prevention)" in body["messages"][1]["content"]
         assert "empty export crashes" in body["messages"][1]["content"]
+
+
+async def test_each_tab_has_its_own_outline_using_the_width(spec_workspace, server):
+    design = spec_workspace / ".workbench" / "specs" / "user-login" / "design.md"
+    design.write_text(design.read_text(encoding="utf-8")
+                      + "\n## Correctness Properties\n\n### Property 1: Sign in\n\n**Validates: Requirements 1.1, 1.2**\n",
+                      encoding="utf-8")
+    app = make_app(spec_workspace, server)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_review(app, pilot, "user-login")
+        outline = screen.outline
+        # requirements: criteria are not cut at the column's width, they wrap inside it
+        painted = "\n".join(str(line) for line in app.screen._compositor.render_strips())
+        assert "credentials within 200 ms." in outline.text() and "200 ms." in painted
+        assert outline.region.width <= 46
+        screen.activate("design")
+        await pilot.pause()
+        text = outline.text()
+        assert "1. Sign in" not in text and outline.border_title == "Outline · Design"
+        assert "Property 1: Sign in → 1.1, 1.2" in text
+        headings = [h for h in screen.data.bundle.design.headings]
+        assert len(outline.rows) == len(headings)
+        # moving in the outline moves the design document
+        target = next(i for i, row in enumerate(outline.rows) if row.key == ("head", headings[-1][2]))
+        outline.move_cursor(target)
+        await wait_until(pilot, lambda: screen.view("design").cursor == headings[-1][2] - 1)
+        screen.activate("tasks")
+        await pilot.pause()
+        rows = outline.text().splitlines()
+        tasks = screen.data.bundle.tasks.all_tasks
+        assert len(rows) == len(tasks) and outline.border_title == "Outline · Tasks"
+        first = tasks[0]
+        assert rows[0].startswith(f"[{'x' if first.state == 'done' else '-' if first.state == 'in_progress' else ' '}] {first.id} {first.title}")
+        screen.activate("requirements")
+        await pilot.pause()
+        assert "1. Sign in" in outline.text()

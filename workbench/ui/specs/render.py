@@ -120,13 +120,30 @@ def task_rows(data: "ReviewData") -> list[Row]:
     return rows
 
 
-def outline_rows(data: "ReviewData") -> tuple[list[Row], dict[object, int]]:
-    """Outline of the requirements: one row per requirement and per criterion, with lint marks.
+OUTLINE_EMPTY = {
+    "requirements": "(no requirements parsed)",
+    "design": "(no design headings)",
+    "tasks": "(no tasks parsed)",
+}
+"""What the outline says when its document has nothing to list."""
+
+
+def outline_rows(data: "ReviewData", doc_kind: str = "requirements") -> tuple[list[Row], dict[object, int]]:
+    """Outline of one document: each tab (Requirements, Design, Tasks) has its own.
+
+    Requirements: one row per requirement and per criterion, with lint marks (keys
+    ``("req", N)`` and ``("crit", "N.M")``). Design: one row per heading, indented by level, a
+    property followed by the criteria it validates (keys ``("head", line)``). Tasks: one row per
+    task, indented by depth, with its checkbox state and the criteria it cites (keys
+    ``("task", id)``).
 
     Returns:
-        ``(rows, lines)``: keys are ``("req", N)`` and ``("crit", "N.M")``; ``lines`` maps each key
-        to its line in ``requirements.md``.
+        ``(rows, lines)``: ``lines`` maps each key to its line in the document.
     """
+    if doc_kind == "design":
+        return _design_outline(data)
+    if doc_kind == "tasks":
+        return _tasks_outline(data)
     doc = data.bundle.requirements
     if doc is None:
         return [], {}
@@ -153,6 +170,50 @@ def outline_rows(data: "ReviewData") -> tuple[list[Row], dict[object, int]]:
             rows.append(Row(label, "", ((2, 2 + len(criterion.id), "muted"),), key,
                             f"{glyph}{'*' if criterion.id in comments else ' '}", style))
             lines[key] = criterion.line
+    return rows, lines
+
+
+def _design_outline(data: "ReviewData") -> tuple[list[Row], dict[object, int]]:
+    design = data.bundle.design
+    if design is None:
+        return [], {}
+    by_line = data.problems_by_line("design")
+    cited = {link.line: link for link in design.links}
+    cites_after: dict[int, list[str]] = {}
+    heads = sorted(line for _level, _text, line in design.headings)
+    for line, link in cited.items():  # a citation belongs to the nearest heading above it
+        above = [h for h in heads if h <= line]
+        if above:
+            cites_after.setdefault(above[-1], []).extend(link.refs)
+    rows: list[Row] = []
+    lines: dict[object, int] = {}
+    top = min((level for level, _t, _l in design.headings), default=1)
+    for level, text, line in design.headings:
+        glyph, style = _mark(by_line.get(line))
+        refs = cites_after.get(line)
+        label = "  " * max(0, level - top - 1) + text + (f" → {', '.join(refs)}" if refs else "")
+        key = ("head", line)
+        rows.append(Row(label, "bold" if level <= top + 1 else "", (), key, f"{glyph} ", style))
+        lines[key] = line
+    return rows, lines
+
+
+def _tasks_outline(data: "ReviewData") -> tuple[list[Row], dict[object, int]]:
+    tasks = data.bundle.tasks
+    if tasks is None:
+        return [], {}
+    by_line = data.problems_by_line("tasks")
+    box = {"done": "[x]", "in_progress": "[-]", "todo": "[ ]"}
+    rows: list[Row] = []
+    lines: dict[object, int] = {}
+    for task in tasks.all_tasks:
+        glyph, style = _mark(by_line.get(task.line))
+        refs = f" ({', '.join(task.requirements)})" if task.requirements else ""
+        mark = box.get(task.state, "[ ]")
+        label = "  " * task.depth + f"{mark} {task.id} {task.title}{refs}"
+        key = ("task", task.id)
+        rows.append(Row(label, "muted" if mark == "[x]" else "", (), key, f"{glyph} ", style))
+        lines[key] = task.line
     return rows, lines
 
 

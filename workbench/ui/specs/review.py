@@ -131,6 +131,8 @@ class SpecReviewScreen(ModelActionsMixin, ReviewActionsMixin, Screen[None]):
         self.load_count = 0
         """How many loads have been shown."""
         self._outline_lines: dict[object, int] = {}
+        self._outline_doc = "requirements"
+        """The document the outline lists (each document tab has its own outline)."""
         self._syncing = False
         self._watcher = None
         self._problem_count = 0
@@ -151,7 +153,7 @@ class SpecReviewScreen(ModelActionsMixin, ReviewActionsMixin, Screen[None]):
         yield Static(f"[b]{self.spec.key}[/b]  loading…", id="review-status")
         with _Row(id="review-body"):
             with _Column(id="review-side"):
-                outline = LineView(id="outline", empty="(no requirements parsed)")
+                outline = LineView(id="outline", wrap=True, empty=render.OUTLINE_EMPTY["requirements"])
                 outline.border_title = "Outline"
                 yield outline
                 comments = LineView(id="comments", wrap=True, empty="No comments. Press c to comment.")
@@ -219,8 +221,23 @@ class SpecReviewScreen(ModelActionsMixin, ReviewActionsMixin, Screen[None]):
         self.query_one(ContentSwitcher).current = f"view-{tab}"
         if tab in DOC_TABS:
             self.doc = tab
+            if tab != self._outline_doc and self.data is not None:
+                self._set_outline(tab)
         self.query_one("#review-tabbar", Static).update(self._tabbar_markup(tab))
         self.view(tab).focus()
+
+    def _set_outline(self, doc: str) -> None:
+        """Show ``doc``'s outline (``render.outline_rows``) beside it."""
+        self._outline_doc = doc
+        rows, self._outline_lines = render.outline_rows(self.data, doc)
+        outline = self.outline
+        outline.empty = render.OUTLINE_EMPTY[doc]
+        outline.border_title = f"Outline · {TAB_LABELS[doc]}"
+        self._syncing = True
+        try:
+            outline.set_rows(rows, 0)
+        finally:
+            self._syncing = False
 
     def action_activate(self, tab: str) -> None:
         """Show tab ``tab`` (the tab bar's click action)."""
@@ -329,7 +346,7 @@ class SpecReviewScreen(ModelActionsMixin, ReviewActionsMixin, Screen[None]):
         made = {tab: self._made(tab) for tab in ("requirements", "design", "problems", "trace", "tasks")}
         cursors = {tab: view.cursor if view is not None else -1 for tab, view in made.items()}
         task_key = made["tasks"].key if made["tasks"] is not None else None
-        rows, self._outline_lines = render.outline_rows(data)
+        rows, self._outline_lines = render.outline_rows(data, self._outline_doc)
 
         def fill(tab: str, build: Any) -> None:
             """Set ``tab``'s rows now when it is showing, else when it is first needed."""
@@ -426,7 +443,7 @@ class SpecReviewScreen(ModelActionsMixin, ReviewActionsMixin, Screen[None]):
         key = self.outline.key  # the message may be stale after a reload
         if self._syncing or key not in self._outline_lines:
             return
-        document = self.view("requirements")
+        document = self.view(self._outline_doc)
         if document.cursor == self._outline_lines[key] - 1:
             return
         self._syncing = True
@@ -435,11 +452,11 @@ class SpecReviewScreen(ModelActionsMixin, ReviewActionsMixin, Screen[None]):
         finally:
             self._syncing = False
 
-    @on(LineView.Highlighted, "#view-requirements")
+    @on(LineView.Highlighted, "#view-requirements, #view-design, #view-tasks")
     def _document_moved(self, event: LineView.Highlighted) -> None:
-        if self._syncing or not self._outline_lines:
+        if self._syncing or not self._outline_lines or event.control is not self._made(self._outline_doc):
             return
-        line = self.view("requirements").cursor + 1  # the message may be stale after a reload
+        line = self.view(self._outline_doc).cursor + 1  # the message may be stale after a reload
         best = None
         for key, at in self._outline_lines.items():
             if at <= line and (best is None or at >= self._outline_lines[best]):
