@@ -32,8 +32,8 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     add_path(lst)
 
     for name, help_text in (
-        ("lint", "parse and EARS-lint specs (exit 1 when there are errors)"),
-        ("trace", "criterion <-> task matrix, uncovered criteria, unknown references"),
+        ("lint", "parse and lint specs, errors first with counts (exit 1 when there are errors; codes: docs/spec-problems.md)"),
+        ("trace", "traceability both ways: criterion -> tasks and design items, task -> criteria, design item -> criteria -> tasks; uncovered criteria, unknown references"),
         ("status", "workflow state of each document and files changed since approval"),
     ):
         cmd = cmds.add_parser(name, help=help_text)
