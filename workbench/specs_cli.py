@@ -266,7 +266,9 @@ def _cmd_lint(args: argparse.Namespace, workspace: Path, store: ApprovalStore) -
     warnings = sum(1 for _, ps in results for p in ps if p.severity == "warning")
     if args.json:
         _dump({
-            "specs": [{"name": s.key, "problems": [p.to_dict() for p in ps]} for s, ps in results],
+            "specs": [{"name": s.key, "errors": sum(p.severity == "error" for p in ps),
+                       "warnings": sum(p.severity != "error" for p in ps),
+                       "problems": [p.to_dict() for p in errors_first(ps)]} for s, ps in results],
             "errors": errors, "warnings": warnings,
         })
     else:

@@ -95,6 +95,9 @@ async def test_list_tools_and_specs(tmp_path: Path) -> None:
 
         lint = await call(session, "spec_lint", name="x")
         assert lint["errors"] == 1
+        assert (lint["specs"][0]["errors"], lint["specs"][0]["warnings"]) == (1, lint["warnings"])
+        severities = [p["severity"] for p in lint["specs"][0]["problems"]]
+        assert severities == sorted(severities)  # errors first
         codes = {p["code"] for p in lint["specs"][0]["problems"]}
         assert {"EARS001", "EARS002", "TRC001"} <= codes
         ears = next(p for p in lint["specs"][0]["problems"] if p["code"] == "EARS001")

@@ -202,3 +202,27 @@ def test_approve_with_errors_needs_force_in_a_subprocess(workspace):
     result = spec("approve", "good-ears", "requirements", "--who", "ann")
     assert result.returncode == 0, result.stderr
     assert [r.spec for r in ApprovalStore.for_workspace(workspace).load()] == ["malformed", "good-ears"]
+
+
+def test_lint_lists_errors_first_with_counts_per_spec(workspace):
+    add_corpus(workspace, "malformed")
+    add_corpus(workspace, "good-ears")
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    result = subprocess.run([sys.executable, "-m", "workbench", "spec", "lint"], cwd=workspace, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert lines[0] == "== good-ears: 0 error(s), 0 warning(s)"
+    head = lines.index(next(line for line in lines if line.startswith("== malformed: ")))
+    body = [line for line in lines[head + 1:-1]]
+    errors = sum(" error " in line for line in body)
+    warnings = sum(" warning " in line for line in body)
+    assert lines[head] == f"== malformed: {errors} error(s), {warnings} warning(s)" and errors and warnings
+    assert [" error " in line for line in body] == [True] * errors + [False] * warnings
+    assert lines[-1] == f"2 spec(s): {errors} error(s), {warnings} warning(s)"
+    result = subprocess.run([sys.executable, "-m", "workbench", "spec", "lint", "--json"], cwd=workspace, env=env,
+                            capture_output=True, text=True, timeout=60)
+    data = json.loads(result.stdout)
+    malformed = next(s for s in data["specs"] if s["name"] == "malformed")
+    assert (malformed["errors"], malformed["warnings"]) == (errors, warnings)
+    assert [p["severity"] for p in malformed["problems"]] == ["error"] * errors + ["warning"] * warnings
