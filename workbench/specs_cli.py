@@ -3,8 +3,9 @@
 No Textual or Rich here: output is ``print``. ``workbench.cli.spec`` registers the parser with
 ``add_spec_parser(subparsers)`` and dispatches with ``run_spec_command(args, workspace, store)``.
 
-Exit codes: 0 success; 1 lint errors or a refused workflow step; 2 bad input (unknown spec,
-invalid name, existing spec).
+Exit codes: 0 success; 1 lint errors, a refused workflow step, a model request that failed or a
+model reply that was not applied; 2 bad input (unknown spec, invalid name, existing spec, bad
+configuration).
 """
 
 from __future__ import annotations
@@ -195,6 +196,7 @@ def _quick(llm: Any, spec: Spec, idea: str, workspace: Path) -> int:
 
 def _cmd_update_tasks(args: argparse.Namespace, workspace: Path, store: ApprovalStore) -> int:
     from workbench.core.llm.errors import LLMError
+    from workbench.core.specs._io import atomic_write_bytes
     from workbench.core.specs.drafting import DraftRejectedError
     from workbench.core.specs.review import ReviewStores
     from workbench.core.specs.update_tasks import apply_task_update, propose_task_update
@@ -213,12 +215,12 @@ def _cmd_update_tasks(args: argparse.Namespace, workspace: Path, store: Approval
         print(line)
     if update.refused is not None:
         kept = spec.root / "tasks.draft.md"
-        kept.write_text(update.text, encoding="utf-8")
+        atomic_write_bytes(kept, update.text.encode("utf-8"))
         print(f"refused: the proposal cannot replace tasks.md: {update.refused}; kept as {kept}", file=sys.stderr)
         return 1
     if not args.yes:
         kept = spec.root / "tasks.proposed.md"
-        kept.write_text(update.text, encoding="utf-8")
+        atomic_write_bytes(kept, update.text.encode("utf-8"))
         print(f"not applied (kept as {kept}); run again with --yes to apply a proposal", file=sys.stderr)
         return 0
     try:

@@ -236,6 +236,7 @@ async def test_b_bugfix_spec_drafts_bugfix_md(workspace, server):
         await wait_until(pilot, lambda: screen.data is not None and screen.data.texts["requirements"] == BUGFIX)
         assert screen.data.problems == []
         assert "1. Current Behavior (Defect)" in screen.outline.text()
+        assert " Bugfix " in str(screen.query_one("#review-tabbar").render())
         body = [r["body"] for r in server.requests if r["path"].endswith("/chat/completions")][0]
         assert "Unchanged Behavior (Regression Prevention)" in body["messages"][1]["content"]
         assert "empty export crashes" in body["messages"][1]["content"]

@@ -206,8 +206,9 @@ class SpecReviewScreen(ModelActionsMixin, ReviewActionsMixin, Screen[None]):
 
     def _tabbar_markup(self, active: str = "requirements") -> str:
         parts = []
+        bugfix = self.spec.kind == "bugfix"  # its first document is bugfix.md
         for tab in TABS:
-            label = TAB_LABELS[tab]
+            label = "Bugfix" if bugfix and tab == "requirements" else TAB_LABELS[tab]
             if tab == "problems" and self._problem_count:
                 label = f"{label} ({self._problem_errors} err, {self._problem_count - self._problem_errors} warn)"
             style = "reverse b" if tab == active else ("$error" if tab == "problems" and self._problem_errors else "")
