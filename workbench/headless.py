@@ -56,19 +56,26 @@ def _log_write_error(exc: LogWriteError, session_id: str | None) -> int:
     return EXIT_LOG_WRITE
 
 
-def result_event(session_id: str | None, outcome: Any, status: str, duration: float, denied: list) -> str:
+def result_event(session_id: str | None, outcome: Any, status: str, duration: float, denied: list,
+                 exit_code: int | None = None) -> str:
     """The last ``--json`` line: ``{"seq": null, "ts", "session_id", "kind": "result", "payload"}``.
 
-    ``payload`` is ``{"status": "done"|"error"|"interrupted", "error": str|None, "steps": int,
-    "tokens_in": int, "tokens_out": int, "cost": float|None, "duration_s": float, "denied":
-    [{"tool", "reason", "how", "rule"}]}``; tokens are the turn's prompt and completion tokens
-    over all model calls, ``cost`` comes from ``[models."NAME"]`` prices (None when unknown).
+    ``payload`` holds the run's totals: ``{"status": "done"|"error"|"interrupted", "exit_code":
+    int (what the process exits with, see the module doc), "error": str|None, "turns": int
+    (prompts answered: 1, or 0 when the turn never started), "steps": int (model calls),
+    "tool_calls": int (calls run or denied), "tokens_in": int, "tokens_out": int, "cost":
+    float|None, "duration_s": float, "denied": [{"tool", "reason", "how", "rule"}]}``; tokens are
+    the turn's prompt and completion tokens over all model calls, ``cost`` comes from
+    ``[models."NAME"]`` prices (None when unknown). This is the one place the result is built.
     """
     usage = (outcome.usage if outcome is not None else None) or {}
     payload = {
         "status": status,
+        "exit_code": exit_code,
         "error": outcome.error if outcome is not None else None,
+        "turns": 1 if outcome is not None and outcome.turn_id else 0,
         "steps": outcome.steps if outcome is not None else 0,
+        "tool_calls": outcome.tool_calls if outcome is not None else 0,
         "tokens_in": int(usage.get("prompt_tokens") or 0),
         "tokens_out": int(usage.get("completion_tokens") or 0),
         "cost": outcome.cost if outcome is not None else None,
@@ -205,12 +212,20 @@ async def _run(workspace: Path, settings: Settings, prompt: str, *, session_id: 
     if not as_json and printed_text:
         out.write("\n")
         out.flush()
+    if write_error is not None:
+        code = EXIT_LOG_WRITE
+    elif status == "interrupted":
+        code = EXIT_INTERRUPTED
+    elif outcome is not None and outcome.status == "error":
+        code = 1
+    else:
+        code = 0
     if as_json:
         if write_error is not None:
             from workbench.core.agent.turn import TurnOutcome
 
             outcome = TurnOutcome("", "error", "", f"{write_error}.")
-        out.write(result_event(sid, outcome, status, time.monotonic() - started, approver.denied) + "\n")
+        out.write(result_event(sid, outcome, status, time.monotonic() - started, approver.denied, code) + "\n")
         out.flush()
     summary = denied_summary(approver.denied)
     if summary:
@@ -220,8 +235,6 @@ async def _run(workspace: Path, settings: Settings, prompt: str, *, session_id: 
     if status == "interrupted":
         where = f" (partial reply kept in session {sid})" if sid else ""
         print(f"workbench: interrupted by Ctrl-C{where}", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    if outcome is not None and outcome.status == "error":
+    elif code == 1:
         print(f"workbench: {outcome.error}", file=sys.stderr)
-        return 1
-    return 0
+    return code

@@ -108,7 +108,10 @@ class ToolRunner:
         service sets the session's redactor."""
 
     async def _finish(self, sid: str, call: ToolCall, result: ToolResult, started: float, outcome: str, *, edited: bool = False) -> CallOutcome:
-        content, full = cap_result(result.content, self.ctx.limits.result_max_chars)
+        from workbench.core.sanitize import sanitize
+
+        safe = sanitize(result.content)  # shown and sent escaped; the raw text stays in the log
+        content, full = cap_result(safe, self.ctx.limits.result_max_chars)
         await self.emit(
             Event(
                 EventKind.TOOL_CALL_FINISHED,
@@ -118,7 +121,8 @@ class ToolRunner:
                     "name": call.name,
                     "content": content,
                     **({"full_content": full} if full is not None else {}),
-                    "summary": result.summary,
+                    **({"raw_content": result.content} if safe is not result.content else {}),
+                    "summary": sanitize(result.summary) if result.summary else result.summary,
                     "is_error": result.is_error,
                     "duration_ms": round((time.perf_counter() - started) * 1000, 3),
                     "changed_paths": result.changed_paths,
