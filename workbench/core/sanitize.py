@@ -30,7 +30,8 @@ characters and directional marks U+200B–U+200F; line and paragraph separators 
 embeddings and overrides U+202A–U+202E; word joiner and invisible operators U+2060–U+2064; bidi
 isolates and deprecated format characters U+2066–U+206F; U+FEFF (BOM / zero-width no-break space,
 anywhere); interlinear annotations U+FFF9–U+FFFB; lone surrogates (undecodable bytes); the tag
-block U+E0000–U+E007F. With ``strict=True`` (for names and descriptions a user approves) every
+block U+E0000–U+E007F; and the few other format (Cf) characters -- every Cc and Cf character of
+Unicode 15 except ``\t`` and ``\n`` (a test checks this against :mod:`unicodedata`). With ``strict=True`` (for names and descriptions a user approves) every
 character of Unicode category Cc, Cf, Co, Cs, Cn, Zl or Zp is escaped too.
 
 Speed: one compiled regular expression; text with nothing to escape is returned as is after one
@@ -45,6 +46,7 @@ import unicodedata
 _UNSAFE_CLASS = (
     "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"  # C0 (not \t \n \r), DEL, C1
     "\u00ad\u061c\u180e"  # soft hyphen, Arabic letter mark, Mongolian vowel separator
+    "\u0600-\u0605\u06dd\u070f\u0890\u0891\u08e2"  # prepended concatenation marks (format)
     "\u200b-\u200f"  # zero-width space/non-joiner/joiner, LRM, RLM
     "\u2028\u2029"  # line / paragraph separator
     "\u202a-\u202e"  # bidi embeddings and overrides
@@ -52,10 +54,14 @@ _UNSAFE_CLASS = (
     "\u2066-\u206f"  # bidi isolates, deprecated format characters
     "\ufeff\ufff9-\ufffb"  # BOM / ZWNBSP, interlinear annotations
     "\ud800-\udfff"  # lone surrogates
+    "\U000110bd\U000110cd\U00013430-\U0001345f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"  # other format
     "\U000e0000-\U000e007f"  # tags
 )
+_CHARS = re.compile(f"[{_UNSAFE_CLASS}]")
+_LONE_CR = re.compile("\r(?!\n)")
 UNSAFE = re.compile(f"[{_UNSAFE_CLASS}]|\r(?!\n)")
 """Matches one character :func:`sanitize` escapes (a lone ``\\r`` included)."""
+_ASCII_SAFE = bytes(range(0x20, 0x7F)) + b"\t\n"
 
 _STRICT_CATEGORIES = frozenset({"Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp"})
 
@@ -70,8 +76,37 @@ def escape_char(ch: str) -> str:
     return f"\\U{code:08x}"
 
 
+def _ranges(spec: str) -> list[str]:
+    """Every character of a regex class body made of single characters and ``a-b`` ranges."""
+    out, i = [], 0
+    while i < len(spec):
+        if i + 2 < len(spec) and spec[i + 1] == "-":
+            out.extend(chr(c) for c in range(ord(spec[i]), ord(spec[i + 2]) + 1))
+            i += 3
+        else:
+            out.append(spec[i])
+            i += 1
+    return out
+
+
+_ESCAPES = {ch: escape_char(ch) for ch in _ranges(_UNSAFE_CLASS)}
+_lookup = _ESCAPES.__getitem__
+
+
 def _sub(match: re.Match[str]) -> str:
-    return escape_char(match.group())
+    return _lookup(match.group())
+
+
+def is_clean(text: str) -> bool:
+    """True when :func:`sanitize` would leave ``text`` unchanged (C-speed checks first, then the regex)."""
+    if text.isascii():
+        rest = text.encode("ascii").translate(None, _ASCII_SAFE)  # only the control bytes remain
+        if not rest:
+            return True
+        return rest.strip(b"\r") == b"" and text.count("\r") == text.count("\r\n")
+    if text.replace("\r\n", "").replace("\n", "").replace("\t", "").isprintable():
+        return True  # not printable: Cc, Cf, Cs, Co, Cn, Z* but space -- the regex decides
+    return UNSAFE.search(text) is None
 
 
 def sanitize(text: str) -> str:
@@ -84,9 +119,12 @@ def sanitize(text: str) -> str:
         ``text`` itself when it holds nothing to escape (no copy), else a new string in which each
         unsafe character is replaced by its escape; ``\\n``, ``\\t`` and CRLF are kept.
     """
-    if UNSAFE.search(text) is None:
+    if is_clean(text):
         return text
-    return UNSAFE.sub(_sub, text)
+    out = _CHARS.sub(_sub, text)
+    if "\r" in out:
+        out = _LONE_CR.sub(r"\\x0d", out)
+    return out
 
 
 def sanitize_strict(text: str, *, keep_newlines: bool = True) -> str:
@@ -108,8 +146,3 @@ def sanitize_strict(text: str, *, keep_newlines: bool = True) -> str:
         else:
             out.append(ch)
     return "".join(out)
-
-
-def is_clean(text: str) -> bool:
-    """True when :func:`sanitize` would leave ``text`` unchanged."""
-    return UNSAFE.search(text) is None
