@@ -192,3 +192,15 @@ def test_hostile_mcp_and_file_output_is_inert_for_the_model_and_raw_in_the_log(w
     assert finished["m1"]["raw_content"] == payload  # the log keeps the bytes the server sent
     assert "\x1b]52;c;" in finished["r1"]["raw_content"] and "\u202e" in finished["r1"]["raw_content"]
     assert "\x1b" not in finished["m1"]["content"] and finished["m1"]["content"] == _told(scripted, "m1")
+
+
+def test_a_bare_config_deny_rule_hides_the_tool_too(wb, e2e_ws, scripted) -> None:
+    config = Path(wb.env["WORKBENCH_HOME"]) / "config" / "config.toml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text('[permissions]\ndeny = ["grep", "read_file:secret/**"]\n')
+    scripted.enqueue(Reply(tool_calls=[_call("grep", {"pattern": "hello"}, "g1")]), Reply(text="no grep"))
+    proc = wb("run", "-p", "find hello", "--path", e2e_ws, env=llm_env(scripted))
+    assert proc.returncode == 0, proc.stderr
+    offered = _offered(scripted.requests[0])
+    assert "grep" not in offered and "read_file" in offered
+    assert _told(scripted, "g1") == "Denied: denied by rule 'grep'"
