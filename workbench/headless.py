@@ -24,6 +24,7 @@ from typing import Any
 from workbench.core.config import ConfigError, Settings
 from workbench.core.events import Event, EventKind
 from workbench.core.runtime import start_services
+from workbench.core.sanitize import json_line_safe
 from workbench.core.store import LogWriteError, SessionNotFound
 from workbench.core.tasks import spawn
 
@@ -154,8 +155,8 @@ async def _run(workspace: Path, settings: Settings, prompt: str, *, session_id: 
                 p = event.payload
                 paths = ", ".join(c.get("path", "?") for c in p.get("changes") or [])
                 print(f"\n⊘ {p.get('name')} changed protected paths ({paths}): {p.get('action')}", file=sys.stderr, flush=True)
-            if as_json:
-                out.write(event.to_json() + "\n")
+            if as_json:  # lossless, but no raw control, bidi or zero-width character reaches a terminal
+                out.write(json_line_safe(event.to_json()) + "\n")
                 out.flush()
             elif event.kind == EventKind.ASSISTANT_DELTA and event.payload.get("text"):
                 out.write(event.payload["text"])
@@ -225,7 +226,7 @@ async def _run(workspace: Path, settings: Settings, prompt: str, *, session_id: 
             from workbench.core.agent.turn import TurnOutcome
 
             outcome = TurnOutcome("", "error", "", f"{write_error}.")
-        out.write(result_event(sid, outcome, status, time.monotonic() - started, approver.denied, code) + "\n")
+        out.write(json_line_safe(result_event(sid, outcome, status, time.monotonic() - started, approver.denied, code)) + "\n")
         out.flush()
     summary = denied_summary(approver.denied)
     if summary:

@@ -71,3 +71,17 @@ def test_fast_checks_agree_with_the_regex() -> None:
         expected = UNSAFE.sub(lambda m: escape_char(m.group()), text)
         assert sanitize(text) == expected, repr(text)
         assert is_clean(text) == (expected == text), repr(text)
+
+
+def test_json_lines_are_terminal_safe_and_decode_to_the_same_value() -> None:
+    import json
+
+    from workbench.core.sanitize import json_line_safe
+
+    value = {"raw": "x\x1b]52;c;e30=\x07\x9b\u202e\u200b\U000e0041\r\r\n\ud800 ok", "n": [1, "é"]}
+    line = json.dumps(value, ensure_ascii=False)
+    safe = json_line_safe(line)
+    assert json.loads(safe) == value
+    assert all(ch not in safe for ch in "\x1b\x07\x9b\u202e\u200b\U000e0041")
+    clean = json.dumps({"a": "héllo"}, ensure_ascii=False)
+    assert json_line_safe(clean) is clean

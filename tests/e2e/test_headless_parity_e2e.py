@@ -204,3 +204,19 @@ def test_a_bare_config_deny_rule_hides_the_tool_too(wb, e2e_ws, scripted) -> Non
     offered = _offered(scripted.requests[0])
     assert "grep" not in offered and "read_file" in offered
     assert _told(scripted, "g1") == "Denied: denied by rule 'grep'"
+
+
+def test_json_output_is_lossless_and_terminal_safe(wb, e2e_ws, venv_python, scripted) -> None:
+    payload = _hostile_payload()
+    config = Path(wb.env["WORKBENCH_HOME"]) / "config" / "config.toml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text(f'[plugins.servers.hostile]\ncommand = {json.dumps(str(venv_python))}\n'
+                      f'args = [{json.dumps(str(SERVERS / "hostile.py"))}]\n')
+    scripted.enqueue(Reply(tool_calls=[_call("mcp__hostile__banner", {}, "m1")]), Reply(text="done"))
+    proc = wb("run", "--json", "-p", "banner", "--path", e2e_ws, "--allowed-tools", "mcp__hostile__banner",
+              env=llm_env(scripted))
+    assert proc.returncode == 0, proc.stderr
+    for raw in ("\x1b", "\x07", "\x9b", "\u202e", "\u200b", "\ufeff", "\U000e0041"):
+        assert raw not in proc.stdout, repr(raw)
+    [finished] = [e["payload"] for e in map(json.loads, proc.stdout.splitlines()) if e["kind"] == "tool.finished"]
+    assert finished["raw_content"] == payload and "\\x1b]52;c;" in finished["content"]

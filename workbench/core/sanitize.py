@@ -146,3 +146,27 @@ def sanitize_strict(text: str, *, keep_newlines: bool = True) -> str:
         else:
             out.append(ch)
     return "".join(out)
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    code -= 0x10000
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+
+
+def json_line_safe(line: str) -> str:
+    """Make one line of JSON text terminal-safe without changing what it decodes to.
+
+    ``json.dumps(..., ensure_ascii=False)`` escapes C0 controls but writes C1 controls, bidi
+    overrides and zero-width characters as they are; here each unsafe character (as in
+    :func:`sanitize`, lone ``\\r`` included) becomes a JSON ``\\uXXXX`` escape (a surrogate pair
+    above U+FFFF), so ``json.loads`` gives back exactly the same value (RFC 8259, section 7).
+
+    Args:
+        line: a JSON document on one line (raw unsafe characters can only be inside its strings).
+    """
+    if is_clean(line):
+        return line
+    return UNSAFE.sub(_json_escape, line)
