@@ -62,15 +62,17 @@ def show_session(workspace: Path, session_id: str, *, as_json: bool) -> int:
     if tail is not None:
         events.append(tail)
     if as_json:
+        from workbench.core.sanitize import json_line_safe  # lossless; raw tool output cannot act on a terminal
+
         print(
-            json.dumps(
+            json_line_safe(json.dumps(
                 {
                     "session": {**info.to_dict(), **totals},
                     "messages": [json.loads(e.to_json()) for e in events],
                 },
                 indent=2,
                 ensure_ascii=False,
-            )
+            ))
         )
         return 0
     cost = "" if totals["cost"] is None else f", cost ${totals['cost']:.4f}"

@@ -157,7 +157,7 @@ def _json_escape(match: re.Match[str]) -> str:
 
 
 def json_line_safe(line: str) -> str:
-    """Make one line of JSON text terminal-safe without changing what it decodes to.
+    """Make JSON text terminal-safe without changing what it decodes to.
 
     ``json.dumps(..., ensure_ascii=False)`` escapes C0 controls but writes C1 controls, bidi
     overrides and zero-width characters as they are; here each unsafe character (as in
@@ -165,7 +165,7 @@ def json_line_safe(line: str) -> str:
     above U+FFFF), so ``json.loads`` gives back exactly the same value (RFC 8259, section 7).
 
     Args:
-        line: a JSON document on one line (raw unsafe characters can only be inside its strings).
+        line: a JSON document (one line, or indented: raw unsafe characters can only be inside its strings).
     """
     if is_clean(line):
         return line
