@@ -18,6 +18,7 @@ from workbench.core.agent.approvals import ApprovalDecision, ApprovalRequest, Ap
 from workbench.core.agent.registry import ToolRegistry
 from workbench.core.agent.toolcalls import ToolCall
 from workbench.core.events import Event, EventKind
+from workbench.core.sanitize import sanitize
 from workbench.core.tools.base import ToolContext, ToolError, ToolResult, validate_arguments
 from workbench.core.tools.permissions import (
     PermissionMode,
@@ -108,8 +109,6 @@ class ToolRunner:
         service sets the session's redactor."""
 
     async def _finish(self, sid: str, call: ToolCall, result: ToolResult, started: float, outcome: str, *, edited: bool = False) -> CallOutcome:
-        from workbench.core.sanitize import sanitize
-
         safe = sanitize(result.content)  # shown and sent escaped; the raw text stays in the log
         content, full = cap_result(safe, self.ctx.limits.result_max_chars)
         await self.emit(
