@@ -191,7 +191,7 @@ class PermissionSettings(_Section):
     ask: list[str] = Field(default_factory=list)
     """Calls matching these always ask."""
     deny: list[str] = Field(default_factory=list)
-    """Calls matching these are refused."""
+    """Calls matching these are refused; a bare tool name also hides the tool from the model."""
 
     @model_validator(mode="after")
     def _rules_parse(self) -> "PermissionSettings":
