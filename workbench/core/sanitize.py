@@ -170,3 +170,43 @@ def json_line_safe(line: str) -> str:
     if is_clean(line):
         return line
     return UNSAFE.sub(_json_escape, line)
+
+# -- stripping (for short model-written text a person reads: questions, choices, plan items) -----
+# Removed: ANSI/VT escape sequences (CSI ``ESC [``, OSC ``ESC ]`` up to BEL or ST, DCS/SOS/PM/APC
+# strings, 8-bit CSI ``\x9b``; syntax per ECMA-48), then every character of Unicode category Cc
+# (except newline and tab when allowed), Cf (bidi, zero-width), Cs and Co; U+2028/U+2029 become
+# newlines. Escaping (``sanitize``) is for tool output, where what was attempted must stay visible;
+# stripping is for the interaction tools' text, where only what renders matters.
+
+_STRIP_ESCAPES = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI ... final byte
+    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC ... BEL or ST (or cut)
+    r"|\x1b[PX^_][^\x1b]*(?:\x1b\\)?"  # DCS / SOS / PM / APC strings
+    r"|\x1b[ -/]*[0-~]"  # two-byte and nF escapes (ESC c, ESC ( B, ...)
+    r"|\x9b[0-?]*[ -/]*[@-~]"  # 8-bit CSI
+)
+_STRIP_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co"})
+
+
+def inert_text(text: str, *, newlines: bool = True, limit: int | None = None) -> str:
+    """Return ``text`` with escape sequences and invisible/control characters removed.
+
+    Args:
+        text: untrusted text (from the model).
+        newlines: keep ``\\n`` and ``\\t`` (else they become spaces).
+        limit: cut to this many characters (``…`` marks a cut), after cleaning.
+
+    Returns:
+        Text that renders exactly as its visible characters, in any terminal.
+    """
+    text = _STRIP_ESCAPES.sub("", str(text)).replace("\u2028", "\n").replace("\u2029", "\n").replace("\r\n", "\n")
+    out = []
+    for ch in text:
+        if ch in "\n\t":
+            out.append(ch if newlines else " ")
+        elif unicodedata.category(ch) not in _STRIP_CATEGORIES:
+            out.append(ch)
+    clean = "".join(out)
+    if limit is not None and len(clean) > limit:
+        clean = clean[: limit - 1] + "…"
+    return clean
