@@ -286,6 +286,8 @@ class ToolCallFinished(Payload):
     content: str = ""
     full_content: str | None = None
     """The whole result when ``content`` was capped for the model."""
+    raw_content: str | None = None
+    """The tool's own text when ``content`` was escaped (see :mod:`workbench.core.sanitize`)."""
     summary: str | None = None
     is_error: bool = False
     duration_ms: float | None = None

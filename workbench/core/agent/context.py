@@ -16,6 +16,7 @@ from typing import Any, Iterable
 
 from workbench.core import event_payloads as P
 from workbench.core.events import Event, EventKind
+from workbench.core.sanitize import sanitize
 
 INSTRUCTION_FILES = ("AGENTS.md", "CLAUDE.md")
 LAYOUT_SKIP = {".git", "node_modules", "__pycache__", ".venv", "venv", ".mypy_cache", ".pytest_cache", ".tox", "dist", "build"}
@@ -215,7 +216,7 @@ def conversation_from_events(events: Iterable[Event]) -> list[dict[str, Any]]:
                 continue
             pending.pop(call_id)
             if isinstance(result, P.ToolCallFinished):
-                content = result.content
+                content = sanitize(result.content)  # logs written before escaping kept it raw
             else:
                 reason = result.reason or "no reason given"
                 content = f"Denied: {reason}"
