@@ -4,7 +4,7 @@ Stream format: the Engine API multiplexes stdout/stderr of a non-TTY container i
 8-byte header (stream id 1/2, 3 zero bytes, big-endian uint32 length) and the payload
 (https://docs.docker.com/reference/api/engine/version/v1.43/#tag/Container/operation/ContainerAttach).
 
-How output is read (measured, see /work/shared/PERFORMANCE.md "Docker"):
+How output is read (measured with ``tests/bench/bench_sandbox.py --only logs``):
 
 * a container that is created but not started, or running: ``attach`` (``logs=1`` replays what was
   already written, then the live stream follows). Frames follow the process's writes, so large

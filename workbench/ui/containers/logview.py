@@ -1,6 +1,6 @@
 """The container log view: a bounded Textual ``Log`` fed in large batches (see ``ingest.py``).
 
-Measured (``/work/shared/PERFORMANCE.md`` "Log panes"): ``Log`` with ``max_lines`` and batches of
+Measured (``tests/bench/bench_sandbox.py --only pane``): ``Log`` with ``max_lines`` and batches of
 ~1,000 lines keeps up with a container printing as fast as it can, ``RichLog`` does not.
 
 :class:`ContainerLog` colours stderr lines (prefixed with :data:`STDERR_MARK`) and highlights the
