@@ -20,11 +20,11 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
 
-from workbench.ui import gcpolicy, textual_fixes
+from workbench.ui import _textual_compat, gcpolicy
 from workbench.ui.footer import WorkbenchFooter
 from workbench.ui.panes import PendingPane, build_pane
 
-textual_fixes.apply()
+_textual_compat.apply()  # refuses an untested Textual (UntestedTextualError), then installs the fixes
 
 if TYPE_CHECKING:
     from workbench.core.runtime import Services
