@@ -15,14 +15,15 @@ import threading
 from pathlib import Path
 
 from workbench.core.plugins._jsonfile import read_json, write_json
-from workbench.core.plugins.process import group_members, process_alive, process_start_ticks, signal_group
+from workbench.core.pids import pid_alive
+from workbench.core.plugins.process import group_members, process_start_ticks, signal_group
 
 _LOCK = threading.Lock()
 
 
 def _owner_alive(record: dict) -> bool:
     owner = int(record.get("owner", 0))
-    if owner <= 0 or not process_alive(owner):
+    if owner <= 0 or not pid_alive(owner):
         return False
     return process_start_ticks(owner) == record.get("owner_ticks")
 
@@ -74,7 +75,7 @@ class PidRegistry:
                     keep[key] = record
                     continue
                 pgid = int(key)
-                leader_alive = process_alive(pgid)
+                leader_alive = pid_alive(pgid)
                 if leader_alive and process_start_ticks(pgid) != record.get("ticks"):
                     continue  # the pid now belongs to an unrelated process
                 if leader_alive or group_members(pgid):
