@@ -57,9 +57,9 @@ def run_export_command(args: argparse.Namespace) -> int:
         return 0
     out = Path(args.output).expanduser()
     try:
-        from workbench.core.journal.files import atomic_write
+        from workbench.core.fsutil import atomic_write
 
-        atomic_write(out, text, durable=True)
+        atomic_write(out, text, parents=True)
     except OSError as exc:
         print(f"workbench: cannot write {out}: {exc.strerror or exc}. Choose another --output.", file=sys.stderr)
         return 1

@@ -58,11 +58,10 @@ def _read_mcp_json(path: Path) -> dict[str, Any]:
 
 
 def _write_text_atomic(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` (UTF-8) atomically, keeping its mode (the specs' writer)."""
-    from workbench.core.specs._io import atomic_write_bytes
+    """Replace ``path`` with ``text`` (UTF-8) atomically, keeping its mode (``core/fsutil.py``)."""
+    from workbench.core.fsutil import atomic_write
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_bytes(path, text.encode("utf-8"))
+    atomic_write(path, text, parents=True)
 
 
 def _read_user_toml(path: Path) -> Any:

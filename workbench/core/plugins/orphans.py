@@ -14,7 +14,7 @@ import signal
 import threading
 from pathlib import Path
 
-from workbench.core.plugins._jsonfile import read_json, write_json
+from workbench.core.jsonfile import load_json, save_json
 from workbench.core.pids import pid_alive
 from workbench.core.plugins.process import group_members, process_start_ticks, signal_group
 
@@ -41,21 +41,21 @@ class PidRegistry:
     def add(self, name: str, pgid: int) -> None:
         """Record that plugin ``name`` runs as process group ``pgid`` owned by this process."""
         with _LOCK:
-            data = read_json(self.path)
+            data = load_json(self.path, what="plugin process registry")
             data[str(pgid)] = {
                 "name": name,
                 "ticks": process_start_ticks(pgid),
                 "owner": os.getpid(),
                 "owner_ticks": process_start_ticks(os.getpid()),
             }
-            write_json(self.path, data)
+            save_json(self.path, data)
 
     def remove(self, pgid: int) -> None:
         """Forget ``pgid`` (its group was terminated)."""
         with _LOCK:
-            data = read_json(self.path)
+            data = load_json(self.path, what="plugin process registry")
             if data.pop(str(pgid), None) is not None:
-                write_json(self.path, data)
+                save_json(self.path, data)
 
     def reap_orphans(self) -> list[int]:
         """SIGKILL the recorded groups whose owner process is gone; return the pgids killed.
@@ -66,7 +66,7 @@ class PidRegistry:
         """
         killed: list[int] = []
         with _LOCK:
-            data = read_json(self.path)
+            data = load_json(self.path, what="plugin process registry")
             keep = {}
             for key, record in data.items():
                 if not isinstance(record, dict) or not key.isdigit():
@@ -81,5 +81,5 @@ class PidRegistry:
                 if leader_alive or group_members(pgid):
                     signal_group(pgid, signal.SIGKILL)
                     killed.append(pgid)
-            write_json(self.path, keep)
+            save_json(self.path, keep)
         return killed
