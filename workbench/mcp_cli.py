@@ -25,6 +25,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from workbench.cli.common import config_message
+
 MANAGE_COMMANDS = ("add", "list", "remove", "trust")
 """``workbench mcp`` sub-commands handled here (``serve`` is :mod:`workbench.mcp_server`)."""
 
@@ -273,7 +275,7 @@ def _load(ws: Path) -> tuple[list[Any], list[str]]:
         warnings: list[str] = []
         specs = load_specs(ws, settings.plugins, warnings=warnings)
     except (ConfigError, PluginConfigError) as exc:
-        raise _Usage(f"configuration error: {exc}") from None
+        raise _Usage(config_message(exc)) from None
     return specs, warnings
 
 
