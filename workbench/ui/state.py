@@ -28,9 +28,9 @@ def load_state(problems: list[str] | None = None) -> dict[str, Any]:
     """
     try:
         return load_json(_path(), what=WHAT, warn=problems.append if problems is not None else None)
-    except OSError as exc:
+    except OSError as exc:  # the data folder or the file cannot be read: start without preferences
         if problems is not None:
-            problems.append(f"{_path()}: cannot read the {WHAT} ({exc})")
+            problems.append(f"cannot read the {WHAT}: {exc}")
         return {}
 
 
