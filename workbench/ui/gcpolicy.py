@@ -14,10 +14,11 @@ streaming benchmark): the longest frames of the stream.
   generations are collected as before. Memory held by reference cycles is freed later, not
   never: most objects here are freed by reference counting and never reach the collector.
 
-Version-aware: the incremental collector (two generations; planned for 3.13, shipped in 3.14,
-see "gc" in https://docs.python.org/3.14/whatsnew/3.14.html) collects the old generation in
-increments, ignores ``threshold2`` and reports it as 0. :func:`tune` tunes the 3-generation
-collector only (told apart by that 0, not by version number) and leaves an incremental one as it is.
+Version-aware: CPython's incremental collector (gh-108362: two generations, the old one collected
+in increments; reverted from 3.13 and retargeted to 3.14) ignores ``threshold2`` and reports it as
+0 (its "gc" what's-new entry). :func:`tune` tunes the 3-generation collector only, told apart by
+that 0 rather than by version number, and leaves an incremental one as it is. ``requires-python``
+stops below 3.14 until that version is tested.
 """
 
 from __future__ import annotations
