@@ -22,7 +22,7 @@ import tomllib
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, SettingsError
@@ -139,6 +139,13 @@ class UISettings(_Section):
     """Messages shown when a session opens; older ones load on demand."""
 
 
+class SpecsSettings(_Section):
+    """``[specs]``: where spec documents live."""
+
+    dir: Literal["auto", ".workbench/specs", ".kiro/specs"] = "auto"
+    """Folder for new specs: ``auto`` uses ``.kiro/specs`` when the workspace has a ``.kiro`` folder (so Kiro sees them), else ``.workbench/specs``. Both folders are always read."""
+
+
 class ChatSettings(_Section):
     """``[chat]``: how replies are streamed and stored."""
 
@@ -166,6 +173,9 @@ class AgentSettings(_Section):
     """Turns kept verbatim when older ones are summarised."""
     instructions_max_bytes: int = Field(default=65536, ge=0)
     """AGENTS.md / CLAUDE.md are added to the system prompt up to this size."""
+    tool_budgets: dict[str, Annotated[int, Field(ge=64)]] = Field(default_factory=dict)
+    """Tokens a tool result may take, by tool name, ``mcp`` (any MCP tool) or ``default``; e.g.
+    ``{read_file = 8000, mcp = 2000}``. Unset keys keep the defaults (``workbench.core.agent.budgets``)."""
 
 
 class PermissionSettings(_Section):
@@ -181,7 +191,7 @@ class PermissionSettings(_Section):
     ask: list[str] = Field(default_factory=list)
     """Calls matching these always ask."""
     deny: list[str] = Field(default_factory=list)
-    """Calls matching these are refused."""
+    """Calls matching these are refused; a bare tool name also hides the tool from the model."""
 
     @model_validator(mode="after")
     def _rules_parse(self) -> "PermissionSettings":
@@ -245,6 +255,8 @@ class WorkbenchConfig(_Section):
     """MCP servers (plugins)."""
     redact: RedactSettings = Field(default_factory=RedactSettings)
     """Secret redaction."""
+    specs: SpecsSettings = Field(default_factory=SpecsSettings)
+    """Spec documents."""
 
 
 _FILE_LAYERS: ContextVar[list[dict[str, Any]]] = ContextVar("workbench_file_layers", default=[])

@@ -34,21 +34,30 @@ def _looks_like(text: str) -> str | None:
 
 def _design_sections(text: str) -> int:
     names = set()
-    for _lineno, line, in_code in _md.iter_lines(_md.split_lines(text)):
-        head = None if in_code else _md.heading(line)
+    for line in _md.parse_lines(text):
+        head = None if line.code else line.heading
         if head is not None and (name := canonical_section(head[1])) is not None:
             names.add(name)
     return len(names)
 
 
-def check_draft(doc: str, text: str, previous: str | None) -> str | None:
+def check_draft(doc: str, text: str, previous: str | None, *, bugfix: bool = False) -> str | None:
     """Return why ``text`` must not replace ``doc``, or ``None`` when it may.
 
     Args:
         doc: ``"requirements"``, ``"design"`` or ``"tasks"``.
         text: the model's draft (already cleaned).
         previous: the text it would replace (``None`` for a first draft).
+        bugfix: ``doc`` is a bugfix spec's ``bugfix.md``: it needs the Current / Expected /
+            Unchanged Behavior sections (``bugfix.parse_bugfix``) instead of requirements.
     """
+    if doc == "requirements" and bugfix:
+        from .bugfix import parse_bugfix
+
+        missing = [p.message.split("'")[1] for p in parse_bugfix(text).problems if p.code in ("BUG001", "BUG002", "BUG003")]
+        if missing:
+            return f"it is not a bugfix analysis: it has no {', '.join(repr(m) for m in missing)} section"
+        return None
     if doc == "requirements":
         parsed = parse_requirements(text)
         if not parsed.requirements:

@@ -30,6 +30,7 @@ from rich.text import Text
 from textual.geometry import Offset, Region, Size
 from textual.strip import Strip
 
+from workbench.core.sanitize import sanitize
 from workbench.ui._textual_compat.log import HookedLog
 from workbench.ui._textual_compat.scroll import set_virtual_size_quietly
 from workbench.ui.containers.format import COMMAND_MARK, STDERR_MARK
@@ -89,6 +90,7 @@ class ContainerLog(HookedLog):
         batch = lines if isinstance(lines, list) else list(lines)
         if any("\n" in line or "\r" in line for line in batch):
             batch = [part for line in batch for part in line.splitlines()]
+        batch = [sanitize(line) for line in batch]  # no escape sequence reaches the terminal (core.sanitize)
         if self.max_lines is not None and len(batch) > self.max_lines:
             batch = batch[-self.max_lines:]  # the rest would be pruned at once
         if not batch:
