@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 
 from workbench.core.events import Event, EventKind
 from workbench.core.journal.projector import journal_dir
@@ -133,6 +134,9 @@ async def test_a_new_service_resumes_from_the_state_file(make_services, server, 
 
 async def test_deleted_or_edited_journal_is_regenerated(make_services, server, workspace):
     services = await run_session(make_services, server)
+    # the services' own journal writer would race this test's updates (it may regenerate a deleted
+    # file first, and then this update has nothing to do): stop it, it flushes on close
+    await start_journal(services).aclose()
     svc = JournalService(services)
     await svc.update()
     path = journal_dir(workspace) / "agentJournal.md"
@@ -145,7 +149,11 @@ async def test_deleted_or_edited_journal_is_regenerated(make_services, server, w
     # edited in the middle, same size: the tail hash or the mtime gives it away
     text = path.read_text()
     middle = text.index("### Turn 1")
+    before = path.stat().st_mtime_ns
     path.write_text(text[:middle] + "#### Turn 1" + text[middle + len("### Turn 1") + 1:])
+    # file times come from the kernel's coarse clock (one tick is several ms), so a write this soon
+    # after the journal's own can carry the same mtime; a hand edit is always later: make it so
+    os.utime(path, ns=(before + 2_000_000_000, before + 2_000_000_000))
     assert (await svc.update()).rewrote and path.read_text() == original
     # deleted: regenerated
     path.unlink()
