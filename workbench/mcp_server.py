@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
+
+from workbench.cli.common import check_workspace, command_errors, config_error
 
 
 def add_mcp_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -23,6 +24,7 @@ def add_mcp_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentP
     return register(subparsers)
 
 
+@command_errors
 def run_mcp_command(args: argparse.Namespace) -> int:
     """Run ``workbench mcp serve``; returns the exit code (0 when the client disconnects, 2 on bad input)."""
     import anyio
@@ -30,19 +32,14 @@ def run_mcp_command(args: argparse.Namespace) -> int:
     from workbench.core.config import ConfigError, load_settings
     from workbench.core.mcpserver.server import serve_stdio
 
-    workspace = Path(getattr(args, "path", None) or getattr(args, "path_arg", None) or ".").expanduser()
-    if not workspace.is_dir():
-        print(f"workbench: workspace {workspace} is not a folder. Give an existing project folder.", file=sys.stderr)
-        return 2
-    workspace = workspace.resolve()
+    workspace = check_workspace(getattr(args, "path", None) or getattr(args, "path_arg", None))
     from workbench.trust_cli import warn_untrusted
 
     warn_untrusted(workspace)
     try:
         settings = load_settings(workspace)
     except ConfigError as exc:
-        print(f"workbench: configuration error:\n{exc}", file=sys.stderr)
-        return 2
+        raise config_error(exc) from None
     try:
         anyio.run(serve_stdio, workspace, settings)
     except KeyboardInterrupt:

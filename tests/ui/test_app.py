@@ -44,18 +44,6 @@ async def test_every_pane_by_key_and_maximize(workspace, server):
         assert app.focused_pane() is app.pane("containers")
 
 
-async def test_placeholder_panes_say_not_built(workspace, server):
-    app = make_app(workspace, server)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await wait_ready(app)
-        from workbench.ui.panes import PlaceholderPane
-
-        placeholders = [p for p in PANES[1:] if isinstance(app.pane(p), PlaceholderPane)]
-        for pane_id in placeholders:
-            text = str(app.pane(pane_id).query_one("Static").render())
-            assert "Not built yet" in text
-
-
 async def test_prompt_streams_reply_as_markdown(workspace, server):
     server.enqueue(
         Reply(

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from workbench.core.plugins._jsonfile import read_json, update_json
+from workbench.core.jsonfile import load_json, update_json
 from workbench.core.plugins.config import PluginSpec
 from workbench.core.plugins.env import safe_keys
 from workbench.core.plugins.fingerprint import describe_changes, facts_fingerprint, spec_facts
@@ -195,7 +195,7 @@ class TrustStore:
         """Compare ``spec`` (and the files it runs, read now) with the recorded decision. Blocking."""
         if spec.source == "user":
             return TrustStatus("user")
-        data = read_json(self.path)
+        data = load_json(self.path, what="plugin trust records")
         record = self._section(data, _SECTION).get(spec.name)
         facts = spec_facts(spec, self.workspace)
         if isinstance(record, dict):
@@ -235,7 +235,7 @@ class TrustStore:
             if legacy:
                 data[_LEGACY_SECTION] = {fp: r for fp, r in legacy.items() if r.get("name") != spec.name}
 
-        update_json(self.path, change)
+        update_json(self.path, change, what="plugin trust records")
 
     def trusted_files(self) -> list[str]:
         """Workspace-relative paths of the files trusted servers run (from the records; no hashing).
@@ -244,7 +244,7 @@ class TrustStore:
         trusted MCP server's command line runs"); sorted, without duplicates.
         """
         files: set[str] = set()
-        for record in self._section(read_json(self.path), _SECTION).values():
+        for record in self._section(load_json(self.path, what="plugin trust records"), _SECTION).values():
             facts = record.get("facts") if isinstance(record, dict) else None
             if isinstance(facts, dict) and isinstance(facts.get("files"), dict):
                 files.update(str(k) for k in facts["files"])
@@ -265,5 +265,5 @@ class TrustStore:
             if legacy:
                 data[_LEGACY_SECTION] = {fp: r for fp, r in legacy.items() if r.get("name") != name}
 
-        update_json(self.path, change)
+        update_json(self.path, change, what="plugin trust records")
         return found
