@@ -90,12 +90,15 @@ def run_checkpoint_command(args: argparse.Namespace, workspace: Path) -> int:
         elif rows:
             latest = max(rows, key=lambda r: r[0].updated)[0].id
             rows = [(s, e) for s, e in rows if s.id == latest]
+        from workbench.core.event_payloads import CheckpointCreated
+
         data = [
-            {"checkpoint": e.payload["checkpoint"], "session": s.id, "label": e.payload.get("label"), "created": e.ts,
-             "turn_id": e.payload.get("turn_id"), "event_seq": e.payload.get("event_seq"),
-             "files_changed": e.payload.get("files_changed", []), "diffstat": e.payload.get("diffstat"),
-             "skipped": _unstored(e.payload.get("skipped"))}
+            {"checkpoint": cp.checkpoint, "session": s.id, "label": cp.label, "created": e.ts,
+             "turn_id": cp.turn_id, "event_seq": cp.event_seq,
+             "files_changed": cp.files_changed, "diffstat": cp.diffstat,
+             "skipped": _unstored(cp.skipped)}
             for s, e in rows
+            for cp in (CheckpointCreated.of(e),)
         ]
         if args.json:
             print(json.dumps(data, indent=2))
@@ -139,7 +142,9 @@ async def _rewind(workspace: Path, args: argparse.Namespace) -> int:
 
     _recover_first(workspace)
     rows, _ = _events_of_all(workspace, EventKind.CHECKPOINT_CREATED)
-    matches = [(s, e) for s, e in rows if e.payload["checkpoint"].startswith(args.checkpoint) and (not args.session or s.id.startswith(args.session))]
+    from workbench.core.event_payloads import CheckpointCreated
+
+    matches = [(s, e) for s, e in rows if CheckpointCreated.of(e).checkpoint.startswith(args.checkpoint) and (not args.session or s.id.startswith(args.session))]
     sessions = {s.id for s, _ in matches}
     if not matches:
         print(f"workbench: no checkpoint {args.checkpoint!r}; list them with `workbench checkpoints`", file=sys.stderr)
@@ -161,7 +166,7 @@ async def _rewind(workspace: Path, args: argparse.Namespace) -> int:
             return 1
         await services.chat.open(session.id)
         try:
-            result = await services.extras["checkpoints"].rewind(args.checkpoint, args.scope or "files")
+            result = await services.checkpoints.rewind(args.checkpoint, args.scope or "files")
         except RewindRefused as exc:
             print(f"workbench: {exc}", file=sys.stderr)
             return 1

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench.core.config import ConfigError, Settings
+from workbench.core.event_payloads import AssistantDelta, ProtectedChange, ToolCallDenied, ToolCallFinished
 from workbench.core.events import Event, EventKind
 from workbench.core.runtime import start_services
 from workbench.core.sanitize import json_line_safe
@@ -160,23 +161,23 @@ async def _run(workspace: Path, settings: Settings, prompt: str, *, session_id: 
             if not isinstance(event, Event):
                 continue
             if event.kind == EventKind.PROTECTED_CHANGE:  # stderr in both modes: the user must see it
-                p = event.payload
-                paths = ", ".join(c.get("path", "?") for c in p.get("changes") or [])
-                print(f"\n⊘ {p.get('name')} changed protected paths ({paths}): {p.get('action')}", file=sys.stderr, flush=True)
+                guard = ProtectedChange.of(event)
+                paths = ", ".join(c.get("path", "?") for c in guard.changes or [])
+                print(f"\n⊘ {guard.name} changed protected paths ({paths}): {guard.action}", file=sys.stderr, flush=True)
             if as_json:  # lossless, but no raw control, bidi or zero-width character reaches a terminal
                 out.write(json_line_safe(event.to_json()) + "\n")
                 out.flush()
-            elif event.kind == EventKind.ASSISTANT_DELTA and event.payload.get("text"):
-                out.write(event.payload["text"])
+            elif event.kind == EventKind.ASSISTANT_DELTA and AssistantDelta.of(event).text:
+                out.write(AssistantDelta.of(event).text)
                 out.flush()
                 printed_text = True
             elif event.kind == EventKind.TOOL_CALL_FINISHED:
-                p = event.payload
-                mark = "✔" if p.get("outcome") == "ok" else "✖"
-                print(f"\n{mark} {p.get('name')}: {p.get('summary')}", file=sys.stderr, flush=True)
+                done = ToolCallFinished.of(event)
+                mark = "✔" if done.outcome == "ok" else "✖"
+                print(f"\n{mark} {done.name}: {done.summary}", file=sys.stderr, flush=True)
             elif event.kind == EventKind.TOOL_CALL_DENIED:
-                p = event.payload
-                print(f"\n⊘ {p.get('name')} denied: {p.get('reason')}", file=sys.stderr, flush=True)
+                denied = ToolCallDenied.of(event)
+                print(f"\n⊘ {denied.name} denied: {denied.reason}", file=sys.stderr, flush=True)
 
     async def drain() -> None:
         await asyncio.sleep(0)

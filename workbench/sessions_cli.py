@@ -6,7 +6,9 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
+from workbench.core import event_payloads as P
 from workbench.core.events import EventKind
 from workbench.core.paths import event_log_path
 from workbench.core.store import EventStore, SessionNotFound
@@ -83,12 +85,13 @@ def show_session(workspace: Path, session_id: str, *, as_json: bool) -> int:
           f"{info.prompt_tokens} tokens in / {info.completion_tokens} out{cost}\n")
     for e in events:
         if e.kind == EventKind.USER_MESSAGE:
-            print(f"## You\n\n{e.payload['text']}\n")
+            print(f"## You\n\n{P.UserMessage.of(e).text}\n")
         elif e.kind == EventKind.ASSISTANT_MESSAGE:
-            mark = " (interrupted)" if e.payload.get("interrupted") else ""
-            print(f"## Assistant{mark}\n\n{e.payload.get('text', '')}\n")
+            reply = P.AssistantMessage.of(e)
+            mark = " (interrupted)" if reply.interrupted else ""
+            print(f"## Assistant{mark}\n\n{reply.text}\n")
         elif e.kind == EventKind.TURN_ERROR:
-            print(f"> error: {e.payload['message']}\n")
+            print(f"> error: {P.TurnError.of(e).message}\n")
         else:
             line = _tool_line(e) or _plan_lines(e)
             if line:
@@ -111,11 +114,12 @@ def session_totals(info, events) -> dict:  # noqa: ANN001 - SessionInfo, list[Ev
     finished: dict[str, float | None] = {}
     replies: dict[str, list[float]] = {}
     for e in events:
-        p = e.payload
         if e.kind == EventKind.TURN_FINISHED:
-            finished[p.get("turn_id") or f"seq{e.seq}"] = p.get("cost")
-        elif e.kind == EventKind.ASSISTANT_MESSAGE and p.get("cost") is not None:
-            replies.setdefault(p.get("turn_id") or "", []).append(float(p["cost"]))
+            done = P.TurnFinished.of(e)
+            finished[done.turn_id or f"seq{e.seq}"] = done.cost
+        elif e.kind == EventKind.ASSISTANT_MESSAGE and P.AssistantMessage.of(e).cost is not None:
+            reply = P.AssistantMessage.of(e)
+            replies.setdefault(reply.turn_id or "", []).append(float(reply.cost))  # type: ignore[arg-type]
     costs = [c for c in finished.values() if c is not None]
     costs += [sum(v) for turn, v in replies.items() if finished.get(turn) is None]
     return {
@@ -128,19 +132,19 @@ def session_totals(info, events) -> dict:  # noqa: ANN001 - SessionInfo, list[Ev
 
 def _tool_line(e) -> str:
     """One line per tool event of ``sessions show`` (request, result, denial, skip)."""
-    p = e.payload
+    p: Any = e.data  # the payload class of e.kind
     if e.kind == EventKind.TOOL_CALL_REQUESTED:
-        args = " ".join(str(p.get("arguments") or "").split())
-        return f"- tool {p.get('name')} {args[:200]}" + ("…" if len(args) > 200 else "")
+        args = " ".join(str(p.arguments or "").split())
+        return f"- tool {p.name} {args[:200]}" + ("…" if len(args) > 200 else "")
     if e.kind == EventKind.TOOL_CALL_FINISHED:
-        if p.get("outcome") == "unknown":
-            return f"  ⚠ {p.get('name')}: {p.get('summary') or 'outcome unknown'} (interrupted)\n"
-        mark = "✔" if p.get("outcome") == "ok" else "✖"
-        return f"  {mark} {p.get('name')}: {' '.join(str(p.get('summary') or p.get('outcome')).split())[:300]}\n"
+        if p.outcome == "unknown":
+            return f"  ⚠ {p.name}: {p.summary or 'outcome unknown'} (interrupted)\n"
+        mark = "✔" if p.outcome == "ok" else "✖"
+        return f"  {mark} {p.name}: {' '.join(str(p.summary or p.outcome).split())[:300]}\n"
     if e.kind == EventKind.TOOL_CALL_DENIED:
-        return f"  ⊘ {p.get('name')} denied: {p.get('reason')}\n"
+        return f"  ⊘ {p.name} denied: {p.reason}\n"
     if e.kind == EventKind.TOOL_CALLS_SKIPPED:
-        return f"- skipped {len(p.get('call_ids') or [])} tool call(s): {p.get('reason')}\n"
+        return f"- skipped {len(p.call_ids or [])} tool call(s): {p.reason}\n"
     return ""
 
 
@@ -150,5 +154,5 @@ def _plan_lines(e) -> str:
         return ""
     from workbench.core.tools.plan import checklist, progress
 
-    items = e.payload.get("items") or []
+    items = P.PlanUpdated.of(e).items or []
     return "\n".join([f"- {progress(items) or 'plan cleared'}", *checklist(items, "  ")]) + "\n"

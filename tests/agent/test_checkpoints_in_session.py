@@ -63,11 +63,11 @@ async def test_rewind_files_is_byte_identical_and_undoable(make_rig, server, wor
     after = tree_hashes(workspace)
     assert after != before
     first = (await checkpoints(rig))[0]
-    result = await rig.services.extras["checkpoints"].rewind(first["checkpoint"], "files")
+    result = await rig.services.checkpoints.rewind(first["checkpoint"], "files")
     assert tree_hashes(workspace) == before
     assert "added.txt" in result.deleted and "README.md" in result.written
     # undo the rewind: restore the checkpoint taken just before it
-    await rig.services.extras["checkpoints"].rewind(result.before, "files")
+    await rig.services.checkpoints.rewind(result.before, "files")
     assert tree_hashes(workspace) == after
     restored = [e for e in await rig.events() if e.kind == EventKind.CHECKPOINT_RESTORED]
     assert [r.payload["scope"] for r in restored] == ["files", "files"]
@@ -82,7 +82,7 @@ async def test_rewind_conversation_forks_the_session(make_rig, server, workspace
     await rig.chat.send("second question")
     old_sid = rig.chat.session.id
     cp = (await checkpoints(rig))[0]
-    result = await rig.services.extras["checkpoints"].rewind(cp["checkpoint"], "conversation")
+    result = await rig.services.checkpoints.rewind(cp["checkpoint"], "conversation")
     assert result.prompt == "second question"
     assert result.new_session and rig.chat.session.id == result.new_session
     assert (workspace / "f.txt").exists(), "a conversation-only rewind leaves files alone"
@@ -104,7 +104,7 @@ async def test_rewind_both(make_rig, server, workspace):
     rig = await make_rig("auto-edit")
     await rig.chat.send("make g")
     cp = (await checkpoints(rig))[0]
-    result = await rig.services.extras["checkpoints"].rewind(cp["checkpoint"], "both")
+    result = await rig.services.checkpoints.rewind(cp["checkpoint"], "both")
     assert not (workspace / "g.txt").exists() and result.new_session and result.prompt == "make g"
     await rig.services.aclose()
 
@@ -118,7 +118,7 @@ async def test_rewind_is_refused_while_the_agent_runs(make_rig, server, workspac
     task = asyncio.create_task(rig.chat.send("talk slowly"))
     await asyncio.sleep(0.3)
     with pytest.raises(RewindRefused, match="agent is running"):
-        await rig.services.extras["checkpoints"].rewind(cp["checkpoint"], "files")
+        await rig.services.checkpoints.rewind(cp["checkpoint"], "files")
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task

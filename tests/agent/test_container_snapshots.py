@@ -34,7 +34,7 @@ async def test_rewind_restores_the_container_filesystem(make_rig, server, docker
     cps = [e.payload for e in await rig.events() if e.kind == EventKind.CHECKPOINT_CREATED]
     before_second = [c for c in cps if c["label"] == "before: second"][0]
     assert before_second["container_image"], "the checkpoint committed the container"
-    await rig.services.extras["checkpoints"].rewind(before_second["checkpoint"], "files")
+    await rig.services.checkpoints.rewind(before_second["checkpoint"], "files")
     server.enqueue(cmd("cat /tmp/state.txt", "c"), Reply(text="read"))
     await rig.chat.send("read it")
     got = {m["tool_call_id"]: m["content"] for m in server.requests[-1]["body"]["messages"] if m["role"] == "tool"}
@@ -64,7 +64,7 @@ async def test_checkpoint_captures_edits_made_by_a_command_in_the_container(make
     after = [c for c in cps if c["label"] == "after turn"][0]
     assert sorted(path for _, path in after["files_changed"]) == ["keep.txt", "made-in-container.txt"]
     before = [c for c in cps if c["label"].startswith("before:")][0]
-    await rig.services.extras["checkpoints"].rewind(before["checkpoint"], "files")
+    await rig.services.checkpoints.rewind(before["checkpoint"], "files")
     assert (docker_ws / "keep.txt").read_text() == "original\n"
     assert not (docker_ws / "made-in-container.txt").exists()
     await rig.services.aclose()

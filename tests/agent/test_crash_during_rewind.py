@@ -29,7 +29,7 @@ CHILD = textwrap.dedent(
         services = await start_services(ws, load_settings(ws, {"llm": {"base_url": "http://127.0.0.1:9/v1", "model": "m"}}))
         await services.chat.open(sid)
         print("rewinding", flush=True)
-        await services.extras["checkpoints"].rewind(cp, "files")
+        await services.checkpoints.rewind(cp, "files")
         print("done", flush=True)
 
     asyncio.run(main())

@@ -249,7 +249,7 @@ async def test_background_service_follows_the_bus(make_services, server, workspa
     server.enqueue(Reply(text="first answer"), Reply(text="second answer"))
     services = await make_services()
     svc = start_journal(services)
-    assert start_journal(services) is svc and services.extras["journal"] is svc
+    assert start_journal(services) is svc and services.journal is svc
     await services.chat.send("hello")
     path = journal_dir(workspace) / "agentJournal.md"
 

@@ -46,7 +46,7 @@ async def test_runtime_logs_then_publishes_and_closes(tmp_path: Path) -> None:
     closed = False
     try:
         sup = await plugin_runtime(services)
-        assert await plugin_runtime(services) is sup and services.extras["plugins"] is sup
+        assert await plugin_runtime(services) is sup and services.plugins is sup
         handle = sup.handle("healthy")
         await handle.wait_for(PluginState.ACTIVE, PluginState.ERROR, timeout=30)
         assert handle.state == PluginState.ACTIVE, handle.last_error

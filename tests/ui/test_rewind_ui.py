@@ -58,7 +58,7 @@ async def test_slash_checkpoint(workspace, server):
         from workbench.ui.chat.messages import Note
 
         await wait_until(pilot, lambda: any("Checkpoint" in str(n.render()) for n in app.query(Note)))
-        cps = await app.services.extras["checkpoints"].list()
+        cps = await app.services.checkpoints.list()
         assert cps[-1].payload["label"] == "my label"
 
 
@@ -68,7 +68,7 @@ async def test_two_checkpoints_on_one_commit_each_get_a_row(workspace, server):
     app = make_app(workspace, server)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_ready(app)
-        service = app.services.extras["checkpoints"]
+        service = app.services.checkpoints
         await send(pilot, "/checkpoint a")
         await wait_until(pilot, lambda: len(app.query("Note")) >= 1)
         await send(pilot, "/checkpoint b")

@@ -8,13 +8,24 @@ An event is ``(seq, session_id, kind, ts, payload)``: ``seq`` is the log's globa
 increasing sequence number (assigned on append), ``ts`` a Unix timestamp in seconds (float, UTC),
 ``payload`` a JSON-serialisable dict whose keys depend on ``kind`` (documented on
 :class:`EventKind`).
+
+Readers never index the payload dict: :attr:`Event.data` is the payload as a typed, frozen
+dataclass (one per kind, in :mod:`workbench.core.event_payloads`; an unknown kind from a newer
+version reads as :class:`~workbench.core.event_payloads.UnknownPayload`, extra fields are
+ignored, missing ones take their defaults), built once per event and cached. ``Cls.of(event)``
+returns it typed for the checker. The kind groups the projections use are defined here once
+(:data:`MESSAGE_KINDS`, :data:`CONVERSATION_KINDS`, :data:`FORK_KINDS`, :data:`TOOL_KINDS`, ...).
+The JSON on disk is unchanged: ``payload`` is still the dict that was appended.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from workbench.core.event_payloads import Payload
 
 
 class EventKind:
@@ -100,6 +111,24 @@ class EventKind:
     """``{"model": str}``"""
     CONTEXT_COMPACTED = "context.compacted"
     """``{"summary": str, "up_to_seq": int, "tokens_before": int, "reason": "auto"|"manual"}``"""
+    SPEC_DRAFTED = "spec.drafted"
+    """``{"spec", "doc", "sha256", "previous_sha256", "revision": bool, "comments", "who", "ts",
+    "commit", "chars": int}`` (see :mod:`workbench.core.specs.events`)."""
+    SPEC_APPROVED = "spec.approved"
+    """``{"spec", "doc", "sha256", "commit", "who", "ts"}``"""
+    SPEC_CHANGES_REQUESTED = "spec.changes_requested"
+    """``{"spec", "doc", "sha256", "commit", "who", "ts", "note", "comments"}``"""
+    SPEC_TASK_STATE = "spec.task_state"
+    """``{"spec", "task", "title", "state", "previous", "reason"}``"""
+    PLUGIN_STATE = "plugin.state"
+    """``{"plugin", "old", "new", "pid", "reason", "stderr_tail", "ts"}`` (see
+    :mod:`workbench.core.plugins.runtime`)."""
+    PLUGIN_TOOLS_CHANGED = "plugin.tools_changed"
+    """``{"plugin", "tools", "pending", "ts"}``"""
+    PLUGIN_CALL = "plugin.call"
+    """``{"plugin", "tool", "qualified_name", "duration_s", "is_error", "error", "ts"}``"""
+    PLUGIN_RESTART = "plugin.restart"
+    """``{"plugin", "attempt", "max_restarts", "delay_s", "ts"}``"""
 
 
 #: Kinds that make up the visible conversation (what the chat history pages through).
@@ -129,15 +158,66 @@ CONVERSATION_KINDS: tuple[str, ...] = (
     EventKind.CONTEXT_COMPACTED,
 )
 
+#: Kinds copied into a forked session (the conversation and what explains it).
+FORK_KINDS: tuple[str, ...] = (
+    EventKind.USER_MESSAGE,
+    EventKind.ASSISTANT_MESSAGE,
+    EventKind.TURN_ERROR,
+    EventKind.TURN_CANCELLED,
+    EventKind.TURN_FINISHED,
+    EventKind.TOOL_CALL_REQUESTED,
+    EventKind.TOOL_CALL_APPROVED,
+    EventKind.TOOL_CALL_DENIED,
+    EventKind.TOOL_CALL_STARTED,
+    EventKind.TOOL_CALL_FINISHED,
+    EventKind.TOOL_CALLS_SKIPPED,
+    EventKind.CONTEXT_COMPACTED,
+    EventKind.CHECKPOINT_CREATED,
+    EventKind.MODE_CHANGED,
+    EventKind.MODEL_CHANGED,
+)
+
+#: Kinds of one tool call's life (the chat pane's tool views).
+TOOL_KINDS: tuple[str, ...] = (
+    EventKind.TOOL_CALL_REQUESTED,
+    EventKind.APPROVAL_REQUESTED,
+    EventKind.TOOL_CALL_APPROVED,
+    EventKind.TOOL_CALL_STARTED,
+    EventKind.TOOL_CALL_DENIED,
+    EventKind.TOOL_CALL_FINISHED,
+    EventKind.TOOL_CALLS_SKIPPED,
+)
+
+#: Kinds the journal leaves out (streamed deltas: the whole reply follows as ``assistant.message``).
+JOURNAL_SKIPPED_KINDS: frozenset[str] = frozenset({EventKind.ASSISTANT_DELTA})
+
+#: Kinds after which the journal's ``masterGuide.md`` is rebuilt (sessions changed, a turn ended,
+#: files rewound); a ``tool.finished`` that changed files and every ``spec.*`` event also do.
+GUIDE_TRIGGER_KINDS: frozenset[str] = frozenset({
+    EventKind.SESSION_CREATED, EventKind.SESSION_OPENED, EventKind.SESSION_CLOSED,
+    EventKind.SESSION_TITLED, EventKind.TURN_FINISHED, EventKind.CHECKPOINT_RESTORED,
+})
+
+#: Every spec workflow kind (written by :mod:`workbench.core.specs.events`).
+SPEC_KINDS: tuple[str, ...] = (
+    EventKind.SPEC_DRAFTED, EventKind.SPEC_APPROVED, EventKind.SPEC_CHANGES_REQUESTED, EventKind.SPEC_TASK_STATE,
+)
+
+#: Every plugin kind (written by :mod:`workbench.core.plugins.runtime`).
+PLUGIN_KINDS: tuple[str, ...] = (
+    EventKind.PLUGIN_STATE, EventKind.PLUGIN_TOOLS_CHANGED, EventKind.PLUGIN_CALL, EventKind.PLUGIN_RESTART,
+)
+
 
 @dataclass(frozen=True, slots=True)
 class Event:
     """One entry of the event log.
 
     Attributes:
-        kind: one of :class:`EventKind`.
+        kind: one of :class:`EventKind` (or a kind of a newer version: read as ``UnknownPayload``).
         session_id: the session the event belongs to.
-        payload: JSON-serialisable details (shape per kind).
+        payload: JSON-serialisable details (shape per kind), exactly as appended. Write it; read
+            :attr:`data` instead.
         seq: global sequence number; 0 until the store assigns it.
         ts: Unix time in seconds when appended; 0.0 until then.
     """
@@ -147,6 +227,23 @@ class Event:
     payload: dict[str, Any] = field(default_factory=dict)
     seq: int = 0
     ts: float = 0.0
+    _data: Any = field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def data(self) -> Payload:
+        """The payload as its kind's typed dataclass (built on first read, then cached).
+
+        Unknown kinds give :class:`~workbench.core.event_payloads.UnknownPayload`; fields the
+        class does not know are ignored and missing ones take their defaults, so logs written by
+        older or newer versions read without errors. Use ``Cls.of(event)`` for a checked type.
+        """
+        data = self._data
+        if data is None:
+            from workbench.core.event_payloads import payload_of  # the payload classes need EventKind
+
+            data = payload_of(self.kind, self.payload)
+            object.__setattr__(self, "_data", data)
+        return data
 
     def to_json(self) -> str:
         """Return the event as one line of JSON (``{"seq", "ts", "session_id", "kind", "payload"}``)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
 from workbench.core import paths
 from workbench.core.agent.approvals import Approver
@@ -16,6 +16,13 @@ from workbench.core.chat.service import ChatService
 from workbench.core.config import Settings
 from workbench.core.llm.client import LLMClient, client_from_settings
 from workbench.core.store import AsyncEventStore
+
+if TYPE_CHECKING:
+    from workbench.core.checkpoints.service import CheckpointService
+    from workbench.core.journal.service import JournalService
+    from workbench.core.plugins.supervisor import PluginSupervisor
+    from workbench.core.sandbox.service import SandboxService
+    from workbench.core.sandbox.tool import RunCommandTool
 
 
 event_log_path = paths.event_log_path
@@ -32,6 +39,12 @@ class Services:
         bus: the event bus.
         llm: the model client.
         chat: the chat service.
+
+    The subsystems are typed members, each created by its owner module: ``checkpoints``,
+    ``run_command`` and ``journal`` when the services start (``checkpoints`` stays None when the
+    shadow repository cannot be made), ``plugins`` on the first
+    :func:`~workbench.core.plugins.runtime.plugin_runtime` call, and :attr:`sandbox` lazily on
+    first use (creating it does not contact Docker).
     """
 
     workspace: Path
@@ -40,14 +53,30 @@ class Services:
     bus: EventBus
     llm: LLMClient
     chat: ChatService
-    extras: dict[str, Any] = field(default_factory=dict)
-    """Subsystem services created on demand (``"plugins"``, ``"sandbox"``, ``"checkpoints"``,
-    ``"specs"``): each owner module creates its entry once and closes it in :meth:`aclose`
-    through :attr:`closers`."""
+    checkpoints: CheckpointService | None = None
+    """Checkpoints and rewind (None: checkpoints are off in this workspace, see :attr:`notices`)."""
+    run_command: RunCommandTool | None = None
+    """The agent's ``run_command`` tool (registered in ``chat.registry``)."""
+    journal: JournalService | None = None
+    """Keeps ``.workbench/journal/`` in step with the log (see :func:`~workbench.core.journal.service.start_journal`)."""
+    plugins: PluginSupervisor | None = None
+    """The MCP plugin supervisor, once :func:`~workbench.core.plugins.runtime.plugin_runtime` made it."""
+    sandbox_started: SandboxService | None = None
+    """The sandbox service if something used it already (None: Docker was never needed)."""
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     """Async callables run (last registered first) when the services close."""
     notices: list[str] = field(default_factory=list)
     """Messages for the user from startup (recovered rewinds, disabled subsystems)."""
+
+    @property
+    def sandbox(self) -> SandboxService:
+        """The workspace's sandbox service, created on first use (Docker is contacted later, in a thread)."""
+        svc = self.sandbox_started
+        if svc is None:
+            from workbench.core.sandbox.service import SandboxService
+
+            svc = self.sandbox_started = SandboxService(self.settings.sandbox, self.workspace)
+        return svc
 
     async def aclose(self) -> None:
         """Close the session cleanly, the model client and the log."""
@@ -58,7 +87,7 @@ class Services:
                 except Exception:  # one failing subsystem must not keep the log open
                     pass
             await self.chat.close()
-            journal = self.extras.get("journal")
+            journal = self.journal
             if journal is not None:  # render session.closed too (stateRecovery.md says "closed")
                 try:
                     await asyncio.wait_for(journal.update(), 5)
@@ -86,7 +115,7 @@ async def start_services(workspace: Path, settings: Settings, *, approver: Appro
     store = await AsyncEventStore.open(event_log_path(workspace))
     from workbench.core.redact import Redactor
 
-    redactor = Redactor.for_settings(settings, [llm._api_key])
+    redactor = Redactor.for_settings(settings, llm.secrets())
     await store.call(setattr, store.sync, "redactor", redactor)
     bus = EventBus()
     chat = ChatService(
@@ -128,7 +157,7 @@ async def _add_checkpoints(services: Services) -> None:
     if services.settings.sandbox.snapshot_on_checkpoint:
         service.sandbox = lambda: sandbox_service(services)
     services.chat.checkpoints = service
-    services.extras["checkpoints"] = service
+    services.checkpoints = service
     try:
         message = await recover_interrupted_rewind(repo, services.store, services.workspace)
     except Exception as exc:
@@ -138,18 +167,12 @@ async def _add_checkpoints(services: Services) -> None:
             services.notices.append(message)
 
 
-def sandbox_service(services: Services) -> Any:
-    """Return the workspace's :class:`~workbench.core.sandbox.service.SandboxService` (created once).
+def sandbox_service(services: Services) -> SandboxService:
+    """Return the workspace's :class:`~workbench.core.sandbox.service.SandboxService` (``services.sandbox``).
 
     Creating it does not touch Docker; the engine is contacted on first use, in a thread.
     """
-    svc = services.extras.get("sandbox")
-    if svc is None:
-        from workbench.core.sandbox.service import SandboxService
-
-        svc = SandboxService(services.settings.sandbox, services.workspace)
-        services.extras["sandbox"] = svc
-    return svc
+    return services.sandbox
 
 
 def _add_sandbox_tool(services: Services) -> None:
@@ -172,5 +195,5 @@ def _add_sandbox_tool(services: Services) -> None:
     tool = RunCommandTool(lambda: sandbox_service(services), session_id, chat.emit, services.bus.publish_threadsafe,
                           tool_timeout=lambda: services.settings.agent.tool_timeout, prune_crashed=prune)
     chat.registry.add(tool)
-    services.extras["run_command"] = tool
+    services.run_command = tool
     services.closers.append(stop)

@@ -286,11 +286,12 @@ class WorkbenchApp(App[None]):
         services, self.services = self.services, None
         if services is not None:
             chat = self._chat_pane
-            if chat is not None and chat._turn is not None and chat._turn.is_running:
-                chat._turn.cancel()
+            turn = chat.turn if chat is not None else None
+            if turn is not None and turn.is_running:
+                turn.cancel()
                 await asyncio.sleep(0)
                 try:
-                    await chat._turn.wait()
+                    await turn.wait()
                 except Exception:
                     pass
             from workbench.core.store import LogWriteError

@@ -14,6 +14,7 @@ import os
 from pathlib import Path
 from typing import Any, Iterable
 
+from workbench.core import event_payloads as P
 from workbench.core.events import Event, EventKind
 from workbench.core.sanitize import sanitize
 
@@ -167,17 +168,18 @@ def conversation_from_events(events: Iterable[Event]) -> list[dict[str, Any]]:
     compactions = [e for e in events if e.kind == EventKind.CONTEXT_COMPACTED]
     if compactions:
         last = compactions[-1]
-        cut = int(last.payload.get("up_to_seq", last.seq))
+        summary = P.ContextCompacted.of(last)
+        cut = int(summary.up_to_seq if summary.up_to_seq is not None else last.seq)
         events = [e for e in events if e.seq > cut and e.kind != EventKind.CONTEXT_COMPACTED]
         msgs = [
-            {"role": "user", "content": "Summary of the earlier conversation (compacted):\n\n" + last.payload["summary"]},
+            {"role": "user", "content": "Summary of the earlier conversation (compacted):\n\n" + summary.summary},
             {"role": "assistant", "content": "Understood; I will continue from this summary."},
         ]
     pending: dict[str, str] = {}  # call_id -> name, awaiting a result
     skipped: set[str] = set()
     for e in events:
         if e.kind == EventKind.TOOL_CALLS_SKIPPED:
-            skipped.update(e.payload.get("call_ids", []))
+            skipped.update(P.ToolCallsSkipped.of(e).call_ids)
 
     def close_pending() -> None:
         for call_id in list(pending):
@@ -185,17 +187,17 @@ def conversation_from_events(events: Iterable[Event]) -> list[dict[str, Any]]:
         pending.clear()
 
     for e in events:
-        p = e.payload
         if e.kind == EventKind.USER_MESSAGE:
             close_pending()
-            msgs.append({"role": "user", "content": p["text"]})
+            msgs.append({"role": "user", "content": P.UserMessage.of(e).text})
         elif e.kind == EventKind.ASSISTANT_MESSAGE:
             close_pending()
-            calls = [c for c in p.get("tool_calls") or () if c["id"] not in skipped]
-            if not p.get("text") and not calls:
+            reply = P.AssistantMessage.of(e)
+            calls = [c for c in reply.tool_calls or () if c["id"] not in skipped]
+            if not reply.text and not calls:
                 continue
-            content = p.get("text") or None
-            if content and p.get("interrupted"):
+            content = reply.text or None
+            if content and reply.interrupted:
                 content = cut_off(content)
             msg: dict[str, Any] = {"role": "assistant", "content": content}
             if calls:
@@ -207,14 +209,16 @@ def conversation_from_events(events: Iterable[Event]) -> list[dict[str, Any]]:
                     pending[c["id"]] = c["name"]
             msgs.append(msg)
         elif e.kind in (EventKind.TOOL_CALL_FINISHED, EventKind.TOOL_CALL_DENIED):
-            call_id = p["call_id"]
+            result = e.data
+            assert isinstance(result, (P.ToolCallFinished, P.ToolCallDenied))
+            call_id = result.call_id
             if call_id not in pending:
                 continue
             pending.pop(call_id)
-            if e.kind == EventKind.TOOL_CALL_FINISHED:
-                content = sanitize(p.get("content", ""))  # logs written before escaping kept it raw
+            if isinstance(result, P.ToolCallFinished):
+                content = sanitize(result.content)  # logs written before escaping kept it raw
             else:
-                reason = p.get("reason") or "no reason given"
+                reason = result.reason or "no reason given"
                 content = f"Denied: {reason}"
             msgs.append({"role": "tool", "tool_call_id": call_id, "content": content})
     close_pending()
@@ -228,15 +232,15 @@ def unfinished_calls(events: Iterable[Event]) -> list[dict[str, Any]]:
     """
     state: dict[str, dict[str, Any]] = {}
     for e in events:
-        p = e.payload
         if e.kind == EventKind.TOOL_CALL_REQUESTED:
-            state[p["call_id"]] = {"call_id": p["call_id"], "name": p["name"], "state": "requested", "seq": e.seq}
-        elif e.kind == EventKind.TOOL_CALL_STARTED and p["call_id"] in state:
-            state[p["call_id"]]["state"] = "started"
+            req = P.ToolCallRequested.of(e)
+            state[req.call_id] = {"call_id": req.call_id, "name": req.name, "state": "requested", "seq": e.seq}  # type: ignore[index]
+        elif e.kind == EventKind.TOOL_CALL_STARTED and P.ToolCallStarted.of(e).call_id in state:
+            state[P.ToolCallStarted.of(e).call_id]["state"] = "started"  # type: ignore[index]
         elif e.kind in (EventKind.TOOL_CALL_FINISHED, EventKind.TOOL_CALL_DENIED):
-            state.pop(p["call_id"], None)
+            state.pop(getattr(e.data, "call_id", None), None)  # type: ignore[arg-type]
         elif e.kind == EventKind.TOOL_CALLS_SKIPPED:
-            for cid in p.get("call_ids", []):
+            for cid in P.ToolCallsSkipped.of(e).call_ids:
                 state.pop(cid, None)
     return list(state.values())
 

@@ -27,7 +27,7 @@ from workbench.core.llm.stream import Finish, ReasoningDelta, TextDelta, ToolCal
 from workbench.core.redact import Redactor, StreamRedactor
 
 if TYPE_CHECKING:
-    from workbench.core.chat.service import ChatService
+    from workbench.core.agent.host import TurnHost
 
 CLEAN_FINISH = ("stop", "tool_calls", "function_call")
 
@@ -67,9 +67,13 @@ class _Step:
 
 
 class AgentTurn:
-    """Runs one turn for ``chat`` (see module doc)."""
+    """Runs one turn for ``chat`` (see module doc).
 
-    def __init__(self, chat: "ChatService", prompt: str) -> None:
+    ``chat`` is the turn's host: only the members of :class:`~workbench.core.agent.host.TurnHost`
+    are used (the chat service in the product; a test checks the turn reaches for nothing else).
+    """
+
+    def __init__(self, chat: "TurnHost", prompt: str) -> None:
         self.chat = chat
         self.prompt = prompt
         self.turn_id = uuid.uuid4().hex[:10]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from workbench.core.event_payloads import AssistantMessage
 from workbench.core.events import Event, EventKind
 
 CONTINUE_PROMPT = (
@@ -34,7 +35,8 @@ def last_interrupted_reply(store: Any, session_id: str) -> Event | None:
     ).fetchone()
     if row is None or row[1] != EventKind.ASSISTANT_MESSAGE:
         return None
-    payload = json.loads(row[3])
-    if not payload.get("interrupted") or not (payload.get("text") or "").strip():
+    event = Event(row[1], session_id, json.loads(row[3]), int(row[0]), float(row[2]))
+    reply = AssistantMessage.of(event)
+    if not reply.interrupted or not (reply.text or "").strip():
         return None
-    return Event(row[1], session_id, payload, int(row[0]), float(row[2]))
+    return event

@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from workbench.core.event_payloads import CheckpointCreated, RewindStarted
 from workbench.core.events import Event, EventKind
 
 if TYPE_CHECKING:
@@ -108,9 +109,10 @@ def _record_session(store: "EventStore", repo: "ShadowRepo", session_id: str, jo
     """Record the dangling rewinds of one crashed session (call inside a store transaction)."""
     messages: list[str] = []
     for start in _dangling_rewinds(store, session_id):
-        target = start.payload.get("checkpoint")
-        scope = start.payload.get("scope") or "files"
-        known = {e.payload.get("checkpoint") for e in store.events(session_id, kinds=[EventKind.CHECKPOINT_CREATED])}
+        started = RewindStarted.of(start)
+        target = started.checkpoint
+        scope = started.scope or "files"
+        known = {CheckpointCreated.of(e).checkpoint for e in store.events(session_id, kinds=[EventKind.CHECKPOINT_CREATED])}
         before = None
         if scope in ("files", "both"):
             candidates = [

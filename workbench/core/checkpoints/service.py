@@ -16,7 +16,8 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from workbench.core.events import Event, EventKind
+from workbench.core.event_payloads import CheckpointCreated, UserMessage
+from workbench.core.events import FORK_KINDS, Event, EventKind
 
 if TYPE_CHECKING:
     from workbench.core.chat.service import ChatService
@@ -24,24 +25,6 @@ if TYPE_CHECKING:
 
 Scope = Literal["files", "conversation", "both"]
 
-#: Events copied into a forked session (the conversation and what explains it).
-FORK_KINDS = (
-    EventKind.USER_MESSAGE,
-    EventKind.ASSISTANT_MESSAGE,
-    EventKind.TURN_ERROR,
-    EventKind.TURN_CANCELLED,
-    EventKind.TURN_FINISHED,
-    EventKind.TOOL_CALL_REQUESTED,
-    EventKind.TOOL_CALL_APPROVED,
-    EventKind.TOOL_CALL_DENIED,
-    EventKind.TOOL_CALL_STARTED,
-    EventKind.TOOL_CALL_FINISHED,
-    EventKind.TOOL_CALLS_SKIPPED,
-    EventKind.CONTEXT_COMPACTED,
-    EventKind.CHECKPOINT_CREATED,
-    EventKind.MODE_CHANGED,
-    EventKind.MODEL_CHANGED,
-)
 
 
 class RewindRefused(RuntimeError):
@@ -105,7 +88,7 @@ class CheckpointService:
         self.sandbox: Any = None
         """Returns the workspace's SandboxService when container snapshots are on (else None)."""
 
-    async def checkpoint(self, label: str, *, turn_id: str | None = None, always: bool = True) -> dict[str, Any] | None:
+    async def checkpoint(self, label: str, *, turn_id: str | None = None, always: bool = True) -> CheckpointCreated | None:
         """Snapshot the workspace and record a ``checkpoint.created`` event.
 
         Args:
@@ -114,7 +97,7 @@ class CheckpointService:
             always: record an event even when nothing changed since the last snapshot.
 
         Returns:
-            The event payload, or None when ``always`` is False and nothing changed.
+            The event's typed payload (:class:`CheckpointCreated`), or None when ``always`` is False and nothing changed.
         """
         session = await self.chat.ensure_session()
         async with self._lock:
@@ -132,8 +115,9 @@ class CheckpointService:
                 "skipped": [list(s) for s in cp.skipped][:200],
                 "container_image": await self._snapshot_container(session.id, cp.id),
             }
-            await self.chat.emit(Event(EventKind.CHECKPOINT_CREATED, session.id, payload))
-            return payload
+            event = Event(EventKind.CHECKPOINT_CREATED, session.id, payload)
+            await self.chat.emit(event)
+            return CheckpointCreated.of(event)
 
     async def _snapshot_container(self, session_id: str, checkpoint: str) -> str | None:
         """``docker commit`` the session's sandbox (``sandbox.snapshot_on_checkpoint``); None if off."""
@@ -178,11 +162,12 @@ class CheckpointService:
             raise RewindRefused("no session to rewind")
         sid = chat.session.id
         events = await self.list(sid)
-        match = [e for e in events if e.payload["checkpoint"].startswith(checkpoint) and (seq is None or e.seq == seq)]
+        match = [e for e in events if CheckpointCreated.of(e).checkpoint.startswith(checkpoint) and (seq is None or e.seq == seq)]
         if not match:
             raise RewindRefused(f"checkpoint {checkpoint!r} is not in session {sid}; list them with `workbench checkpoints`")
         target = match[-1]
-        cp_id = target.payload["checkpoint"]
+        created = CheckpointCreated.of(target)
+        cp_id = created.checkpoint
         await chat.emit(Event(EventKind.REWIND_STARTED, sid, {"checkpoint": cp_id, "scope": scope}))
         written: list[str] = []
         deleted: list[str] = []
@@ -196,7 +181,7 @@ class CheckpointService:
             written, deleted = result.written, result.deleted
             from workbench.core.checkpoints.rewind_record import uncaptured_changes
 
-            not_restored, kept = uncaptured_changes(target.payload.get("skipped") or [], [list(x) for x in result.before_restore.skipped])
+            not_restored, kept = uncaptured_changes(created.skipped or [], [list(x) for x in result.before_restore.skipped])
             await chat.emit(
                 Event(
                     EventKind.CHECKPOINT_CREATED,
@@ -207,7 +192,7 @@ class CheckpointService:
                      "skipped": [list(x) for x in result.before_restore.skipped][:200], "container_image": None},
                 )
             )
-            image = target.payload.get("container_image")
+            image = created.container_image
             service = self.sandbox() if self.sandbox is not None else None
             if image and service is not None:
                 from workbench.core.sandbox.service import restore_container_sync
@@ -216,7 +201,7 @@ class CheckpointService:
                 await chat.emit(Event(EventKind.SANDBOX_CONTAINER, sid, {"outcome": "restored", "container": info.container.id, "name": info.container.name, "image": image, "setup": [], "reason": "rewind"}))
         else:
             snap = await self.checkpoint(f"before rewind to {cp_id[:10]}")
-            before_id = snap["checkpoint"] if snap else None
+            before_id = snap.checkpoint if snap else None
         new_session: str | None = None
         prompt: str | None = None
         if scope in ("conversation", "both"):
@@ -240,13 +225,14 @@ class CheckpointService:
         checkpoint cuts at its own position, and the next prompt is offered.
         """
         users = await self.chat.store.events(sid, kinds=[EventKind.USER_MESSAGE])
-        turn_id = target.payload.get("turn_id")
+        created = CheckpointCreated.of(target)
+        turn_id = created.turn_id
         for user in users:
-            if turn_id and user.payload.get("turn_id") == turn_id:
-                return user.seq - 1, user.payload["text"]
-        seq = int(target.payload["event_seq"])
+            if turn_id and UserMessage.of(user).turn_id == turn_id:
+                return user.seq - 1, UserMessage.of(user).text
+        seq = int(created.event_seq)  # type: ignore[arg-type]
         later = [u for u in users if u.seq > seq]
-        return seq, (later[0].payload["text"] if later else None)
+        return seq, (UserMessage.of(later[0]).text if later else None)
 
     async def _fork(self, sid: str, fork_seq: int) -> str:
         store = self.chat.store

@@ -115,8 +115,8 @@ def _args_text(raw: Any) -> str:
 
 
 def _usage(p: dict[str, Any]) -> str:
-    usage = p.get("usage") or {}
-    bits = [p.get("model") or ""]
+    usage = p.usage or {}
+    bits = [p.model or ""]
     if usage:
         bits.append(f"{usage.get('prompt_tokens', 0)} → {usage.get('completion_tokens', 0)} tokens")
     return ", ".join(b for b in bits if b)
@@ -145,87 +145,88 @@ def event_lines(event: Event, cursor: MarkdownCursor, *, answer_limit: int | Non
             cursor.seen_sessions.append(sid)
         out += ["", f"## {title}", f"_{stamp(event.ts)}_", ""]
         cursor.session = sid
-    p, K, t = event.payload, EventKind, clock(event.ts)
-    name = p.get("name")
+    p: Any = event.data  # the payload class of event.kind (each branch reads its own kind's fields)
+    K, t = EventKind, clock(event.ts)
+    name = getattr(p, "name", None)
     if event.kind == K.USER_MESSAGE:
         n = cursor.turns.get(sid, 0) + 1
         cursor.turns[sid] = n
-        out += ["", f"### Turn {n} · {t}", "", "**Prompt:**", "", *quote(p.get("text", "")), ""]
+        out += ["", f"### Turn {n} · {t}", "", "**Prompt:**", "", *quote(p.text), ""]
     elif event.kind == K.ASSISTANT_MESSAGE:
-        text = p.get("text") or ""
+        text = p.text or ""
         if not text.strip():
-            if p.get("interrupted"):
+            if p.interrupted:
                 out += ["", "- **Answer interrupted** before any text", ""]
             return out
-        head = "**Answer (interrupted)**" if p.get("interrupted") else "**Answer**"
+        head = "**Answer (interrupted)**" if p.interrupted else "**Answer**"
         usage = _usage(p)
         out += ["", f"{head}" + (f" ({usage}):" if usage else ":"), "", *quote(summarise(text, answer_limit) if answer_limit else text.strip()), ""]
     elif event.kind == K.TOOL_CALL_REQUESTED:
         if name == COMMAND_TOOL:
-            args = parse_arguments(p.get("arguments")) or {}
+            args = parse_arguments(p.arguments) or {}
             out.append(f"- {t} command {code('$ ' + str(args.get('command', '')))}" + (" (network)" if args.get("network") else ""))
         else:
-            out.append(f"- {t} tool {code(str(name))} {code(_args_text(p.get('arguments')))}")
+            out.append(f"- {t} tool {code(str(name))} {code(_args_text(p.arguments))}")
     elif event.kind == K.APPROVAL_REQUESTED:
-        out.append(f"  - approval asked: {one_line(p.get('reason'), 200)}" + (" (protected path)" if p.get("protected") else ""))
+        out.append(f"  - approval asked: {one_line(p.reason, 200)}" + (" (protected path)" if p.protected else ""))
     elif event.kind == K.TOOL_CALL_APPROVED:
-        out.append(f"  - approved (by {p.get('by')}" + (f", rule {code(str(p['rule']))}" if p.get("rule") else "") + ")" + (" after the user edited it" if p.get("edited") else ""))
+        out.append(f"  - approved (by {p.by}" + (f", rule {code(str(p.rule))}" if p.rule else "") + ")" + (" after the user edited it" if p.edited else ""))
     elif event.kind == K.TOOL_CALL_DENIED:
-        out.append(f"  - **denied** (by {p.get('by')}): {one_line(p.get('reason'), 300)}")
+        out.append(f"  - **denied** (by {p.by}): {one_line(p.reason, 300)}")
     elif event.kind == K.TOOL_CALL_STARTED:
         return out
     elif event.kind == K.TOOL_CALL_FINISHED:
-        summary = one_line(p.get("summary") or p.get("outcome"), 300)
-        label = "**error**" if p.get("is_error") else "result"
+        summary = one_line(p.summary or p.outcome, 300)
+        label = "**error**" if p.is_error else "result"
         if name == COMMAND_TOOL:
             code_ = exit_code(summary)
-            label = ("**failed**" if p.get("is_error") else "done") + (f", exit code {code_}" if code_ is not None else "")
-        duration = p.get("duration_ms")
-        if p.get("outcome") == "unknown":
+            label = ("**failed**" if p.is_error else "done") + (f", exit code {code_}" if code_ is not None else "")
+        duration = p.duration_ms
+        if p.outcome == "unknown":
             label = "**interrupted**"
         line = f"  - {label}: {summary}"
         if isinstance(duration, (int, float)) and name != COMMAND_TOOL:
             line += f" ({duration:.0f} ms)"
         out.append(line)
-        if p.get("changed_paths"):
-            out.append("  - changed: " + ", ".join(code(x) for x in p["changed_paths"][:20]) + (" …" if len(p["changed_paths"]) > 20 else ""))
+        if p.changed_paths:
+            out.append("  - changed: " + ", ".join(code(x) for x in p.changed_paths[:20]) + (" …" if len(p.changed_paths) > 20 else ""))
     elif event.kind == K.TOOL_CALLS_SKIPPED:
-        out.append(f"- {t} skipped {len(p.get('call_ids') or [])} tool call(s): {one_line(p.get('reason'), 200)}")
+        out.append(f"- {t} skipped {len(p.call_ids or [])} tool call(s): {one_line(p.reason, 200)}")
     elif event.kind == K.TURN_ERROR:
-        out += ["", f"- {t} **error** ({p.get('error_kind')}): {one_line(p.get('message'), 400)}"]
+        out += ["", f"- {t} **error** ({p.error_kind}): {one_line(p.message, 400)}"]
     elif event.kind == K.TURN_CANCELLED:
-        out.append(f"- {t} turn cancelled: {one_line(p.get('reason'), 200)}")
+        out.append(f"- {t} turn cancelled: {one_line(p.reason, 200)}")
     elif event.kind == K.TURN_FINISHED:
-        cost = p.get("cost")
-        bits = [f"turn {p.get('status')}", f"{p.get('steps')} step(s)"]
+        cost = p.cost
+        bits = [f"turn {p.status}", f"{p.steps} step(s)"]
         if isinstance(cost, (int, float)):
             bits.append(f"cost ${cost:.4f}")
         out += [f"- {t} " + " · ".join(bits), ""]
     elif event.kind == K.SANDBOX_CONTAINER:
-        out.append(f"- {t} sandbox container {code(str(p.get('name')))} {p.get('outcome')} (image {p.get('image')})")
-        for step in p.get("setup") or []:
+        out.append(f"- {t} sandbox container {code(str(p.name))} {p.outcome} (image {p.image})")
+        for step in p.setup or []:
             out.append(f"  - setup {code(str(step.get('command')))}: exit code {step.get('exit_code')}")
     elif event.kind == CHECKPOINT_CREATED:
-        stat = p.get("diffstat") or [0, 0, 0]
-        label = f" “{p['label']}”" if p.get("label") else ""
-        out.append(f"- {t} checkpoint {code(str(p.get('checkpoint', ''))[:12])}{label}: {stat[0]} file(s), +{stat[1]} -{stat[2]}")
-        files = p.get("files_changed") or []
+        stat = p.diffstat or [0, 0, 0]
+        label = f" “{p.label}”" if p.label else ""
+        out.append(f"- {t} checkpoint {code(str(p.checkpoint)[:12])}{label}: {stat[0]} file(s), +{stat[1]} -{stat[2]}")
+        files = p.files_changed or []
         if files:
             shown = ", ".join(f"{s} {code(str(path))}" for s, path in files[:10])
             out.append(f"  - files: {shown}" + (f" … (+{len(files) - 10})" if len(files) > 10 else ""))
-        if p.get("skipped"):
-            out.append(f"  - skipped: {len(p['skipped'])} path(s) (" + ", ".join(f"{code(str(a))}: {b}" for a, b in p["skipped"][:5]) + ")")
+        if p.skipped:
+            out.append(f"  - skipped: {len(p.skipped)} path(s) (" + ", ".join(f"{code(str(a))}: {b}" for a, b in p.skipped[:5]) + ")")
     elif event.kind == CHECKPOINT_RESTORED:
-        line = f"- {t} **rewind** ({p.get('scope')}) to checkpoint {code(str(p.get('checkpoint', ''))[:12])}"
-        if p.get("before_restore"):
-            line += f"; undo with checkpoint {code(str(p['before_restore'])[:12])}"
-        if p.get("new_session"):
-            line += f"; conversation continues in session {p['new_session']}"
+        line = f"- {t} **rewind** ({p.scope}) to checkpoint {code(str(p.checkpoint)[:12])}"
+        if p.before_restore:
+            line += f"; undo with checkpoint {code(str(p.before_restore)[:12])}"
+        if p.new_session:
+            line += f"; conversation continues in session {p.new_session}"
         out.append(line)
     elif event.kind == K.PLAN_UPDATED:  # update_plan: the whole checklist (workbench.core.tools.plan)
         from workbench.core.tools.plan import markdown, progress
 
-        items = event.payload.get("items") or []
+        items = p.items or []
         out += [f"- {t} **{progress(items) or 'plan cleared'}**", *("  " + line for line in markdown(items))]
     else:
         entry = entry_for(event)

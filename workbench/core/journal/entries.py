@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from workbench.core.events import Event, EventKind
+from workbench.core.events import JOURNAL_SKIPPED_KINDS, Event, EventKind
 
 CHAT = "chat"
 TOOL = "tool"
@@ -26,18 +26,16 @@ ERROR = "error"
 CATEGORIES: tuple[str, ...] = (CHAT, TOOL, COMMAND, CHECKPOINT, SPEC, PLUGIN, ERROR)
 """The filter categories, in the order of the pane's keys ``1``-``7``."""
 
-CHECKPOINT_CREATED = "checkpoint.created"
-"""``{"checkpoint": sha, "label", "turn_id", "event_seq", "files_changed": [[status, path]],
-"diffstat": [files, insertions, deletions], "skipped": [[path, reason]]}`` (written by the
-checkpoint service)."""
-CHECKPOINT_RESTORED = "checkpoint.restored"
-"""``{"checkpoint", "before_restore", "scope": "files"|"conversation"|"both", "new_session": id|None}``."""
+CHECKPOINT_CREATED = EventKind.CHECKPOINT_CREATED
+"""Alias of ``EventKind.CHECKPOINT_CREATED`` (payload: ``event_payloads.CheckpointCreated``)."""
+CHECKPOINT_RESTORED = EventKind.CHECKPOINT_RESTORED
+"""Alias of ``EventKind.CHECKPOINT_RESTORED`` (payload: ``event_payloads.CheckpointRestored``)."""
 
 COMMAND_TOOL = "run_command"
 """The tool whose calls are shell commands (category ``command``, exit codes shown)."""
 
-SKIPPED_KINDS = frozenset({EventKind.ASSISTANT_DELTA})
-"""Kinds with no journal entry."""
+SKIPPED_KINDS = JOURNAL_SKIPPED_KINDS
+"""Kinds with no journal entry (defined in :mod:`workbench.core.events`)."""
 
 _EXIT_RE = re.compile(r"\bexit (-?\d+)")
 
@@ -129,119 +127,120 @@ def entry_for(event: Event) -> JournalEntry | None:
     Args:
         event: a stored event (its ``seq`` and ``ts`` are used as they are).
     """
-    kind, p = event.kind, event.payload
+    kind = event.kind
+    p: Any = event.data  # the payload class of ``kind`` (each branch reads its own kind's fields)
     if kind in SKIPPED_KINDS:
         return None
     cats: frozenset[str] = frozenset({CHAT})
     checkpoint = None
-    name = p.get("name")
+    name = getattr(p, "name", None)
     K = EventKind
     if kind == K.SESSION_CREATED:
         text = "session created"
-        if p.get("parent_id"):
-            text += f" (fork of {p['parent_id']} at event {p.get('fork_seq')})"
+        if p.parent_id:
+            text += f" (fork of {p.parent_id} at event {p.fork_seq})"
     elif kind == K.SESSION_OPENED:
-        text = f"session opened (model {p.get('model') or '?'})"
+        text = f"session opened (model {p.model or '?'})"
     elif kind == K.SESSION_CLOSED:
         text = "session closed"
     elif kind == K.SESSION_TITLED:
-        text = f"title: {p.get('title')}"
+        text = f"title: {p.title}"
     elif kind == K.USER_MESSAGE:
-        text = f"you: {p.get('text', '')}"
+        text = f"you: {p.text}"
     elif kind == K.ASSISTANT_MESSAGE:
-        text = ("reply (interrupted): " if p.get("interrupted") else "reply: ") + str(p.get("text") or "")
-        if not (p.get("text") or "").strip():
-            text = "reply (interrupted, empty)" if p.get("interrupted") else "reply (tool calls only)"
+        text = ("reply (interrupted): " if p.interrupted else "reply: ") + str(p.text or "")
+        if not (p.text or "").strip():
+            text = "reply (interrupted, empty)" if p.interrupted else "reply (tool calls only)"
     elif kind == K.TURN_ERROR:
         cats = frozenset({CHAT, ERROR})
-        text = f"error ({p.get('error_kind')}): {p.get('message')}"
+        text = f"error ({p.error_kind}): {p.message}"
     elif kind == K.TURN_CANCELLED:
-        text = f"turn cancelled: {p.get('reason')}"
+        text = f"turn cancelled: {p.reason}"
     elif kind == K.TURN_FINISHED:
-        status = p.get("status")
+        status = p.status
         cats = frozenset({CHAT, ERROR}) if status == "error" else cats
-        cost = _money(p.get("cost"))
-        text = f"turn {status}: {p.get('steps')} step(s)" + (f", {cost}" if cost else "")
+        cost = _money(p.cost)
+        text = f"turn {status}: {p.steps} step(s)" + (f", {cost}" if cost else "")
     elif kind == K.TOOL_CALL_REQUESTED:
         cats = _tool_cats(name)
         prefix = "$ " if name == COMMAND_TOOL else f"{name} "
-        text = prefix + arguments_brief(name or "", p.get("arguments"))
+        text = prefix + arguments_brief(name or "", p.arguments)
     elif kind == K.TOOL_CALL_APPROVED:
         cats = _tool_cats(name)
-        text = f"approved {name} (by {p.get('by')})" + (" after an edit" if p.get("edited") else "")
+        text = f"approved {name} (by {p.by})" + (" after an edit" if p.edited else "")
     elif kind == K.TOOL_CALL_DENIED:
         cats = _tool_cats(name)
-        text = f"denied {name} (by {p.get('by')}): {p.get('reason')}"
+        text = f"denied {name} (by {p.by}): {p.reason}"
     elif kind == K.TOOL_CALL_STARTED:
         cats = _tool_cats(name)
         text = f"running {name}"
     elif kind == K.TOOL_CALL_FINISHED:
-        cats = _tool_cats(name, *((ERROR,) if p.get("is_error") else ()))
-        text = f"{name}: {p.get('summary') or p.get('outcome')}"
-        changed = p.get("changed_paths") or []
+        cats = _tool_cats(name, *((ERROR,) if p.is_error else ()))
+        text = f"{name}: {p.summary or p.outcome}"
+        changed = p.changed_paths or []
         if changed:
             text += f" [changed {', '.join(changed[:3])}{'…' if len(changed) > 3 else ''}]"
     elif kind == K.TOOL_CALLS_SKIPPED:
         cats = frozenset({TOOL})
-        text = f"skipped {len(p.get('call_ids') or [])} call(s): {p.get('reason')}"
+        text = f"skipped {len(p.call_ids or [])} call(s): {p.reason}"
     elif kind == K.APPROVAL_REQUESTED:
         cats = _tool_cats(name)
-        text = f"approval asked for {name}: {p.get('reason')}"
+        text = f"approval asked for {name}: {p.reason}"
     elif kind == K.SANDBOX_CONTAINER:
         cats = frozenset({COMMAND})
-        text = f"container {p.get('name')} {p.get('outcome')} ({p.get('image')})"
-        failed = [s for s in p.get("setup") or [] if s.get("exit_code") not in (0, None)]
+        text = f"container {p.name} {p.outcome} ({p.image})"
+        failed = [s for s in p.setup or [] if s.get("exit_code") not in (0, None)]
         if failed:
             cats = frozenset({COMMAND, ERROR})
             text += f"; setup failed: {failed[0].get('command')} (exit {failed[0].get('exit_code')})"
     elif kind == K.PLAN_UPDATED:  # update_plan (workbench.core.tools.plan)
         from workbench.core.tools.plan import progress
 
-        items = event.payload.get("items") or []
+        items = p.items or []
         now = next((i.get("text") for i in items if i.get("status") == "in_progress"), None)
         text = (progress(items) or "plan cleared") + (f": now {now}" if now else "")
     elif kind == K.MODE_CHANGED:
-        text = f"mode: {p.get('mode')}"
+        text = f"mode: {p.mode}"
     elif kind == K.MODEL_CHANGED:
-        text = f"model: {p.get('model')}"
+        text = f"model: {p.model}"
     elif kind == K.CONTEXT_COMPACTED:
-        text = f"context compacted ({p.get('reason')}, {p.get('tokens_before')} tokens before)"
+        text = f"context compacted ({p.reason}, {p.tokens_before} tokens before)"
     elif kind == CHECKPOINT_CREATED:
         cats = frozenset({CHECKPOINT})
-        checkpoint = p.get("checkpoint")
-        stat = p.get("diffstat") or [0, 0, 0]
-        label = f" {p['label']}" if p.get("label") else ""
+        checkpoint = p.checkpoint
+        stat = p.diffstat or [0, 0, 0]
+        label = f" {p.label}" if p.label else ""
         text = f"checkpoint {str(checkpoint or '')[:8]}{label}: {stat[0]} file(s) +{stat[1]} -{stat[2]}"
     elif kind == CHECKPOINT_RESTORED:
         cats = frozenset({CHECKPOINT})
-        checkpoint = p.get("checkpoint")
-        text = f"restored {p.get('scope')} to {str(checkpoint or '')[:8]}"
-        if p.get("new_session"):
-            text += f" (new session {p['new_session']})"
+        checkpoint = p.checkpoint
+        text = f"restored {p.scope} to {str(checkpoint or '')[:8]}"
+        if p.new_session:
+            text += f" (new session {p.new_session})"
     elif kind.startswith("spec."):
         cats = frozenset({SPEC})
-        spec, doc = p.get("spec"), p.get("doc")
+        spec, doc = getattr(p, "spec", None), getattr(p, "doc", None)
         if kind == "spec.drafted":
-            text = f"spec {spec}: {doc} {'revised' if p.get('revision') else 'drafted'} ({p.get('chars')} chars)"
+            text = f"spec {spec}: {doc} {'revised' if p.revision else 'drafted'} ({p.chars} chars)"
         elif kind == "spec.approved":
-            text = f"spec {spec}: {doc} approved by {p.get('who')}"
+            text = f"spec {spec}: {doc} approved by {p.who}"
         elif kind == "spec.changes_requested":
-            text = f"spec {spec}: changes requested on {doc} by {p.get('who')}" + (f": {p['note']}" if p.get("note") else "")
+            text = f"spec {spec}: changes requested on {doc} by {p.who}" + (f": {p.note}" if p.note else "")
         elif kind == "spec.task_state":
-            text = f"spec {spec}: task {p.get('task')} {p.get('previous')} → {p.get('state')} ({p.get('title')})"
+            text = f"spec {spec}: task {p.task} {p.previous} → {p.state} ({p.title})"
         else:
-            text = f"{kind}: {_generic(p)}"
+            text = f"{kind}: {_generic(event.payload)}"
     elif kind.startswith("plugin."):
         cats = frozenset({PLUGIN})
-        if p.get("new") == "error" or p.get("is_error"):
+        if getattr(p, "new", None) == "error" or getattr(p, "is_error", False):
             cats = frozenset({PLUGIN, ERROR})
-        bits = [str(p.get(k)) for k in ("plugin", "new", "tool", "reason", "error") if p.get(k) not in (None, "")]
+        bits = [str(getattr(p, k)) for k in ("plugin", "new", "tool", "reason", "error") if getattr(p, k, None) not in (None, "")]
         text = f"{kind.split('.', 1)[1]}: " + " ".join(bits)
     else:
         cats = frozenset({_category_of_unknown(kind)})
-        text = f"{kind}: {_generic(p)}"
+        text = f"{kind}: {_generic(event.payload)}"
     return JournalEntry(
-        event.seq, event.ts, event.session_id, kind, cats, one_line(text), p.get("turn_id"), checkpoint
+        event.seq, event.ts, event.session_id, kind, cats, one_line(text), getattr(p, "turn_id", None), checkpoint
     )
 
 

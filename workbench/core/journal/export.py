@@ -103,23 +103,24 @@ def _esc(text: Any) -> str:
 
 
 def _body(e: Event) -> str:
-    p, K = e.payload, EventKind
+    p: Any = e.data  # the payload class of e.kind
+    K = EventKind
     if e.kind == K.USER_MESSAGE:
-        return f'<div class="user"><pre>{_esc(p.get("text"))}</pre></div>'
+        return f'<div class="user"><pre>{_esc(p.text)}</pre></div>'
     if e.kind == K.ASSISTANT_MESSAGE:
-        note = " (interrupted)" if p.get("interrupted") else ""
-        return f'<div class="assistant"><span class="kind">answer{_esc(note)}</span><pre>{_esc(p.get("text"))}</pre></div>'
+        note = " (interrupted)" if p.interrupted else ""
+        return f'<div class="assistant"><span class="kind">answer{_esc(note)}</span><pre>{_esc(p.text)}</pre></div>'
     if e.kind == K.TOOL_CALL_REQUESTED:
-        args = parse_arguments(p.get("arguments"))
-        shown = json.dumps(args, ensure_ascii=False, indent=2) if args is not None else p.get("arguments")
-        label = "command" if p.get("name") == COMMAND_TOOL else "tool call"
-        return f'<span class="kind">{label}</span><code>{_esc(p.get("name"))}</code><pre>{_esc(shown)}</pre>'
+        args = parse_arguments(p.arguments)
+        shown = json.dumps(args, ensure_ascii=False, indent=2) if args is not None else p.arguments
+        label = "command" if p.name == COMMAND_TOOL else "tool call"
+        return f'<span class="kind">{label}</span><code>{_esc(p.name)}</code><pre>{_esc(shown)}</pre>'
     if e.kind == K.TOOL_CALL_FINISHED:
-        cls = ' class="error"' if p.get("is_error") else ""
-        parts = [f'<span{cls}>{_esc(p.get("name"))}: {_esc(p.get("summary"))}</span>']
-        parts.append(f'<details><summary>output</summary><pre>{_esc(p.get("full_content") or p.get("content"))}</pre></details>')
-        if p.get("diff"):
-            parts.append(f'<details><summary>diff</summary><pre>{_esc(p.get("diff"))}</pre></details>')
+        cls = ' class="error"' if p.is_error else ""
+        parts = [f'<span{cls}>{_esc(p.name)}: {_esc(p.summary)}</span>']
+        parts.append(f'<details><summary>output</summary><pre>{_esc(p.full_content or p.content)}</pre></details>')
+        if p.diff:
+            parts.append(f'<details><summary>diff</summary><pre>{_esc(p.diff)}</pre></details>')
         return "".join(parts)
     entry = entry_for(e)
     cls = ' class="error"' if entry is not None and "error" in entry.categories else ""

@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
-from workbench.core.events import Event, EventKind
+from workbench.core.event_payloads import ToolCallFinished
+from workbench.core.events import GUIDE_TRIGGER_KINDS, Event, EventKind
 from workbench.core.journal.agent_md import HEADER, render_events
 from workbench.core.journal.entries import CHECKPOINT_RESTORED
 from workbench.core.journal.files import (
@@ -41,11 +42,8 @@ STATE_RECOVERY = "stateRecovery.md"
 LOCK_FILE = "journal.lock"
 """Lock file beside the state file: one journal writer at a time, across threads and processes."""
 
-GUIDE_TRIGGERS = frozenset({
-    EventKind.SESSION_CREATED, EventKind.SESSION_OPENED, EventKind.SESSION_CLOSED,
-    EventKind.SESSION_TITLED, EventKind.TURN_FINISHED, CHECKPOINT_RESTORED,
-})
-"""Kinds after which ``masterGuide.md`` is rebuilt (sessions changed, a turn ended, files rewound);
+GUIDE_TRIGGERS = GUIDE_TRIGGER_KINDS
+"""(Defined in :mod:`workbench.core.events`.) Kinds after which ``masterGuide.md`` is rebuilt (sessions changed, a turn ended, files rewound);
 a ``tool.finished`` that changed files and every ``spec.*`` event (a document's state) also do."""
 
 
@@ -193,7 +191,7 @@ class JournalProjector:
         recovery_written = self._write_if_changed(self.recovery_path, recovery, "recovery_sha256")
         wants_guide = rewrite or any(
             e.kind in GUIDE_TRIGGERS or e.kind.startswith("spec.")
-            or (e.kind == EventKind.TOOL_CALL_FINISHED and e.payload.get("changed_paths"))
+            or (e.kind == EventKind.TOOL_CALL_FINISHED and ToolCallFinished.of(e).changed_paths)
             for e in events
         )
         guide_written = False

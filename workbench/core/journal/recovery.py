@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from workbench.core.agent.context import unfinished_calls
-from workbench.core.events import Event, EventKind
+from workbench.core.event_payloads import ToolCallRequested
+from workbench.core.events import TOOL_KINDS, Event, EventKind
 from workbench.core.journal.entries import CHECKPOINT_CREATED, CHECKPOINT_RESTORED, arguments_brief, one_line
 
 WORKSPACE_SESSION = "workspace"
@@ -68,29 +69,30 @@ class RecoveryTracker:
             self._update_calls(sid, evs)
 
     def _fold(self, e: Event) -> None:
-        p, K = e.payload, EventKind
+        p: Any = e.data  # the payload class of e.kind
+        K = EventKind
         if e.session_id != WORKSPACE_SESSION:
             self.active = e.session_id
             info = self.sessions.setdefault(e.session_id, {"prompt": None, "turn_id": None, "turn_open": False})
             info["last_seq"], info["last_ts"] = e.seq, e.ts
             if e.kind == K.USER_MESSAGE:
-                info.update(prompt=p.get("text"), turn_id=p.get("turn_id"), turn_open=True)
+                info.update(prompt=p.text, turn_id=p.turn_id, turn_open=True)
             elif e.kind == K.TURN_FINISHED:
-                info.update(turn_open=False, turn_status=p.get("status"))
+                info.update(turn_open=False, turn_status=p.status)
         if e.kind == K.APPROVAL_REQUESTED:
-            self.approvals[p.get("call_id")] = {"session": e.session_id, "name": p.get("name"), "reason": p.get("reason"), "seq": e.seq}
+            self.approvals[p.call_id] = {"session": e.session_id, "name": p.name, "reason": p.reason, "seq": e.seq}
         elif e.kind in (K.TOOL_CALL_APPROVED, K.TOOL_CALL_DENIED, K.TOOL_CALL_FINISHED):
-            self.approvals.pop(p.get("call_id"), None)
+            self.approvals.pop(p.call_id, None)
         elif e.kind == K.TOOL_CALLS_SKIPPED:
-            for cid in p.get("call_ids") or []:
+            for cid in p.call_ids or []:
                 self.approvals.pop(cid, None)
         elif e.kind == K.TURN_FINISHED:  # a finished turn answers nothing any more
             for cid in [c for c, a in self.approvals.items() if a["session"] == e.session_id]:
                 self.approvals.pop(cid)
         elif e.kind in (CHECKPOINT_CREATED, CHECKPOINT_RESTORED):
-            self.checkpoint = {**p, "session": e.session_id, "seq": e.seq, "ts": e.ts, "event": e.kind}
+            self.checkpoint = {**e.payload, "session": e.session_id, "seq": e.seq, "ts": e.ts, "event": e.kind}
         elif e.kind == K.SANDBOX_CONTAINER:
-            self.containers[e.session_id] = {**p, "seq": e.seq, "ts": e.ts}
+            self.containers[e.session_id] = {**e.payload, "seq": e.seq, "ts": e.ts}
 
     def _update_calls(self, sid: str, events: list[Event]) -> None:
         carried: list[Event] = []
@@ -103,8 +105,9 @@ class RecoveryTracker:
         args = {cid: c.get("args", "") for cid, c in self.open_calls.items()}
         for e in events:
             if e.kind == EventKind.TOOL_CALL_REQUESTED:
-                args[e.payload.get("call_id")] = arguments_brief(e.payload.get("name") or "", e.payload.get("arguments"))
-        still = unfinished_calls(carried + [e for e in events if "call_id" in e.payload or e.kind == EventKind.TOOL_CALLS_SKIPPED])
+                req = ToolCallRequested.of(e)
+                args[req.call_id] = arguments_brief(req.name or "", req.arguments)
+        still = unfinished_calls(carried + [e for e in events if e.kind in TOOL_KINDS])
         for cid in [c for c, call in self.open_calls.items() if call["session"] == sid]:
             del self.open_calls[cid]
         for call in still:

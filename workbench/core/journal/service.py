@@ -1,7 +1,7 @@
 """The journal service: keeps ``.workbench/journal/`` in step with the event log while the app runs.
 
-:func:`start_journal` creates one :class:`JournalService` per :class:`~workbench.core.runtime.Services`
-(kept in ``services.extras["journal"]``, stopped by a closer), catches up with the log, then follows
+:func:`start_journal` creates one :class:`JournalService` per :class:`JournalHost` (the product's
+:class:`~workbench.core.runtime.Services`; kept in ``services.journal``, stopped by a closer), catches up with the log, then follows
 the bus: after a committed event it waits :attr:`JournalService.debounce_s` (more events in that
 window join the same update) and renders what is new. Reads run on the store thread, file IO in a
 worker thread; the event loop never waits on disk.
@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Protocol
 
 from workbench.core.events import Event
 from workbench.core.journal.entries import SKIPPED_KINDS
@@ -19,14 +20,31 @@ from workbench.core.journal.projector import JournalProjector, JournalUpdate, fe
 from workbench.core.tasks import spawn
 
 if TYPE_CHECKING:
-    from workbench.core.runtime import Services
+    from workbench.core.bus import EventBus
+    from workbench.core.store import AsyncEventStore
 
 log = logging.getLogger("workbench.core.journal")
 
-EXTRAS_KEY = "journal"
-"""Key of the service in ``Services.extras``."""
 DEBOUNCE_S = 0.3
 """Seconds to wait after an event before updating (a burst becomes one update)."""
+
+
+class JournalHost(Protocol):
+    """What the journal uses of the running services (the product's ``Services``; no import of it).
+
+    Attributes:
+        workspace: the workspace root (the journal is ``<workspace>/.workbench/journal``).
+        store: the event log (read on its thread).
+        bus: committed events, followed while the app runs.
+        journal: where :func:`start_journal` keeps the service (None until then).
+        closers: async callables run when the services close.
+    """
+
+    workspace: Path
+    store: AsyncEventStore
+    bus: EventBus
+    journal: JournalService | None
+    closers: list[Callable[[], Awaitable[None]]]
 
 
 class JournalService:
@@ -37,7 +55,7 @@ class JournalService:
         debounce_s: see :data:`DEBOUNCE_S`.
     """
 
-    def __init__(self, services: "Services | Any", *, debounce_s: float = DEBOUNCE_S) -> None:
+    def __init__(self, services: JournalHost | Any, *, debounce_s: float = DEBOUNCE_S) -> None:
         self.workspace = services.workspace
         self.store = services.store
         self.bus = services.bus
@@ -133,16 +151,16 @@ class JournalService:
             log.warning("final journal update failed: %s", exc)
 
 
-def start_journal(services: "Services") -> JournalService:
+def start_journal(services: JournalHost) -> JournalService:
     """Return the workspace's journal service, creating and starting it on the first call.
 
-    Stores it in ``services.extras["journal"]`` and registers :meth:`JournalService.aclose` in
+    Stores it in ``services.journal`` and registers :meth:`JournalService.aclose` in
     ``services.closers``. Call it on the services' event loop, once they are started.
     """
-    svc = services.extras.get(EXTRAS_KEY)
+    svc = services.journal
     if svc is None:
         svc = JournalService(services)
-        services.extras[EXTRAS_KEY] = svc
+        services.journal = svc
         services.closers.append(svc.aclose)
         svc.start()
     return svc

@@ -74,6 +74,10 @@ class LLMClient:
             err.args = (err.message,)
         return err
 
+    def secrets(self) -> list[str | None]:
+        """Values the event log must redact: this client's API key (None when it has none)."""
+        return [self._api_key]
+
     def scrub(self, text: str) -> str:
         """Remove this client's key (and key-like strings) from ``text``."""
         return scrub(text, (self._api_key,))

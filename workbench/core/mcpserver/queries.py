@@ -149,14 +149,14 @@ def sessions_list(workspace: Path, limit: int = 50) -> list[dict[str, Any]]:
 
 
 def _message(e: Event, limit: int | None = None) -> dict[str, Any]:
-    p = e.payload
+    p: Any = e.data  # UserMessage, AssistantMessage or TurnError
     role = {EventKind.USER_MESSAGE: "user", EventKind.ASSISTANT_MESSAGE: "assistant"}.get(e.kind, "error")
-    text = p.get("text") if e.kind != EventKind.TURN_ERROR else p.get("message")
+    text = p.text if e.kind != EventKind.TURN_ERROR else p.message
     text = str(text or "")
     if limit is not None and len(text) > limit:
         text = text[:limit] + f"… [{len(text) - limit} more characters]"
     out = {"seq": e.seq, "ts": e.ts, "role": role, "text": text}
-    if e.kind == EventKind.ASSISTANT_MESSAGE and p.get("interrupted"):
+    if e.kind == EventKind.ASSISTANT_MESSAGE and p.interrupted:
         out["interrupted"] = True
     return out
 
@@ -180,13 +180,13 @@ def session_read(workspace: Path, session_id: str, limit: int = 200) -> dict[str
 
 
 def _summary(e: Event) -> str:
-    p = e.payload
     if e.kind in MESSAGE_KINDS:
         return _message(e, TEXT_LIMIT)["text"]
     if e.kind.startswith("plugin."):
-        bits = [str(p.get(k)) for k in ("plugin", "new", "tool", "reason") if p.get(k) not in (None, "")]
+        p = e.data
+        bits = [str(getattr(p, k)) for k in ("plugin", "new", "tool", "reason") if getattr(p, k, None) not in (None, "")]
         return " ".join(bits)
-    text = ", ".join(f"{k}={v}" for k, v in p.items() if isinstance(v, (str, int, float, bool)) and k != "turn_id")
+    text = ", ".join(f"{k}={v}" for k, v in e.payload.items() if isinstance(v, (str, int, float, bool)) and k != "turn_id")
     return text[:TEXT_LIMIT]
 
 

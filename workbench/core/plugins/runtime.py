@@ -2,7 +2,7 @@
 
 :func:`plugin_runtime` builds the :class:`~workbench.core.plugins.supervisor.PluginSupervisor`
 for ``services.workspace`` from ``[plugins]`` and ``.mcp.json``, keeps it in
-``services.extras["plugins"]`` and registers its shutdown in ``services.closers``. Every
+``services.plugins`` and registers its shutdown in ``services.closers``. Every
 supervisor event becomes a committed event-log entry (see :mod:`workbench.core.events`) before
 it is published on the bus, in the order the supervisor reported them:
 
@@ -30,7 +30,8 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING, Any
 
-from workbench.core.events import Event
+from workbench.core.events import PLUGIN_KINDS as ALL_PLUGIN_KINDS
+from workbench.core.events import Event, EventKind
 from workbench.core.plugins.events import (
     PluginEvent,
     PluginRestartScheduled,
@@ -47,22 +48,20 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("workbench.core.plugins.runtime")
 
-PLUGIN_STATE = "plugin.state"
+PLUGIN_STATE = EventKind.PLUGIN_STATE
 """Log kind of a state change: ``{"plugin", "old", "new", "pid", "reason", "stderr_tail", "ts"}``."""
-PLUGIN_TOOLS_CHANGED = "plugin.tools_changed"
+PLUGIN_TOOLS_CHANGED = EventKind.PLUGIN_TOOLS_CHANGED
 """Log kind of a (re)loaded tool list: ``{"plugin", "tools", "pending", "ts"}``."""
-PLUGIN_CALL = "plugin.call"
+PLUGIN_CALL = EventKind.PLUGIN_CALL
 """Log kind of a finished tool call: ``{"plugin", "tool", "qualified_name", "duration_s", "is_error", "error", "ts"}``."""
-PLUGIN_RESTART = "plugin.restart"
+PLUGIN_RESTART = EventKind.PLUGIN_RESTART
 """Log kind of a scheduled automatic restart: ``{"plugin", "attempt", "max_restarts", "delay_s", "ts"}``."""
-PLUGIN_KINDS: tuple[str, ...] = (PLUGIN_STATE, PLUGIN_TOOLS_CHANGED, PLUGIN_CALL, PLUGIN_RESTART)
+PLUGIN_KINDS: tuple[str, ...] = ALL_PLUGIN_KINDS
 """Every log kind this module writes."""
 
 WORKSPACE_SESSION = "workspace"
 """Session id of plugin events that happen while no chat session is open."""
 
-EXTRAS_KEY = "plugins"
-"""Key of the supervisor in ``Services.extras``."""
 
 _KINDS: dict[type, str] = {
     PluginStateChanged: PLUGIN_STATE,
@@ -168,18 +167,18 @@ async def plugin_runtime(services: Services, *, start: bool = True) -> PluginSup
         start: start the enabled, trusted plugins when the supervisor is created.
 
     Returns:
-        The supervisor in ``services.extras["plugins"]``.
+        The supervisor in ``services.plugins``.
 
     Raises:
         PluginConfigError: ``.mcp.json`` or ``[plugins]`` is invalid (nothing is created; call
             again after fixing it).
     """
-    existing = services.extras.get(EXTRAS_KEY)
+    existing = services.plugins
     if existing is not None:
         return existing
     warnings: list[str] = []
     specs = await load_workspace_specs(services, warnings=warnings)
-    existing = services.extras.get(EXTRAS_KEY)
+    existing = services.plugins
     if existing is not None:  # another caller won while we read the files
         return existing
 
@@ -198,7 +197,7 @@ async def plugin_runtime(services: Services, *, start: bool = True) -> PluginSup
         log_dir=workspace_data_dir(ws) / "plugins",
     )
     supervisor.config_warnings = warnings  # skipped .mcp.json entries, for the UI to show
-    services.extras[EXTRAS_KEY] = supervisor
+    services.plugins = supervisor
     from workbench.core.plugins.agent_tools import PREFIX, plugin_agent_tools
 
     services.chat.tool_sources[PREFIX] = lambda: plugin_agent_tools(supervisor)
@@ -228,7 +227,7 @@ async def reload_plugins(services: Services) -> PluginSupervisor:
     Raises:
         PluginConfigError, ConfigError: the files are invalid; the running plugins are untouched.
     """
-    if services.extras.get(EXTRAS_KEY) is None:
+    if services.plugins is None:
         return await plugin_runtime(services)
     supervisor = await plugin_runtime(services, start=False)
     specs = await load_workspace_specs(services, reread_config=True)

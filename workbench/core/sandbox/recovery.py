@@ -97,7 +97,6 @@ async def reattach_on_resume(services: Services) -> Reattach:
         ``"failed"`` with the message (the session still opens; ``run_command`` reports the same
         problem to the model when it is used).
     """
-    from workbench.core.runtime import sandbox_service
 
     from .errors import SandboxError
 
@@ -108,7 +107,7 @@ async def reattach_on_resume(services: Services) -> Reattach:
     if not had_container(events):
         return Reattach("none")
     try:
-        info = await sandbox_service(services).ensure(session.id, had_container=True)
+        info = await services.sandbox.ensure(session.id, had_container=True)
     except SandboxError as exc:
         return Reattach("failed", f"The session's sandbox could not be restored: {exc}")
     except Exception as exc:  # noqa: BLE001 - docker transport errors (engine went away mid-call)
@@ -119,7 +118,7 @@ async def reattach_on_resume(services: Services) -> Reattach:
         "setup": [{"command": s.command, "exit_code": s.exit_code} for s in info.setup],
         "reason": "resume", "orphans_killed": info.orphans_killed, "write_problem": info.write_problem,
     }))
-    tool: Any = services.extras.get("run_command")
+    tool: Any = services.run_command
     if tool is not None and hasattr(tool, "mark_ensured"):
         tool.mark_ensured(session.id)
     verb = {"attached": "re-attached to", "started": "started", "recreated": "recreated"}.get(info.outcome, info.outcome)
@@ -142,9 +141,8 @@ async def prune_crashed(services: Services) -> list[str]:
     Returns:
         The names of the containers removed.
     """
-    from workbench.core.runtime import sandbox_service
 
-    service = sandbox_service(services)
+    service = services.sandbox
     sessions = await services.store.sessions(services.workspace)
     current = services.chat.session.id if services.chat.session is not None else ""
     stale = stale_containers(await service.list_containers(), sessions, keep=[current])
@@ -163,7 +161,7 @@ async def stop_on_exit(services: Services) -> list[str]:
     Returns:
         The names of the containers stopped.
     """
-    service: Any = services.extras.get("sandbox")
+    service: Any = services.sandbox_started
     if service is None or services.settings.sandbox.keep_on_exit:
         return []
     import asyncio

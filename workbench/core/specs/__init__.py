@@ -9,7 +9,8 @@ Modules (import what you need; this package's ``__init__`` loads nothing eagerly
 * ``ears``: EARS classification and lint; ``trace``: criterion <-> task matrix;
 * ``discovery``: ``discover_specs``, ``find_spec``; ``bundle``: ``load_spec``, ``check_spec``;
 * ``workflow``: approval records and document states; ``store``: the CLI's JSON record store;
-* ``codes``: every problem code with its severity and meaning.
+* ``codes``: every problem code with its severity and meaning;
+* ``split_lines`` (from ``_md``): the line splitting every parser uses (the UI numbers lines with it).
 
 The most used names are re-exported lazily: ``from workbench.core.specs import load_spec``.
 """
@@ -35,6 +36,7 @@ _EXPORTS: dict[str, str] = {
     "can_generate": "workflow", "can_approve": "workflow", "record_for_approval": "workflow",
     "arecord_for_approval": "workflow", "files_changed_since": "workflow", "doc_hashes": "workflow",
     "ApprovalStore": "store",
+    "split_lines": "_md",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -34,7 +34,7 @@ from .snapshots import unified_diff
 from .workflow import ApprovalRecord, can_generate, compute_status, doc_hashes, record_for_approval
 
 if TYPE_CHECKING:
-    from workbench.core.runtime import Services
+    from .host import DraftHost
 
     from .review import ReviewStores
 
@@ -444,7 +444,7 @@ class Draft:
     and ``result`` is set. Made by ``draft``.
     """
 
-    def __init__(self, services: "Services", spec: Spec, doc: str, stores: "ReviewStores | None", who: str | None, **plan: Any) -> None:
+    def __init__(self, services: "DraftHost", spec: Spec, doc: str, stores: "ReviewStores | None", who: str | None, **plan: Any) -> None:
         self.services = services
         self.spec = spec
         self.doc = doc
@@ -500,7 +500,7 @@ class Draft:
 
 
 def draft(
-    services: "Services",
+    services: "DraftHost",
     spec: Spec,
     doc: str,
     *,

@@ -21,26 +21,26 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
-from workbench.core.events import Event
+from workbench.core.events import SPEC_KINDS, Event, EventKind
 
 from .models import Spec
 
 if TYPE_CHECKING:
-    from workbench.core.runtime import Services
+    from .host import SpecHost
 
     from .comments import Comment
     from .review import ReviewStores
     from .workflow import ApprovalRecord
 
-SPEC_DRAFTED = "spec.drafted"
-SPEC_APPROVED = "spec.approved"
-SPEC_CHANGES_REQUESTED = "spec.changes_requested"
-SPEC_TASK_STATE = "spec.task_state"
-SPEC_EVENT_KINDS: tuple[str, ...] = (SPEC_DRAFTED, SPEC_APPROVED, SPEC_CHANGES_REQUESTED, SPEC_TASK_STATE)
+SPEC_DRAFTED = EventKind.SPEC_DRAFTED
+SPEC_APPROVED = EventKind.SPEC_APPROVED
+SPEC_CHANGES_REQUESTED = EventKind.SPEC_CHANGES_REQUESTED
+SPEC_TASK_STATE = EventKind.SPEC_TASK_STATE
+SPEC_EVENT_KINDS: tuple[str, ...] = SPEC_KINDS
 """Every spec event kind (payloads in the module docstring)."""
 
 
-async def emit_spec_event(services: "Services", kind: str, payload: dict[str, Any]) -> Event:
+async def emit_spec_event(services: "SpecHost", kind: str, payload: dict[str, Any]) -> Event:
     """Commit one spec event to the chat session's log (the session is created if needed) and publish it.
 
     Args:
@@ -75,7 +75,7 @@ def record_payload(record: "ApprovalRecord") -> dict[str, Any]:
     }
 
 
-async def approve(services: "Services", spec: Spec, doc: str, stores: "ReviewStores | None" = None, who: str | None = None) -> "ApprovalRecord":
+async def approve(services: "SpecHost", spec: Spec, doc: str, stores: "ReviewStores | None" = None, who: str | None = None) -> "ApprovalRecord":
     """Approve ``doc`` (``review.approve_doc`` in a thread) and record ``spec.approved``.
 
     Raises:
@@ -91,7 +91,7 @@ async def approve(services: "Services", spec: Spec, doc: str, stores: "ReviewSto
 
 
 async def request_changes(
-    services: "Services", spec: Spec, doc: str, stores: "ReviewStores | None" = None, who: str | None = None
+    services: "SpecHost", spec: Spec, doc: str, stores: "ReviewStores | None" = None, who: str | None = None
 ) -> "tuple[ApprovalRecord, list[Comment]]":
     """Request changes on ``doc`` with its pending comments and record ``spec.changes_requested``.
 
@@ -107,7 +107,7 @@ async def request_changes(
     return record, comments
 
 
-async def set_task(services: "Services", spec: Spec, task_id: str, state: str, *, reason: str = "") -> None:
+async def set_task(services: "SpecHost", spec: Spec, task_id: str, state: str, *, reason: str = "") -> None:
     """Set one task's checkbox (``tasks.set_task_state``: only that line changes) and record ``spec.task_state``.
 
     Args:

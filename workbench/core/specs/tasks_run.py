@@ -17,7 +17,7 @@ from .models import Requirement, RequirementsDoc, Spec, Task, TaskNotFoundError,
 
 if TYPE_CHECKING:
     from workbench.core.agent.turn import TurnOutcome
-    from workbench.core.runtime import Services
+    from .host import SpecHost
 
 MAX_DESIGN_CHARS = 60_000
 """Longest design text put into a task prompt (longer designs are cut, with a note)."""
@@ -185,7 +185,7 @@ def prepare_task(spec: Spec, task_id: str, agent_running: bool) -> TaskRun:
     return TaskRun(spec, task, prompt, cited, unknown)
 
 
-async def start_task(services: "Services", spec: Spec, task_id: str) -> TaskRun:
+async def start_task(services: "SpecHost", spec: Spec, task_id: str) -> TaskRun:
     """Check, then set the task ``[-]`` (``spec.task_state`` event); return the run with its prompt.
 
     Raises:
@@ -205,7 +205,7 @@ async def start_task(services: "Services", spec: Spec, task_id: str) -> TaskRun:
     return run
 
 
-async def finish_task(services: "Services", spec: Spec, task_id: str, confirmed: bool) -> str:
+async def finish_task(services: "SpecHost", spec: Spec, task_id: str, confirmed: bool) -> str:
     """Apply the user's answer after the agent's turn: yes sets ``[x]``, no leaves the task ``[-]``.
 
     Returns:
@@ -223,7 +223,7 @@ async def finish_task(services: "Services", spec: Spec, task_id: str, confirmed:
     return "in_progress"
 
 
-async def run_task(services: "Services", spec: Spec, task_id: str) -> "tuple[TaskRun, TurnOutcome]":
+async def run_task(services: "SpecHost", spec: Spec, task_id: str) -> "tuple[TaskRun, TurnOutcome]":
     """Start the task and run the agent turn on its prompt (the caller then calls ``finish_task``).
 
     Raises:

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
+from workbench.core.event_payloads import AssistantDelta, AssistantMessage, SessionOpened, SessionTitled, UserMessage
 from workbench.core.events import MESSAGE_KINDS, Event, EventKind
 from workbench.core.store.errors import CorruptLogError, LogWriteError, classify, translate
 from workbench.core.store.opening import SQLITE_HEADER, LogOpening
@@ -311,7 +312,7 @@ class EventStore(LogOpening):
     def _mark_open_sessions(self, stored: list[Event]) -> None:
         """Keep this process's open-session markers in step (see :mod:`.openmarks`)."""
         for e in stored:
-            if e.kind == EventKind.SESSION_OPENED and e.payload.get("pid") == os.getpid():
+            if e.kind == EventKind.SESSION_OPENED and SessionOpened.of(e).pid == os.getpid():
                 self._mine.add(e.session_id)
                 self._marks.mark(e.session_id, e.seq)
             elif e.kind == EventKind.TURN_FINISHED and e.session_id in self._mine:
@@ -339,26 +340,28 @@ class EventStore(LogOpening):
         if e.kind == EventKind.USER_MESSAGE:
             sets.append("message_count = message_count + 1")
             sets.append("title = COALESCE(title, ?)")
-            args.append(_title_from(e.payload.get("text", "")) or None)
+            args.append(_title_from(UserMessage.of(e).text) or None)
         elif e.kind == EventKind.ASSISTANT_MESSAGE:
             sets.append("message_count = message_count + 1")
-            usage = e.payload.get("usage") or {}
+            reply = AssistantMessage.of(e)
+            usage = reply.usage or {}
             sets.append("prompt_tokens = prompt_tokens + ?")
             args.append(int(usage.get("prompt_tokens") or 0))
             sets.append("completion_tokens = completion_tokens + ?")
             args.append(int(usage.get("completion_tokens") or 0))
-            if e.payload.get("model"):
+            if reply.model:
                 sets.append("model = ?")
-                args.append(e.payload["model"])
+                args.append(reply.model)
         elif e.kind == EventKind.SESSION_TITLED:
             sets.append("title = ?")
-            args.append(e.payload.get("title"))
+            args.append(SessionTitled.of(e).title)
         elif e.kind == EventKind.SESSION_OPENED:
+            opened = SessionOpened.of(e)
             sets += ["pid = ?", "closed = 0"]
-            args.append(e.payload.get("pid"))
-            if e.payload.get("model"):
+            args.append(opened.pid)
+            if opened.model:
                 sets.append("model = ?")
-                args.append(e.payload["model"])
+                args.append(opened.model)
         elif e.kind == EventKind.SESSION_CLOSED:
             sets += ["closed = 1", "pid = NULL"]
         args.append(e.session_id)
@@ -471,13 +474,14 @@ class EventStore(LogOpening):
         deltas = self.events(session_id, after_seq=last_end, kinds=[EventKind.ASSISTANT_DELTA])
         if not deltas:
             return None
-        text = "".join(d.payload.get("text", "") for d in deltas)
-        reasoning = "".join(d.payload.get("reasoning", "") for d in deltas)
+        parts = [AssistantDelta.of(d) for d in deltas]
+        text = "".join(p.text for p in parts)
+        reasoning = "".join(p.reasoning for p in parts)
         return Event(
             EventKind.ASSISTANT_MESSAGE,
             session_id,
             {
-                "turn_id": deltas[0].payload.get("turn_id"),
+                "turn_id": parts[0].turn_id,
                 "text": text,
                 "reasoning": reasoning,
                 "finish_reason": None,

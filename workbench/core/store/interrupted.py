@@ -24,6 +24,7 @@ import json
 import time
 from typing import TYPE_CHECKING
 
+from workbench.core.event_payloads import AssistantDelta
 from workbench.core.events import Event, EventKind
 
 if TYPE_CHECKING:
@@ -74,13 +75,14 @@ def interrupted_events(store: "EventStore", session_id: str) -> list[Event]:
     out: list[Event] = []
     last_end = max((e.seq for e in tail if e.kind in _END_KINDS), default=0)
     deltas = [e for e in tail if e.kind == EventKind.ASSISTANT_DELTA and e.seq > last_end]
-    steps = max([int(e.payload.get("step") or 0) for e in tail if "step" in e.payload] or [0])
+    steps = max([int(getattr(e.data, "step", None) or 0) for e in tail] or [0])
     if deltas:
+        parts = [AssistantDelta.of(d) for d in deltas]
         out.append(Event(EventKind.ASSISTANT_MESSAGE, session_id, {
-            "turn_id": deltas[0].payload.get("turn_id") or turn_id,
-            "step": deltas[0].payload.get("step"),
-            "text": "".join(d.payload.get("text", "") for d in deltas),
-            "reasoning": "".join(d.payload.get("reasoning", "") for d in deltas),
+            "turn_id": parts[0].turn_id or turn_id,
+            "step": parts[0].step,
+            "text": "".join(p.text for p in parts),
+            "reasoning": "".join(p.reasoning for p in parts),
             "tool_calls": [],
             "finish_reason": None,
             "interrupted": True,

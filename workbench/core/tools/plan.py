@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
+from workbench.core.event_payloads import PlanUpdated
 from workbench.core.events import Event, EventKind
 from workbench.core.tools.base import Tool, ToolContext, ToolError, ToolResult, ToolSpec
 from workbench.core.sanitize import inert_text
@@ -91,7 +92,7 @@ def latest_plan(events: Iterable[Event]) -> list[dict[str, Any]] | None:
     items = None
     for e in events:
         if e.kind == EventKind.PLAN_UPDATED:
-            items = list(e.payload.get("items") or [])
+            items = list(PlanUpdated.of(e).items or [])
     return items
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from rich.text import Text
 from textual.widgets import Static
 
+from workbench.core.event_payloads import PlanUpdated
 from workbench.core.events import Event, EventKind
 from workbench.core.tools.ask import Question
 from workbench.core.tools.plan import MARKS, progress
@@ -69,7 +70,7 @@ def merge_plans(page: list[Event], plans: list[Event], *, more: bool, before_seq
 
 def latest_progress(plans: list[Event]) -> str:
     """``plan D/N`` of the last plan event (``""`` when none or empty)."""
-    return progress(plans[-1].payload.get("items") or []) if plans else ""
+    return progress(PlanUpdated.of(plans[-1]).items or []) if plans else ""
 
 
 def show_question(pane: Any, question: Question) -> None:

@@ -18,7 +18,8 @@ from textual.widgets import Button, Static
 from textual.worker import Worker, WorkerState
 
 from workbench.core.agent.approvals import ApprovalRequest
-from workbench.core.events import Event, EventKind
+from workbench.core import event_payloads as P
+from workbench.core.events import TOOL_KINDS, Event, EventKind
 from workbench.ui.chat.messages import AssistantMessage, ErrorMessage, LiveReply, Note, UserMessage, code_theme
 from workbench.ui.chat.prompt import PromptInput
 from workbench.ui.chat.slash import SlashCommands, SlashHint
@@ -28,16 +29,6 @@ from workbench.ui.chat import interact
 
 if TYPE_CHECKING:
     from workbench.core.runtime import Services
-
-TOOL_KINDS = (
-    EventKind.TOOL_CALL_REQUESTED,
-    EventKind.APPROVAL_REQUESTED,
-    EventKind.TOOL_CALL_APPROVED,
-    EventKind.TOOL_CALL_STARTED,
-    EventKind.TOOL_CALL_DENIED,
-    EventKind.TOOL_CALL_FINISHED,
-    EventKind.TOOL_CALLS_SKIPPED,
-)
 
 
 def _fmt_tokens(usage: dict[str, int]) -> str:
@@ -97,6 +88,11 @@ class ChatPane(Vertical):
         self._calls: dict[str, ToolCallView] = {}
         self._oldest_seq: int | None = None
         self._turn: Worker | None = None
+
+    @property
+    def turn(self) -> Worker | None:
+        """The worker running the latest agent turn (None before the first prompt)."""
+        return self._turn
 
     def compose(self) -> ComposeResult:
         with ChatView(id="chat-view"):
@@ -168,46 +164,47 @@ class ChatPane(Vertical):
     async def _on_event(self, event: Event) -> None:
         if not self._current(event):
             return
-        kind, p = event.kind, event.payload
+        kind = event.kind
+        p: Any = event.data  # the payload class of ``kind`` (each branch reads its own kind's fields)
         view = self.view
         view.follow()
         if kind == EventKind.USER_MESSAGE:
             await self._remove_empty()
-            await view.mount(UserMessage(p["text"], event.seq))
+            await view.mount(UserMessage(p.text, event.seq))
             self._update_session_label()
             self.call_after_refresh(view.follow, again=True)  # the user just sent it: follow the reply
         elif kind == EventKind.ASSISTANT_DELTA:
-            live = await self._live_reply(p["turn_id"], p.get("step", 0), event.seq)
-            await live.add(p.get("text", ""), p.get("reasoning", ""))
+            live = await self._live_reply(p.turn_id, p.step or 0, event.seq)
+            await live.add(p.text, p.reasoning)
         elif kind == EventKind.ASSISTANT_MESSAGE:
-            if not p.get("text") and not p.get("reasoning") and not p.get("interrupted"):
-                self._live.pop(f"{p['turn_id']}:{p.get('step', 0)}", None)
+            if not p.text and not p.reasoning and not p.interrupted:
+                self._live.pop(f"{p.turn_id}:{p.step or 0}", None)
                 return
-            live = await self._live_reply(p["turn_id"], p.get("step", 0), event.seq)
-            usage = p.get("usage")
+            live = await self._live_reply(p.turn_id, p.step or 0, event.seq)
+            usage = p.usage
             note = None
             if usage:
-                note = f"{p.get('model') or ''} · {usage.get('prompt_tokens', 0):,} in / {usage.get('completion_tokens', 0):,} out"
-            await live.finish(text=p.get("text", ""), interrupted=bool(p.get("interrupted")), note=note)
-            self._live.pop(f"{p['turn_id']}:{p.get('step', 0)}", None)
+                note = f"{p.model or ''} · {usage.get('prompt_tokens', 0):,} in / {usage.get('completion_tokens', 0):,} out"
+            await live.finish(text=p.text, interrupted=bool(p.interrupted), note=note)
+            self._live.pop(f"{p.turn_id}:{p.step or 0}", None)
             self._update_session_label()
         elif kind == EventKind.TURN_ERROR:
-            await view.mount(ErrorMessage(p["message"], event.seq))
+            await view.mount(ErrorMessage(p.message, event.seq))
         elif kind in TOOL_KINDS:
             await self._tool_event(event)
         elif kind == EventKind.PLAN_UPDATED:
-            await view.mount(interact.PlanBlock(event.payload.get("items") or [], event.seq))
+            await view.mount(interact.PlanBlock(P.PlanUpdated.of(event).items or [], event.seq))
             self.status.plan = interact.latest_progress([event])
         elif kind == EventKind.MODE_CHANGED:
-            self.status.mode = p["mode"]
+            self.status.mode = p.mode
         elif kind == EventKind.MODEL_CHANGED:
-            self.status.model = p["model"]
+            self.status.model = p.model
         elif kind == EventKind.CONTEXT_COMPACTED:
-            await view.mount(Note(f"⇣ older turns compacted into a summary ({p.get('reason')}, ~{p.get('tokens_before', 0):,} tokens before)"))
+            await view.mount(Note(f"⇣ older turns compacted into a summary ({p.reason}, ~{p.tokens_before or 0:,} tokens before)"))
         elif kind == EventKind.TURN_CANCELLED:
             self.status.state = "cancelled"
         elif kind == EventKind.TURN_FINISHED:
-            self.status.state = "ready" if p.get("status") != "error" else "ready (last turn failed)"
+            self.status.state = "ready" if p.status != "error" else "ready (last turn failed)"
 
     async def _live_reply(self, turn_id: str, step: int = 0, seq: int = 0) -> LiveReply:
         key = f"{turn_id}:{step}"
@@ -221,20 +218,20 @@ class ChatPane(Vertical):
 
     async def _tool_event(self, event: Event, *, mount: bool = True) -> ToolCallView | None:
         """Create or update the block of the tool call an event belongs to."""
-        p = event.payload
+        p: Any = event.data  # one of the TOOL_KINDS payload classes
         kind = event.kind
         if kind == EventKind.TOOL_CALLS_SKIPPED:
-            for call_id in p.get("call_ids", []):
+            for call_id in p.call_ids:
                 view = self._calls.get(call_id)
                 if view is not None:
-                    view.set_state("skipped", p.get("reason", ""))
+                    view.set_state("skipped", p.reason or "")
             if mount:
-                await self.view.mount(Note(f"⊘ {len(p.get('call_ids', []))} tool call(s) not run: {p.get('reason')}"))
+                await self.view.mount(Note(f"⊘ {len(p.call_ids)} tool call(s) not run: {p.reason}"))
             return None
-        call_id = p["call_id"]
+        call_id = p.call_id
         view = self._calls.get(call_id)
         if view is None:
-            view = ToolCallView(call_id, p.get("name", "?"), p.get("arguments", ""))
+            view = ToolCallView(call_id, p.name or "?", getattr(p, "arguments", None) or "")
             view.seq = event.seq
             self._calls[call_id] = view
             if mount:
@@ -246,15 +243,15 @@ class ChatPane(Vertical):
         elif kind == EventKind.TOOL_CALL_STARTED:
             view.set_state("running")
         elif kind == EventKind.TOOL_CALL_DENIED:
-            view.set_state("denied", p.get("reason", ""))
+            view.set_state("denied", p.reason or "")
         elif kind == EventKind.TOOL_CALL_FINISHED:
-            ms = p.get("duration_ms") or 0
-            view.set_state(p.get("outcome", "ok"), f"{p.get('summary', '')} ({ms:.0f} ms)")
-            view.set_result(p.get("content"), edited=bool(p.get("edited")))
+            ms = p.duration_ms or 0
+            view.set_state(p.outcome or "ok", f"{p.summary or ''} ({ms:.0f} ms)")
+            view.set_result(p.content, edited=bool(p.edited))
             if view.is_mounted:
-                await view.show_diff(p.get("diff"), code_theme(self))
+                await view.show_diff(p.diff, code_theme(self))
             else:
-                view.pending_diff = p.get("diff")
+                view.pending_diff = p.diff
         return view
 
     def _ask_approval(self, request: ApprovalRequest) -> None:
@@ -306,29 +303,31 @@ class ChatPane(Vertical):
         out = []
         for e in events:
             if e.kind == EventKind.USER_MESSAGE:
-                out.append(UserMessage(e.payload["text"], e.seq))
+                out.append(UserMessage(P.UserMessage.of(e).text, e.seq))
             elif e.kind == EventKind.ASSISTANT_MESSAGE:
+                reply = P.AssistantMessage.of(e)
                 out.append(
                     AssistantMessage(
-                        e.payload.get("text", ""),
-                        reasoning=e.payload.get("reasoning", ""),
-                        interrupted=bool(e.payload.get("interrupted")),
+                        reply.text,
+                        reasoning=reply.reasoning,
+                        interrupted=bool(reply.interrupted),
                         seq=e.seq,
                         theme=theme,
                     )
                 )
             elif e.kind == EventKind.TURN_ERROR:
-                out.append(ErrorMessage(e.payload["message"], e.seq))
+                out.append(ErrorMessage(P.TurnError.of(e).message, e.seq))
             elif e.kind in TOOL_KINDS and e.kind != EventKind.TOOL_CALLS_SKIPPED:
-                call_id = e.payload.get("call_id")
+                call: Any = e.data  # one of the TOOL_KINDS payload classes
+                call_id = call.call_id
                 if call_id not in self._calls:
-                    view = ToolCallView(call_id, e.payload.get("name", "?"), e.payload.get("arguments", ""))
+                    view = ToolCallView(call_id, call.name or "?", getattr(call, "arguments", None) or "")
                     view.seq = e.seq
                     self._calls[call_id] = view
                     out.append(view)
                 self._replay_tool(e)
             elif e.kind == EventKind.PLAN_UPDATED:
-                out.append(interact.PlanBlock(e.payload.get("items") or [], e.seq))
+                out.append(interact.PlanBlock(P.PlanUpdated.of(e).items or [], e.seq))
         for view in out:
             if isinstance(view, ToolCallView) and view.state in ("requested", "running", "waiting"):
                 if not (self.services and self.services.chat.running):
@@ -336,16 +335,16 @@ class ChatPane(Vertical):
         return out
 
     def _replay_tool(self, e: Event) -> None:
-        view = self._calls[e.payload["call_id"]]
-        p = e.payload
+        p: Any = e.data  # one of the TOOL_KINDS payload classes
+        view = self._calls[p.call_id]
         if e.kind == EventKind.TOOL_CALL_STARTED:
             view.set_state("running")
         elif e.kind == EventKind.TOOL_CALL_DENIED:
-            view.set_state("denied", p.get("reason", ""))
+            view.set_state("denied", p.reason or "")
         elif e.kind == EventKind.TOOL_CALL_FINISHED:
-            view.set_state(p.get("outcome", "ok"), f"{p.get('summary', '')} ({(p.get('duration_ms') or 0):.0f} ms)")
-            view.set_result(p.get("content"), edited=bool(p.get("edited")))
-            view.pending_diff = p.get("diff")
+            view.set_state(p.outcome or "ok", f"{p.summary or ''} ({(p.duration_ms or 0):.0f} ms)")
+            view.set_result(p.content, edited=bool(p.edited))
+            view.pending_diff = p.diff
 
     async def _mount_page(self, events: list[Event], *, prepend: bool, more: bool) -> None:
         view = self.view
@@ -471,7 +470,7 @@ class ChatPane(Vertical):
 
         if self.services is None:
             return
-        service = self.services.extras.get("checkpoints")
+        service = self.services.checkpoints
         if service is None:
             self.notify("Checkpoints are off in this workspace.", severity="warning")
             return

@@ -157,13 +157,13 @@ class SlashCommands:
                 f"Cost: {price}. Context: last prompt {chat.last_prompt_tokens:,} of {window:,} tokens."
             )
         elif name == "/checkpoint":
-            service = services.extras.get("checkpoints")
+            service = services.checkpoints
             if service is None:
                 await self._say("Checkpoints are off in this workspace.", error=True)
                 return
-            payload = await service.checkpoint(arg or "manual checkpoint")
-            n = len(payload["files_changed"]) if payload else 0
-            await self._say(f"Checkpoint {payload['checkpoint'][:8]} taken ({n} file(s) changed since the last one).")
+            snapshot = await service.checkpoint(arg or "manual checkpoint")
+            n = len(snapshot.files_changed) if snapshot else 0
+            await self._say(f"Checkpoint {snapshot.checkpoint[:8]} taken ({n} file(s) changed since the last one).")
         elif name == "/rewind":
             pane.open_rewind()
         elif name == "/continue":

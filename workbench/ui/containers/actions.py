@@ -177,7 +177,7 @@ class ContainerActions(_Base):
     def _last_spool(self) -> tuple[Path | None, str]:
         """The spool file of the latest command (the agent's or one typed here) and whose it is."""
         if self._agent_output_latest or self.last_spool is None:
-            tool = self.services.extras.get("run_command") if self.services is not None else None
+            tool = self.services.run_command if self.services is not None else None
             agent = getattr(tool, "last_spool", None) if tool is not None else None
             if agent is not None:
                 return agent, "the agent's last command"
@@ -206,7 +206,7 @@ class ContainerActions(_Base):
         text = self.last_output
         source = "your last command"
         if self._agent_output_latest or not text:
-            tool = self.services.extras.get("run_command") if self.services is not None else None
+            tool = self.services.run_command if self.services is not None else None
             agent_text = getattr(tool, "last_output", "") if tool is not None else ""
             if agent_text:
                 text, source = agent_text, "the agent's last command"

@@ -228,6 +228,7 @@ class ContainersPane(ContainerActions, LogFollowing, Vertical, can_focus=True):
     @work(group="containers-bus", exclusive=True)
     async def _bus_loop(self) -> None:
         """Add the agent's live command output for the followed session; refresh on new containers."""
+        from workbench.core.event_payloads import ToolCallFinished
         from workbench.core.events import Event, EventKind
         from workbench.core.sandbox.tool import CommandOutput
 
@@ -245,7 +246,7 @@ class ContainersPane(ContainerActions, LogFollowing, Vertical, can_focus=True):
                     if followed is not None and followed.session == item.session_id:
                         self.feed(item.stream, item.text.encode("utf-8"))
                 elif item.kind == EventKind.TOOL_CALL_FINISHED:
-                    if item.payload.get("name") == "run_command":
+                    if ToolCallFinished.of(item).name == "run_command":
                         self.flush_partial()
                 else:
                     self.poll_soon()

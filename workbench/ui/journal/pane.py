@@ -141,14 +141,16 @@ class JournalPane(Vertical, can_focus=True):
     # -- entries -------------------------------------------------------------------------------
     def add_events(self, events: list[Event]) -> None:
         """Turn committed events into entries and show them (already shown seqs are skipped)."""
+        from workbench.core import event_payloads as P
+        from workbench.core.events import EventKind
         from workbench.core.journal.entries import entry_for
 
         entries = []
         for event in events:
-            if event.kind == "session.titled":
-                self._titles[event.session_id] = event.payload.get("title") or ""
-            elif event.kind == "user.message" and event.session_id not in self._titles:
-                self._titles[event.session_id] = " ".join(str(event.payload.get("text", "")).split())[:60]
+            if event.kind == EventKind.SESSION_TITLED:
+                self._titles[event.session_id] = P.SessionTitled.of(event).title or ""
+            elif event.kind == EventKind.USER_MESSAGE and event.session_id not in self._titles:
+                self._titles[event.session_id] = " ".join(str(P.UserMessage.of(event).text).split())[:60]
             entry = entry_for(event)
             if entry is not None:
                 entries.append(entry)

@@ -20,6 +20,7 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from workbench.core.event_payloads import CheckpointCreated
 from workbench.core.events import Event
 
 
@@ -54,12 +55,12 @@ class RewindScreen(ModalScreen[object]):
             with Horizontal():
                 options = []
                 for e in self.checkpoints:
-                    p = e.payload
+                    p = CheckpointCreated.of(e)
                     t = Text()
                     t.append(time.strftime("%H:%M:%S ", time.localtime(e.ts)), style="dim")
-                    t.append(p.get("label") or "checkpoint", style="bold")
-                    n = len(p.get("files_changed") or [])
-                    t.append(f"  {p['checkpoint'][:8]}", style="dim")
+                    t.append(p.label or "checkpoint", style="bold")
+                    n = len(p.files_changed or [])
+                    t.append(f"  {p.checkpoint[:8]}", style="dim")
                     t.append(f"  {n} file{'s' if n != 1 else ''} changed")
                     options.append(Option(t, id=f"cp-{e.seq}"))  # unique per checkpoint: commits repeat
                 if not options:
@@ -74,7 +75,7 @@ class RewindScreen(ModalScreen[object]):
             index = 0
             if self._select:
                 for i, e in enumerate(self.checkpoints):
-                    if e.payload["checkpoint"].startswith(self._select):
+                    if CheckpointCreated.of(e).checkpoint.startswith(self._select):
                         index = i
             self.query_one(OptionList).highlighted = index
             self.query_one(OptionList).focus()
@@ -90,7 +91,7 @@ class RewindScreen(ModalScreen[object]):
     def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
         chosen = self._checkpoint_of(event.option.id)
         if chosen is not None:
-            self._preview(chosen.payload["checkpoint"])
+            self._preview(CheckpointCreated.of(chosen).checkpoint)
 
     @work(exclusive=True, group="rewind-diff")
     async def _preview(self, checkpoint: str) -> None:
@@ -115,8 +116,9 @@ class RewindScreen(ModalScreen[object]):
         from workbench.core.checkpoints.rewind_record import could_not_store, describe_skipped
 
         for e in self.checkpoints:
-            if e.payload["checkpoint"] == checkpoint:
-                lost = [(p, r) for p, r in e.payload.get("skipped") or [] if could_not_store(r)]
+            created = CheckpointCreated.of(e)
+            if created.checkpoint == checkpoint:
+                lost = [(p, r) for p, r in created.skipped or [] if could_not_store(r)]
                 if lost:
                     return "Not stored in this checkpoint (a rewind cannot restore them): " + ", ".join(describe_skipped(p, r) for p, r in lost[:10]) + "\n"
         return ""
@@ -139,7 +141,7 @@ class RewindScreen(ModalScreen[object]):
         if chosen is None:
             return
         try:
-            result = await self.service.rewind(chosen.payload["checkpoint"], scope, seq=chosen.seq)
+            result = await self.service.rewind(CheckpointCreated.of(chosen).checkpoint, scope, seq=chosen.seq)
         except Exception as exc:
             self.notify(f"Rewind refused: {exc}", severity="error", timeout=8)
             return

@@ -71,7 +71,7 @@ def document_rows(data: "ReviewData", doc: str) -> "LazyRows | list[Row]":
     by_line = data.problems_by_line(doc)
     commented = {c.line for c in data.comments if c.doc == doc and c.state == "pending" and c.line}
     keywords = doc == "requirements"
-    from workbench.core.specs._md import split_lines
+    from workbench.core.specs import split_lines
 
     lines = split_lines(text)
 
@@ -95,7 +95,7 @@ def task_rows(data: "ReviewData") -> list[Row]:
     text = data.texts.get("tasks")
     if text is None or data.bundle.tasks is None:
         return []
-    from workbench.core.specs._md import split_lines
+    from workbench.core.specs import split_lines
 
     ids = {t.line: t.id for t in data.bundle.tasks.all_tasks}
     by_line = data.problems_by_line("tasks")
