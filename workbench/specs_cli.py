@@ -155,7 +155,7 @@ def _cmd_lint(args: argparse.Namespace, workspace: Path, store: ApprovalStore) -
             "errors": errors, "warnings": warnings,
         })
     else:
-        for spec, problems in results:
+        for _spec, problems in results:
             for problem in errors_first(problems):
                 print(problem.format(workspace))
         print(f"{len(results)} spec(s): {errors} error(s), {warnings} warning(s)")

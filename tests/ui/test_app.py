@@ -46,7 +46,7 @@ async def test_every_pane_by_key_and_maximize(workspace, server):
 
 async def test_placeholder_panes_say_not_built(workspace, server):
     app = make_app(workspace, server)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(120, 40)):
         await wait_ready(app)
         from workbench.ui.panes import PlaceholderPane
 

@@ -247,7 +247,7 @@ class WorkbenchConfig(_Section):
     """Secret redaction."""
 
 
-_FILE_LAYERS: ContextVar[list[dict[str, Any]]] = ContextVar("workbench_file_layers", default=[])
+_FILE_LAYERS: ContextVar[list[dict[str, Any]]] = ContextVar("workbench_file_layers", default=[])  # noqa: B039 - never mutated: set() replaces it
 
 
 class _DictSource(PydanticBaseSettingsSource):

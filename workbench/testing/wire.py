@@ -176,7 +176,7 @@ def stream_chunks(
         yield chunk({"reasoning_content": piece}), len(piece)
     for piece in _pieces(reply.text, reply.chunk_chars):
         yield chunk({"content": piece}), len(piece)
-    for index, (call, call_id) in enumerate(zip(reply.tool_calls, ids)):
+    for index, (call, call_id) in enumerate(zip(reply.tool_calls, ids, strict=True)):
         head = {"index": index, "id": call_id, "type": "function", "function": {"name": call.name, "arguments": ""}}
         yield chunk({"tool_calls": [head]}), len(call.name)
         for piece in split_arguments(call.arguments, seed + index):
@@ -205,7 +205,7 @@ def completion_object(reply: Reply, *, ids: list[str], meta: dict[str, Any], bod
     if reply.tool_calls:
         message["tool_calls"] = [
             {"id": call_id, "type": "function", "function": {"name": tc.name, "arguments": tc.arguments}}
-            for tc, call_id in zip(reply.tool_calls, ids)
+            for tc, call_id in zip(reply.tool_calls, ids, strict=True)
         ]
     return {
         **meta,

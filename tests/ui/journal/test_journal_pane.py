@@ -107,7 +107,6 @@ async def test_jump_to_checkpoint_and_to_chat(workspace, server):
         Reply(text="Done."),
     )
     app = full_auto_app(workspace, server)
-    notes: list[str] = []
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_ready(app)
         pane = app.query_one(JournalPane)

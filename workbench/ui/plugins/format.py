@@ -120,7 +120,7 @@ def detail_text(handle: PluginHandle, trusted: bool, status: object | None = Non
         ]
         return "\n".join(lines)
     if handle.state.value == "error" and handle.last_error is not None:
-        lines += ["", "Error:"] + _indent(sanitize_text(str(handle.last_error)))
+        lines += ["", "Error:", *_indent(sanitize_text(str(handle.last_error)))]
     if handle.restarts:
         lines.append(f"automatic restarts: {handle.restarts} of {spec.settings.max_restarts}")
     pending = [t for t in handle.tools if t.status != "approved"]

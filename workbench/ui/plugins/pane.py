@@ -169,7 +169,7 @@ class PluginsPane(Vertical, can_focus=True):
             for name in names:
                 cells = row_cells(sup.handles[name], sup.trust_status(name))
                 row = table.get_row(name)
-                for (key, _), old in zip(COLUMNS, row):
+                for (key, _), old in zip(COLUMNS, row, strict=False):
                     if cells[key] != old:
                         table.update_cell(name, key, cells[key], update_width=True)
         self._refresh_detail()
