@@ -60,8 +60,8 @@ def test_core_never_imports_textual_or_rich() -> None:
 def test_headless_entry_points_do_not_import_textual() -> None:
     """The headless commands' modules stay UI-free too (they are composed from the core only)."""
     code = (
-        "import sys, workbench.cli, workbench.headless, workbench.sessions_cli, workbench.specs_cli, "
-        "workbench.export_cli, workbench.plugins_cli, workbench.mcp_server\n"
+        "import sys, workbench.cli, workbench.cli.commands.run, workbench.cli.commands.sessions, workbench.cli.commands.spec, "
+        "workbench.cli.commands.export, workbench.cli.commands.plugins, workbench.cli.commands.mcp_serve\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich')))"
     )
     proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60)

@@ -53,7 +53,7 @@ async def _run(ws, settings, args: argparse.Namespace) -> int:  # noqa: ANN001 -
         return fail(f"configuration error:\n{exc}")
     if note:
         print(f"workbench: {note}", file=sys.stderr)
-    from workbench.headless import run_prompt
+    from workbench.cli.commands.run import run_prompt
 
     if args.keep_sandbox:
         settings.sandbox.keep_on_exit = True

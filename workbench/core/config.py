@@ -29,7 +29,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from workbench.core import paths
 from workbench.core.checkpoints.settings import CheckpointSettings
-from workbench.core.plugins.config import PluginsConfig
+from workbench.core.mcp.plugins.plugin_config import PluginsConfig
 from workbench.core.sandbox.policy import SandboxSettings
 
 

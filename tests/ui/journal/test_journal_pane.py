@@ -7,7 +7,7 @@ import json
 from textual.app import App, ComposeResult
 
 from workbench.core.journal.entries import JournalEntry
-from workbench.testing.scripted_server import Reply, ToolCallSpec
+from workbench.scripted.server import Reply, ToolCallSpec
 from workbench.ui.journal.pane import JournalPane
 from workbench.ui.screens.rewind import RewindScreen
 

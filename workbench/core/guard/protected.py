@@ -51,7 +51,7 @@ def mcp_script_paths(workspace: Path) -> tuple[str, ...]:
     Args:
         workspace: The workspace root.
     """
-    from workbench.core.plugins.config import MCP_JSON, load_specs, read_mcp_json
+    from workbench.core.mcp.plugins.plugin_config import MCP_JSON, load_specs, read_mcp_json
 
     # Entries are read one by one (one invalid entry does not hide the others' scripts), from
     # the file on disk as written and from the content that applies (trusted, ${VAR} expanded).

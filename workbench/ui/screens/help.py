@@ -90,7 +90,7 @@ def binding_groups() -> list[tuple[str, list[tuple[str, str, str]]]]:
             continue
         groups.append((f"{pane_id.title()} pane", _rows(cls.BINDINGS)))
     try:
-        from workbench.ui.specs.review import SpecReviewScreen
+        from workbench.ui.specs.review_screen import SpecReviewScreen
 
         groups.append(("Spec review screen", _rows(SpecReviewScreen.BINDINGS)))
     except ImportError:

@@ -143,7 +143,7 @@ class SpecsPane(Vertical, can_focus=True):
 
     def open_spec(self, key: str) -> None:
         """Push the review screen of the spec with ``key``; refresh the list when it closes."""
-        from workbench.ui.specs.review import SpecReviewScreen
+        from workbench.ui.specs.review_screen import SpecReviewScreen
 
         for row in self.rows:
             if row.spec.key == key:
@@ -168,7 +168,7 @@ class SpecsPane(Vertical, can_focus=True):
         """Create ``.workbench/specs/<name>/`` and open its review screen, drafting requirements from ``idea``."""
         from workbench.core.specs.drafting import create_spec
         from workbench.core.specs.models import SpecError
-        from workbench.ui.specs.review import SpecReviewScreen
+        from workbench.ui.specs.review_screen import SpecReviewScreen
 
         assert self.workspace is not None
         try:
