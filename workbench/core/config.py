@@ -351,7 +351,8 @@ def _read_layer(workspace: Path, path: Path) -> dict[str, Any]:
         if extra:
             redact = data.setdefault("redact", {})
             if isinstance(redact, dict):
-                known = redact.get("env") if isinstance(redact.get("env"), list) else []
+                env = redact.get("env")
+                known = env if isinstance(env, list) else []
                 redact["env"] = list(dict.fromkeys([*known, *extra]))
         return data
     return read_toml(path)

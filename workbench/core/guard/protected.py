@@ -62,7 +62,8 @@ def mcp_script_paths(workspace: Path) -> tuple[str, ...]:
         raw = {}
     for entry in raw.values():
         if isinstance(entry, dict) and isinstance(entry.get("command"), str):
-            args = entry.get("args") if isinstance(entry.get("args"), list) else []
+            raw_args = entry.get("args")
+            args = raw_args if isinstance(raw_args, list) else []
             cwd = entry.get("cwd") if isinstance(entry.get("cwd"), str) else None
             commands.append((entry["command"], [a for a in args if isinstance(a, str)], cwd))
     try:

@@ -15,6 +15,7 @@ design parser reports them as ``DES001``).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from .models import DesignDoc, Problem, RequirementsDoc, TasksDoc
 
@@ -63,7 +64,7 @@ class TraceReport:
     design_uncovered: list[str] | None = None
     design_unknown_refs: list[UnknownRef] = field(default_factory=list)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict (lists and strings only)."""
         return {
             "matrix": {cid: list(tasks) for cid, tasks in self.matrix.items()},

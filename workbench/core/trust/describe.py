@@ -201,7 +201,7 @@ def _config_items(new: bytes | None, old: bytes | None, changed: bool, reveal: b
 def _pop_servers(doc: dict[str, Any]) -> dict[str, Any]:
     plugins = doc.get("plugins")
     if isinstance(plugins, dict) and isinstance(plugins.get("servers"), dict):
-        servers = plugins.pop("servers")
+        servers: dict[str, Any] = plugins.pop("servers")
         if not plugins:
             doc.pop("plugins")
         return servers

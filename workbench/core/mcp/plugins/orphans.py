@@ -13,6 +13,7 @@ import os
 import signal
 import threading
 from pathlib import Path
+from typing import Any
 
 from workbench.core.mcp.plugins._jsonfile import read_json, write_json
 from workbench.core.mcp.plugins.process import group_members, process_alive, process_start_ticks, signal_group
@@ -20,7 +21,7 @@ from workbench.core.mcp.plugins.process import group_members, process_alive, pro
 _LOCK = threading.Lock()
 
 
-def _owner_alive(record: dict) -> bool:
+def _owner_alive(record: dict[str, Any]) -> bool:
     owner = int(record.get("owner", 0))
     if owner <= 0 or not process_alive(owner):
         return False
