@@ -8,7 +8,6 @@ import re
 import sys
 from pathlib import Path
 
-from workbench.core.agent.context import estimate_tokens
 from workbench.core.config import ModelInfo
 from workbench.core.events import EventKind
 from workbench.core.tools.base import ToolLimits
@@ -26,9 +25,9 @@ def _chat_bodies(server) -> list[dict]:
     return [r["body"] for r in server.requests if r["path"].endswith("chat/completions")]
 
 
-def _request_tokens(body: dict) -> int:
-    """The code's own counter applied to what the server received."""
-    return estimate_tokens(body["messages"], body.get("tools"))
+def _request_tokens(rig, body: dict) -> int:
+    """The session's own counter (the one compaction decides with) applied to what the server received."""
+    return rig.chat.tokens.count(body["messages"], body.get("tools"))
 
 
 async def test_huge_files_never_flood_a_request(make_rig, server, workspace):
@@ -77,7 +76,8 @@ async def test_mcp_result_is_capped_for_the_model_and_kept_whole_in_the_log(make
     assert out.status == "done"
     sent = tool_messages(_chat_bodies(server)[-1])["m1"]
     assert sent.startswith("START") and len(sent) <= BUDGET
-    assert "result cut: " in sent and "full result is kept in the session log" in sent
+    assert "more line (" in sent and "over its budget of 6000 tokens" in sent and "full result is kept in the session log" in sent
+    assert rig.chat.tokens.text(sent) <= 6000
     finished = [e for e in await rig.events() if e.kind == EventKind.TOOL_CALL_FINISHED][0]
     assert len(finished.payload["full_content"]) == 2_000_000 and finished.payload["full_content"].endswith("END")
     await rig.services.aclose()
@@ -96,6 +96,9 @@ def _model(body: dict) -> Reply:
         keep = " The earliest task is ZEBRA." if "ZEBRA" in seen else ""
         return Reply(text=f"Summary: tasks {', '.join(tasks)} were done by reading files.{keep}")
     last = msgs[-1]
+    if last["role"] == "user" and last["content"] == "which was the earliest task?":
+        seen = json.dumps(msgs)  # the model answers only from what it was sent
+        return Reply(text="The earliest task was ZEBRA." if "ZEBRA" in seen else "I do not know any more.")
     if last["role"] == "user":
         n = re.search(r"task (\d+)", last["content"]).group(1)
         return Reply(tool_calls=[ToolCallSpec("read_file", args(path=f"f{n}.txt"), id=f"r{n}")])
@@ -114,9 +117,18 @@ async def test_twenty_turns_of_large_reads_stay_under_a_4000_token_window(make_r
         out = await rig.chat.send(f"task {i}: read f{i}.txt" + (" (the earliest task is ZEBRA)" if i == 0 else ""))
         assert out.status == "done", out.error
         turn_prompt_tokens += out.usage["prompt_tokens"]
+    answer = await rig.chat.send("which was the earliest task?")
+    assert answer.status == "done" and answer.text == "The earliest task was ZEBRA."  # the summaries kept it
+    turn_prompt_tokens += answer.usage["prompt_tokens"]
     bodies = _chat_bodies(server)
-    sizes = [_request_tokens(b) for b in bodies]
+    sizes = [_request_tokens(rig, b) for b in bodies]
     assert max(sizes) < window, sizes
+    assert max(_reported_prompt(b) for b in bodies) < window  # the server's own count agrees
+    stubs = [m["content"] for b in bodies for m in b["messages"] if m["role"] == "tool" and m["content"].startswith("[result of read_file ")]
+    # each read was cut to the 1000-token budget (a quarter of the window); the stub names the lines really sent
+    stub = re.compile(r"\[result of read_file f\d+\.txt lines 1-(\d+) \(of 120\) elided to fit the context window; "
+                      r"call read_file again with offset=1 limit=(\d+) if you need it\]")
+    assert stubs and all((m := stub.fullmatch(s)) and m[1] == m[2] and int(m[1]) < 120 for s in stubs), stubs[:2]
     compactions = [e for e in await rig.events() if e.kind == EventKind.CONTEXT_COMPACTED]
     assert compactions, "no compaction happened"
     assert all(e.payload["usage"]["prompt_tokens"] > 0 and e.payload["cost"] > 0 for e in compactions)
@@ -138,7 +150,7 @@ async def test_keep_recent_turns_cannot_block_compaction(make_rig, server, works
     for i in range(4):
         out = await rig.chat.send(f"task {i % 3}")
         assert out.status == "done", out.error
-    assert max(_request_tokens(b) for b in _chat_bodies(server)) < 4000
+    assert max(_request_tokens(rig, b) for b in _chat_bodies(server)) < 4000
     assert [e for e in await rig.events() if e.kind == EventKind.CONTEXT_COMPACTED]
     await rig.services.aclose()
 
@@ -149,4 +161,6 @@ async def test_a_turn_that_cannot_fit_says_why(make_rig, server, workspace):
     out = await rig.chat.send("hello " * 2000)
     assert out.status == "error" and "does not fit the model's context window" in out.error
     assert "context_window" in out.error and not _chat_bodies(server)
+    errors = [e.payload for e in await rig.events() if e.kind == EventKind.TURN_ERROR]
+    assert errors and errors[-1]["error_kind"] == "context_window" and errors[-1]["message"] == out.error  # the user sees why
     await rig.services.aclose()

@@ -63,6 +63,14 @@ async def main(quick: bool) -> None:
             fh.read()
         plain_times.append(time.perf_counter() - t0)
     await store.close()
+    # the part this loop added for issue 14 (token budget check of the result), timed alone
+    content = out.content
+    budget_times = []
+    for i in range(n):
+        fresh = f"{content}{i}"  # a new string each time: the counter's cache would hide the cost
+        t0 = time.perf_counter()
+        runner.budgets.cap("read_file", fresh)
+        budget_times.append(time.perf_counter() - t0)
     med_loop = statistics.median(loop_times) * 1000
     med_plain = statistics.median(plain_times) * 1000
     overhead = med_loop - med_plain
@@ -70,6 +78,7 @@ async def main(quick: bool) -> None:
     print(f"plain open().read():                median {med_plain:.3f} ms")
     print(f"overhead per tool step: {overhead:.3f} ms (target < 5 ms): {'OK' if overhead < 5 else 'OVER'}")
     print(f"ratio agent/plain: {med_loop / med_plain:.1f}x")
+    print(f"of which the token budget check of the {len(content)}-character result: median {statistics.median(budget_times) * 1000:.3f} ms")
 
 
 if __name__ == "__main__":

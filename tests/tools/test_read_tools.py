@@ -93,7 +93,7 @@ async def test_read_crlf_and_latin1(ws: Path, ctx: ToolContext, tools) -> None:
     assert (await tools["read_file"].run({"path": "dos.txt"}, ctx)).content == "[read_file dos.txt: lines 1-2 of 2]\n     1\ta\n     2\tb\n"
     (ws / "l1.txt").write_bytes("café\n".encode("latin-1"))
     r = (await tools["read_file"].run({"path": "l1.txt"}, ctx)).content
-    assert r == "[read_file l1.txt: lines 1-1 of 1, decoded as latin-1]\n     1\tcafé\n"
+    assert r == "[read_file l1.txt: lines 1-1 of 1, decoded as cp1252]\n     1\tcafé\n"  # Latin-1 text is the same in cp1252
 
 
 async def test_read_empty_binary_dir_missing(ws: Path, ctx: ToolContext, tools) -> None:
@@ -203,9 +203,9 @@ async def test_grep_cap_and_long_lines(ws: Path, ctx: ToolContext, grep) -> None
     (ws / "many.txt").write_text("".join(f"hit {i}\n" for i in range(20)) + "hit " + "x" * 1000 + "\n")
     result = await grep.run({"pattern": "hit"}, ctx)
     lines = result.content.splitlines()
-    assert "first 5 matches (truncated)" in lines[0]
+    assert "first 5 of 21 matches (truncated)" in lines[0]
     assert lines[1:6] == [f"many.txt:{i + 1}: hit {i}" for i in range(5)]
-    assert lines[-1] == "... more matches not shown (cap 5); narrow the pattern, path or glob"
+    assert lines[-1] == "... 16 more matches not shown (cap 5); narrow the pattern, path or glob"
     long = (await grep.run({"pattern": "x{100}"}, ctx)).content.splitlines()[1]
     assert long.startswith("many.txt:21: hit xxx") and long.endswith("...") and len(long) < 330
 
@@ -270,8 +270,22 @@ async def test_grep_context_and_files_only(ws: Path, ctx: ToolContext, grep) -> 
     assert out == f"[grep 'hit' in .: 2 files with matches ({engine})]\na.txt\nb.txt\n"
     out = (await grep.run({"pattern": "hit", "files_only": True, "max_results": 1}, ctx)).content
     assert out.splitlines() == [
-        f"[grep 'hit' in .: first 1 files with matches (truncated) ({engine})]", "a.txt",
-        "... more files not shown (cap 1); narrow the pattern, path or glob",
+        f"[grep 'hit' in .: first 1 of 2 files with matches (truncated) ({engine})]", "a.txt",
+        "... 1 more files not shown (cap 1); narrow the pattern, path or glob",
     ]
     out = (await grep.run({"pattern": "hit", "max_results": 2}, ctx)).content
-    assert out.splitlines()[0] == f"[grep 'hit' in .: first 2 matches (truncated) ({engine})]"
+    assert out.splitlines()[0] == f"[grep 'hit' in .: first 2 of 3 matches (truncated) ({engine})]"
+    assert out.splitlines()[-1] == "... 1 more matches not shown (cap 2); narrow the pattern, path or glob"
+
+
+async def test_grep_counts_what_the_cap_hides(ws: Path, ctx: ToolContext, grep) -> None:
+    engine = "ripgrep" if grep.engine == "rg" else "python"
+    for k in range(4):
+        (ws / f"m{k}.txt").write_text("".join(f"hit {i}\nx\n" for i in range(10)))
+    out = (await grep.run({"pattern": "hit", "max_results": 3, "context": 1}, ctx)).content.splitlines()
+    assert out[0] == f"[grep 'hit' in .: first 3 of 40 matches (truncated) ({engine})]"
+    assert out[-1] == "... 37 more matches not shown (cap 3); narrow the pattern, path or glob"
+    assert "--" not in out[-2:] and all(line.startswith("m0.txt") for line in out[1:-1])
+    out = (await grep.run({"pattern": "hit", "files_only": True, "max_results": 1}, ctx)).content.splitlines()
+    assert out == [f"[grep 'hit' in .: first 1 of 4 files with matches (truncated) ({engine})]", "m0.txt",
+                   "... 3 more files not shown (cap 1); narrow the pattern, path or glob"]

@@ -104,8 +104,8 @@ async def test_edit_hints_and_other_errors(ws: Path, ctx: ToolContext, tools) ->
     with pytest.raises(ToolError, match="identical"):
         await edit.run({"path": "ws.py", "old_text": "x", "new_text": "x"}, ctx)
     (ws / "latin1.txt").write_bytes(b"caf\xe9\n")
-    with pytest.raises(ToolError, match="is a latin-1 file and the new text contains '€'"):
-        await edit.run({"path": "latin1.txt", "old_text": "caf", "new_text": "€"}, ctx)
+    with pytest.raises(ToolError, match="is a cp1252 file and the new text contains '→'"):
+        await edit.run({"path": "latin1.txt", "old_text": "caf", "new_text": "→"}, ctx)
     assert (ws / "latin1.txt").read_bytes() == b"caf\xe9\n"
 
 
@@ -233,7 +233,7 @@ async def test_bom_and_latin1_round_trip_except_the_edit(ws: Path, ctx: ToolCont
     assert (ws / "bom.txt").read_bytes() == b"\xef\xbb\xbfk = 1\nv = 3\n"
     (ws / "l1.txt").write_bytes(b"caf\xe9 cr\xe8me\r\nna\xefve")
     read = (await tools["read_file"].run({"path": "l1.txt"}, ctx)).content
-    assert "café crème" in read and "decoded as latin-1" in read
+    assert "café crème" in read and "decoded as cp1252" in read  # Latin-1 letters are the same in cp1252
     await tools["edit_file"].run({"path": "l1.txt", "old_text": "naïve", "new_text": "déjà\nvu"}, ctx)
     assert (ws / "l1.txt").read_bytes() == b"caf\xe9 cr\xe8me\r\nd\xe9j\xe0\r\nvu"
 
@@ -273,5 +273,7 @@ async def test_write_file_keeps_latin1_when_it_can(ws: Path, ctx: ToolContext, t
     (ws / "l1.txt").write_bytes(b"caf\xe9\n")
     await tools["write_file"].run({"path": "l1.txt", "content": "déjà\n"}, ctx)
     assert (ws / "l1.txt").read_bytes() == b"d\xe9j\xe0\n"
-    await tools["write_file"].run({"path": "l1.txt", "content": "€ 5\n"}, ctx)  # not Latin-1: converted to UTF-8
-    assert (ws / "l1.txt").read_bytes() == "€ 5\n".encode("utf-8")
+    await tools["write_file"].run({"path": "l1.txt", "content": "€ 5\n"}, ctx)  # cp1252 holds €
+    assert (ws / "l1.txt").read_bytes() == b"\x80 5\n"
+    await tools["write_file"].run({"path": "l1.txt", "content": "→ 5\n"}, ctx)  # not cp1252: converted to UTF-8
+    assert (ws / "l1.txt").read_bytes() == "→ 5\n".encode("utf-8")

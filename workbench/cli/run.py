@@ -21,6 +21,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "without it, calls that would ask are denied and listed at the end")
     p.add_argument("--keep-sandbox", action="store_true",
                    help="keep the session's sandbox container running after the run (default: stopped)")
+    p.add_argument("--answer", action="append", metavar="KEY=VALUE",
+                   help="answer the agent's ask_user question whose id is KEY or whose text starts with KEY "
+                        "(* = any); repeatable. Unanswered questions are declined")
+    p.add_argument("--answers", metavar="FILE", dest="answers_file", help="ask_user answers from a JSON object or .toml table of KEY = VALUE")
     add_path(p, positional=True)
     add_llm_flags(p)
     add_mode_flag(p)
@@ -46,6 +50,12 @@ def handle(args: argparse.Namespace) -> int:
 async def _run(ws, settings, args: argparse.Namespace) -> int:  # noqa: ANN001 - Path, Settings
     from workbench.core.config import ConfigError
     from workbench.core.llm.discovery import discover_model
+    from workbench.core.tools.ask import AnswersError, answers_from_flags
+
+    try:  # ask_user answers (workbench.core.tools.ask.PresetAnswers)
+        answers = answers_from_flags(args.answer, args.answers_file)
+    except AnswersError as exc:
+        return fail(str(exc))
 
     try:
         note = await discover_model(settings.llm)
@@ -57,4 +67,4 @@ async def _run(ws, settings, args: argparse.Namespace) -> int:  # noqa: ANN001 -
 
     if args.keep_sandbox:
         settings.sandbox.keep_on_exit = True
-    return await run_prompt(ws, settings, args.prompt, session_id=args.session, as_json=args.json)
+    return await run_prompt(ws, settings, args.prompt, session_id=args.session, as_json=args.json, answers=answers)

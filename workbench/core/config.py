@@ -22,7 +22,7 @@ import tomllib
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, SettingsError
@@ -166,6 +166,9 @@ class AgentSettings(_Section):
     """Turns kept verbatim when older ones are summarised."""
     instructions_max_bytes: int = Field(default=65536, ge=0)
     """AGENTS.md / CLAUDE.md are added to the system prompt up to this size."""
+    tool_budgets: dict[str, Annotated[int, Field(ge=64)]] = Field(default_factory=dict)
+    """Tokens a tool result may take, by tool name, ``mcp`` (any MCP tool) or ``default``; e.g.
+    ``{read_file = 8000, mcp = 2000}``. Unset keys keep the defaults (``workbench.core.agent.budgets``)."""
 
 
 class PermissionSettings(_Section):

@@ -67,6 +67,9 @@ class EventKind:
     TOOL_CALLS_SKIPPED = "tool.skipped"
     """``{"turn_id", "step", "call_ids": [str], "reason": str}``: calls from a reply that did not
     finish cleanly (cut, malformed, ``finish_reason`` "length"); never executed."""
+    PLAN_UPDATED = "plan.updated"
+    """``{"items": [{"text": str, "status": "pending"|"in_progress"|"done"}]}``: the agent's whole
+    checklist after an ``update_plan`` call (:mod:`workbench.core.tools.plan`)."""
     PROTECTED_CHANGE = "guard.protected"
     """``{"call_id", "name", "action": "reverted"|"approved", "changes": [{"path", "change":
     "created"|"deleted"|"modified"}], "failed": [str], "diff": str}``: a tool call changed

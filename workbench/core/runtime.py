@@ -104,6 +104,10 @@ async def start_services(workspace: Path, settings: Settings, *, approver: Appro
     )
     services = Services(workspace, settings, store, bus, llm, chat)
     _add_sandbox_tool(services)
+    from workbench.core.tools.ask import interaction_tools
+
+    for tool in interaction_tools(chat):  # update_plan, ask_user (issue 14)
+        chat.registry.add(tool)
     await _add_checkpoints(services)
     from workbench.core.journal.service import start_journal
 

@@ -80,7 +80,8 @@ def result_event(session_id: str | None, outcome: Any, status: str, duration: fl
 
 
 async def run_prompt(
-    workspace: Path, settings: Settings, prompt: str, *, session_id: str | None, as_json: bool
+    workspace: Path, settings: Settings, prompt: str, *, session_id: str | None, as_json: bool,
+    answers: dict[str, str] | None = None,
 ) -> int:
     """Send ``prompt`` and print the reply; return the exit code.
 
@@ -90,6 +91,8 @@ async def run_prompt(
         prompt: the user's prompt.
         session_id: continue this session (id or unique prefix) instead of a new one.
         as_json: print JSON Lines events instead of the reply text.
+        answers: ``ask_user`` answers (``--answer``/``--answers``, :class:`~workbench.core.tools.ask.PresetAnswers`);
+            a question none matches is declined with "no one can answer in this run".
     """
     logger = logging.getLogger("workbench")
     handler = logging.StreamHandler(sys.stderr)
@@ -99,7 +102,7 @@ async def run_prompt(
     logger.addHandler(handler)
     propagate, logger.propagate = logger.propagate, False
     try:
-        code = await _run(workspace, settings, prompt, session_id=session_id, as_json=as_json)
+        code = await _run(workspace, settings, prompt, session_id=session_id, as_json=as_json, answers=answers)
     finally:
         logger.removeHandler(handler)
         logger.propagate = propagate
@@ -108,7 +111,8 @@ async def run_prompt(
     return code
 
 
-async def _run(workspace: Path, settings: Settings, prompt: str, *, session_id: str | None, as_json: bool) -> int:
+async def _run(workspace: Path, settings: Settings, prompt: str, *, session_id: str | None, as_json: bool,
+               answers: dict[str, str] | None = None) -> int:
     from workbench.core.agent.unattended import UnattendedApprover, denied_summary
 
     started = time.monotonic()
@@ -121,6 +125,10 @@ async def _run(workspace: Path, settings: Settings, prompt: str, *, session_id: 
         return 2
     except LogWriteError as exc:
         return _log_write_error(exc, session_id)
+    from workbench.core.tools.ask import PresetAnswers, set_answerer
+
+    preset = PresetAnswers(answers)
+    set_answerer(services.chat.registry, preset)  # ask_user: --answer, else declined
     out = sys.stdout
     if services.store.recovery_message:
         print(f"workbench: {services.store.recovery_message}", file=sys.stderr)
@@ -212,7 +220,9 @@ async def _run(workspace: Path, settings: Settings, prompt: str, *, session_id: 
             outcome = TurnOutcome("", "error", "", f"{write_error}.")
         out.write(result_event(sid, outcome, status, time.monotonic() - started, approver.denied) + "\n")
         out.flush()
-    summary = denied_summary(approver.denied)
+    from workbench.core.tools.ask import unanswered_summary
+
+    summary = "\n".join(x for x in (denied_summary(approver.denied), unanswered_summary(preset)) if x)
     if summary:
         print(summary, file=sys.stderr)
     if write_error is not None:

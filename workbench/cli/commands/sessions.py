@@ -53,19 +53,22 @@ def show_session(workspace: Path, session_id: str, *, as_json: bool) -> int:
             return 2
         kinds = [EventKind.USER_MESSAGE, EventKind.ASSISTANT_MESSAGE, EventKind.TURN_ERROR, EventKind.TURN_CANCELLED,
                  EventKind.TOOL_CALL_REQUESTED, EventKind.TOOL_CALL_FINISHED, EventKind.TOOL_CALL_DENIED,
-                 EventKind.TOOL_CALLS_SKIPPED]
+                 EventKind.TOOL_CALLS_SKIPPED, EventKind.PLAN_UPDATED]
         events = store.events(info.id, kinds=kinds)
         tail = store.interrupted_tail(info.id)
     finally:
         store.close()
     if tail is not None:
         events.append(tail)
+    from workbench.core.tools.plan import latest_plan
+
     if as_json:
         print(
             json.dumps(
                 {
                     "session": info.to_dict(),
                     "messages": [json.loads(e.to_json()) for e in events],
+                    "plan": latest_plan(events),
                 },
                 indent=2,
                 ensure_ascii=False,
@@ -82,7 +85,7 @@ def show_session(workspace: Path, session_id: str, *, as_json: bool) -> int:
         elif e.kind == EventKind.TURN_ERROR:
             print(f"> error: {e.payload['message']}\n")
         else:
-            line = _tool_line(e)
+            line = _tool_line(e) or _plan_lines(e)
             if line:
                 print(line)
     return 0
@@ -104,3 +107,13 @@ def _tool_line(e) -> str:
     if e.kind == EventKind.TOOL_CALLS_SKIPPED:
         return f"- skipped {len(p.get('call_ids') or [])} tool call(s): {p.get('reason')}\n"
     return ""
+
+
+def _plan_lines(e) -> str:
+    """The checklist of a ``plan.updated`` event for ``sessions show`` (empty for other kinds)."""
+    if e.kind != EventKind.PLAN_UPDATED:
+        return ""
+    from workbench.core.tools.plan import checklist, progress
+
+    items = e.payload.get("items") or []
+    return "\n".join([f"- {progress(items) or 'plan cleared'}", *checklist(items, "  ")]) + "\n"

@@ -1,7 +1,8 @@
 """Keeping every request under the model's context window.
 
-Before each model call :func:`fit_window` measures the request with
-:func:`~workbench.core.agent.context.estimate_tokens` (system prompt + history + tool schemas; the
+Before each model call :func:`fit_window` measures the request with the session's
+:class:`~workbench.core.agent.tokens.TokenCounter` (``chat.tokens``: tiktoken or a calibrated
+estimate, corrected by the server's reported usage; system prompt + history + tool schemas; the
 previous call's reported ``prompt_tokens`` when larger). When it reaches
 ``agent.compact_at × context_window`` it shrinks the request, cheapest first:
 
@@ -16,9 +17,11 @@ itself sized to fit the window, and its tokens and cost count in usage (session 
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, Any, Callable
 
-from workbench.core.agent.context import conversation_from_events, estimate_tokens, stub_tool_results
+from workbench.core.agent.context import conversation_from_events, stub_tool_results
+from workbench.core.agent.tokens import encoder_ready, tiktoken_encoder
 from workbench.core.events import CONVERSATION_KINDS, Event, EventKind
 from workbench.core.llm.errors import LLMError
 from workbench.core.llm.stream import TextDelta, Usage
@@ -47,23 +50,27 @@ async def fit_window(chat: "ChatService", history: list[dict[str, Any]], on_usag
         ContextOverflow: still over ``context_window`` after every step.
         LLMError: a summary request failed.
     """
+    if not encoder_ready(chat.llm.model):  # loading a BPE file takes ~100 ms: once, in a thread
+        await asyncio.to_thread(tiktoken_encoder, chat.llm.model)
     window = chat.context_window()
     limit = chat.agent.compact_at * window
     system = await chat.system_messages()
     tools = chat.registry.openai_tools() if len(chat.registry) else None
 
+    counter = chat.tokens
+
     def used() -> int:
-        return estimate_tokens(system + history, tools)
+        return counter.count(system + history, tools)
 
     if max(chat.last_prompt_tokens, used()) < limit:
         return False
     chat.last_prompt_tokens = 0  # the reported count is stale once we shrink
-    stub_tool_results(history, lambda: used() >= limit, keep_last=1)
+    stub_tool_results(history, lambda: used() >= limit, keep_last=1, counter=counter)
     if used() >= limit:
-        keep = _turns_that_fit(history, chat.agent.keep_recent_turns, limit - used() + estimate_tokens(history), chat.running)
+        keep = _turns_that_fit(history, chat.agent.keep_recent_turns, limit - used() + counter.count(history), chat.running, counter)
         if await compact(chat, reason="auto", keep=keep, on_usage=on_usage) is not None:
-            stub_tool_results(history, lambda: used() >= limit, keep_last=1)
-    stub_tool_results(history, lambda: used() >= limit)
+            stub_tool_results(history, lambda: used() >= limit, keep_last=1, counter=counter)
+    stub_tool_results(history, lambda: used() >= limit, counter=counter)
     if used() >= window:
         raise ContextOverflow(
             f"The conversation does not fit the model's context window even after compacting: about {used()} "
@@ -73,7 +80,7 @@ async def fit_window(chat: "ChatService", history: list[dict[str, Any]], on_usag
     return True
 
 
-def _turns_that_fit(history: list[dict[str, Any]], keep: int, room: int, running: bool) -> int:
+def _turns_that_fit(history: list[dict[str, Any]], keep: int, room: int, running: bool, counter: Any) -> int:
     """The most recent turns (at most ``keep``) whose messages fit in ``room`` tokens minus room
     for a summary; 0 when none does (the turn in flight is kept by :func:`compact` anyway)."""
     starts = [i for i, m in enumerate(history) if m.get("role") == "user" and not str(m.get("content", "")).startswith("Summary of the earlier")]
@@ -81,7 +88,7 @@ def _turns_that_fit(history: list[dict[str, Any]], keep: int, room: int, running
         starts = starts[:-1]  # the turn in flight is kept on top of ``keep``
     target = room * 0.6
     for k in range(min(keep, len(starts)), 0, -1):
-        if estimate_tokens(history[starts[-k]:]) <= target:
+        if counter.count(history[starts[-k]:]) <= target:
             return k
     return 0
 
@@ -129,12 +136,19 @@ async def compact(chat: "ChatService", *, reason: str = "manual", keep: int | No
         return None
     cut_seq = users[-keep].seq - 1 if keep else events[-1].seq
     old = conversation_from_events([e for e in events if e.seq <= cut_seq])
-    budget = int(chat.agent.compact_at * chat.context_window() * 4) - 4 * estimate_tokens([{"content": _SUMMARY_SYSTEM}]) - 600
+    counter = chat.tokens
+    limit = int(chat.agent.compact_at * chat.context_window()) - 200  # room for the summary's reply framing
+    budget = 4 * limit - 4 * counter.count([{"role": "system", "content": _SUMMARY_SYSTEM}]) - 600
     prefix = "Summarise this conversation so far so that work can continue from the summary alone:\n\n"
-    request = [
-        {"role": "system", "content": _SUMMARY_SYSTEM},
-        {"role": "user", "content": prefix + _transcript(old, max(400, budget - len(prefix)))},
-    ]
+    for _ in range(6):  # the transcript is cut in characters; shrink until the counter agrees it fits
+        request = [
+            {"role": "system", "content": _SUMMARY_SYSTEM},
+            {"role": "user", "content": prefix + _transcript(old, max(400, budget - len(prefix)))},
+        ]
+        used = counter.count(request)
+        if used <= limit or budget <= 400:
+            break
+        budget = int(budget * limit / used * 0.95)
     parts: list[str] = []
     usage: dict[str, int] | None = None
     async for item in chat.llm.stream_chat(request):
@@ -152,7 +166,7 @@ async def compact(chat: "ChatService", *, reason: str = "manual", keep: int | No
     max_summary = max(400, budget // 4)
     if len(summary) > max_summary:
         summary = summary[:max_summary] + " [summary cut to fit the context window]"
-    before = estimate_tokens(await chat.conversation())
+    before = counter.count(await chat.conversation())
     info = chat.model_info()
     from workbench.core.agent.context import turn_cost
 

@@ -10,7 +10,6 @@ never re-run.
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Any, Iterable
@@ -108,54 +107,49 @@ def system_prompt(workspace: Path, *, extra: str | None, mode: str, max_instruct
 
 
 def estimate_tokens(messages: Iterable[dict[str, Any]], tools: list[dict[str, Any]] | None = None) -> int:
-    """Rough token count of a request: characters / 4 of the messages' text and tool-call
-    arguments (+8 per message), plus the JSON of the ``tools`` schemas when given.
+    """Tokens of a request by the model-free estimate (:func:`.tokens.estimate_tokens`); compaction
+    uses the session's :class:`~workbench.core.agent.tokens.TokenCounter` (``ChatService.tokens``)."""
+    from workbench.core.agent.tokens import estimate_tokens as _estimate
 
-    This is the one counter compaction uses to keep requests under ``context_window``; a
-    server-reported ``prompt_tokens`` of the previous request raises it when larger.
-    """
-    chars = 0
-    for m in messages:
-        content = m.get("content")
-        if isinstance(content, str):
-            chars += len(content)
-        for call in m.get("tool_calls") or ():
-            chars += len(call["function"]["arguments"]) + len(call["function"]["name"])
-        chars += 8
-    if tools:
-        chars += len(json.dumps(tools, separators=(",", ":")))
-    return chars // 4 + 1
+    return _estimate(messages, tools)
 
 
 STUB_THRESHOLD = 800
 """Tool results longer than this many characters may be replaced by a stub to fit the window."""
+STUB_PREFIX = "[result of "
 
 
-def stub_tool_results(history: list[dict[str, Any]], over: Any, *, keep_last: int = 0) -> int:
-    """Replace large tool results in ``history`` (oldest first) by short re-readable stubs.
+def stub_tool_results(history: list[dict[str, Any]], over: Any, *, keep_last: int = 0, counter: Any = None) -> int:
+    """Replace large tool results in ``history`` (oldest first) by short re-readable stubs
+    (:func:`workbench.core.agent.budgets.stub_for`: which call it was, how to get it again).
 
     Args:
         history: the model's messages; changed in place (the event log keeps the originals).
         over: callable returning True while the request is still too large; checked after each stub.
         keep_last: this many of the newest tool messages are left alone.
+        counter: the :class:`~workbench.core.agent.tokens.TokenCounter` (for the stub's token count).
 
     Returns:
         The number of results stubbed.
     """
+    from workbench.core.agent.budgets import call_index, stub_for
+    from workbench.core.agent.tokens import estimate_text
+
     tools_at = [i for i, m in enumerate(history) if m.get("role") == "tool"]
     candidates = tools_at[: len(tools_at) - keep_last] if keep_last else tools_at
+    calls: dict[str, tuple[str, str]] | None = None
     done = 0
     for i in candidates:
         if not over():
             break
         content = history[i].get("content") or ""
-        if len(content) <= STUB_THRESHOLD or content.startswith("[elided"):
+        if len(content) <= STUB_THRESHOLD or content.startswith(STUB_PREFIX):
             continue
-        first = content.split("\n", 1)[0][:200]
-        history[i] = {**history[i], "content": (
-            f"[elided to fit the context window: this tool result had {len(content)} characters; its first "
-            f"line was: {first!r}. Call the tool again (with a narrower range) if you need it.]"
-        )}
+        if calls is None:
+            calls = call_index(history)
+        name, arguments = calls.get(history[i].get("tool_call_id", ""), (None, None))
+        tokens = counter.text(content) if counter is not None else estimate_text(content)
+        history[i] = {**history[i], "content": stub_for(name, arguments, content, tokens)}
         done += 1
     return done
 

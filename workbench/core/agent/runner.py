@@ -103,12 +103,26 @@ class ToolRunner:
         """Checks the protected paths after every call (:mod:`workbench.core.guard.check`)."""
         from workbench.core.redact import Redactor
 
+        from workbench.core.agent.budgets import ResultBudgets
+        from workbench.core.agent.tokens import TokenCounter
+
+        counter = TokenCounter()
+        self.budgets = ResultBudgets(lambda: counter)
+        """Per-tool token budgets of results (:mod:`workbench.core.agent.budgets`); the chat service
+        sets the session's (its model's counter, ``agent.tool_budgets``, the context window)."""
         self.redactor = Redactor()
         """Masks secrets in what approval requests show (the modal is a sink too); the chat
         service sets the session's redactor."""
 
     async def _finish(self, sid: str, call: ToolCall, result: ToolResult, started: float, outcome: str, *, edited: bool = False) -> CallOutcome:
-        content, full = cap_result(result.content, self.ctx.limits.result_max_chars)
+        if len(result.content) > 8192 and self.budgets.counter().method != "estimate":
+            # tokenizing tens of KB takes milliseconds: off the event loop (the estimate takes microseconds)
+            content, cut = await asyncio.to_thread(self.budgets.cap, call.name, result.content)
+        else:
+            content, cut = self.budgets.cap(call.name, result.content)
+        content, full = cap_result(content, self.ctx.limits.result_max_chars)
+        if cut:
+            full = result.content
         await self.emit(
             Event(
                 EventKind.TOOL_CALL_FINISHED,

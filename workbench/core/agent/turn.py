@@ -231,8 +231,9 @@ class AgentTurn:
         chat.refresh_tools()
         tools = chat.registry.openai_tools() if len(chat.registry) else None
         system = await chat.system_messages()
+        sent = system + history
         try:
-            async for item in chat.llm.stream_chat(system + history, tools=tools):
+            async for item in chat.llm.stream_chat(sent, tools=tools):
                 if isinstance(item, TextDelta):
                     batcher.add(text=item.text)
                 elif isinstance(item, ReasoningDelta):
@@ -258,6 +259,8 @@ class AgentTurn:
                 history.append({"role": "assistant", "content": cut_off(step.text)})
             return await self._fail(sid, exc.message, exc.kind, step_no, exc.request_id, step.text)
         await end(interrupted=False)
+        if step.usage:  # correct the counter with what the server counted (:meth:`TokenCounter.observe`)
+            chat.tokens.observe(chat.tokens.raw(sent, tools), int(step.usage.get("prompt_tokens") or 0))
         msg: dict[str, Any] = {"role": "assistant", "content": step.text or None}
         if step.calls and step.finish in CLEAN_FINISH:
             msg["tool_calls"] = [c.to_openai() for c in step.calls]

@@ -90,6 +90,13 @@ class ChatService:
         """Prompt tokens of the latest model call (how full the context is)."""
         self.checkpoints: Any = None
         """The :class:`~workbench.core.checkpoints.service.CheckpointService`, when checkpoints are on."""
+        self._tokens: Any = None
+        from workbench.core.agent.tokens import warm_up
+
+        warm_up(self.llm.model)
+        from workbench.core.agent.budgets import ResultBudgets
+
+        self.runner.budgets = ResultBudgets(lambda: self.tokens, self.agent.tool_budgets, self.context_window)
         self.tool_sources: dict[str, Any] = {}
         """Dynamic tool sets: ``{name prefix: callable returning the current tools}`` (MCP plugins),
         refreshed before every model call."""
@@ -128,6 +135,16 @@ class ChatService:
     def model_info(self) -> ModelInfo | None:
         """The price/context entry of the current model, if configured."""
         return self.models.get(self.llm.model)
+
+    @property
+    def tokens(self) -> Any:
+        """The :class:`~workbench.core.agent.tokens.TokenCounter` of the current model (made anew when
+        the model changes): the one counter compaction and the tool-result budgets use."""
+        if self._tokens is None or self._tokens[0] != self.llm.model:
+            from workbench.core.agent.tokens import TokenCounter
+
+            self._tokens = (self.llm.model, TokenCounter.for_model(self.llm.model))
+        return self._tokens[1]
 
     def context_window(self) -> int:
         """Tokens the current model accepts (``[models]`` config; 128k when unknown)."""

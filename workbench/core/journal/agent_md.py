@@ -222,6 +222,11 @@ def event_lines(event: Event, cursor: MarkdownCursor, *, answer_limit: int | Non
         if p.get("new_session"):
             line += f"; conversation continues in session {p['new_session']}"
         out.append(line)
+    elif event.kind == K.PLAN_UPDATED:  # update_plan: the whole checklist (workbench.core.tools.plan)
+        from workbench.core.tools.plan import markdown, progress
+
+        items = event.payload.get("items") or []
+        out += [f"- {t} **{progress(items) or 'plan cleared'}**", *("  " + line for line in markdown(items))]
     else:
         entry = entry_for(event)
         if entry is not None:

@@ -194,6 +194,12 @@ def entry_for(event: Event) -> JournalEntry | None:
         if failed:
             cats = frozenset({COMMAND, ERROR})
             text += f"; setup failed: {failed[0].get('command')} (exit {failed[0].get('exit_code')})"
+    elif kind == K.PLAN_UPDATED:  # update_plan (workbench.core.tools.plan)
+        from workbench.core.tools.plan import progress
+
+        items = event.payload.get("items") or []
+        now = next((i.get("text") for i in items if i.get("status") == "in_progress"), None)
+        text = (progress(items) or "plan cleared") + (f": now {now}" if now else "")
     elif kind == K.MODE_CHANGED:
         text = f"mode: {p.get('mode')}"
     elif kind == K.MODEL_CHANGED:

@@ -34,8 +34,8 @@ def _looks_like(text: str) -> str | None:
 
 def _design_sections(text: str) -> int:
     names = set()
-    for _lineno, line, in_code in _md.iter_lines(_md.split_lines(text)):
-        head = None if in_code else _md.heading(line)
+    for line in _md.parse_lines(text):
+        head = None if line.code else line.heading
         if head is not None and (name := canonical_section(head[1])) is not None:
             names.add(name)
     return len(names)

@@ -13,7 +13,8 @@ Engineering Conference (RE'09), 2009, pp. 317-322. Its templates:
 
 Kiro's older dialect, ``WHEN <event> THEN <system> SHALL <response>`` (and
 ``IF <condition> THEN <system> SHALL <response>``), is accepted too and reported with
-``dialect="kiro-legacy"``. Keywords are matched case-insensitively at the start of a criterion;
+``dialect="kiro-legacy"``, and so is its verb-final form (``WHEN <event> THEN <response> SHALL``,
+as Kiro writes Japanese criteria), which names no system. Keywords are matched case-insensitively at the start of a criterion;
 a later clause keyword must be written in capitals (``WHILE x WHEN y``) so that ordinary words
 ("when", "if") inside a trigger are not mistaken for clauses.
 
@@ -27,6 +28,7 @@ from __future__ import annotations
 import functools
 import re
 
+from . import _md
 from .models import Criterion, EarsResult, Problem, RequirementsDoc
 
 PATTERN_BY_KEYWORD: dict[str, str] = {
@@ -114,11 +116,11 @@ _LEAD_RE = re.compile(r"^(WHERE|WHILE|WHEN|IF)\b", re.IGNORECASE)
 _CLAUSE_RE = re.compile(r"(?:,\s*|\s+)(?:(?:and|AND)\s+)?\b(WHERE|WHILE|WHEN|IF)\b")
 _THEN_RE = re.compile(r"(,?)\s*\bTHEN\b\s*", re.IGNORECASE)
 _SPACE_RE = re.compile(r"\s+")
+_PAREN_RE = re.compile(r"\([^()]*\)")
 _PUNCTUATION = str.maketrans({c: " " for c in ".,;:!?()[]{}<>\"'/`*=+|"})
 _THE_RE = re.compile(r"^the\s+", re.IGNORECASE)
 _VAGUE = _PhraseFinder(VAGUE_TERMS)
-_CODE_SPAN_RE = re.compile(r"(`+)(?:(?!\1).)+?\1")
-_LINK_TARGET_RE = re.compile(r"\]\([^)]*\)|<[a-z][a-z0-9+.-]*:[^>\s]*>|\b[a-z][a-z0-9+.-]*://\S+", re.IGNORECASE)
+_LINK_TARGET_RE = re.compile(r"\b[a-z][a-z0-9+.-]*://\S+", re.IGNORECASE)
 _PATH_RE = re.compile(r"(?<!\S)[~.]?[\w.-]*/\S*")
 _TECHNICAL_RE = re.compile(r"\b(?:" + "|".join(re.escape(p) for p in TECHNICAL_PHRASES) + r")\b", re.IGNORECASE)
 
@@ -126,13 +128,13 @@ _TECHNICAL_RE = re.compile(r"\b(?:" + "|".join(re.escape(p) for p in TECHNICAL_P
 def prose_only(text: str) -> str:
     """Return ``text`` with the parts wording lint must not read blanked out.
 
-    Inline code spans (CommonMark 6.1), link targets and URLs, file-system paths (any token
+    Inline code spans, inline HTML and link targets (from markdown-it-py's inline tokens,
+    ``_md.prose``), bare URLs, file-system paths (any token
     holding a ``/``, e.g. ``/etc/hosts`` or ``src/fast.py``) and ``TECHNICAL_PHRASES`` become
     spaces.
     """
-    if "`" in text:
-        text = _CODE_SPAN_RE.sub(" ", text)
-    if "/" in text or "](" in text:
+    text = _md.prose(text)
+    if "/" in text:
         text = _LINK_TARGET_RE.sub(" ", text)
         text = _PATH_RE.sub(" ", text)
     low = text.lower()
@@ -171,9 +173,13 @@ def classify(text: str) -> EarsResult:
         return _fail("no SHALL: write '<condition>, THE <system> SHALL <response>'")
     pre = t[: shall.start()].rstrip()
     response = t[shall.end():].strip()
+    lead = _LEAD_RE.match(pre)
+    if not response and lead is not None and "then" in pre.lower():
+        verb_final = _verb_final(pre, lead)
+        if verb_final is not None:
+            return verb_final
     if not response:
         return _fail("nothing after SHALL: state the system's response")
-    lead = _LEAD_RE.match(pre)
     if lead is None:
         return _ubiquitous(pre, response)
 
@@ -218,6 +224,28 @@ def classify(text: str) -> EarsResult:
         )
     pattern = PATTERN_BY_KEYWORD[keywords[0]] if len(keywords) == 1 else "complex"
     return EarsResult(pattern, dialect, subject, clauses, response)
+
+
+def _verb_final(pre: str, lead: re.Match[str]) -> EarsResult | None:
+    """Classify ``WHEN <trigger> THEN <response> SHALL``: Kiro's legacy dialect in a verb-final language.
+
+    Kiro writes Japanese criteria with SHALL last (``WHEN ユーザーが... THEN ...表示される SHALL``): the
+    response sits between THEN and SHALL and names no system. Returns ``None`` when the clauses
+    do not parse.
+    """
+    thens = list(_THEN_RE.finditer(pre))
+    if not thens:
+        return None
+    then = thens[-1]
+    condition, response = pre[: then.start()], pre[then.end():].strip()
+    clauses = _split_clauses(condition, lead)
+    if not response or any(not text for _, text in clauses):
+        return None
+    ranks = [_RANK[k] for k, _ in clauses]
+    if ranks != sorted(ranks) or len(set(ranks)) != len(ranks):
+        return None
+    pattern = PATTERN_BY_KEYWORD[clauses[0][0]] if len(clauses) == 1 else "complex"
+    return EarsResult(pattern, "kiro-legacy", None, clauses, response)
 
 
 def _ubiquitous(pre: str, response: str) -> EarsResult:
@@ -282,6 +310,13 @@ def lint_criterion(
     low = prose_only(text).lower()
     words = set(low.translate(_PUNCTUATION).split())
     vague = _VAGUE.find(low, words)
+    if vague:
+        # a reason (", so that <why>") and a parenthesised aside ("(fast, always active)") are
+        # not what is required, so their wording is not held to a measurable value
+        head = low[: low.find("so that")] if "so that" in low[1:] else low
+        head = _PAREN_RE.sub(" ", head) if "(" in head else head
+        if head is not low:
+            vague = _VAGUE.find(head, set(head.translate(_PUNCTUATION).split()))
     if vague:
         add("EARS002", "warning", f"vague wording {', '.join(map(repr, vague))}: state a measurable value")
     escapes = _ESCAPES.find(low, words)

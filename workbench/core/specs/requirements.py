@@ -26,12 +26,18 @@ from . import _md
 from .ears import classify
 from .models import Criterion, Problem, Requirement, RequirementsDoc
 
-_REQ_HEADING_RE = re.compile(r"^requirement\s+(\d+)\s*(?:[:.\-\u2013\u2014]\s*)?(.*)$", re.IGNORECASE)
-_REQ_WORD_RE = re.compile(r"^requirement\b(?!s)", re.IGNORECASE)
-_STORY_RE = re.compile(r"^\s*(?:[-*]\s+)?\*\*User Story:?\*\*:?\s*(.*)$", re.IGNORECASE)
-_AC_BOLD_RE = re.compile(r"^\s*\*\*Acceptance Criteria:?\*\*:?\s*$", re.IGNORECASE)
-_ITEM_RE = re.compile(r"^( *)(\d{1,9})([.)])([ \t]+)(.*)$")
-_BULLET_RE = re.compile(r"^ {0,3}[-*+]\s+(.*)$")
+# Kiro writes these headings in the user's language; the Chinese and Japanese forms seen in real
+# specs are accepted beside the English ones (需求 1 / 要件 1, 驗收標準, 用戶故事, 介紹, ...).
+_REQ_WORDS = r"(?:requirement|需求|要件)"
+_AC_WORDS = ("acceptance criteria", "驗收標準", "验收标准", "受入基準", "受け入れ基準", "受入条件")
+_INTRO_WORDS = ("introduction", "overview", "summary", "介紹", "介绍", "简介", "簡介", "はじめに", "概要")
+_GLOSSARY_WORDS = ("glossary", "terminology", "術語", "术语", "用語集", "用語", "詞彙表", "词汇表")
+_REQ_HEADING_RE = re.compile(r"^" + _REQ_WORDS + r"\s*(\d+)\s*(?:[:：.\-\u2013\u2014]\s*)?(.*)$", re.IGNORECASE)
+_REQ_WORD_RE = re.compile(r"^(?:requirement\b(?!s)|(?:需求|要件)\s+\S)", re.IGNORECASE)  # a bare "需求" is the section
+_STORY_RE = re.compile(r"^\s*(?:[-*]\s+)?\*\*(?:User Story|用戶故事|用户故事|ユーザーストーリー)[:：]?\*\*[:：]?\s*(.*)$", re.IGNORECASE)
+_AC_BOLD_RE = re.compile(r"^\s*\*\*(?:Acceptance Criteria|驗收標準|验收标准|受入基準|受け入れ基準)[:：]?\*\*[:：]?\s*$", re.IGNORECASE)
+_MARKER_RE = re.compile(r"^\d+[.)]")
+_ITEM_RE = re.compile(r"^( {0,3})(\d{1,9})([.)])([ \t]+)(.*)$")
 _GLOSSARY_BOLD_RE = re.compile(r"^\s*(?:[-*+]\s+)?\*\*(.+?)\*\*\s*(?::|-|\u2013|\u2014)?\s*:?\s*(.*)$")
 _GLOSSARY_TABLE_RE = re.compile(r"^\s*\|(.+?)\|(.*?)\|?\s*$")
 
@@ -46,7 +52,7 @@ def parse_requirements(text: str, path: str | Path = "requirements.md") -> Requi
     Returns:
         The parsed document; ``problems`` lists everything malformed (never raised).
     """
-    return _Parser(str(path)).run(_md.split_lines(text))
+    return _Parser(str(path)).run(_md.parse_lines(text))
 
 
 def load_requirements(path: Path) -> RequirementsDoc:
@@ -87,7 +93,8 @@ class _Parser:
         self.ac_level = 0  # heading level of "Acceptance Criteria" (0: a bold line or none)
         self.in_story = False
         self.current: Criterion | None = None
-        self.content_indent = 0  # columns of the current criterion's list marker and its spaces
+        self.item_line = 0  # line of the list item the current criterion starts at
+        self.last_term = ""  # the glossary term whose definition may continue on the next line
         self.delim = ""  # "." or ")": the delimiter of the requirement's criteria list
         self.blank_before = False
         self.saw_intro = False
@@ -95,19 +102,20 @@ class _Parser:
     def problem(self, line: int | None, severity: str, code: str, message: str) -> None:
         self.problems.append(Problem(self.path, line, severity, code, message))  # type: ignore[arg-type]
 
-    def run(self, lines: list[str]) -> RequirementsDoc:
-        for lineno, line, in_code in _md.iter_lines(lines):
-            if in_code:
-                # a fenced block inside a criterion belongs to it: the text after it continues
+    def run(self, lines: list[_md.Line]) -> RequirementsDoc:
+        for line in lines:
+            if line.code:
+                # a code block inside a criterion belongs to it: the text after it continues
                 self.blank_before = False
                 if self.section == "intro":
-                    self.intro.append(line)
+                    self.intro.append(line.text)
                 continue
-            head = _md.heading(line)
-            if head is not None:
-                self.on_heading(lineno, *head)
+            if line.skip:
+                continue
+            if line.heading is not None:
+                self.on_heading(line.no, *line.heading)
             else:
-                self.on_line(lineno, line)
+                self.on_line(line)
         self.finish_requirement()
         if not self.requirements:
             self.problem(None, "error", "REQ001", "no '### Requirement N' headings found; number each requirement as '### Requirement 1: Title'")
@@ -122,7 +130,7 @@ class _Parser:
         self.in_story = False
         title = _md.plain(text)
         low = title.lower()
-        if self.req is not None and level > self.req_level and "acceptance criteria" in low:
+        if self.req is not None and level > self.req_level and any(w in low for w in _AC_WORDS):
             self.in_criteria, self.ac_level = True, level
             return
         if self.req is not None and level > self.req_level:
@@ -141,9 +149,9 @@ class _Parser:
             self.start_requirement(lineno, level, int(match.group(1)), match.group(2).strip())
             return
         self.finish_requirement()
-        if low.startswith("introduction"):
+        if low.startswith(_INTRO_WORDS):
             self.section, self.saw_intro = "intro", True
-        elif low.startswith("glossary") or low.startswith("terminology"):
+        elif low.startswith(_GLOSSARY_WORDS):
             self.section = "glossary"
         else:
             self.section = None
@@ -175,45 +183,51 @@ class _Parser:
         self.in_criteria = False
         self.current = None
 
-    def on_line(self, lineno: int, line: str) -> None:
-        stripped = line.strip()
-        blank = not stripped
+    def on_line(self, line: _md.Line) -> None:
+        stripped = line.text.strip()
         try:
             if self.section == "intro":
-                self.intro.append(line)
+                self.intro.append(line.text)
             elif self.section == "glossary":
-                self.glossary_line(stripped)
+                self.glossary_line(stripped, line)
             elif self.req is not None:
-                self.requirement_line(lineno, line, stripped)
+                self.requirement_line(line, stripped)
         finally:
-            self.blank_before = blank
+            self.blank_before = not stripped
 
-    def glossary_line(self, stripped: str) -> None:
+    def glossary_line(self, stripped: str, line: _md.Line) -> None:
         match = _GLOSSARY_BOLD_RE.match(stripped)
         if match:
-            self.glossary[match.group(1).strip().rstrip(":")] = match.group(2).strip()
+            self.last_term = match.group(1).strip().rstrip(":")
+            self.glossary[self.last_term] = match.group(2).strip()
             return
+        if self.last_term and stripped and not line.marker and not self.blank_before:
+            # the wrapped rest of a definition ("- **Archiver**: the command that\n  collects ...")
+            self.glossary[self.last_term] = f"{self.glossary[self.last_term]} {stripped}".strip()
+            return
+        self.last_term = ""
         table = _GLOSSARY_TABLE_RE.match(stripped)
         if table:
             term = _md.plain(table.group(1))
             if term and not set(term) <= set("-: ") and term.lower() not in {"term", "name"}:
                 self.glossary[term] = table.group(2).strip(" |")
 
-    def requirement_line(self, lineno: int, line: str, stripped: str) -> None:
+    def requirement_line(self, line: _md.Line, stripped: str) -> None:
         req = self.req
         assert req is not None
+        lineno, text = line.no, line.text
         if not stripped:
             self.in_story = False
             return
-        story = _STORY_RE.match(line) if "**" in line else None
+        story = _STORY_RE.match(text) if "**" in text else None
         if story:
             req.user_story = story.group(1).strip()
             self.in_story = True
             return
-        if story is None and "**" in line and _AC_BOLD_RE.match(line):
+        if "**" in text and _AC_BOLD_RE.match(text):
             self.in_criteria, self.in_story, self.ac_level = True, False, 0
             return
-        if _md.is_rule(line):
+        if line.rule:
             self.current, self.in_story = None, False
             return
         if self.in_story and not self.in_criteria:
@@ -221,41 +235,46 @@ class _Parser:
             return
         if not self.in_criteria:
             return
-        item = _ITEM_RE.match(line) if line.lstrip(" ")[:1].isdigit() else None
-        if item and self.starts_criterion(item):
-            indent, number, delim, gap, text = item.groups()
-            self.delim = self.delim or delim
-            self.content_indent = len(indent) + len(number) + 1 + min(len(gap.expandtabs(4)), 4)
-            self.add_criterion(lineno, int(number), text.strip())
-            return
-        bullet = _BULLET_RE.match(line)
-        if bullet and not line.startswith((" ", "\t")):
+        if line.marker and line.depth == 1:
+            if line.number is not None and self.starts_criterion(line):
+                self.start_item(line, line.number, line.marker, stripped)
+                return
+            if line.number is not None:
+                self.current.text = f"{self.current.text} {stripped}"  # type: ignore[union-attr]
+                return
             self.problem(lineno, "warning", "REQ009", f"criterion of requirement {req.number} is a bullet; number it ('1. WHEN ...') so it can be cited as N.M")
-            self.add_criterion(lineno, len(req.criteria) + 1, bullet.group(1).strip(), check=False)
+            self.add_criterion(lineno, len(req.criteria) + 1, stripped[1:].strip(), check=False)
+            self.item_line = lineno
             return
-        if self.current is not None and (not self.blank_before or line.startswith((" ", "\t"))):
+        if line.depth == 0 and self.current is not None and text[:1].isdigit():
+            # "2. ..." right after the paragraph that follows a code block at column 0: CommonMark
+            # reads it as paragraph text (only "1." may interrupt a paragraph); its author meant
+            # the next criterion of the same list
+            item = _ITEM_RE.match(text)
+            if item and item.group(3) == self.delim:
+                self.start_item(line, int(item.group(2)), item.group(3), stripped)
+                return
+        if self.current is not None and (not self.blank_before or (line.item and line.item == self.item_line)):
             self.current.text = f"{self.current.text} {stripped}"
             return
         if self.current is None:
             return  # prose before the first criterion (of a sub-heading): an introduction
         self.problem(lineno, "warning", "REQ009", f"text under the acceptance criteria of requirement {req.number} is not a numbered criterion")
 
-    def starts_criterion(self, item: re.Match[str]) -> bool:
-        """Whether a numbered line starts a criterion rather than continuing the current one.
+    def starts_criterion(self, line: _md.Line) -> bool:
+        """Whether a top-level ordered item starts a criterion rather than continuing the current one.
 
-        Following CommonMark list rules: an item indented to the current criterion's content is
-        a nested list (``   1. clang-format check`` under ``5. ...``); an item with the other
-        delimiter (``5)`` in a ``1.`` list) that does not start at 1 cannot interrupt the
-        criterion's paragraph, so it is a wrapped line.
+        CommonMark starts a new list at an item with the other delimiter (``5)`` in a ``1.``
+        list), but in a spec such a line right under a criterion's text, not starting at 1, is
+        the criterion's wrapped text: ``(2) the\n5) last 50 lines``.
         """
-        current = self.current
-        if current is None:
-            return True
-        if len(item.group(1)) >= self.content_indent:
-            return False
-        if self.delim and item.group(3) != self.delim and not self.blank_before and item.group(2) != "1":
-            return False
-        return True
+        return self.current is None or not self.delim or line.marker == self.delim or self.blank_before or line.number == 1
+
+    def start_item(self, line: _md.Line, number: int, delim: str, stripped: str) -> None:
+        """Start a criterion at an ordered list item (``stripped``: its line without indentation)."""
+        self.delim = self.delim or delim
+        self.item_line = line.no
+        self.add_criterion(line.no, number, _MARKER_RE.sub("", stripped, count=1).strip())
 
     def add_criterion(self, lineno: int, number: int, text: str, check: bool = True) -> None:
         req = self.req

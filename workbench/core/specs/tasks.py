@@ -11,12 +11,14 @@ Kiro's implementation plan (https://kiro.dev/docs/specs/) is a nested checkbox l
       - [ ]* 2.2 Write property tests      (optional task)
 
 ``[ ]`` is todo, ``[-]`` in progress (``[~]`` is read as in progress too), ``[x]`` done and a
-``*`` right after the box marks an optional task. A ``_Requirements:_`` entry (or Kiro's
-``**Validates: Requirements 1.2, 1.3**``) cites criteria (``1.2``), whole requirements (``3``) or
+``*`` right after the box (or ``\\*``, escaped as Markdown formatters write it) marks an
+optional task. A ``_Requirements:_`` entry (or Kiro's
+``**Validates: Requirements 1.2, 1.3**``, or ``_需求: 1.2_`` in a Chinese spec) cites criteria (``1.2``), whole requirements (``3``) or
 a range (``1.1-1.3``, ``1.1–1.3`` with an en dash, ``1.3-2.2`` across requirements). Task ids
 may carry a letter (``10a``, ``2.1b``); a bullet starting with a bare number and no checkbox
-(``- 43 tests pass``) is prose, not a task. Under a ``## Task N: Title`` heading, sub-tasks
-``N.1``, ``N.2`` need no parent checkbox (the heading groups them).
+(``- 43 tests pass``) is prose, not a task. Under a ``## Task N: Title`` (or ``### N. Title``)
+heading, sub-tasks ``N.1``, ``N.2`` need no parent checkbox (the heading groups them). An id
+inside bold text (``- [ ] **1.1 Title**``) is read as the id.
 Parse problems use codes ``TSK001``-``TSK005`` and are never raised.
 """
 
@@ -35,24 +37,30 @@ MARK_TO_STATE: dict[str, str] = {" ": "todo", "x": "done", "X": "done", "-": "in
 STATE_TO_MARK: dict[str, str] = {"todo": " ", "in_progress": "-", "done": "x"}
 """Task state -> the mark written by ``set_task_state``."""
 
-_CHECKBOX_RE = re.compile(r"^(?P<indent>[ \t]*)[-*+][ \t]+\[(?P<mark>[^\]]{0,2})\](?!\()(?P<opt>\*)?[ \t]*(?P<rest>.*)$")
-_TASK_TEXT_RE = re.compile(r"^(?P<id>\d+[a-z]?(?:\.\d+[a-z]?)*)\.?(?P<opt>\*)?(?:[ \t]+(?P<title>.*?))?[ \t]*$")
+_CHECKBOX_RE = re.compile(r"^(?P<indent>[ \t]*)[-*+][ \t]+\[(?P<mark>[^\]]{0,2})\](?!\()(?P<opt>\\?\*)?[ \t]*(?P<rest>.*)$")
+_TASK_TEXT_RE = re.compile(r"^(?P<id>\d+[a-z]?(?:\.\d+[a-z]?)*)\.?(?P<opt>\\?\*)?(?:[ \t]+(?P<title>.*?))?[ \t]*$")
 _NO_BOX_RE = re.compile(r"^(?P<indent>[ \t]*)[-*+][ \t]+(?P<id>\d+[a-z]?(?:\.\d+[a-z]?)*)(?P<dot>\.)?[ \t]+\S")
 #: A requirement citation line: ``_Requirements: 1.1, 2.3_`` or ``**Validates: Requirements 7.1**``
 #: (group ``refs``: the references; ``em``: the emphasis marker before it, if any).
 REFS_LINE_RE = re.compile(
-    r"^\s*(?:[-*+]\s+)?(?P<em>[_*]{1,2})?\s*(?:Requirements?\s*:|Validates\s*:\s*(?:Requirements?\b)?)"
+    r"^\s*(?:[-*+]\s+)?(?P<em>[_*]{1,2})?\s*(?:Requirements?\s*:|(?:需求|要件)\s*[:：]|Validates\s*:\s*(?:Requirements?\b)?)"
     r"\s*[_*]{0,2}\s*(?P<refs>.*?)\s*[_*]{0,2}\s*$",
     re.IGNORECASE,
 )
 _REF_RE = re.compile(r"^\d+(?:\.\d+)?$")
 _RANGE_RE = re.compile(r"^(\d+)\.(\d+)-(?:(\d+)\.)?(\d+)$")
 _DASH_RE = re.compile(r"\s*(?:-|\u2013|\u2014|\bto\b|\bthrough\b)\s*")
-_TASK_HEADING_RE = re.compile(r"^task\s+(\d+[a-z]?)\b", re.IGNORECASE)
+_TASK_HEADING_RE = re.compile(r"^(?:task\s+(\d+[a-z]?)\b|(\d+[a-z]?)[.:)]\s+\S)", re.IGNORECASE)
+_BOLD_ID_RE = re.compile(r"^(\*\*|__)(\d+[a-z]?(?:\.\d+[a-z]?)*\.?)[ \t]+(.*?)\1[ \t]*(.*)$")
 _PAREN_RE = re.compile(r"\([^)]*\)")
-_REF_WORDS_RE = re.compile(r"\b(?:requirements?|and)\b", re.IGNORECASE)
+_REF_WORDS_RE = re.compile(r"\b(?:requirements?|and|all\s+(?:from|of|in))\b|需求|要件", re.IGNORECASE)
 _REF_SPLIT_RE = re.compile(r"[,;\s]+")
 _BOX_BYTES_RE = re.compile(rb"^([ \t]*[-*+][ \t]+\[)([^\]]{0,2})(\])")
+
+
+def _may_cite(line: str) -> bool:
+    """Cheap test before ``REFS_LINE_RE``: the line holds one of the citation words."""
+    return "equirement" in line or "alidates" in line or "EQUIREMENT" in line or "ALIDATES" in line or "需求" in line or "要件" in line
 
 
 def _digit_after_bullet(line: str) -> bool:
@@ -77,10 +85,12 @@ def parse_refs(text: str) -> tuple[list[str], list[str]]:
         ``(refs, bad_tokens)``: valid references and the tokens that are not. A range within one
         requirement is expanded (``1.1-1.3`` -> ``1.1, 1.2, 1.3``); a range across requirements
         stays one reference (``"1.3-2.2"``) that ``trace.build_trace`` expands against the
-        requirements document.
+        requirements document, and so does ``all`` (every criterion).
     """
     text = _DASH_RE.sub("-", _PAREN_RE.sub(" ", text))
     text = _REF_WORDS_RE.sub(" ", text)
+    if text.strip(" .").lower() == "all":  # "_Requirements: all_" / "All requirements": every criterion
+        return ["all"], []
     refs: list[str] = []
     bad: list[str] = []
     for token in (t.strip(".") for t in _REF_SPLIT_RE.split(text) if t.strip()):
@@ -118,31 +128,47 @@ def parse_tasks(text: str, path: str | Path = "tasks.md") -> TasksDoc:
     stack: list[tuple[int, Task]] = []
     current: Task | None = None
     heading_task: str | None = None  # N of the last "## Task N: Title" heading (groups N.1, N.2...)
+    malformed = False  # the last checkbox line was a task that could not be read (TSK001)
+    title_open = False  # the line before was the task's first line: a plain line continues its title
 
     def problem(line: int | None, severity: str, code: str, message: str) -> None:
         problems.append(Problem(path, line, severity, code, message))  # type: ignore[arg-type]
 
-    for lineno, line, in_code in _md.iter_lines(_md.split_lines(text)):
-        if in_code or not line.strip():
+    for entry in _md.parse_lines(text):
+        lineno, line = entry.no, entry.text
+        if entry.code or entry.skip or not line.strip():
+            title_open = False
             continue
-        head = _md.heading(line)
+        if title_open and current is not None and not entry.marker and entry.heading is None and not _may_cite(line):
+            # the wrapped rest of the task's title ("- [x] 4. Add ... to\n    `CMakeLists.txt`")
+            current.title = f"{current.title} {line.strip()}".strip()
+            continue
+        title_open = False
+        head = entry.heading
         if head is not None:
             current = None
             group = _TASK_HEADING_RE.match(_md.plain(head[1]))
-            heading_task = group.group(1) if group else None
+            heading_task = (group.group(1) or group.group(2)) if group else None
             continue
-        box = _CHECKBOX_RE.match(line) if "[" in line else None
+        box = _CHECKBOX_RE.match(line) if entry.marker and "[" in line else None
         if box:
             mark = box.group("mark")
+            malformed = True
             if mark not in MARK_TO_STATE:
                 problem(lineno, "error", "TSK001", f"checkbox [{mark}] is not one of [ ], [-], [x]")
                 current = None
                 continue
-            parsed = _TASK_TEXT_RE.match(box.group("rest"))
+            rest = box.group("rest")
+            if rest[:2] in ("**", "__"):  # "- [ ] **1.1 Title**": the id inside the emphasis
+                bold = _BOLD_ID_RE.match(rest)
+                if bold:
+                    rest = f"{bold.group(2)} {bold.group(3)} {bold.group(4)}".strip()
+            parsed = _TASK_TEXT_RE.match(rest)
             if parsed is None:
                 problem(lineno, "error", "TSK001", "task has no number: write '- [ ] 3. Title' or '- [ ] 3.1 Title'")
                 current = None
                 continue
+            malformed = False
             task_id, title = parsed.group("id"), (parsed.group("title") or "").strip()
             if not title:
                 problem(lineno, "error", "TSK001", f"task {task_id} has no title")
@@ -171,19 +197,22 @@ def parse_tasks(text: str, path: str | Path = "tasks.md") -> TasksDoc:
             flat.append(task)
             stack.append((indent, task))
             current = task
+            title_open = True
             continue
-        refs = REFS_LINE_RE.match(line) if "equirement" in line or "alidates" in line or "EQUIREMENT" in line or "ALIDATES" in line else None
+        refs = REFS_LINE_RE.match(line) if _may_cite(line) else None
         if refs and (refs.group("em") or parse_refs(refs.group("refs"))[0]):
             found, bad = parse_refs(refs.group("refs"))
-            if current is None:
+            if current is None and not malformed:  # under a malformed task: its TSK001 says enough
                 problem(lineno, "error", "TSK004", "_Requirements:_ entry is not under a task")
+            elif current is None:
+                pass
             else:
                 current.requirements.extend(found)
             if bad or not found:
                 shown = ", ".join(bad) if bad else "(empty)"
                 problem(lineno, "error", "TSK004", f"cannot read requirement reference(s) {shown}: write '_Requirements: 1.1, 2.3_'")
             continue
-        no_box = _NO_BOX_RE.match(line) if _digit_after_bullet(line) else None
+        no_box = _NO_BOX_RE.match(line) if entry.marker and _digit_after_bullet(line) else None
         # a prose bullet that starts with a number ("- 43 property-based tests") is not a task
         if no_box and (no_box.group("dot") or "." in no_box.group("id")) and (not no_box.group("indent") or "." in no_box.group("id")):
             problem(lineno, "error", "TSK001", f"task {no_box.group('id')} has no checkbox: write '- [ ] {no_box.group('id')}. ...'")

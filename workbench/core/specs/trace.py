@@ -104,6 +104,7 @@ def build_trace(
             by_requirement.setdefault(str(requirement.number), [])
 
     order = list(matrix)
+    checkable = requirements is not None and bool(requirements.requirements)
     unknown: list[UnknownRef] = []
     without: list[str] = []
     problems: list[Problem] = []
@@ -115,6 +116,8 @@ def build_trace(
                 targets = _targets(ref, matrix, by_requirement, order)
                 if targets is None:
                     unknown.append(UnknownRef(task.id, ref, task.line))
+                    if not checkable:
+                        continue  # reported once below
                     problems.append(
                         Problem(tasks.path, task.line, "error", "TRC002",
                                 f"task {task.id} cites {ref}, which is not a criterion or requirement in requirements.md")
@@ -124,6 +127,13 @@ def build_trace(
                     if task.id not in matrix[cid]:
                         matrix[cid].append(task.id)
 
+    if not checkable and unknown and tasks is not None:
+        # one finding, not one per reference: SPEC001 / REQ001 already say why
+        why = "requirements.md is missing" if requirements is None else "requirements.md has no '### Requirement N' headings"
+        problems.append(
+            Problem(tasks.path, unknown[0].line, "error", "TRC002",
+                    f"{len(unknown)} requirement reference(s) cannot be checked: {why}")
+        )
     uncovered = [cid for cid, task_ids in matrix.items() if not task_ids]
     if tasks is not None and requirements is not None:
         lines = {c.id: c.line for c in requirements.criteria()}
@@ -168,9 +178,11 @@ def _design_trace(report: TraceReport, requirements: RequirementsDoc | None, des
 
 
 def _targets(ref: str, matrix: dict[str, list[str]], by_requirement: dict[str, list[str]], order: list[str]) -> list[str] | None:
-    """Criterion ids a reference covers: itself, a whole requirement, or a range across requirements."""
+    """Criterion ids a reference covers: itself, a whole requirement, a range across requirements or ``all``."""
     if ref in matrix:
         return [ref]
+    if ref == "all":  # "_Requirements: all_": every criterion
+        return list(order)
     if "." not in ref:
         return by_requirement.get(ref)
     if "-" in ref:

@@ -3,8 +3,8 @@
 Two engines give the same output format:
 
 * ``rg`` (ripgrep, https://github.com/BurntSushi/ripgrep) when it is on ``PATH``: run as
-  ``rg --no-ignore --hidden --no-follow --glob '!.git'`` in the workspace, killed once the cap is
-  reached. Its regex dialect (Rust ``regex``) has no look-around or back-references; a pattern rg
+  ``rg --no-ignore --hidden --no-follow --glob '!.git'`` in the workspace; past the cap its
+  output is only counted (for the "N more" note), and it is killed after 10,000 more. Its regex dialect (Rust ``regex``) has no look-around or back-references; a pattern rg
   rejects is retried with the Python engine.
 * Python: :func:`os.fwalk` from a guarded directory fd (symlinks never followed, ``.git`` pruned),
   each file read whole and searched with one compiled ``bytes`` regex (``re.MULTILINE``); line
@@ -33,6 +33,8 @@ from workbench.core.tools.globmatch import name_or_path_match
 from workbench.core.tools.read_tools import walk_files
 
 Engine = Literal["auto", "python", "rg"]
+COUNT_MORE_LIMIT = 10_000
+"""Past the cap, matches (or files) are only counted, up to this many, for the "N more" note."""
 _READ_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK
 
 
@@ -121,6 +123,13 @@ class _Found:
     count: int = 0
     files: set[str] = field(default_factory=set)
     more: bool = False
+    extra: int = 0
+    """Matches (or files) past the cap, counted up to :data:`COUNT_MORE_LIMIT`."""
+
+    @property
+    def counted_all(self) -> bool:
+        """False when counting past the cap stopped at :data:`COUNT_MORE_LIMIT`."""
+        return self.extra < COUNT_MORE_LIMIT
 
 
 def _clip(text: str, max_chars: int) -> str:
@@ -142,19 +151,27 @@ def _file_hits(regex: re.Pattern[bytes], data: bytes, rel: str, opts: _Opts, fou
         return
     found.files.add(rel)
     if opts.files_only:
+        if found.count >= opts.cap:
+            found.more = True
+            found.extra += 1
+            return
         found.lines.append(rel)
         found.count += 1
         return
     matched: list[int] = []
-    line, pos = 1, 0
+    line, pos, last = 1, 0, 0
     for m in regex.finditer(data, match.start()):
         line += data.count(b"\n", pos, m.start())
         pos = m.start()
-        if matched and matched[-1] == line:
+        if last == line:
             continue
+        last = line
         if found.count + len(matched) >= opts.cap:
             found.more = True
-            break
+            found.extra += 1
+            if not found.counted_all:
+                break
+            continue
         matched.append(line)
     if not opts.before and not opts.after:
         starts = _line_starts(data) if len(matched) > 1 else None
@@ -213,18 +230,30 @@ def _search_python(regex: re.Pattern[bytes], base: str, glob: str | None, ctx: T
         if b"\0" in data[:8192]:
             continue
         if found.count >= opts.cap:
-            if regex.search(data) is not None:
-                found.more = True
-                candidates.close()
-                return found
-            continue
-        if found.lines and (opts.before or opts.after) and not opts.files_only and regex.search(data):
-            found.lines.append("--")
-        _file_hits(regex, data, rel, opts, found)
-        if found.more:
+            found.extra += _count_past_cap(regex, data, opts.files_only)
+            found.more = found.more or found.extra > 0
+        else:
+            if found.lines and (opts.before or opts.after) and not opts.files_only and regex.search(data):
+                found.lines.append("--")
+            _file_hits(regex, data, rel, opts, found)
+        if not found.counted_all:
             candidates.close()
             return found
     return found
+
+
+def _count_past_cap(regex: re.Pattern[bytes], data: bytes, files_only: bool) -> int:
+    """Matching lines of ``data`` (1 or 0 per file with ``files_only``), for the "N more" note."""
+    if files_only:
+        return int(regex.search(data) is not None)
+    n, last = 0, -2
+    for m in regex.finditer(data):
+        start = data.rfind(b"\n", 0, m.start())
+        if start != last:
+            n, last = n + 1, start
+            if n >= COUNT_MORE_LIMIT:
+                break
+    return n
 
 
 def _read_all(fd: int) -> bytes:
@@ -286,7 +315,8 @@ async def _search_rg(rg: str, args: dict[str, Any], base: str, ctx: ToolContext,
             for name in filter(None, data.split(b"\0")):
                 if found.count >= opts.cap:
                     found.more = True
-                    break
+                    found.extra += 1
+                    continue
                 rel = name.decode("utf-8", errors="replace").removeprefix("./")
                 found.lines.append(rel)
                 found.files.add(rel)
@@ -297,23 +327,29 @@ async def _search_rg(rg: str, args: dict[str, Any], base: str, ctx: ToolContext,
                 break
             raw = raw.rstrip(b"\n")
             if raw == b"--":
-                found.lines.append("--")
+                if not found.more:
+                    found.lines.append("--")
                 continue
             name, _, rest = raw.partition(b"\0")
             digits = len(rest) - len(rest.lstrip(b"0123456789"))
             line_no, sep, text = rest[:digits], rest[digits : digits + 1], rest[digits + 1 :]
             rel = name.decode("utf-8", errors="replace").removeprefix("./")
             shown = _clip(text.decode("utf-8", errors="replace").rstrip("\r"), opts.line_chars)
+            if found.more and sep != b":":
+                continue  # context of matches past the cap
             if sep == b":":
                 if found.count >= opts.cap:
                     found.more = True
-                    break
+                    found.extra += 1
+                    if not found.counted_all:
+                        break
+                    continue
                 found.count += 1
                 found.files.add(rel)
                 found.lines.append(f"{rel}:{line_no.decode()}: {shown}")
             else:
                 found.lines.append(f"{rel}-{line_no.decode()}- {shown}")
-        if found.more:
+        if found.more and not found.counted_all:
             _kill(proc)
             await proc.wait()
             while found.lines and found.lines[-1] == "--":
@@ -327,21 +363,24 @@ async def _search_rg(rg: str, args: dict[str, Any], base: str, ctx: ToolContext,
             await proc.wait()
     if code == 2 and not found.lines and b"regex" in err.lower():
         return None  # a pattern only Python's re accepts (look-around, back-references)
+    while found.more and found.lines and found.lines[-1] == "--":
+        found.lines.pop()
     return found
 
 
 def _format(pattern: str, base: str, found: _Found, opts: _Opts, engine: str) -> ToolResult:
     """Build the grep result: header with counts and engine, lines, truncation note."""
     unit = "files" if opts.files_only else "matches"
+    extra = f"{found.extra}{'' if found.counted_all else '+'}"
     if found.more:
-        count = f"first {found.count} {'files with matches' if opts.files_only else 'matches'} (truncated)"
+        count = f"first {found.count} of {found.count + found.extra}{'' if found.counted_all else '+'} {'files with matches' if opts.files_only else 'matches'} (truncated)"
     elif opts.files_only:
         count = f"{found.count} files with matches"
     else:
         count = f"{found.count} matches in {len(found.files)} files"
     lines = [f"[grep {pattern!r} in {base}: {count} ({engine})]", *found.lines]
     if found.more:
-        lines.append(f"... more {unit} not shown (cap {opts.cap}); narrow the pattern, path or glob")
+        lines.append(f"... {extra} more {unit} not shown (cap {opts.cap}); narrow the pattern, path or glob")
     summary = f"grep {pattern!r}: {'>' + str(opts.cap) if found.more else found.count} {unit} ({engine})"
     return ToolResult(content="\n".join(lines) + "\n", summary=summary)
 

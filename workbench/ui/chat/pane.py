@@ -24,6 +24,7 @@ from workbench.ui.chat.prompt import PromptInput
 from workbench.ui.chat.slash import SlashCommands, SlashHint
 from workbench.ui.chat.status import ChatStatus
 from workbench.ui.chat.tools import ToolCallView
+from workbench.ui.chat import interact
 
 if TYPE_CHECKING:
     from workbench.core.runtime import Services
@@ -157,6 +158,8 @@ class ChatPane(Vertical):
                     await self._on_event(event)
                 elif isinstance(event, ApprovalRequest):
                     self._ask_approval(event)
+                elif isinstance(event, interact.Question):  # ask_user
+                    interact.show_question(self, event)
 
     def _current(self, event: Event) -> bool:
         info = self.services.chat.session if self.services else None
@@ -192,6 +195,9 @@ class ChatPane(Vertical):
             await view.mount(ErrorMessage(p["message"], event.seq))
         elif kind in TOOL_KINDS:
             await self._tool_event(event)
+        elif kind == EventKind.PLAN_UPDATED:
+            await view.mount(interact.PlanBlock(event.payload.get("items") or [], event.seq))
+            self.status.plan = interact.latest_progress([event])
         elif kind == EventKind.MODE_CHANGED:
             self.status.mode = p["mode"]
         elif kind == EventKind.MODEL_CHANGED:
@@ -278,6 +284,7 @@ class ChatPane(Vertical):
         self._calls.clear()
         self._oldest_seq = None
         self._update_session_label()
+        self.status.plan = ""
         if chat.session is None:
             await view.mount(Static("", id="empty"))
             await self._show_empty()
@@ -287,7 +294,10 @@ class ChatPane(Vertical):
         tail = await self.services.store.interrupted_tail(chat.session.id)
         if tail is not None:
             events.append(tail)
-        await self._mount_page(events, prepend=False, more=len(events) >= page_size)
+        more = len(events) >= page_size
+        plans = await interact.plan_events(self.services.store, chat.session.id)
+        self.status.plan = interact.latest_progress(plans)
+        await self._mount_page(interact.merge_plans(events, plans, more=more), prepend=False, more=more)
         view.scroll_end(animate=False)
         self.call_after_refresh(view.follow, again=True)
 
@@ -317,6 +327,8 @@ class ChatPane(Vertical):
                     self._calls[call_id] = view
                     out.append(view)
                 self._replay_tool(e)
+            elif e.kind == EventKind.PLAN_UPDATED:
+                out.append(interact.PlanBlock(e.payload.get("items") or [], e.seq))
         for view in out:
             if isinstance(view, ToolCallView) and view.state in ("requested", "running", "waiting"):
                 if not (self.services and self.services.chat.running):
@@ -358,7 +370,9 @@ class ChatPane(Vertical):
         events = await self.services.store.history_page(
             self.services.chat.session.id, before_seq=self._oldest_seq, limit=size
         )
-        await self._mount_page(events, prepend=True, more=len(events) >= size)
+        more, before = len(events) >= size, self._oldest_seq
+        plans = await interact.plan_events(self.services.store, self.services.chat.session.id)
+        await self._mount_page(interact.merge_plans(events, plans, more=more, before_seq=before), prepend=True, more=more)
 
     # -- turns ---------------------------------------------------------------------------------
     @on(PromptInput.Changed)

@@ -12,7 +12,7 @@ SEP_NARROW = " │ "
 
 
 class ChatStatus(Static):
-    """One line: ``● [untrusted │] model │ session │ tokens │ mode M │ state``.
+    """One line: ``● [untrusted │] model │ session │ tokens │ [plan D/N │] mode M │ state``.
 
     When the line is wider than the bar (an 80-column terminal), it shrinks in this order: narrow
     separators, the session's title (its id stays), the session id, the token count; the trust
@@ -27,6 +27,8 @@ class ChatStatus(Static):
     cost: reactive[str] = reactive("")
     mode: reactive[str] = reactive("ask")
     state: reactive[str] = reactive("starting…")
+    plan: reactive[str] = reactive("")
+    """The agent's plan progress, ``"plan 2/5"`` (empty without a plan; see ``update_plan``)."""
     trust: reactive[str] = reactive("")
     """``"untrusted"`` while workspace files are ignored for lack of trust (else empty)."""
 
@@ -45,6 +47,9 @@ class ChatStatus(Static):
             text.append(self.tokens)
             if self.cost:
                 text.append(f" {self.cost}")
+        if self.plan:
+            text.append(sep)
+            text.append(self.plan, style="bold cyan")
         text.append(sep)
         text.append(f"mode {self.mode}", style="bold magenta" if self.mode == "full-auto" else "bold")
         text.append(sep)

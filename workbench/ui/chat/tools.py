@@ -75,6 +75,10 @@ def call_summary(name: str, arguments: str, limit: int = 70) -> str:
         text = data["path"]
     elif isinstance(data.get("pattern"), str):
         text = data["pattern"]
+    elif isinstance(data.get("question"), str):  # ask_user
+        text = data["question"]
+    elif isinstance(data.get("items"), list):  # update_plan
+        text = f"{len(data['items'])} item(s)"
     else:
         short = [f"{k}={v}" for k, v in data.items() if isinstance(v, (str, int, float, bool)) and len(str(v)) <= 40 and "\n" not in str(v)]
         text = " ".join(short[:3])
