@@ -32,7 +32,6 @@ def run_tui(
     *,
     continue_: bool = False,
     session_id: str | None = None,
-    demo_label: str | None = None,
 ) -> int:
     """Run the full-screen app; returns its exit code (2 on a configuration error)."""
     from workbench.ui.app import WorkbenchApp

@@ -84,17 +84,11 @@ def binding_groups() -> list[tuple[str, list[tuple[str, str, str]]]]:
         ("Prompt input", _rows(PromptInput.BINDINGS)),
     ]
     for pane_id, (module, cls_name) in PANE_CLASSES.items():
-        try:
-            cls = getattr(importlib.import_module(module), cls_name)
-        except (ImportError, AttributeError):
-            continue
+        cls = getattr(importlib.import_module(module), cls_name)
         groups.append((f"{pane_id.title()} pane", _rows(cls.BINDINGS)))
-    try:
-        from workbench.ui.specs.review_screen import SpecReviewScreen
+    from workbench.ui.specs.review_screen import SpecReviewScreen
 
-        groups.append(("Spec review screen", _rows(SpecReviewScreen.BINDINGS)))
-    except ImportError:
-        pass
+    groups.append(("Spec review screen", _rows(SpecReviewScreen.BINDINGS)))
     groups += [
         ("Approval modal", _rows(ApprovalScreen.BINDINGS)),
         ("Rewind screen", _rows(RewindScreen.BINDINGS)),
