@@ -290,6 +290,28 @@ async def test_compaction_replaces_old_turns_with_a_summary(make_rig, server):
     await rig.services.aclose()
 
 
+async def test_compaction_keeps_the_current_plan(make_rig, server):
+    """The update_plan calls are summarised away; the plan itself must reach the model afterwards."""
+    rig = await make_rig("ask", keep_recent_turns=1)
+    items = [{"text": "read the parser", "status": "done"}, {"text": "fix the range bug", "status": "in_progress"},
+             {"text": "add a test", "status": "pending"}]
+    server.enqueue(Reply(tool_calls=[ToolCallSpec("update_plan", args(items=items), id="p1")]), Reply(text="planned"))
+    await rig.chat.send("make a plan")
+    for i in range(2):
+        server.enqueue(Reply(text=f"answer {i}"))
+        await rig.chat.send(f"question {i}")
+    server.enqueue(Reply(text="SUMMARY: planned, then two questions"))
+    summary = await rig.chat.compact()
+    assert summary is not None and "[~] fix the range bug" in summary and "[x] read the parser" in summary
+    server.enqueue(Reply(text="next"))
+    await rig.chat.send("go on")
+    sent = server.requests[-1]["body"]["messages"]
+    assert not any(m.get("tool_calls") for m in sent), "the update_plan call itself was compacted away"
+    first = sent[1]["content"]
+    assert "SUMMARY: planned" in first and "[ ] add a test" in first and "[~] fix the range bug" in first
+    await rig.services.aclose()
+
+
 async def test_auto_compaction_near_the_context_window(make_rig, server):
     rig = await make_rig("ask", keep_recent_turns=1, compact_at=0.5)
     rig.chat.models["scripted-agent"] = __import__("workbench.core.config", fromlist=["ModelInfo"]).ModelInfo(context_window=2000, input_price=1.0, output_price=2.0)

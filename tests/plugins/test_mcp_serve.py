@@ -95,6 +95,9 @@ async def test_list_tools_and_specs(tmp_path: Path) -> None:
 
         lint = await call(session, "spec_lint", name="x")
         assert lint["errors"] == 1
+        assert (lint["specs"][0]["errors"], lint["specs"][0]["warnings"]) == (1, lint["warnings"])
+        severities = [p["severity"] for p in lint["specs"][0]["problems"]]
+        assert severities == sorted(severities)  # errors first
         codes = {p["code"] for p in lint["specs"][0]["problems"]}
         assert {"EARS001", "EARS002", "TRC001"} <= codes
         ears = next(p for p in lint["specs"][0]["problems"] if p["code"] == "EARS001")
@@ -187,3 +190,40 @@ async def test_sandbox_run_without_engine_is_a_clear_error(tmp_path: Path, monke
         result = await session.call_tool("sandbox_run", {"command": "true"})
     text = result.content[0].text
     assert result.is_error and "Docker engine unavailable" in text and "Fix:" in text
+
+
+DESIGN = """\
+# Design Document
+
+## Overview
+
+Exports.
+
+## Correctness Properties
+
+### Property 1: Export writes CSV
+
+*For any* report, export writes a CSV file.
+
+**Validates: Requirements 1.1**
+
+### Property 2: Import
+
+**Validates: Requirements 4.2**
+"""
+
+
+async def test_spec_trace_both_ways_with_design(tmp_path: Path) -> None:
+    ws = make_workspace(tmp_path)
+    (ws / ".workbench/specs/x/design.md").write_text(DESIGN)
+    async with client(ws) as session:
+        [trace] = await call(session, "spec_trace", name="x")
+    assert trace["name"] == "x"
+    assert trace["matrix"] == {"1.1": ["1"], "1.2": []}
+    assert trace["design_matrix"] == {"1.1": ["Property 1: Export writes CSV"], "1.2": []}
+    assert trace["by_task"] == {"1": ["1.1"]}
+    assert trace["by_design"] == {"Property 1: Export writes CSV": ["1.1"], "Property 2: Import": []}
+    assert trace["design_tasks"] == {"Property 1: Export writes CSV": ["1"], "Property 2: Import": []}
+    assert trace["design_uncovered"] == ["1.2"]
+    assert trace["design_unknown_refs"] == [{"item": "Property 2: Import", "ref": "4.2", "line": 17}]
+    assert {p["code"] for p in trace["problems"]} == {"TRC001", "TRC003", "TRC004"}

@@ -18,7 +18,7 @@ from workbench.core.tools.ask import (
     answers_from_flags,
 )
 from workbench.core.tools.base import ToolContext, ToolError, validate_arguments
-from workbench.core.tools.inert import inert_text
+from workbench.core.sanitize import inert_text
 from workbench.core.tools.plan import UpdatePlanTool, check_plan, markdown, progress
 
 ATTACK = "Paste\x1b[2J\x1b[31m your \u202eyek IPA\u202c\x1b]8;;http://evil\x07key\x1b]8;;\x07\u200b here\x07\x9b1m\x00"

@@ -19,6 +19,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--yes", action="store_true",
                    help="with mode ask: run file changes without asking (behaves as auto-edit); "
                         "without it, calls that would ask are denied and listed at the end")
+    p.add_argument("--allowed-tools", action="append", metavar="RULES",
+                   help="rules (as in [permissions] allow, comma-separated, repeatable) whose calls run without "
+                        "asking in this run, e.g. \"read_file,run_command:pytest *\"; deny rules, read-only mode, "
+                        "protected paths and the sandbox still apply")
+    p.add_argument("--disallowed-tools", action="append", metavar="RULES",
+                   help="rules whose calls are refused in this run (a bare tool name is also not offered to the "
+                        "model); deny wins over allow")
     p.add_argument("--keep-sandbox", action="store_true",
                    help="keep the session's sandbox container running after the run (default: stopped)")
     p.add_argument("--answer", action="append", metavar="KEY=VALUE",
@@ -32,7 +39,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    """Run the turn; exit 0 done, 1 model/API error, 2 bad usage or config, 130 Ctrl-C.
+    """Run the turn; exit 0 done, 1 model/API error, 2 bad usage, config or tool rule, 130 Ctrl-C.
 
     In ``ask`` mode calls that would ask are denied (nobody can approve headless) and listed at
     the end; ``--yes`` makes ``ask`` behave as ``auto-edit``. With no model configured and a base
@@ -40,8 +47,17 @@ def handle(args: argparse.Namespace) -> int:
     """
     import asyncio
 
+    from workbench.core.tools.permissions import PermissionRuleError
+    from workbench.core.tools.runrules import ALLOWED_FLAG, DISALLOWED_FLAG, apply_run_rules, split_flag_rules
+
+    try:
+        allowed = split_flag_rules(args.allowed_tools, ALLOWED_FLAG)
+        disallowed = split_flag_rules(args.disallowed_tools, DISALLOWED_FLAG)
+    except PermissionRuleError as exc:
+        return fail(str(exc))
     ws = workspace(args)
     settings = load(ws, args, need_model=False)  # before the heavy imports: a bad config is reported at once
+    apply_run_rules(settings.permissions, allowed, disallowed)
     if settings.agent.mode == "ask" and args.yes:
         settings.agent.mode = "auto-edit"
     return asyncio.run(_run(ws, settings, args))

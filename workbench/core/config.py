@@ -139,6 +139,13 @@ class UISettings(_Section):
     """Messages shown when a session opens; older ones load on demand."""
 
 
+class SpecsSettings(_Section):
+    """``[specs]``: where spec documents live."""
+
+    dir: Literal["auto", ".workbench/specs", ".kiro/specs"] = "auto"
+    """Folder for new specs: ``auto`` uses ``.kiro/specs`` when the workspace has a ``.kiro`` folder (so Kiro sees them), else ``.workbench/specs``. Both folders are always read."""
+
+
 class ChatSettings(_Section):
     """``[chat]``: how replies are streamed and stored."""
 
@@ -184,7 +191,7 @@ class PermissionSettings(_Section):
     ask: list[str] = Field(default_factory=list)
     """Calls matching these always ask."""
     deny: list[str] = Field(default_factory=list)
-    """Calls matching these are refused."""
+    """Calls matching these are refused; a bare tool name also hides the tool from the model."""
 
     @model_validator(mode="after")
     def _rules_parse(self) -> "PermissionSettings":
@@ -248,6 +255,8 @@ class WorkbenchConfig(_Section):
     """MCP servers (plugins)."""
     redact: RedactSettings = Field(default_factory=RedactSettings)
     """Secret redaction."""
+    specs: SpecsSettings = Field(default_factory=SpecsSettings)
+    """Spec documents."""
 
 
 _FILE_LAYERS: ContextVar[list[dict[str, Any]]] = ContextVar("workbench_file_layers", default=[])  # noqa: B039 - never mutated: set() replaces it

@@ -59,8 +59,9 @@ class EventKind:
     """``{"call_id", "name"}``: the tool is about to run. A started call with no ``tool.finished``
     after a crash has an unknown outcome and is never re-run by itself."""
     TOOL_CALL_FINISHED = "tool.finished"
-    """``{"call_id", "name", "content": str (what the model receives), "summary": str,
-    "is_error": bool, "duration_ms": float, "changed_paths": [str], "diff": str|None,
+    """``{"call_id", "name", "content": str (what the model receives, escaped by
+    :func:`workbench.core.sanitize.sanitize`), "raw_content": str (the tool's own text, only when
+    escaping changed it), "summary": str, "is_error": bool, "duration_ms": float, "changed_paths": [str], "diff": str|None,
     "outcome": "ok"|"error"|"timeout"|"cancelled"|"unknown"}``; ``unknown`` (with ``state``
     "started"|"requested" and ``recovered: true``) is written on the first open after a crash for a
     call that never recorded a result."""

@@ -198,10 +198,12 @@ async def test_malformed_spec_lists_problems_with_file_and_line(spec_workspace, 
     app = make_app(spec_workspace, server)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_review(app, pilot, "broken")
-        problems = screen.view("problems").text().splitlines()
+        counts, *problems = screen.view("problems").text().splitlines()
         assert any(p.startswith(".workbench/specs/broken/requirements.md:") and "REQ003" in p for p in problems)
         assert any(p.startswith(".workbench/specs/broken/tasks.md:") for p in problems)
-        assert f" Problems ({len(problems)}) " in str(screen.query_one("#review-tabbar").render())
+        errors = sum(1 for p in problems if ": error " in p)
+        assert counts == f"{errors} error(s), {len(problems) - errors} warning(s)"
+        assert f" Problems ({errors} err, {len(problems) - errors} warn) " in str(screen.query_one("#review-tabbar").render())
         # errors first, then warnings
         severities = [p.split(": ", 1)[1].split()[0] for p in problems]
         assert "warning" in severities and severities == sorted(severities)
@@ -212,7 +214,7 @@ async def test_malformed_spec_lists_problems_with_file_and_line(spec_workspace, 
         assert screen.active_tab == "problems"
         view = screen.view("problems")
         target = next(i for i, p in enumerate(problems) if "REQ003" in p)
-        view.move_cursor(target)
+        view.move_cursor(target + 1)  # row 0 is the counts line
         await pilot.press("enter")
         await wait_until(pilot, lambda: screen.active_tab == "requirements")
         line = int(problems[target].split(":")[1])

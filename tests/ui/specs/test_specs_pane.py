@@ -23,8 +23,8 @@ async def test_pane_lists_specs_with_states_and_progress(spec_workspace, server)
         assert pane.border_title == "2 Specs"
         rows = {line.split()[0]: line.split()[1:] for line in pane.listing.text().splitlines()}
         # user-login: requirements approved, design and tasks drafts, 2 of 6 tasks done
-        assert rows["user-login"] == ["ok", "draft", "draft", "2/6"]
-        assert rows["broken"][-1].endswith("/8")
+        assert rows["user-login"] == ["ok", "draft", "draft", "2/6", "0E/0W"]
+        assert rows["broken"][-2].endswith("/8")
         # an edit after approval makes the requirements stale; r refreshes
         path = spec_path(spec_workspace, "user-login", "requirements")
         path.write_text(path.read_text() + "\n", encoding="utf-8")

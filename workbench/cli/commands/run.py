@@ -24,6 +24,7 @@ from typing import Any
 from workbench.core.config import ConfigError, Settings
 from workbench.core.events import Event, EventKind
 from workbench.core.runtime import start_services
+from workbench.core.sanitize import json_line_safe
 from workbench.core.store import LogWriteError, SessionNotFound
 from workbench.core.tasks import spawn
 
@@ -56,19 +57,26 @@ def _log_write_error(exc: LogWriteError, session_id: str | None) -> int:
     return EXIT_LOG_WRITE
 
 
-def result_event(session_id: str | None, outcome: Any, status: str, duration: float, denied: list) -> str:
+def result_event(session_id: str | None, outcome: Any, status: str, duration: float, denied: list,
+                 exit_code: int | None = None) -> str:
     """The last ``--json`` line: ``{"seq": null, "ts", "session_id", "kind": "result", "payload"}``.
 
-    ``payload`` is ``{"status": "done"|"error"|"interrupted", "error": str|None, "steps": int,
-    "tokens_in": int, "tokens_out": int, "cost": float|None, "duration_s": float, "denied":
-    [{"tool", "reason", "how", "rule"}]}``; tokens are the turn's prompt and completion tokens
-    over all model calls, ``cost`` comes from ``[models."NAME"]`` prices (None when unknown).
+    ``payload`` holds the run's totals: ``{"status": "done"|"error"|"interrupted", "exit_code":
+    int (what the process exits with, see the module doc), "error": str|None, "turns": int
+    (prompts answered: 1, or 0 when the turn never started), "steps": int (model calls),
+    "tool_calls": int (calls run or denied), "tokens_in": int, "tokens_out": int, "cost":
+    float|None, "duration_s": float, "denied": [{"tool", "reason", "how", "rule"}]}``; tokens are
+    the turn's prompt and completion tokens over all model calls, ``cost`` comes from
+    ``[models."NAME"]`` prices (None when unknown). This is the one place the result is built.
     """
     usage = (outcome.usage if outcome is not None else None) or {}
     payload = {
         "status": status,
+        "exit_code": exit_code,
         "error": outcome.error if outcome is not None else None,
+        "turns": 1 if outcome is not None and outcome.turn_id else 0,
         "steps": outcome.steps if outcome is not None else 0,
+        "tool_calls": outcome.tool_calls if outcome is not None else 0,
         "tokens_in": int(usage.get("prompt_tokens") or 0),
         "tokens_out": int(usage.get("completion_tokens") or 0),
         "cost": outcome.cost if outcome is not None else None,
@@ -155,8 +163,8 @@ async def _run(workspace: Path, settings: Settings, prompt: str, *, session_id: 
                 p = event.payload
                 paths = ", ".join(c.get("path", "?") for c in p.get("changes") or [])
                 print(f"\n⊘ {p.get('name')} changed protected paths ({paths}): {p.get('action')}", file=sys.stderr, flush=True)
-            if as_json:
-                out.write(event.to_json() + "\n")
+            if as_json:  # lossless, but no raw control, bidi or zero-width character reaches a terminal
+                out.write(json_line_safe(event.to_json()) + "\n")
                 out.flush()
             elif event.kind == EventKind.ASSISTANT_DELTA and event.payload.get("text"):
                 out.write(event.payload["text"])
@@ -213,12 +221,20 @@ async def _run(workspace: Path, settings: Settings, prompt: str, *, session_id: 
     if not as_json and printed_text:
         out.write("\n")
         out.flush()
+    if write_error is not None:
+        code = EXIT_LOG_WRITE
+    elif status == "interrupted":
+        code = EXIT_INTERRUPTED
+    elif outcome is not None and outcome.status == "error":
+        code = 1
+    else:
+        code = 0
     if as_json:
         if write_error is not None:
             from workbench.core.agent.turn import TurnOutcome
 
             outcome = TurnOutcome("", "error", "", f"{write_error}.")
-        out.write(result_event(sid, outcome, status, time.monotonic() - started, approver.denied) + "\n")
+        out.write(json_line_safe(result_event(sid, outcome, status, time.monotonic() - started, approver.denied, code)) + "\n")
         out.flush()
     from workbench.core.tools.ask import unanswered_summary
 
@@ -230,8 +246,6 @@ async def _run(workspace: Path, settings: Settings, prompt: str, *, session_id: 
     if status == "interrupted":
         where = f" (partial reply kept in session {sid})" if sid else ""
         print(f"workbench: interrupted by Ctrl-C{where}", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    if outcome is not None and outcome.status == "error":
+    elif code == 1:
         print(f"workbench: {outcome.error}", file=sys.stderr)
-        return 1
-    return 0
+    return code

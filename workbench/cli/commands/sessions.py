@@ -55,6 +55,7 @@ def show_session(workspace: Path, session_id: str, *, as_json: bool) -> int:
                  EventKind.TOOL_CALL_REQUESTED, EventKind.TOOL_CALL_FINISHED, EventKind.TOOL_CALL_DENIED,
                  EventKind.TOOL_CALLS_SKIPPED, EventKind.PLAN_UPDATED]
         events = store.events(info.id, kinds=kinds)
+        totals = session_totals(info, store.events(info.id, kinds=[EventKind.ASSISTANT_MESSAGE, EventKind.TURN_FINISHED]))
         tail = store.interrupted_tail(info.id)
     finally:
         store.close()
@@ -63,19 +64,23 @@ def show_session(workspace: Path, session_id: str, *, as_json: bool) -> int:
     from workbench.core.tools.plan import latest_plan
 
     if as_json:
+        from workbench.core.sanitize import json_line_safe  # lossless; raw tool output cannot act on a terminal
+
         print(
-            json.dumps(
+            json_line_safe(json.dumps(
                 {
-                    "session": info.to_dict(),
+                    "session": {**info.to_dict(), **totals},
                     "messages": [json.loads(e.to_json()) for e in events],
                     "plan": latest_plan(events),
                 },
                 indent=2,
                 ensure_ascii=False,
-            )
+            ))
         )
         return 0
-    print(f"# {info.title or '(untitled)'}  [{info.id}]  {info.status}, {info.message_count} messages\n")
+    cost = "" if totals["cost"] is None else f", cost ${totals['cost']:.4f}"
+    print(f"# {info.title or '(untitled)'}  [{info.id}]  {info.status}, {info.message_count} messages, "
+          f"{info.prompt_tokens} tokens in / {info.completion_tokens} out{cost}\n")
     for e in events:
         if e.kind == EventKind.USER_MESSAGE:
             print(f"## You\n\n{e.payload['text']}\n")
@@ -89,6 +94,36 @@ def show_session(workspace: Path, session_id: str, *, as_json: bool) -> int:
             if line:
                 print(line)
     return 0
+
+
+def session_totals(info, events) -> dict:  # noqa: ANN001 - SessionInfo, list[Event]
+    """Totals of a session for ``sessions show``: ``{"tokens_in", "tokens_out", "cost", "turns"}``.
+
+    Args:
+        info: the session row (its token sums come from the API's ``usage`` of every reply).
+        events: the session's ``assistant.message`` and ``turn.finished`` events.
+
+    ``cost`` is the price recorded when each turn ran (``turn.finished`` ``cost``, which includes
+    compaction calls; for a turn that never finished or whose end was recovered after a crash, the
+    sum of its replies' ``cost``), in the currency of the ``[models."NAME"]`` prices; None when no price was ever known. ``turns``
+    counts the prompts answered (turns with a ``turn.finished``).
+    """
+    finished: dict[str, float | None] = {}
+    replies: dict[str, list[float]] = {}
+    for e in events:
+        p = e.payload
+        if e.kind == EventKind.TURN_FINISHED:
+            finished[p.get("turn_id") or f"seq{e.seq}"] = p.get("cost")
+        elif e.kind == EventKind.ASSISTANT_MESSAGE and p.get("cost") is not None:
+            replies.setdefault(p.get("turn_id") or "", []).append(float(p["cost"]))
+    costs = [c for c in finished.values() if c is not None]
+    costs += [sum(v) for turn, v in replies.items() if finished.get(turn) is None]
+    return {
+        "tokens_in": info.prompt_tokens,
+        "tokens_out": info.completion_tokens,
+        "cost": round(sum(costs), 10) if costs else None,
+        "turns": len(finished),
+    }
 
 
 def _tool_line(e) -> str:

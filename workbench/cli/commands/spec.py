@@ -3,8 +3,9 @@
 No Textual or Rich here: output is ``print``. ``workbench.cli.spec`` registers the parser with
 ``add_spec_parser(subparsers)`` and dispatches with ``run_spec_command(args, workspace, store)``.
 
-Exit codes: 0 success; 1 lint errors or a refused workflow step; 2 bad input (unknown spec,
-invalid name, existing spec).
+Exit codes: 0 success; 1 lint errors, a refused workflow step, a model request that failed or a
+model reply that was not applied; 2 bad input (unknown spec, invalid name, existing spec, bad
+configuration).
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from workbench.core.specs.bundle import check_spec, document_errors, load_spec
-from workbench.core.specs.codes import errors_first
-from workbench.core.specs.discovery import SPEC_NAME_RE, discover_specs, find_spec, workbench_specs_dir
+from workbench.core.specs.codes import count_line, errors_first
+from workbench.core.specs.discovery import SPEC_NAME_RE, discover_specs, find_spec, new_specs_dir
 from workbench.core.specs.models import DOC_KINDS, Problem, Spec, SpecError, SpecNotFoundError
 from workbench.core.specs.store import ApprovalStore
 from workbench.core.specs.workflow import (
@@ -79,15 +80,30 @@ def run_spec_command(args: argparse.Namespace, workspace: Path, approvals_store:
     handlers = {
         "new": _cmd_new, "list": _cmd_list, "lint": _cmd_lint,
         "trace": _cmd_trace, "status": _cmd_status, "approve": _cmd_approve,
+        "update-tasks": _cmd_update_tasks,
     }
     try:
         return handlers[args.spec_command](args, workspace, store)
-    except SpecNotFoundError as exc:
+    except (SpecNotFoundError, _BadConfig) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except SpecError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+
+
+class _BadConfig(Exception):
+    """The configuration cannot be read (exit 2)."""
+
+
+def _settings(workspace: Path) -> Any:
+    """The effective settings of ``workspace`` (untrusted workspace files are ignored by ``load_settings``)."""
+    from workbench.core.config import ConfigError, load_settings
+
+    try:
+        return load_settings(workspace)
+    except ConfigError as exc:
+        raise _BadConfig(f"configuration error:\n{exc}") from None
 
 
 def _select(workspace: Path, name: str | None) -> list[Spec]:
@@ -103,15 +119,116 @@ def _cmd_new(args: argparse.Namespace, workspace: Path, store: ApprovalStore) ->
     if not SPEC_NAME_RE.match(name):
         print(f"error: invalid spec name {name!r}: use letters, digits, '.', '_' or '-' (e.g. user-login)", file=sys.stderr)
         return 2
-    folder = workbench_specs_dir(workspace) / name
+    try:
+        base, _source = new_specs_dir(workspace, _settings(workspace).specs.dir)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    folder = base / name
     if folder.exists():
         print(f"error: {folder} already exists; pick another name or edit the existing spec", file=sys.stderr)
         return 2
+    quick = getattr(args, "quick", False)
+    bugfix = getattr(args, "bugfix", False)
+    idea = " ".join(args.idea.split())
+    if quick and not idea:
+        print("error: --quick drafts the documents from --idea: give a one-line idea", file=sys.stderr)
+        return 2
+    llm = _llm(workspace) if quick else None  # a missing model fails before anything is created
     folder.mkdir(parents=True)
-    idea = " ".join(args.idea.split()) or "<one paragraph: what the feature is and why>"
-    system = "".join(part.capitalize() for part in name.replace(".", "-").replace("_", "-").split("-") if part) or "System"
-    (folder / "requirements.md").write_text(REQUIREMENTS_TEMPLATE.format(idea=idea, system=system), encoding="utf-8")
-    print(f"created {folder / 'requirements.md'}")
+    spec = Spec(name, folder, _source, workspace)  # type: ignore[arg-type]
+    if bugfix:
+        from workbench.core.specs.bugfix import TEMPLATE
+
+        first = folder / "bugfix.md"
+        first.write_text(TEMPLATE.format(idea=idea or "<the bug: what goes wrong, where, its impact>"), encoding="utf-8")
+    else:
+        first = folder / "requirements.md"
+        system = "".join(part.capitalize() for part in name.replace(".", "-").replace("_", "-").split("-") if part) or "System"
+        first.write_text(REQUIREMENTS_TEMPLATE.format(idea=idea or "<one paragraph: what the feature is and why>", system=system), encoding="utf-8")
+    print(f"created {first}")
+    if llm is None:
+        return 0
+    return _quick(llm, spec, idea, workspace)
+
+
+def _llm(workspace: Path) -> Any:
+    """An ``LLMClient`` from the workspace's settings (``_BadConfig`` when no model is configured)."""
+    from workbench.core.config import ConfigError
+    from workbench.core.llm.client import client_from_settings
+
+    try:
+        return client_from_settings(_settings(workspace).llm)
+    except ConfigError as exc:
+        raise _BadConfig(f"configuration error:\n{exc}") from None
+
+
+def _run_llm(llm: Any, coro: Any) -> Any:
+    """Run ``coro`` (which uses ``llm``) to completion and close the client."""
+    import asyncio
+
+    async def main() -> Any:
+        try:
+            return await coro
+        finally:
+            await llm.close()
+
+    return asyncio.run(main())
+
+
+def _quick(llm: Any, spec: Spec, idea: str, workspace: Path) -> int:
+    from workbench.core.llm.errors import LLMError
+    from workbench.core.specs.quick import QuickDraft
+
+    print(f"drafting {spec.path('requirements').name}, design.md and tasks.md in one pass...", file=sys.stderr)
+    try:
+        result = _run_llm(llm, QuickDraft(llm, spec, idea).run())
+    except LLMError as exc:
+        print(f"error: the model request failed: {exc}; the spec folder keeps its template", file=sys.stderr)
+        return 1
+    for drafted in result.results:
+        print(f"drafted {drafted.path} ({drafted.doc}: in review)")
+    for doc, reason in result.rejected.items():
+        print(f"not applied: {reason}", file=sys.stderr)
+    print(f"review and approve each document in order: workbench spec approve {spec.key} requirements, then design, then tasks")
+    return 1 if result.rejected else 0
+
+
+def _cmd_update_tasks(args: argparse.Namespace, workspace: Path, store: ApprovalStore) -> int:
+    from workbench.core.llm.errors import LLMError
+    from workbench.core.specs._io import atomic_write_bytes
+    from workbench.core.specs.drafting import DraftRejectedError
+    from workbench.core.specs.review import ReviewStores
+    from workbench.core.specs.update_tasks import apply_task_update, propose_task_update
+
+    spec = find_spec(workspace, args.name)
+    llm = _llm(workspace)
+    try:
+        update = _run_llm(llm, propose_task_update(llm, spec))
+    except LLMError as exc:
+        print(f"error: the model request failed: {exc}; tasks.md is unchanged", file=sys.stderr)
+        return 1
+    if not update.changed:
+        print(f"the model proposes no change to {spec.path('tasks')}")
+        return 0
+    for line in update.diff:
+        print(line)
+    if update.refused is not None:
+        kept = spec.root / "tasks.draft.md"
+        atomic_write_bytes(kept, update.text.encode("utf-8"))
+        print(f"refused: the proposal cannot replace tasks.md: {update.refused}; kept as {kept}", file=sys.stderr)
+        return 1
+    if not args.yes:
+        kept = spec.root / "tasks.proposed.md"
+        atomic_write_bytes(kept, update.text.encode("utf-8"))
+        print(f"not applied (kept as {kept}); run again with --yes to apply a proposal", file=sys.stderr)
+        return 0
+    try:
+        result = apply_task_update(update, ReviewStores.for_workspace(workspace))
+    except DraftRejectedError as exc:
+        print(f"refused: {exc}", file=sys.stderr)
+        return 1
+    print(f"applied: {result.path} updated (in review; previous text kept as snapshot {result.previous_sha256[:12] if result.previous_sha256 else '-'})")
     return 0
 
 
@@ -151,11 +268,14 @@ def _cmd_lint(args: argparse.Namespace, workspace: Path, store: ApprovalStore) -
     warnings = sum(1 for _, ps in results for p in ps if p.severity == "warning")
     if args.json:
         _dump({
-            "specs": [{"name": s.key, "problems": [p.to_dict() for p in ps]} for s, ps in results],
+            "specs": [{"name": s.key, "errors": sum(p.severity == "error" for p in ps),
+                       "warnings": sum(p.severity != "error" for p in ps),
+                       "problems": [p.to_dict() for p in errors_first(ps)]} for s, ps in results],
             "errors": errors, "warnings": warnings,
         })
     else:
-        for _spec, problems in results:
+        for spec, problems in results:
+            print(f"== {spec.key}: {count_line(problems)}")
             for problem in errors_first(problems):
                 print(problem.format(workspace))
         print(f"{len(results)} spec(s): {errors} error(s), {warnings} warning(s)")
@@ -186,6 +306,16 @@ def _cmd_trace(args: argparse.Namespace, workspace: Path, store: ApprovalStore) 
             print(f"  design {ref.task_id or 'citation'} (design.md:{ref.line}) cites unknown {ref.ref}")
         if report.design_missing:
             print(f"  design sections missing: {', '.join(report.design_missing)}")
+        if report.by_task:
+            print("  tasks -> criteria:")
+            for tid, cids in report.by_task.items():
+                print(f"    {tid:<8} {', '.join(cids) if cids else '(cites nothing)'}")
+        if report.by_design:
+            print("  design -> criteria -> tasks:")
+            for item, cids in report.by_design.items():
+                tasks = report.design_tasks.get(item) or []
+                print(f"    {item or '(design)'}: {', '.join(cids) or '(no known criterion)'}"
+                      f" -> {', '.join(tasks) if tasks else '(no task)'}")
     return 0
 
 
@@ -219,6 +349,11 @@ def _cmd_status(args: argparse.Namespace, workspace: Path, store: ApprovalStore)
 
 def _cmd_approve(args: argparse.Namespace, workspace: Path, store: ApprovalStore) -> int:
     spec = find_spec(workspace, args.name)
+    if args.doc == "bugfix":
+        if spec.kind != "bugfix":
+            print(f"error: {spec.key} is not a bugfix spec (it has no bugfix.md); approve 'requirements'", file=sys.stderr)
+            return 2
+        args.doc = "requirements"
     statuses = _statuses(spec, store.load())
     gate = can_approve(args.doc, statuses)
     if not gate.allowed:

@@ -166,6 +166,7 @@ async def compact(chat: "ChatService", *, reason: str = "manual", keep: int | No
     max_summary = max(400, budget // 4)
     if len(summary) > max_summary:
         summary = summary[:max_summary] + " [summary cut to fit the context window]"
+    summary += await _plan_note(chat)
     before = counter.count(await chat.conversation())
     info = chat.model_info()
     from workbench.core.agent.context import turn_cost
@@ -180,3 +181,18 @@ async def compact(chat: "ChatService", *, reason: str = "manual", keep: int | No
     messages[:] = rebuilt
     chat.last_prompt_tokens = 0
     return summary
+
+
+async def _plan_note(chat: "ChatService") -> str:
+    """The session's current plan (the last ``plan.updated``) as a note for the summary, or "".
+
+    The ``update_plan`` calls that set it are among the turns being summarised; without this the
+    model would lose its own checklist at the first compaction while the user still sees it.
+    """
+    from workbench.core.tools.plan import checklist, latest_plan
+
+    assert chat.session is not None
+    items = latest_plan(await chat.store.events(chat.session.id, kinds=(EventKind.PLAN_UPDATED,)))
+    if not items:
+        return ""
+    return "\n\nYour current plan (kept by update_plan; update it as you go):\n" + "\n".join(checklist(items))

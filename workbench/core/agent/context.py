@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from workbench.core.events import Event, EventKind
+from workbench.core.sanitize import sanitize
 
 INSTRUCTION_FILES = ("AGENTS.md", "CLAUDE.md")
 LAYOUT_SKIP = {".git", "node_modules", "__pycache__", ".venv", "venv", ".mypy_cache", ".pytest_cache", ".tox", "dist", "build"}
@@ -211,7 +212,7 @@ def conversation_from_events(events: Iterable[Event]) -> list[dict[str, Any]]:
                 continue
             pending.pop(call_id)
             if e.kind == EventKind.TOOL_CALL_FINISHED:
-                content = p.get("content", "")
+                content = sanitize(p.get("content", ""))  # logs written before escaping kept it raw
             else:
                 reason = p.get("reason") or "no reason given"
                 content = f"Denied: {reason}"

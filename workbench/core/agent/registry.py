@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any, Callable, Collection, Iterable
 
 from workbench.core.tools.base import Tool
 
@@ -16,6 +16,9 @@ class ToolRegistry:
 
     def __init__(self, tools: Iterable[Tool] = ()) -> None:
         self._tools: dict[str, Tool] = {}
+        self.hidden: Callable[[], Collection[str]] = frozenset
+        """Names not offered to the model (whole-tool deny rules, ``--disallowed-tools``); such a
+        tool stays registered so that a call of it anyway is refused by its rule, not "unknown"."""
         for tool in tools:
             self.add(tool)
 
@@ -36,8 +39,9 @@ class ToolRegistry:
         return list(self._tools)
 
     def openai_tools(self) -> list[dict[str, Any]]:
-        """The ``tools`` parameter of a Chat Completions request."""
-        return [t.spec.to_openai() for t in self._tools.values()]
+        """The ``tools`` parameter of a Chat Completions request (hidden tools left out)."""
+        hidden = self.hidden()
+        return [t.spec.to_openai() for name, t in self._tools.items() if name not in hidden]
 
     def replace_prefix(self, prefix: str, tools: Iterable[Tool]) -> None:
         """Replace every tool whose name starts with ``prefix`` by ``tools`` (dynamic sets, e.g. MCP)."""

@@ -18,6 +18,7 @@ from workbench.core.agent.approvals import ApprovalDecision, ApprovalRequest, Ap
 from workbench.core.agent.registry import ToolRegistry
 from workbench.core.agent.toolcalls import ToolCall
 from workbench.core.events import Event, EventKind
+from workbench.core.sanitize import sanitize
 from workbench.core.tools.base import ToolContext, ToolError, ToolResult, validate_arguments
 from workbench.core.tools.permissions import (
     PermissionMode,
@@ -115,14 +116,16 @@ class ToolRunner:
         service sets the session's redactor."""
 
     async def _finish(self, sid: str, call: ToolCall, result: ToolResult, started: float, outcome: str, *, edited: bool = False) -> CallOutcome:
-        if len(result.content) > 8192 and self.budgets.counter().method != "estimate":
+        raw = result.content  # shown and sent escaped; the raw text stays in the log (raw_content)
+        safe = await asyncio.to_thread(sanitize, raw) if len(raw) > 65536 else sanitize(raw)
+        if len(safe) > 8192 and self.budgets.counter().method != "estimate":
             # tokenizing tens of KB takes milliseconds: off the event loop (the estimate takes microseconds)
-            content, cut = await asyncio.to_thread(self.budgets.cap, call.name, result.content)
+            content, cut = await asyncio.to_thread(self.budgets.cap, call.name, safe)
         else:
-            content, cut = self.budgets.cap(call.name, result.content)
+            content, cut = self.budgets.cap(call.name, safe)
         content, full = cap_result(content, self.ctx.limits.result_max_chars)
         if cut:
-            full = result.content
+            full = safe
         await self.emit(
             Event(
                 EventKind.TOOL_CALL_FINISHED,
@@ -132,7 +135,8 @@ class ToolRunner:
                     "name": call.name,
                     "content": content,
                     **({"full_content": full} if full is not None else {}),
-                    "summary": result.summary,
+                    **({"raw_content": raw} if safe is not raw else {}),
+                    "summary": sanitize(result.summary) if result.summary else result.summary,
                     "is_error": result.is_error,
                     "duration_ms": round((time.perf_counter() - started) * 1000, 3),
                     "changed_paths": result.changed_paths,

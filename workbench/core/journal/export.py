@@ -62,7 +62,9 @@ def export_session(store: Any, session_id: str, fmt: str) -> str:
 
 def to_json(events: list[Event]) -> str:
     """Every event as a JSON list of ``{"seq", "ts", "session_id", "kind", "payload"}``."""
-    return json.dumps([json.loads(e.to_json()) for e in events], ensure_ascii=False, indent=2) + "\n"
+    from workbench.core.sanitize import json_line_safe  # lossless; raw tool output cannot act on a terminal
+
+    return json_line_safe(json.dumps([json.loads(e.to_json()) for e in events], ensure_ascii=False, indent=2)) + "\n"
 
 
 def _when(ts: float) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .bugfix import load_bugfix
 from .design import load_design
 from .ears import lint_requirements
 from .models import DesignDoc, Problem, RequirementsDoc, Spec, TasksDoc
@@ -40,7 +41,8 @@ def load_spec(spec: Spec) -> SpecBundle:
     """
     problems: list[Problem] = []
     docs = {}
-    for doc, loader in (("requirements", load_requirements), ("design", load_design), ("tasks", load_tasks)):
+    first = load_bugfix if spec.kind == "bugfix" else load_requirements
+    for doc, loader in (("requirements", first), ("design", load_design), ("tasks", load_tasks)):
         path = spec.path(doc)
         if not path.exists():
             docs[doc] = None
@@ -50,7 +52,7 @@ def load_spec(spec: Spec) -> SpecBundle:
         except OSError as exc:
             problems.append(Problem(str(path), None, "error", "SPEC002", f"cannot read the file: {exc.strerror or exc}"))
             docs[doc] = None
-    if not spec.path("requirements").exists():
+    if not spec.path("requirements").exists():  # bugfix.md in a bugfix spec
         problems.append(Problem(str(spec.path("requirements")), None, "warning", "SPEC001", "requirements.md is missing; every spec starts with requirements"))
     return SpecBundle(spec, docs["requirements"], docs["design"], docs["tasks"], problems)
 
@@ -68,7 +70,8 @@ def check_spec(bundle: SpecBundle) -> tuple[list[Problem], TraceReport]:
     problems = list(bundle.problems)
     if bundle.requirements is not None:
         problems += bundle.requirements.problems
-        problems += lint_requirements(bundle.requirements)
+        if bundle.spec.kind != "bugfix":  # a bugfix analysis describes the defect: no EARS lint
+            problems += lint_requirements(bundle.requirements)
     if bundle.design is not None:
         problems += bundle.design.problems
     if bundle.tasks is not None:

@@ -1,9 +1,11 @@
 """Finding specs in a workspace.
 
 Specs live in ``<workspace>/.workbench/specs/<feature>/`` and, for Kiro compatibility, in
-``<workspace>/.kiro/specs/<feature>/`` (read as well; new specs are created in ``.workbench``).
-A folder counts as a spec when it holds at least one of ``requirements.md``, ``design.md`` or
-``tasks.md``.
+``<workspace>/.kiro/specs/<feature>/`` (both are read; new specs go where ``new_specs_dir`` says:
+``.kiro/specs`` in a workspace that has a ``.kiro`` folder, else ``.workbench/specs``, unless the
+``[specs] dir`` setting picks one).
+A folder counts as a spec when it holds at least one of ``requirements.md`` (or ``bugfix.md``,
+a bugfix spec), ``design.md`` or ``tasks.md``.
 """
 
 from __future__ import annotations
@@ -25,6 +27,27 @@ def workbench_specs_dir(workspace: Path) -> Path:
     return Path(workspace) / ".workbench" / "specs"
 
 
+def new_specs_dir(workspace: Path, setting: str = "auto") -> tuple[Path, str]:
+    """Where a new spec goes: ``(base folder, source)``, e.g. ``(<ws>/.kiro/specs, "kiro")``.
+
+    Args:
+        workspace: the workspace root.
+        setting: ``[specs] dir`` (``workbench.core.config.SpecsSettings``): ``".workbench/specs"``,
+            ``".kiro/specs"``, or ``"auto"``: ``.kiro/specs`` when the workspace has a ``.kiro``
+            folder (a Kiro workspace, so that Kiro sees the new spec), else ``.workbench/specs``.
+
+    Raises:
+        ValueError: an unknown setting.
+    """
+    workspace = Path(workspace)
+    if setting == "auto":
+        setting = ".kiro/specs" if (workspace / ".kiro").is_dir() else ".workbench/specs"
+    for rel, source in SPEC_DIRS:
+        if rel == setting:
+            return workspace / rel, source
+    raise ValueError(f"[specs] dir = {setting!r} is not allowed; use 'auto', '.workbench/specs' or '.kiro/specs'")
+
+
 def discover_specs(workspace: Path) -> list[Spec]:
     """List the specs of ``workspace``: ``.workbench/specs`` first, then ``.kiro/specs``.
 
@@ -43,7 +66,7 @@ def discover_specs(workspace: Path) -> list[Spec]:
         except (FileNotFoundError, NotADirectoryError):
             continue
         for folder in entries:
-            if folder.is_dir() and any((folder / f"{doc}.md").is_file() for doc in DOC_KINDS):
+            if folder.is_dir() and any((folder / f"{doc}.md").is_file() for doc in (*DOC_KINDS, "bugfix")):
                 specs.append(Spec(folder.name, folder, source, workspace))  # type: ignore[arg-type]
     return specs
 

@@ -41,14 +41,23 @@ def _design_sections(text: str) -> int:
     return len(names)
 
 
-def check_draft(doc: str, text: str, previous: str | None) -> str | None:
+def check_draft(doc: str, text: str, previous: str | None, *, bugfix: bool = False) -> str | None:
     """Return why ``text`` must not replace ``doc``, or ``None`` when it may.
 
     Args:
         doc: ``"requirements"``, ``"design"`` or ``"tasks"``.
         text: the model's draft (already cleaned).
         previous: the text it would replace (``None`` for a first draft).
+        bugfix: ``doc`` is a bugfix spec's ``bugfix.md``: it needs the Current / Expected /
+            Unchanged Behavior sections (``bugfix.parse_bugfix``) instead of requirements.
     """
+    if doc == "requirements" and bugfix:
+        from .bugfix import parse_bugfix
+
+        missing = [p.message.split("'")[1] for p in parse_bugfix(text).problems if p.code in ("BUG001", "BUG002", "BUG003")]
+        if missing:
+            return f"it is not a bugfix analysis: it has no {', '.join(repr(m) for m in missing)} section"
+        return None
     if doc == "requirements":
         parsed = parse_requirements(text)
         if not parsed.requirements:

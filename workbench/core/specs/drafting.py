@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, AsyncIterator
 from ._io import atomic_write_bytes
 from .draft_check import check_draft
 from .comments import Comment
-from .discovery import SPEC_NAME_RE, workbench_specs_dir
+from .discovery import SPEC_NAME_RE, new_specs_dir
 from .models import DOC_KINDS, Spec, SpecError, WorkflowError
 from .snapshots import unified_diff
 from .workflow import ApprovalRecord, can_generate, compute_status, doc_hashes, record_for_approval
@@ -111,6 +111,33 @@ is cited by at least one task. Include writing the tests. Follow the design belo
 }
 """What the model is told about each document's format."""
 
+BUGFIX_GUIDE = """\
+This is a bugfix spec: instead of requirements.md, write bugfix.md, the bug analysis, with exactly this structure:
+
+# Bugfix Requirements Document
+
+## Introduction
+
+<the bug in one paragraph: what goes wrong, where, and its impact>
+
+## Bug Analysis
+
+### Current Behavior (Defect)
+
+1.1 WHEN <input or action> THEN the system <wrong result>
+
+### Expected Behavior (Correct)
+
+2.1 WHEN <input or action> THEN the system SHALL <right result>
+
+### Unchanged Behavior (Regression Prevention)
+
+3.1 WHEN <related input> THEN the system SHALL CONTINUE TO <behaviour that must not change>
+
+Each statement is its own paragraph, numbered 1.x (current), 2.x (expected), 3.x (unchanged); every
+current statement has an expected one; list the related behaviour the fix must not change."""
+"""What the model is told about a bugfix spec's ``bugfix.md`` (Kiro's bugfix spec format)."""
+
 
 @dataclass(slots=True)
 class DraftPlan:
@@ -165,21 +192,37 @@ class DraftResult:
     diff: list[str]
 
 
-def create_spec(workspace: Path, name: str) -> Spec:
-    """Create ``<workspace>/.workbench/specs/<name>/`` for a new spec (an existing empty folder is reused).
+def create_spec(workspace: Path, name: str, specs_dir: str = "auto", *, bugfix: bool = False) -> Spec:
+    """Create the folder of a new spec (an existing empty folder is reused).
 
     Blocking (file IO).
+
+    Args:
+        workspace: the workspace root.
+        name: the spec name.
+        specs_dir: the ``[specs] dir`` setting (``discovery.new_specs_dir``): ``auto`` puts it in
+            ``.kiro/specs`` when the workspace has a ``.kiro`` folder, else ``.workbench/specs``.
+        bugfix: a bugfix spec: ``bugfix.md`` (the ``bugfix.TEMPLATE`` skeleton) is written, so the
+            spec's first document is the bug analysis.
 
     Raises:
         SpecError: the name is not valid, or the folder exists and holds files.
     """
     if not SPEC_NAME_RE.match(name):
         raise SpecError(f"invalid spec name {name!r}: use letters, digits, '.', '_' or '-' (e.g. user-login)")
-    folder = workbench_specs_dir(workspace) / name
+    try:
+        base, source = new_specs_dir(workspace, specs_dir)
+    except ValueError as exc:
+        raise SpecError(str(exc)) from None
+    folder = base / name
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         raise SpecError(f"{folder} already exists; pick another name or open the existing spec")
     folder.mkdir(parents=True, exist_ok=True)
-    return Spec(name, folder, "workbench", Path(workspace))
+    if bugfix:
+        from .bugfix import TEMPLATE
+
+        atomic_write_bytes(folder / "bugfix.md", TEMPLATE.format(idea="<the bug: what goes wrong, where, its impact>").encode("utf-8"))
+    return Spec(name, folder, source, Path(workspace))  # type: ignore[arg-type]
 
 
 def system_name(spec_name: str) -> str:
@@ -290,17 +333,21 @@ def plan_draft(
     idea = " ".join((idea or "").split()) or None
     if doc == "requirements" and previous is None and idea is None:
         raise WorkflowError(f"nothing to draft {spec.key} requirements from: give a one-line idea (requirements.md does not exist)")
-    parts = [f"Feature: {spec.name}", GUIDES[doc]]
-    if doc == "requirements":
+    bugfix = doc == "requirements" and spec.kind == "bugfix"
+    parts = [f"{'Bug' if spec.kind == 'bugfix' else 'Feature'}: {spec.name}", BUGFIX_GUIDE if bugfix else GUIDES[doc]]
+    if bugfix:
+        if idea:
+            parts.append(f"The bug:\n{idea}")
+    elif doc == "requirements":
         parts.append(f"Suggested system name: {system_name(spec.name)} (define it in the Glossary).")
         if idea:
             parts.append(f"The idea:\n{idea}")
     else:
-        parts.append("Approved requirements.md:\n\n" + _cut(_read(spec.path("requirements")) or ""))
+        parts.append(f"Approved {spec.path('requirements').name}:\n\n" + _cut(_read(spec.path("requirements")) or ""))
         if doc == "tasks":
             parts.append("Approved design.md:\n\n" + _cut(_read(spec.path("design")) or ""))
     if previous is not None:
-        parts.append(f"The current {doc}.md, to revise:\n\n" + _cut(previous))
+        parts.append(f"The current {spec.path(doc).name}, to revise:\n\n" + _cut(previous))
         if comments:
             parts.append(
                 "Review comments to address (change what they ask, keep the rest, keep the numbering stable "
@@ -308,9 +355,9 @@ def plan_draft(
             )
         else:
             parts.append("Improve and complete it: fill in placeholders and fix anything that breaks the rules above.")
-        parts.append(f"Reply with the whole revised {doc}.md.")
+        parts.append(f"Reply with the whole revised {spec.path(doc).name}.")
     else:
-        parts.append(f"Reply with the whole {doc}.md.")
+        parts.append(f"Reply with the whole {spec.path(doc).name}.")
     messages = [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": "\n\n".join(parts)}]
     return DraftPlan(spec, doc, messages, previous, list(comments))
 
@@ -350,9 +397,9 @@ def commit_draft(plan: DraftPlan, text: str, stores: "ReviewStores", who: str | 
     except FileNotFoundError:
         old = None
     previous_text = old.decode("utf-8", errors="replace").removeprefix("\ufeff") if old is not None else None
-    refused = check_draft(doc, text, previous_text)
+    refused = check_draft(doc, text, previous_text, bugfix=doc == "requirements" and spec.kind == "bugfix")
     if refused is not None:
-        kept = path.with_name(f"{doc}.draft.md")
+        kept = path.with_name(f"{path.stem}.draft.md")
         atomic_write_bytes(kept, text.encode("utf-8"))
         raise DraftRejectedError(
             f"the model's {doc}.md was not applied: {refused}. It is kept as {kept.name} beside it; "

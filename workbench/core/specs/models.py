@@ -99,10 +99,20 @@ class Spec:
         """Stable id used in approval records: the name, prefixed ``kiro/`` for Kiro specs."""
         return self.name if self.source == "workbench" else f"kiro/{self.name}"
 
+    @property
+    def kind(self) -> str:
+        """``"bugfix"`` when the folder has a ``bugfix.md`` and no ``requirements.md``, else ``"feature"``."""
+        return "bugfix" if (self.root / "bugfix.md").is_file() and not (self.root / "requirements.md").exists() else "feature"
+
     def path(self, doc: str) -> Path:
-        """Return the path of ``doc`` (one of ``DOC_KINDS``) inside the spec folder."""
+        """Return the path of ``doc`` (one of ``DOC_KINDS``) inside the spec folder.
+
+        In a bugfix spec (``kind``) the first document, ``requirements``, is ``bugfix.md``.
+        """
         if doc not in DOC_KINDS:
             raise ValueError(f"unknown spec document {doc!r}; expected one of {', '.join(DOC_KINDS)}")
+        if doc == "requirements" and self.kind == "bugfix":
+            return self.root / "bugfix.md"
         return self.root / f"{doc}.md"
 
 

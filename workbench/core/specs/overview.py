@@ -8,7 +8,7 @@ from pathlib import Path
 from .discovery import discover_specs
 from .models import DOC_KINDS, Spec
 from .store import ApprovalStore
-from .tasks import load_tasks
+from .bundle import check_spec, load_spec
 from .workflow import compute_status, doc_hashes
 
 
@@ -22,12 +22,16 @@ class SpecRow:
             ``approved`` or ``stale``).
         done: tasks done.
         total: tasks in ``tasks.md`` (0 when there is none).
+        errors: error-severity problems of the spec (parse, lint, trace; ``bundle.check_spec``).
+        warnings: warning-severity problems.
     """
 
     spec: Spec
     states: dict[str, str]
     done: int
     total: int
+    errors: int = 0
+    warnings: int = 0
 
 
 def spec_rows(workspace: Path, approvals: ApprovalStore | None = None) -> tuple[list[SpecRow], str | None]:
@@ -52,12 +56,10 @@ def spec_rows(workspace: Path, approvals: ApprovalStore | None = None) -> tuple[
     rows = []
     for spec in discover_specs(workspace):
         statuses = compute_status(records, doc_hashes(spec), spec.key)
-        done = total = 0
-        path = spec.path("tasks")
-        if path.exists():
-            try:
-                done, total = load_tasks(path).progress()
-            except OSError:
-                pass
-        rows.append(SpecRow(spec, {doc: statuses[doc].state for doc in DOC_KINDS}, done, total))
+        bundle = load_spec(spec)  # never raises: unreadable files become SPEC002 problems
+        done, total = bundle.tasks.progress() if bundle.tasks is not None else (0, 0)
+        problems, _ = check_spec(bundle)
+        errors = sum(1 for p in problems if p.severity == "error")
+        rows.append(SpecRow(spec, {doc: statuses[doc].state for doc in DOC_KINDS}, done, total,
+                            errors, len(problems) - errors))
     return rows, error

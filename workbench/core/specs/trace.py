@@ -1,7 +1,9 @@
 """Traceability between acceptance criteria, tasks and design sections.
 
 Both ways: requirement -> design (which design items cite each criterion) and requirement ->
-tasks, and back (citations of criteria that do not exist). A task covers a criterion when its ``_Requirements:_`` entry cites the criterion (``1.2``) or the
+tasks; back from each task and each design item to the criteria it covers (``by_task``,
+``by_design``); design <-> tasks through the criteria they share (``design_tasks``); and the
+citations of criteria that do not exist. A task covers a criterion when its ``_Requirements:_`` entry cites the criterion (``1.2``) or the
 whole requirement (``1``, which covers all of its criteria). Problems: ``TRC001`` (a criterion no
 task covers; only reported once a ``tasks.md`` exists) and ``TRC002`` (a task cites a criterion
 or requirement that does not exist). The design covers a criterion when one of its
@@ -52,6 +54,13 @@ class TraceReport:
         design_uncovered: criterion ids no design item covers (``None`` when there is no design
             or it cites no requirement at all).
         design_unknown_refs: design citations of criteria or requirements that do not exist.
+        by_task: the other way round: each task id (tasks.md order) mapped to the criterion ids
+            its ``_Requirements:_`` covers (a whole requirement expands to its criteria); parent
+            tasks citing nothing themselves are left out.
+        by_design: each design item (property or section, design.md order) mapped to the
+            criterion ids it cites.
+        design_tasks: design <-> tasks through the requirements: each design item mapped to the
+            tasks covering at least one criterion it cites (empty when no task does).
     """
 
     matrix: dict[str, list[str]]
@@ -63,6 +72,9 @@ class TraceReport:
     design_matrix: dict[str, list[str]] = field(default_factory=dict)
     design_uncovered: list[str] | None = None
     design_unknown_refs: list[UnknownRef] = field(default_factory=list)
+    by_task: dict[str, list[str]] = field(default_factory=dict)
+    by_design: dict[str, list[str]] = field(default_factory=dict)
+    design_tasks: dict[str, list[str]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict (lists and strings only)."""
@@ -76,6 +88,9 @@ class TraceReport:
             "design_matrix": {cid: list(items) for cid, items in self.design_matrix.items()},
             "design_uncovered": None if self.design_uncovered is None else list(self.design_uncovered),
             "design_unknown_refs": [{"item": u.task_id, "ref": u.ref, "line": u.line} for u in self.design_unknown_refs],
+            "by_task": {tid: list(cids) for tid, cids in self.by_task.items()},
+            "by_design": {item: list(cids) for item, cids in self.by_design.items()},
+            "design_tasks": {item: list(tids) for item, tids in self.design_tasks.items()},
         }
 
 
@@ -108,8 +123,12 @@ def build_trace(
     unknown: list[UnknownRef] = []
     without: list[str] = []
     problems: list[Problem] = []
+    by_task: dict[str, list[str]] = {}
     if tasks is not None:
         for task in tasks.all_tasks:
+            covered: list[str] = []
+            if task.requirements or not task.children:  # a parent citing nothing is covered by its sub-tasks
+                covered = by_task.setdefault(task.id, [])
             if not task.requirements and not task.children:
                 without.append(task.id)
             for ref in task.requirements:
@@ -126,6 +145,8 @@ def build_trace(
                 for cid in targets:
                     if task.id not in matrix[cid]:
                         matrix[cid].append(task.id)
+                    if cid not in covered:
+                        covered.append(cid)
 
     if not checkable and unknown and tasks is not None:
         # one finding, not one per reference: SPEC001 / REQ001 already say why
@@ -143,7 +164,7 @@ def build_trace(
                         f"criterion {cid} is not covered by any task; cite it in a task's _Requirements:_")
             )
     design_missing = None if design is None else list(design.missing)
-    report = TraceReport(matrix, uncovered, unknown, without, design_missing, problems)
+    report = TraceReport(matrix, uncovered, unknown, without, design_missing, problems, by_task=by_task)
     if design is not None:
         _design_trace(report, requirements, design, by_requirement, order)
     return report
@@ -153,6 +174,7 @@ def _design_trace(report: TraceReport, requirements: RequirementsDoc | None, des
                   by_requirement: dict[str, list[str]], order: list[str]) -> None:
     design_matrix: dict[str, list[str]] = {cid: [] for cid in report.matrix}
     for link in design.links:
+        cited = report.by_design.setdefault(link.item, [])
         for ref in link.refs:
             targets = _targets(ref, report.matrix, by_requirement, order)
             if targets is None:
@@ -165,7 +187,11 @@ def _design_trace(report: TraceReport, requirements: RequirementsDoc | None, des
             for cid in targets:
                 if link.item not in design_matrix[cid]:
                     design_matrix[cid].append(link.item)
+                if cid not in cited:
+                    cited.append(cid)
     report.design_matrix = design_matrix
+    for item, cids in report.by_design.items():
+        report.design_tasks[item] = [t for t in report.by_task if any(t in report.matrix[c] for c in cids)]
     if not design.links or requirements is None:
         return
     report.design_uncovered = [cid for cid, items in design_matrix.items() if not items]

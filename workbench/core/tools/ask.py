@@ -7,7 +7,7 @@ future; in a headless run (``workbench run``) a :class:`PresetAnswers` answers f
 answer is the tool result, so it is in ``tool.finished`` (the journal and exports show it).
 
 Safety: the question and choices come from the model (possibly steered by a prompt injection),
-so they are made inert (:mod:`.inert`) before anyone sees them, the modal says they come from
+so they are made inert (:func:`workbench.core.sanitize.inert_text`) before anyone sees them, the modal says they come from
 the model, and nothing is ever filled in for the user.
 """
 
@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Awaitable, Callable
 
 from workbench.core.tools.base import Tool, ToolContext, ToolError, ToolResult, ToolSpec
-from workbench.core.tools.inert import inert_text
+from workbench.core.sanitize import inert_text
 
 NO_ONE = "no one can answer in this run"
 """The start of the result when a headless run has no answer for a question."""

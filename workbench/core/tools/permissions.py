@@ -180,6 +180,10 @@ class PermissionRules:
 
         return cls(allow=many("allow", allow), ask=many("ask", ask), deny=many("deny", deny))
 
+    def denied_tools(self) -> frozenset[str]:
+        """Names of tools a deny rule refuses whole (``"TOOL"`` without a pattern): not offered to the model."""
+        return frozenset(r.tool for r in self.deny if r.pattern is None)
+
 
 @dataclass(frozen=True)
 class Decision:

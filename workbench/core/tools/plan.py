@@ -4,7 +4,7 @@ The model sends the whole list each time (``{"items": [{"text", "status"}]}``, s
 ``pending`` | ``in_progress`` | ``done``, at most one ``in_progress``). Each accepted call is
 recorded as one ``plan.updated`` event holding the whole list, so the plan is a projection of the
 log: the chat shows a checklist block, the status bar ``plan 2/5``, and a resumed session, ``sessions
-show`` and ``export`` show the latest plan. Item texts are made inert (:mod:`.inert`) before they
+show`` and ``export`` show the latest plan. Item texts are made inert (:func:`workbench.core.sanitize.inert_text`) before they
 are stored in the event; the raw arguments stay in ``tool.requested``.
 """
 
@@ -14,7 +14,7 @@ from typing import Any, Iterable
 
 from workbench.core.events import Event, EventKind
 from workbench.core.tools.base import Tool, ToolContext, ToolError, ToolResult, ToolSpec
-from workbench.core.tools.inert import inert_text
+from workbench.core.sanitize import inert_text
 
 STATUSES = ("pending", "in_progress", "done")
 """Item states, in checklist order."""

@@ -19,6 +19,8 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Collapsible, Static
 
+from workbench.core.sanitize import sanitize
+
 ICONS = {
     "requested": ("…", "dim"),
     "waiting": ("?", "bold yellow"),
@@ -82,12 +84,20 @@ def call_summary(name: str, arguments: str, limit: int = 70) -> str:
     else:
         short = [f"{k}={v}" for k, v in data.items() if isinstance(v, (str, int, float, bool)) and len(str(v)) <= 40 and "\n" not in str(v)]
         text = " ".join(short[:3])
+    text = sanitize(text)  # the model's arguments may echo escapes from a tool result
     text = " ".join(text.split("\n", 1)[0].split()) + (" …" if "\n" in text.strip() else "")
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def details_text(arguments: str, result: str | None, edited: bool) -> Text:
-    """The expanded view: every argument in full, then the result the model got back."""
+    """The expanded view: every argument in full, then the result the model got back.
+
+    Both go through :func:`workbench.core.sanitize.sanitize`: the result is escaped already when
+    it is logged, the arguments (the model's text) are escaped here, so no escape sequence, bidi
+    override or zero-width character reaches the terminal.
+    """
+    arguments = sanitize(arguments)
+    result = sanitize(result) if result is not None else None
     out = Text()
     out.append("arguments", style="bold")
     if edited:

@@ -29,6 +29,7 @@ from textual.geometry import Offset, Region, Size
 from textual.strip import Strip
 from textual.widgets import Log
 
+from workbench.core.sanitize import sanitize
 from workbench.ui.containers.format import COMMAND_MARK, STDERR_MARK
 
 _STDERR_MARK_STYLE = Style.parse("bold red")
@@ -86,6 +87,7 @@ class ContainerLog(Log):
         batch = lines if isinstance(lines, list) else list(lines)
         if any("\n" in line or "\r" in line for line in batch):
             batch = [part for line in batch for part in line.splitlines()]
+        batch = [sanitize(line) for line in batch]  # no escape sequence reaches the terminal (core.sanitize)
         if self.max_lines is not None and len(batch) > self.max_lines:
             batch = batch[-self.max_lines:]  # the rest would be pruned at once
         if not batch:

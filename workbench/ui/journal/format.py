@@ -7,6 +7,7 @@ import time
 from textual.content import Content
 
 from workbench.core.journal.entries import CATEGORIES, ERROR, JournalEntry
+from workbench.core.sanitize import sanitize
 
 ICONS: dict[str, str] = {
     "session.created": "◆", "session.opened": "◇", "session.closed": "◇", "session.titled": "◇",
@@ -33,13 +34,14 @@ def icon(kind: str) -> str:
 
 
 def entry_line(entry: JournalEntry, *, show_time: bool = True) -> Content:
-    """One styled line: ``HH:MM:SS icon summary`` (errors in the error colour)."""
+    """One styled line: ``HH:MM:SS icon summary`` (errors in the error colour; escapes made visible)."""
     parts: list[str | tuple[str, str]] = []
     if show_time:
         parts += [(time.strftime("%H:%M:%S", time.localtime(entry.ts)), "dim"), " "]
     style = "$text-error" if ERROR in entry.categories else ""
     icon_style = style or ("$text-accent" if entry.kind.startswith("checkpoint.") else "$text-primary")
-    parts += [(icon(entry.kind), icon_style), " ", (entry.summary, style) if style else entry.summary]
+    summary = sanitize(entry.summary)  # tool output and the model's arguments are untrusted text
+    parts += [(icon(entry.kind), icon_style), " ", (summary, style) if style else summary]
     return Content.assemble(*parts)
 
 

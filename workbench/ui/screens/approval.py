@@ -19,6 +19,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static, TextArea
 
 from workbench.core.agent.approvals import ApprovalDecision, ApprovalRequest
+from workbench.core.sanitize import sanitize
 
 
 class ApprovalScreen(ModalScreen[ApprovalDecision]):
@@ -58,9 +59,9 @@ class ApprovalScreen(ModalScreen[ApprovalDecision]):
             title.append(f"\n{r.reason}", style="italic")
             yield Static(title, id="title")
             with VerticalScroll(id="body"):
-                yield Static(Syntax(json.dumps(r.arguments, indent=2, ensure_ascii=False)[:20000], "json", word_wrap=True), id="args")
+                yield Static(Syntax(sanitize(json.dumps(r.arguments, indent=2, ensure_ascii=False)[:20000]), "json", word_wrap=True), id="args")
                 if r.diff:
-                    yield Static(Syntax(r.diff, "diff", word_wrap=True), id="diff")
+                    yield Static(Syntax(sanitize(r.diff), "diff", word_wrap=True), id="diff")
             yield TextArea(r.new_text or "", id="editor", soft_wrap=False, show_line_numbers=True)
             yield Input(placeholder="Reason for the model (optional), Enter to deny", id="reason")
             keys = "y approve · n deny (with reason) · "

@@ -4,7 +4,7 @@ Keys: arrows + Enter pick a choice; when free text is allowed, Tab reaches the a
 Enter sends it; Esc closes without answering (the model is told the user declined). The screen
 says the question was written by the model and warns against typing secrets; an answer that
 looks like a secret (the session's redactor would mask it) is not sent. Question and choices
-arrive already inert (:mod:`workbench.core.tools.inert`) and are shown without markup.
+arrive already inert (:func:`workbench.core.sanitize.inert_text`) and are shown without markup.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Small modals of the spec workflow: a new spec (name + one-line idea) and the task confirmation."""
+"""Small modals of the spec workflow: a new spec (name + one-line idea), the task confirmation,
+and the proposed task changes (a diff to accept or reject)."""
 
 from __future__ import annotations
 
@@ -26,9 +27,20 @@ class NewSpecScreen(ModalScreen["tuple[str, str] | None"]):
     """
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="specs.new.cancel", tooltip="Close without creating a spec")]
 
+    TITLES = {
+        "feature": "[b]New spec[/b]: the model drafts requirements.md from your idea.",
+        "quick": "[b]Quick spec[/b]: the model drafts requirements, design and tasks in one pass (each still reviewed).",
+        "bugfix": "[b]New bugfix spec[/b]: the model drafts bugfix.md (current / expected / unchanged behaviour) from your description.",
+    }
+    """The modal's first line for each kind of new spec."""
+
+    def __init__(self, kind: str = "feature") -> None:
+        super().__init__()
+        self.kind = kind
+
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static("[b]New spec[/b]: the model drafts requirements.md from your idea.")
+            yield Static(self.TITLES.get(self.kind, self.TITLES["feature"]))
             yield Input(placeholder="NAME (kebab-case, e.g. user-login)", id="new-spec-name")
             yield Input(placeholder="One-line idea: what the feature is and why", id="new-spec-idea")
             yield Static("", id="new-spec-error", markup=False)
@@ -104,3 +116,49 @@ class ConfirmTaskScreen(ModalScreen[bool]):
     def action_answer(self, done: bool) -> None:
         """Close with the answer."""
         self.dismiss(done)
+
+
+class TaskDiffScreen(ModalScreen[bool]):
+    """The model's proposed ``tasks.md`` changes as a unified diff: ``y`` applies, ``n``/Esc rejects.
+
+    Args:
+        diff: unified diff lines (``update_tasks.TaskUpdate.diff``).
+    """
+
+    DEFAULT_CSS = """
+    TaskDiffScreen { align: center middle; }
+    TaskDiffScreen > Vertical { width: 110; max-width: 96%; height: 80%; border: thick $primary; background: $surface; padding: 0 1; }
+    TaskDiffScreen Static { height: auto; }
+    TaskDiffScreen #task-diff { height: 1fr; }
+    TaskDiffScreen #task-diff-keys { color: $text-muted; }
+    """
+    BINDINGS = [
+        Binding("y", "answer(True)", "Apply", id="spec.tasks.accept", tooltip="Write the proposed tasks.md (it goes in review)"),
+        Binding("n,escape", "answer(False)", "Reject", id="spec.tasks.reject", tooltip="Keep tasks.md as it is"),
+    ]
+
+    def __init__(self, diff: list[str]) -> None:
+        super().__init__()
+        self.diff = list(diff)
+
+    def compose(self) -> ComposeResult:
+        from workbench.ui.specs.lines import LineView
+
+        added = sum(1 for line in self.diff if line.startswith("+") and not line.startswith("+++"))
+        removed = sum(1 for line in self.diff if line.startswith("-") and not line.startswith("---"))
+        with Vertical():
+            yield Static(f"[b]Proposed task changes[/b]: {added} line(s) added, {removed} removed", id="task-diff-title")
+            yield LineView(id="task-diff")
+            yield Static("y: apply to tasks.md  ·  n / Esc: reject", id="task-diff-keys", markup=False)
+
+    def on_mount(self) -> None:
+        from workbench.ui.specs import render
+        from workbench.ui.specs.lines import LineView
+
+        view = self.query_one("#task-diff", LineView)
+        view.set_rows(render.diff_rows(self.diff), 0)
+        view.focus()
+
+    def action_answer(self, accept: bool) -> None:
+        """Close with the answer."""
+        self.dismiss(accept)

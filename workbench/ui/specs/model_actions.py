@@ -90,6 +90,66 @@ class ModelActionsMixin:
         rows = render.draft_rows(text, doc)
         self.view(doc).set_rows(rows, len(rows) - 1)
 
+    # -- update tasks from requirements
+    def action_update_tasks(self) -> None:
+        """Ask the model for a task diff after the requirements changed; show it to accept or reject."""
+        if self.drafting is not None:
+            self.message(f"The model is still drafting {self.drafting}; wait for it.", "warning")
+            return
+        self._update_tasks()
+
+    @work(group="spec-draft", exclusive=True, exit_on_error=False)
+    async def _update_tasks(self) -> None:
+        from workbench.core.llm.errors import LLMError
+        from workbench.core.specs.models import SpecError
+        from workbench.core.specs.update_tasks import apply_task_update, propose_task_update
+        from workbench.ui.specs.dialogs import TaskDiffScreen
+
+        services = self.services
+        if services is None:
+            self.message("The model is not ready yet (the services are still starting); try again in a moment.", "error")
+            return
+        status = self.query_one("#review-message", Static)
+        received = 0
+
+        def progress(chunk: str) -> None:
+            nonlocal received
+            received += len(chunk)
+            status.update(f"The model is proposing task changes… {received} characters")
+
+        self.drafting = "tasks"
+        try:
+            update = await propose_task_update(services.llm, self.spec, progress)
+        except (SpecError, OSError) as exc:
+            self.message(f"Tasks not updated: {exc}", "error")
+            return
+        except LLMError as exc:
+            self.message(f"The task update failed (nothing was written): {exc}", "error")
+            return
+        finally:
+            self.drafting = None
+        if not update.changed:
+            self.message("The model proposes no change to tasks.md.")
+            return
+        if update.refused is not None:
+            self.message(f"The proposal cannot replace tasks.md: {update.refused}. Nothing was written.", "error")
+            return
+        if not await self.app.push_screen_wait(TaskDiffScreen(update.diff)):  # type: ignore[attr-defined]
+            self.message("Task changes rejected; tasks.md is unchanged.")
+            return
+        if self.stores is None:
+            from workbench.core.specs.review import ReviewStores
+
+            self.stores = await asyncio.to_thread(ReviewStores.for_workspace, self.spec.workspace)
+        try:
+            await asyncio.to_thread(apply_task_update, update, self.stores)
+        except (SpecError, OSError) as exc:
+            self.message(f"Tasks not updated: {exc}", "error")
+            return
+        self.reload()
+        self.activate("tasks")
+        self.message("Task changes applied: tasks.md is in review (a approves).")
+
     # -- running tasks
     def action_start_task(self) -> None:
         """Start the task under the cursor with the agent (Tasks tab only; one task at a time)."""

@@ -31,8 +31,9 @@ EMPTY = (
     "With n, the model drafts the requirements\n"
     "from a one-line idea.\n"
     "\n"
-    "Specs live in .workbench/specs/NAME/\n"
-    "(.kiro/specs/ is read too). Press r to refresh."
+    "Specs live in .workbench/specs/NAME/ or\n"
+    ".kiro/specs/NAME/ (both are read; new ones go\n"
+    "to .kiro/specs/ when .kiro/ exists). r: refresh."
 )
 """What the pane says when there is no spec."""
 
@@ -40,7 +41,7 @@ STATE_SHORT = {"missing": "-", "draft": "draft", "in_review": "review", "approve
 
 
 def spec_row(row: "SpecRow", name_width: int) -> Row:
-    """Return the pane's row for one spec: ``name  req  design  tasks  done/total``."""
+    """Return the pane's row for one spec: ``name  req  design  tasks  done/total  errorsE/warningsW``."""
     from workbench.ui.specs.render import STATE_STYLE
 
     text = f"{row.spec.key:<{name_width}}"
@@ -54,6 +55,11 @@ def spec_row(row: "SpecRow", name_width: int) -> Row:
             spans.append((start, start + len(label), STATE_STYLE[state]))
     progress = f"{row.done}/{row.total}" if row.total else "-"
     text += f" {progress:>7}"
+    counts = f"{row.errors}E/{row.warnings}W"
+    start = len(text) + 2
+    text += f"  {counts}"
+    if row.errors:
+        spans.append((start, start + len(str(row.errors)) + 1, "error"))
     return Row(text, "", tuple(spans), row.spec.key)
 
 
@@ -71,11 +77,17 @@ class SpecsPane(Vertical, can_focus=True):
     BINDINGS = [
         Binding("r,f5", "refresh_specs", "Refresh", id="specs.refresh", tooltip="Read the spec folders again"),
         Binding("n", "new_spec", "New spec", id="specs.new", tooltip="New spec: NAME and a one-line idea; the model drafts the requirements"),
+        Binding("q", "new_spec('quick')", "Quick spec", id="specs.quick", tooltip="Quick spec: the model drafts requirements, design and tasks in one pass"),
+        Binding("b", "new_spec('bugfix')", "Bugfix spec", id="specs.bugfix", tooltip="Bugfix spec: bugfix.md (current / expected / unchanged behaviour), then design and tasks"),
     ]
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.workspace: Path | None = None
+        self.specs_dir = "auto"
+        self._watcher: Any = None
+        self.services: Any = None
+        """The ``[specs] dir`` setting: where new specs go (``core.specs.discovery.new_specs_dir``)."""
         self.rows: list[SpecRow] = []
         """The specs last listed."""
         self.loaded = asyncio.Event()
@@ -102,7 +114,24 @@ class SpecsPane(Vertical, can_focus=True):
     async def attach(self, services: "Services") -> None:
         """Bind to the running services: list the specs of ``services.workspace``."""
         self.workspace = Path(services.workspace)
+        self.specs_dir = services.settings.specs.dir
+        self.services = services
         self.refresh_specs()
+        self._watch_specs()
+
+    @work(group="specs-watch", exclusive=True, exit_on_error=False)
+    async def _watch_specs(self) -> None:
+        """Live reload: list the specs again whenever a spec file or folder changes on disk."""
+        from workbench.core.specs.watch import SpecsFolderWatcher
+
+        assert self.workspace is not None
+        self._watcher = SpecsFolderWatcher(self.workspace)
+        async for _ in self._watcher:
+            self.refresh_specs()
+
+    def on_unmount(self) -> None:
+        if self._watcher is not None:
+            self._watcher.stop()
 
     def action_refresh_specs(self) -> None:
         """Read the spec folders again."""
@@ -128,12 +157,12 @@ class SpecsPane(Vertical, can_focus=True):
         if index is not None:
             self.listing.cursor = index
         header = self.query_one("#specs-header", Static)
-        header.update(f"{'spec':<{width}} {'req':<7} {'design':<7} {'tasks':<7} {'done':>7}" if rows else "")
+        header.update(f"{'spec':<{width}} {'req':<7} {'design':<7} {'tasks':<7} {'done':>7}  problems" if rows else "")
         footer = self.query_one("#specs-footer", Static)
         if error:
             footer.update(f"approvals unreadable: {error}")
         else:
-            footer.update(f"{len(rows)} spec(s) · Enter: review · n: new · r: refresh" if rows else "n: new spec")
+            footer.update(f"{len(rows)} spec(s) · Enter: review · n: new · q: quick · b: bugfix · r: refresh" if rows else "n: new spec · q: quick spec · b: bugfix spec")
         self.loaded.set()
 
     @on(LineView.Selected, "#specs-list")
@@ -150,29 +179,74 @@ class SpecsPane(Vertical, can_focus=True):
                 self.app.push_screen(SpecReviewScreen(row.spec), lambda _result: self.refresh_specs())
                 return
 
-    def action_new_spec(self) -> None:
-        """Ask for a NAME and a one-line idea, create the folder and open the review screen while the model drafts."""
+    def action_new_spec(self, kind: str = "feature") -> None:
+        """Ask for a NAME and a one-line idea, create the folder and open the review screen while the model drafts.
+
+        ``kind``: ``feature`` (requirements first), ``quick`` (all three documents in one pass) or
+        ``bugfix`` (``bugfix.md`` first).
+        """
         from workbench.ui.specs.dialogs import NewSpecScreen
 
         if self.workspace is None:
             self.notify("Still starting: the workspace is not bound yet.", severity="warning")
             return
-        self.app.push_screen(NewSpecScreen(), self._new_spec_answer)
+        self.app.push_screen(NewSpecScreen(kind), lambda answer: self._new_spec_answer(answer, kind))
 
-    def _new_spec_answer(self, answer: "tuple[str, str] | None") -> None:
-        if answer is not None:
-            self.create_spec(*answer)
+    def _new_spec_answer(self, answer: "tuple[str, str] | None", kind: str = "feature") -> None:
+        if answer is None:
+            return
+        if kind == "quick":
+            self.quick_spec(*answer)
+        else:
+            self.create_spec(*answer, bugfix=kind == "bugfix")
 
     @work(group="specs-new", exclusive=True, exit_on_error=False)
-    async def create_spec(self, name: str, idea: str) -> None:
-        """Create ``.workbench/specs/<name>/`` and open its review screen, drafting requirements from ``idea``."""
+    async def quick_spec(self, name: str, idea: str) -> None:
+        """Create the spec, have the model draft its three documents in one pass, then open its review."""
+        from workbench.core.llm.errors import LLMError
+        from workbench.core.specs.drafting import create_spec
+        from workbench.core.specs.models import SpecError
+        from workbench.core.specs.quick import QuickDraft
+        from workbench.ui.specs.review import SpecReviewScreen
+
+        assert self.workspace is not None
+        if self.services is None:
+            self.notify("The model is not ready yet; try again in a moment.", severity="error")
+            return
+        try:
+            spec = await asyncio.to_thread(create_spec, self.workspace, name, self.specs_dir)
+        except (SpecError, OSError) as exc:
+            self.notify(f"Spec not created: {exc}", severity="error", timeout=10)
+            return
+        footer = self.query_one("#specs-footer", Static)
+        received = 0
+        stream = QuickDraft(self.services.llm, spec, idea)
+        try:
+            async for chunk in stream:
+                received += len(chunk)
+                footer.update(f"Quick spec {name}: the model is drafting… {received} characters")
+        except (SpecError, OSError, LLMError) as exc:
+            self.notify(f"Quick spec {name} not drafted: {exc}", severity="error", timeout=10)
+            self.refresh_specs()
+            return
+        result = stream.result
+        assert result is not None
+        for reason in result.rejected.values():
+            self.notify(reason, severity="warning", timeout=10)
+        self.notify(f"Quick spec {name}: {len(result.results)} document(s) drafted, each in review (approve them in order).")
+        self.refresh_specs()
+        self.app.push_screen(SpecReviewScreen(spec), lambda _result: self.refresh_specs())
+
+    @work(group="specs-new", exclusive=True, exit_on_error=False)
+    async def create_spec(self, name: str, idea: str, bugfix: bool = False) -> None:
+        """Create the spec's folder (``[specs] dir``) and open its review screen, drafting requirements from ``idea``."""
         from workbench.core.specs.drafting import create_spec
         from workbench.core.specs.models import SpecError
         from workbench.ui.specs.review_screen import SpecReviewScreen
 
         assert self.workspace is not None
         try:
-            spec = await asyncio.to_thread(create_spec, self.workspace, name)
+            spec = await asyncio.to_thread(create_spec, self.workspace, name, self.specs_dir, bugfix=bugfix)
         except (SpecError, OSError) as exc:
             self.notify(f"Spec not created: {exc}", severity="error", timeout=10)
             return

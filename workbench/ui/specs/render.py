@@ -120,13 +120,30 @@ def task_rows(data: "ReviewData") -> list[Row]:
     return rows
 
 
-def outline_rows(data: "ReviewData") -> tuple[list[Row], dict[object, int]]:
-    """Outline of the requirements: one row per requirement and per criterion, with lint marks.
+OUTLINE_EMPTY = {
+    "requirements": "(no requirements parsed)",
+    "design": "(no design headings)",
+    "tasks": "(no tasks parsed)",
+}
+"""What the outline says when its document has nothing to list."""
+
+
+def outline_rows(data: "ReviewData", doc_kind: str = "requirements") -> tuple[list[Row], dict[object, int]]:
+    """Outline of one document: each tab (Requirements, Design, Tasks) has its own.
+
+    Requirements: one row per requirement and per criterion, with lint marks (keys
+    ``("req", N)`` and ``("crit", "N.M")``). Design: one row per heading, indented by level, a
+    property followed by the criteria it validates (keys ``("head", line)``). Tasks: one row per
+    task, indented by depth, with its checkbox state and the criteria it cites (keys
+    ``("task", id)``).
 
     Returns:
-        ``(rows, lines)``: keys are ``("req", N)`` and ``("crit", "N.M")``; ``lines`` maps each key
-        to its line in ``requirements.md``.
+        ``(rows, lines)``: ``lines`` maps each key to its line in the document.
     """
+    if doc_kind == "design":
+        return _design_outline(data)
+    if doc_kind == "tasks":
+        return _tasks_outline(data)
     doc = data.bundle.requirements
     if doc is None:
         return [], {}
@@ -156,9 +173,54 @@ def outline_rows(data: "ReviewData") -> tuple[list[Row], dict[object, int]]:
     return rows, lines
 
 
+def _design_outline(data: "ReviewData") -> tuple[list[Row], dict[object, int]]:
+    design = data.bundle.design
+    if design is None:
+        return [], {}
+    by_line = data.problems_by_line("design")
+    cited = {link.line: link for link in design.links}
+    cites_after: dict[int, list[str]] = {}
+    heads = sorted(line for _level, _text, line in design.headings)
+    for line, link in cited.items():  # a citation belongs to the nearest heading above it
+        above = [h for h in heads if h <= line]
+        if above:
+            cites_after.setdefault(above[-1], []).extend(link.refs)
+    rows: list[Row] = []
+    lines: dict[object, int] = {}
+    top = min((level for level, _t, _l in design.headings), default=1)
+    for level, text, line in design.headings:
+        glyph, style = _mark(by_line.get(line))
+        refs = cites_after.get(line)
+        label = "  " * max(0, level - top - 1) + text + (f" → {', '.join(refs)}" if refs else "")
+        key = ("head", line)
+        rows.append(Row(label, "bold" if level <= top + 1 else "", (), key, f"{glyph} ", style))
+        lines[key] = line
+    return rows, lines
+
+
+def _tasks_outline(data: "ReviewData") -> tuple[list[Row], dict[object, int]]:
+    tasks = data.bundle.tasks
+    if tasks is None:
+        return [], {}
+    by_line = data.problems_by_line("tasks")
+    box = {"done": "[x]", "in_progress": "[-]", "todo": "[ ]"}
+    rows: list[Row] = []
+    lines: dict[object, int] = {}
+    for task in tasks.all_tasks:
+        glyph, style = _mark(by_line.get(task.line))
+        refs = f" ({', '.join(task.requirements)})" if task.requirements else ""
+        mark = box.get(task.state, "[ ]")
+        label = "  " * task.depth + f"{mark} {task.id} {task.title}{refs}"
+        key = ("task", task.id)
+        rows.append(Row(label, "muted" if mark == "[x]" else "", (), key, f"{glyph} ", style))
+        lines[key] = task.line
+    return rows, lines
+
+
 def trace_rows(data: "ReviewData") -> list[Row]:
     """The criterion -> tasks (and design) matrix, then unknown references, tasks citing nothing,
-    criteria the design does not cite, missing design sections."""
+    criteria the design does not cite, missing design sections; then the other way: each task's
+    criteria, and each design item's criteria and the tasks implementing them."""
     report = data.trace
     rows = [Row(f"{'Criterion':<10} Tasks", "subheading")]
     for cid, tasks in report.matrix.items():
@@ -177,17 +239,30 @@ def trace_rows(data: "ReviewData") -> list[Row]:
         rows += [Row(""), Row("Tasks citing nothing", "subheading"), Row(", ".join(report.tasks_without_refs), "warning")]
     if report.design_missing:
         rows += [Row(""), Row("Design sections missing", "subheading"), Row(", ".join(report.design_missing), "warning")]
+    if report.by_task:
+        rows += [Row(""), Row(f"{'Task':<10} Criteria", "subheading")]
+        rows += [Row(f"{tid:<10} {', '.join(cids) if cids else '(cites nothing)'}", "" if cids else "warning", key=("task", tid))
+                 for tid, cids in report.by_task.items()]
+    if report.by_design:
+        rows += [Row(""), Row("Design item -> criteria -> tasks", "subheading")]
+        for item, cids in report.by_design.items():
+            tasks = report.design_tasks.get(item) or []
+            rows.append(Row(f"{item or '(design)'}: {', '.join(cids) or '(no known criterion)'} -> {', '.join(tasks) if tasks else '(no task)'}",
+                            "" if tasks else "warning", key=("design", item)))
     if not report.matrix:
         rows.append(Row("(no criteria: requirements.md is missing or has no numbered criteria)", "muted"))
     return rows
 
 
 def problem_rows(data: "ReviewData") -> list[Row]:
-    """One row per problem: ``file:line: severity CODE message`` (paths relative to the workspace), errors first."""
-    from workbench.core.specs.codes import errors_first
+    """A counts line (``2 error(s), 5 warning(s)``), then one row per problem: ``file:line: severity
+    CODE message`` (paths relative to the workspace), errors first."""
+    from workbench.core.specs.codes import count_line, errors_first
 
+    if not data.problems:
+        return []
     base = data.spec.workspace
-    return [
+    return [Row(count_line(data.problems), "subheading")] + [
         Row(p.format(base), "error" if p.severity == "error" else "warning", key=(p.file, p.line))
         for p in errors_first(data.problems)
     ]

@@ -38,7 +38,7 @@ VIEW_OPTIONS: dict[str, dict[str, Any]] = {
     "design": {"wrap": True, "empty": "design.md does not exist yet."},
     "tasks": {"wrap": True, "selectable_only": True, "empty": "tasks.md does not exist yet."},
     "trace": {},
-    "problems": {"wrap": True, "empty": "No problems."},
+    "problems": {"wrap": True, "empty": "No problems.", "selectable_only": True},
     "diff": {"empty": "Press d on a document to diff it against its last review."},
 }
 """Tab -> the ``LineView`` options of its view."""
@@ -48,7 +48,7 @@ FIRST_PAINT_WAIT = 0.3
 """Seconds the screen waits for the spec before its first paint (then it shows "loading…")."""
 KEYS_HINT = (
     "[b]j/k[/] req  [b][ ][/] tab  [b]c[/] comment  [b]a[/] approve  [b]r[/] req. changes  "
-    "[b]g[/] generate  [b]d[/] diff  [b]e[/] edit  [b]space[/] tick  [b]s[/] run task  [b]esc[/] close"
+    "[b]g[/] generate  [b]u[/] update tasks  [b]d[/] diff  [b]e[/] edit  [b]space[/] tick  [b]s[/] run task  [b]esc[/] close"
 )
 """The key line at the bottom (a ``Footer`` costs more to build than the rest of the screen's chrome)."""
 
@@ -104,6 +104,7 @@ class SpecReviewScreen(ModelActionsMixin, ReviewActionsMixin, Screen[None]):
         Binding("space", "tick", "Tick task", id="spec.tick", tooltip="Cycle the task under the cursor: todo, in progress, done"),
         Binding("g", "generate", "Generate", id="spec.generate", tooltip="Have the model draft (or revise, with the comments) the current document"),
         Binding("s", "start_task", "Start task", id="spec.task.start", tooltip="Start the task under the cursor with the agent (one at a time)"),
+        Binding("u", "update_tasks", "Update tasks", id="spec.tasks.update", tooltip="The model proposes tasks.md changes for the current requirements; shown as a diff to accept or reject"),
         Binding("right_square_bracket", "tab(1)", "Next tab", id="spec.tab.next", show=False, tooltip="Next tab"),
         Binding("left_square_bracket", "tab(-1)", "Prev tab", id="spec.tab.prev", show=False, tooltip="Previous tab"),
         Binding("f5", "reload", "Reload", id="spec.reload", show=False, tooltip="Reload the spec from disk"),
@@ -130,6 +131,8 @@ class SpecReviewScreen(ModelActionsMixin, ReviewActionsMixin, Screen[None]):
         self.load_count = 0
         """How many loads have been shown."""
         self._outline_lines: dict[object, int] = {}
+        self._outline_doc = "requirements"
+        """The document the outline lists (each document tab has its own outline)."""
         self._syncing = False
         self._watcher = None
         self._problem_count = 0
@@ -150,7 +153,7 @@ class SpecReviewScreen(ModelActionsMixin, ReviewActionsMixin, Screen[None]):
         yield Static(f"[b]{self.spec.key}[/b]  loading…", id="review-status")
         with _Row(id="review-body"):
             with _Column(id="review-side"):
-                outline = LineView(id="outline", empty="(no requirements parsed)")
+                outline = LineView(id="outline", wrap=True, empty=render.OUTLINE_EMPTY["requirements"])
                 outline.border_title = "Outline"
                 yield outline
                 comments = LineView(id="comments", wrap=True, empty="No comments. Press c to comment.")
@@ -203,10 +206,11 @@ class SpecReviewScreen(ModelActionsMixin, ReviewActionsMixin, Screen[None]):
 
     def _tabbar_markup(self, active: str = "requirements") -> str:
         parts = []
+        bugfix = self.spec.kind == "bugfix"  # its first document is bugfix.md
         for tab in TABS:
-            label = TAB_LABELS[tab]
+            label = "Bugfix" if bugfix and tab == "requirements" else TAB_LABELS[tab]
             if tab == "problems" and self._problem_count:
-                label = f"{label} ({self._problem_count})"
+                label = f"{label} ({self._problem_errors} err, {self._problem_count - self._problem_errors} warn)"
             style = "reverse b" if tab == active else ("$error" if tab == "problems" and self._problem_errors else "")
             text = f"[{style}] {label} [/]" if style else f" {label} "
             parts.append(f"[@click=screen.activate('{tab}')]{text}[/]")
@@ -218,8 +222,23 @@ class SpecReviewScreen(ModelActionsMixin, ReviewActionsMixin, Screen[None]):
         self.query_one(ContentSwitcher).current = f"view-{tab}"
         if tab in DOC_TABS:
             self.doc = tab
+            if tab != self._outline_doc and self.data is not None:
+                self._set_outline(tab)
         self.query_one("#review-tabbar", Static).update(self._tabbar_markup(tab))
         self.view(tab).focus()
+
+    def _set_outline(self, doc: str) -> None:
+        """Show ``doc``'s outline (``render.outline_rows``) beside it."""
+        self._outline_doc = doc
+        rows, self._outline_lines = render.outline_rows(self.data, doc)
+        outline = self.outline
+        outline.empty = render.OUTLINE_EMPTY[doc]
+        outline.border_title = f"Outline · {TAB_LABELS[doc]}"
+        self._syncing = True
+        try:
+            outline.set_rows(rows, 0)
+        finally:
+            self._syncing = False
 
     def action_activate(self, tab: str) -> None:
         """Show tab ``tab`` (the tab bar's click action)."""
@@ -328,7 +347,7 @@ class SpecReviewScreen(ModelActionsMixin, ReviewActionsMixin, Screen[None]):
         made = {tab: self._made(tab) for tab in ("requirements", "design", "problems", "trace", "tasks")}
         cursors = {tab: view.cursor if view is not None else -1 for tab, view in made.items()}
         task_key = made["tasks"].key if made["tasks"] is not None else None
-        rows, self._outline_lines = render.outline_rows(data)
+        rows, self._outline_lines = render.outline_rows(data, self._outline_doc)
 
         def fill(tab: str, build: Any) -> None:
             """Set ``tab``'s rows now when it is showing, else when it is first needed."""
@@ -425,7 +444,7 @@ class SpecReviewScreen(ModelActionsMixin, ReviewActionsMixin, Screen[None]):
         key = self.outline.key  # the message may be stale after a reload
         if self._syncing or key not in self._outline_lines:
             return
-        document = self.view("requirements")
+        document = self.view(self._outline_doc)
         if document.cursor == self._outline_lines[key] - 1:
             return
         self._syncing = True
@@ -434,11 +453,11 @@ class SpecReviewScreen(ModelActionsMixin, ReviewActionsMixin, Screen[None]):
         finally:
             self._syncing = False
 
-    @on(LineView.Highlighted, "#view-requirements")
+    @on(LineView.Highlighted, "#view-requirements, #view-design, #view-tasks")
     def _document_moved(self, event: LineView.Highlighted) -> None:
-        if self._syncing or not self._outline_lines:
+        if self._syncing or not self._outline_lines or event.control is not self._made(self._outline_doc):
             return
-        line = self.view("requirements").cursor + 1  # the message may be stale after a reload
+        line = self.view(self._outline_doc).cursor + 1  # the message may be stale after a reload
         best = None
         for key, at in self._outline_lines.items():
             if at <= line and (best is None or at >= self._outline_lines[best]):
@@ -452,6 +471,8 @@ class SpecReviewScreen(ModelActionsMixin, ReviewActionsMixin, Screen[None]):
 
     @on(LineView.Selected, "#view-problems")
     def _problem_selected(self, event: LineView.Selected) -> None:
+        if not isinstance(event.key, tuple):  # the counts line
+            return
         file, line = event.key
         for doc in DOC_TABS:
             if str(self.spec.path(doc)) == file:

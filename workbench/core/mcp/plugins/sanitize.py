@@ -3,24 +3,13 @@
 Control characters and invisible or direction-changing characters are replaced by a visible
 escape (``\\u200b``, ``\\x1b``), so what the user approves is what the plugin sent: no hidden
 instructions in zero-width or tag characters (U+E0000 block), no reordered text through bidi
-overrides (Trojan Source, CVE-2021-42574), no terminal escape sequences.
+overrides (Trojan Source, CVE-2021-42574), no terminal escape sequences. The implementation is
+:func:`workbench.core.sanitize.sanitize_strict` (one module for every sink).
 """
 
 from __future__ import annotations
 
-import unicodedata
-
-_KEEP = {"\n", "\t"}
-_ESCAPE_CATEGORIES = {"Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp"}
-
-
-def _escape(ch: str) -> str:
-    code = ord(ch)
-    if code <= 0xFF:
-        return f"\\x{code:02x}"
-    if code <= 0xFFFF:
-        return f"\\u{code:04x}"
-    return f"\\U{code:08x}"
+from workbench.core.sanitize import sanitize_strict
 
 
 def sanitize_text(text: str, *, keep_newlines: bool = True) -> str:
@@ -34,12 +23,4 @@ def sanitize_text(text: str, *, keep_newlines: bool = True) -> str:
         The text with each such character replaced by ``\\xNN`` / ``\\uNNNN`` / ``\\UNNNNNNNN``.
         A literal backslash is left alone (the escapes are for display, not for decoding).
     """
-    out: list[str] = []
-    for ch in text:
-        if keep_newlines and ch in _KEEP:
-            out.append(ch)
-        elif unicodedata.category(ch) in _ESCAPE_CATEGORIES:
-            out.append(_escape(ch))
-        else:
-            out.append(ch)
-    return "".join(out)
+    return sanitize_strict(text, keep_newlines=keep_newlines)

@@ -150,7 +150,9 @@ def build_server(workspace: Path, settings: Settings, sandbox: SandboxRunner | N
     @server.tool()
     @_as_tool_errors
     def spec_trace(name: str | None = None) -> list[dict[str, Any]]:
-        """Traceability of one spec (or all): acceptance criterion -> tasks, uncovered criteria, unknown references."""
+        """Traceability of one spec (or all), both ways: criterion -> tasks and design items (`matrix`,
+        `design_matrix`), task -> criteria (`by_task`), design item -> criteria (`by_design`) and -> tasks
+        (`design_tasks`), criteria no task / no design item covers, citations of unknown criteria."""
         return queries.spec_trace(ws, name)
 
     @server.tool()

@@ -74,23 +74,27 @@ def spec_lint(workspace: Path, name: str | None = None) -> dict[str, Any]:
     """Parse and EARS-lint one spec (or all).
 
     Returns:
-        ``{"specs": [{"name", "problems": [{"file", "line", "severity", "code", "message"}]}],
-        "errors": int, "warnings": int}``.
+        ``{"specs": [{"name", "errors", "warnings", "problems": [{"file", "line", "severity",
+        "code", "message"}]}], "errors": int, "warnings": int}``; each spec's problems errors first.
     """
     from workbench.core.specs.bundle import check_spec, load_spec
+    from workbench.core.specs.codes import errors_first
 
     specs = []
     errors = warnings = 0
     for spec in _select(workspace, name):
         problems, _ = check_spec(load_spec(spec))
-        errors += sum(p.severity == "error" for p in problems)
-        warnings += sum(p.severity == "warning" for p in problems)
-        specs.append({"name": spec.key, "problems": [p.to_dict() for p in problems]})
+        own_errors = sum(p.severity == "error" for p in problems)
+        errors += own_errors
+        warnings += len(problems) - own_errors
+        specs.append({"name": spec.key, "errors": own_errors, "warnings": len(problems) - own_errors,
+                      "problems": [p.to_dict() for p in errors_first(problems)]})
     return {"specs": specs, "errors": errors, "warnings": warnings}
 
 
 def spec_trace(workspace: Path, name: str | None = None) -> list[dict[str, Any]]:
-    """Return the criterion <-> task matrix, uncovered criteria and unknown references per spec."""
+    """Return each spec's ``TraceReport.to_dict()`` (both ways: criterion -> tasks/design, task -> criteria,
+    design item -> criteria and tasks), plus ``name``."""
     from workbench.core.specs.bundle import check_spec, load_spec
 
     out = []
