@@ -12,7 +12,7 @@ from pathlib import Path
 from textual.app import App, ComposeResult
 
 from workbench.core.events import EventKind
-from workbench.testing.scripted_server import Reply, ToolCallSpec
+from workbench.scripted.server import Reply, ToolCallSpec
 from workbench.ui.chat.tools import ToolCallView
 from workbench.ui.containers.logview import ContainerLog
 from workbench.ui.screens.approval import ApprovalScreen

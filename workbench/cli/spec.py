@@ -1,4 +1,4 @@
-"""``workbench spec new|list|lint|trace|status|update-tasks|approve``: spec documents (logic in ``workbench.specs_cli``)."""
+"""``workbench spec new|list|lint|trace|status|update-tasks|approve``: spec documents (logic in ``workbench.cli.commands.spec``)."""
 
 from __future__ import annotations
 

@@ -246,6 +246,6 @@ async def _run(workspace: Path, settings: Settings, prompt: str, *, session_id: 
     if status == "interrupted":
         where = f" (partial reply kept in session {sid})" if sid else ""
         print(f"workbench: interrupted by Ctrl-C{where}", file=sys.stderr)
-    elif code == 1:
+    elif code == 1 and outcome is not None:  # code 1 means the turn ended with an error
         print(f"workbench: {outcome.error}", file=sys.stderr)
     return code

@@ -207,7 +207,7 @@ class SpecsPane(Vertical, can_focus=True):
         from workbench.core.specs.drafting import create_spec
         from workbench.core.specs.models import SpecError
         from workbench.core.specs.quick import QuickDraft
-        from workbench.ui.specs.review import SpecReviewScreen
+        from workbench.ui.specs.review_screen import SpecReviewScreen
 
         assert self.workspace is not None
         if self.services is None:
