@@ -44,19 +44,6 @@ async def test_every_pane_by_key_and_maximize(workspace, server):
         assert app.focused_pane() is app.pane("containers")
 
 
-async def test_every_side_pane_is_its_real_widget(workspace, server):
-    """After the first frame each stand-in is replaced by the pane class of ``PANE_CLASSES``."""
-    from workbench.ui.panes import PANE_CLASSES, PANE_TITLES
-
-    app = make_app(workspace, server)
-    async with app.run_test(size=(120, 40)):
-        await wait_ready(app)
-        for pane_id in PANES[1:]:
-            pane = app.pane(pane_id)
-            assert type(pane).__name__ == PANE_CLASSES[pane_id][1], pane_id
-            assert pane.border_title == PANE_TITLES[pane_id]
-
-
 async def test_prompt_streams_reply_as_markdown(workspace, server):
     server.enqueue(
         Reply(

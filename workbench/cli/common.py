@@ -1,4 +1,9 @@
-"""Shared argument helpers of the command modules: workspace, LLM flags, mode flag, settings.
+"""Shared helpers of the command modules: the workspace check, LLM and mode flags, settings,
+configuration errors and exit handling (one copy of each for every command).
+
+A command reports a failure by raising :class:`CommandError` (``main`` prints ``workbench:
+MESSAGE`` and exits with its code); a ``run_*_command`` function that is also called directly
+(stand-alone entries, tests) is wrapped with :func:`command_errors` to do the same itself.
 
 Cheap to import (argparse only); everything heavy is imported inside the functions.
 """
@@ -6,9 +11,13 @@ Cheap to import (argparse only); everything heavy is imported inside the functio
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+F = TypeVar("F", bound=Callable[..., int])
 
 PROVIDERS = ("openai", "deepseek", "moonshot", "ollama", "vllm")
 MODES = ("ask", "auto-edit", "full-auto", "read-only")
@@ -44,10 +53,44 @@ def workspace(args: argparse.Namespace) -> Path:
     flag, positional = getattr(args, "path", None), getattr(args, "path_arg", None)
     if flag and positional and Path(flag).expanduser().resolve() != Path(positional).expanduser().resolve():
         raise CommandError(f"two workspaces given ({positional} and --path {flag}); give one")
-    ws = Path(flag or positional or ".").expanduser()
+    return check_workspace(flag or positional)
+
+
+def check_workspace(path: str | Path | None) -> Path:
+    """The resolved workspace folder ``path`` (``None``/empty: the current folder).
+
+    Raises:
+        CommandError: the folder does not exist (exit 2; the message says how to fix it).
+    """
+    ws = Path(path or ".").expanduser()
     if not ws.is_dir():
         raise CommandError(f"workspace {ws} is not a folder. Give an existing project folder with --path.")
     return ws.resolve()
+
+
+def config_message(exc: BaseException) -> str:
+    """The text reporting an invalid configuration (``ConfigError``/``PluginConfigError``, which
+    name the file and key): ``configuration error:`` and the error on the next line."""
+    return f"configuration error:\n{exc}"
+
+
+def config_error(exc: BaseException) -> CommandError:
+    """The :class:`CommandError` (exit 2) for an invalid configuration; ``raise config_error(exc) from None``."""
+    return CommandError(config_message(exc))
+
+
+def command_errors(run: F) -> F:
+    """Decorate a ``run_*_command`` function: a :class:`CommandError` it raises is printed as
+    ``workbench: MESSAGE`` on stderr and its code returned, as ``main`` does."""
+
+    @functools.wraps(run)
+    def wrapper(*args: Any, **kwargs: Any) -> int:
+        try:
+            return run(*args, **kwargs)
+        except CommandError as exc:
+            return fail(str(exc), exc.code)
+
+    return wrapper  # type: ignore[return-value]
 
 
 def add_llm_flags(p: argparse.ArgumentParser) -> None:
@@ -96,7 +139,7 @@ def load(ws: Path, args: argparse.Namespace, *, need_model: bool = True) -> Any:
         if need_model:
             settings.llm.resolved()
     except ConfigError as exc:
-        raise CommandError(f"configuration error:\n{exc}") from None
+        raise config_error(exc) from None
     return settings
 
 

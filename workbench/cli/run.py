@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from workbench.cli.common import add_llm_flags, add_mode_flag, add_path, fail, load, workspace
+from workbench.cli.common import add_llm_flags, add_mode_flag, add_path, config_error, load, workspace
 
 HELP = "send one prompt headless and stream the reply to stdout"
 
@@ -76,7 +76,7 @@ async def _run(ws, settings, args: argparse.Namespace) -> int:  # noqa: ANN001 -
     try:
         note = await discover_model(settings.llm)
     except ConfigError as exc:
-        return fail(f"configuration error:\n{exc}")
+        raise config_error(exc) from None
     if note:
         print(f"workbench: {note}", file=sys.stderr)
     from workbench.cli.commands.run import run_prompt

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -33,8 +34,15 @@ def run_tui(
     continue_: bool = False,
     session_id: str | None = None,
 ) -> int:
-    """Run the full-screen app; returns its exit code (2 on a configuration error)."""
-    from workbench.ui.app import WorkbenchApp
+    """Run the full-screen app; returns its exit code (2 on a configuration error or an untested
+    Textual version, see ``workbench.ui._textual_compat``)."""
+    from workbench.ui._textual_compat import UntestedTextualError
+
+    try:
+        from workbench.ui.app import WorkbenchApp
+    except UntestedTextualError as exc:
+        print(f"workbench: {exc}", file=sys.stderr)
+        return 2
 
     app = WorkbenchApp(workspace, overrides, continue_=continue_, session_id=session_id)
     app.run()

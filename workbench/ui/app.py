@@ -20,11 +20,11 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
 
-from workbench.ui import gcpolicy, textual_fixes
+from workbench.ui import _textual_compat, gcpolicy
 from workbench.ui.footer import WorkbenchFooter
 from workbench.ui.panes import PendingPane, build_pane
 
-textual_fixes.apply()
+_textual_compat.apply()  # refuses an untested Textual (UntestedTextualError), then installs the fixes
 
 if TYPE_CHECKING:
     from workbench.core.runtime import Services
@@ -124,13 +124,14 @@ class WorkbenchApp(App[None]):
         for loaded in themes:
             self.register_theme(loaded.theme)
             self._code_themes[loaded.theme.name] = loaded.code_theme
-        remembered = load_state().get("theme")
+        state_problems: list[str] = []
+        remembered = load_state(state_problems).get("theme")
         wanted = remembered or "workbench-dark"
         if wanted not in self.available_themes:
             wanted = "workbench-dark" if "workbench-dark" in self.available_themes else self.theme
         self.theme = wanted
         self.code_theme = self._code_themes.get(wanted, "monokai" if self.current_theme.dark else "default")
-        return [str(p) for p in problems]
+        return [str(p) for p in problems] + state_problems
 
     def _register_themes(self) -> None:
         for problem in self._theme_problems:

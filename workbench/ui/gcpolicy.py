@@ -13,6 +13,12 @@ streaming benchmark): the longest frames of the stream.
 * :func:`tune` makes full passes rarer (``threshold2`` 10 → :data:`FULL_EVERY`); the young
   generations are collected as before. Memory held by reference cycles is freed later, not
   never: most objects here are freed by reference counting and never reach the collector.
+
+Version-aware: CPython's incremental collector (gh-108362: two generations, the old one collected
+in increments; reverted from 3.13 and retargeted to 3.14) ignores ``threshold2`` and reports it as
+0 (its "gc" what's-new entry). :func:`tune` tunes the 3-generation collector only, told apart by
+that 0 rather than by version number, and leaves an incremental one as it is. ``requires-python``
+stops below 3.14 until that version is tested.
 """
 
 from __future__ import annotations
@@ -23,10 +29,23 @@ FULL_EVERY = 100
 """Middle-generation collections between two full collections (CPython's default: 10)."""
 
 
-def tune() -> None:
-    """Keep CPython's young-generation thresholds; make full collections :data:`FULL_EVERY` apart."""
-    young, middle, _ = gc.get_threshold()
+def generational() -> bool:
+    """Whether this interpreter's collector is the 3-generation one (``threshold2`` means
+    something: non-zero), not the incremental one (which reports 0)."""
+    return gc.get_threshold()[2] != 0
+
+
+def tune() -> bool:
+    """Keep CPython's young-generation thresholds; make full collections :data:`FULL_EVERY` apart.
+
+    Returns:
+        True when tuned; False on an incremental collector, left untouched (see the module doc).
+    """
+    young, middle, full = gc.get_threshold()
+    if not full:
+        return False
     gc.set_threshold(young, middle, FULL_EVERY)
+    return True
 
 
 def freeze_startup_objects(*, collect: bool = True) -> None:

@@ -1,15 +1,19 @@
-"""The side panes: where each one's widget lives, and the stand-in shown during the first frame."""
+"""Pane chrome: the stand-in shown during the first frame, and where each side pane's widget lives."""
 
 from __future__ import annotations
-
-import importlib
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
-PANE_TITLES = {"specs": "2 Specs", "journal": "3 Journal", "containers": "4 Containers", "plugins": "5 Plugins"}
-"""Border title of each side pane (the chat pane is ``1 Chat``)."""
+
+PANE_TITLES = {
+    "specs": "2 Specs",
+    "journal": "3 Journal",
+    "containers": "4 Containers",
+    "plugins": "5 Plugins",
+}
+"""Side pane id -> its border title (shown by the ``PendingPane`` standing in for it)."""
 
 
 class PendingPane(Vertical):
@@ -39,8 +43,9 @@ services run."""
 
 
 def build_pane(pane_id: str) -> Vertical:
-    """Return the widget for side pane ``pane_id`` (imported on first use, after the first frame)."""
+    """Return the widget for side pane ``pane_id`` (one of ``PANE_CLASSES``)."""
+    import importlib
+
     module_name, class_name = PANE_CLASSES[pane_id]
     cls = getattr(importlib.import_module(module_name), class_name)
-    pane: Vertical = cls(id=pane_id, classes="pane")
-    return pane
+    return cls(id=pane_id, classes="pane")

@@ -9,6 +9,8 @@ import sys
 import time
 from pathlib import Path
 
+from workbench.cli.common import command_errors, config_error
+
 
 def add_checkpoint_parsers(sub: argparse._SubParsersAction) -> None:
     """Register ``checkpoints``, ``rewind`` and ``gc`` (defined in :mod:`workbench.cli.checkpoints`)."""
@@ -68,6 +70,7 @@ def _recover_first(workspace: Path, settings=None) -> bool:
     return True
 
 
+@command_errors
 def run_checkpoint_command(args: argparse.Namespace, workspace: Path) -> int:
     """Run ``checkpoints`` / ``rewind`` / ``gc``; returns the exit code (2 for bad input).
 
@@ -116,8 +119,7 @@ def run_checkpoint_command(args: argparse.Namespace, workspace: Path) -> int:
         try:
             settings = load_settings(workspace)
         except ConfigError as exc:
-            print(f"workbench: configuration error:\n{exc}", file=sys.stderr)
-            return 2
+            raise config_error(exc) from None
         if not _recover_first(workspace, settings):
             return 1
         _, sessions = _events_of_all(workspace, EventKind.CHECKPOINT_CREATED)
@@ -148,8 +150,7 @@ async def _rewind(workspace: Path, args: argparse.Namespace) -> int:
     try:
         settings = load_settings(workspace)
     except ConfigError as exc:
-        print(f"workbench: configuration error:\n{exc}", file=sys.stderr)
-        return 2
+        raise config_error(exc) from None
     services = await start_services(workspace, settings)
     for notice in services.notices:
         print(f"workbench: {notice}", file=sys.stderr)

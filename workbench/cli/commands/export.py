@@ -15,6 +15,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from workbench.cli.common import check_workspace, command_errors
+
 
 def add_export_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Register ``export`` on ``subparsers`` (the parser is defined in :mod:`workbench.cli.export`)."""
@@ -23,17 +25,14 @@ def add_export_parser(subparsers: argparse._SubParsersAction) -> argparse.Argume
     return register(subparsers)
 
 
+@command_errors
 def run_export_command(args: argparse.Namespace) -> int:
     """Run ``workbench export``; returns the exit code (see the module docstring)."""
     from workbench.core.journal.export import ExportFormatError, export_session
     from workbench.core.paths import event_log_path
     from workbench.core.store import EventStore, SessionNotFound
 
-    workspace = Path(getattr(args, "path", None) or ".").expanduser()
-    if not workspace.is_dir():
-        print(f"workbench: workspace {workspace} is not a folder. Pass an existing project with --path.", file=sys.stderr)
-        return 2
-    workspace = workspace.resolve()
+    workspace = check_workspace(getattr(args, "path", None))
     if not event_log_path(workspace).exists():
         print(f"workbench: no sessions in {workspace} yet (no event log). Check --path.", file=sys.stderr)
         return 2
@@ -57,9 +56,9 @@ def run_export_command(args: argparse.Namespace) -> int:
         return 0
     out = Path(args.output).expanduser()
     try:
-        from workbench.core.journal.files import atomic_write
+        from workbench.core.fsutil import atomic_write
 
-        atomic_write(out, text, durable=True)
+        atomic_write(out, text, parents=True)
     except OSError as exc:
         print(f"workbench: cannot write {out}: {exc.strerror or exc}. Choose another --output.", file=sys.stderr)
         return 1

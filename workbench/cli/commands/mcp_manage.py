@@ -25,6 +25,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from workbench.cli.common import config_message
+
 MANAGE_COMMANDS = ("add", "list", "remove", "trust")
 """``workbench mcp`` sub-commands handled here (``serve`` is :mod:`workbench.cli.commands.mcp_serve`)."""
 
@@ -58,11 +60,10 @@ def _read_mcp_json(path: Path) -> dict[str, Any]:
 
 
 def _write_text_atomic(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` (UTF-8) atomically, keeping its mode (the specs' writer)."""
-    from workbench.core.specs._io import atomic_write_bytes
+    """Replace ``path`` with ``text`` (UTF-8) atomically, keeping its mode (``core/fsutil.py``)."""
+    from workbench.core.fsutil import atomic_write
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_bytes(path, text.encode("utf-8"))
+    atomic_write(path, text, parents=True)
 
 
 def _read_user_toml(path: Path) -> Any:
@@ -274,7 +275,7 @@ def _load(ws: Path) -> tuple[list[Any], list[str]]:
         warnings: list[str] = []
         specs = load_specs(ws, settings.plugins, warnings=warnings)
     except (ConfigError, PluginConfigError) as exc:
-        raise _Usage(f"configuration error: {exc}") from None
+        raise _Usage(config_message(exc)) from None
     return specs, warnings
 
 

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
+
+from workbench.cli.common import check_workspace, command_errors, config_error
 
 
 def add_mcp_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -23,26 +24,22 @@ def add_mcp_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentP
     return register(subparsers)
 
 
+@command_errors
 def run_mcp_command(args: argparse.Namespace) -> int:
     """Run ``workbench mcp serve``; returns the exit code (0 when the client disconnects, 2 on bad input)."""
     import anyio
 
     from workbench.core.config import ConfigError, load_settings
-    from workbench.core.mcp.server.adapter import serve_stdio
+    from workbench.core.mcpserver.server import serve_stdio
 
-    workspace = Path(getattr(args, "path", None) or getattr(args, "path_arg", None) or ".").expanduser()
-    if not workspace.is_dir():
-        print(f"workbench: workspace {workspace} is not a folder. Give an existing project folder.", file=sys.stderr)
-        return 2
-    workspace = workspace.resolve()
-    from workbench.cli.commands.trust import warn_untrusted
+    workspace = check_workspace(getattr(args, "path", None) or getattr(args, "path_arg", None))
+    from workbench.trust_cli import warn_untrusted
 
     warn_untrusted(workspace)
     try:
         settings = load_settings(workspace)
     except ConfigError as exc:
-        print(f"workbench: configuration error:\n{exc}", file=sys.stderr)
-        return 2
+        raise config_error(exc) from None
     try:
         anyio.run(serve_stdio, workspace, settings)
     except KeyboardInterrupt:
@@ -51,7 +48,7 @@ def run_mcp_command(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Stand-alone entry: ``python -m workbench.cli.commands.mcp_serve serve [PATH]``."""
+    """Stand-alone entry: ``python -m workbench.mcp_server serve [PATH]``."""
     parser = argparse.ArgumentParser(prog="workbench")
     add_mcp_parser(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(["mcp", *(sys.argv[1:] if argv is None else argv)])

@@ -18,6 +18,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from workbench.cli.common import check_workspace, command_errors, config_error
+
 
 def add_plugins_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Register ``plugins`` on ``subparsers`` (the parser is defined in :mod:`workbench.cli.plugins`)."""
@@ -78,7 +80,7 @@ async def collect_plugin_reports(workspace: Path, plugins_config: Any, *, timeou
         PluginConfigError: ``.mcp.json`` or ``[plugins]`` is invalid.
     """
     from workbench.core.paths import workspace_data_dir
-    from workbench.core.mcp.plugins import PluginSupervisor, ToolApprovals, TrustStore, load_specs
+    from workbench.core.plugins import PluginSupervisor, ToolApprovals, TrustStore, load_specs
 
     import dataclasses
 
@@ -125,6 +127,7 @@ def _print_text(reports: list[dict[str, Any]]) -> None:
             print(f"  {t['qualified_name']}{flag}  {first}")
 
 
+@command_errors
 def run_plugins_command(args: argparse.Namespace) -> int:
     """Run ``workbench plugins``; returns the exit code (0 ok, 1 a plugin in ERROR, 2 bad config).
 
@@ -132,22 +135,17 @@ def run_plugins_command(args: argparse.Namespace) -> int:
         args: parsed arguments with ``json`` and ``path``.
     """
     from workbench.core.config import ConfigError, load_settings
-    from workbench.core.mcp.plugins import PluginConfigError
+    from workbench.core.plugins import PluginConfigError
 
-    workspace = Path(getattr(args, "path", None) or ".").expanduser()
-    if not workspace.is_dir():
-        print(f"workbench: workspace {workspace} is not a folder. Give an existing project folder.", file=sys.stderr)
-        return 2
-    workspace = workspace.resolve()
-    from workbench.cli.commands.trust import warn_untrusted
+    workspace = check_workspace(getattr(args, "path", None))
+    from workbench.trust_cli import warn_untrusted
 
     warn_untrusted(workspace)
     try:
         settings = load_settings(workspace)
         reports = asyncio.run(collect_plugin_reports(workspace, settings.plugins))
     except (ConfigError, PluginConfigError) as exc:
-        print(f"workbench: configuration error:\n{exc}", file=sys.stderr)
-        return 2
+        raise config_error(exc) from None
     if args.json:
         print(json.dumps(reports, indent=2, ensure_ascii=False))
     else:
@@ -156,7 +154,7 @@ def run_plugins_command(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Stand-alone entry: ``python -m workbench.cli.commands.plugins [--json] [--path WS]``."""
+    """Stand-alone entry: ``python -m workbench.plugins_cli [--json] [--path WS]``."""
     parser = argparse.ArgumentParser(prog="workbench")
     sub = parser.add_subparsers(dest="command", required=True)
     add_plugins_parser(sub)

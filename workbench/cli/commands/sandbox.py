@@ -22,19 +22,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from workbench.cli.common import check_workspace, command_errors, config_error
+
 
 def add_sandbox_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Register ``sandbox`` on ``subparsers`` (the parser is defined in :mod:`workbench.cli.sandbox`)."""
     from workbench.cli.sandbox import register
 
     return register(subparsers)
-
-
-def _workspace(path: str | None) -> Path:
-    ws = Path(path or ".").expanduser().resolve()
-    if not ws.is_dir():
-        raise SystemExit(_fail(f"workspace {ws} is not a folder", 2))
-    return ws
 
 
 def _fail(message: str, code: int = 1) -> int:
@@ -51,7 +46,7 @@ def _settings(ws: Path) -> Any:
     try:
         return load_settings(ws).sandbox
     except ConfigError as exc:
-        raise SystemExit(_fail(f"configuration error:\n{exc}", 2)) from None
+        raise config_error(exc) from None
 
 
 def _sessions(ws: Path) -> list[Any]:
@@ -68,9 +63,10 @@ def _sessions(ws: Path) -> list[Any]:
         store.close()
 
 
+@command_errors
 def run_sandbox_command(args: argparse.Namespace) -> int:
     """Run ``workbench sandbox ...`` from parsed arguments; returns the exit code."""
-    ws = _workspace(getattr(args, "path", None))
+    ws = check_workspace(getattr(args, "path", None))
     command = args.sandbox_command
     try:
         if command == "build":

@@ -17,6 +17,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from workbench.cli.common import check_workspace, command_errors
+
 
 def _as_json(report: Any, sections: list[Any], action: str) -> dict[str, Any]:
     return {
@@ -46,16 +48,13 @@ def _state_line(report: Any) -> str:
     return f"Workspace {report.workspace} was trusted ({when}, via {via}), but some files changed since."
 
 
+@command_errors
 def run_trust_command(args: argparse.Namespace) -> int:
     """Run ``workbench trust``; returns the exit code (see the module doc)."""
     from workbench.core import trust
     from workbench.core.trust.describe import describe, render_text
 
-    ws = Path(args.path or ".").expanduser()
-    if not ws.is_dir():
-        print(f"workbench: workspace {ws} is not a folder. Give an existing project folder.", file=sys.stderr)
-        return 2
-    ws = ws.resolve()
+    ws = check_workspace(args.path)
     report = trust.check(ws)
     try:
         if args.revoke:

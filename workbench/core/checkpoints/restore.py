@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from workbench.core.fsutil import atomic_write, fsync_dir
+
 from .capture import has_git_component
 from .errors import CheckpointError, RestoreConflictError
 from .gitcmd import Git, split_z
@@ -86,14 +88,7 @@ def plan(git: Git, from_tree: str, to_tree: str) -> list[Op]:
 
 def write_journal(git_dir: Path, data: dict[str, Any]) -> None:
     """Durably write the intent journal (temp file, fsync, rename, fsync of the folder)."""
-    path = git_dir / JOURNAL_NAME
-    tmp = path.with_suffix(".tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(json.dumps(data).encode("utf-8"))
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-    _fsync_dir(git_dir)
+    atomic_write(git_dir / JOURNAL_NAME, json.dumps(data).encode("utf-8"), new_mode=0o600)
 
 
 def read_journal(git_dir: Path) -> dict[str, Any] | None:
@@ -107,7 +102,9 @@ def read_journal(git_dir: Path) -> dict[str, Any] | None:
             this means outside damage; the message names the file).
     """
     path = git_dir / JOURNAL_NAME
-    path.with_suffix(".tmp").unlink(missing_ok=True)
+    path.with_suffix(".tmp").unlink(missing_ok=True)  # the temp name before core/fsutil.py
+    for leftover in git_dir.glob(f".{JOURNAL_NAME}.*.tmp"):  # core/fsutil.py's temp files
+        leftover.unlink(missing_ok=True)
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -122,20 +119,7 @@ def read_journal(git_dir: Path) -> dict[str, Any] | None:
 def remove_journal(git_dir: Path) -> None:
     """Remove the intent journal (the restore is complete)."""
     (git_dir / JOURNAL_NAME).unlink(missing_ok=True)
-    _fsync_dir(git_dir)
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+    fsync_dir(git_dir)
 
 
 class BlobReader:
@@ -169,6 +153,7 @@ class BlobReader:
         self._proc.wait()
         if self._proc.stdout:
             self._proc.stdout.close()
+
 
 
 def _ensure_parent(root: Path, path: str) -> Path:

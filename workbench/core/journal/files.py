@@ -14,10 +14,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from workbench.core.fsutil import atomic_write
 
 from workbench.core.journal.agent_md import MarkdownCursor
 from workbench.core.journal.recovery import RecoveryTracker
@@ -29,32 +30,14 @@ TAIL_BYTES = 4096
 STATE_FILE = "journal_state.json"
 
 
-def atomic_write(path: Path, data: str, *, durable: bool = False) -> None:
-    """Write ``data`` (UTF-8) to ``path`` through a temporary file and ``os.replace``.
+def write_projection(path: Path, data: str) -> None:
+    """Replace the journal file ``path`` with ``data`` (UTF-8) atomically, without ``fsync``.
 
-    Readers see the old or the new file, never a mix; the folder is created if missing.
-
-    Args:
-        path: the target file.
-        data: the whole new content.
-        durable: ``fsync`` before the rename (exports). The journal files skip it: they are
-            projections, and a file lost to a power cut fails its fingerprint and is rebuilt.
+    The journal files are projections of the event log: one lost to a power cut fails its
+    fingerprint and is rebuilt, so they skip the fsyncs (``core/fsutil.py``, ``durable=False``);
+    the folder is created if missing and a new file is private (``0o600``).
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(data)
-            if durable:
-                fh.flush()
-                os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    atomic_write(path, data, durable=False, parents=True, new_mode=0o600)
 
 
 def append_text(path: Path, data: str) -> None:
@@ -127,4 +110,4 @@ class JournalState:
 
     def save(self, path: Path) -> None:
         """Write the state file atomically."""
-        atomic_write(path, json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":")))
+        write_projection(path, json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":")))

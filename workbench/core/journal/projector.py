@@ -28,7 +28,7 @@ from workbench.core.journal.files import (
     STATE_FILE,
     JournalState,
     append_text,
-    atomic_write,
+    write_projection,
     content_hash,
     fingerprint,
 )
@@ -181,7 +181,7 @@ class JournalProjector:
         text = self.redactor.text(render_events(events, state.cursor))
         appended = 0
         if rewrite:
-            atomic_write(self.agent_path, HEADER + text)
+            write_projection(self.agent_path, HEADER + text)
         elif text:
             append_text(self.agent_path, text)
             appended = len(text.encode("utf-8"))
@@ -210,7 +210,7 @@ class JournalProjector:
         digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
         if digest == getattr(self.state, attr) and content_hash(path) == digest:
             return False
-        atomic_write(path, text)
+        write_projection(path, text)
         setattr(self.state, attr, digest)
         return True
 

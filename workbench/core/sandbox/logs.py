@@ -4,13 +4,14 @@ Stream format: the Engine API multiplexes stdout/stderr of a non-TTY container i
 8-byte header (stream id 1/2, 3 zero bytes, big-endian uint32 length) and the payload
 (https://docs.docker.com/reference/api/engine/version/v1.43/#tag/Container/operation/ContainerAttach).
 
-How output is read (measured, see /work/shared/PERFORMANCE.md "Docker"):
+How output is read (measured with ``tests/bench/bench_sandbox.py --only logs``):
 
 * a container that is created but not started, or running: ``attach`` (``logs=1`` replays what was
   already written, then the live stream follows). Frames follow the process's writes, so large
   reads of the hijacked socket parse few frames: several times faster than ``logs(follow=True)``,
   whose frames hold one line each. Attach before ``start()`` to get every line.
 * an exited container: ``GET /logs`` (no follow).
+* the private docker-py/urllib3 members this needs are used in ``engine_stream.py`` only.
 * early end: if the stream ends while the container still runs (seen with ``logs(follow=True)``),
   reading resumes from ``logs(follow=True)`` skipping the lines already received.
 """
@@ -25,6 +26,8 @@ import threading
 import time
 from pathlib import Path
 from typing import Any, Callable, Iterator, NamedTuple, Sequence, overload
+
+from workbench.core.sandbox.engine_stream import open_engine_stream
 
 _HEADER = struct.Struct(">BxxxL")
 _STREAMS = {0: "stdout", 1: "stdout", 2: "stderr"}
@@ -296,12 +299,9 @@ class LogFollower:
         api = self.api
         params = {"stdout": 1, "stderr": 1, "stream": 1, "logs": 1 if logs else 0}
         headers = {"Connection": "Upgrade", "Upgrade": "tcp"}
-        res = api._post(api._url("/containers/{0}/attach", self.container_id), headers=headers,
-                        params=params, stream=True)
-        api._raise_for_status(res)
-        self._response = res
         # The buffered reader (not the raw socket): it may already hold bytes read with the headers.
-        self._fp = res.raw._fp.fp
+        self._response, self._fp = open_engine_stream(api, "POST", "/containers/{0}/attach", self.container_id,
+                                                      params, headers=headers, socket_reader=True)
 
     def _run_attach(self) -> None:
         parser = FrameParser()
@@ -345,14 +345,13 @@ class LogFollower:
         api = self.api
         params = {"stdout": 1, "stderr": 1, "follow": 1 if follow else 0, "timestamps": 0}
         try:
-            res = api._get(api._url("/containers/{0}/logs", self.container_id), params=params, stream=True)
-            api._raise_for_status(res)
+            res, body = open_engine_stream(api, "GET", "/containers/{0}/logs", self.container_id, params)
             self._response = res
             parser = FrameParser()
             pending = LogBatch()
             last = time.monotonic()
             while not self._stop.is_set():
-                data = res.raw.read1(_READ_SIZE) if follow else res.raw.read(_READ_SIZE)
+                data = body.read1(_READ_SIZE) if follow else body.read(_READ_SIZE)
                 if not data:
                     break
                 raw: list[bytes] = []

@@ -47,14 +47,14 @@ class OpenMarks:
 
     def mark(self, session_id: str, seq: int) -> None:
         """Record that this process has ``session_id`` open and its events up to ``seq`` committed."""
-        from workbench.core.journal.files import atomic_write
+        from workbench.core.fsutil import atomic_write
 
         from workbench.core.paths import private_dir
 
         data = json.dumps({"pid": os.getpid(), "seq": int(seq), "ts": time.time()})
         try:
             private_dir(self.dir)  # data dir folders are 0700 (SECURITY.md invariant 5)
-            atomic_write(self.dir / f"{session_id}.json", data)
+            atomic_write(self.dir / f"{session_id}.json", data, durable=False, new_mode=0o600)  # on the append path: no fsync
         except OSError:
             pass  # best effort: a full disk must not fail the append that was just committed
 

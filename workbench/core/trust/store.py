@@ -30,13 +30,12 @@ import fcntl
 import hashlib
 import json
 import os
-import time
-import uuid
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from workbench.core import paths
+from workbench.core import fsutil, paths
+from workbench.core.jsonfile import set_aside
 
 VERSION = 1
 
@@ -68,33 +67,9 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 def atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` (mode 0600): temp file in the same folder, fsync, rename, fsync folder."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    _fsync_dir(path.parent)
+    """Write ``data`` to ``path`` with mode 0600, atomically and durably (``core/fsutil.py``)."""
+    fsutil.atomic_write(path, data, mode=0o600)
 
 
 @contextmanager
@@ -161,7 +136,7 @@ def update_records(change: Callable[[dict[str, dict[str, Any]]], None]) -> None:
             if raw is not None:
                 parsed = _parse(raw)
                 if parsed is None:
-                    os.replace(path, path.with_name(f"{path.name}.corrupt-{int(time.time())}"))
+                    set_aside(path)
                 else:
                     data = parsed
             change(data["workspaces"])

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from textual import events
 from textual.binding import Binding
 from textual.message import Message
-from textual.widgets import TextArea
+
+from workbench.ui._textual_compat.text_area import KeyFirstTextArea
 
 
-class PromptInput(TextArea):
+class PromptInput(KeyFirstTextArea):
     """Multi-line prompt input.
 
     Keys: ``enter`` submits (posts :class:`PromptInput.Submitted`), ``shift+enter`` / ``ctrl+j``
@@ -38,17 +39,19 @@ class PromptInput(TextArea):
         self.prompt_history: list[str] = []
         self._history_pos: int | None = None
 
-    async def _on_key(self, event: events.Key) -> None:
+    def key_before_edit(self, event: events.Key) -> bool:
+        """Enter submits, shift+enter/ctrl+j insert a newline, tab completes a slash command, up on
+        the first line recalls the previous prompt (see ``KeyFirstTextArea``)."""
         if event.key == "enter":
             event.stop()
             event.prevent_default()
             self.action_submit()
-            return
+            return True
         if event.key in ("shift+enter", "ctrl+j"):
             event.stop()
             event.prevent_default()
             self.action_newline()
-            return
+            return True
         if event.key == "tab" and self.text.startswith("/") and "\n" not in self.text:
             from workbench.ui.chat.slash import complete
 
@@ -58,7 +61,7 @@ class PromptInput(TextArea):
             if done is not None:
                 self.load_text(done)
                 self.move_cursor(self.document.end)
-            return
+            return True
         if event.key == "up" and self.cursor_location[0] == 0 and self.prompt_history:
             event.stop()
             event.prevent_default()
@@ -66,8 +69,8 @@ class PromptInput(TextArea):
             pos = max(0, pos - 1)
             self._history_pos = pos
             self.load_text(self.prompt_history[pos])
-            return
-        await super()._on_key(event)
+            return True
+        return False
 
     def action_submit(self) -> None:
         """Post the text (if not blank) and clear the input."""

@@ -1,8 +1,8 @@
 """Thread-safe hand-over of log lines from reader threads to the event loop, in large batches.
 
 :class:`LineIngest` collects lines from any thread under a lock and drains them on the event loop
-at most ~30 times a second, in one ``write`` call each (large batches: see
-``/work/shared/PERFORMANCE.md`` "Log panes"). Its buffer is bounded by the view's ``max_lines``:
+at most ~30 times a second, in one ``write`` call each (large batches, measured with
+``tests/bench/bench_sandbox.py --only pane``). Its buffer is bounded by the view's ``max_lines``:
 lines older than that would be pruned by the view at once, so dropping them early changes nothing
 on screen (the full log is on disk).
 """

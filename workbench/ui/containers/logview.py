@@ -1,6 +1,6 @@
 """The container log view: a bounded Textual ``Log`` fed in large batches (see ``ingest.py``).
 
-Measured (``/work/shared/PERFORMANCE.md`` "Log panes"): ``Log`` with ``max_lines`` and batches of
+Measured (``tests/bench/bench_sandbox.py --only pane``): ``Log`` with ``max_lines`` and batches of
 ~1,000 lines keeps up with a container printing as fast as it can, ``RichLog`` does not.
 
 :class:`ContainerLog` colours stderr lines (prefixed with :data:`STDERR_MARK`) and highlights the
@@ -16,6 +16,8 @@ search term. Colouring happens per visible line at render time, so ingest stays 
   the largest part of the frame-gap p99. A printable ASCII line (optionally after the stderr
   mark) without a search term or selection is built as one or two ``Segment`` objects in one
   ``Strip``; anything else takes the stock path. Both give the same cells and styles (tested).
+
+The private ``Log`` members this needs are reached through ``HookedLog`` (``ui/_textual_compat``).
 """
 
 from __future__ import annotations
@@ -27,9 +29,10 @@ from rich.style import Style
 from rich.text import Text
 from textual.geometry import Offset, Region, Size
 from textual.strip import Strip
-from textual.widgets import Log
 
 from workbench.core.sanitize import sanitize
+from workbench.ui._textual_compat.log import HookedLog
+from workbench.ui._textual_compat.scroll import set_virtual_size_quietly
 from workbench.ui.containers.format import COMMAND_MARK, STDERR_MARK
 
 _STDERR_MARK_STYLE = Style.parse("bold red")
@@ -57,7 +60,7 @@ class LogHighlighter(Highlighter):
             text.highlight_words([self.term], "reverse yellow", case_sensitive=False)
 
 
-class ContainerLog(Log):
+class ContainerLog(HookedLog):
     """A ``Log`` whose stderr lines are red and whose search matches are highlighted.
 
     Args:
@@ -94,11 +97,7 @@ class ContainerLog(Log):
             return self
         at_end = self.is_vertical_scroll_end
         auto_scroll = self.auto_scroll if scroll_end is None else scroll_end
-        self._lines.extend(batch)
-        if self.max_lines is not None and len(self._lines) > self.max_lines:
-            self._prune_max_lines()
-        self._width = max(self._width, _widest(batch))
-        self._grow(Size(self._width, len(self._lines)))
+        self._grow(self.append_plain_lines(batch, _widest(batch)))
         if auto_scroll and at_end and not self.is_vertical_scrollbar_grabbed:
             self.scroll_end(animate=False, immediate=True, x_axis=False)
         self.refresh()
@@ -122,8 +121,7 @@ class ContainerLog(Log):
         same_y = size.height == old.height or (size.height > old.height and self.show_vertical_scrollbar and (
             old.height > view.height or self.styles.overflow_y == "scroll"))
         if same_x and same_y:
-            self.set_reactive(Log.virtual_size, size)
-            self._scroll_update(size)
+            set_virtual_size_quietly(self, size)
         else:
             self.virtual_size = size
 
@@ -150,22 +148,23 @@ class ContainerLog(Log):
         if frame is None:
             return super().render_line(y)
         (scroll_x, scroll_y), width = frame
-        return self._render_line(scroll_y + y, scroll_x, width)
+        return self.render_log_line(scroll_y + y, scroll_x, width)
 
-    def _render_line(self, y: int, scroll_x: int, width: int) -> Strip:
-        # As Log._render_line, with ``rich_style`` computed once per style change instead of per
-        # line (it walks every ancestor: ~0.5 ms a call here), and a fast path for plain lines.
+    def render_log_line(self, y: int, scroll_x: int, width: int) -> Strip:
+        """As the stock ``Log._render_line``, with ``rich_style`` computed once per style change
+        instead of per line (it walks every ancestor: ~0.5 ms a call here), and a fast path for
+        plain lines."""
         rich_style = self._line_style
         if rich_style is None:
             rich_style = self._line_style = self.rich_style
-        lines = self._lines
+        lines = self.lines
         if y >= len(lines):
             return Strip.blank(width, rich_style)
         if not scroll_x and not self._term and self.text_selection is None:
             strip = _fast_strip(lines[y], y, width, rich_style)
             if strip is not None:
                 return strip
-        line = self._render_line_strip(y, rich_style)
+        line = self.stock_line_strip(y, rich_style)
         line = line.crop_extend(scroll_x, scroll_x + width, rich_style)
         return line.apply_offsets(scroll_x, y)
 
@@ -178,7 +177,7 @@ class ContainerLog(Log):
         """Highlight ``term`` in the visible lines ("" to clear)."""
         assert isinstance(self.highlighter, LogHighlighter)
         self.highlighter.term = term
-        self._render_line_cache.clear()
+        self.forget_rendered_lines()
         self.refresh()
 
     def find(self, term: str, start: int, backwards: bool = False) -> int | None:
@@ -250,7 +249,7 @@ def _widest(lines: list[str]) -> int:
         if line.isascii() and "\t" not in line:
             width = len(line)
         else:
-            width = cell_len(Log._process_line(line))
+            width = cell_len(HookedLog.processed_line(line))
         if width > widest:
             widest = width
     return widest

@@ -2,7 +2,7 @@
 
 ``alt+1`` … ``alt+5`` reach the app only where the terminal sends Alt as ``ESC`` + key (tmux,
 GNOME Terminal, Windows Terminal, iTerm2 with "Option as Esc+"; see
-:mod:`workbench.ui.textual_fixes`). xterm's default ``eightBitInput``, Terminal.app and iTerm2's
+:mod:`workbench.ui._textual_compat.patches`). xterm's default ``eightBitInput``, Terminal.app and iTerm2's
 default Option key type a character instead, and ``ctrl+digit`` is plain ``1`` in most terminals.
 ``ctrl+g`` (a C0 control code every terminal sends) followed by a plain digit always works.
 """

@@ -23,8 +23,9 @@ from textual.events import Click
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
+
+from workbench.ui._textual_compat.scroll import LayoutSizedScrollView, set_virtual_size_quietly
 
 
 _PLAIN = Style()
@@ -177,7 +178,7 @@ def _wrap(text: str, width: int) -> list[tuple[int, int]]:
     return out
 
 
-class LineView(ScrollView, can_focus=True):
+class LineView(LayoutSizedScrollView, can_focus=True):
     """Styled rows with a cursor; Enter selects.
 
     Args:
@@ -293,10 +294,10 @@ class LineView(ScrollView, can_focus=True):
         """Recompute the visual (wrapped) lines when the wrap width changed.
 
         With ``silent`` the new virtual size is set without a layout refresh (the caller is the
-        layout itself, see ``_size_updated``).
+        layout itself, see ``layout_sized``).
         """
         if self.wrap and not self.size.width:
-            # No width yet (rows set before the first layout): wrapped in ``_size_updated``.
+            # No width yet (rows set before the first layout): wrapped in ``layout_sized``.
             self._visual = []
             self._layout_width = -1
             self.virtual_size = Size(self._gutter_width + 1, len(self.rows))
@@ -325,18 +326,15 @@ class LineView(ScrollView, can_focus=True):
             total_width = max(total_width, max(len(e) for e in empty))
         size = Size(total_width, max(len(visual), len(empty)))
         if silent:
-            self.set_reactive(LineView.virtual_size, size)
-            self._scroll_update(size)
+            set_virtual_size_quietly(self, size)
         else:
             self.virtual_size = size
 
-    def _size_updated(self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True) -> bool:
+    def layout_sized(self) -> None:
         # Wrap at the new width inside the layout pass that sets it, so the first paint shows the
         # wrapped rows (re-wrapping in ``on_resize`` would repaint the whole view once more).
-        resized = super()._size_updated(size, virtual_size, container_size, layout)
         if self.wrap:  # with no rows too: the empty text's size (else ``on_resize`` repaints it)
             self._relayout(silent=True)
-        return resized
 
     def on_resize(self) -> None:
         if self.wrap:

@@ -10,14 +10,13 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
-from textual import messages, on, work
-from textual._time import get_time
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Input, Static
 
+from workbench.ui._textual_compat.first_paint import FirstPaintScreen
 from workbench.ui.specs import render
 from workbench.ui.specs.lines import LineView
 from workbench.ui.specs.model_actions import ModelActionsMixin
@@ -42,8 +41,6 @@ VIEW_OPTIONS: dict[str, dict[str, Any]] = {
     "diff": {"empty": "Press d on a document to diff it against its last review."},
 }
 """Tab -> the ``LineView`` options of its view."""
-JUST_PAINTED_FOR = 0.25
-"""Seconds at most that whole-screen repaints are dropped after the first full paint (see ``refresh``)."""
 FIRST_PAINT_WAIT = 0.3
 """Seconds the screen waits for the spec before its first paint (then it shows "loading…")."""
 KEYS_HINT = (
@@ -75,8 +72,8 @@ class _Switcher(ContentSwitcher):
     BLANK = True
 
 
-class SpecReviewScreen(ModelActionsMixin, ReviewActionsMixin, Screen[None]):
-    """Review one spec.
+class SpecReviewScreen(ModelActionsMixin, ReviewActionsMixin, FirstPaintScreen):
+    """Review one spec (its first paint is settled by ``FirstPaintScreen``, in ``ui/_textual_compat``).
 
     Args:
         spec: the spec to review.
@@ -141,12 +138,6 @@ class SpecReviewScreen(ModelActionsMixin, ReviewActionsMixin, Screen[None]):
         """Tab -> its view, once made (``_view``)."""
         self._pending: dict[str, Any] = {}
         """Tab -> a callable setting its rows from the last load (hidden tabs are filled when needed)."""
-        self._laid_out = False
-        """Whether the first layout (with its settling pass, see ``_refresh_layout``) was done."""
-        self._painted: tuple[float, set[Any]] | None = None
-        """When the first layout's full paint started and the widgets it painted (see ``_on_update``)."""
-        self._just_painted = False
-        """The first layout painted the whole screen and no update has run since (see ``refresh``)."""
 
     # -- layout --------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -259,70 +250,6 @@ class SpecReviewScreen(ModelActionsMixin, ReviewActionsMixin, Screen[None]):
             self._watch()
         if self.draft_idea:
             self._generate("requirements", self.draft_idea)
-
-    # -- the first paint -----------------------------------------------------------------------
-    # Textual lays a new screen out three times and paints it three times on ``push_screen``: the
-    # layout in ``ScreenResume`` (painted in full), a second one on the screen's own ``Resize``
-    # event that follows it, and a third after the mount is awaited (``refresh(layout=True)`` of
-    # the whole screen), plus the full repaint ``ScreenResume`` asks for after its layout. With
-    # 1,000-row views the second paint redid nearly the whole screen (about 30 ms): the views found
-    # they need scrollbars only when told their size, after the first layout, and every widget
-    # sized in that layout asked to be repainted once more after the paint that had drawn it. The
-    # methods below make the first layout settle before it is painted and drop the repaints it
-    # already satisfied.
-
-    def _refresh_layout(self, size: Any = None, scroll: bool = False) -> None:
-        first = not self._laid_out and not scroll and self.is_attached and not self.app.is_inline
-        layout_size = self.outer_size if size is None else size
-        if not (first and layout_size):
-            super()._refresh_layout(size, scroll)
-            return
-        self._laid_out = True
-        # A pass that only sizes the widgets, so the views switch their scrollbars on before the
-        # layout that is painted; undone (the compositor's placement restored) so that Textual's
-        # own layout still finds every widget new and sends each its Show and Resize events.
-        compositor = self._compositor
-        placed, widgets = compositor._full_map, compositor.widgets
-        compositor.reflow(self, layout_size)
-        for widget, geometry in compositor.layers:
-            widget._size_updated(geometry.region.size, geometry.virtual_size, geometry.container_size)
-        compositor._full_map, compositor.widgets = placed, widgets
-        started = get_time()
-        super()._refresh_layout(size, scroll)
-        if self.is_current and not self.app._batch_count:
-            # The first layout of a screen is painted in full (every widget is new), so every
-            # repaint asked for before it is done: those set in this layout (the widgets were
-            # sized), those already queued (``_on_update``) and the screen's own until the next
-            # update (``refresh``).
-            self._painted = (started, set(compositor.widgets))
-            for widget in compositor.widgets:
-                widget._repaint_required = False
-            self._just_painted = True
-            # Normally cleared by the next update (the mount's layout); at the latest after this.
-            self.set_timer(JUST_PAINTED_FOR, self._painted_settled)
-
-    def _painted_settled(self) -> None:
-        self._just_painted = False
-
-    def _on_timer_update(self) -> None:
-        self._just_painted = False  # whatever is asked from now on is painted by this update or later
-        super()._on_timer_update()
-
-    def _on_update(self, message: messages.Update) -> None:
-        painted = self._painted
-        if painted is not None and message.time < painted[0] and message.widget in painted[1]:
-            message.stop()
-            message.prevent_default()  # Textual's handler would mark the widget dirty again
-
-    def refresh(self, *regions: Any, repaint: bool = True, layout: bool = False, recompose: bool = False) -> "SpecReviewScreen":
-        """Textual's ``refresh``, less repainting the whole screen between its first full paint
-        and the next update (ScreenResume's ``refresh()`` and the mount's ``refresh(layout=True)``
-        right after it; see ``_refresh_layout``). Widgets that change repaint themselves."""
-        if self._just_painted and not regions and not recompose:
-            if not layout:
-                return self
-            repaint = False
-        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
 
     def on_unmount(self) -> None:
         if self._watcher is not None:

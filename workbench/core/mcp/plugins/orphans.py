@@ -15,15 +15,16 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from workbench.core.mcp.plugins._jsonfile import read_json, write_json
-from workbench.core.mcp.plugins.process import group_members, process_alive, process_start_ticks, signal_group
+from workbench.core.jsonfile import load_json, save_json
+from workbench.core.pids import pid_alive
+from workbench.core.plugins.process import group_members, process_start_ticks, signal_group
 
 _LOCK = threading.Lock()
 
 
 def _owner_alive(record: dict[str, Any]) -> bool:
     owner = int(record.get("owner", 0))
-    if owner <= 0 or not process_alive(owner):
+    if owner <= 0 or not pid_alive(owner):
         return False
     return process_start_ticks(owner) == record.get("owner_ticks")
 
@@ -41,21 +42,21 @@ class PidRegistry:
     def add(self, name: str, pgid: int) -> None:
         """Record that plugin ``name`` runs as process group ``pgid`` owned by this process."""
         with _LOCK:
-            data = read_json(self.path)
+            data = load_json(self.path, what="plugin process registry")
             data[str(pgid)] = {
                 "name": name,
                 "ticks": process_start_ticks(pgid),
                 "owner": os.getpid(),
                 "owner_ticks": process_start_ticks(os.getpid()),
             }
-            write_json(self.path, data)
+            save_json(self.path, data)
 
     def remove(self, pgid: int) -> None:
         """Forget ``pgid`` (its group was terminated)."""
         with _LOCK:
-            data = read_json(self.path)
+            data = load_json(self.path, what="plugin process registry")
             if data.pop(str(pgid), None) is not None:
-                write_json(self.path, data)
+                save_json(self.path, data)
 
     def reap_orphans(self) -> list[int]:
         """SIGKILL the recorded groups whose owner process is gone; return the pgids killed.
@@ -66,7 +67,7 @@ class PidRegistry:
         """
         killed: list[int] = []
         with _LOCK:
-            data = read_json(self.path)
+            data = load_json(self.path, what="plugin process registry")
             keep = {}
             for key, record in data.items():
                 if not isinstance(record, dict) or not key.isdigit():
@@ -75,11 +76,11 @@ class PidRegistry:
                     keep[key] = record
                     continue
                 pgid = int(key)
-                leader_alive = process_alive(pgid)
+                leader_alive = pid_alive(pgid)
                 if leader_alive and process_start_ticks(pgid) != record.get("ticks"):
                     continue  # the pid now belongs to an unrelated process
                 if leader_alive or group_members(pgid):
                     signal_group(pgid, signal.SIGKILL)
                     killed.append(pgid)
-            write_json(self.path, keep)
+            save_json(self.path, keep)
         return killed

@@ -5,7 +5,7 @@ script a trusted server runs. The user approves what :func:`describe_for_approva
 exact command line, working directory, every environment variable and header with its value —
 secret-looking values masked unless revealed — and the workspace files the command line runs,
 with their hashes). :meth:`TrustStore.trust` records the fingerprint of those facts
-(:mod:`workbench.core.mcp.plugins.fingerprint`: command, args, cwd, url, env and header keys *and
+(:mod:`workbench.core.plugins.fingerprint`: command, args, cwd, url, env and header keys *and
 values*, the content hash of each named workspace file). Any change means "changed since
 trusted" (:meth:`TrustStore.status` says what changed) and the plugin does not start until it
 is trusted again; the supervisor checks this before every start and automatic restart.
@@ -26,11 +26,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from workbench.core.mcp.plugins._jsonfile import read_json, update_json
-from workbench.core.mcp.plugins.plugin_config import PluginSpec
-from workbench.core.mcp.plugins.env import safe_keys
-from workbench.core.mcp.plugins.fingerprint import describe_changes, facts_fingerprint, spec_facts
-from workbench.core.mcp.plugins.sanitize import sanitize_text
+from workbench.core.jsonfile import load_json, update_json
+from workbench.core.plugins.config import PluginSpec
+from workbench.core.plugins.env import safe_keys
+from workbench.core.plugins.fingerprint import describe_changes, facts_fingerprint, spec_facts
+from workbench.core.plugins.sanitize import sanitize_text
 
 _SECTION = "mcp_trust"
 _LEGACY_SECTION = "mcp_servers"
@@ -195,7 +195,7 @@ class TrustStore:
         """Compare ``spec`` (and the files it runs, read now) with the recorded decision. Blocking."""
         if spec.source == "user":
             return TrustStatus("user")
-        data = read_json(self.path)
+        data = load_json(self.path, what="plugin trust records")
         record = self._section(data, _SECTION).get(spec.name)
         facts = spec_facts(spec, self.workspace)
         if isinstance(record, dict):
@@ -235,7 +235,7 @@ class TrustStore:
             if legacy:
                 data[_LEGACY_SECTION] = {fp: r for fp, r in legacy.items() if r.get("name") != spec.name}
 
-        update_json(self.path, change)
+        update_json(self.path, change, what="plugin trust records")
 
     def trusted_files(self) -> list[str]:
         """Workspace-relative paths of the files trusted servers run (from the records; no hashing).
@@ -244,7 +244,7 @@ class TrustStore:
         trusted MCP server's command line runs"); sorted, without duplicates.
         """
         files: set[str] = set()
-        for record in self._section(read_json(self.path), _SECTION).values():
+        for record in self._section(load_json(self.path, what="plugin trust records"), _SECTION).values():
             facts = record.get("facts") if isinstance(record, dict) else None
             if isinstance(facts, dict) and isinstance(facts.get("files"), dict):
                 files.update(str(k) for k in facts["files"])
@@ -265,5 +265,5 @@ class TrustStore:
             if legacy:
                 data[_LEGACY_SECTION] = {fp: r for fp, r in legacy.items() if r.get("name") != name}
 
-        update_json(self.path, change)
+        update_json(self.path, change, what="plugin trust records")
         return found

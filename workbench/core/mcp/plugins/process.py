@@ -18,11 +18,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
-from workbench.core.pids import pid_alive, proc_stat
-from workbench.core.mcp.plugins._launcher import PID_MARKER
+from workbench.core.pids import proc_stat
+from workbench.core.plugins._launcher import PID_MARKER
 
 LAUNCHER = Path(__file__).with_name("_launcher.py")
-"""The exec shim (see :mod:`workbench.core.mcp.plugins._launcher`)."""
+"""The exec shim (see :mod:`workbench.core.plugins._launcher`)."""
 
 _IS_LINUX = sys.platform.startswith("linux")
 _LOG_ROTATE_BYTES = 5 * 1024 * 1024
@@ -40,16 +40,9 @@ def launcher_argv(command: str, args: list[str] | tuple[str, ...], env_keys: lis
     ]
 
 
-_proc_stat = proc_stat
-
-
-process_alive = pid_alive
-"""Return True if ``pid`` exists and is not a zombie (:func:`workbench.core.pids.pid_alive`)."""
-
-
 def process_start_ticks(pid: int) -> int | None:
     """Return the process start time in clock ticks since boot (Linux), to detect pid reuse."""
-    stat = _proc_stat(pid) if _IS_LINUX else None
+    stat = proc_stat(pid) if _IS_LINUX else None
     return int(stat[19]) if stat else None
 
 
@@ -68,7 +61,7 @@ def group_members(pgid: int) -> list[int]:
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
             continue
-        stat = _proc_stat(int(entry.name))
+        stat = proc_stat(int(entry.name))
         if stat and stat[0] not in ("Z", "X") and int(stat[2]) == pgid:
             members.append(int(entry.name))
     return members

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from workbench.core.mcp.plugins._jsonfile import read_json, write_json
-from workbench.core.mcp.plugins.sanitize import sanitize_text
+from workbench.core.jsonfile import load_json, save_json
+from workbench.core.plugins.sanitize import sanitize_text
 
 ToolDefinition = dict[str, Any]
 """``{"name": str, "description": str, "input_schema": dict}``."""
@@ -102,15 +102,15 @@ class ToolApprovals:
         return cls(workspace_data_dir(workspace) / "tool_approvals.json")
 
     def _servers(self) -> dict[str, Any]:
-        servers = read_json(self.path).get("servers")
+        servers = load_json(self.path, what="plugin approvals").get("servers")
         return servers if isinstance(servers, dict) else {}
 
     def _write(self, server: str, records: dict[str, Any]) -> None:
-        data = read_json(self.path)
+        data = load_json(self.path, what="plugin approvals")
         servers = data.get("servers") if isinstance(data.get("servers"), dict) else {}
         servers[server] = records
         data["servers"] = servers
-        write_json(self.path, data)
+        save_json(self.path, data)
 
     def review(self, server: str, definitions: Iterable[ToolDefinition]) -> dict[str, ToolReview]:
         """Compare a server's current tool list with the approved definitions.
@@ -157,8 +157,8 @@ class ToolApprovals:
 
     def forget(self, server: str) -> None:
         """Drop every approval of ``server`` (its next listing becomes the new baseline)."""
-        data = read_json(self.path)
+        data = load_json(self.path, what="plugin approvals")
         servers = data.get("servers") if isinstance(data.get("servers"), dict) else {}
         servers.pop(server, None)
         data["servers"] = servers
-        write_json(self.path, data)
+        save_json(self.path, data)

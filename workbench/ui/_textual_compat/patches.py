@@ -1,12 +1,18 @@
-"""Targeted fixes for Textual behaviours: two that repainted the whole screen, every frame, while a
+"""Global fixes for Textual behaviours: two that repainted the whole screen, every frame, while a
 reply streamed (Textual 8.2; each measured with the streaming benchmark, each about half of a
-frame's time), and one in the key parser.
+frame's time), and one in the key parser. Installed by :func:`workbench.ui._textual_compat.apply`.
+
+Textual source read: 8.2.8. ``textual/_ansi_sequences.py:385`` (``"\x1b1": "¡"``),
+``textual/_xterm_parser.py:411`` (``XTermParser._sequence_to_key_events``),
+``textual/scroll_view.py:86`` (``ScrollView._size_updated``), ``textual/_compositor.py:365``
+(``Compositor.reflow``, which sets ``_visible_map = None``) and ``:431``
+(``Compositor.reflow_visible``). ``tests/ui/test_textual_compat.py`` checks each still behaves so.
 
 **ESC + digit typed ``¡™£¢∞``.** tmux, xterm (``metaSendsEscape``), GNOME Terminal (VTE), Windows
 Terminal and iTerm2 ("Option as Esc+") send ``alt+1`` as ``ESC 1``. Textual 8.2's table
 ``textual._ansi_sequences.ANSI_SEQUENCES_KEYS`` maps ``"\x1b1"`` … ``"\x1b0"`` to the characters a
 US Mac keyboard types with Option+digit (``¡ ™ £ ¢ ∞ § ¶ • ª º``), so those keys reached the
-prompt as text and no ``alt+digit`` binding could fire. :func:`apply` wraps
+prompt as text and no ``alt+digit`` binding could fire. :func:`install` wraps
 ``XTermParser._sequence_to_key_events`` so ``ESC`` + a digit is the key ``alt+<digit>`` (with no
 character, so no input widget inserts it). A Mac keyboard that really types ``¡`` (Option not used
 as Meta) sends the character itself, which is unaffected.
@@ -22,7 +28,7 @@ side panes, so the dirty area of each frame spans the whole screen and the compo
 every widget, every frame. While a reply streams into the chat (a layout per frame, as the reply
 grows), that was about half of each frame's time.
 
-:func:`apply` replaces the method with one that skips the update when nothing it depends on has
+:func:`install` replaces the method with one that skips the update when nothing it depends on has
 changed: the widget's size, its container size and its own virtual size since the scrollbars were
 last updated. Anything else goes through Textual's own method unchanged.
 
@@ -84,8 +90,8 @@ def _sequence_to_key_events(self: XTermParser, sequence: str, alt: bool = False)
     yield from _ORIGINAL_SEQUENCE_TO_KEYS(self, sequence, alt)
 
 
-def apply() -> None:
-    """Install the fixes (idempotent). Called when the Workbench app module is imported."""
+def install() -> None:
+    """Install the fixes (idempotent; the originals are kept in ``_ORIGINAL*``)."""
     sequence_to_keys: Any = _sequence_to_key_events
     XTermParser._sequence_to_key_events = sequence_to_keys  # type: ignore[method-assign]
     size_updated: Any = _size_updated
