@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from workbench.cli.common import add_llm_flags, add_mode_flag, add_path, config_error, load, workspace
+from workbench.cli.common import add_llm_flags, add_mode_flag, add_path, config_error, fail, load, workspace
 
 HELP = "send one prompt headless and stream the reply to stdout"
 

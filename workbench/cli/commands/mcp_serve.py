@@ -30,10 +30,10 @@ def run_mcp_command(args: argparse.Namespace) -> int:
     import anyio
 
     from workbench.core.config import ConfigError, load_settings
-    from workbench.core.mcpserver.server import serve_stdio
+    from workbench.core.mcp.server.adapter import serve_stdio
 
     workspace = check_workspace(getattr(args, "path", None) or getattr(args, "path_arg", None))
-    from workbench.trust_cli import warn_untrusted
+    from workbench.cli.commands.trust import warn_untrusted
 
     warn_untrusted(workspace)
     try:
@@ -48,7 +48,7 @@ def run_mcp_command(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Stand-alone entry: ``python -m workbench.mcp_server serve [PATH]``."""
+    """Stand-alone entry: ``python -m workbench.cli.commands.mcp_serve serve [PATH]``."""
     parser = argparse.ArgumentParser(prog="workbench")
     add_mcp_parser(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(["mcp", *(sys.argv[1:] if argv is None else argv)])

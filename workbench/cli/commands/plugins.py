@@ -80,7 +80,7 @@ async def collect_plugin_reports(workspace: Path, plugins_config: Any, *, timeou
         PluginConfigError: ``.mcp.json`` or ``[plugins]`` is invalid.
     """
     from workbench.core.paths import workspace_data_dir
-    from workbench.core.plugins import PluginSupervisor, ToolApprovals, TrustStore, load_specs
+    from workbench.core.mcp.plugins import PluginSupervisor, ToolApprovals, TrustStore, load_specs
 
     import dataclasses
 
@@ -135,10 +135,10 @@ def run_plugins_command(args: argparse.Namespace) -> int:
         args: parsed arguments with ``json`` and ``path``.
     """
     from workbench.core.config import ConfigError, load_settings
-    from workbench.core.plugins import PluginConfigError
+    from workbench.core.mcp.plugins import PluginConfigError
 
     workspace = check_workspace(getattr(args, "path", None))
-    from workbench.trust_cli import warn_untrusted
+    from workbench.cli.commands.trust import warn_untrusted
 
     warn_untrusted(workspace)
     try:
@@ -154,7 +154,7 @@ def run_plugins_command(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Stand-alone entry: ``python -m workbench.plugins_cli [--json] [--path WS]``."""
+    """Stand-alone entry: ``python -m workbench.cli.commands.plugins [--json] [--path WS]``."""
     parser = argparse.ArgumentParser(prog="workbench")
     sub = parser.add_subparsers(dest="command", required=True)
     add_plugins_parser(sub)

@@ -17,7 +17,7 @@ from typing import Any
 
 from workbench.core.jsonfile import load_json, save_json
 from workbench.core.pids import pid_alive
-from workbench.core.plugins.process import group_members, process_start_ticks, signal_group
+from workbench.core.mcp.plugins.process import group_members, process_start_ticks, signal_group
 
 _LOCK = threading.Lock()
 

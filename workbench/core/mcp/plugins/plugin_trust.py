@@ -5,7 +5,7 @@ script a trusted server runs. The user approves what :func:`describe_for_approva
 exact command line, working directory, every environment variable and header with its value —
 secret-looking values masked unless revealed — and the workspace files the command line runs,
 with their hashes). :meth:`TrustStore.trust` records the fingerprint of those facts
-(:mod:`workbench.core.plugins.fingerprint`: command, args, cwd, url, env and header keys *and
+(:mod:`workbench.core.mcp.plugins.fingerprint`: command, args, cwd, url, env and header keys *and
 values*, the content hash of each named workspace file). Any change means "changed since
 trusted" (:meth:`TrustStore.status` says what changed) and the plugin does not start until it
 is trusted again; the supervisor checks this before every start and automatic restart.
@@ -27,10 +27,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 from workbench.core.jsonfile import load_json, update_json
-from workbench.core.plugins.config import PluginSpec
-from workbench.core.plugins.env import safe_keys
-from workbench.core.plugins.fingerprint import describe_changes, facts_fingerprint, spec_facts
-from workbench.core.plugins.sanitize import sanitize_text
+from workbench.core.mcp.plugins.plugin_config import PluginSpec
+from workbench.core.mcp.plugins.env import safe_keys
+from workbench.core.mcp.plugins.fingerprint import describe_changes, facts_fingerprint, spec_facts
+from workbench.core.mcp.plugins.sanitize import sanitize_text
 
 _SECTION = "mcp_trust"
 _LEGACY_SECTION = "mcp_servers"

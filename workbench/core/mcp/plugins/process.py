@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import TextIO
 
 from workbench.core.pids import proc_stat
-from workbench.core.plugins._launcher import PID_MARKER
+from workbench.core.mcp.plugins._launcher import PID_MARKER
 
 LAUNCHER = Path(__file__).with_name("_launcher.py")
-"""The exec shim (see :mod:`workbench.core.plugins._launcher`)."""
+"""The exec shim (see :mod:`workbench.core.mcp.plugins._launcher`)."""
 
 _IS_LINUX = sys.platform.startswith("linux")
 _LOG_ROTATE_BYTES = 5 * 1024 * 1024

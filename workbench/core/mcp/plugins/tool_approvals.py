@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from workbench.core.jsonfile import load_json, save_json
-from workbench.core.plugins.sanitize import sanitize_text
+from workbench.core.mcp.plugins.sanitize import sanitize_text
 
 ToolDefinition = dict[str, Any]
 """``{"name": str, "description": str, "input_schema": dict}``."""
