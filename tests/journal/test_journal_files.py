@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 
 from workbench.core.events import Event, EventKind
 from workbench.core.journal.projector import journal_dir
@@ -33,6 +34,10 @@ async def run_session(make_services, server):
     services = await make_services("full-auto")
     out = await services.chat.send("fix the answer and keep notes")
     assert out.status == "done" and out.tool_calls == 3
+    # the services' own journal writer (debounced, in the background) would race the updates these
+    # tests drive by hand, so their counts (events applied, bytes appended, files rewritten) would
+    # depend on timing: stop it here; it brings the journal up to date as it closes
+    await start_journal(services).aclose()
     return services
 
 
@@ -145,7 +150,11 @@ async def test_deleted_or_edited_journal_is_regenerated(make_services, server, w
     # edited in the middle, same size: the tail hash or the mtime gives it away
     text = path.read_text()
     middle = text.index("### Turn 1")
+    before = path.stat().st_mtime_ns
     path.write_text(text[:middle] + "#### Turn 1" + text[middle + len("### Turn 1") + 1:])
+    # file times come from the kernel's coarse clock (one tick is several ms), so a write this soon
+    # after the journal's own can carry the same mtime; a hand edit is always later: make it so
+    os.utime(path, ns=(before + 2_000_000_000, before + 2_000_000_000))
     assert (await svc.update()).rewrote and path.read_text() == original
     # deleted: regenerated
     path.unlink()
