@@ -188,7 +188,7 @@ def _quick(llm: Any, spec: Spec, idea: str, workspace: Path) -> int:
         return 1
     for drafted in result.results:
         print(f"drafted {drafted.path} ({drafted.doc}: in review)")
-    for doc, reason in result.rejected.items():
+    for _doc, reason in result.rejected.items():
         print(f"not applied: {reason}", file=sys.stderr)
     print(f"review and approve each document in order: workbench spec approve {spec.key} requirements, then design, then tasks")
     return 1 if result.rejected else 0
