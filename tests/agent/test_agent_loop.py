@@ -6,8 +6,8 @@ import asyncio
 
 from workbench.core.agent.approvals import ApprovalDecision
 from workbench.core.events import EventKind
-from workbench.testing.scripted_server import Fault, Reply, ToolCallSpec
-from workbench.testing.trust import trust_workspace
+from workbench.scripted.server import Fault, Reply, ToolCallSpec
+from helpers.trust import trust_workspace
 
 from .conftest import args, tool_messages
 

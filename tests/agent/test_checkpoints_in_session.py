@@ -11,7 +11,7 @@ import pytest
 
 from workbench.core.checkpoints.service import RewindRefused
 from workbench.core.events import EventKind
-from workbench.testing.scripted_server import Reply, ToolCallSpec
+from workbench.scripted.server import Reply, ToolCallSpec
 
 from .conftest import args
 

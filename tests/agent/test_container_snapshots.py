@@ -8,8 +8,8 @@ import json
 import pytest
 
 from workbench.core.events import EventKind
-from workbench.testing.scripted_server import Reply, ToolCallSpec
-from workbench.testing.trust import trust_workspace
+from workbench.scripted.server import Reply, ToolCallSpec
+from helpers.trust import trust_workspace
 
 from .test_run_command import BUSYBOX, docker_ws  # noqa: F401  (fixture)
 

@@ -11,9 +11,9 @@ from pathlib import Path
 from workbench.core.config import ModelInfo
 from workbench.core.events import EventKind
 from workbench.core.tools.base import ToolLimits
-from workbench.testing.scripted_server import Reply, ToolCallSpec
-from workbench.testing.trust import trust_workspace
-from workbench.testing.wire import usage_for
+from workbench.scripted.server import Reply, ToolCallSpec
+from helpers.trust import trust_workspace
+from workbench.scripted.wire import usage_for
 
 from .conftest import args, tool_messages
 
@@ -59,9 +59,9 @@ async def test_huge_files_never_flood_a_request(make_rig, server, workspace):
 
 
 async def test_mcp_result_is_capped_for_the_model_and_kept_whole_in_the_log(make_rig, server, workspace):
-    from workbench.core.plugins.config import load_specs
-    from workbench.core.plugins.runtime import plugin_runtime
-    from workbench.core.plugins.trust import TrustStore
+    from workbench.core.mcp.plugins.plugin_config import load_specs
+    from workbench.core.mcp.plugins.service import plugin_runtime
+    from workbench.core.mcp.plugins.plugin_trust import TrustStore
 
     script = Path(__file__).parent / "servers" / "big_output.py"
     (workspace / ".mcp.json").write_text(json.dumps({"mcpServers": {"big": {"command": sys.executable, "args": [str(script)]}}}))

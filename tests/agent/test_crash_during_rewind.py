@@ -15,7 +15,7 @@ from pathlib import Path
 from workbench.core.config import load_settings
 from workbench.core.events import EventKind
 from workbench.core.runtime import start_services
-from workbench.testing.scripted_server import Reply, ToolCallSpec
+from workbench.scripted.server import Reply, ToolCallSpec
 
 CHILD = textwrap.dedent(
     """

@@ -6,7 +6,7 @@ import json
 
 from workbench.core.agent.approvals import ApprovalDecision
 from workbench.core.events import EventKind
-from workbench.testing.scripted_server import Reply, ToolCallSpec
+from workbench.scripted.server import Reply, ToolCallSpec
 
 from .conftest import args, tool_messages
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import stat
 
-from workbench.testing.scripted_server import Reply, ToolCallSpec
+from workbench.scripted.server import Reply, ToolCallSpec
 
 from .conftest import args, tool_messages
 

@@ -9,10 +9,10 @@ from pathlib import Path
 
 from workbench.core.agent.approvals import ApprovalDecision
 from workbench.core.events import EventKind
-from workbench.core.plugins.runtime import plugin_runtime
-from workbench.core.plugins.supervisor import PluginState
-from workbench.testing.scripted_server import Reply, ToolCallSpec
-from workbench.testing.trust import trust_workspace
+from workbench.core.mcp.plugins.service import plugin_runtime
+from workbench.core.mcp.plugins.supervisor import PluginState
+from workbench.scripted.server import Reply, ToolCallSpec
+from helpers.trust import trust_workspace
 
 from .conftest import tool_messages
 
@@ -27,9 +27,9 @@ def _mcp_json(workspace: Path) -> None:
 async def test_agent_calls_a_plugin_tool_with_approval(make_rig, server, workspace):
     _mcp_json(workspace)
     rig = await make_rig("ask", [ApprovalDecision("approve")])
-    from workbench.core.plugins.trust import TrustStore
+    from workbench.core.mcp.plugins.plugin_trust import TrustStore
 
-    from workbench.core.plugins.config import load_specs
+    from workbench.core.mcp.plugins.plugin_config import load_specs
 
     for spec in load_specs(workspace, rig.services.settings.plugins):
         TrustStore.for_workspace(workspace).trust(spec)

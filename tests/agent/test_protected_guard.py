@@ -10,12 +10,12 @@ from pathlib import Path
 
 from workbench.core.agent.approvals import ApprovalDecision
 from workbench.core.events import EventKind
-from workbench.core.plugins.config import load_specs
-from workbench.core.plugins.runtime import plugin_runtime
-from workbench.core.plugins.supervisor import PluginState
-from workbench.core.plugins.trust import TrustStore
-from workbench.testing.scripted_server import Reply, ToolCallSpec
-from workbench.testing.trust import trust_workspace
+from workbench.core.mcp.plugins.plugin_config import load_specs
+from workbench.core.mcp.plugins.service import plugin_runtime
+from workbench.core.mcp.plugins.supervisor import PluginState
+from workbench.core.mcp.plugins.plugin_trust import TrustStore
+from workbench.scripted.server import Reply, ToolCallSpec
+from helpers.trust import trust_workspace
 
 from .conftest import tool_messages
 

@@ -10,8 +10,8 @@ import pytest
 from workbench.core.agent.approvals import ApprovalDecision
 from workbench.core.events import EventKind
 from workbench.core.sandbox.policy import LABEL_SESSION
-from workbench.testing.docker import require_docker, sandbox_workspace
-from workbench.testing.scripted_server import Reply, ToolCallSpec
+from helpers.docker import require_docker, sandbox_workspace
+from workbench.scripted.server import Reply, ToolCallSpec
 
 from .conftest import tool_messages
 

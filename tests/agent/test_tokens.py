@@ -10,7 +10,7 @@ import pytest
 from workbench.core.agent.budgets import ResultBudgets, stub_for
 from workbench.core.agent.tokens import PER_MESSAGE, REPLY_PRIMING, TokenCounter, estimate_text, tiktoken_encoder
 from workbench.core.config import ConfigError, load_settings
-from workbench.testing.scripted_server import Reply, ToolCallSpec
+from workbench.scripted.server import Reply, ToolCallSpec
 
 from .conftest import args, tool_messages
 

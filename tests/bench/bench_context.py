@@ -79,7 +79,7 @@ def bench_counting() -> None:
 
 
 def _model(body: dict):
-    from workbench.testing.scripted_server import Reply, ToolCallSpec
+    from workbench.scripted.server import Reply, ToolCallSpec
 
     msgs = body["messages"]
     if msgs[0]["content"].startswith("You summarise coding sessions"):
@@ -97,7 +97,7 @@ async def _session(tmp: Path, old: bool) -> tuple[list[int], int]:
     from workbench.core.config import ModelInfo, load_settings
     from workbench.core.runtime import start_services
     from workbench.core.tools.base import ToolContext, ToolLimits
-    from workbench.testing.scripted_server import ScriptedServer
+    from workbench.scripted.server import ScriptedServer
 
     ws = tmp / ("old" if old else "new")
     ws.mkdir()
@@ -122,8 +122,8 @@ async def _session(tmp: Path, old: bool) -> tuple[list[int], int]:
             assert out.status == "done", out.error
             per_turn.append(out.usage["prompt_tokens"])
         await services.aclose()
-        from workbench.testing.scripted_server import Reply
-        from workbench.testing.wire import usage_for
+        from workbench.scripted.server import Reply
+        from workbench.scripted.wire import usage_for
 
         largest = max(usage_for(Reply(text=""), r["body"])["prompt_tokens"] for r in server.requests if r["path"].endswith("chat/completions"))
     return per_turn, largest

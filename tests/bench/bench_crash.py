@@ -71,7 +71,7 @@ class Totals:
 def scripted_reply(body: dict):
     """The scripted model: tool results get a short answer; "tools N" asks for N writes;
     anything else streams a long answer."""
-    from workbench.testing.scripted_server import Reply, ToolCallSpec
+    from workbench.scripted.server import Reply, ToolCallSpec
 
     messages = body.get("messages") or []
     last = messages[-1] if messages else {}
@@ -278,7 +278,7 @@ class Bench:
 
 def run_bench(rounds: int, seed: int = 1, root: Path | None = None, verbose: bool = False) -> Totals:
     """Run ``rounds`` kill rounds; returns the totals (see module doc)."""
-    from workbench.testing.scripted_server import ScriptedServer
+    from workbench.scripted.server import ScriptedServer
 
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="wb-crash-") as tmp, ScriptedServer(default=scripted_reply) as server:

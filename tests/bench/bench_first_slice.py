@@ -274,7 +274,7 @@ class PaintTimer:
 # -- 2. resume ---------------------------------------------------------------------------------
 async def bench_resume(runs: int) -> None:
     """Time resuming a 10,000-event session against an empty session (interleaved)."""
-    from workbench.testing.scripted_server import markdown_reply_corpus
+    from workbench.scripted.server import markdown_reply_corpus
 
     print(f"\n== 2. resume: 10,000-event session vs empty session ({runs} runs each, interleaved) ==")
     workspace = TMP / "resume-project"
@@ -367,7 +367,7 @@ def _in_window(values_at: list[float], start: float, end: float) -> int:
 
 
 class _ServerProcess:
-    """The scripted server in a process of its own (``python -m workbench.testing.scripted_server``).
+    """The scripted server in a process of its own (``python -m workbench.scripted.server``).
 
     A real endpoint never shares the app's process; in-process, the server's thread (encoding
     1,000 SSE chunks a second) would compete with the app for the GIL, in both the workbench and
@@ -381,7 +381,7 @@ class _ServerProcess:
         script = Path(tempfile.mkdtemp(prefix="server-", dir=TMP)) / "script.json"
         script.write_text(json.dumps([{"text": reply, "tokens_per_second": tokens_per_second, "chunk_chars": 8}]))
         self._proc = subprocess.Popen(
-            [PYTHON, "-m", "workbench.testing.scripted_server", "--script", str(script), "--model", LLM["model"]],
+            [PYTHON, "-m", "workbench.scripted.server", "--script", str(script), "--model", LLM["model"]],
             stdout=subprocess.PIPE, text=True, cwd=str(REPO),
         )
         assert self._proc.stdout is not None
@@ -560,7 +560,7 @@ async def stream_baseline(reply: str, tokens_per_second: float, paint_timer: Pai
 
 async def bench_streaming(runs: int, tokens: int) -> None:
     """Stream a long Markdown reply into the app (with history) and into the baseline."""
-    from workbench.testing.scripted_server import markdown_reply_corpus
+    from workbench.scripted.server import markdown_reply_corpus
 
     tps = 2000.0
     reply = markdown_reply_corpus(tokens)

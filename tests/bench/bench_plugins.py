@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from workbench.core.plugins import (  # noqa: E402
+from workbench.core.mcp.plugins import (  # noqa: E402
     PluginSettings,
     PluginSpec,
     PluginState,

@@ -37,6 +37,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: helpers
 
 from workbench.core.sandbox.exec import run_command  # noqa: E402
 from workbench.core.sandbox.logs import LogFollower  # noqa: E402
@@ -172,14 +173,14 @@ def bench_pane(client, image: str, lines: int, repeats: int) -> dict[str, float]
     import asyncio
     import shutil
 
-    from workbench.testing.scripted_server import ScriptedServer
+    from workbench.scripted.server import ScriptedServer
 
     home = tempfile.mkdtemp(prefix="wb-bench-home-")
     os.environ["WORKBENCH_HOME"] = home
     workspace = Path(tempfile.mkdtemp(prefix="wb-bench-pane-"))
     (workspace / ".workbench").mkdir()
     (workspace / ".workbench" / "config.toml").write_text(f'[sandbox]\nimage = "{image}"\n')
-    from workbench.testing.trust import trust_workspace
+    from helpers.trust import trust_workspace
 
     trust_workspace(workspace)  # as `workbench trust` would: the config applies, no trust screen
     rates, cli_rates, ratios, all_gaps = [], [], [], []
@@ -215,7 +216,7 @@ def _run_peak_rss(server, workspace: Path, command: str, timeout: float) -> tupl
     """Run ``workbench run`` whose model runs ``command``; return (exit code, seconds, peak RSS KiB)."""
     import json
 
-    from workbench.testing.scripted_server import Reply, ToolCallSpec
+    from workbench.scripted.server import Reply, ToolCallSpec
 
     server.enqueue(Reply(tool_calls=[ToolCallSpec("run_command", json.dumps({"command": command}), id="c1")]),
                    Reply(text="done"))
@@ -243,7 +244,7 @@ def _run_peak_rss(server, workspace: Path, command: str, timeout: float) -> tupl
 def bench_rss(client, image: str, megabytes: int) -> dict[str, float]:
     """Peak RSS of ``workbench run`` printing ``megabytes`` MB vs printing one line (same run)."""
     from workbench.core.sandbox.policy import LABEL_WORKSPACE
-    from workbench.testing.scripted_server import ScriptedServer
+    from workbench.scripted.server import ScriptedServer
 
     root = Path(tempfile.mkdtemp(prefix="wb-bench-rss-"))
     workspace = root / "ws"
@@ -251,7 +252,7 @@ def bench_rss(client, image: str, megabytes: int) -> dict[str, float]:
     (workspace / ".workbench" / "config.toml").write_text(
         f'[sandbox]\nimage = "{image}"\ncommand_timeout = 900\n\n[agent]\ntool_timeout = 900\n')
     os.environ["WORKBENCH_HOME"] = str(root / "home")
-    from workbench.testing.trust import trust_workspace
+    from helpers.trust import trust_workspace
 
     trust_workspace(workspace)
     try:

@@ -259,7 +259,7 @@ def review_screen_section(runs: int, t_read: tuple[float, float, float]) -> bool
     from textual.app import App
 
     from workbench.core.specs.review import ReviewStores, load_review
-    from workbench.ui.specs.review import SpecReviewScreen
+    from workbench.ui.specs.review_screen import SpecReviewScreen
 
     try:
         from workbench.core.specs.review import forget_checked

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -110,12 +108,3 @@ async def test_async_wrappers(repo: ShadowRepo, workspace: Path) -> None:
     assert [c.label for c in await repo.list_checkpoints_async()][-1].startswith("before restore")
     assert await repo.recover_incomplete_restore_async() is None
     assert (await repo.gc_async(keep_days=None, live_session_ids=["default"])).pruned == []
-
-
-def test_core_module_does_not_import_ui() -> None:
-    code = (
-        "import sys, workbench.core.checkpoints\n"
-        "bad = [m for m in ('textual', 'rich') if m in sys.modules]\n"
-        "assert not bad, bad\n"
-    )
-    subprocess.run([sys.executable, "-c", code], check=True)

@@ -17,7 +17,7 @@ from workbench.core.chat.service import ChatService
 from workbench.core.llm.client import LLMClient
 from workbench.core.runtime import event_log_path
 from workbench.core.store import AsyncEventStore, EventStore
-from workbench.testing.scripted_server import ScriptedServer
+from workbench.scripted.server import ScriptedServer
 
 CANARY = "sk-canary-XYZ0123456789abcdefSECRET"
 """A fake API key: it must never appear in an event, a message, stdout or stderr."""

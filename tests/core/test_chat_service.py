@@ -13,7 +13,7 @@ from workbench.core.agent.context import cut_off
 from workbench.core.chat.service import TurnInProgress
 from workbench.core.events import EventKind
 from workbench.core.store import EventStore
-from workbench.testing.scripted_server import Fault, Reply, ScriptedServer
+from workbench.scripted.server import Fault, Reply, ScriptedServer
 
 from .conftest import CANARY, closed_port
 

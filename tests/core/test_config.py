@@ -14,8 +14,8 @@ import pytest
 from workbench.core import paths
 from workbench.core.config import ConfigError, load_settings
 
-from workbench.testing.scripted_server import ScriptedServer
-from workbench.testing.trust import trust_workspace
+from workbench.scripted.server import ScriptedServer
+from helpers.trust import trust_workspace
 
 from .conftest import CANARY, REPO, cli_env, run_cli, run_cli_many
 

@@ -15,7 +15,7 @@ import pytest
 
 from workbench.core.fsutil import atomic_write, fsync_dir
 from workbench.core.jsonfile import load_json, save_json, set_aside, update_json
-from workbench.testing.tmpfs import small_tmpfs
+from helpers.tmpfs import small_tmpfs
 
 
 def _mode(path: Path) -> int:

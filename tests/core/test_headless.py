@@ -17,7 +17,7 @@ import pytest
 
 from workbench.core.events import Event, EventKind
 from workbench.core.store import EventStore
-from workbench.testing.scripted_server import Fault, Reply, ScriptedServer
+from workbench.scripted.server import Fault, Reply, ScriptedServer
 
 from .conftest import CANARY, REPO, cli_env, run_cli, run_cli_many
 
@@ -232,7 +232,7 @@ def test_json_output_survives_sigkill(server: ScriptedServer, workspace: Path, l
 def test_ask_mode_runs_headless_and_denies_what_would_ask(workspace, server):
     import json as _json
 
-    from workbench.testing.scripted_server import Reply, ToolCallSpec
+    from workbench.scripted.server import Reply, ToolCallSpec
 
     server.enqueue(
         Reply(tool_calls=[ToolCallSpec("write_file", _json.dumps({"path": "out.txt", "content": "x"}), id="w1")]),
@@ -251,7 +251,7 @@ def test_ask_mode_runs_headless_and_denies_what_would_ask(workspace, server):
 def test_yes_runs_file_changes_and_json_prints_tool_events(workspace, server):
     import json as _json
 
-    from workbench.testing.scripted_server import Reply, ToolCallSpec
+    from workbench.scripted.server import Reply, ToolCallSpec
 
     server.enqueue(
         Reply(tool_calls=[ToolCallSpec("write_file", _json.dumps({"path": "out.txt", "content": "made"}), id="w1")]),
@@ -268,7 +268,7 @@ def test_yes_runs_file_changes_and_json_prints_tool_events(workspace, server):
 def test_protected_path_is_denied_headless_even_in_full_auto(workspace, server):
     import json as _json
 
-    from workbench.testing.scripted_server import Reply, ToolCallSpec
+    from workbench.scripted.server import Reply, ToolCallSpec
 
     server.enqueue(
         Reply(tool_calls=[ToolCallSpec("write_file", _json.dumps({"path": ".mcp.json", "content": "{}"}), id="m1")]),
@@ -285,7 +285,7 @@ def test_protected_path_is_denied_headless_even_in_full_auto(workspace, server):
 def test_read_only_mode_headless(workspace, server):
     import json as _json
 
-    from workbench.testing.scripted_server import Reply, ToolCallSpec
+    from workbench.scripted.server import Reply, ToolCallSpec
 
     server.enqueue(
         Reply(tool_calls=[ToolCallSpec("write_file", _json.dumps({"path": "x.txt", "content": "x"}), id="r1")]),

@@ -19,7 +19,7 @@ import pytest
 from workbench.core.agent.context import CUT_OFF_NOTE
 from workbench.core.events import EventKind
 from workbench.core.store import EventStore
-from workbench.testing.scripted_server import Reply, ScriptedServer, ToolCallSpec
+from workbench.scripted.server import Reply, ScriptedServer, ToolCallSpec
 
 from .conftest import CANARY, REPO, cli_env, run_cli
 
@@ -103,7 +103,7 @@ def test_kill_mid_stream_then_another_turn_keeps_the_partial_reply(server: Scrip
 
 
 def test_kill_while_a_tool_runs_records_outcome_unknown(server: ScriptedServer, workspace: Path, log_path: Path) -> None:
-    from workbench.testing.docker import require_docker, sandbox_workspace
+    from helpers.docker import require_docker, sandbox_workspace
 
     client = require_docker("workbench-test/busybox:latest")
     with sandbox_workspace(workspace, client, "workbench-test/busybox:latest"):

@@ -25,7 +25,7 @@ from workbench.core.checkpoints.repo import default_git_dir
 from workbench.core.checkpoints.restore import JOURNAL_NAME
 from workbench.core.events import EventKind
 from workbench.core.store import EventStore
-from workbench.testing.scripted_server import Reply, ScriptedServer, ToolCallSpec
+from workbench.scripted.server import Reply, ScriptedServer, ToolCallSpec
 
 from .conftest import CANARY, REPO, cli_env, run_cli
 

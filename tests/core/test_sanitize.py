@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from workbench.core.plugins.sanitize import sanitize_text
+from workbench.core.mcp.plugins.sanitize import sanitize_text
 from workbench.core.sanitize import escape_char, is_clean, sanitize, sanitize_strict
 
 

@@ -17,8 +17,8 @@ import pytest
 
 from workbench.core.events import Event, EventKind
 from workbench.core.store import EventStore, LogWriteError
-from workbench.testing.tmpfs import small_tmpfs
-from workbench.testing.scripted_server import Reply, ScriptedServer
+from helpers.tmpfs import small_tmpfs
+from workbench.scripted.server import Reply, ScriptedServer
 
 from .conftest import CANARY, cli_env, run_cli
 

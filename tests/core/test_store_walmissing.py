@@ -14,7 +14,7 @@ import pytest
 from workbench.core.events import Event, EventKind
 from workbench.core.store import EventStore
 from workbench.core.store.openmarks import MARK_DIR, OpenMarks
-from workbench.testing.scripted_server import Reply, ScriptedServer
+from workbench.scripted.server import Reply, ScriptedServer
 
 from .conftest import CANARY, REPO, cli_env, run_cli
 

@@ -12,7 +12,7 @@ Fixtures:
   variables from the outside.
 * ``wb``: a :class:`Workbench` runner (``wb("sessions", "--path", ws)`` -> ``CompletedProcess``,
   ``wb.popen(...)``) bound to both.
-* ``scripted``: a started :class:`workbench.testing.scripted_server.ScriptedServer`;
+* ``scripted``: a started :class:`workbench.scripted.server.ScriptedServer`;
   :func:`llm_env` points an environment at it.
 * ``e2e_ws``: an empty workspace folder with one file (``hello.py``).
 """
@@ -32,7 +32,7 @@ from pathlib import Path
 
 import pytest
 
-from workbench.testing.scripted_server import ScriptedServer
+from workbench.scripted.server import ScriptedServer
 
 REPO = Path(__file__).resolve().parents[2]
 README = REPO / "README.md"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from workbench.testing.scripted_server import Reply, ToolCallSpec
+from workbench.scripted.server import Reply, ToolCallSpec
 
 from .conftest import llm_env, one_line_reason
 

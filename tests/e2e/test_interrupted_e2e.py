@@ -7,7 +7,7 @@ import json
 import os
 import signal
 
-from workbench.testing.scripted_server import Reply
+from workbench.scripted.server import Reply
 
 from .conftest import llm_env
 

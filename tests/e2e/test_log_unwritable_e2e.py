@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from workbench.testing.tmpfs import small_tmpfs
-from workbench.testing.scripted_server import Reply
+from helpers.tmpfs import small_tmpfs
+from workbench.scripted.server import Reply
 
 from .conftest import llm_env
 

@@ -9,7 +9,7 @@ import shutil
 import tomllib
 from pathlib import Path
 
-from workbench.testing.scripted_server import Reply, ToolCallSpec
+from workbench.scripted.server import Reply, ToolCallSpec
 
 from .conftest import REPO, llm_env
 

@@ -48,7 +48,7 @@ def test_bundled_themes_load_from_the_installed_wheel(venv_python, wb_env) -> No
 
 
 def test_demo_sample_project_is_installed(venv_python, wb_env, tmp_path) -> None:
-    code = ("import pathlib, workbench.demo as d; p = d.prepare_sample(pathlib.Path(__import__('sys').argv[1])); "
+    code = ("import pathlib, workbench.cli.commands.demo as d; p = d.prepare_sample(pathlib.Path(__import__('sys').argv[1])); "
             "print(sorted(str(x.relative_to(p)) for x in p.rglob('*') if x.is_file()))")
     proc = subprocess.run([str(venv_python), "-c", code, str(tmp_path)], capture_output=True, text=True,
                           timeout=60, env=wb_env)

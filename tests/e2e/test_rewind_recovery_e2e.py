@@ -12,7 +12,7 @@ import signal
 import time
 from pathlib import Path
 
-from workbench.testing.scripted_server import Reply, ToolCallSpec
+from workbench.scripted.server import Reply, ToolCallSpec
 
 from .conftest import llm_env
 

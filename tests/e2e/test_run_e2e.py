@@ -7,7 +7,7 @@ import signal
 import subprocess
 import threading
 
-from workbench.testing.scripted_server import Reply, ScriptedServer, ToolCallSpec
+from workbench.scripted.server import Reply, ScriptedServer, ToolCallSpec
 
 from .conftest import llm_env, one_line_reason
 

@@ -8,7 +8,7 @@ import uuid
 import pytest
 
 from workbench.core.sandbox.policy import LABEL_SESSION, LABEL_WORKSPACE
-from workbench.testing.docker import require_docker
+from helpers.docker import require_docker
 
 from .conftest import one_line_reason
 

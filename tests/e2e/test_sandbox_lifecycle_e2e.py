@@ -10,8 +10,8 @@ import os
 import pytest
 
 from workbench.core.sandbox.policy import LABEL_WORKSPACE
-from workbench.testing.docker import require_docker
-from workbench.testing.scripted_server import Reply, ToolCallSpec
+from helpers.docker import require_docker
+from workbench.scripted.server import Reply, ToolCallSpec
 
 from .conftest import llm_env, one_line_reason
 
@@ -27,7 +27,7 @@ def sandbox_ws(wb, e2e_ws):
     (ws / ".workbench" / "config.toml").write_text(
         f'[sandbox]\nimage = "{BUSYBOX}"\nmem_limit = "64m"\npids_limit = 64\ncommand_timeout = 20\n')
     wb.trust(ws)
-    if os.geteuid() == 0:  # as in workbench.testing.docker.sandbox_workspace
+    if os.geteuid() == 0:  # as in helpers.docker.sandbox_workspace
         for root, dirs, files in os.walk(ws):
             for name in dirs + files:
                 os.chown(os.path.join(root, name), 1000, 1000)

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from workbench.testing.scripted_server import Reply, ToolCallSpec
+from workbench.scripted.server import Reply, ToolCallSpec
 
 from .conftest import llm_env, one_line_reason
 

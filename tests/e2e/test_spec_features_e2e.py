@@ -8,7 +8,7 @@ import json
 import re
 from pathlib import Path
 
-from workbench.testing.scripted_server import Reply
+from workbench.scripted.server import Reply
 
 from .conftest import README, llm_env
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from workbench.testing.scripted_server import Reply
+from workbench.scripted.server import Reply
 
 from .conftest import llm_env
 

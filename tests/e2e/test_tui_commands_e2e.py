@@ -19,7 +19,7 @@ import time
 
 import pytest
 
-from workbench.testing.scripted_server import Reply
+from workbench.scripted.server import Reply
 
 from .conftest import llm_env
 

@@ -1,7 +1,7 @@
 """Smoke test of the installed TUI in a real terminal: ``workbench`` inside a tmux server.
 
 It drives the installed wheel's ``workbench`` (fixture ``workbench_bin``) against the scripted
-OpenAI-compatible server (``python -m workbench.testing.scripted_server --demo``, run with the
+OpenAI-compatible server (``python -m workbench.scripted.server --demo``, run with the
 same installation's Python) in a tmux server of its own (``tmux -L <unique>``), sends keys with
 ``send-keys`` as a user's terminal would (``M-1`` is ``ESC 1``) and reads the screen with
 ``capture-pane``. Every wait is a bounded poll of the screen for the expected text.
@@ -115,7 +115,7 @@ def scripted_url(workbench_bin: Path, tmp_path: Path) -> Iterator[str]:
     """Start the installed scripted server (demo replies); yield its base URL."""
     python = workbench_bin.parent / "python"
     proc = subprocess.Popen(
-        [str(python if python.exists() else sys.executable), "-m", "workbench.testing.scripted_server", "--demo", "--model", "scripted-demo"],
+        [str(python if python.exists() else sys.executable), "-m", "workbench.scripted.server", "--demo", "--model", "scripted-demo"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
     )
     try:

@@ -11,7 +11,7 @@ import pytest
 from workbench.core.agent.approvals import ApprovalDecision, ApprovalRequest
 from workbench.core.config import load_settings
 from workbench.core.runtime import Services, start_services
-from workbench.testing.scripted_server import ScriptedServer
+from workbench.scripted.server import ScriptedServer
 
 
 @pytest.fixture

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
-from workbench.export_cli import add_export_parser, run_export_command
-from workbench.testing.scripted_server import Reply, ToolCallSpec
+from workbench.cli.commands.export import add_export_parser, run_export_command
+from workbench.scripted.server import Reply, ToolCallSpec
 
 from .conftest import args
 

@@ -9,7 +9,7 @@ from workbench.core.events import Event, EventKind
 from workbench.core.journal.projector import journal_dir
 from workbench.core.journal.service import JournalService, start_journal
 from workbench.core.paths import workspace_data_dir
-from workbench.testing.scripted_server import Reply, ToolCallSpec
+from workbench.scripted.server import Reply, ToolCallSpec
 
 from .conftest import args
 

@@ -165,7 +165,7 @@ def test_concurrent_update_processes_never_duplicate_entries(ws: Path) -> None:
 
 
 def test_state_recovery_says_closed_after_a_clean_exit(ws: Path) -> None:
-    from workbench.testing.scripted_server import Reply, ScriptedServer
+    from workbench.scripted.server import Reply, ScriptedServer
 
     with ScriptedServer() as server:
         server.enqueue(Reply(text="hello"))

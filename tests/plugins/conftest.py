@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from workbench.core.plugins import PluginEvent, PluginSettings, PluginSpec, PluginStateChanged
+from workbench.core.mcp.plugins import PluginEvent, PluginSettings, PluginSpec, PluginStateChanged
 
 SERVERS = Path(__file__).parent / "servers"
 

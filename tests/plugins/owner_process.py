@@ -13,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from workbench.core.plugins import PluginSettings, PluginSpec, PluginState, PluginSupervisor  # noqa: E402
+from workbench.core.mcp.plugins import PluginSettings, PluginSpec, PluginState, PluginSupervisor  # noqa: E402
 
 SERVERS = Path(__file__).parent / "servers"
 

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from workbench.testing.scripted_server import Reply, ScriptedServer, ToolCallSpec
-from workbench.testing.trust import trust_workspace
+from workbench.scripted.server import Reply, ScriptedServer, ToolCallSpec
+from helpers.trust import trust_workspace
 
 from .conftest import SERVERS
 

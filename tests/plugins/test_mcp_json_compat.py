@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from workbench.core.plugins import PluginState, PluginSupervisor, TrustStore, load_specs, parse_mcp_json
-from workbench.testing.trust import trust_workspace
+from workbench.core.mcp.plugins import PluginState, PluginSupervisor, TrustStore, load_specs, parse_mcp_json
+from helpers.trust import trust_workspace
 
 from .conftest import SERVERS
 from .test_plugin_http import free_port, wait_port
@@ -115,7 +115,7 @@ async def test_an_invalid_entry_is_an_error_state_and_starts_nothing(tmp_path: P
 
 @pytest.mark.parametrize("entry", [{"type": "sse", "command": "x"}, {"type": "stdio", "url": "https://x/mcp"}])
 def test_type_and_transport_must_agree(tmp_path: Path, entry: dict) -> None:
-    from workbench.core.plugins import PluginConfigError
+    from workbench.core.mcp.plugins import PluginConfigError
 
     with pytest.raises(PluginConfigError, match="needs"):
         parse_mcp_json(write(tmp_path, {"srv": entry}))

@@ -11,12 +11,12 @@ from typing import Any
 
 import pytest
 
-from workbench.testing.docker import require_docker
+from helpers.docker import require_docker
 
 from workbench.core.events import Event, EventKind
 from workbench.core.runtime import event_log_path
 from workbench.core.store import EventStore
-from workbench.testing.trust import trust_workspace
+from helpers.trust import trust_workspace
 
 BUSYBOX = "workbench-test/busybox:latest"
 REPO = Path(__file__).resolve().parents[2]
@@ -59,11 +59,11 @@ def make_workspace(tmp_path: Path) -> Path:
 
 @asynccontextmanager
 async def client(ws: Path):
-    """An initialized SDK ``ClientSession`` talking to ``python -m workbench.mcp_server serve WS``."""
+    """An initialized SDK ``ClientSession`` talking to ``python -m workbench.cli.commands.mcp_serve serve WS``."""
     from mcp import ClientSession, StdioServerParameters, stdio_client
 
     params = StdioServerParameters(
-        command=sys.executable, args=["-m", "workbench.mcp_server", "serve", str(ws)],
+        command=sys.executable, args=["-m", "workbench.cli.commands.mcp_serve", "serve", str(ws)],
         env=dict(os.environ), cwd=str(REPO),
     )
     async with stdio_client(params) as (read, write), ClientSession(read, write) as session:

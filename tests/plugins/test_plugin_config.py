@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from workbench.core.plugins import (
+from workbench.core.mcp.plugins import (
     PluginConfigError,
     PluginsConfig,
     PluginSettings,
     load_specs,
     parse_mcp_json,
 )
-from workbench.testing.trust import trust_workspace
+from helpers.trust import trust_workspace
 
 
 def write(ws: Path, data: object | str) -> Path:

@@ -7,7 +7,7 @@ import socket
 import sys
 from pathlib import Path
 
-from workbench.core.plugins import PluginSettings, PluginSpec, PluginState, PluginSupervisor
+from workbench.core.mcp.plugins import PluginSettings, PluginSpec, PluginState, PluginSupervisor
 
 from .conftest import SERVERS
 

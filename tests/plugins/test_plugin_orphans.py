@@ -9,7 +9,7 @@ import signal
 import sys
 from pathlib import Path
 
-from workbench.core.plugins import PluginSupervisor
+from workbench.core.mcp.plugins import PluginSupervisor
 
 from .conftest import eventually, pid_alive, server_spec
 

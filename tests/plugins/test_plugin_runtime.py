@@ -9,8 +9,8 @@ from pathlib import Path
 
 from workbench.core.config import load_settings
 from workbench.core.events import Event
-from workbench.core.plugins import PluginState, TrustStore, load_specs
-from workbench.core.plugins.runtime import (
+from workbench.core.mcp.plugins import PluginState, TrustStore, load_specs
+from workbench.core.mcp.plugins.service import (
     PLUGIN_CALL,
     PLUGIN_STATE,
     PLUGIN_TOOLS_CHANGED,
@@ -19,7 +19,7 @@ from workbench.core.plugins.runtime import (
     reload_plugins,
 )
 from workbench.core.runtime import start_services
-from workbench.testing.trust import trust_workspace
+from helpers.trust import trust_workspace
 
 from .conftest import SERVERS, eventually
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from workbench.core.plugins import (
+from workbench.core.mcp.plugins import (
     PluginNotFoundError,
     PluginRestartScheduled,
     PluginState,
@@ -65,7 +65,7 @@ async def test_healthy_lifecycle_calls_and_clean_stop(tmp_path: Path, recorder: 
 async def test_environment_does_not_leak(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WB_CANARY_SECRET", "leaked")
     monkeypatch.setenv("WB_PASS_ME", "chosen")
-    from workbench.core.plugins.config import expand_vars
+    from workbench.core.mcp.plugins.plugin_config import expand_vars
 
     spec = server_spec("healthy", "healthy.py", env={"GIVEN": "1", "PASSED": expand_vars("${WB_PASS_ME}")})
     async with PluginSupervisor([spec], log_dir=tmp_path) as sup:

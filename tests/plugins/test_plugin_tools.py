@@ -7,8 +7,8 @@ from pathlib import Path
 
 from mcp import types
 
-from workbench.core.plugins import ToolApprovals, qualified_name
-from workbench.core.plugins.tools import PluginTool, convert_result, tool_from_mcp
+from workbench.core.mcp.plugins import ToolApprovals, qualified_name
+from workbench.core.mcp.plugins.tools import PluginTool, convert_result, tool_from_mcp
 
 
 def test_qualified_names_are_valid_openai_names() -> None:

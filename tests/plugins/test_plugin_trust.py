@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from workbench.core.paths import workspace_data_dir
-from workbench.core.plugins import (
+from workbench.core.mcp.plugins import (
     PluginNotTrustedError,
     PluginSpec,
     PluginState,

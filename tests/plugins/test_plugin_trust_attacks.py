@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from workbench.core.plugins import PluginNotTrustedError, PluginState, PluginSupervisor, TrustStore, load_specs
-from workbench.testing.trust import trust_workspace
+from workbench.core.mcp.plugins import PluginNotTrustedError, PluginState, PluginSupervisor, TrustStore, load_specs
+from helpers.trust import trust_workspace
 
 from .conftest import eventually, pid_alive
 
@@ -149,7 +149,7 @@ def test_workbench_plugins_shows_what_changed(tmp_path: Path) -> None:
     ws = workspace(tmp_path)
     TrustStore.for_workspace(ws).trust(load_specs(ws)[0])
     (ws / "srv.py").write_text(SERVER + "\n# edited\n")
-    out = subprocess.run([sys.executable, "-m", "workbench.plugins_cli", "--path", str(ws)],
+    out = subprocess.run([sys.executable, "-m", "workbench.cli.commands.plugins", "--path", str(ws)],
                          capture_output=True, text=True, timeout=120, env=os.environ.copy())
     assert out.returncode == 0, out.stderr
     assert "srv: changed since trusted (workspace, stdio)" in out.stdout
@@ -215,7 +215,7 @@ def test_concurrent_trust_decisions_are_not_lost(tmp_path: Path) -> None:
     go = tmp_path / "go"
     script = (
         "import sys, time\nfrom dataclasses import replace\nfrom pathlib import Path\n"
-        "from workbench.core.plugins import TrustStore, load_specs\n"
+        "from workbench.core.mcp.plugins import TrustStore, load_specs\n"
         "ws, prefix, go = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3])\n"
         "spec = load_specs(ws)[0]; store = TrustStore.for_workspace(ws)\n"
         "while not go.exists(): time.sleep(0.001)\n"

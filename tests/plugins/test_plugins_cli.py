@@ -7,12 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-from workbench.core.plugins import TrustStore, load_specs
-from workbench.testing.trust import trust_workspace
+from workbench.core.mcp.plugins import TrustStore, load_specs
+from helpers.trust import trust_workspace
 
 from .conftest import SERVERS
 
-CLI = [sys.executable, "-m", "workbench.plugins_cli"]
+CLI = [sys.executable, "-m", "workbench.cli.commands.plugins"]
 
 
 def _workspace(tmp_path: Path, servers: dict[str, str], trusted: tuple[str, ...]) -> Path:

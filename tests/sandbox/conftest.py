@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from workbench.testing.docker import require_docker
+from helpers.docker import require_docker
 
 from workbench.core.sandbox.policy import LABEL_WORKSPACE, SandboxSettings
 from workbench.core.sandbox.service import SandboxService

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from workbench.core.sandbox.policy import LABEL_WORKSPACE
-from workbench.testing.docker import require_docker, sandbox_workspace
-from workbench.testing.scripted_server import Reply, ScriptedServer, ToolCallSpec
-from workbench.testing.trust import trust_workspace
+from helpers.docker import require_docker, sandbox_workspace
+from workbench.scripted.server import Reply, ScriptedServer, ToolCallSpec
+from helpers.trust import trust_workspace
 
 pytestmark = [pytest.mark.docker, pytest.mark.timeout(240)]
 

@@ -19,10 +19,10 @@ from workbench.core.config import load_settings
 from workbench.core.events import EventKind
 from workbench.core.runtime import event_log_path, start_services
 from workbench.core.sandbox.policy import LABEL_SESSION, LABEL_WORKSPACE
-from workbench.core.sandbox.recovery import reattach_on_resume
+from workbench.core.sandbox.reattach import reattach_on_resume
 from workbench.core.store import EventStore
-from workbench.testing.scripted_server import Reply, ScriptedServer, ToolCallSpec
-from workbench.testing.trust import trust_workspace
+from workbench.scripted.server import Reply, ScriptedServer, ToolCallSpec
+from helpers.trust import trust_workspace
 
 from .conftest import BUSYBOX
 

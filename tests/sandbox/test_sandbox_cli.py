@@ -17,8 +17,8 @@ import pytest
 from workbench.core.events import Event, EventKind
 from workbench.core.runtime import event_log_path
 from workbench.core.store import EventStore
-from workbench.sandbox_cli import add_sandbox_parser, run_sandbox_command
-from workbench.testing.trust import trust_workspace
+from workbench.cli.commands.sandbox import add_sandbox_parser, run_sandbox_command
+from helpers.trust import trust_workspace
 
 from .conftest import BUSYBOX
 

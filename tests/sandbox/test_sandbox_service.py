@@ -15,7 +15,7 @@ from workbench.core.sandbox.errors import ImageMissing, RuntimeMissing, SetupFai
 from workbench.core.sandbox.images import build_image, import_rootfs
 from workbench.core.sandbox.logs import LogFollower, LogLine
 from workbench.core.sandbox.service import SandboxService
-from workbench.testing.trust import trust_workspace
+from helpers.trust import trust_workspace
 
 from .conftest import BUSYBOX
 

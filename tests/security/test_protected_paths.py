@@ -18,8 +18,8 @@ import pytest
 
 from workbench.core.events import EventKind
 from workbench.core.sandbox.policy import LABEL_WORKSPACE
-from workbench.testing.docker import require_docker
-from workbench.testing.scripted_server import Reply, ScriptedServer, ToolCallSpec
+from helpers.docker import require_docker
+from workbench.scripted.server import Reply, ScriptedServer, ToolCallSpec
 
 pytestmark = [pytest.mark.docker, pytest.mark.timeout(180)]
 BUSYBOX = "workbench-test/busybox:latest"

@@ -11,8 +11,8 @@ import pytest
 from workbench.core.config import load_settings
 from workbench.core.redact import MASK, Redactor
 from workbench.core.runtime import event_log_path, start_services
-from workbench.testing.scripted_server import Reply, ScriptedServer, ToolCallSpec
-from workbench.testing.trust import trust_workspace
+from workbench.scripted.server import Reply, ScriptedServer, ToolCallSpec
+from helpers.trust import trust_workspace
 
 CANARY = "sk-canary-0123456789abcdefXYZ"
 

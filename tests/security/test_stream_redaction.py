@@ -22,7 +22,7 @@ import pytest
 
 from workbench.core.paths import workspace_data_dir
 from workbench.core.redact import Redactor, StreamRedactor
-from workbench.testing.scripted_server import Reply, ScriptedServer, ToolCallSpec
+from workbench.scripted.server import Reply, ScriptedServer, ToolCallSpec
 
 pytestmark = pytest.mark.timeout(240)
 REPO = Path(__file__).resolve().parents[2]

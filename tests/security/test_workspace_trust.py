@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from workbench.core.sandbox.policy import LABEL_WORKSPACE
-from workbench.testing.docker import require_docker
-from workbench.testing.scripted_server import Reply, ScriptedServer, ToolCallSpec
+from helpers.docker import require_docker
+from workbench.scripted.server import Reply, ScriptedServer, ToolCallSpec
 
 pytestmark = pytest.mark.timeout(120)
 

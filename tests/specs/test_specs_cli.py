@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from workbench.core.specs.store import ApprovalStore, ApprovalStoreError
-from workbench.specs_cli import add_spec_parser, run_spec_command
+from workbench.cli.commands.spec import add_spec_parser, run_spec_command
 
 CORPUS = Path(__file__).parent / "corpus"
 REPO = Path(__file__).resolve().parents[2]
@@ -134,7 +134,7 @@ def test_subprocess_entry_point(workspace):
     add_corpus(workspace, "lint")
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     result = subprocess.run(
-        [sys.executable, "-m", "workbench.specs_cli", "spec", "lint", "--json"],
+        [sys.executable, "-m", "workbench.cli.commands.spec", "spec", "lint", "--json"],
         cwd=workspace, env=env, capture_output=True, text=True, timeout=60,
     )
     assert result.returncode == 1, result.stderr

@@ -15,11 +15,11 @@ from workbench.core.runtime import start_services
 from workbench.core.specs.bundle import check_spec, load_spec
 from workbench.core.specs.discovery import find_spec
 from workbench.core.specs.drafting import create_spec, draft
-from workbench.core.specs.events import approve, request_changes
+from workbench.core.specs.workflow_events import approve, request_changes
 from workbench.core.specs.models import SpecError, TaskNotFoundError, WorkflowError
 from workbench.core.specs.review import ReviewStores, add_comment, diff_since_review, load_review
 from workbench.core.specs.tasks_run import finish_task, prepare_task, start_task
-from workbench.testing.scripted_server import Reply, ScriptedServer
+from workbench.scripted.server import Reply, ScriptedServer
 
 DRAFTS = Path(__file__).parent / "drafts"
 REQUIREMENTS = (DRAFTS / "requirements.md").read_text()
@@ -204,7 +204,7 @@ async def test_full_flow_approvals_are_events(ws, server, services):
 
 async def test_failed_stream_writes_nothing(ws, server, services):
     from workbench.core.llm.errors import LLMError
-    from workbench.testing.scripted_server import Fault
+    from workbench.scripted.server import Fault
 
     spec = write_spec(ws, "note-export", requirements=REQUIREMENTS)
     server.enqueue(Fault(status=500))

@@ -18,7 +18,7 @@ from workbench.core.specs.drafting import create_spec
 from workbench.core.specs.quick import split_quick
 from workbench.core.specs.store import ApprovalStore
 from workbench.core.specs.workflow import compute_status, doc_hashes
-from workbench.testing.scripted_server import Fault, Reply, ScriptedServer
+from workbench.scripted.server import Fault, Reply, ScriptedServer
 
 REPO = Path(__file__).resolve().parents[2]
 DRAFTS = Path(__file__).parent / "drafts"
@@ -166,7 +166,7 @@ def test_new_specs_go_to_kiro_when_the_workspace_has_it(ws):
     # the setting wins over the folder
     (ws / ".workbench").mkdir(exist_ok=True)
     (ws / ".workbench" / "config.toml").write_text('[specs]\ndir = ".workbench/specs"\n')
-    from workbench.testing.trust import trust_workspace
+    from helpers.trust import trust_workspace
 
     trust_workspace(ws)
     result = spec_cmd(ws, None, "new", "by-setting")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from workbench.testing.scripted_server import (
+from workbench.scripted.server import (
     Fault,
     Reply,
     ScriptError,
@@ -103,7 +103,7 @@ def test_markdown_corpus_is_deterministic_and_sized():
 def spawn(*args: str) -> subprocess.Popen:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     return subprocess.Popen(
-        [sys.executable, "-m", "workbench.testing.scripted_server", *args],
+        [sys.executable, "-m", "workbench.scripted.server", *args],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
 

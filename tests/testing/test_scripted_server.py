@@ -10,7 +10,7 @@ import httpx2
 import openai
 import pytest
 
-from workbench.testing.scripted_server import Fault, Reply, ScriptedServer, ToolCallSpec
+from workbench.scripted.server import Fault, Reply, ScriptedServer, ToolCallSpec
 
 pytestmark = pytest.mark.timeout(30)
 

@@ -244,7 +244,7 @@ def test_specs_are_openai_tools(tools) -> None:
         entry = tool.spec.to_openai()
         assert entry["type"] == "function" and entry["function"]["name"] == tool.spec.name
         assert tool.spec.mutates == (tool.spec.kind == "write")
-    assert os.environ.get("PATH")  # noqa: sanity, rg lookup uses PATH
+    assert os.environ.get("PATH")  # sanity: rg lookup uses PATH
 
 
 async def test_read_edge_lines(ws: Path, ctx: ToolContext, tools) -> None:

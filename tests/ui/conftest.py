@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from workbench.testing.scripted_server import ScriptedServer
+from workbench.scripted.server import ScriptedServer
 from workbench.ui.app import WorkbenchApp
 
 

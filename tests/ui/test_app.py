@@ -6,11 +6,11 @@ import pytest
 from textual.widgets import Markdown
 
 from workbench.core.events import EventKind
-from workbench.testing.scripted_server import Fault, Reply
+from workbench.scripted.server import Fault, Reply
 from workbench.ui.chat.messages import AssistantMessage, ErrorMessage, LiveReply, MarkdownBlock, Thinking, UserMessage
 from workbench.ui.screens.help import HelpScreen
 from workbench.ui.screens.sessions import SessionPicker
-from workbench.testing.trust import trust_workspace
+from helpers.trust import trust_workspace
 
 from .conftest import make_app, wait_ready, wait_until
 

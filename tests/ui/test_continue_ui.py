@@ -15,7 +15,7 @@ import pytest
 
 from workbench.core.agent.context import CUT_OFF_NOTE
 from workbench.core.chat.resume import CONTINUE_PROMPT
-from workbench.testing.scripted_server import Reply
+from workbench.scripted.server import Reply
 
 from .conftest import make_app, wait_ready, wait_until
 from .test_app import idle, send

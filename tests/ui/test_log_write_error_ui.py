@@ -9,8 +9,8 @@ from typing import Iterator
 
 import pytest
 
-from workbench.testing.tmpfs import small_tmpfs
-from workbench.testing.scripted_server import Reply
+from helpers.tmpfs import small_tmpfs
+from workbench.scripted.server import Reply
 from workbench.ui.chat.messages import LiveReply
 
 from .conftest import make_app, wait_ready, wait_until

@@ -7,7 +7,7 @@ import json
 from textual.widgets import Input, OptionList, Static
 
 from workbench.core.events import EventKind
-from workbench.testing.scripted_server import Reply, ToolCallSpec
+from workbench.scripted.server import Reply, ToolCallSpec
 from workbench.ui.chat.interact import PlanBlock
 from workbench.ui.screens.ask import WARNING, AskScreen
 from workbench.ui.screens.sessions import SessionPicker

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from workbench.testing.scripted_server import Reply, ToolCallSpec
+from workbench.scripted.server import Reply, ToolCallSpec
 from workbench.ui.screens.rewind import RewindScreen
 
 from .conftest import make_app, wait_ready, wait_until

@@ -12,7 +12,7 @@ from pathlib import Path
 from textual.app import App, ComposeResult
 
 from workbench.core.events import EventKind
-from workbench.testing.scripted_server import Reply, ToolCallSpec
+from workbench.scripted.server import Reply, ToolCallSpec
 from workbench.ui.chat.tools import ToolCallView
 from workbench.ui.containers.logview import ContainerLog
 from workbench.ui.screens.approval import ApprovalScreen
@@ -70,7 +70,7 @@ async def test_hostile_mcp_and_file_output_is_shown_inert(workspace, server):
         for call_id, view in views.items():
             _inert(view.result or "")
             await pilot.click(view.query_one(".tool-line"))
-            await wait_until(pilot, lambda: view.expanded)
+            await wait_until(pilot, lambda: view.expanded)  # noqa: B023 - awaited in this iteration
             _inert(str(view.query_one(".tool-details").render()))
         await pilot.pause()
         painted = _screen_text(app)

@@ -9,7 +9,7 @@ from textual.app import App, ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import OptionList, Static
 
-from workbench.testing.scripted_server import Reply, markdown_reply_corpus
+from workbench.scripted.server import Reply, markdown_reply_corpus
 from workbench.ui import _textual_compat, gcpolicy
 from workbench.ui.chat import streaming
 from workbench.ui.chat.messages import LiveReply

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from workbench.core.events import EventKind
-from workbench.testing.scripted_server import Reply, ToolCallSpec
+from workbench.scripted.server import Reply, ToolCallSpec
 from workbench.ui.chat.tools import ToolCallView, details_text
 from workbench.ui.screens.approval import ApprovalScreen
 

@@ -1,4 +1,4 @@
-"""``workbench checkpoints``, ``workbench rewind`` and ``workbench gc`` (logic in ``workbench.checkpoints_cli``)."""
+"""``workbench checkpoints``, ``workbench rewind`` and ``workbench gc`` (logic in ``workbench.cli.commands.checkpoints``)."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     """Run ``checkpoints`` / ``rewind`` / ``gc`` (``args.command`` says which)."""
-    from workbench.checkpoints_cli import run_checkpoint_command
+    from workbench.cli.commands.checkpoints import run_checkpoint_command
     from workbench.cli.common import workspace
 
     return run_checkpoint_command(args, workspace(args))

@@ -120,7 +120,7 @@ def load(ws: Path, args: argparse.Namespace, *, need_model: bool = True) -> Any:
     """Load the effective settings of ``ws`` with the flags' overrides.
 
     Workspace files not trusted (or changed since) are ignored, with one line on stderr saying which
-    and how to trust them (:func:`workbench.trust_cli.warn_untrusted`).
+    and how to trust them (:func:`workbench.cli.commands.trust.warn_untrusted`).
 
     Args:
         ws: the workspace root.
@@ -131,7 +131,7 @@ def load(ws: Path, args: argparse.Namespace, *, need_model: bool = True) -> Any:
         CommandError: an invalid configuration (exit 2), message names the file and key.
     """
     from workbench.core.config import ConfigError, load_settings
-    from workbench.trust_cli import warn_untrusted
+    from workbench.cli.commands.trust import warn_untrusted
 
     warn_untrusted(ws)  # one line naming ignored workspace files and `workbench trust`
     try:

@@ -16,6 +16,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     """Run the demo TUI; returns its exit code."""
-    from workbench.demo import run_demo
+    from workbench.cli.commands.demo import run_demo
 
     return run_demo(keep=args.keep)

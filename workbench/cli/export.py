@@ -1,4 +1,4 @@
-"""``workbench export SESSION --format md|json|html [-o FILE]`` (logic in ``workbench.export_cli``)."""
+"""``workbench export SESSION --format md|json|html [-o FILE]`` (logic in ``workbench.cli.commands.export``)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def handle(args: argparse.Namespace) -> int:
-    """Write the export (exit codes in ``workbench.export_cli``)."""
-    from workbench.export_cli import run_export_command
+    """Write the export (exit codes in ``workbench.cli.commands.export``)."""
+    from workbench.cli.commands.export import run_export_command
 
     return run_export_command(args)

@@ -1,6 +1,6 @@
 """``workbench mcp``: manage MCP servers (``add``, ``list``, ``remove``, ``trust``, in the shape of
-``claude mcp``; logic in ``workbench.mcp_cli``) and ``serve`` Workbench itself as a stdio MCP
-server (logic in ``workbench.mcp_server``).
+``claude mcp``; logic in ``workbench.cli.commands.mcp_manage``) and ``serve`` Workbench itself as a stdio MCP
+server (logic in ``workbench.cli.commands.mcp_serve``).
 
 Each ``mcp`` sub-command sets its own ``handler`` on its own parser.
 """
@@ -68,19 +68,19 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 def _handler(command: str):  # noqa: ANN202 - a handler (args) -> int
     def handle(args: argparse.Namespace) -> int:
-        from workbench.mcp_cli import run_mcp_manage_command
+        from workbench.cli.commands.mcp_manage import run_mcp_manage_command
 
         args.mcp_command = command
         return run_mcp_manage_command(args)
 
-    handle.__doc__ = f"Run ``workbench mcp {command}`` (see ``workbench.mcp_cli``)."
+    handle.__doc__ = f"Run ``workbench mcp {command}`` (see ``workbench.cli.commands.mcp_manage``)."
     return handle
 
 
 def handle_serve(args: argparse.Namespace) -> int:
     """Serve until the client disconnects (exit 0); 2 on bad input."""
     from workbench.cli.common import workspace
-    from workbench.mcp_server import run_mcp_command
+    from workbench.cli.commands.mcp_serve import run_mcp_command
 
     args.path = str(workspace(args))
     return run_mcp_command(args)

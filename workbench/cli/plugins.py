@@ -19,9 +19,9 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def handle(args: argparse.Namespace) -> int:
-    """Run the report (exit codes in ``workbench.plugins_cli``)."""
+    """Run the report (exit codes in ``workbench.cli.commands.plugins``)."""
     from workbench.cli.common import workspace
-    from workbench.plugins_cli import run_plugins_command
+    from workbench.cli.commands.plugins import run_plugins_command
 
     args.path = str(workspace(args))
     return run_plugins_command(args)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from workbench.cli.common import add_llm_flags, add_mode_flag, add_path, config_error, load, workspace
+from workbench.cli.common import add_llm_flags, add_mode_flag, add_path, config_error, fail, load, workspace
 
 HELP = "send one prompt headless and stream the reply to stdout"
 
@@ -79,7 +79,7 @@ async def _run(ws, settings, args: argparse.Namespace) -> int:  # noqa: ANN001 -
         raise config_error(exc) from None
     if note:
         print(f"workbench: {note}", file=sys.stderr)
-    from workbench.headless import run_prompt
+    from workbench.cli.commands.run import run_prompt
 
     if args.keep_sandbox:
         settings.sandbox.keep_on_exit = True

@@ -1,4 +1,4 @@
-"""``workbench sandbox build|status|prune`` (logic in ``workbench.sandbox_cli``)."""
+"""``workbench sandbox build|status|prune`` (logic in ``workbench.cli.commands.sandbox``)."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def handle(args: argparse.Namespace) -> int:
-    """Run the sandbox sub-command (exit codes in ``workbench.sandbox_cli``)."""
-    from workbench.sandbox_cli import run_sandbox_command
+    """Run the sandbox sub-command (exit codes in ``workbench.cli.commands.sandbox``)."""
+    from workbench.cli.commands.sandbox import run_sandbox_command
 
     return run_sandbox_command(args)

@@ -21,7 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     """List or show; exit 2 when ``show`` has no id or the id matches no session."""
-    from workbench.sessions_cli import list_sessions, show_session
+    from workbench.cli.commands.sessions import list_sessions, show_session
 
     ws = workspace(args)
     if args.action == "show":

@@ -1,4 +1,4 @@
-"""``workbench spec new|list|lint|trace|status|update-tasks|approve``: spec documents (logic in ``workbench.specs_cli``)."""
+"""``workbench spec new|list|lint|trace|status|update-tasks|approve``: spec documents (logic in ``workbench.cli.commands.spec``)."""
 
 from __future__ import annotations
 
@@ -57,7 +57,7 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def handle(args: argparse.Namespace) -> int:
-    """Run the spec sub-command (exit codes in ``workbench.specs_cli``)."""
-    from workbench.specs_cli import run_spec_command
+    """Run the spec sub-command (exit codes in ``workbench.cli.commands.spec``)."""
+    from workbench.cli.commands.spec import run_spec_command
 
     return run_spec_command(args, workspace(args))

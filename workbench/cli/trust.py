@@ -1,5 +1,5 @@
 """``workbench trust [PATH] [--show] [--revoke]``: review and trust a workspace's own files
-(logic in :mod:`workbench.trust_cli`)."""
+(logic in :mod:`workbench.cli.commands.trust`)."""
 
 from __future__ import annotations
 
@@ -28,9 +28,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    """Run ``workbench trust`` (see :func:`workbench.trust_cli.run_trust_command`)."""
+    """Run ``workbench trust`` (see :func:`workbench.cli.commands.trust.run_trust_command`)."""
     from workbench.cli.common import workspace
-    from workbench.trust_cli import run_trust_command
+    from workbench.cli.commands.trust import run_trust_command
 
     args.path = str(workspace(args))
     return run_trust_command(args)

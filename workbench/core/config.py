@@ -29,7 +29,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from workbench.core import paths
 from workbench.core.checkpoints.settings import CheckpointSettings
-from workbench.core.plugins.config import PluginsConfig
+from workbench.core.mcp.plugins.plugin_config import PluginsConfig
 from workbench.core.sandbox.policy import SandboxSettings
 
 
@@ -259,7 +259,7 @@ class WorkbenchConfig(_Section):
     """Spec documents."""
 
 
-_FILE_LAYERS: ContextVar[list[dict[str, Any]]] = ContextVar("workbench_file_layers", default=[])
+_FILE_LAYERS: ContextVar[list[dict[str, Any]]] = ContextVar("workbench_file_layers", default=[])  # noqa: B039 - never mutated: set() replaces it
 
 
 class _DictSource(PydanticBaseSettingsSource):
@@ -363,7 +363,8 @@ def _read_layer(workspace: Path, path: Path) -> dict[str, Any]:
         if extra:
             redact = data.setdefault("redact", {})
             if isinstance(redact, dict):
-                known = redact.get("env") if isinstance(redact.get("env"), list) else []
+                env = redact.get("env")
+                known = env if isinstance(env, list) else []
                 redact["env"] = list(dict.fromkeys([*known, *extra]))
         return data
     return read_toml(path)

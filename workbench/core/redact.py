@@ -84,7 +84,7 @@ class Redactor:
 
         names = ["OPENAI_API_KEY", *(p.key_env for p in PRESETS.values()), *settings.redact.env]
         key = getattr(settings.llm, "api_key", None)
-        key = key.get_secret_value() if hasattr(key, "get_secret_value") else key
+        key = key.get_secret_value() if key is not None and hasattr(key, "get_secret_value") else key
         return cls.from_environment(names, [key, *secrets], settings.redact.patterns)
 
     def text(self, value: str) -> str:

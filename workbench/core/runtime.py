@@ -184,7 +184,7 @@ def _add_sandbox_tool(services: Services) -> None:
         assert chat.session is not None, "run_command needs a session"
         return chat.session.id
 
-    from workbench.core.sandbox.recovery import prune_crashed, stop_on_exit
+    from workbench.core.sandbox.reattach import prune_crashed, stop_on_exit
 
     async def prune() -> list[str]:
         return await prune_crashed(services)

@@ -17,7 +17,7 @@ notation: ``\\x1b``, ``\\x9b``, ``\\u202e``, ``\\U000e0041``. Why escape and not
   printable text. A parser can be desynchronized by truncated or malformed sequences, which an
   attacker controls;
 * the notation is ASCII, known to models, and the one the MCP approval screens already use
-  (:mod:`workbench.core.plugins.sanitize` calls this module).
+  (:mod:`workbench.core.mcp.plugins.sanitize` calls this module).
 
 The raw text stays in the event log (``raw_content`` of ``tool.finished``); only what is shown and
 what the model gets is escaped. A literal ``\\x1b`` already in the text (e.g. in source code) is
@@ -78,7 +78,8 @@ def escape_char(ch: str) -> str:
 
 def _ranges(spec: str) -> list[str]:
     """Every character of a regex class body made of single characters and ``a-b`` ranges."""
-    out, i = [], 0
+    out: list[str] = []
+    i = 0
     while i < len(spec):
         if i + 2 < len(spec) and spec[i + 1] == "-":
             out.extend(chr(c) for c in range(ord(spec[i]), ord(spec[i + 2]) + 1))

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from workbench.testing.docker import require_docker, sandbox_workspace
+from helpers.docker import require_docker, sandbox_workspace
 
 from workbench.core.sandbox.policy import SandboxSettings, container_config
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from workbench.testing.scripted_server import ScriptedServer
+from workbench.scripted.server import ScriptedServer
 from workbench.ui.app import WorkbenchApp
 
 

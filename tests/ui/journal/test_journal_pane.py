@@ -7,7 +7,7 @@ import json
 from textual.app import App, ComposeResult
 
 from workbench.core.journal.entries import JournalEntry
-from workbench.testing.scripted_server import Reply, ToolCallSpec
+from workbench.scripted.server import Reply, ToolCallSpec
 from workbench.ui.journal.pane import JournalPane
 from workbench.ui.screens.rewind import RewindScreen
 
@@ -107,7 +107,6 @@ async def test_jump_to_checkpoint_and_to_chat(workspace, server):
         Reply(text="Done."),
     )
     app = full_auto_app(workspace, server)
-    notes: list[str] = []
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_ready(app)
         pane = app.query_one(JournalPane)

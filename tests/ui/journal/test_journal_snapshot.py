@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 
-from workbench.testing.scripted_server import Reply, ToolCallSpec
+from workbench.scripted.server import Reply, ToolCallSpec
 from workbench.ui.journal.pane import JournalPane
 
 from ..conftest import wait_ready, wait_until

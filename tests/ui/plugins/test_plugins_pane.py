@@ -5,10 +5,10 @@ from __future__ import annotations
 import shlex
 import sys
 
-from workbench.core.plugins import PluginState, ToolApprovals, TrustStore, load_specs
+from workbench.core.mcp.plugins import PluginState, ToolApprovals, TrustStore, load_specs
 from workbench.ui.plugins.modals import ConfirmModal
 from workbench.ui.plugins.pane import PluginsPane
-from workbench.testing.trust import trust_workspace
+from helpers.trust import trust_workspace
 
 from ..conftest import make_app, wait_ready, wait_until
 from .conftest import SERVERS, write_mcp_json

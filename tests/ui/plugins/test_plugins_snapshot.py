@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 
 from workbench.ui.plugins.pane import PluginsPane
-from workbench.testing.trust import trust_workspace
+from helpers.trust import trust_workspace
 
 from ..conftest import make_app, wait_ready, wait_until
 

@@ -35,7 +35,7 @@ async def pane_loaded(app) -> None:
 
 async def open_review(app, pilot, name: str):
     """Open the review screen of spec ``name`` from the Specs pane (keys only) and wait for its first load."""
-    from workbench.ui.specs.review import SpecReviewScreen
+    from workbench.ui.specs.review_screen import SpecReviewScreen
 
     await wait_ready(app)
     await pane_loaded(app)

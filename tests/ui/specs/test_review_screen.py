@@ -9,7 +9,7 @@ from workbench.core.specs.comments import CommentStore
 from workbench.core.specs.discovery import find_spec
 from workbench.core.specs.snapshots import SnapshotStore
 from workbench.core.specs.store import ApprovalStore
-from workbench.ui.specs.review import SpecReviewScreen
+from workbench.ui.specs.review_screen import SpecReviewScreen
 
 from .conftest import make_app, next_load, open_review, spec_path, type_text, wait_until
 

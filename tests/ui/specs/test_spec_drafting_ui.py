@@ -9,9 +9,9 @@ from pathlib import Path
 
 from workbench.core.specs.comments import CommentStore
 from workbench.core.specs.store import ApprovalStore
-from workbench.testing.scripted_server import Reply
+from workbench.scripted.server import Reply
 from workbench.ui.specs.dialogs import ConfirmTaskScreen, NewSpecScreen
-from workbench.ui.specs.review import SpecReviewScreen
+from workbench.ui.specs.review_screen import SpecReviewScreen
 
 from .conftest import make_app, open_review, pane_loaded, spec_path, type_text, wait_ready, wait_until
 

@@ -117,7 +117,7 @@ async def test_trace_tab_shows_both_directions(spec_workspace, server):
 # -- model-driven Kiro features (scripted server, real streamed HTTP) ------------------------------
 from pathlib import Path  # noqa: E402
 
-from workbench.testing.scripted_server import Reply  # noqa: E402
+from workbench.scripted.server import Reply  # noqa: E402
 
 DRAFTS = Path(__file__).parents[2] / "specs" / "drafts"
 DRAFT_REQUIREMENTS = (DRAFTS / "requirements.md").read_text()
@@ -186,7 +186,7 @@ async def test_u_shows_the_task_diff_and_applies_only_on_accept(workspace, serve
 
 async def test_q_quick_spec_drafts_three_documents(workspace, server):
     from workbench.ui.specs.dialogs import NewSpecScreen
-    from workbench.ui.specs.review import SpecReviewScreen
+    from workbench.ui.specs.review_screen import SpecReviewScreen
 
     from .conftest import type_text
 
@@ -214,7 +214,7 @@ async def test_q_quick_spec_drafts_three_documents(workspace, server):
 
 async def test_b_bugfix_spec_drafts_bugfix_md(workspace, server):
     from workbench.ui.specs.dialogs import NewSpecScreen
-    from workbench.ui.specs.review import SpecReviewScreen
+    from workbench.ui.specs.review_screen import SpecReviewScreen
 
     from .conftest import type_text
 

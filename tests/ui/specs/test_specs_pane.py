@@ -6,7 +6,7 @@ from workbench.core.specs.discovery import find_spec
 from workbench.core.specs.store import ApprovalStore
 from workbench.core.specs.workflow import record_for_approval
 from workbench.ui.specs.pane import EMPTY, SpecsPane
-from workbench.ui.specs.review import SpecReviewScreen
+from workbench.ui.specs.review_screen import SpecReviewScreen
 
 from .conftest import make_app, open_review, pane_loaded, spec_path, wait_ready, wait_until
 

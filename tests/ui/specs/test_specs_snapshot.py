@@ -16,7 +16,7 @@ def test_review_screen_snapshot(snap_compare, spec_workspace, server):
     async def ready(pilot):
         await wait_ready(app)  # the chat pane (and its prompt) mounts right after the first frame
         app.query_one("#prompt").cursor_blink = False
-        screen = await open_review(app, pilot, "user-login")
+        await open_review(app, pilot, "user-login")
         await pilot.press("j")  # requirement 2: outline and document follow
         await pilot.pause()
 

@@ -284,7 +284,7 @@ class ToolRunner:
         appended) and the outcome (``"denied"`` when reverted).
         """
 
-        async def ask(diff: str, changes: list) -> bool:
+        async def ask(diff: str, changes: list[Any]) -> bool:
             if headless:
                 return False
             listed = ", ".join(c.path for c in changes[:8])

@@ -138,9 +138,9 @@ def _load_encoder(model: str) -> tuple[Callable[[str], int], str, bool] | None:
     for name in (wanted, "cl100k_base"):
         ranks = _bundled_ranks(name)
         if ranks is not None:
-            sha, pat, special = ENCODINGS[name]
+            _sha, pat, special = ENCODINGS[name]
             enc = tiktoken.Encoding(name=name, pat_str=pat, mergeable_ranks=ranks, special_tokens=special)
-            return (lambda text: len(enc.encode_ordinary(text))), name, name == wanted
+            return (lambda text: len(enc.encode_ordinary(text))), name, name == wanted  # noqa: B023 - returned at once
     return None
 
 

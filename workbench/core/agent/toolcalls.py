@@ -8,6 +8,7 @@ https://platform.openai.com/docs/guides/function-calling#streaming).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from workbench.core.llm.stream import ToolCallDelta
 
@@ -20,7 +21,7 @@ class ToolCall:
     name: str
     arguments: str
 
-    def to_openai(self) -> dict:
+    def to_openai(self) -> dict[str, Any]:
         """Return the ``tool_calls`` entry of an assistant message."""
         return {"id": self.id, "type": "function", "function": {"name": self.name, "arguments": self.arguments}}
 

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import os
 import subprocess
+from pathlib import Path
+
+from .errors import GitCommandError, GitNotFoundError
 
 PRIVATE_UMASK = 0o077
 """umask of git processes: the shadow repository (objects, index, refs) in the data dir is only
 readable by its owner (files 0600, folders 0700). Git never writes the workspace here (restores
 write files from Python), so workspace modes are unaffected."""
-from pathlib import Path
-
-from .errors import GitCommandError, GitNotFoundError
 
 #: The empty tree's id (SHA-1 object format), used as the "before" side of a first snapshot.
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"

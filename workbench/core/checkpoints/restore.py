@@ -25,6 +25,7 @@ import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from workbench.core.fsutil import atomic_write, fsync_dir
 
@@ -85,12 +86,12 @@ def plan(git: Git, from_tree: str, to_tree: str) -> list[Op]:
     return sorted(deletes, key=lambda o: o.path) + sorted(writes, key=lambda o: o.path)
 
 
-def write_journal(git_dir: Path, data: dict) -> None:
+def write_journal(git_dir: Path, data: dict[str, Any]) -> None:
     """Durably write the intent journal (temp file, fsync, rename, fsync of the folder)."""
     atomic_write(git_dir / JOURNAL_NAME, json.dumps(data).encode("utf-8"), new_mode=0o600)
 
 
-def read_journal(git_dir: Path) -> dict | None:
+def read_journal(git_dir: Path) -> dict[str, Any] | None:
     """Return the intent journal, or None when no restore is in progress.
 
     A leftover ``.tmp`` journal (crash before the rename: the workspace was not touched yet) is
@@ -109,7 +110,8 @@ def read_journal(git_dir: Path) -> dict | None:
     except FileNotFoundError:
         return None
     try:
-        return json.loads(raw)
+        data: dict[str, Any] = json.loads(raw)
+        return data
     except ValueError as exc:
         raise CheckpointError(f"restore journal {path} is corrupt ({exc}); inspect or delete it") from exc
 

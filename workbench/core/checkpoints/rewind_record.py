@@ -81,7 +81,7 @@ def _dangling_rewinds(store: "EventStore", session_id: str) -> list[Event]:
     return out
 
 
-def record_dangling_rewinds(store: "EventStore", repo: "ShadowRepo", workspace: Path, journal: dict | None) -> list[str]:
+def record_dangling_rewinds(store: "EventStore", repo: "ShadowRepo", workspace: Path, journal: dict[str, Any] | None) -> list[str]:
     """Write down the rewinds of crashed sessions that never recorded their end (store thread).
 
     Args:
@@ -105,7 +105,7 @@ def record_dangling_rewinds(store: "EventStore", repo: "ShadowRepo", workspace: 
     return messages
 
 
-def _record_session(store: "EventStore", repo: "ShadowRepo", session_id: str, journal: dict | None) -> list[str]:
+def _record_session(store: "EventStore", repo: "ShadowRepo", session_id: str, journal: dict[str, Any] | None) -> list[str]:
     """Record the dangling rewinds of one crashed session (call inside a store transaction)."""
     messages: list[str] = []
     for start in _dangling_rewinds(store, session_id):
@@ -167,7 +167,7 @@ def recover_rewinds_sync(repo: "ShadowRepo", store: "EventStore", workspace: Pat
     journal = restore_mod.read_journal(repo.git_dir) if repo.restore_pending() else None
     target = repo.recover_incomplete_restore() if journal is not None else None
     messages = record_dangling_rewinds(store, repo, Path(workspace), journal)
-    if target and not messages:
+    if target and journal is not None and not messages:
         messages.append(
             f"A rewind was interrupted; it was completed on start (the workspace now equals checkpoint "
             f"{target[:10]}). The state before it is checkpoint {str(journal.get('pre_restore'))[:12]}: "

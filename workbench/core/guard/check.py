@@ -85,10 +85,10 @@ class ProtectedGuard:
 
         The union of what the parsed ``.mcp.json`` names (:func:`mcp_script_paths`, existing or
         not) and the files recorded with the trusted servers
-        (:meth:`~workbench.core.plugins.trust.TrustStore.trusted_files`, which also covers
+        (:meth:`~workbench.core.mcp.plugins.plugin_trust.TrustStore.trusted_files`, which also covers
         user-level servers that run a workspace script).
         """
-        from workbench.core.plugins.trust import TrustStore
+        from workbench.core.mcp.plugins.plugin_trust import TrustStore
 
         if self._trust is None:
             self._trust = TrustStore.for_workspace(self.workspace)

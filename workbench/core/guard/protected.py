@@ -51,7 +51,7 @@ def mcp_script_paths(workspace: Path) -> tuple[str, ...]:
     Args:
         workspace: The workspace root.
     """
-    from workbench.core.plugins.config import MCP_JSON, load_specs, read_mcp_json
+    from workbench.core.mcp.plugins.plugin_config import MCP_JSON, load_specs, read_mcp_json
 
     # Entries are read one by one (one invalid entry does not hide the others' scripts), from
     # the file on disk as written and from the content that applies (trusted, ${VAR} expanded).
@@ -62,7 +62,8 @@ def mcp_script_paths(workspace: Path) -> tuple[str, ...]:
         raw = {}
     for entry in raw.values():
         if isinstance(entry, dict) and isinstance(entry.get("command"), str):
-            args = entry.get("args") if isinstance(entry.get("args"), list) else []
+            raw_args = entry.get("args")
+            args = raw_args if isinstance(raw_args, list) else []
             cwd = entry.get("cwd") if isinstance(entry.get("cwd"), str) else None
             commands.append((entry["command"], [a for a in args if isinstance(a, str)], cwd))
     try:

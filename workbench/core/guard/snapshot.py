@@ -217,7 +217,8 @@ def diff_text(before: Snapshot, after: Snapshot, changes: list[Change], limit: i
             if parts and not parts[-1].endswith("\n"):
                 parts[-1] += "\n"
         else:
-            kind = (new or old).kind if (new or old) else "entry"
+            either = new or old
+            kind = either.kind if either is not None else "entry"
             extra = f" -> {new.target}" if new is not None and new.kind == "link" else ""
             parts.append(f"{ch.what}: {ch.path} ({kind}{extra})\n")
     text = "".join(parts)

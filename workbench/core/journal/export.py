@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import json
 import time
-from typing import Any
+from typing import Any, Callable
 
 from workbench.core.events import Event, EventKind
 from workbench.core.journal.agent_md import MarkdownCursor, render_events
@@ -51,7 +51,7 @@ def export_session(store: Any, session_id: str, fmt: str) -> str:
     # events are redacted when written; the whole text is redacted again with the store's
     # redactor, so a secret joined from several pieces (the interrupted tail) cannot get out
     redact = getattr(store, "redactor", None)
-    redact_text = redact.text if redact is not None else (lambda t: t)
+    redact_text: Callable[[str], str] = redact.text if redact is not None else (lambda t: t)
     if fmt == "json":
         return redact_text(to_json(events))
     with_tail = events + ([interrupted] if interrupted is not None else [])

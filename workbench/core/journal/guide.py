@@ -111,7 +111,7 @@ def describe_dir(path: Path) -> str:
     return _KNOWN_DIRS.get(path.name.lower(), "")
 
 
-def _entries(folder: Path) -> list[os.DirEntry]:
+def _entries(folder: Path) -> list[os.DirEntry[str]]:
     try:
         items = [e for e in os.scandir(folder) if e.name not in LAYOUT_SKIP and not e.name.endswith((".pyc", ".egg-info"))]
     except OSError:

@@ -115,7 +115,7 @@ def explain(exc: BaseException, *, base_url: str, model: str, secrets: tuple[str
         kind, msg = "timeout", f"Timed out waiting for {base_url}. Raise llm.timeout or check the server."
     elif _transport_error(exc, "TransportError"):
         kind, msg = "stream_cut", f"The connection to {base_url} broke mid-reply ({type(exc).__name__}: {exc}). What arrived is kept."
-    elif isinstance(exc, openai.APIResponseValidationError) or isinstance(exc, ValueError):
+    elif isinstance(exc, (openai.APIResponseValidationError, ValueError)):
         kind, msg = "malformed", f"Malformed data from {base_url}: {exc}. What arrived is kept."
     elif isinstance(exc, openai.APIError):
         kind, msg = "api", f"API error from {base_url}{detail or ': ' + str(exc)}."

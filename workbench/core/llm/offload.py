@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import threading
-from typing import Any, AsyncIterator, Awaitable, Callable, TypeVar
+from typing import Any, AsyncIterator, Callable, Coroutine, TypeVar
 
 T = TypeVar("T")
 _END = object()
@@ -54,7 +54,7 @@ class BackgroundLoop:
                 self._loop = loop
             return self._loop
 
-    async def run(self, coro_factory: Callable[[], Awaitable[T]]) -> T:
+    async def run(self, coro_factory: Callable[[], Coroutine[Any, Any, T]]) -> T:
         """Await ``coro_factory()`` on the background loop from the caller's loop."""
         future = asyncio.run_coroutine_threadsafe(coro_factory(), self.loop)
         try:

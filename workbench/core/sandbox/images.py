@@ -126,4 +126,5 @@ def import_rootfs(client: Any, source: Path, tag: str, changes: list[str] | None
     text = out.decode("utf-8", "replace") if isinstance(out, bytes) else str(out)
     if "errorDetail" in text:
         raise SandboxError(f"importing {source} as {tag!r} failed: {text.strip()}")
-    return client.images.get(f"{repository}:{version}").id
+    image_id: str = client.images.get(f"{repository}:{version}").id
+    return image_id

@@ -89,7 +89,7 @@ class LogBatch(Sequence[LogLine]):
         """Remove the first ``count`` lines (all of them if there are fewer)."""
         runs = self.runs
         while count > 0 and runs:
-            stream, lines = runs[0]
+            _stream, lines = runs[0]
             if len(lines) <= count:
                 runs.pop(0)
                 count -= len(lines)

@@ -201,7 +201,7 @@ def probe_container(container: tuple[Any, str], user: str, workspace: Path, *, k
     """
     api, cid = container
     try:
-        code, out = _exec_output(api, cid, ["/bin/sh", "-c", _PROBE, "wb-probe", "1" if kill_orphans else "0"])
+        _code, out = _exec_output(api, cid, ["/bin/sh", "-c", _PROBE, "wb-probe", "1" if kill_orphans else "0"])
         fields = out.decode("utf-8", "replace").split()
         killed, writable = int(fields[0]), fields[1] == "ok"
     except Exception:  # noqa: BLE001 - cannot fork (an orphan holds every pid): reset

@@ -9,7 +9,7 @@ import asyncio
 import threading
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, TypeVar
 
 from ..paths import workspace_data_dir
 from .containers import ContainerInfo, ContainerStats, EnsureOutcome, SandboxInfo, info_from_attrs, stats_from_sample
@@ -19,6 +19,7 @@ from .exec import CommandResult, OutputCallback, run_command
 from .logs import BatchCallback, LogFollower
 from .policy import LABEL_SESSION, LABEL_WORKSPACE, SandboxSettings, container_config
 
+T = TypeVar("T")
 
 class SandboxService:
     """Creates, finds and drives the session containers of one workspace.
@@ -296,7 +297,7 @@ class SandboxService:
         """Stop the running containers of ``session_ids`` (default: every session this service
         ensured); return the containers stopped."""
         ids = set(self._known_sessions if session_ids is None else session_ids)
-        stopped = []
+        stopped: list[ContainerInfo] = []
         if not ids or self._client is None and session_ids is None:
             return stopped
         for info in self.list_containers_sync():
@@ -392,7 +393,7 @@ def restore_container_sync(service: SandboxService, session_id: str, image: str)
     return restored.ensure_sync(session_id)
 
 
-async def _cancellable(stop: threading.Event, func: Any, *args: Any, **kwargs: Any) -> Any:
+async def _cancellable(stop: threading.Event, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """Run the blocking ``func(*args, **kwargs)`` in a thread; when the caller is cancelled, set
     ``stop`` (the command's tree is killed) and wait up to 15 s for the thread before re-raising."""
     task = asyncio.ensure_future(asyncio.to_thread(func, *args, **kwargs))

@@ -13,6 +13,7 @@ import secrets
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from ._io import read_json_list, write_json_list
 from .models import DOC_KINDS, SpecError
@@ -64,12 +65,12 @@ class Comment:
             where = f"{where} (line {self.line})" if where else f"line {self.line}"
         return where or self.doc
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict of the fields."""
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Comment":
+    def from_dict(cls, data: dict[str, Any]) -> "Comment":
         """Build a comment from ``to_dict`` output.
 
         Raises:

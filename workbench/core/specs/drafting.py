@@ -468,7 +468,7 @@ class Draft:
     async def _run(self) -> AsyncIterator[str]:
         from workbench.core.llm.stream import TextDelta
 
-        from .events import SPEC_DRAFTED, emit_spec_event
+        from .workflow_events import SPEC_DRAFTED, emit_spec_event
 
         if self.stores is None:
             from .review import ReviewStores

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 #: The three documents of a spec, in workflow order.
 DOC_KINDS: tuple[str, ...] = ("requirements", "design", "tasks")
@@ -56,7 +56,7 @@ class Problem:
     code: str
     message: str
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict with the same keys as the attributes."""
         return {
             "file": self.file,

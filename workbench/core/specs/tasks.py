@@ -244,7 +244,7 @@ def _check_numbering(task: Task, parent: Task | None, roots: list[Task], problem
         return
     expected = int(previous.id.split(".")[-1]) + 1
     if int(parts[-1]) != expected:
-        expected_id = ".".join(parts[:-1] + [str(expected)])
+        expected_id = ".".join([*parts[:-1], str(expected)])
         problem(task.line, "warning", "TSK003", f"task {task.id} follows task {previous.id}; expected {expected_id}")
 
 

@@ -195,7 +195,7 @@ async def start_task(services: "SpecHost", spec: Spec, task_id: str) -> TaskRun:
     """
     import asyncio
 
-    from .events import set_task
+    from .workflow_events import set_task
 
     run = await asyncio.to_thread(prepare_task, spec, task_id, services.chat.running)
     if services.chat.running:  # a turn may have started while the files were read
@@ -211,7 +211,7 @@ async def finish_task(services: "SpecHost", spec: Spec, task_id: str, confirmed:
     Returns:
         The task's state afterwards (``done`` or ``in_progress``).
     """
-    from .events import SPEC_TASK_STATE, emit_spec_event, set_task
+    from .workflow_events import SPEC_TASK_STATE, emit_spec_event, set_task
 
     if confirmed:
         await set_task(services, spec, task_id, "done", reason="confirmed done")

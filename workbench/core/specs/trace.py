@@ -17,6 +17,7 @@ design parser reports them as ``DES001``).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from .models import DesignDoc, Problem, RequirementsDoc, TasksDoc
 
@@ -75,7 +76,7 @@ class TraceReport:
     by_design: dict[str, list[str]] = field(default_factory=dict)
     design_tasks: dict[str, list[str]] = field(default_factory=dict)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict (lists and strings only)."""
         return {
             "matrix": {cid: list(tasks) for cid, tasks in self.matrix.items()},

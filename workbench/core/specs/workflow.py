@@ -28,6 +28,7 @@ import subprocess
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from .models import DOC_KINDS, Spec, WorkflowError
 
@@ -69,12 +70,12 @@ class ApprovalRecord:
     previous_sha256: str | None = None
     content_sha256: str | None = None
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict of the fields."""
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict) -> "ApprovalRecord":
+    def from_dict(cls, data: dict[str, Any]) -> "ApprovalRecord":
         """Build a record from ``to_dict`` output.
 
         Raises:
@@ -114,7 +115,7 @@ class DocStatus:
     approval: ApprovalRecord | None
     reason: str
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict."""
         return {
             "doc": self.doc,

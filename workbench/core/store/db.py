@@ -272,7 +272,7 @@ class EventStore(LogOpening):
             ).fetchall()
         return [self._row_to_info(r) for r in rows]
 
-    def _row_to_info(self, row: tuple) -> SessionInfo:
+    def _row_to_info(self, row: tuple[Any, ...]) -> SessionInfo:
         (sid, ws, title, created, updated, mcount, ecount, pid, closed, parent, model, pt, ct) = row
         if closed:
             status = "closed"
@@ -329,6 +329,7 @@ class EventStore(LogOpening):
             "INSERT INTO events(session_id, kind, ts, payload) VALUES (?,?,?,?)",
             (event.session_id, event.kind, now, payload),
         )
+        assert cur.lastrowid is not None  # set by every INSERT
         stored = Event(event.kind, event.session_id, event.payload, int(cur.lastrowid), now)
         self._project(stored)
         return stored
@@ -374,7 +375,7 @@ class EventStore(LogOpening):
         def __enter__(self) -> None:
             self.conn.execute("BEGIN IMMEDIATE")
 
-        def __exit__(self, exc_type, exc, tb) -> None:
+        def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
             if exc_type is None:
                 try:
                     self.conn.execute("COMMIT")

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from workbench.core.event_payloads import AssistantDelta
 from workbench.core.events import Event, EventKind
@@ -43,7 +43,7 @@ def crashed_session_ids(store: "EventStore", session_id: str | None = None) -> l
     """Ids of sessions whose owning process died without closing them (status ``crashed``);
     with ``session_id``, only that one if it qualifies. One query, one ``kill(pid, 0)`` per row."""
     sql = "SELECT * FROM sessions WHERE closed = 0 AND pid IS NOT NULL"
-    args: tuple = ()
+    args: tuple[Any, ...] = ()
     if session_id is not None:
         sql += " AND id = ?"
         args = (session_id,)

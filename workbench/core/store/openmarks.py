@@ -27,6 +27,7 @@ import os
 import sqlite3
 import time
 from pathlib import Path
+from typing import Any
 
 from workbench.core.pids import pid_alive
 
@@ -64,8 +65,8 @@ class OpenMarks:
         except OSError:
             pass
 
-    def _read(self) -> list[tuple[str, dict]]:
-        out: list[tuple[str, dict]] = []
+    def _read(self) -> list[tuple[str, dict[str, Any]]]:
+        out: list[tuple[str, dict[str, Any]]] = []
         try:
             names = sorted(os.listdir(self.dir))
         except OSError:

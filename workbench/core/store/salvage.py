@@ -63,9 +63,9 @@ class _Found:
     sessions: dict[str, tuple[str, str | None, float, float, str | None]] = field(default_factory=dict)
 
 
-def _safe_rows(conn: sqlite3.Connection, sql: str, args: Iterable[Any] = ()) -> list[tuple]:
+def _safe_rows(conn: sqlite3.Connection, sql: str, args: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
     """Rows of ``sql`` until the first error (the rows read before it are kept)."""
-    out: list[tuple] = []
+    out: list[tuple[Any, ...]] = []
     try:
         for row in conn.execute(sql, tuple(args)):
             out.append(row)
@@ -91,7 +91,7 @@ def _add_event(found: _Found, seq: Any, sid: Any, kind: Any, ts: Any, payload: A
     found.events.setdefault(seq, (sid, kind, float(ts), payload))
 
 
-def _add_session(found: _Found, row: tuple) -> None:
+def _add_session(found: _Found, row: tuple[Any, ...]) -> None:
     sid, ws, title, created, updated, parent = row
     if not _is_session_id(sid) or not isinstance(ws, str) or not isinstance(created, (int, float)):
         return

@@ -14,7 +14,10 @@ import json
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+if TYPE_CHECKING:
+    import jsonschema
 
 
 ToolKind = Literal["read", "write", "command"]
@@ -52,7 +55,7 @@ class ToolSpec:
         jsonschema.Draft202012Validator.check_schema(self.parameters)
 
     @cached_property
-    def validator(self) -> "jsonschema.Draft202012Validator":  # noqa: F821
+    def validator(self) -> "jsonschema.Draft202012Validator":
         """The compiled JSON Schema validator for :attr:`parameters` (built once)."""
         import jsonschema
 

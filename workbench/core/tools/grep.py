@@ -23,7 +23,7 @@ import os
 import re
 import shutil
 import stat
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -264,7 +264,7 @@ def _read_all(fd: int) -> bytes:
     return b"".join(chunks)
 
 
-def _candidates(ctx: ToolContext, base: str) -> Iterator[tuple[str, str, int]]:
+def _candidates(ctx: ToolContext, base: str) -> Generator[tuple[str, str, int], None, None]:
     """Yield ``(rel, name, dir_fd)`` for the files to search: ``base`` itself or the files under it.
 
     Raises:

@@ -5,7 +5,7 @@ trusted, only the changed settings (``+`` added, ``~`` changed, ``-`` removed). 
 API key somewhere, widen permissions, relax the sandbox or run something on the host are marked
 ``risk``. Secret-looking values (by key name, or by the token shapes of
 :data:`workbench.core.redact.PATTERNS`) are masked unless ``reveal`` is set. All text from the
-workspace goes through :func:`~workbench.core.plugins.sanitize.sanitize_text` (no terminal escapes,
+workspace goes through :func:`~workbench.core.mcp.plugins.sanitize.sanitize_text` (no terminal escapes,
 no invisible or bidi characters).
 """
 
@@ -19,7 +19,7 @@ import tomllib
 from dataclasses import dataclass
 from typing import Any
 
-from workbench.core.plugins.sanitize import sanitize_text
+from workbench.core.mcp.plugins.sanitize import sanitize_text
 from workbench.core.redact import PATTERNS
 from workbench.core.trust import AGENTS_MD, CLAUDE_MD, CONFIG, DOCKERFILE, MCP_JSON, FileTrust, TrustReport
 
@@ -201,7 +201,7 @@ def _config_items(new: bytes | None, old: bytes | None, changed: bool, reveal: b
 def _pop_servers(doc: dict[str, Any]) -> dict[str, Any]:
     plugins = doc.get("plugins")
     if isinstance(plugins, dict) and isinstance(plugins.get("servers"), dict):
-        servers = plugins.pop("servers")
+        servers: dict[str, Any] = plugins.pop("servers")
         if not plugins:
             doc.pop("plugins")
         return servers

@@ -85,7 +85,7 @@ class FirstPaintScreen(Screen[None]):
         super()._on_timer_update()
 
     # Runs before Screen._on_update (textual/screen.py:1398, Textual 8.2.8), which marks the widget dirty.
-    def _on_update(self, message: messages.Update) -> None:
+    def _on_update(self, message: messages.Update) -> None:  # type: ignore[override]  # Textual dispatches sync handlers too; this one runs first and may stop the message
         painted = self._painted
         if painted is not None and message.time < painted[0] and message.widget in painted[1]:
             message.stop()

@@ -539,7 +539,7 @@ class ChatPane(Vertical):
     @work(group="sandbox-reattach", exclusive=True, exit_on_error=False)
     async def _reattach_sandbox(self) -> None:
         """Find the resumed session's container again (attach, start or recreate), off the UI path."""
-        from workbench.core.sandbox.recovery import reattach_on_resume
+        from workbench.core.sandbox.reattach import reattach_on_resume
 
         if self.services is None:
             return

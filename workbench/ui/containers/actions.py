@@ -109,7 +109,7 @@ class ContainerActions(_Base):
     @work(group="containers-action", exit_on_error=False)
     async def action_prune(self) -> None:
         """Remove the containers of ended or crashed sessions, after a confirmation."""
-        from workbench.core.sandbox.recovery import stale_containers
+        from workbench.core.sandbox.reattach import stale_containers
 
         if self.service is None or self.services is None or not self.engine_ok:
             self.notify("No Docker engine: nothing to prune.", severity="warning")

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from workbench.core.sandbox.containers import ContainerInfo, ContainerStats
     from workbench.core.sandbox.engine import EngineStatus
-    from workbench.core.sandbox.recovery import StaleContainer
+    from workbench.core.sandbox.reattach import StaleContainer
 
 COLUMNS: list[tuple[str, str]] = [
     ("name", "Name"),

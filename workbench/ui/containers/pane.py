@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from workbench.core.runtime import Services
     from workbench.core.sandbox.containers import ContainerInfo, ContainerStats
     from workbench.core.sandbox.logs import LogFollower
-    from workbench.core.sandbox.recovery import StaleContainer
+    from workbench.core.sandbox.reattach import StaleContainer
     from workbench.core.sandbox.service import SandboxService
 
 
@@ -260,7 +260,7 @@ class ContainersPane(ContainerActions, LogFollowing, Vertical, can_focus=True):
             self.query_one(selector).add_class("hidden")
 
     def _apply(self, containers: list[ContainerInfo], sessions: list[Any]) -> None:
-        from workbench.core.sandbox.recovery import stale_containers
+        from workbench.core.sandbox.reattach import stale_containers
 
         self.containers = {c.id: c for c in containers}
         self.session_status = {s.id: s.status for s in sessions}

@@ -44,7 +44,7 @@ class ContainerTable(DataTable[str]):
             if cid not in self.rows:
                 continue
             row = cells(cid)
-            for (key, _), old in zip(COLUMNS, self.get_row(cid)):
+            for (key, _), old in zip(COLUMNS, self.get_row(cid), strict=False):
                 if row[key] != old:
                     self.update_cell(cid, key, row[key], update_width=True)
 

@@ -6,10 +6,10 @@ import json
 import time
 from typing import TYPE_CHECKING
 
-from workbench.core.plugins.sanitize import sanitize_text
+from workbench.core.mcp.plugins.sanitize import sanitize_text
 
 if TYPE_CHECKING:
-    from workbench.core.plugins.handle import PluginHandle
+    from workbench.core.mcp.plugins.handle import PluginHandle
 
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("name", "Name"),
@@ -45,7 +45,7 @@ def display_state(handle: PluginHandle, trusted: object) -> str:
     """Return the state cell: ``untrusted`` / ``changed`` (since trusted) / ``re-trust`` (trusted
     by an older Workbench) / ``disabled`` for plugins that are not running, else the state.
 
-    ``trusted`` is a bool or a :class:`~workbench.core.plugins.trust.TrustStatus`.
+    ``trusted`` is a bool or a :class:`~workbench.core.mcp.plugins.plugin_trust.TrustStatus`.
     """
     state = getattr(trusted, "state", None)
     ok = trusted.trusted if state is not None else bool(trusted)  # type: ignore[attr-defined]
@@ -102,7 +102,7 @@ def _indent(text: str, prefix: str = "    ") -> list[str]:
 def detail_text(handle: PluginHandle, trusted: bool, status: object | None = None) -> str:
     """Return the detail of the selected plugin: origin, error, tools (sanitized descriptions and
     schemas), recent calls and the stderr tail; for a plugin changed since it was trusted, what
-    changed (``status``: its :class:`~workbench.core.plugins.trust.TrustStatus`)."""
+    changed (``status``: its :class:`~workbench.core.mcp.plugins.plugin_trust.TrustStatus`)."""
     spec = handle.spec
     origin = ".mcp.json (workspace)" if spec.source == "workspace" else "[plugins] config (user)"
     lines = [f"{handle.name} · {display_state(handle, status if status is not None else trusted)} · from {origin} · {spec.transport}"]
@@ -120,7 +120,7 @@ def detail_text(handle: PluginHandle, trusted: bool, status: object | None = Non
         ]
         return "\n".join(lines)
     if handle.state.value == "error" and handle.last_error is not None:
-        lines += ["", "Error:"] + _indent(sanitize_text(str(handle.last_error)))
+        lines += ["", "Error:", *_indent(sanitize_text(str(handle.last_error)))]
     if handle.restarts:
         lines.append(f"automatic restarts: {handle.restarts} of {spec.settings.max_restarts}")
     pending = [t for t in handle.tools if t.status != "approved"]

@@ -1,7 +1,7 @@
 """The Plugins pane (5): MCP servers, their state, tools, calls and stderr; start/stop/trust keys.
 
-It reads the live :class:`~workbench.core.plugins.handle.PluginHandle` records of the workspace's
-supervisor (see :func:`workbench.core.plugins.runtime.plugin_runtime`) and redraws when a plugin
+It reads the live :class:`~workbench.core.mcp.plugins.handle.PluginHandle` records of the workspace's
+supervisor (see :func:`workbench.core.mcp.plugins.service.plugin_runtime`) and redraws when a plugin
 event is committed to the log (bus) and once a second (uptime). Every action runs in a worker;
 typed plugin errors become notifications.
 """
@@ -21,8 +21,8 @@ from workbench.ui.plugins.format import COLUMNS, EMPTY_TEXT, detail_text, row_ce
 from workbench.ui.plugins.modals import ConfirmModal
 
 if TYPE_CHECKING:
-    from workbench.core.plugins.handle import PluginHandle
-    from workbench.core.plugins.supervisor import PluginSupervisor
+    from workbench.core.mcp.plugins.handle import PluginHandle
+    from workbench.core.mcp.plugins.supervisor import PluginSupervisor
     from workbench.core.runtime import Services
 
 
@@ -88,8 +88,8 @@ class PluginsPane(Vertical, can_focus=True):
 
     @work(group="plugins-boot", exclusive=True, exit_on_error=False)
     async def _start_runtime(self) -> None:
-        from workbench.core.plugins.errors import PluginError
-        from workbench.core.plugins.runtime import plugin_runtime
+        from workbench.core.mcp.plugins.errors import PluginError
+        from workbench.core.mcp.plugins.service import plugin_runtime
 
         assert self.services is not None
         try:
@@ -106,7 +106,7 @@ class PluginsPane(Vertical, can_focus=True):
     @work(group="plugins-events", exclusive=True)
     async def _follow(self) -> None:
         from workbench.core.events import Event
-        from workbench.core.plugins.runtime import PLUGIN_KINDS
+        from workbench.core.mcp.plugins.service import PLUGIN_KINDS
 
         assert self.services is not None
         with self.services.bus.subscribe(lambda e: isinstance(e, Event) and e.kind in PLUGIN_KINDS) as sub:
@@ -169,7 +169,7 @@ class PluginsPane(Vertical, can_focus=True):
             for name in names:
                 cells = row_cells(sup.handles[name], sup.trust_status(name))
                 row = table.get_row(name)
-                for (key, _), old in zip(COLUMNS, row):
+                for (key, _), old in zip(COLUMNS, row, strict=False):
                     if cells[key] != old:
                         table.update_cell(name, key, cells[key], update_width=True)
         self._refresh_detail()
@@ -196,7 +196,7 @@ class PluginsPane(Vertical, can_focus=True):
         return self.supervisor, handle
 
     async def _guard(self, coro: Any) -> Any:
-        from workbench.core.plugins.errors import PluginError
+        from workbench.core.mcp.plugins.errors import PluginError
 
         try:
             return await coro
@@ -209,7 +209,7 @@ class PluginsPane(Vertical, can_focus=True):
     async def _confirm_trust(self, sup: PluginSupervisor, handle: PluginHandle) -> bool:
         """Show the exact command line, env values (secrets masked, ``r`` reveals), the files it
         runs and what changed since an earlier trust; on yes record the trust. Returns the answer."""
-        from workbench.core.plugins.trust import describe_for_approval
+        from workbench.core.mcp.plugins.plugin_trust import describe_for_approval
 
         status = await sup.check_trust(handle.name)
         ws = sup.workspace
@@ -319,8 +319,8 @@ class PluginsPane(Vertical, can_focus=True):
     async def action_reload(self) -> None:
         """Re-read ``.mcp.json`` and ``[plugins]``; apply the changes to the running plugins."""
         from workbench.core.config import ConfigError
-        from workbench.core.plugins.errors import PluginError
-        from workbench.core.plugins.runtime import plugin_runtime, reload_plugins
+        from workbench.core.mcp.plugins.errors import PluginError
+        from workbench.core.mcp.plugins.service import plugin_runtime, reload_plugins
 
         if self.services is None:
             self.notify("Still starting.", severity="warning")

@@ -86,7 +86,7 @@ def binding_groups() -> list[tuple[str, list[tuple[str, str, str]]]]:
     for pane_id, (module, cls_name) in PANE_CLASSES.items():
         cls = getattr(importlib.import_module(module), cls_name)
         groups.append((f"{pane_id.title()} pane", _rows(cls.BINDINGS)))
-    from workbench.ui.specs.review import SpecReviewScreen
+    from workbench.ui.specs.review_screen import SpecReviewScreen
 
     groups.append(("Spec review screen", _rows(SpecReviewScreen.BINDINGS)))
     groups += [

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any, ClassVar, overload
 
 from rich.cells import cell_len
@@ -517,7 +518,7 @@ class LineView(LayoutSizedScrollView, can_focus=True):
             for s, e, _name in row.spans:
                 edges.update((min(max(s - start, 0), len(chunk)), min(max(e - start, 0), len(chunk))))
             cuts = sorted(edges)
-            for a, b in zip(cuts, cuts[1:]):
+            for a, b in pairwise(cuts):
                 style = row_style
                 for s, e, name in row.spans:
                     if s - start <= a and b <= e - start:

@@ -172,7 +172,7 @@ class SpecsPane(Vertical, can_focus=True):
 
     def open_spec(self, key: str) -> None:
         """Push the review screen of the spec with ``key``; refresh the list when it closes."""
-        from workbench.ui.specs.review import SpecReviewScreen
+        from workbench.ui.specs.review_screen import SpecReviewScreen
 
         for row in self.rows:
             if row.spec.key == key:
@@ -207,7 +207,7 @@ class SpecsPane(Vertical, can_focus=True):
         from workbench.core.specs.drafting import create_spec
         from workbench.core.specs.models import SpecError
         from workbench.core.specs.quick import QuickDraft
-        from workbench.ui.specs.review import SpecReviewScreen
+        from workbench.ui.specs.review_screen import SpecReviewScreen
 
         assert self.workspace is not None
         if self.services is None:
@@ -242,7 +242,7 @@ class SpecsPane(Vertical, can_focus=True):
         """Create the spec's folder (``[specs] dir``) and open its review screen, drafting requirements from ``idea``."""
         from workbench.core.specs.drafting import create_spec
         from workbench.core.specs.models import SpecError
-        from workbench.ui.specs.review import SpecReviewScreen
+        from workbench.ui.specs.review_screen import SpecReviewScreen
 
         assert self.workspace is not None
         try:

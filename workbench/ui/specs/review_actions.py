@@ -46,7 +46,7 @@ class ReviewActionsMixin:
         services = self.services
         try:
             if services is not None:  # also recorded as a spec.approved event in the session log
-                from workbench.core.specs.events import approve
+                from workbench.core.specs.workflow_events import approve
 
                 record = await approve(services, self.spec, doc, self.stores)
             else:
@@ -85,7 +85,7 @@ class ReviewActionsMixin:
         services = self.services
         try:
             if services is not None:  # also recorded as a spec.changes_requested event
-                from workbench.core.specs.events import request_changes as request_with_event
+                from workbench.core.specs.workflow_events import request_changes as request_with_event
 
                 _record, sent = await request_with_event(services, self.spec, doc, self.stores)
             else:
@@ -162,7 +162,7 @@ class ReviewActionsMixin:
         services = self.services
         try:
             if services is not None:  # also recorded as a spec.task_state event
-                from workbench.core.specs.events import set_task
+                from workbench.core.specs.workflow_events import set_task
 
                 await set_task(services, self.spec, task_id, state, reason="ticked")
             else:
