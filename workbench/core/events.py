@@ -113,7 +113,7 @@ class EventKind:
     """``{"summary": str, "up_to_seq": int, "tokens_before": int, "reason": "auto"|"manual"}``"""
     SPEC_DRAFTED = "spec.drafted"
     """``{"spec", "doc", "sha256", "previous_sha256", "revision": bool, "comments", "who", "ts",
-    "commit", "chars": int}`` (see :mod:`workbench.core.specs.events`)."""
+    "commit", "chars": int}`` (see :mod:`workbench.core.specs.workflow_events`)."""
     SPEC_APPROVED = "spec.approved"
     """``{"spec", "doc", "sha256", "commit", "who", "ts"}``"""
     SPEC_CHANGES_REQUESTED = "spec.changes_requested"
@@ -122,7 +122,7 @@ class EventKind:
     """``{"spec", "task", "title", "state", "previous", "reason"}``"""
     PLUGIN_STATE = "plugin.state"
     """``{"plugin", "old", "new", "pid", "reason", "stderr_tail", "ts"}`` (see
-    :mod:`workbench.core.plugins.runtime`)."""
+    :mod:`workbench.core.mcp.plugins.service`)."""
     PLUGIN_TOOLS_CHANGED = "plugin.tools_changed"
     """``{"plugin", "tools", "pending", "ts"}``"""
     PLUGIN_CALL = "plugin.call"
@@ -198,12 +198,12 @@ GUIDE_TRIGGER_KINDS: frozenset[str] = frozenset({
     EventKind.SESSION_TITLED, EventKind.TURN_FINISHED, EventKind.CHECKPOINT_RESTORED,
 })
 
-#: Every spec workflow kind (written by :mod:`workbench.core.specs.events`).
+#: Every spec workflow kind (written by :mod:`workbench.core.specs.workflow_events`).
 SPEC_KINDS: tuple[str, ...] = (
     EventKind.SPEC_DRAFTED, EventKind.SPEC_APPROVED, EventKind.SPEC_CHANGES_REQUESTED, EventKind.SPEC_TASK_STATE,
 )
 
-#: Every plugin kind (written by :mod:`workbench.core.plugins.runtime`).
+#: Every plugin kind (written by :mod:`workbench.core.mcp.plugins.service`).
 PLUGIN_KINDS: tuple[str, ...] = (
     EventKind.PLUGIN_STATE, EventKind.PLUGIN_TOOLS_CHANGED, EventKind.PLUGIN_CALL, EventKind.PLUGIN_RESTART,
 )

@@ -20,7 +20,7 @@ from workbench.core.store import AsyncEventStore
 if TYPE_CHECKING:
     from workbench.core.checkpoints.service import CheckpointService
     from workbench.core.journal.service import JournalService
-    from workbench.core.plugins.supervisor import PluginSupervisor
+    from workbench.core.mcp.plugins.supervisor import PluginSupervisor
     from workbench.core.sandbox.service import SandboxService
     from workbench.core.sandbox.tool import RunCommandTool
 
@@ -43,7 +43,7 @@ class Services:
     The subsystems are typed members, each created by its owner module: ``checkpoints``,
     ``run_command`` and ``journal`` when the services start (``checkpoints`` stays None when the
     shadow repository cannot be made), ``plugins`` on the first
-    :func:`~workbench.core.plugins.runtime.plugin_runtime` call, and :attr:`sandbox` lazily on
+    :func:`~workbench.core.mcp.plugins.service.plugin_runtime` call, and :attr:`sandbox` lazily on
     first use (creating it does not contact Docker).
     """
 
@@ -60,7 +60,7 @@ class Services:
     journal: JournalService | None = None
     """Keeps ``.workbench/journal/`` in step with the log (see :func:`~workbench.core.journal.service.start_journal`)."""
     plugins: PluginSupervisor | None = None
-    """The MCP plugin supervisor, once :func:`~workbench.core.plugins.runtime.plugin_runtime` made it."""
+    """The MCP plugin supervisor, once :func:`~workbench.core.mcp.plugins.service.plugin_runtime` made it."""
     sandbox_started: SandboxService | None = None
     """The sandbox service if something used it already (None: Docker was never needed)."""
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)

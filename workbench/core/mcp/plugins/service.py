@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from workbench.core.events import PLUGIN_KINDS as ALL_PLUGIN_KINDS
 from workbench.core.events import Event, EventKind
-from workbench.core.plugins.events import (
+from workbench.core.mcp.plugins.supervisor_events import (
     PluginEvent,
     PluginRestartScheduled,
     PluginStateChanged,
@@ -198,7 +198,7 @@ async def plugin_runtime(services: Services, *, start: bool = True) -> PluginSup
     )
     supervisor.config_warnings = warnings  # skipped .mcp.json entries, for the UI to show
     services.plugins = supervisor
-    from workbench.core.plugins.agent_tools import PREFIX, plugin_agent_tools
+    from workbench.core.mcp.plugins.agent_tools import PREFIX, plugin_agent_tools
 
     services.chat.tool_sources[PREFIX] = lambda: plugin_agent_tools(supervisor)
 
