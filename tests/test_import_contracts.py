@@ -29,6 +29,7 @@ def test_import_linter_contracts_are_kept() -> None:
     counts = re.search(r"Contracts: (\d+) kept, (\d+) broken", proc.stdout)
     assert counts and int(counts[1]) >= 2 and counts[2] == "0", proc.stdout
 
+
 CHECK = r"""
 import importlib, json, pkgutil, sys
 import workbench.core
@@ -51,8 +52,14 @@ def test_core_never_imports_textual_or_rich() -> None:
     assert result["failed"] == {}, result["failed"]
     names = set(result["modules"])
     # The walk really covers the core (a few modules that must be there).
-    assert {"workbench.core.store.db", "workbench.core.config", "workbench.core.llm.client",
-            "workbench.core.chat.service", "workbench.core.runtime", "workbench.core.bus"} <= names
+    assert {
+        "workbench.core.store.db",
+        "workbench.core.config",
+        "workbench.core.llm.client",
+        "workbench.core.chat.service",
+        "workbench.core.runtime",
+        "workbench.core.bus",
+    } <= names
     assert len(names) > 40
     assert result["ui"] == [], f"workbench.core pulled in UI modules: {result['ui'][:10]}"
 

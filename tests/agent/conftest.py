@@ -62,7 +62,13 @@ def make_rig(workspace, server):
 
     async def make(mode: str = "ask", answers: list[ApprovalDecision] | None = None, **agent: Any) -> Rig:
         overrides = {
-            "llm": {"base_url": server.base_url, "model": "scripted-agent", "api_key": "sk-canary-agent-123456", "max_retries": 0, "timeout": 10},
+            "llm": {
+                "base_url": server.base_url,
+                "model": "scripted-agent",
+                "api_key": "sk-canary-agent-123456",
+                "max_retries": 0,
+                "timeout": 10,
+            },
             "agent": {"mode": mode, **agent},
         }
         settings = load_settings(workspace, overrides)
@@ -94,4 +100,4 @@ def args(**kw: Any) -> str:
     return json.dumps(kw)
 
 
-__all__ = ["Rig", "tool_messages", "args", "EventKind"]
+__all__ = ["EventKind", "Rig", "args", "tool_messages"]

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 
+from helpers.trust import trust_workspace
+
 from workbench.core.agent.approvals import ApprovalDecision
 from workbench.core.events import EventKind
 from workbench.scripted.server import Fault, Reply, ToolCallSpec
-from helpers.trust import trust_workspace
 
 from .conftest import args, tool_messages
 
@@ -15,7 +16,9 @@ from .conftest import args, tool_messages
 async def test_multi_step_read_then_edit_in_auto_edit(make_rig, server, workspace):
     server.enqueue(
         Reply(text="Let me look.", tool_calls=[ToolCallSpec("read_file", args(path="src/app.py"), id="c1")]),
-        Reply(tool_calls=[ToolCallSpec("edit_file", args(path="src/app.py", old_text="return 41", new_text="return 42"), id="c2")]),
+        Reply(
+            tool_calls=[ToolCallSpec("edit_file", args(path="src/app.py", old_text="return 41", new_text="return 42"), id="c2")]
+        ),
         Reply(text="Fixed: the answer is now 42."),
     )
     rig = await make_rig("auto-edit")
@@ -23,15 +26,34 @@ async def test_multi_step_read_then_edit_in_auto_edit(make_rig, server, workspac
     assert out.status == "done" and out.steps == 3 and out.tool_calls == 2
     assert (workspace / "src" / "app.py").read_text() == "def answer():\n    return 42\n"
     # every step is an event, in order, before the next happens
-    assert await rig.tool_events("c1") == [EventKind.TOOL_CALL_REQUESTED, EventKind.TOOL_CALL_APPROVED, EventKind.TOOL_CALL_STARTED, EventKind.TOOL_CALL_FINISHED]
-    assert await rig.tool_events("c2") == [EventKind.TOOL_CALL_REQUESTED, EventKind.TOOL_CALL_APPROVED, EventKind.TOOL_CALL_STARTED, EventKind.TOOL_CALL_FINISHED]
+    assert await rig.tool_events("c1") == [
+        EventKind.TOOL_CALL_REQUESTED,
+        EventKind.TOOL_CALL_APPROVED,
+        EventKind.TOOL_CALL_STARTED,
+        EventKind.TOOL_CALL_FINISHED,
+    ]
+    assert await rig.tool_events("c2") == [
+        EventKind.TOOL_CALL_REQUESTED,
+        EventKind.TOOL_CALL_APPROVED,
+        EventKind.TOOL_CALL_STARTED,
+        EventKind.TOOL_CALL_FINISHED,
+    ]
     finished = [e for e in await rig.events() if e.kind == EventKind.TOOL_CALL_FINISHED]
     assert finished[1].payload["changed_paths"] == ["src/app.py"] and "+    return 42" in finished[1].payload["diff"]
     # what the model received back
     second, third = server.requests[1]["body"], server.requests[2]["body"]
     assert "return 41" in tool_messages(second)["c1"]
     assert tool_messages(third)["c2"].startswith("edited src/app.py") or "src/app.py" in tool_messages(third)["c2"]
-    assert {t["function"]["name"] for t in second["tools"]} >= {"read_file", "edit_file", "write_file", "grep", "glob", "list_dir", "delete_file", "move_file"}
+    assert {t["function"]["name"] for t in second["tools"]} >= {
+        "read_file",
+        "edit_file",
+        "write_file",
+        "grep",
+        "glob",
+        "list_dir",
+        "delete_file",
+        "move_file",
+    }
     assert "run_command" in {t["function"]["name"] for t in second["tools"]}
     await rig.services.aclose()
 
@@ -47,7 +69,11 @@ async def test_ask_mode_denial_reason_goes_back_to_the_model(make_rig, server, w
     assert not (workspace / "notes.txt").exists()
     assert len(rig.asked) == 1 and rig.asked[0].diff and "+hi" in rig.asked[0].diff
     assert tool_messages(server.requests[1]["body"])["w1"] == "Denied by the user: use docs/ instead"
-    assert await rig.tool_events("w1") == [EventKind.TOOL_CALL_REQUESTED, EventKind.APPROVAL_REQUESTED, EventKind.TOOL_CALL_DENIED]
+    assert await rig.tool_events("w1") == [
+        EventKind.TOOL_CALL_REQUESTED,
+        EventKind.APPROVAL_REQUESTED,
+        EventKind.TOOL_CALL_DENIED,
+    ]
     await rig.services.aclose()
 
 
@@ -68,7 +94,9 @@ async def test_always_allow_adds_a_session_rule(make_rig, server, workspace):
 
 
 async def test_edit_before_apply(make_rig, server, workspace):
-    server.enqueue(Reply(tool_calls=[ToolCallSpec("write_file", args(path="b.txt", content="model text"), id="b1")]), Reply(text="ok"))
+    server.enqueue(
+        Reply(tool_calls=[ToolCallSpec("write_file", args(path="b.txt", content="model text"), id="b1")]), Reply(text="ok")
+    )
     rig = await make_rig("ask", [ApprovalDecision("approve", edited_content="user text\n")])
     await rig.chat.send("write b")
     assert (workspace / "b.txt").read_text() == "user text\n"
@@ -79,11 +107,13 @@ async def test_edit_before_apply(make_rig, server, workspace):
 
 async def test_invalid_arguments_and_unknown_tool_are_error_results(make_rig, server):
     server.enqueue(
-        Reply(tool_calls=[
-            ToolCallSpec("read_file", '{"path": 3}', id="bad"),
-            ToolCallSpec("read_file", '{"path": "x.txt"', id="broken"),
-            ToolCallSpec("launch_rockets", "{}", id="nope"),
-        ]),
+        Reply(
+            tool_calls=[
+                ToolCallSpec("read_file", '{"path": 3}', id="bad"),
+                ToolCallSpec("read_file", '{"path": "x.txt"', id="broken"),
+                ToolCallSpec("launch_rockets", "{}", id="nope"),
+            ]
+        ),
         Reply(text="sorry"),
     )
     rig = await make_rig("full-auto")
@@ -100,7 +130,10 @@ async def test_invalid_arguments_and_unknown_tool_are_error_results(make_rig, se
 
 async def test_edit_file_match_count_error_reaches_the_model(make_rig, server, workspace):
     (workspace / "dup.txt").write_text("x = 1\nx = 1\n")
-    server.enqueue(Reply(tool_calls=[ToolCallSpec("edit_file", args(path="dup.txt", old_text="x = 1", new_text="x = 2"), id="e1")]), Reply(text="ok"))
+    server.enqueue(
+        Reply(tool_calls=[ToolCallSpec("edit_file", args(path="dup.txt", old_text="x = 1", new_text="x = 2"), id="e1")]),
+        Reply(text="ok"),
+    )
     rig = await make_rig("auto-edit")
     await rig.chat.send("edit")
     msg = tool_messages(server.requests[1]["body"])["e1"]
@@ -133,7 +166,9 @@ async def test_path_guard_through_the_agent(make_rig, server, workspace, tmp_pat
 
 
 async def test_protected_path_asks_even_in_full_auto(make_rig, server, workspace):
-    server.enqueue(Reply(tool_calls=[ToolCallSpec("write_file", args(path="agents.md", content="new rules"), id="p1")]), Reply(text="ok"))
+    server.enqueue(
+        Reply(tool_calls=[ToolCallSpec("write_file", args(path="agents.md", content="new rules"), id="p1")]), Reply(text="ok")
+    )
     rig = await make_rig("full-auto", [ApprovalDecision("deny")])
     await rig.chat.send("change instructions")
     assert len(rig.asked) == 1 and rig.asked[0].protected and rig.asked[0].rule is None
@@ -153,7 +188,9 @@ async def test_read_only_mode_denies_writes_without_asking(make_rig, server, wor
 async def test_deny_rule_wins_over_allow(make_rig, server, workspace):
     from workbench.core.tools.permissions import PermissionRules
 
-    server.enqueue(Reply(tool_calls=[ToolCallSpec("write_file", args(path="keys/server.pem", content="x"), id="k1")]), Reply(text="ok"))
+    server.enqueue(
+        Reply(tool_calls=[ToolCallSpec("write_file", args(path="keys/server.pem", content="x"), id="k1")]), Reply(text="ok")
+    )
     rig = await make_rig("full-auto")
     rig.chat.permissions.rules = PermissionRules.parse(allow=["write_file:**"], deny=["write_file:**/*.pem"])
     await rig.chat.send("write key")
@@ -163,7 +200,9 @@ async def test_deny_rule_wins_over_allow(make_rig, server, workspace):
 
 
 async def test_tool_calls_from_a_length_cut_reply_never_run(make_rig, server, workspace):
-    server.enqueue(Reply(tool_calls=[ToolCallSpec("write_file", args(path="c.txt", content="x"), id="l1")], finish_reason="length"))
+    server.enqueue(
+        Reply(tool_calls=[ToolCallSpec("write_file", args(path="c.txt", content="x"), id="l1")], finish_reason="length")
+    )
     rig = await make_rig("full-auto")
     out = await rig.chat.send("go")
     assert out.status == "error" and "length" in out.error
@@ -179,7 +218,12 @@ async def test_tool_calls_from_a_length_cut_reply_never_run(make_rig, server, wo
 
 
 async def test_tool_calls_from_a_cut_stream_never_run(make_rig, server, workspace):
-    server.enqueue(Fault(cut_after_chunks=6, reply=Reply(tool_calls=[ToolCallSpec("write_file", args(path="d.txt", content="xyz" * 50), id="x1")])))
+    server.enqueue(
+        Fault(
+            cut_after_chunks=6,
+            reply=Reply(tool_calls=[ToolCallSpec("write_file", args(path="d.txt", content="xyz" * 50), id="x1")]),
+        )
+    )
     rig = await make_rig("full-auto")
     out = await rig.chat.send("go")
     assert out.status == "error"
@@ -293,8 +337,11 @@ async def test_compaction_replaces_old_turns_with_a_summary(make_rig, server):
 async def test_compaction_keeps_the_current_plan(make_rig, server):
     """The update_plan calls are summarised away; the plan itself must reach the model afterwards."""
     rig = await make_rig("ask", keep_recent_turns=1)
-    items = [{"text": "read the parser", "status": "done"}, {"text": "fix the range bug", "status": "in_progress"},
-             {"text": "add a test", "status": "pending"}]
+    items = [
+        {"text": "read the parser", "status": "done"},
+        {"text": "fix the range bug", "status": "in_progress"},
+        {"text": "add a test", "status": "pending"},
+    ]
     server.enqueue(Reply(tool_calls=[ToolCallSpec("update_plan", args(items=items), id="p1")]), Reply(text="planned"))
     await rig.chat.send("make a plan")
     for i in range(2):
@@ -314,7 +361,9 @@ async def test_compaction_keeps_the_current_plan(make_rig, server):
 
 async def test_auto_compaction_near_the_context_window(make_rig, server):
     rig = await make_rig("ask", keep_recent_turns=1, compact_at=0.5)
-    rig.chat.models["scripted-agent"] = __import__("workbench.core.config", fromlist=["ModelInfo"]).ModelInfo(context_window=2000, input_price=1.0, output_price=2.0)
+    rig.chat.models["scripted-agent"] = __import__("workbench.core.config", fromlist=["ModelInfo"]).ModelInfo(
+        context_window=2000, input_price=1.0, output_price=2.0
+    )
     for i in range(3):
         server.enqueue(Reply(text="x" * 1500))
         await rig.chat.send(f"q{i}")
@@ -334,8 +383,26 @@ async def test_outcome_unknown_after_a_crash_is_never_rerun(make_rig, server, wo
     sid = (await rig.chat.ensure_session()).id
     await rig.chat.emit(
         Event(EventKind.USER_MESSAGE, sid, {"turn_id": "t0", "text": "make e.txt"}),
-        Event(EventKind.ASSISTANT_MESSAGE, sid, {"turn_id": "t0", "step": 1, "text": "", "tool_calls": [{"id": "u1", "name": "write_file", "arguments": args(path="e.txt", content="x")}], "finish_reason": "tool_calls", "interrupted": False, "usage": None, "model": "m", "request_id": None}),
-        Event(EventKind.TOOL_CALL_REQUESTED, sid, {"turn_id": "t0", "step": 1, "call_id": "u1", "name": "write_file", "arguments": args(path="e.txt", content="x")}),
+        Event(
+            EventKind.ASSISTANT_MESSAGE,
+            sid,
+            {
+                "turn_id": "t0",
+                "step": 1,
+                "text": "",
+                "tool_calls": [{"id": "u1", "name": "write_file", "arguments": args(path="e.txt", content="x")}],
+                "finish_reason": "tool_calls",
+                "interrupted": False,
+                "usage": None,
+                "model": "m",
+                "request_id": None,
+            },
+        ),
+        Event(
+            EventKind.TOOL_CALL_REQUESTED,
+            sid,
+            {"turn_id": "t0", "step": 1, "call_id": "u1", "name": "write_file", "arguments": args(path="e.txt", content="x")},
+        ),
         Event(EventKind.TOOL_CALL_STARTED, sid, {"call_id": "u1", "name": "write_file"}),
     )
     await rig.chat.close()

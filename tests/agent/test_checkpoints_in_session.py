@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 from pathlib import Path
 
 import pytest
@@ -51,11 +50,13 @@ async def test_rewind_files_is_byte_identical_and_undoable(make_rig, server, wor
     (workspace / "bin.dat").write_bytes(bytes(range(256)) * 10)
     before = tree_hashes(workspace)
     server.enqueue(
-        Reply(tool_calls=[
-            ToolCallSpec("edit_file", args(path="src/app.py", old_text="41", new_text="42"), id="e1"),
-            ToolCallSpec("delete_file", args(path="README.md"), id="d1"),
-            ToolCallSpec("write_file", args(path="added.txt", content="x"), id="a1"),
-        ]),
+        Reply(
+            tool_calls=[
+                ToolCallSpec("edit_file", args(path="src/app.py", old_text="41", new_text="42"), id="e1"),
+                ToolCallSpec("delete_file", args(path="README.md"), id="d1"),
+                ToolCallSpec("write_file", args(path="added.txt", content="x"), id="a1"),
+            ]
+        ),
         Reply(text="changed"),
     )
     rig = await make_rig("full-auto")
@@ -78,7 +79,9 @@ async def test_rewind_conversation_forks_the_session(make_rig, server, workspace
     server.enqueue(Reply(text="first answer"))
     rig = await make_rig("auto-edit")
     await rig.chat.send("first question")
-    server.enqueue(Reply(tool_calls=[ToolCallSpec("write_file", args(path="f.txt", content="1"), id="w")]), Reply(text="second answer"))
+    server.enqueue(
+        Reply(tool_calls=[ToolCallSpec("write_file", args(path="f.txt", content="1"), id="w")]), Reply(text="second answer")
+    )
     await rig.chat.send("second question")
     old_sid = rig.chat.session.id
     cp = (await checkpoints(rig))[0]

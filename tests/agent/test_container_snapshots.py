@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from helpers.trust import trust_workspace
 
 from workbench.core.events import EventKind
 from workbench.scripted.server import Reply, ToolCallSpec
-from helpers.trust import trust_workspace
 
 from .test_run_command import BUSYBOX, docker_ws  # noqa: F401  (fixture)
 
@@ -56,7 +56,9 @@ async def test_checkpoint_captures_edits_made_by_a_command_in_the_container(make
     (docker_ws / "keep.txt").write_text("original\n")
     if os.geteuid() == 0:
         os.chown(docker_ws / "keep.txt", 1000, 1000)  # the sandbox runs as the workspace owner
-    server.enqueue(cmd("echo changed > /workspace/keep.txt && echo new > /workspace/made-in-container.txt", "k"), Reply(text="done"))
+    server.enqueue(
+        cmd("echo changed > /workspace/keep.txt && echo new > /workspace/made-in-container.txt", "k"), Reply(text="done")
+    )
     rig = await make_rig("full-auto")
     await rig.chat.send("change files from the shell")
     assert (docker_ws / "made-in-container.txt").read_text() == "new\n"

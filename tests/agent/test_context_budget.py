@@ -8,11 +8,12 @@ import re
 import sys
 from pathlib import Path
 
+from helpers.trust import trust_workspace
+
 from workbench.core.config import ModelInfo
 from workbench.core.events import EventKind
 from workbench.core.tools.base import ToolLimits
 from workbench.scripted.server import Reply, ToolCallSpec
-from helpers.trust import trust_workspace
 from workbench.scripted.wire import usage_for
 
 from .conftest import args, tool_messages
@@ -60,8 +61,8 @@ async def test_huge_files_never_flood_a_request(make_rig, server, workspace):
 
 async def test_mcp_result_is_capped_for_the_model_and_kept_whole_in_the_log(make_rig, server, workspace):
     from workbench.core.mcp.plugins.plugin_config import load_specs
-    from workbench.core.mcp.plugins.service import plugin_runtime
     from workbench.core.mcp.plugins.plugin_trust import TrustStore
+    from workbench.core.mcp.plugins.service import plugin_runtime
 
     script = Path(__file__).parent / "servers" / "big_output.py"
     (workspace / ".mcp.json").write_text(json.dumps({"mcpServers": {"big": {"command": sys.executable, "args": [str(script)]}}}))
@@ -124,10 +125,17 @@ async def test_twenty_turns_of_large_reads_stay_under_a_4000_token_window(make_r
     sizes = [_request_tokens(rig, b) for b in bodies]
     assert max(sizes) < window, sizes
     assert max(_reported_prompt(b) for b in bodies) < window  # the server's own count agrees
-    stubs = [m["content"] for b in bodies for m in b["messages"] if m["role"] == "tool" and m["content"].startswith("[result of read_file ")]
+    stubs = [
+        m["content"]
+        for b in bodies
+        for m in b["messages"]
+        if m["role"] == "tool" and m["content"].startswith("[result of read_file ")
+    ]
     # each read was cut to the 1000-token budget (a quarter of the window); the stub names the lines really sent
-    stub = re.compile(r"\[result of read_file f\d+\.txt lines 1-(\d+) \(of 120\) elided to fit the context window; "
-                      r"call read_file again with offset=1 limit=(\d+) if you need it\]")
+    stub = re.compile(
+        r"\[result of read_file f\d+\.txt lines 1-(\d+) \(of 120\) elided to fit the context window; "
+        r"call read_file again with offset=1 limit=(\d+) if you need it\]"
+    )
     assert stubs and all((m := stub.fullmatch(s)) and m[1] == m[2] and int(m[1]) < 120 for s in stubs), stubs[:2]
     compactions = [e for e in await rig.events() if e.kind == EventKind.CONTEXT_COMPACTED]
     assert compactions, "no compaction happened"
@@ -136,8 +144,10 @@ async def test_twenty_turns_of_large_reads_stay_under_a_4000_token_window(make_r
     assert "ZEBRA" in json.dumps(bodies[-1]["messages"])
     # summary calls are counted: the session's prompt tokens are every request's reported usage
     assert rig.chat.session_usage["prompt_tokens"] == sum(_reported_prompt(b) for b in bodies) == turn_prompt_tokens
-    print(f"\n20 turns, window {window}: {len(bodies)} requests, {len(compactions)} compactions, "
-          f"largest request {max(sizes)} tokens, mean {sum(sizes) // len(sizes)}")
+    print(
+        f"\n20 turns, window {window}: {len(bodies)} requests, {len(compactions)} compactions, "
+        f"largest request {max(sizes)} tokens, mean {sum(sizes) // len(sizes)}"
+    )
     await rig.services.aclose()
 
 

@@ -10,7 +10,6 @@ import subprocess
 import sys
 import textwrap
 import time
-from pathlib import Path
 
 from workbench.core.config import load_settings
 from workbench.core.events import EventKind

@@ -18,7 +18,9 @@ async def test_multi_edit_is_approved_once_and_atomic(make_rig, server, workspac
     server.enqueue(
         Reply(tool_calls=[ToolCallSpec("multi_edit", json.dumps({"path": "src/dos.py", "edits": edits}), id="m1")]),
         Reply(tool_calls=[ToolCallSpec("multi_edit", json.dumps({"path": "src/dos.py", "edits": bad}), id="m2")]),
-        Reply(tool_calls=[ToolCallSpec("edit_file", args(path="src/app.py", old_text="4", new_text="5", replace_all=True), id="e1")]),
+        Reply(
+            tool_calls=[ToolCallSpec("edit_file", args(path="src/app.py", old_text="4", new_text="5", replace_all=True), id="e1")]
+        ),
         Reply(tool_calls=[ToolCallSpec("grep", args(pattern="return", context=1, path="src"), id="g1")]),
         Reply(text="done"),
     )

@@ -14,13 +14,19 @@ CASES = {
     # name: (original bytes, old_text, new_text, expected bytes)
     "cp1252.txt": (
         ("Price list \u2014 \u201cwinter\u201d edition\r\n" + "Caf\xe9 cr\xe8me: 5\u20ac\r\n" * 12 + "end").encode("cp1252"),
-        "end", "fin -> 5\u20ac",
-        ("Price list \u2014 \u201cwinter\u201d edition\r\n" + "Caf\xe9 cr\xe8me: 5\u20ac\r\n" * 12 + "fin -> 5\u20ac").encode("cp1252"),
+        "end",
+        "fin -> 5\u20ac",
+        ("Price list \u2014 \u201cwinter\u201d edition\r\n" + "Caf\xe9 cr\xe8me: 5\u20ac\r\n" * 12 + "fin -> 5\u20ac").encode(
+            "cp1252"
+        ),
     ),
     "sjis.txt": (
         ("\u8a2d\u5b9a\u30d5\u30a1\u30a4\u30eb\u3067\u3059\u3002\n" * 6 + "\u540d\u524d = \u5c71\u7530\n").encode("shift_jis"),
-        "\u540d\u524d = \u5c71\u7530", "\u540d\u524d = \u7530\u4e2d\n\u5e74\u9f62 = 30",
-        ("\u8a2d\u5b9a\u30d5\u30a1\u30a4\u30eb\u3067\u3059\u3002\n" * 6 + "\u540d\u524d = \u7530\u4e2d\n\u5e74\u9f62 = 30\n").encode("shift_jis"),
+        "\u540d\u524d = \u5c71\u7530",
+        "\u540d\u524d = \u7530\u4e2d\n\u5e74\u9f62 = 30",
+        (
+            "\u8a2d\u5b9a\u30d5\u30a1\u30a4\u30eb\u3067\u3059\u3002\n" * 6 + "\u540d\u524d = \u7530\u4e2d\n\u5e74\u9f62 = 30\n"
+        ).encode("shift_jis"),
     ),
     "latin1.txt": (b"na\xefve\r\ncaf\xe9", "caf\xe9", "th\xe9\ncaf\xe9", b"na\xefve\r\nth\xe9\r\ncaf\xe9"),
     "bom_crlf.txt": (b"\xef\xbb\xbfa = 1\r\nb = 2", "a = 1\nb = 2", "a = 1\nb = 3", b"\xef\xbb\xbfa = 1\r\nb = 3"),
@@ -35,8 +41,10 @@ async def test_detected_encodings_round_trip_byte_for_byte_except_the_edit(make_
     os.chmod(user_owned, 0o640)
     os.chmod(root_owned, 0o600)
     replies = [Reply(tool_calls=[ToolCallSpec("read_file", args(path=name), id=f"r-{name}") for name in CASES])]
-    replies += [Reply(tool_calls=[ToolCallSpec("edit_file", args(path=name, old_text=old, new_text=new), id=f"e-{name}")])
-                for name, (_d, old, new, _x) in CASES.items()]
+    replies += [
+        Reply(tool_calls=[ToolCallSpec("edit_file", args(path=name, old_text=old, new_text=new), id=f"e-{name}")])
+        for name, (_d, old, new, _x) in CASES.items()
+    ]
     server.enqueue(*replies, Reply(text="done"))
     rig = await make_rig("auto-edit")
     out = await rig.chat.send("edit the files")
@@ -58,7 +66,13 @@ async def test_text_the_encoding_cannot_hold_is_refused_for_edit_like_for_read(m
     data = ("\u8a2d\u5b9a\u30d5\u30a1\u30a4\u30eb\u3067\u3059\u3002\n" * 6).encode("shift_jis")
     (workspace / "sjis.txt").write_bytes(data)
     server.enqueue(
-        Reply(tool_calls=[ToolCallSpec("edit_file", args(path="sjis.txt", old_text="\u3067\u3059", new_text="\U0001F600", replace_all=True), id="e1")]),
+        Reply(
+            tool_calls=[
+                ToolCallSpec(
+                    "edit_file", args(path="sjis.txt", old_text="\u3067\u3059", new_text="\U0001f600", replace_all=True), id="e1"
+                )
+            ]
+        ),
         Reply(text="ok"),
     )
     rig = await make_rig("auto-edit")

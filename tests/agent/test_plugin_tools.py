@@ -7,12 +7,13 @@ import json
 import sys
 from pathlib import Path
 
+from helpers.trust import trust_workspace
+
 from workbench.core.agent.approvals import ApprovalDecision
 from workbench.core.events import EventKind
 from workbench.core.mcp.plugins.service import plugin_runtime
 from workbench.core.mcp.plugins.supervisor import PluginState
 from workbench.scripted.server import Reply, ToolCallSpec
-from helpers.trust import trust_workspace
 
 from .conftest import tool_messages
 
@@ -20,16 +21,17 @@ SERVERS = Path(__file__).resolve().parents[1] / "plugins" / "servers"
 
 
 def _mcp_json(workspace: Path) -> None:
-    (workspace / ".mcp.json").write_text(json.dumps({"mcpServers": {"calc": {"command": sys.executable, "args": [str(SERVERS / "healthy.py")]}}}))
+    (workspace / ".mcp.json").write_text(
+        json.dumps({"mcpServers": {"calc": {"command": sys.executable, "args": [str(SERVERS / "healthy.py")]}}})
+    )
     trust_workspace(workspace)
 
 
 async def test_agent_calls_a_plugin_tool_with_approval(make_rig, server, workspace):
     _mcp_json(workspace)
     rig = await make_rig("ask", [ApprovalDecision("approve")])
-    from workbench.core.mcp.plugins.plugin_trust import TrustStore
-
     from workbench.core.mcp.plugins.plugin_config import load_specs
+    from workbench.core.mcp.plugins.plugin_trust import TrustStore
 
     for spec in load_specs(workspace, rig.services.settings.plugins):
         TrustStore.for_workspace(workspace).trust(spec)

@@ -8,14 +8,15 @@ import shutil
 import sys
 from pathlib import Path
 
+from helpers.trust import trust_workspace
+
 from workbench.core.agent.approvals import ApprovalDecision
 from workbench.core.events import EventKind
 from workbench.core.mcp.plugins.plugin_config import load_specs
+from workbench.core.mcp.plugins.plugin_trust import TrustStore
 from workbench.core.mcp.plugins.service import plugin_runtime
 from workbench.core.mcp.plugins.supervisor import PluginState
-from workbench.core.mcp.plugins.plugin_trust import TrustStore
 from workbench.scripted.server import Reply, ToolCallSpec
-from helpers.trust import trust_workspace
 
 from .conftest import tool_messages
 
@@ -87,7 +88,11 @@ async def test_file_tools_ask_for_mcp_scripts_and_a_approved_write_is_not_asked_
     rig = await make_rig("full-auto", [ApprovalDecision("deny"), ApprovalDecision("approve")])
     server.enqueue(
         Reply(tool_calls=[ToolCallSpec("write_file", json.dumps({"path": "tools/srv.py", "content": "evil\n"}), id="f1")]),
-        Reply(tool_calls=[ToolCallSpec("write_file", json.dumps({"path": ".workbench/sandbox/Dockerfile", "content": "FROM x\n"}), id="f2")]),
+        Reply(
+            tool_calls=[
+                ToolCallSpec("write_file", json.dumps({"path": ".workbench/sandbox/Dockerfile", "content": "FROM x\n"}), id="f2")
+            ]
+        ),
         Reply(text="ok"),
     )
     await rig.chat.send("write")

@@ -6,11 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
+from helpers.docker import require_docker, sandbox_workspace
 
 from workbench.core.agent.approvals import ApprovalDecision
 from workbench.core.events import EventKind
 from workbench.core.sandbox.policy import LABEL_SESSION
-from helpers.docker import require_docker, sandbox_workspace
 from workbench.scripted.server import Reply, ToolCallSpec
 
 from .conftest import tool_messages

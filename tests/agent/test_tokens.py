@@ -37,10 +37,20 @@ def test_estimate_counts_cjk_heavier_than_ascii():
 
 def test_request_count_frames_messages_and_tools_and_caches():
     c = TokenCounter()
-    msgs = [{"role": "user", "content": "abcd" * 10}, {"role": "assistant", "content": None, "tool_calls": [
-        {"id": "1", "type": "function", "function": {"name": "read_file", "arguments": '{"path":"a.py"}'}}]}]
+    msgs = [
+        {"role": "user", "content": "abcd" * 10},
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [{"id": "1", "type": "function", "function": {"name": "read_file", "arguments": '{"path":"a.py"}'}}],
+        },
+    ]
     tools = [{"type": "function", "function": {"name": "t", "description": "d", "parameters": {"type": "object"}}}]
-    expect = REPLY_PRIMING + (PER_MESSAGE + estimate_text("abcd" * 10)) + (PER_MESSAGE + estimate_text('{"path":"a.py"}') + estimate_text("read_file") + PER_MESSAGE)
+    expect = (
+        REPLY_PRIMING
+        + (PER_MESSAGE + estimate_text("abcd" * 10))
+        + (PER_MESSAGE + estimate_text('{"path":"a.py"}') + estimate_text("read_file") + PER_MESSAGE)
+    )
     assert c.count(msgs) == expect
     assert c.count(msgs, tools) == expect + estimate_text(json.dumps(tools[0], separators=(",", ":")))
     calls = []
@@ -75,10 +85,13 @@ def test_budgets_default_configured_window_share_and_note():
     capped, cut = ResultBudgets(lambda: counter, {"read_file": 300}).cap("read_file", text)
     last = int(capped.split("\n[...")[0].splitlines()[-1].split()[0])
     assert f"call read_file again with offset={last + 1} to read on" in capped
-    assert capped.startswith(f"[read_file a.py: lines 1-{last} of 400; cut to the 300-token budget: call again with offset={last + 1} to read on]\n")
+    assert capped.startswith(
+        f"[read_file a.py: lines 1-{last} of 400; cut to the 300-token budget: call again with offset={last + 1} to read on]\n"
+    )
     assert stub_for("read_file", '{"path": "a.py"}', text, 9000) == (
         "[result of read_file a.py lines 1-400 (of 400) elided to fit the context window; "
-        "call read_file again with offset=1 limit=400 if you need it]")
+        "call read_file again with offset=1 limit=400 if you need it]"
+    )
     assert stub_for("grep", '{"pattern": "foo"}', "[grep 'foo' ...]\nx", 900).startswith('[result of grep(pattern="foo") elided')
 
 

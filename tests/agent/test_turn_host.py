@@ -16,7 +16,9 @@ from workbench.core.store import AsyncEventStore
 
 def _protocol_members() -> set[str]:
     names = set(getattr(TurnHost, "__annotations__", {}))
-    names |= {n for n, v in vars(TurnHost).items() if (inspect.isfunction(v) or isinstance(v, property)) and not n.startswith("_")}
+    names |= {
+        n for n, v in vars(TurnHost).items() if (inspect.isfunction(v) or isinstance(v, property)) and not n.startswith("_")
+    }
     return names
 
 
@@ -27,9 +29,12 @@ def _host_reads() -> set[str]:
     for node in ast.walk(tree):
         if isinstance(node, ast.Attribute):
             base = node.value
-            if isinstance(base, ast.Name) and base.id == "chat":
-                reads.add(node.attr)
-            elif isinstance(base, ast.Attribute) and base.attr == "chat" and isinstance(base.value, ast.Name) and base.value.id == "self":
+            if (isinstance(base, ast.Name) and base.id == "chat") or (
+                isinstance(base, ast.Attribute)
+                and base.attr == "chat"
+                and isinstance(base.value, ast.Name)
+                and base.value.id == "self"
+            ):
                 reads.add(node.attr)
     return reads
 

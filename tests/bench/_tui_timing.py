@@ -22,8 +22,8 @@ import struct
 import subprocess
 import termios
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 # ECMA-48: CSI ... final byte, OSC ... BEL/ST, DCS/APC/PM ... ST, and ESC + one character.
 _ESCAPES = re.compile(
@@ -111,15 +111,13 @@ def time_first_frame(
             left = deadline - time.perf_counter()
             if left <= 0:
                 raise FirstFrameTimeout(
-                    f"{argv[0]}: {marker!r} not on screen after {timeout:.0f}s; "
-                    f"screen text: {strip_escapes(bytes(buf))[-600:]!r}"
+                    f"{argv[0]}: {marker!r} not on screen after {timeout:.0f}s; screen text: {strip_escapes(bytes(buf))[-600:]!r}"
                 )
             ready, _, _ = select.select([master], [], [], min(left, 0.5))
             if not ready:
                 if proc.poll() is not None:
                     raise FirstFrameTimeout(
-                        f"{argv[0]} exited with {proc.returncode} before showing {marker!r}: "
-                        f"{strip_escapes(bytes(buf))[-600:]!r}"
+                        f"{argv[0]} exited with {proc.returncode} before showing {marker!r}: {strip_escapes(bytes(buf))[-600:]!r}"
                     )
                 continue
             try:
@@ -205,7 +203,7 @@ class LoopLagProbe:
                 pass
             self._task = None
 
-    async def __aenter__(self) -> "LoopLagProbe":
+    async def __aenter__(self) -> LoopLagProbe:
         self.start()
         return self
 

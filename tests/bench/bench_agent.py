@@ -47,7 +47,9 @@ async def main(quick: bool) -> None:
             bus.publish(e)
         return stored
 
-    runner = ToolRunner(emit, ToolRegistry(builtin_tools()), ws, PermissionState(PermissionMode.AUTO_EDIT, PermissionRules()), deny_headless, 30)
+    runner = ToolRunner(
+        emit, ToolRegistry(builtin_tools()), ws, PermissionState(PermissionMode.AUTO_EDIT, PermissionRules()), deny_headless, 30
+    )
     n = 50 if quick else 300
     args = json.dumps({"path": "big.txt"})
     for i in range(10):  # warm up
@@ -78,7 +80,9 @@ async def main(quick: bool) -> None:
     print(f"plain open().read():                median {med_plain:.3f} ms")
     print(f"overhead per tool step: {overhead:.3f} ms (target < 5 ms): {'OK' if overhead < 5 else 'OVER'}")
     print(f"ratio agent/plain: {med_loop / med_plain:.1f}x")
-    print(f"of which the token budget check of the {len(content)}-character result: median {statistics.median(budget_times) * 1000:.3f} ms")
+    print(
+        f"of which the token budget check of the {len(content)}-character result: median {statistics.median(budget_times) * 1000:.3f} ms"
+    )
 
 
 if __name__ == "__main__":

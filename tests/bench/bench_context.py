@@ -40,15 +40,21 @@ def _old_estimate(messages, tools=None) -> int:
 
 
 def bench_counting() -> None:
-    from workbench.core.agent.tokens import TokenCounter
     from workbench.core.agent.registry import ToolRegistry
+    from workbench.core.agent.tokens import TokenCounter
     from workbench.core.tools import builtin_tools
 
     tools = ToolRegistry(builtin_tools()).openai_tools()
     words = "def compute(self, value):\n    return self.table.get(value, 0) + 1  # lookup\n"
     convo = [{"role": "system", "content": "You are the coding agent." * 20}]
     for i in range(200):
-        convo.append({"role": "user" if i % 2 else "tool", "content": f"message {i}\n" + words * 27, **({} if i % 2 else {"tool_call_id": str(i)})})
+        convo.append(
+            {
+                "role": "user" if i % 2 else "tool",
+                "content": f"message {i}\n" + words * 27,
+                **({} if i % 2 else {"tool_call_id": str(i)}),
+            }
+        )
     extra = [{"role": "user", "content": f"next {k} " + words * 3} for k in range(200)]
     from workbench.core.agent.tokens import tiktoken_encoder
 
@@ -73,9 +79,11 @@ def bench_counting() -> None:
             _old_estimate(msgs, tools)
             base.append(time.perf_counter() - t0)
         inc, old = statistics.median(times) * 1000, statistics.median(base) * 1000
-        print(f"count {total} tokens, {len(convo)} messages [{counter.method}]: first {first:.2f} ms; "
-              f"incremental median {inc:.3f} ms (target < 1 ms: {'OK' if inc < 1 else 'OVER'}); "
-              f"baseline old chars/4 counter {old:.3f} ms; ratio new/old {inc / old:.2f}x")
+        print(
+            f"count {total} tokens, {len(convo)} messages [{counter.method}]: first {first:.2f} ms; "
+            f"incremental median {inc:.3f} ms (target < 1 ms: {'OK' if inc < 1 else 'OVER'}); "
+            f"baseline old chars/4 counter {old:.3f} ms; ratio new/old {inc / old:.2f}x"
+        )
 
 
 def _model(body: dict):
@@ -107,12 +115,25 @@ async def _session(tmp: Path, old: bool) -> tuple[list[int], int]:
     per_turn = []
     with ScriptedServer(model="scripted-agent") as server:
         server.default = _model
-        settings = load_settings(ws, {"llm": {"base_url": server.base_url, "model": "scripted-agent", "api_key": "sk-bench", "max_retries": 0, "timeout": 60},
-                                      "agent": {"mode": "ask"}})
+        settings = load_settings(
+            ws,
+            {
+                "llm": {
+                    "base_url": server.base_url,
+                    "model": "scripted-agent",
+                    "api_key": "sk-bench",
+                    "max_retries": 0,
+                    "timeout": 60,
+                },
+                "agent": {"mode": "ask"},
+            },
+        )
         services = await start_services(ws, settings)
         chat = services.chat
         if old:  # as before: whole files, results uncapped, no budgets, nothing shrunk
-            chat.runner.ctx = ToolContext(ws, ToolLimits(read_max_bytes=10**9, read_max_lines=10**9, read_max_line_chars=10**9, result_max_chars=10**9))
+            chat.runner.ctx = ToolContext(
+                ws, ToolLimits(read_max_bytes=10**9, read_max_lines=10**9, read_max_line_chars=10**9, result_max_chars=10**9)
+            )
             chat.runner.budgets = ResultBudgets(lambda: chat.tokens, {k: 10**9 for k in DEFAULT_BUDGETS}, lambda: 10**12)
             chat.models["scripted-agent"] = ModelInfo(context_window=10**9)
         else:
@@ -125,7 +146,11 @@ async def _session(tmp: Path, old: bool) -> tuple[list[int], int]:
         from workbench.scripted.server import Reply
         from workbench.scripted.wire import usage_for
 
-        largest = max(usage_for(Reply(text=""), r["body"])["prompt_tokens"] for r in server.requests if r["path"].endswith("chat/completions"))
+        largest = max(
+            usage_for(Reply(text=""), r["body"])["prompt_tokens"]
+            for r in server.requests
+            if r["path"].endswith("chat/completions")
+        )
     return per_turn, largest
 
 
@@ -134,8 +159,10 @@ async def bench_session() -> None:
     os.environ["WORKBENCH_HOME"] = str(tmp / "home")
     old, old_max = await _session(tmp, old=True)
     new, new_max = await _session(tmp, old=False)
-    print(f"20-turn session, tokens sent per turn (old -> new): mean {statistics.mean(old):.0f} -> {statistics.mean(new):.0f}; "
-          f"turn 20 {old[-1]} -> {new[-1]}; total {sum(old)} -> {sum(new)}; ratio old/new {sum(old) / sum(new):.1f}x")
+    print(
+        f"20-turn session, tokens sent per turn (old -> new): mean {statistics.mean(old):.0f} -> {statistics.mean(new):.0f}; "
+        f"turn 20 {old[-1]} -> {new[-1]}; total {sum(old)} -> {sum(new)}; ratio old/new {sum(old) / sum(new):.1f}x"
+    )
     print(f"largest single request: old {old_max} tokens, new {new_max} tokens (window 128000)")
 
 

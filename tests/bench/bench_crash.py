@@ -80,8 +80,14 @@ def scripted_reply(body: dict):
     text = last.get("content") or ""
     if text.startswith("tools"):
         _, n, salt = text.split()
-        calls = [ToolCallSpec("write_file", json.dumps({"path": f"f{(int(salt) + i) % FILES:02d}.txt", "content": f"round {salt} file {i}\n" * 20}),
-                              id=f"c{salt}_{i}") for i in range(int(n))]
+        calls = [
+            ToolCallSpec(
+                "write_file",
+                json.dumps({"path": f"f{(int(salt) + i) % FILES:02d}.txt", "content": f"round {salt} file {i}\n" * 20}),
+                id=f"c{salt}_{i}",
+            )
+            for i in range(int(n))
+        ]
         return Reply(text="I will write them.", tool_calls=calls)
     return Reply(text=LONG, chunk_chars=8, tokens_per_second=3000)
 
@@ -96,20 +102,33 @@ class Bench:
         for i in range(FILES):
             (self.ws / f"f{i:02d}.txt").write_text(f"original {i}\n")
         self.rng = rng
-        self.env = dict(os.environ, WORKBENCH_HOME=str(root / "home"), OPENAI_API_KEY="sk-bench-crash-0123456789",
-                        WORKBENCH_LLM__BASE_URL=base_url, WORKBENCH_LLM__MODEL="m", WORKBENCH_LLM__MAX_RETRIES="0",
-                        WORKBENCH_CHAT__DELTA_BATCH_MS="20", PYTHONUNBUFFERED="1",
-                        # the process stays alive after its command until killed (see workbench/__main__.py),
-                        # so every round kills a live process: the kill count does not depend on speed
-                        WORKBENCH_TEST_HOLD_EXIT="1")
+        self.env = dict(
+            os.environ,
+            WORKBENCH_HOME=str(root / "home"),
+            OPENAI_API_KEY="sk-bench-crash-0123456789",
+            WORKBENCH_LLM__BASE_URL=base_url,
+            WORKBENCH_LLM__MODEL="m",
+            WORKBENCH_LLM__MAX_RETRIES="0",
+            WORKBENCH_CHAT__DELTA_BATCH_MS="20",
+            PYTHONUNBUFFERED="1",
+            # the process stays alive after its command until killed (see workbench/__main__.py),
+            # so every round kills a live process: the kill count does not depend on speed
+            WORKBENCH_TEST_HOLD_EXIT="1",
+        )
         os.environ["WORKBENCH_HOME"] = self.env["WORKBENCH_HOME"]  # this process reads the same log
         self.totals = Totals()
         self.last_session: str | None = None
         self.verbose = False
 
     def cli(self, *args: str, **popen) -> subprocess.Popen:
-        return subprocess.Popen([sys.executable, "-m", "workbench", *args], cwd=REPO, env=popen.pop("env", self.env),
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, **popen)
+        return subprocess.Popen(
+            [sys.executable, "-m", "workbench", *args],
+            cwd=REPO,
+            env=popen.pop("env", self.env),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            **popen,
+        )
 
     # -- scenarios ---------------------------------------------------------------------------
     def kill_run(self, prompt: str, kinds: list[str]) -> list[dict]:
@@ -169,7 +188,10 @@ class Bench:
 
         conn = sqlite3.connect(event_log_path(self.ws))
         try:
-            rows = [json.loads(r[0])["checkpoint"] for r in conn.execute("SELECT payload FROM events WHERE kind = 'checkpoint.created'")]
+            rows = [
+                json.loads(r[0])["checkpoint"]
+                for r in conn.execute("SELECT payload FROM events WHERE kind = 'checkpoint.created'")
+            ]
         finally:
             conn.close()
         if not rows:
@@ -221,11 +243,14 @@ class Bench:
                     t.lost += 1
                     t.problems.append(f"lost or changed: seq {e['seq']} {e['kind']}")
             for (sid,) in conn.execute("SELECT id FROM sessions WHERE closed = 0"):
-                last_user = conn.execute("SELECT MAX(seq) FROM events WHERE session_id = ? AND kind = 'user.message'", (sid,)).fetchone()[0]
+                last_user = conn.execute(
+                    "SELECT MAX(seq) FROM events WHERE session_id = ? AND kind = 'user.message'", (sid,)
+                ).fetchone()[0]
                 if last_user is None:
                     continue
-                done = conn.execute("SELECT 1 FROM events WHERE session_id = ? AND kind = 'turn.finished' AND seq > ? LIMIT 1",
-                                    (sid, last_user)).fetchone()
+                done = conn.execute(
+                    "SELECT 1 FROM events WHERE session_id = ? AND kind = 'turn.finished' AND seq > ? LIMIT 1", (sid, last_user)
+                ).fetchone()
                 if done is None:
                     t.unsealed_turns += 1
                     t.problems.append(f"session {sid}: last turn not sealed")
@@ -253,7 +278,9 @@ class Bench:
             store.close()
         self.totals.journal_mismatches = sum(1 for n in names if now[n] != fresh[n])
         if self.totals.journal_mismatches:
-            self.totals.problems.append("journal differs from a regeneration: " + ", ".join(n for n in names if now[n] != fresh[n]))
+            self.totals.problems.append(
+                "journal differs from a regeneration: " + ", ".join(n for n in names if now[n] != fresh[n])
+            )
 
     def round(self, n: int) -> None:
         scenario = self.rng.choice(["stream", "tools", "tools", "rewind"]) if n > 1 else "tools"
@@ -265,15 +292,28 @@ class Bench:
         if scenario == "stream":
             acked = self.kill_run(f"story {n}", ["assistant.delta", "assistant.delta", "user.message", "assistant.message"])
         elif scenario == "tools":
-            acked = self.kill_run(f"tools {self.rng.randint(2, 6)} {n}",
-                                  ["checkpoint.created", "tool.started", "tool.finished", "tool.approved",
-                                   "assistant.message", "turn.finished", "session.closed"])
+            acked = self.kill_run(
+                f"tools {self.rng.randint(2, 6)} {n}",
+                [
+                    "checkpoint.created",
+                    "tool.started",
+                    "tool.finished",
+                    "tool.approved",
+                    "assistant.message",
+                    "turn.finished",
+                    "session.closed",
+                ],
+            )
         # the reopen: `sessions` opens the log (seals crashed turns); `checkpoints` also completes a cut rewind
         self.reopen_and_check(acked, ("checkpoints",) if scenario == "rewind" else ("sessions",))
         self.totals.rounds += 1
         if self.verbose:
-            print(f"round {n}: {scenario}, {len(acked)} acknowledged, last {acked[-1]['kind'] if acked else '-'}, "
-                  f"killed {self.totals.kills > kills}, lost so far {self.totals.lost}", file=sys.stderr, flush=True)
+            print(
+                f"round {n}: {scenario}, {len(acked)} acknowledged, last {acked[-1]['kind'] if acked else '-'}, "
+                f"killed {self.totals.kills > kills}, lost so far {self.totals.lost}",
+                file=sys.stderr,
+                flush=True,
+            )
 
 
 def run_bench(rounds: int, seed: int = 1, root: Path | None = None, verbose: bool = False) -> Totals:
@@ -302,10 +342,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(asdict(t), indent=2))
     else:
-        print(f"rounds: {t.rounds}  kills: {t.kills}  acknowledged events: {t.acknowledged}  lost events: {t.lost}  "
-              f"integrity failures: {t.integrity_failures}")
-        print(f"reopen failures: {t.reopen_failures}  unsealed turns: {t.unsealed_turns}  journal mismatches: {t.journal_mismatches}  "
-              f"scenarios: {t.scenarios}  time: {t.seconds} s")
+        print(
+            f"rounds: {t.rounds}  kills: {t.kills}  acknowledged events: {t.acknowledged}  lost events: {t.lost}  "
+            f"integrity failures: {t.integrity_failures}"
+        )
+        print(
+            f"reopen failures: {t.reopen_failures}  unsealed turns: {t.unsealed_turns}  journal mismatches: {t.journal_mismatches}  "
+            f"scenarios: {t.scenarios}  time: {t.seconds} s"
+        )
         for p in t.problems[:20]:
             print(f"  problem: {p}")
     bad = t.lost or t.integrity_failures or t.reopen_failures or t.unsealed_turns or t.journal_mismatches

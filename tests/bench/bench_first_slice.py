@@ -42,16 +42,17 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(REPO))
 
-from _tui_timing import LoopLagProbe, percentile, time_first_frame  # noqa: E402
+from _tui_timing import LoopLagProbe, percentile, time_first_frame
 
 TMP = Path(tempfile.mkdtemp(prefix="wb-bench-slice-"))
 os.environ["WORKBENCH_HOME"] = str(TMP / "home")
@@ -64,7 +65,7 @@ PYTHON = sys.executable
 WORKBENCH = str(Path(PYTHON).with_name("workbench"))
 LLM = {"model": "bench-model", "api_key": "bench-key-not-secret", "max_retries": 0, "timeout": 30}
 
-MINIMAL_APP = '''
+MINIMAL_APP = """
 from textual.app import App
 from textual.widgets import Footer, Static
 
@@ -76,7 +77,7 @@ class Minimal(App):
 
 
 Minimal().run()
-'''
+"""
 
 RESULTS: list[tuple[str, str, str, str, str]] = []
 """Summary rows: (measure, workbench, baseline, ratio or value, target)."""
@@ -283,7 +284,9 @@ async def bench_resume(runs: int) -> None:
     turns = [(f"Question {n}: how does part {n} of the parser work?", markdown_reply_corpus(150, seed=n)) for n in range(1000)]
     long_id, long_events = write_session(workspace, turns, deltas_per_reply=8)
     empty_id, empty_events = write_session(workspace, [], deltas_per_reply=8)
-    print(f"  wrote {long_events:,} events (1,000 turns) and an empty session ({empty_events} events) in {time.perf_counter() - started:.1f}s")
+    print(
+        f"  wrote {long_events:,} events (1,000 turns) and an empty session ({empty_events} events) in {time.perf_counter() - started:.1f}s"
+    )
 
     async def resume(session_id: str) -> tuple[float, float, int]:
         from workbench.ui.chat.messages import AssistantMessage, UserMessage
@@ -382,7 +385,9 @@ class _ServerProcess:
         script.write_text(json.dumps([{"text": reply, "tokens_per_second": tokens_per_second, "chunk_chars": 8}]))
         self._proc = subprocess.Popen(
             [PYTHON, "-m", "workbench.scripted.server", "--script", str(script), "--model", LLM["model"]],
-            stdout=subprocess.PIPE, text=True, cwd=str(REPO),
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=str(REPO),
         )
         assert self._proc.stdout is not None
         self.base_url = self._proc.stdout.readline().strip()
@@ -395,7 +400,7 @@ class _ServerProcess:
         self._proc.terminate()
         self._proc.wait(10)
 
-    def __enter__(self) -> "_ServerProcess":
+    def __enter__(self) -> _ServerProcess:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -407,7 +412,9 @@ def server_process(reply: str, tokens_per_second: float) -> _ServerProcess:
     return _ServerProcess(reply, tokens_per_second)
 
 
-async def stream_workbench(reply: str, tokens_per_second: float, history_turns: list[tuple[str, str]], paint_timer: PaintTimer) -> StreamResult:
+async def stream_workbench(
+    reply: str, tokens_per_second: float, history_turns: list[tuple[str, str]], paint_timer: PaintTimer
+) -> StreamResult:
     """Stream ``reply`` into the real app (resumed session with ``history_turns`` on screen)."""
     from workbench.core.events import EventKind
     from workbench.ui.chat.messages import LiveReply
@@ -473,7 +480,11 @@ async def stream_workbench(reply: str, tokens_per_second: float, history_turns: 
                 if time.perf_counter() > end:
                     lives = list(app.query(LiveReply))
                     state = [
-                        (w.finished, len(w.rendered_text), [(type(c).__name__, len(getattr(c, "source", "") or "")) for c in w.children])
+                        (
+                            w.finished,
+                            len(w.rendered_text),
+                            [(type(c).__name__, len(getattr(c, "source", "") or "")) for c in w.children],
+                        )
                         for w in lives
                     ]
                     raise TimeoutError(
@@ -495,7 +506,6 @@ async def stream_baseline(reply: str, tokens_per_second: float, paint_timer: Pai
     from textual.app import App, ComposeResult
     from textual.containers import VerticalScroll
     from textual.widgets import Markdown
-
 
     class Baseline(App[None]):
         CSS = "VerticalScroll { height: 1fr; }"
@@ -598,10 +608,42 @@ async def bench_streaming(runs: int, tokens: int) -> None:
     wb_paint, bl_paint = worst("workbench", "paint_p99"), worst("baseline", "paint_p99")
     wb_tps = min(r["tokens_per_s"] for r in rows["workbench"])
     bl_tps = min(r["tokens_per_s"] for r in rows["baseline"])
-    RESULTS.append(("stream end -> fully visible (worst)", ms(wb_vis), ms(bl_vis) + " Markdown", f"{wb_vis / bl_vis:.2f}x" if bl_vis > 0 else "-", f"<= 100 ms  {verdict(wb_vis <= 0.100)}"))
-    RESULTS.append(("loop gap p99 during stream (worst)", ms(wb_gap), ms(bl_gap) + " Markdown", f"{wb_gap / bl_gap:.2f}x", f"< 50 ms  {verdict(wb_gap < 0.050)}"))
-    RESULTS.append(("paint time p99 during stream (worst)", ms(wb_paint), ms(bl_paint) + " Markdown", f"{wb_paint / bl_paint:.2f}x", "(info)"))
-    RESULTS.append(("tokens/s received (slowest run)", f"{wb_tps:,.0f}", f"{bl_tps:,.0f} Markdown", f"{wb_tps / bl_tps:.2f}x", f"served at {tps:,.0f}"))
+    RESULTS.append(
+        (
+            "stream end -> fully visible (worst)",
+            ms(wb_vis),
+            ms(bl_vis) + " Markdown",
+            f"{wb_vis / bl_vis:.2f}x" if bl_vis > 0 else "-",
+            f"<= 100 ms  {verdict(wb_vis <= 0.100)}",
+        )
+    )
+    RESULTS.append(
+        (
+            "loop gap p99 during stream (worst)",
+            ms(wb_gap),
+            ms(bl_gap) + " Markdown",
+            f"{wb_gap / bl_gap:.2f}x",
+            f"< 50 ms  {verdict(wb_gap < 0.050)}",
+        )
+    )
+    RESULTS.append(
+        (
+            "paint time p99 during stream (worst)",
+            ms(wb_paint),
+            ms(bl_paint) + " Markdown",
+            f"{wb_paint / bl_paint:.2f}x",
+            "(info)",
+        )
+    )
+    RESULTS.append(
+        (
+            "tokens/s received (slowest run)",
+            f"{wb_tps:,.0f}",
+            f"{bl_tps:,.0f} Markdown",
+            f"{wb_tps / bl_tps:.2f}x",
+            f"served at {tps:,.0f}",
+        )
+    )
 
 
 def print_summary() -> None:

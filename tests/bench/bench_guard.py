@@ -22,8 +22,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from workbench.core.guard import ProtectedGuard  # noqa: E402
-from workbench.core.guard import snapshot  # noqa: E402
+from workbench.core.guard import (
+    ProtectedGuard,
+    snapshot,
+)
 
 FILES = 5000
 RUNS = 300

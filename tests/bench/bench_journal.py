@@ -27,21 +27,54 @@ from types import SimpleNamespace
 
 def turn_events(sid: str, n: int) -> list:
     """Seven events of one turn with a tool call (payloads shaped like the agent's)."""
-    from workbench.core.events import Event, EventKind as K
+    from workbench.core.events import Event
+    from workbench.core.events import EventKind as K
 
     t, c = f"t{n}", f"c{n}"
     return [
         Event(K.USER_MESSAGE, sid, {"turn_id": t, "text": f"step {n}: please change module {n} and run the tests"}),
-        Event(K.TOOL_CALL_REQUESTED, sid, {"turn_id": t, "step": 1, "call_id": c, "name": "edit_file",
-                                           "arguments": json.dumps({"path": f"src/m{n}.py", "old_text": "a", "new_text": "b"})}),
+        Event(
+            K.TOOL_CALL_REQUESTED,
+            sid,
+            {
+                "turn_id": t,
+                "step": 1,
+                "call_id": c,
+                "name": "edit_file",
+                "arguments": json.dumps({"path": f"src/m{n}.py", "old_text": "a", "new_text": "b"}),
+            },
+        ),
         Event(K.TOOL_CALL_APPROVED, sid, {"call_id": c, "name": "edit_file", "by": "mode", "rule": None, "edited": False}),
         Event(K.TOOL_CALL_STARTED, sid, {"call_id": c, "name": "edit_file"}),
-        Event(K.TOOL_CALL_FINISHED, sid, {"call_id": c, "name": "edit_file", "content": "ok", "summary": f"edited src/m{n}.py (+1 -1)",
-                                          "is_error": False, "duration_ms": 3.0, "changed_paths": [f"src/m{n}.py"], "diff": "-a\n+b\n", "outcome": "ok"}),
-        Event(K.ASSISTANT_MESSAGE, sid, {"turn_id": t, "text": "Done. " + "The change is explained here. " * 20, "reasoning": "",
-                                         "finish_reason": "stop", "interrupted": False,
-                                         "usage": {"prompt_tokens": 1000, "completion_tokens": 100, "total_tokens": 1100},
-                                         "model": "bench", "request_id": None}),
+        Event(
+            K.TOOL_CALL_FINISHED,
+            sid,
+            {
+                "call_id": c,
+                "name": "edit_file",
+                "content": "ok",
+                "summary": f"edited src/m{n}.py (+1 -1)",
+                "is_error": False,
+                "duration_ms": 3.0,
+                "changed_paths": [f"src/m{n}.py"],
+                "diff": "-a\n+b\n",
+                "outcome": "ok",
+            },
+        ),
+        Event(
+            K.ASSISTANT_MESSAGE,
+            sid,
+            {
+                "turn_id": t,
+                "text": "Done. " + "The change is explained here. " * 20,
+                "reasoning": "",
+                "finish_reason": "stop",
+                "interrupted": False,
+                "usage": {"prompt_tokens": 1000, "completion_tokens": 100, "total_tokens": 1100},
+                "model": "bench",
+                "request_id": None,
+            },
+        ),
         Event(K.TURN_FINISHED, sid, {"turn_id": t, "status": "done", "steps": 2, "cost": 0.001}),
     ]
 
@@ -87,7 +120,8 @@ async def one_update(svc, store, sid: str, event) -> float:
 
 
 async def run(args: argparse.Namespace) -> int:
-    from workbench.core.events import Event, EventKind as K
+    from workbench.core.events import Event
+    from workbench.core.events import EventKind as K
 
     base = Path(tempfile.mkdtemp(prefix="bench-journal-"))
     os.environ["WORKBENCH_HOME"] = str(base / "home")
@@ -99,8 +133,21 @@ async def run(args: argparse.Namespace) -> int:
     times: dict[str, list[float]] = {"large": [], "small": [], "large-turn-end": [], "small-turn-end": []}
     for i in range(args.warmup + args.runs):
         for label, (svc, store, sid) in (("large", large), ("small", small)):
-            mid = Event(K.TOOL_CALL_FINISHED, sid, {"call_id": f"b{i}", "name": "read_file", "content": "x", "summary": "read 10 lines",
-                                                     "is_error": False, "duration_ms": 1.0, "changed_paths": [], "diff": None, "outcome": "ok"})
+            mid = Event(
+                K.TOOL_CALL_FINISHED,
+                sid,
+                {
+                    "call_id": f"b{i}",
+                    "name": "read_file",
+                    "content": "x",
+                    "summary": "read 10 lines",
+                    "is_error": False,
+                    "duration_ms": 1.0,
+                    "changed_paths": [],
+                    "diff": None,
+                    "outcome": "ok",
+                },
+            )
             end = Event(K.TURN_FINISHED, sid, {"turn_id": f"b{i}", "status": "done", "steps": 1, "cost": None})
             t_mid = await one_update(svc, store, sid, mid)
             t_end = await one_update(svc, store, sid, end)
@@ -111,11 +158,17 @@ async def run(args: argparse.Namespace) -> int:
     ratio = med["large"] / med["small"]
     ratio_end = med["large-turn-end"] / med["small-turn-end"]
     size = {k: (base / k / ".workbench" / "journal" / "agentJournal.md").stat().st_size for k in ("large", "small")}
-    print(f"sessions: {counts['large']} events (journal {size['large'] / 1024:.0f} KiB) vs {counts['small']} events "
-          f"(journal {size['small'] / 1024:.0f} KiB); {args.runs} runs each, interleaved")
-    print(f"update after one event:      {med['large']:.2f} ms vs {med['small']:.2f} ms  ratio {ratio:.2f} (target <= {args.target})")
-    print(f"update after a turn end:     {med['large-turn-end']:.2f} ms vs {med['small-turn-end']:.2f} ms  ratio {ratio_end:.2f} "
-          "(also rebuilds masterGuide.md; information)")
+    print(
+        f"sessions: {counts['large']} events (journal {size['large'] / 1024:.0f} KiB) vs {counts['small']} events "
+        f"(journal {size['small'] / 1024:.0f} KiB); {args.runs} runs each, interleaved"
+    )
+    print(
+        f"update after one event:      {med['large']:.2f} ms vs {med['small']:.2f} ms  ratio {ratio:.2f} (target <= {args.target})"
+    )
+    print(
+        f"update after a turn end:     {med['large-turn-end']:.2f} ms vs {med['small-turn-end']:.2f} ms  ratio {ratio_end:.2f} "
+        "(also rebuilds masterGuide.md; information)"
+    )
     for _, store, _ in (large, small):
         await store.close()
     return 0 if ratio <= args.target else 1

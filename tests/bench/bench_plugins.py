@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from workbench.core.mcp.plugins import (  # noqa: E402
+from workbench.core.mcp.plugins import (
     PluginSettings,
     PluginSpec,
     PluginState,
@@ -37,15 +37,21 @@ HEALTHY = ROOT / "tests" / "plugins" / "servers" / "healthy.py"
 
 
 def spec(name: str) -> PluginSpec:
-    return PluginSpec(name, sys.executable, (str(HEALTHY),), cwd=str(HEALTHY.parent), source="user",
-                      settings=PluginSettings(init_timeout=120, auto_restart=False))
+    return PluginSpec(
+        name,
+        sys.executable,
+        (str(HEALTHY),),
+        cwd=str(HEALTHY.parent),
+        source="user",
+        settings=PluginSettings(init_timeout=120, auto_restart=False),
+    )
 
 
 async def bench_round_trip(calls: int, log_dir: Path) -> float:
     from mcp import ClientSession, StdioServerParameters, stdio_client
 
     params = StdioServerParameters(command=sys.executable, args=[str(HEALTHY)], cwd=str(HEALTHY.parent))
-    async with stdio_client(params, errlog=open(os.devnull, "w")) as (read, write):  # noqa: SIM115
+    async with stdio_client(params, errlog=open(os.devnull, "w")) as (read, write):
         async with ClientSession(read, write) as session, PluginSupervisor([spec("healthy")], log_dir=log_dir) as sup:
             await session.initialize()
             await session.list_tools()

@@ -39,9 +39,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: helpers
 
-from workbench.core.sandbox.exec import run_command  # noqa: E402
-from workbench.core.sandbox.logs import LogFollower  # noqa: E402
-from workbench.core.sandbox.policy import SandboxSettings, container_config  # noqa: E402
+from workbench.core.sandbox.exec import run_command
+from workbench.core.sandbox.logs import LogFollower
+from workbench.core.sandbox.policy import SandboxSettings, container_config
 
 PAD = "x" * 72
 
@@ -69,8 +69,7 @@ def bench_logs(client, image: str, lines: int, repeats: int) -> tuple[float, flo
                 followed = time.perf_counter() - start
             assert count[0] == lines, f"follower got {count[0]} of {lines} lines (error: {follower.error})"
             start = time.perf_counter()
-            subprocess.run(["docker", "logs", container.id], stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL, check=True)
+            subprocess.run(["docker", "logs", container.id], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
             cli = time.perf_counter() - start
         finally:
             container.remove(force=True)
@@ -160,8 +159,7 @@ async def _pane_once(client, image: str, lines: int, workspace: Path, server) ->
             assert pane.log_view.line_count <= pane.MAX_LINES
             await pilot.press("ctrl+q")
         start = time.perf_counter()
-        subprocess.run(["docker", "logs", container.id], stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL, check=True)
+        subprocess.run(["docker", "logs", container.id], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
         cli = time.perf_counter() - start
     finally:
         container.remove(force=True)
@@ -195,9 +193,14 @@ def bench_pane(client, image: str, lines: int, repeats: int) -> dict[str, float]
     finally:
         shutil.rmtree(workspace, ignore_errors=True)
         shutil.rmtree(home, ignore_errors=True)
-    return {"pane": statistics.median(rates), "cli": statistics.median(cli_rates),
-            "ratio": statistics.median(ratios), "p50": _percentile(all_gaps, 50) * 1000,
-            "p99": _percentile(all_gaps, 99) * 1000, "max": max(all_gaps) * 1000}
+    return {
+        "pane": statistics.median(rates),
+        "cli": statistics.median(cli_rates),
+        "ratio": statistics.median(ratios),
+        "p50": _percentile(all_gaps, 50) * 1000,
+        "p99": _percentile(all_gaps, 99) * 1000,
+        "max": max(all_gaps) * 1000,
+    }
 
 
 def _vm_hwm_kib(pid: int) -> int:
@@ -218,14 +221,22 @@ def _run_peak_rss(server, workspace: Path, command: str, timeout: float) -> tupl
 
     from workbench.scripted.server import Reply, ToolCallSpec
 
-    server.enqueue(Reply(tool_calls=[ToolCallSpec("run_command", json.dumps({"command": command}), id="c1")]),
-                   Reply(text="done"))
-    env = {**os.environ, "OPENAI_API_KEY": "sk-bench", "WORKBENCH_LLM__BASE_URL": server.base_url,
-           "WORKBENCH_LLM__MODEL": "m", "WORKBENCH_LLM__MAX_RETRIES": "0"}
+    server.enqueue(Reply(tool_calls=[ToolCallSpec("run_command", json.dumps({"command": command}), id="c1")]), Reply(text="done"))
+    env = {
+        **os.environ,
+        "OPENAI_API_KEY": "sk-bench",
+        "WORKBENCH_LLM__BASE_URL": server.base_url,
+        "WORKBENCH_LLM__MODEL": "m",
+        "WORKBENCH_LLM__MAX_RETRIES": "0",
+    }
     start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "workbench", "run", "--mode", "full-auto", "-p", "go",
-                             str(workspace)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            cwd=Path(__file__).resolve().parents[2])
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "workbench", "run", "--mode", "full-auto", "-p", "go", str(workspace)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=Path(__file__).resolve().parents[2],
+    )
     deadline = start + timeout
     peak = 0
     while True:
@@ -250,7 +261,8 @@ def bench_rss(client, image: str, megabytes: int) -> dict[str, float]:
     workspace = root / "ws"
     (workspace / ".workbench").mkdir(parents=True)
     (workspace / ".workbench" / "config.toml").write_text(
-        f'[sandbox]\nimage = "{image}"\ncommand_timeout = 900\n\n[agent]\ntool_timeout = 900\n')
+        f'[sandbox]\nimage = "{image}"\ncommand_timeout = 900\n\n[agent]\ntool_timeout = 900\n'
+    )
     os.environ["WORKBENCH_HOME"] = str(root / "home")
     from helpers.trust import trust_workspace
 
@@ -269,8 +281,14 @@ def bench_rss(client, image: str, megabytes: int) -> dict[str, float]:
         subprocess.run(["rm", "-rf", str(root)], check=False)
     if code0 or code1:
         raise SystemExit(f"workbench run failed: exit {code0} / {code1}")
-    return {"idle": idle / 1024, "big": big / 1024, "delta": (big - idle) / 1024, "ratio": big / idle,
-            "seconds": seconds, "mb_s": megabytes / seconds}
+    return {
+        "idle": idle / 1024,
+        "big": big / 1024,
+        "delta": (big - idle) / 1024,
+        "ratio": big / idle,
+        "seconds": seconds,
+        "mb_s": megabytes / seconds,
+    }
 
 
 def main() -> int:
@@ -290,28 +308,36 @@ def main() -> int:
     if args.only in (None, "logs"):
         fol, cli, ratio = bench_logs(client, args.image, args.lines, args.repeats)
         rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"log ingest ({args.lines:,} lines, median of {args.repeats}): LogFollower {fol:,.0f} lines/s, "
-              f"docker logs {cli:,.0f} lines/s, ratio {ratio:.2f} (target >= 0.5) "
-              f"{'OK' if ratio >= 0.5 else 'MISSED'}; peak RSS {rss_mib:.0f} MiB")
+        print(
+            f"log ingest ({args.lines:,} lines, median of {args.repeats}): LogFollower {fol:,.0f} lines/s, "
+            f"docker logs {cli:,.0f} lines/s, ratio {ratio:.2f} (target >= 0.5) "
+            f"{'OK' if ratio >= 0.5 else 'MISSED'}; peak RSS {rss_mib:.0f} MiB"
+        )
     if args.only in (None, "exec"):
         ours, theirs, ratio2 = bench_exec(client, args.image, args.exec_repeats)
-        print(f"exec true (median of {args.exec_repeats}): run_command {ours * 1000:.1f} ms, docker exec "
-              f"{theirs * 1000:.1f} ms, ratio {ratio2:.2f} (target <= 1.5) {'OK' if ratio2 <= 1.5 else 'MISSED'}")
+        print(
+            f"exec true (median of {args.exec_repeats}): run_command {ours * 1000:.1f} ms, docker exec "
+            f"{theirs * 1000:.1f} ms, ratio {ratio2:.2f} (target <= 1.5) {'OK' if ratio2 <= 1.5 else 'MISSED'}"
+        )
     if args.only in (None, "pane"):
         r = bench_pane(client, args.image, args.lines, args.repeats)
         rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         ok = r["ratio"] >= 0.5 and r["p99"] < 50
-        print(f"pane ingest ({args.lines:,} lines, median of {args.repeats}): Containers pane {r['pane']:,.0f} "
-              f"lines/s, docker logs {r['cli']:,.0f} lines/s, ratio {r['ratio']:.2f} (target >= 0.5); frame gap "
-              f"p50 {r['p50']:.1f} ms, p99 {r['p99']:.1f} ms (target < 50), max {r['max']:.1f} ms; peak RSS "
-              f"{rss_mib:.0f} MiB; {'OK' if ok else 'MISSED'} (load average {os.getloadavg()[0]:.1f} on "
-              f"{os.cpu_count()} CPUs)")
+        print(
+            f"pane ingest ({args.lines:,} lines, median of {args.repeats}): Containers pane {r['pane']:,.0f} "
+            f"lines/s, docker logs {r['cli']:,.0f} lines/s, ratio {r['ratio']:.2f} (target >= 0.5); frame gap "
+            f"p50 {r['p50']:.1f} ms, p99 {r['p99']:.1f} ms (target < 50), max {r['max']:.1f} ms; peak RSS "
+            f"{rss_mib:.0f} MiB; {'OK' if ok else 'MISSED'} (load average {os.getloadavg()[0]:.1f} on "
+            f"{os.cpu_count()} CPUs)"
+        )
     if args.only in (None, "rss"):
         m = bench_rss(client, args.image, args.rss_mb)
-        print(f"memory ({args.rss_mb:,} MB of command output through `workbench run`): peak RSS idle "
-              f"{m['idle']:.1f} MB, with output {m['big']:.1f} MB, delta {m['delta']:+.1f} MB, ratio "
-              f"{m['ratio']:.2f} (target delta < +50 MB) {'OK' if m['delta'] < 50 else 'MISSED'}; "
-              f"{m['mb_s']:.0f} MB/s")
+        print(
+            f"memory ({args.rss_mb:,} MB of command output through `workbench run`): peak RSS idle "
+            f"{m['idle']:.1f} MB, with output {m['big']:.1f} MB, delta {m['delta']:+.1f} MB, ratio "
+            f"{m['ratio']:.2f} (target delta < +50 MB) {'OK' if m['delta'] < 50 else 'MISSED'}; "
+            f"{m['mb_s']:.0f} MB/s"
+        )
     return 0
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from workbench.core.sanitize import UNSAFE, escape_char, sanitize  # noqa: E402
+from workbench.core.sanitize import UNSAFE, escape_char, sanitize
 
 RUNS = 15
 SIZE = 1_000_000
@@ -44,7 +44,7 @@ def _sample(kind: str) -> str:
         line = "\x1b[32m" + line[:-1] + "\x1b[0m\n"
     text = "".join(line % (i % 10000) for i in range(SIZE // len(line) + 1))
     if kind == "hostile":
-        text = "".join(text[i:i + 7] + "\x1b" for i in range(0, len(text), 7))
+        text = "".join(text[i : i + 7] + "\x1b" for i in range(0, len(text), 7))
     return text[:SIZE]
 
 
@@ -66,8 +66,10 @@ def main() -> None:
         ours = _median_ms(sanitize, text)
         translate = _median_ms(lambda t: t.translate(table), text)
         encode = _median_ms(lambda t: t.encode("utf-8"), text)
-        print(f"  {kind:>11}: sanitize {ours:7.2f} ms | str.translate {translate:7.2f} ms (ratio {ours / translate:5.2f}) "
-              f"| utf-8 encode {encode:6.2f} ms (ratio {ours / encode:5.1f})")
+        print(
+            f"  {kind:>11}: sanitize {ours:7.2f} ms | str.translate {translate:7.2f} ms (ratio {ours / translate:5.2f}) "
+            f"| utf-8 encode {encode:6.2f} ms (ratio {ours / encode:5.1f})"
+        )
 
 
 if __name__ == "__main__":

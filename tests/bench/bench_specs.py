@@ -28,8 +28,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from workbench.core.specs.bundle import check_spec, load_spec  # noqa: E402
-from workbench.core.specs.models import Spec  # noqa: E402
+from workbench.core.specs.bundle import check_spec, load_spec
+from workbench.core.specs.models import Spec
 
 TARGET_MS = 100.0
 CRITERIA = (
@@ -47,44 +47,104 @@ def generate_design(requirements: int, min_lines: int = 2000) -> list[str]:
     block), and a correctness property per requirement citing its criteria
     (``**Validates: Requirements N.1, N.2**``).
     """
-    lines = ["# Design Document", "", "## Overview", "", "A generated design for the benchmark.", "",
-             "## Architecture", "", "```mermaid", "graph TD", "  A[Client] --> B[Big_Service]", "```", "",
-             "## Components and Interfaces", ""]
+    lines = [
+        "# Design Document",
+        "",
+        "## Overview",
+        "",
+        "A generated design for the benchmark.",
+        "",
+        "## Architecture",
+        "",
+        "```mermaid",
+        "graph TD",
+        "  A[Client] --> B[Big_Service]",
+        "```",
+        "",
+        "## Components and Interfaces",
+        "",
+    ]
     n = 0
     while len(lines) < min_lines * 2 // 3:
         n += 1
-        lines += [f"### Component {n}: Handler {n}", "",
-                  f"Handler {n} receives event {n}, validates it and stores entry {n}.", "",
-                  f"- Input: event {n} (JSON, at most 4 KiB)", f"- Output: entry {n} or error E{n}", "",
-                  "```python", f"def handle_{n}(event: dict) -> Entry:", f"    return store(event, key={n})", "```", ""]
-    lines += ["## Data Models", "", "| Field | Type |", "|---|---|", "| id | int |", "",
-              "## Correctness Properties", ""]
+        lines += [
+            f"### Component {n}: Handler {n}",
+            "",
+            f"Handler {n} receives event {n}, validates it and stores entry {n}.",
+            "",
+            f"- Input: event {n} (JSON, at most 4 KiB)",
+            f"- Output: entry {n} or error E{n}",
+            "",
+            "```python",
+            f"def handle_{n}(event: dict) -> Entry:",
+            f"    return store(event, key={n})",
+            "```",
+            "",
+        ]
+    lines += ["## Data Models", "", "| Field | Type |", "|---|---|", "| id | int |", "", "## Correctness Properties", ""]
     r = 0
     while len(lines) < min_lines:
         r = r % requirements + 1
-        lines += [f"### Property {r}: Entry {r} is stored once", "",
-                  f"For any event {r}, storing it twice keeps one entry.", "",
-                  f"**Validates: Requirements {r}.1, {r}.2**", ""]
-    lines += ["## Error Handling", "", "Errors are returned as codes.", "",
-              "## Testing Strategy", "", "Property-based tests for every property.", ""]
+        lines += [
+            f"### Property {r}: Entry {r} is stored once",
+            "",
+            f"For any event {r}, storing it twice keeps one entry.",
+            "",
+            f"**Validates: Requirements {r}.1, {r}.2**",
+            "",
+        ]
+    lines += [
+        "## Error Handling",
+        "",
+        "Errors are returned as codes.",
+        "",
+        "## Testing Strategy",
+        "",
+        "Property-based tests for every property.",
+        "",
+    ]
     return lines
 
 
 def generate(root: Path, requirements: int = 200, tasks_per_parent: int = 2, design_lines: int = 0) -> None:
     """Write requirements.md, design.md and tasks.md for the benchmark into ``root``."""
-    req = ["# Requirements Document", "", "## Introduction", "", "A large generated spec.", "",
-           "## Glossary", "", "- **Big_Service**: the system under test.", "", "## Requirements", ""]
+    req = [
+        "# Requirements Document",
+        "",
+        "## Introduction",
+        "",
+        "A large generated spec.",
+        "",
+        "## Glossary",
+        "",
+        "- **Big_Service**: the system under test.",
+        "",
+        "## Requirements",
+        "",
+    ]
     for r in range(1, requirements + 1):
-        req += [f"### Requirement {r}: Feature {r}", "",
-                f"**User Story:** As user {r}, I want feature {r}, so that goal {r} is met.", "",
-                "#### Acceptance Criteria", ""]
+        req += [
+            f"### Requirement {r}: Feature {r}",
+            "",
+            f"**User Story:** As user {r}, I want feature {r}, so that goal {r} is met.",
+            "",
+            "#### Acceptance Criteria",
+            "",
+        ]
         req += [f"{m}. {template.format(n=r)}" for m, template in enumerate(CRITERIA, start=1)]
         req.append("")
     (root / "requirements.md").write_text("\n".join(req), encoding="utf-8")
 
     design = ["# Design Document"]
-    for section in ("Overview", "Architecture", "Components and Interfaces", "Data Models",
-                    "Correctness Properties", "Error Handling", "Testing Strategy"):
+    for section in (
+        "Overview",
+        "Architecture",
+        "Components and Interfaces",
+        "Data Models",
+        "Correctness Properties",
+        "Error Handling",
+        "Testing Strategy",
+    ):
         design += ["", f"## {section}", "", f"Text about {section.lower()}. " * 20]
     if design_lines:
         design = generate_design(requirements, design_lines)
@@ -92,12 +152,13 @@ def generate(root: Path, requirements: int = 200, tasks_per_parent: int = 2, des
 
     tasks = ["# Implementation Plan", ""]
     for t in range(1, requirements + 1):
-        tasks += [f"- [{'x' if t % 3 == 0 else ' '}] {t}. Implement feature {t}",
-                  f"  - Build the parts of feature {t}"]
+        tasks += [f"- [{'x' if t % 3 == 0 else ' '}] {t}. Implement feature {t}", f"  - Build the parts of feature {t}"]
         for s in range(1, tasks_per_parent + 1):
-            tasks += [f"  - [ ] {t}.{s} Part {s} of feature {t}",
-                      f"    - Detail for part {s}",
-                      f"    - _Requirements: {t}.{2 * s - 1}, {t}.{2 * s}_"]
+            tasks += [
+                f"  - [ ] {t}.{s} Part {s} of feature {t}",
+                f"    - Detail for part {s}",
+                f"    - _Requirements: {t}.{2 * s - 1}, {t}.{2 * s}_",
+            ]
         tasks.append("")
     (root / "tasks.md").write_text("\n".join(tasks), encoding="utf-8")
 
@@ -122,8 +183,9 @@ def main() -> int:
     """Generate the spec, time the three stages and print them; exit 1 above the target."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=30)
-    parser.add_argument("--corpus", action="append", type=Path, default=[],
-                        help="also time every spec folder under PATH (repeatable)")
+    parser.add_argument(
+        "--corpus", action="append", type=Path, default=[], help="also time every spec folder under PATH (repeatable)"
+    )
     args = parser.parse_args()
     ok_corpus = corpus_section([FIXTURES, *args.corpus], max(3, args.runs // 3))
     with tempfile.TemporaryDirectory() as tmp:
@@ -150,16 +212,19 @@ def main() -> int:
         t_full = timings_ms(full, args.runs)
 
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"spec: {len(bundle.requirements.requirements)} requirements, {n_criteria} criteria, "
-          f"{n_tasks} tasks, {size_kb:.0f} KiB; {len(problems)} problems, "
-          f"{len(report.uncovered)} uncovered; {args.runs} runs; load average {load:.2f}")
+    print(
+        f"spec: {len(bundle.requirements.requirements)} requirements, {n_criteria} criteria, "
+        f"{n_tasks} tasks, {size_kb:.0f} KiB; {len(problems)} problems, "
+        f"{len(report.uncovered)} uncovered; {args.runs} runs; load average {load:.2f}"
+    )
     print(f"  {'':<24} {'wall median':>12} {'wall min':>10} {'CPU median':>11}")
-    for label, (median, low, cpu) in (("read files", t_read), ("parse (load_spec)", t_parse),
-                                      ("parse + lint + trace", t_full)):
+    for label, (median, low, cpu) in (("read files", t_read), ("parse (load_spec)", t_parse), ("parse + lint + trace", t_full)):
         print(f"  {label:<24} {median:9.2f} ms {low:7.2f} ms {cpu:8.2f} ms")
     ok = t_full[2] < TARGET_MS
-    print(f"  target: parse + lint + trace < {TARGET_MS:.0f} ms (CPU median): {'OK' if ok else 'OVER'}; "
-          f"{t_full[2] / max(t_read[2], 1e-6):.0f}x the time to read the files")
+    print(
+        f"  target: parse + lint + trace < {TARGET_MS:.0f} ms (CPU median): {'OK' if ok else 'OVER'}; "
+        f"{t_full[2] / max(t_read[2], 1e-6):.0f}x the time to read the files"
+    )
     ok_screen = review_screen_section(args.runs, t_read)
     return 0 if ok and ok_screen and ok_corpus else 1
 
@@ -214,21 +279,28 @@ def corpus_section(roots: list[Path], runs: int) -> bool:
     markdown_it_pass(files, blocks)
     ours, alone, alone_blocks = [], [], []
     for _ in range(runs):  # interleaved, so that load on the machine hits all three alike
-        for series, fn in ((ours, lambda: corpus_pass(specs)), (alone, lambda: markdown_it_pass(files, full)),
-                           (alone_blocks, lambda: markdown_it_pass(files, blocks))):
+        for series, fn in (
+            (ours, lambda: corpus_pass(specs)),
+            (alone, lambda: markdown_it_pass(files, full)),
+            (alone_blocks, lambda: markdown_it_pass(files, blocks)),
+        ):
             start = time.perf_counter()
             fn()
             series.append(time.perf_counter() - start)
     t_ours, t_alone, t_blocks = (statistics.median(x) for x in (ours, alone, alone_blocks))
     ratio = t_ours / t_alone
-    print(f"corpus: {len(specs)} specs, {len(files)} files, {lines} lines from {', '.join(map(str, roots))}; "
-          f"{problems} problems, {uncovered} uncovered; {runs} runs (median wall)")
+    print(
+        f"corpus: {len(specs)} specs, {len(files)} files, {lines} lines from {', '.join(map(str, roots))}; "
+        f"{problems} problems, {uncovered} uncovered; {runs} runs (median wall)"
+    )
     print(f"  parse + lint + trace (ours)         {t_ours * 1000:9.1f} ms")
     print(f"  markdown-it-py alone (commonmark)   {t_alone * 1000:9.1f} ms")
     print(f"  markdown-it-py alone (block rules)  {t_blocks * 1000:9.1f} ms")
     ok = t_ours < CORPUS_WALL_S and ratio <= CORPUS_RATIO
-    print(f"  target: < {CORPUS_WALL_S:.0f} s wall and <= {CORPUS_RATIO}x markdown-it-py alone: "
-          f"{ratio:.2f}x -> {'OK' if ok else 'OVER'}")
+    print(
+        f"  target: < {CORPUS_WALL_S:.0f} s wall and <= {CORPUS_RATIO}x markdown-it-py alone: "
+        f"{ratio:.2f}x -> {'OK' if ok else 'OVER'}"
+    )
     return ok
 
 
@@ -264,6 +336,7 @@ def review_screen_section(runs: int, t_read: tuple[float, float, float]) -> bool
     try:
         from workbench.core.specs.review import forget_checked
     except ImportError:  # a tree without the cached check (comparing before/after)
+
         def forget_checked() -> None:
             """Nothing is cached."""
 
@@ -302,6 +375,7 @@ def review_screen_section(runs: int, t_read: tuple[float, float, float]) -> bool
         design_lines = len(spec_path_lines(root / "design.md"))
         spec = Spec("big", root, "workbench", Path(tmp))
         stores = ReviewStores.for_workspace(Path(tmp))
+
         def cold_load() -> None:
             forget_checked()
             load_review(spec, stores)
@@ -318,14 +392,19 @@ def review_screen_section(runs: int, t_read: tuple[float, float, float]) -> bool
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"review screen on a {design_lines}-line design ({runs} opens per series, headless 160x50; load average {load:.2f})")
     print(f"  {'':<32} {'wall median':>12} {'wall min':>10} {'CPU median':>11}")
-    for label, (median, low, cpu_ms) in (("read files", t_read), ("load_review (thread)", t_load),
-                                         ("load_review, files unchanged", t_reload),
-                                         ("open review screen (first open)", t_open),
-                                         ("open review screen (re-open)", t_reopen)):
+    for label, (median, low, cpu_ms) in (
+        ("read files", t_read),
+        ("load_review (thread)", t_load),
+        ("load_review, files unchanged", t_reload),
+        ("open review screen (first open)", t_open),
+        ("open review screen (re-open)", t_reopen),
+    ):
         print(f"  {label:<32} {median:9.2f} ms {low:7.2f} ms {cpu_ms:8.2f} ms")
     ok = t_open[2] < SCREEN_TARGET_MS
-    print(f"  target: open review screen < {SCREEN_TARGET_MS:.0f} ms (first open, CPU median): {'OK' if ok else 'OVER'}; "
-          f"{t_open[0] / max(t_read[0], 1e-6):.0f}x the time to read the files")
+    print(
+        f"  target: open review screen < {SCREEN_TARGET_MS:.0f} ms (first open, CPU median): {'OK' if ok else 'OVER'}; "
+        f"{t_open[0] / max(t_read[0], 1e-6):.0f}x the time to read the files"
+    )
     return ok
 
 

@@ -24,9 +24,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from workbench.core.tools.base import ToolContext, validate_arguments  # noqa: E402
-from workbench.core.tools.grep import GrepTool  # noqa: E402
-from workbench.core.tools.read_tools import ReadFileTool  # noqa: E402
+from workbench.core.tools.base import ToolContext, validate_arguments
+from workbench.core.tools.grep import GrepTool
+from workbench.core.tools.read_tools import ReadFileTool
 
 READ_RUNS = 300
 GREP_RUNS = 7
@@ -83,8 +83,10 @@ async def bench_read(ws: Path) -> None:
         timed.append(time.perf_counter() - t0)
     assert not result.is_error
     p, t = median_ms(plain), median_ms(timed)
-    print(f"read_file 100 KB: tool {t:.3f} ms median, open().read() {p:.3f} ms, ratio {t / p:.1f}x, "
-          f"overhead {t - p:.3f} ms (target < 5 ms): {'OK' if t - p < 5 else 'OVER'}")
+    print(
+        f"read_file 100 KB: tool {t:.3f} ms median, open().read() {p:.3f} ms, ratio {t / p:.1f}x, "
+        f"overhead {t - p:.3f} ms (target < 5 ms): {'OK' if t - p < 5 else 'OVER'}"
+    )
 
 
 async def bench_grep(tree: Path, planted: int) -> None:

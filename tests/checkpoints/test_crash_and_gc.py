@@ -96,10 +96,14 @@ def test_gc_prunes_deleted_sessions_and_old_checkpoints(repo: ShadowRepo, worksp
     assert [x.id for x in repo.list_checkpoints()] == [a.id]
     exists = repo._git.run("cat-file", "-e", blob_two, ok_codes=(0, 1, 128))
     assert exists == b""
-    assert subprocess.run(
-        ["git", "--git-dir", str(repo.git_dir), "cat-file", "-e", blob_two], capture_output=True,
-        env={k: v for k, v in os.environ.items() if not k.startswith("GIT_")},
-    ).returncode != 0
+    assert (
+        subprocess.run(
+            ["git", "--git-dir", str(repo.git_dir), "cat-file", "-e", blob_two],
+            capture_output=True,
+            env={k: v for k, v in os.environ.items() if not k.startswith("GIT_")},
+        ).returncode
+        != 0
+    )
     assert repo._git.run("cat-file", "-t", blob_one) == b"blob\n"
 
     assert repo.gc(keep_days=365).pruned == []  # young and live: kept

@@ -70,10 +70,14 @@ def test_users_git_config_hooks_and_attributes_cannot_interfere(
     marker = tmp_path / "hook-ran"
     write(hooks, "pre-commit", f"#!/bin/sh\ntouch {marker}\nexit 1\n", executable=True)
     write(hooks, "post-commit", f"#!/bin/sh\ntouch {marker}\n", executable=True)
-    write(fake_home, ".gitconfig", (
-        "[core]\n\tautocrlf = true\n\thooksPath = " + str(hooks) + "\n\tfsmonitor = /bin/false\n"
-        "[filter \"evil\"]\n\tclean = sh -c 'echo CLEANED'\n\tsmudge = sh -c 'echo SMUDGED'\n"
-    ))
+    write(
+        fake_home,
+        ".gitconfig",
+        (
+            "[core]\n\tautocrlf = true\n\thooksPath = " + str(hooks) + "\n\tfsmonitor = /bin/false\n"
+            "[filter \"evil\"]\n\tclean = sh -c 'echo CLEANED'\n\tsmudge = sh -c 'echo SMUDGED'\n"
+        ),
+    )
     monkeypatch.setenv("HOME", str(fake_home))
     monkeypatch.setenv("GIT_DIR", str(workspace / ".git"))  # must not leak into the shadow repo
     write(workspace, ".gitattributes", "*.txt text eol=crlf\n*.dat filter=evil\n")
@@ -102,6 +106,7 @@ def test_shadow_repository_is_outside_the_workspace_and_has_no_hooks(repo: Shado
     assert not (repo.git_dir / "hooks").exists()
     assert not repo.git_dir.is_relative_to(workspace)
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-    fsck = subprocess.run(["git", "--git-dir", str(repo.git_dir), "fsck", "--no-dangling"],
-                          capture_output=True, text=True, env=env)
+    fsck = subprocess.run(
+        ["git", "--git-dir", str(repo.git_dir), "fsck", "--no-dangling"], capture_output=True, text=True, env=env
+    )
     assert fsck.returncode == 0, fsck.stderr

@@ -43,9 +43,7 @@ def test_restore_is_byte_identical_and_undoable(repo: ShadowRepo, workspace: Pat
 
     after = manifest(workspace)
     ignored = {"debug.log", "later.log", "build/out.o"}
-    assert {k: v for k, v in after.items() if k not in ignored} == {
-        k: v for k, v in at_checkpoint.items() if k not in ignored
-    }
+    assert {k: v for k, v in after.items() if k not in ignored} == {k: v for k, v in at_checkpoint.items() if k not in ignored}
     # ignored files are never touched, whether they existed at the checkpoint or not
     assert after["debug.log"] == mutated["debug.log"] and after["later.log"] == mutated["later.log"]
     assert after["build/out.o"] == at_checkpoint["build/out.o"]

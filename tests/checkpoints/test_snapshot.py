@@ -37,7 +37,10 @@ def test_edits_deletions_new_files_and_diffstat(repo: ShadowRepo, workspace: Pat
     second = repo.snapshot("after edits")
     assert second.parent == first.id
     assert sorted(second.files_changed) == [
-        ("A", "docs/new.md"), ("D", "src/util/helpers.py"), ("M", "README.md"), ("M", "run.sh"),
+        ("A", "docs/new.md"),
+        ("D", "src/util/helpers.py"),
+        ("M", "README.md"),
+        ("M", "run.sh"),
     ]
     assert second.diffstat == (4, 1 + 2, 2)
 

@@ -8,7 +8,6 @@ import socket
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -98,8 +97,15 @@ async def rig_factory(workspace: Path, log_path: Path):
     building a :class:`ChatRig`; every rig is closed (session, client, log) after the test."""
     rigs: list[ChatRig] = []
 
-    async def make(base_url: str, *, timeout: float = 5.0, max_retries: int = 0, api_key: str | None = CANARY,
-                   batch_ms: int = 20, model: str = "scripted-demo") -> ChatRig:
+    async def make(
+        base_url: str,
+        *,
+        timeout: float = 5.0,
+        max_retries: int = 0,
+        api_key: str | None = CANARY,
+        batch_ms: int = 20,
+        model: str = "scripted-demo",
+    ) -> ChatRig:
         store = await AsyncEventStore.open(log_path)
         bus = EventBus()
         llm = LLMClient(base_url, model, api_key, timeout=timeout, max_retries=max_retries)
@@ -125,8 +131,9 @@ def cli_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None,
-            timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
     """Run ``python -m workbench ARGS`` (the real CLI) and return the finished process."""
     return subprocess.run(
         [sys.executable, "-m", "workbench", *args],
@@ -138,17 +145,23 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = No
     )
 
 
-def run_cli_many(*calls: tuple[tuple[str, ...], dict[str, str] | None],
-                 timeout: float = 60) -> list[subprocess.CompletedProcess[str]]:
+def run_cli_many(
+    *calls: tuple[tuple[str, ...], dict[str, str] | None], timeout: float = 60
+) -> list[subprocess.CompletedProcess[str]]:
     """Run several independent ``python -m workbench`` commands at once (each ``(args, env)``).
 
     Returns:
         Their finished processes, in the order given.
     """
     procs = [
-        subprocess.Popen([sys.executable, "-m", "workbench", *args], cwd=REPO,
-                         env=env if env is not None else cli_env(),
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, "-m", "workbench", *args],
+            cwd=REPO,
+            env=env if env is not None else cli_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for args, env in calls
     ]
     done = []

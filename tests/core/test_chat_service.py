@@ -70,9 +70,19 @@ async def test_streamed_reply_is_stored_and_published(server: ScriptedServer, ri
     turn_id = events[2].payload["turn_id"]
     assert events[2].payload == {"turn_id": turn_id, "text": "Tell me a story"}
     msg = events[-2].payload
-    assert msg == {"turn_id": turn_id, "step": 1, "text": LONG, "reasoning": "", "tool_calls": [],
-                   "finish_reason": "stop", "interrupted": False, "usage": usage, "cost": None,
-                   "model": "scripted-demo", "request_id": server.requests[-1]["request_id"]}
+    assert msg == {
+        "turn_id": turn_id,
+        "step": 1,
+        "text": LONG,
+        "reasoning": "",
+        "tool_calls": [],
+        "finish_reason": "stop",
+        "interrupted": False,
+        "usage": usage,
+        "cost": None,
+        "model": "scripted-demo",
+        "request_id": server.requests[-1]["request_id"],
+    }
     assert events[-1].payload == {"turn_id": turn_id, "status": "done", "steps": 1, "cost": None}
     # Everything after session.created (written by the store itself) went out on the bus, in order.
     assert [e.seq for e in published] == [e.seq for e in events[1:]]
@@ -103,24 +113,34 @@ async def test_reasoning_is_stored_separately(server: ScriptedServer, rig_factor
 
 # (id, fault, expected error_kind, substrings of the message, partial text expected, request id expected)
 FAULTS = [
-    ("401", Fault(status=401, message=f"Incorrect API key provided: {CANARY}."), "auth",
-     ["401", "API key"], False, True),
+    ("401", Fault(status=401, message=f"Incorrect API key provided: {CANARY}."), "auth", ["401", "API key"], False, True),
     ("403", Fault(status=403), "forbidden", ["403 Forbidden", "scripted-demo"], False, True),
     ("404", Fault(status=404), "not_found", ["404", "llm.model", "llm.base_url"], False, True),
     ("429", Fault(status=429, retry_after=7), "rate_limit", ["429", "Retry after 7 s"], False, True),
     ("500", Fault(status=500), "server", ["500", "Server error"], False, True),
     ("503", Fault(status=503, message="overloaded"), "server", ["503", "overloaded"], False, True),
     ("timeout", Fault(stall_seconds=3), "timeout", ["Timed out", "llm.timeout"], False, False),
-    ("stream-cut", Fault(cut_after_chunks=8, reply=Reply(text=LONG, chunk_chars=4)), "stream_cut",
-     ["broke mid-reply", "What arrived is kept"], True, True),
-    ("malformed", Fault(malformed_after_chunks=6, reply=Reply(text=LONG, chunk_chars=4)), "malformed",
-     ["Malformed", "What arrived is kept"], True, True),
+    (
+        "stream-cut",
+        Fault(cut_after_chunks=8, reply=Reply(text=LONG, chunk_chars=4)),
+        "stream_cut",
+        ["broke mid-reply", "What arrived is kept"],
+        True,
+        True,
+    ),
+    (
+        "malformed",
+        Fault(malformed_after_chunks=6, reply=Reply(text=LONG, chunk_chars=4)),
+        "malformed",
+        ["Malformed", "What arrived is kept"],
+        True,
+        True,
+    ),
 ]
 
 
 @pytest.mark.parametrize("case", FAULTS, ids=[c[0] for c in FAULTS])
-async def test_api_fault_gives_one_line_error_and_session_stays_usable(case, server: ScriptedServer,
-                                                                        rig_factory) -> None:
+async def test_api_fault_gives_one_line_error_and_session_stays_usable(case, server: ScriptedServer, rig_factory) -> None:
     _, fault, kind, needles, partial, with_request_id = case
     server.enqueue(fault)
     rig = await rig_factory(server.base_url, timeout=0.6)
@@ -230,7 +250,10 @@ async def test_resume_sends_the_history(server: ScriptedServer, rig_factory) -> 
     outcome = await again.chat.send("which number?")
     assert outcome.status == "done"
     sent = [(m["role"], m["content"]) for m in server.requests[-1]["body"]["messages"]]
-    assert sent[1:] == [("user", "remember the number 7"), ("assistant", "You said: remember the number 7"),
-                        ("user", "which number?")]
+    assert sent[1:] == [
+        ("user", "remember the number 7"),
+        ("assistant", "You said: remember the number 7"),
+        ("user", "which number?"),
+    ]
     assert (await again.store.session(sid)).message_count == 4
     assert json.dumps(sent).count(CANARY) == 0

@@ -92,7 +92,7 @@ def test_json_on_disk_is_unchanged_by_reading(tmp_path: Path) -> None:
     store, sid = _open(tmp_path)
     before = [e.to_json() for e in store.events(sid)]
     for e in store.events(sid):
-        e.data
+        _ = e.data
     store.append(Event(EventKind.USER_MESSAGE, sid, {"turn_id": "t9", "text": "new"}))
     after = [e.to_json() for e in store.events(sid)]
     store.close()

@@ -12,10 +12,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers.tmpfs import small_tmpfs
 
 from workbench.core.fsutil import atomic_write, fsync_dir
-from workbench.core.jsonfile import load_json, save_json, set_aside, update_json
-from helpers.tmpfs import small_tmpfs
+from workbench.core.jsonfile import load_json, save_json, set_aside
 
 
 def _mode(path: Path) -> int:

@@ -27,8 +27,13 @@ TEXT = "".join(f"Line {i} of a reply that streams slowly.\n" for i in range(60))
 
 
 def env_for(server: ScriptedServer, **extra: str) -> dict[str, str]:
-    return cli_env(OPENAI_API_KEY=CANARY, WORKBENCH_LLM__BASE_URL=server.base_url, WORKBENCH_LLM__MODEL="m",
-                   WORKBENCH_LLM__MAX_RETRIES="0", **extra)
+    return cli_env(
+        OPENAI_API_KEY=CANARY,
+        WORKBENCH_LLM__BASE_URL=server.base_url,
+        WORKBENCH_LLM__MODEL="m",
+        WORKBENCH_LLM__MAX_RETRIES="0",
+        **extra,
+    )
 
 
 def run(server: ScriptedServer, workspace: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -41,8 +46,13 @@ def sessions(server: ScriptedServer, workspace: Path, *args: str) -> subprocess.
 
 def test_plain_output_streams_the_reply(server: ScriptedServer, workspace: Path) -> None:
     server.enqueue(Reply(text=TEXT, chunk_chars=8, tokens_per_second=800))  # ~0.75 s of streaming
-    proc = subprocess.Popen([sys.executable, "-m", "workbench", "run", "--yes", "-p", "stream please", str(workspace)],
-                            cwd=REPO, env=env_for(server), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "workbench", "run", "--yes", "-p", "stream please", str(workspace)],
+        cwd=REPO,
+        env=env_for(server),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     first = proc.stdout.read1(65536)  # returns as soon as the first bytes arrive
     still_running = proc.poll() is None
     rest, err = proc.communicate(timeout=30)
@@ -166,7 +176,8 @@ def test_continue_a_session_and_list_and_show_it(server: ScriptedServer, workspa
 
     assert shown.returncode == 0, shown.stderr
     assert shown.stdout.index("## You\n\nMy favourite colour is teal") < shown.stdout.index(
-        "## Assistant\n\nYou said: What is my favourite colour?")
+        "## Assistant\n\nYou said: What is my favourite colour?"
+    )
     data = json.loads(shown_json.stdout)
     assert data["session"]["id"] == sid
     assert [m["kind"] for m in data["messages"]] == [EventKind.USER_MESSAGE, EventKind.ASSISTANT_MESSAGE] * 2
@@ -177,9 +188,14 @@ def test_continue_a_session_and_list_and_show_it(server: ScriptedServer, workspa
 
 def test_json_output_survives_sigkill(server: ScriptedServer, workspace: Path, log_path: Path) -> None:
     server.enqueue(Reply(text=TEXT, chunk_chars=4, tokens_per_second=150))  # ~4 s of streaming
-    proc = subprocess.Popen([sys.executable, "-m", "workbench", "run", "--yes", "-p", "go slowly", "--json", str(workspace)],
-                            cwd=REPO, env=env_for(server, WORKBENCH_CHAT__DELTA_BATCH_MS="50"),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "workbench", "run", "--yes", "-p", "go slowly", "--json", str(workspace)],
+        cwd=REPO,
+        env=env_for(server, WORKBENCH_CHAT__DELTA_BATCH_MS="50"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     lines: list[str] = []
     deltas = threading.Event()
 

@@ -29,8 +29,13 @@ PARTIAL = "".join(f"Part {i} of a long answer that is cut. " for i in range(400)
 
 
 def env_for(server: ScriptedServer) -> dict[str, str]:
-    return cli_env(OPENAI_API_KEY=CANARY, WORKBENCH_LLM__BASE_URL=server.base_url, WORKBENCH_LLM__MODEL="m",
-                   WORKBENCH_LLM__MAX_RETRIES="0", WORKBENCH_CHAT__DELTA_BATCH_MS="20")
+    return cli_env(
+        OPENAI_API_KEY=CANARY,
+        WORKBENCH_LLM__BASE_URL=server.base_url,
+        WORKBENCH_LLM__MODEL="m",
+        WORKBENCH_LLM__MAX_RETRIES="0",
+        WORKBENCH_CHAT__DELTA_BATCH_MS="20",
+    )
 
 
 def kill_when(proc: subprocess.Popen, predicate) -> list[dict]:
@@ -51,11 +56,17 @@ def kill_when(proc: subprocess.Popen, predicate) -> list[dict]:
 def start_run(server: ScriptedServer, workspace: Path, prompt: str, *extra: str) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "workbench", "run", "--yes", "--json", "-p", prompt, *extra, str(workspace)],
-        cwd=REPO, env=env_for(server), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=REPO,
+        env=env_for(server),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 
-def test_kill_mid_stream_then_another_turn_keeps_the_partial_reply(server: ScriptedServer, workspace: Path, log_path: Path) -> None:
+def test_kill_mid_stream_then_another_turn_keeps_the_partial_reply(
+    server: ScriptedServer, workspace: Path, log_path: Path
+) -> None:
     server.enqueue(Reply(text=PARTIAL, chunk_chars=8, tokens_per_second=400))
     proc = start_run(server, workspace, "tell me a long story")
     seen = kill_when(proc, lambda e: e["kind"] == EventKind.ASSISTANT_DELTA)
@@ -116,7 +127,11 @@ def _kill_while_a_tool_runs(server: ScriptedServer, workspace: Path, log_path: P
     env = dict(env_for(server), WORKBENCH_AGENT__MODE="full-auto")
     proc = subprocess.Popen(
         [sys.executable, "-m", "workbench", "run", "--json", "-p", "run the slow command", str(workspace)],
-        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     seen = kill_when(proc, lambda e: e["kind"] in (EventKind.TOOL_CALL_STARTED, EventKind.TOOL_CALL_FINISHED))
     sid = seen[0]["session_id"]
@@ -147,9 +162,17 @@ def test_concurrent_opens_seal_a_crashed_session_once(server: ScriptedServer, wo
     server.enqueue(Reply(text=PARTIAL, chunk_chars=8, tokens_per_second=400))
     seen = kill_when(start_run(server, workspace, "long one"), lambda e: e["kind"] == EventKind.ASSISTANT_DELTA)
     sid = seen[0]["session_id"]
-    procs = [subprocess.Popen([sys.executable, "-m", "workbench", "sessions", "show", sid, "--path", str(workspace)],
-                              cwd=REPO, env=env_for(server), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for _ in range(4)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "workbench", "sessions", "show", sid, "--path", str(workspace)],
+            cwd=REPO,
+            env=env_for(server),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(4)
+    ]
     for p in procs:
         out, err = p.communicate(timeout=60)
         assert p.returncode == 0, err

@@ -33,13 +33,20 @@ pytestmark = pytest.mark.timeout(120)
 
 
 def env_for(server: ScriptedServer, **extra: str) -> dict[str, str]:
-    return cli_env(OPENAI_API_KEY=CANARY, WORKBENCH_LLM__BASE_URL=server.base_url, WORKBENCH_LLM__MODEL="m",
-                   WORKBENCH_LLM__MAX_RETRIES="0", **extra)
+    return cli_env(
+        OPENAI_API_KEY=CANARY,
+        WORKBENCH_LLM__BASE_URL=server.base_url,
+        WORKBENCH_LLM__MODEL="m",
+        WORKBENCH_LLM__MAX_RETRIES="0",
+        **extra,
+    )
 
 
 def rewrite_all(server: ScriptedServer, workspace: Path, names: list[str], env: dict[str, str]) -> str:
     """One real turn that rewrites ``names``; returns the session id."""
-    calls = [ToolCallSpec("write_file", json.dumps({"path": n, "content": f"new {n}\n"}), id=f"c{i}") for i, n in enumerate(names)]
+    calls = [
+        ToolCallSpec("write_file", json.dumps({"path": n, "content": f"new {n}\n"}), id=f"c{i}") for i, n in enumerate(names)
+    ]
     server.enqueue(Reply(tool_calls=calls), Reply(text="rewrote them"))
     proc = run_cli("run", "--yes", "--json", "-p", "rewrite all", str(workspace), env=env)
     assert proc.returncode == 0, proc.stderr
@@ -54,9 +61,13 @@ def checkpoints(workspace: Path, env: dict[str, str]) -> tuple[list[dict], str]:
 
 def kill_rewind_midway(workspace: Path, checkpoint: str, env: dict[str, str]) -> None:
     journal = default_git_dir(workspace) / JOURNAL_NAME
-    proc = subprocess.Popen([sys.executable, "-m", "workbench", "rewind", checkpoint, "--files", "--path", str(workspace)],
-                            cwd=REPO, env=dict(env, WORKBENCH_CHECKPOINT_TEST_OP_DELAY="0.05"),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "workbench", "rewind", checkpoint, "--files", "--path", str(workspace)],
+        cwd=REPO,
+        env=dict(env, WORKBENCH_CHECKPOINT_TEST_OP_DELAY="0.05"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     deadline = time.monotonic() + 60
     while not journal.exists():  # the restore has begun touching the workspace
         assert proc.poll() is None, proc.stderr.read().decode()
@@ -67,7 +78,9 @@ def kill_rewind_midway(workspace: Path, checkpoint: str, env: dict[str, str]) ->
     assert journal.exists(), "killed while the restore was pending"
 
 
-def test_kill_during_rewind_then_the_pre_rewind_checkpoint_is_listed_and_restores(server: ScriptedServer, workspace: Path, log_path: Path) -> None:
+def test_kill_during_rewind_then_the_pre_rewind_checkpoint_is_listed_and_restores(
+    server: ScriptedServer, workspace: Path, log_path: Path
+) -> None:
     env = env_for(server)
     old = {f"f{i:02d}.txt": f"old {i}\n" for i in range(30)}
     for name, text in old.items():

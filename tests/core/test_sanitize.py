@@ -39,9 +39,12 @@ def test_clean_text_comes_back_as_the_same_object() -> None:
 
 def test_every_control_and_format_character_is_escaped() -> None:
     missed = [
-        hex(code) for code in range(0x110000)
-        if unicodedata.category(chr(code)) in ("Cc", "Cf") and chr(code) not in "\t\n"
-        and chr(code) != "\r" and sanitize(chr(code)) == chr(code)
+        hex(code)
+        for code in range(0x110000)
+        if unicodedata.category(chr(code)) in ("Cc", "Cf")
+        and chr(code) not in "\t\n"
+        and chr(code) != "\r"
+        and sanitize(chr(code)) == chr(code)
     ]
     assert missed == [], f"not escaped (unicodedata {unicodedata.unidata_version}): {missed[:20]}"
     assert sanitize("\ud800x") == "\\ud800x"  # a lone surrogate (undecodable bytes)

@@ -20,7 +20,7 @@ async def _events(*lines: str) -> list[ServerSentEvent]:
 async def test_events_follow_the_whatwg_rules():
     events = await _events(
         ": keep-alive comment",
-        "data: {\"a\": 1}",
+        'data: {"a": 1}',
         "",
         "event: error",
         "data:first",
@@ -51,7 +51,7 @@ def test_chunk_items_text_reasoning_tools_finish_and_usage():
                     "delta": {
                         "reasoning_content": "think",
                         "content": "Hello",
-                        "tool_calls": [{"index": 1, "id": "call_1", "function": {"name": "read_file", "arguments": "{\"pa"}}],
+                        "tool_calls": [{"index": 1, "id": "call_1", "function": {"name": "read_file", "arguments": '{"pa'}}],
                     },
                     "finish_reason": "tool_calls",
                 }
@@ -64,13 +64,15 @@ def test_chunk_items_text_reasoning_tools_finish_and_usage():
         Usage(3, 2, 5),
         ReasoningDelta("think"),
         TextDelta("Hello"),
-        ToolCallDelta(1, "call_1", "read_file", "{\"pa"),
+        ToolCallDelta(1, "call_1", "read_file", '{"pa'),
         Finish("tool_calls"),
     ]
 
 
 def test_chunk_items_ollama_reasoning_and_empty_pieces():
-    items, finished = chunk_items({"choices": [{"delta": {"reasoning": "hm", "content": None, "tool_calls": None}, "finish_reason": None}], "usage": None})
+    items, finished = chunk_items(
+        {"choices": [{"delta": {"reasoning": "hm", "content": None, "tool_calls": None}, "finish_reason": None}], "usage": None}
+    )
     assert items == [ReasoningDelta("hm")] and not finished
     assert chunk_items({"choices": []}) == ([], False)
 

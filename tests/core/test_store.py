@@ -30,14 +30,22 @@ def reply(sid: str, text: str, turn: str = "t1", usage: dict | None = None) -> E
     return Event(
         EventKind.ASSISTANT_MESSAGE,
         sid,
-        {"turn_id": turn, "text": text, "reasoning": "", "finish_reason": "stop", "interrupted": False,
-         "usage": usage, "model": "m1", "request_id": None},
+        {
+            "turn_id": turn,
+            "text": text,
+            "reasoning": "",
+            "finish_reason": "stop",
+            "interrupted": False,
+            "usage": usage,
+            "model": "m1",
+            "request_id": None,
+        },
     )
 
 
 def test_append_assigns_increasing_seq_and_reads_back(store: EventStore, workspace: Path) -> None:
     s = store.create_session(workspace)
-    payload = {"turn_id": "t1", "text": "héllo \u2603 \"quoted\"\nline 2", "nested": {"a": [1, 2.5, None, True]}}
+    payload = {"turn_id": "t1", "text": 'héllo \u2603 "quoted"\nline 2', "nested": {"a": [1, 2.5, None, True]}}
     e1 = store.append(Event(EventKind.USER_MESSAGE, s.id, payload))
     e2 = store.append(delta(s.id, "part"))
     assert e1.seq > 0 and e2.seq > e1.seq
@@ -134,11 +142,16 @@ def test_history_page_pages_backwards_through_messages_only(store: EventStore, w
     events = []
     for i in range(60):
         turn = f"t{i}"
-        events += [user(s.id, f"q{i}", turn), delta(s.id, f"a{i}", turn), reply(s.id, f"a{i}", turn),
-                   Event(EventKind.TURN_FINISHED, s.id, {"turn_id": turn, "status": "done"})]
+        events += [
+            user(s.id, f"q{i}", turn),
+            delta(s.id, f"a{i}", turn),
+            reply(s.id, f"a{i}", turn),
+            Event(EventKind.TURN_FINISHED, s.id, {"turn_id": turn, "status": "done"}),
+        ]
     store.append_many(events)
-    store.append(Event(EventKind.TURN_ERROR, s.id, {"turn_id": "tx", "message": "boom", "error_kind": "server",
-                                                    "request_id": None}))
+    store.append(
+        Event(EventKind.TURN_ERROR, s.id, {"turn_id": "tx", "message": "boom", "error_kind": "server", "request_id": None})
+    )
     all_msgs = store.events(s.id, kinds=MESSAGE_KINDS)
     assert len(all_msgs) == 121
 

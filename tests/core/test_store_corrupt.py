@@ -22,8 +22,7 @@ def _fill(path: Path, workspace: Path, n: int = 400) -> None:
     try:
         s = store.create_session(workspace)
         store.append_many(
-            Event(EventKind.USER_MESSAGE, s.id, {"turn_id": f"t{i}", "text": f"message {i} " + "y" * 200})
-            for i in range(n)
+            Event(EventKind.USER_MESSAGE, s.id, {"turn_id": f"t{i}", "text": f"message {i} " + "y" * 200}) for i in range(n)
         )
     finally:
         store.close()
@@ -51,8 +50,9 @@ def _garbled(path: Path, workspace: Path) -> None:
 
 
 def _corrupt_files(path: Path) -> list[Path]:
-    return sorted(p for p in path.parent.iterdir() if p.name.startswith(path.name + ".corrupt-")
-                  and not p.name.endswith(("-wal", "-shm")))
+    return sorted(
+        p for p in path.parent.iterdir() if p.name.startswith(path.name + ".corrupt-") and not p.name.endswith(("-wal", "-shm"))
+    )
 
 
 @pytest.mark.parametrize("damage", [_garbage, _truncated, _garbled], ids=["garbage", "truncated", "garbled"])

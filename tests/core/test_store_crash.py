@@ -42,7 +42,10 @@ def test_sigkill_keeps_every_acknowledged_event(round_no: int, log_path: Path, w
     env = dict(os.environ, PYTHONPATH=str(REPO))
     child = subprocess.Popen(
         [sys.executable, str(WRITER), str(log_path), str(workspace)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
     )
     try:
         first = child.stdout.readline()

@@ -10,14 +10,14 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
+from helpers.tmpfs import small_tmpfs
 
 from workbench.core.events import Event, EventKind
 from workbench.core.store import EventStore, LogWriteError
-from helpers.tmpfs import small_tmpfs
 from workbench.scripted.server import Reply, ScriptedServer
 
 from .conftest import CANARY, cli_env, run_cli
@@ -44,8 +44,13 @@ def _fill(mnt: Path, leave: int) -> Path:
 
 
 def _env(server: ScriptedServer, home: Path) -> dict[str, str]:
-    return cli_env(WORKBENCH_HOME=str(home), OPENAI_API_KEY=CANARY, WORKBENCH_LLM__BASE_URL=server.base_url,
-                   WORKBENCH_LLM__MODEL="m", WORKBENCH_LLM__MAX_RETRIES="0")
+    return cli_env(
+        WORKBENCH_HOME=str(home),
+        OPENAI_API_KEY=CANARY,
+        WORKBENCH_LLM__BASE_URL=server.base_url,
+        WORKBENCH_LLM__MODEL="m",
+        WORKBENCH_LLM__MAX_RETRIES="0",
+    )
 
 
 def _data_files(home: Path) -> list[str]:

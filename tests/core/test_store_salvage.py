@@ -14,8 +14,7 @@ from pathlib import Path
 import pytest
 
 from workbench.core.events import Event, EventKind
-from workbench.core.store import EventStore
-from workbench.core.store import salvage
+from workbench.core.store import EventStore, salvage
 from workbench.core.store.pagescan import Pages
 
 from .conftest import run_cli
@@ -88,8 +87,9 @@ def _recover_counts(path: Path, tmp: Path) -> tuple[int, int] | None:
         if "lost_and_found" in tables:  # rows .recover could not attribute: count the event-shaped ones
             cols = [r[1] for r in conn.execute("PRAGMA table_info(lost_and_found)")]
             if "c4" in cols:
-                events += conn.execute("SELECT count(*) FROM lost_and_found WHERE nfield = 5 AND c0 IS NULL "
-                                       "AND json_valid(c4)").fetchone()[0]
+                events += conn.execute(
+                    "SELECT count(*) FROM lost_and_found WHERE nfield = 5 AND c0 IS NULL AND json_valid(c4)"
+                ).fetchone()[0]
     finally:
         conn.close()
     return sessions, events

@@ -24,15 +24,22 @@ SLOW = "".join(f"Line {i} of a reply that is still streaming when the process di
 
 
 def _env(server: ScriptedServer) -> dict[str, str]:
-    return cli_env(OPENAI_API_KEY=CANARY, WORKBENCH_LLM__BASE_URL=server.base_url, WORKBENCH_LLM__MODEL="m",
-                   WORKBENCH_LLM__MAX_RETRIES="0")
+    return cli_env(
+        OPENAI_API_KEY=CANARY, WORKBENCH_LLM__BASE_URL=server.base_url, WORKBENCH_LLM__MODEL="m", WORKBENCH_LLM__MAX_RETRIES="0"
+    )
 
 
 def _kill_mid_stream(server: ScriptedServer, workspace: Path) -> tuple[str, list[dict]]:
     """Start ``workbench run --json``, SIGKILL it after its first delta; return (session id, printed events)."""
     server.enqueue(Reply(text=SLOW, chunk_chars=8, tokens_per_second=200))  # ~30 s: killed long before
-    proc = subprocess.Popen([sys.executable, "-m", "workbench", "run", "--yes", "--json", "-p", "doomed", str(workspace)],
-                            cwd=REPO, env=_env(server), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "workbench", "run", "--yes", "--json", "-p", "doomed", str(workspace)],
+        cwd=REPO,
+        env=_env(server),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     printed: list[dict] = []
     try:
         for line in proc.stdout:
@@ -48,8 +55,9 @@ def _kill_mid_stream(server: ScriptedServer, workspace: Path) -> tuple[str, list
     return printed[0]["session_id"], printed
 
 
-def test_deleted_wal_after_sigkill_is_reported_naming_the_session(server: ScriptedServer, workspace: Path,
-                                                                  log_path: Path) -> None:
+def test_deleted_wal_after_sigkill_is_reported_naming_the_session(
+    server: ScriptedServer, workspace: Path, log_path: Path
+) -> None:
     sid, printed = _kill_mid_stream(server, workspace)
     wal = Path(str(log_path) + "-wal")
     assert wal.exists()

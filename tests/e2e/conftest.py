@@ -65,8 +65,12 @@ def build_venv(target_root: Path) -> Path:
     target_root.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="build-", dir=target_root))
     try:
-        built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(work), str(REPO)],
-                               capture_output=True, text=True, timeout=900)
+        built = subprocess.run(
+            [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(work), str(REPO)],
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
         if built.returncode != 0:
             raise RuntimeError(f"pip wheel failed:\n{built.stdout}\n{built.stderr}")
         [wheel] = work.glob("workbench-*.whl")
@@ -116,8 +120,7 @@ def venv_python(e2e_venv: Path) -> Path:
 
 def clean_env(home: Path, **extra: str) -> dict[str, str]:
     """The current environment minus API keys and ``WORKBENCH_*``/``OPENAI_*``, with ``WORKBENCH_HOME=home``."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("WORKBENCH_", "OPENAI_", "DEEPSEEK_", "MOONSHOT_", "PYTHON"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("WORKBENCH_", "OPENAI_", "DEEPSEEK_", "MOONSHOT_", "PYTHON"))}
     env.update(WORKBENCH_HOME=str(home), PYTHONUNBUFFERED="1")
     env.update(extra)
     return env
@@ -148,26 +151,39 @@ class Workbench:
     def _env(self, env: Mapping[str, str] | None) -> dict[str, str]:
         return {**self.env, **(env or {})}
 
-    def __call__(self, *args: str | Path, env: Mapping[str, str] | None = None, cwd: Path | None = None,
-                 timeout: float = 120, input: str | None = None) -> subprocess.CompletedProcess[str]:
+    def __call__(
+        self,
+        *args: str | Path,
+        env: Mapping[str, str] | None = None,
+        cwd: Path | None = None,
+        timeout: float = 120,
+        input: str | None = None,
+    ) -> subprocess.CompletedProcess[str]:
         """Run ``workbench ARGS`` to completion; ``env`` adds to the isolated environment."""
-        return subprocess.run([str(self.exe), *map(str, args)], env=self._env(env), cwd=cwd or self.cwd,
-                              capture_output=True, text=True, timeout=timeout,
-                              input=input, stdin=None if input is not None else subprocess.DEVNULL)
+        return subprocess.run(
+            [str(self.exe), *map(str, args)],
+            env=self._env(env),
+            cwd=cwd or self.cwd,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            input=input,
+            stdin=None if input is not None else subprocess.DEVNULL,
+        )
 
     def trust(self, ws: Path) -> None:
         """``workbench trust --path WS``: the workspace's own files (config, Dockerfile...) apply."""
         proc = self("trust", "--path", ws)
         assert proc.returncode == 0, proc.stdout + proc.stderr
 
-    def popen(self, *args: str | Path, env: Mapping[str, str] | None = None, cwd: Path | None = None,
-              **kwargs) -> subprocess.Popen[str]:
+    def popen(
+        self, *args: str | Path, env: Mapping[str, str] | None = None, cwd: Path | None = None, **kwargs
+    ) -> subprocess.Popen[str]:
         """Start ``workbench ARGS`` (pipes for stdin/stdout/stderr unless given)."""
         kwargs.setdefault("stdin", subprocess.PIPE)
         kwargs.setdefault("stdout", subprocess.PIPE)
         kwargs.setdefault("stderr", subprocess.PIPE)
-        return subprocess.Popen([str(self.exe), *map(str, args)], env=self._env(env), cwd=cwd or self.cwd,
-                                text=True, **kwargs)
+        return subprocess.Popen([str(self.exe), *map(str, args)], env=self._env(env), cwd=cwd or self.cwd, text=True, **kwargs)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from .conftest import README, REPO, one_line_reason
 def readme_commands() -> set[str]:
     """Command names of the README's command table (``workbench NAME ...`` in the first column)."""
     text = README.read_text(encoding="utf-8")
-    table = text[text.lower().index("| command | what it does |"):]
+    table = text[text.lower().index("| command | what it does |") :]
     table = table[: table.index("\n\n")]
     names = set()
     for row in table.splitlines()[2:]:
@@ -21,7 +21,7 @@ def readme_commands() -> set[str]:
 
 
 def help_commands(text: str) -> set[str]:
-    section = text[text.index("commands:\n"):]
+    section = text[text.index("commands:\n") :]
     return {line.split()[0] for line in section.splitlines()[1:] if line.startswith("  ") and line.strip()}
 
 

@@ -9,9 +9,9 @@ import os
 from pathlib import Path
 
 import pytest
+from helpers.docker import require_docker
 
 from workbench.core.sandbox.policy import LABEL_WORKSPACE
-from helpers.docker import require_docker
 from workbench.scripted.server import Reply, ToolCallSpec
 
 from .conftest import REPO, llm_env, one_line_reason
@@ -48,9 +48,21 @@ def _result(stdout: str) -> dict:
 
 def test_disallowed_tool_is_not_offered_and_refused_when_called(wb, e2e_ws, scripted) -> None:
     scripted.enqueue(Reply(tool_calls=[_call("read_file", {"path": "hello.py"}, "r1")]), Reply(text="could not read"))
-    proc = wb("run", "--json", "-p", "read hello.py", "--path", e2e_ws,
-              "--allowed-tools", "read_file,grep", "--disallowed-tools", "read_file",  # deny wins over allow
-              "--disallowed-tools", "write_file:**/*.pem", env=llm_env(scripted))
+    proc = wb(
+        "run",
+        "--json",
+        "-p",
+        "read hello.py",
+        "--path",
+        e2e_ws,
+        "--allowed-tools",
+        "read_file,grep",
+        "--disallowed-tools",
+        "read_file",  # deny wins over allow
+        "--disallowed-tools",
+        "write_file:**/*.pem",
+        env=llm_env(scripted),
+    )
     assert proc.returncode == 0, proc.stderr
     offered = _offered(scripted.requests[0])
     assert "read_file" not in offered and "grep" in offered
@@ -66,12 +78,15 @@ def test_disallowed_tool_is_not_offered_and_refused_when_called(wb, e2e_ws, scri
     assert {"tokens_in", "tokens_out", "cost", "duration_s"} <= set(totals)
 
 
-@pytest.mark.parametrize(("flag", "value", "shown"), [
-    ("--allowed-tools", "read_file,run command", "'run command'"),
-    ("--disallowed-tools", "edit_file:/etc/*", "'edit_file:/etc/*'"),
-    ("--allowed-tools", "read_file,,grep", "'read_file,,grep'"),
-    ("--disallowed-tools", "run_command:", "'run_command:'"),
-])
+@pytest.mark.parametrize(
+    ("flag", "value", "shown"),
+    [
+        ("--allowed-tools", "read_file,run command", "'run command'"),
+        ("--disallowed-tools", "edit_file:/etc/*", "'edit_file:/etc/*'"),
+        ("--allowed-tools", "read_file,,grep", "'read_file,,grep'"),
+        ("--disallowed-tools", "run_command:", "'run_command:'"),
+    ],
+)
 def test_bad_rule_syntax_exits_2_naming_the_flag_and_the_rule(wb, e2e_ws, flag, value, shown) -> None:
     proc = wb("run", "-p", "hi", "--path", e2e_ws, flag, value)
     assert proc.returncode == 2
@@ -81,8 +96,12 @@ def test_bad_rule_syntax_exits_2_naming_the_flag_and_the_rule(wb, e2e_ws, flag, 
 
 def test_an_allow_never_reaches_a_protected_path_nor_passes_read_only(wb, e2e_ws, scripted) -> None:
     scripted.enqueue(
-        Reply(tool_calls=[_call("write_file", {"path": "notes.txt", "content": "n"}, "w1"),
-                          _call("write_file", {"path": ".mcp.json", "content": "{}"}, "w2")]),
+        Reply(
+            tool_calls=[
+                _call("write_file", {"path": "notes.txt", "content": "n"}, "w1"),
+                _call("write_file", {"path": ".mcp.json", "content": "{}"}, "w2"),
+            ]
+        ),
         Reply(text="wrote what I could"),
     )
     proc = wb("run", "-p", "write", "--path", e2e_ws, "--allowed-tools", "write_file", env=llm_env(scripted))  # mode ask
@@ -91,8 +110,9 @@ def test_an_allow_never_reaches_a_protected_path_nor_passes_read_only(wb, e2e_ws
     assert not (e2e_ws / ".mcp.json").exists()  # protected: needs a person even with the allow
     assert "protected path" in _told(scripted, "w2")
     scripted.enqueue(Reply(tool_calls=[_call("write_file", {"path": "other.txt", "content": "o"}, "w3")]), Reply(text="no"))
-    proc = wb("run", "-p", "write", "--path", e2e_ws, "--mode", "read-only", "--allowed-tools", "write_file",
-              env=llm_env(scripted))
+    proc = wb(
+        "run", "-p", "write", "--path", e2e_ws, "--mode", "read-only", "--allowed-tools", "write_file", env=llm_env(scripted)
+    )
     assert proc.returncode == 0, proc.stderr
     assert not (e2e_ws / "other.txt").exists() and "read-only mode" in _told(scripted, "w3")
 
@@ -104,7 +124,8 @@ def sandbox_ws(wb, e2e_ws):
     ws = e2e_ws.resolve()
     (ws / ".workbench").mkdir()
     (ws / ".workbench" / "config.toml").write_text(
-        f'[sandbox]\nimage = "{BUSYBOX}"\nmem_limit = "64m"\npids_limit = 64\ncommand_timeout = 20\n')
+        f'[sandbox]\nimage = "{BUSYBOX}"\nmem_limit = "64m"\npids_limit = 64\ncommand_timeout = 20\n'
+    )
     wb.trust(ws)
     if os.geteuid() == 0:  # as in helpers.docker.sandbox_workspace
         for root, dirs, files in os.walk(ws):
@@ -121,16 +142,29 @@ def sandbox_ws(wb, e2e_ws):
 def test_allowed_command_pattern_runs_without_approval_in_ask_mode(wb, sandbox_ws, scripted) -> None:
     ws = sandbox_ws
     scripted.enqueue(
-        Reply(tool_calls=[
-            _call("run_command", {"command": "echo allowed-word"}, "c1"),
-            _call("run_command", {"command": "echo x; id"}, "c2"),  # shell control: the allow does not match
-            _call("run_command", {"command": "echo secret"}, "c3"),  # the deny wins
-            _call("run_command", {"command": "ls"}, "c4"),  # no rule: ask mode asks, nobody can approve
-        ]),
+        Reply(
+            tool_calls=[
+                _call("run_command", {"command": "echo allowed-word"}, "c1"),
+                _call("run_command", {"command": "echo x; id"}, "c2"),  # shell control: the allow does not match
+                _call("run_command", {"command": "echo secret"}, "c3"),  # the deny wins
+                _call("run_command", {"command": "ls"}, "c4"),  # no rule: ask mode asks, nobody can approve
+            ]
+        ),
         Reply(text="done"),
     )
-    proc = wb("run", "--json", "-p", "run", "--path", ws, "--allowed-tools", "run_command:echo *",
-              "--disallowed-tools", "run_command:echo secret*", env=llm_env(scripted))
+    proc = wb(
+        "run",
+        "--json",
+        "-p",
+        "run",
+        "--path",
+        ws,
+        "--allowed-tools",
+        "run_command:echo *",
+        "--disallowed-tools",
+        "run_command:echo secret*",
+        env=llm_env(scripted),
+    )
     assert proc.returncode == 0, proc.stderr
     assert "[exit 0," in _told(scripted, "c1") and _told(scripted, "c1").endswith("\nallowed-word\n")
     assert "nobody can approve" in _told(scripted, "c2")
@@ -167,22 +201,30 @@ def test_hostile_mcp_and_file_output_is_inert_for_the_model_and_raw_in_the_log(w
     payload = _hostile_payload()
     config = Path(wb.env["WORKBENCH_HOME"]) / "config" / "config.toml"
     config.parent.mkdir(parents=True, exist_ok=True)
-    config.write_text(f'[plugins.servers.hostile]\ncommand = {json.dumps(str(venv_python))}\n'
-                      f'args = [{json.dumps(str(SERVERS / "hostile.py"))}]\n')
+    config.write_text(
+        f"[plugins.servers.hostile]\ncommand = {json.dumps(str(venv_python))}\n"
+        f"args = [{json.dumps(str(SERVERS / 'hostile.py'))}]\n"
+    )
     (e2e_ws / "notes.txt").write_bytes(payload.encode("utf-8"))
     scripted.enqueue(
         Reply(tool_calls=[_call("mcp__hostile__banner", {}, "m1"), _call("read_file", {"path": "notes.txt"}, "r1")]),
         Reply(text="read both"),
     )
-    proc = wb("run", "-p", "show the banner", "--path", e2e_ws, "--allowed-tools", "mcp__hostile__banner",
-              env=llm_env(scripted))
+    proc = wb("run", "-p", "show the banner", "--path", e2e_ws, "--allowed-tools", "mcp__hostile__banner", env=llm_env(scripted))
     assert proc.returncode == 0, proc.stderr
     for call_id in ("m1", "r1"):
         told = _told(scripted, call_id)
         for raw in ("\x1b", "\x07", "\x9b", "\u202e", "\u200b", "\u2060", "\ufeff", "\U000e0041"):
             assert raw not in told, (call_id, repr(raw))
-        for shown in ("\\x1b]52;c;cm0gLXJmIH4=\\x07", "\\x1b[2J", "\\x1b]0;pwned\\x07", "\\x9b31m",
-                      "\\u202e~ fr- mr\\u202c ls", "ig\\u200bnore", "\\U000e0041"):
+        for shown in (
+            "\\x1b]52;c;cm0gLXJmIH4=\\x07",
+            "\\x1b[2J",
+            "\\x1b]0;pwned\\x07",
+            "\\x9b31m",
+            "\\u202e~ fr- mr\\u202c ls",
+            "ig\\u200bnore",
+            "\\U000e0041",
+        ):
             assert shown in told, (call_id, shown, told)
     assert "progress 10%\\x0dprogress 100%" in _told(scripted, "m1")
     assert "\x1b" not in proc.stdout + proc.stderr
@@ -210,11 +252,12 @@ def test_json_output_is_lossless_and_terminal_safe(wb, e2e_ws, venv_python, scri
     payload = _hostile_payload()
     config = Path(wb.env["WORKBENCH_HOME"]) / "config" / "config.toml"
     config.parent.mkdir(parents=True, exist_ok=True)
-    config.write_text(f'[plugins.servers.hostile]\ncommand = {json.dumps(str(venv_python))}\n'
-                      f'args = [{json.dumps(str(SERVERS / "hostile.py"))}]\n')
+    config.write_text(
+        f"[plugins.servers.hostile]\ncommand = {json.dumps(str(venv_python))}\n"
+        f"args = [{json.dumps(str(SERVERS / 'hostile.py'))}]\n"
+    )
     scripted.enqueue(Reply(tool_calls=[_call("mcp__hostile__banner", {}, "m1")]), Reply(text="done"))
-    proc = wb("run", "--json", "-p", "banner", "--path", e2e_ws, "--allowed-tools", "mcp__hostile__banner",
-              env=llm_env(scripted))
+    proc = wb("run", "--json", "-p", "banner", "--path", e2e_ws, "--allowed-tools", "mcp__hostile__banner", env=llm_env(scripted))
     assert proc.returncode == 0, proc.stderr
     for raw in ("\x1b", "\x07", "\x9b", "\u202e", "\u200b", "\ufeff", "\U000e0041"):
         assert raw not in proc.stdout, repr(raw)

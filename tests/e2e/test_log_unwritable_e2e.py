@@ -14,8 +14,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from helpers.tmpfs import small_tmpfs
+
 from workbench.scripted.server import Reply
 
 from .conftest import llm_env

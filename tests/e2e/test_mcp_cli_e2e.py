@@ -24,7 +24,10 @@ def test_mcp_add_list_trust_remove_project_scope(wb, e2e_ws, venv_python) -> Non
     assert add.returncode == 0, add.stderr
     assert f"to {ws / '.mcp.json'}" in add.stdout and "workbench mcp trust tools" in add.stdout
     assert json.loads((ws / ".mcp.json").read_text())["mcpServers"]["tools"] == {
-        "command": py, "args": ["srv.py"], "env": {"UPLOAD_URL": "https://uploads.example.com"}}
+        "command": py,
+        "args": ["srv.py"],
+        "env": {"UPLOAD_URL": "https://uploads.example.com"},
+    }
     dup = wb("mcp", "add", "tools", "--path", ws, "--", "x")
     assert dup.returncode == 2 and "already has a server named 'tools'" in dup.stderr
 
@@ -81,8 +84,9 @@ def test_headless_run_calls_a_trusted_mcp_tool(wb, e2e_ws, venv_python, scripted
     user_config = Path(wb.env["WORKBENCH_HOME"]) / "config" / "config.toml"
     user_config.parent.mkdir(parents=True, exist_ok=True)
     user_config.write_text('[permissions]\nallow = ["mcp__calc__add"]\n')
-    scripted.enqueue(Reply(tool_calls=[ToolCallSpec("mcp__calc__add", json.dumps({"a": 20, "b": 22}), id="c1")]),
-                     Reply(text="The sum is 42."))
+    scripted.enqueue(
+        Reply(tool_calls=[ToolCallSpec("mcp__calc__add", json.dumps({"a": 20, "b": 22}), id="c1")]), Reply(text="The sum is 42.")
+    )
     run = wb("run", "-p", "add 20 and 22", "--path", ws, env=llm_env(scripted))
     assert run.returncode == 0, run.stderr
     assert "The sum is 42." in run.stdout and "✔ mcp__calc__add" in run.stderr

@@ -22,8 +22,7 @@ print(json.dumps({
 
 
 def _probe(venv_python, wb_env) -> dict:
-    proc = subprocess.run([str(venv_python), "-c", PROBE], capture_output=True, text=True, timeout=120,
-                          env=wb_env, cwd="/")
+    proc = subprocess.run([str(venv_python), "-c", PROBE], capture_output=True, text=True, timeout=120, env=wb_env, cwd="/")
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)
 
@@ -48,10 +47,11 @@ def test_bundled_themes_load_from_the_installed_wheel(venv_python, wb_env) -> No
 
 
 def test_demo_sample_project_is_installed(venv_python, wb_env, tmp_path) -> None:
-    code = ("import pathlib, workbench.cli.commands.demo as d; p = d.prepare_sample(pathlib.Path(__import__('sys').argv[1])); "
-            "print(sorted(str(x.relative_to(p)) for x in p.rglob('*') if x.is_file()))")
-    proc = subprocess.run([str(venv_python), "-c", code, str(tmp_path)], capture_output=True, text=True,
-                          timeout=60, env=wb_env)
+    code = (
+        "import pathlib, workbench.cli.commands.demo as d; p = d.prepare_sample(pathlib.Path(__import__('sys').argv[1])); "
+        "print(sorted(str(x.relative_to(p)) for x in p.rglob('*') if x.is_file()))"
+    )
+    proc = subprocess.run([str(venv_python), "-c", code, str(tmp_path)], capture_output=True, text=True, timeout=60, env=wb_env)
     assert proc.returncode == 0, proc.stderr
     assert "src/calc/__init__.py" in proc.stdout and "tests/test_calc.py" in proc.stdout
 
@@ -63,9 +63,18 @@ def test_every_module_of_the_source_tree_is_in_the_wheel(venv_python, wb_env) ->
     info = _probe(venv_python, wb_env)
     files = set(info["files"])
     src = REPO / "workbench"
-    missing = [str(p.relative_to(src)) for p in src.rglob("*.py")
-               if "__pycache__" not in p.parts and str(p.relative_to(src)) not in files]
+    missing = [
+        str(p.relative_to(src))
+        for p in src.rglob("*.py")
+        if "__pycache__" not in p.parts and str(p.relative_to(src)) not in files
+    ]
     assert missing == []
-    proc = subprocess.run([str(venv_python), "-c", "import workbench.ui.app, workbench.ui.chat.pane, workbench.ui.containers.pane"],
-                          capture_output=True, text=True, timeout=120, env=wb_env, cwd="/")
+    proc = subprocess.run(
+        [str(venv_python), "-c", "import workbench.ui.app, workbench.ui.chat.pane, workbench.ui.containers.pane"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=wb_env,
+        cwd="/",
+    )
     assert proc.returncode == 0, proc.stderr

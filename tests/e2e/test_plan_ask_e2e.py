@@ -9,8 +9,11 @@ from workbench.scripted.server import Reply, ToolCallSpec
 
 from .conftest import llm_env, one_line_reason
 
-PLAN = [{"text": "read hello.py", "status": "done"}, {"text": "change the greeting", "status": "in_progress"},
-        {"text": "run it", "status": "pending"}]
+PLAN = [
+    {"text": "read hello.py", "status": "done"},
+    {"text": "change the greeting", "status": "in_progress"},
+    {"text": "run it", "status": "pending"},
+]
 
 
 def _ask(cid: str, **args) -> Reply:
@@ -27,8 +30,18 @@ def test_answer_flags_answer_by_id_and_by_question_prefix(wb, e2e_ws, scripted) 
         _ask("q2", question="What should the module be called?"),
         Reply(text="Using postgres in core_io."),
     )
-    proc = wb("run", "-p", "set up storage", "--answer", "db=2", "--answer", "what should the MODULE=core_io",
-              "--path", e2e_ws, env=llm_env(scripted))
+    proc = wb(
+        "run",
+        "-p",
+        "set up storage",
+        "--answer",
+        "db=2",
+        "--answer",
+        "what should the MODULE=core_io",
+        "--path",
+        e2e_ws,
+        env=llm_env(scripted),
+    )
     assert proc.returncode == 0, proc.stderr
     assert "Using postgres in core_io." in proc.stdout
     assert _told(scripted, 1)["q1"] == "The user chose: postgres"
@@ -54,7 +67,9 @@ def test_answers_file_and_the_denial_without_an_answer(wb, e2e_ws, scripted, tmp
     finished = [e["payload"] for e in events if e["kind"] == "tool.finished"]
     assert [f["summary"] for f in finished] == ["chose: sqlite", "not answered: no one can answer in this run"]
     assert finished[1]["is_error"] is True
-    journal = (e2e_ws / ".workbench" / "journal" / "agentJournal.md").read_text()  # the answer is in the journal (the projection of tool.finished)
+    journal = (
+        e2e_ws / ".workbench" / "journal" / "agentJournal.md"
+    ).read_text()  # the answer is in the journal (the projection of tool.finished)
     assert "result: chose: sqlite" in journal and "**error**: not answered: no one can answer in this run" in journal
 
 
@@ -69,8 +84,9 @@ def test_bad_answer_flags_exit_2_naming_the_problem(wb, e2e_ws, scripted, tmp_pa
 
 
 def test_plan_is_in_sessions_show_and_exports(wb, e2e_ws, scripted) -> None:
-    scripted.enqueue(Reply(tool_calls=[ToolCallSpec("update_plan", json.dumps({"items": PLAN}), id="p1")]),
-                     Reply(text="Plan made."))
+    scripted.enqueue(
+        Reply(tool_calls=[ToolCallSpec("update_plan", json.dumps({"items": PLAN}), id="p1")]), Reply(text="Plan made.")
+    )
     proc = wb("run", "--json", "-p", "plan it", "--path", e2e_ws, env=llm_env(scripted))  # ask mode: no approval needed
     assert proc.returncode == 0, proc.stderr
     sid = json.loads(proc.stdout.splitlines()[0])["session_id"]

@@ -13,8 +13,9 @@ SERVERS = REPO / "tests" / "plugins" / "servers"
 def _user_server(wb: Workbench, venv_python: Path, name: str, script: str) -> None:
     config = Path(wb.env["WORKBENCH_HOME"]) / "config" / "config.toml"
     config.parent.mkdir(parents=True, exist_ok=True)
-    config.write_text(f'[plugins.servers.{name}]\ncommand = {json.dumps(str(venv_python))}\n'
-                      f'args = [{json.dumps(str(SERVERS / script))}]\n')
+    config.write_text(
+        f"[plugins.servers.{name}]\ncommand = {json.dumps(str(venv_python))}\nargs = [{json.dumps(str(SERVERS / script))}]\n"
+    )
 
 
 def test_plugins_reports_a_trusted_server_and_its_tools(wb, e2e_ws, venv_python) -> None:

@@ -20,8 +20,9 @@ JOURNAL = "workbench-restore.json"  # workbench.core.checkpoints.restore.JOURNAL
 
 
 def _rewrite(wb, ws, scripted, names: list[str], env: dict[str, str]) -> None:
-    calls = [ToolCallSpec("write_file", json.dumps({"path": n, "content": f"new {n}\n"}), id=f"c{i}")
-             for i, n in enumerate(names)]
+    calls = [
+        ToolCallSpec("write_file", json.dumps({"path": n, "content": f"new {n}\n"}), id=f"c{i}") for i, n in enumerate(names)
+    ]
     scripted.enqueue(Reply(tool_calls=calls), Reply(text="rewrote them"))
     proc = wb("run", "--yes", "-p", "rewrite all", "--path", ws, env=env)
     assert proc.returncode == 0, proc.stderr
@@ -43,8 +44,9 @@ def test_gc_completes_a_killed_rewind_and_the_pre_rewind_checkpoint_undoes_it(wb
     after_turn = {n: (e2e_ws / n).read_text() for n in old}
 
     home = Path(wb.env["WORKBENCH_HOME"])
-    proc = wb.popen("rewind", rows[0]["checkpoint"], "--files", "--path", e2e_ws,
-                    env={**env, "WORKBENCH_CHECKPOINT_TEST_OP_DELAY": "0.05"})
+    proc = wb.popen(
+        "rewind", rows[0]["checkpoint"], "--files", "--path", e2e_ws, env={**env, "WORKBENCH_CHECKPOINT_TEST_OP_DELAY": "0.05"}
+    )
     try:
         deadline = time.monotonic() + 60
         while not list(home.rglob(JOURNAL)):  # the restore has begun touching the workspace

@@ -49,7 +49,9 @@ def test_yes_runs_file_changes_in_ask_mode(wb, e2e_ws, scripted) -> None:
 
 def test_json_ends_with_a_result_event(wb, e2e_ws, scripted) -> None:
     scripted.enqueue(
-        Reply(tool_calls=[_write("new.txt", "x", "w1")], usage={"prompt_tokens": 100, "completion_tokens": 7, "total_tokens": 107}),
+        Reply(
+            tool_calls=[_write("new.txt", "x", "w1")], usage={"prompt_tokens": 100, "completion_tokens": 7, "total_tokens": 107}
+        ),
         Reply(text="ok", usage={"prompt_tokens": 130, "completion_tokens": 3, "total_tokens": 133}),
     )
     proc = wb("run", "--json", "-p", "go", "--path", e2e_ws, env=llm_env(scripted))
@@ -67,7 +69,9 @@ def test_json_ends_with_a_result_event(wb, e2e_ws, scripted) -> None:
 
 def test_ctrl_c_exits_130_with_one_line_and_keeps_the_partial_reply(wb, e2e_ws, scripted) -> None:
     scripted.enqueue(Reply(text=SLOW, chunk_chars=4, tokens_per_second=100))  # ~20 s of streaming
-    proc = wb.popen("run", "-p", "talk slowly", "--path", e2e_ws, env={**llm_env(scripted), "WORKBENCH_CHAT__DELTA_BATCH_MS": "20"})
+    proc = wb.popen(
+        "run", "-p", "talk slowly", "--path", e2e_ws, env={**llm_env(scripted), "WORKBENCH_CHAT__DELTA_BATCH_MS": "20"}
+    )
     got = []
     streaming = threading.Event()
 
@@ -125,8 +129,7 @@ def test_model_discovery_several_models_is_a_clear_error(wb, e2e_ws) -> None:
 def test_model_discovery_none_or_unreachable_keeps_the_usual_message(wb, e2e_ws) -> None:
     with ScriptedServer(models=[]) as server:
         empty = wb("run", "-p", "hi", "--path", e2e_ws, env=llm_env(server, model=None))
-    unreachable = wb("run", "-p", "hi", "--path", e2e_ws,
-                     env={"OPENAI_BASE_URL": "http://127.0.0.1:9/v1", "OPENAI_API_KEY": "k"})
+    unreachable = wb("run", "-p", "hi", "--path", e2e_ws, env={"OPENAI_BASE_URL": "http://127.0.0.1:9/v1", "OPENAI_API_KEY": "k"})
     for proc in (empty, unreachable):
         assert proc.returncode == 2
         assert "no model set" in proc.stderr and "--model" in proc.stderr

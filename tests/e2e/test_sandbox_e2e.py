@@ -6,9 +6,9 @@ import json
 import uuid
 
 import pytest
+from helpers.docker import require_docker
 
 from workbench.core.sandbox.policy import LABEL_SESSION, LABEL_WORKSPACE
-from helpers.docker import require_docker
 
 from .conftest import one_line_reason
 
@@ -57,7 +57,8 @@ def test_sandbox_build_status_and_missing_dockerfile(wb, e2e_ws, docker_client) 
 def test_sandbox_prune_removes_containers_of_ended_sessions(wb, e2e_ws, docker_client) -> None:
     name = f"workbench-e2e-prune-{uuid.uuid4().hex[:10]}"
     container = docker_client.containers.create(
-        BUSYBOX, ["true"], name=name, labels={LABEL_WORKSPACE: str(e2e_ws), LABEL_SESSION: "0123456789ab"})
+        BUSYBOX, ["true"], name=name, labels={LABEL_WORKSPACE: str(e2e_ws), LABEL_SESSION: "0123456789ab"}
+    )
     try:
         status = json.loads(wb("sandbox", "status", "--json", "--path", e2e_ws).stdout)
         assert [c["name"] for c in status["containers"]] == [name]

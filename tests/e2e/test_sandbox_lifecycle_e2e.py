@@ -8,9 +8,9 @@ import json
 import os
 
 import pytest
+from helpers.docker import require_docker
 
 from workbench.core.sandbox.policy import LABEL_WORKSPACE
-from helpers.docker import require_docker
 from workbench.scripted.server import Reply, ToolCallSpec
 
 from .conftest import llm_env, one_line_reason
@@ -25,7 +25,8 @@ def sandbox_ws(wb, e2e_ws):
     ws = e2e_ws.resolve()
     (ws / ".workbench").mkdir()
     (ws / ".workbench" / "config.toml").write_text(
-        f'[sandbox]\nimage = "{BUSYBOX}"\nmem_limit = "64m"\npids_limit = 64\ncommand_timeout = 20\n')
+        f'[sandbox]\nimage = "{BUSYBOX}"\nmem_limit = "64m"\npids_limit = 64\ncommand_timeout = 20\n'
+    )
     wb.trust(ws)
     if os.geteuid() == 0:  # as in helpers.docker.sandbox_workspace
         for root, dirs, files in os.walk(ws):
@@ -44,8 +45,10 @@ def _containers(client, ws, running_only: bool) -> list:
 
 
 def _run_echo(wb, ws, scripted, word: str, *extra: str):
-    scripted.enqueue(Reply(tool_calls=[ToolCallSpec("run_command", json.dumps({"command": f"echo {word}"}), id=word)]),
-                     Reply(text=f"ran {word}"))
+    scripted.enqueue(
+        Reply(tool_calls=[ToolCallSpec("run_command", json.dumps({"command": f"echo {word}"}), id=word)]),
+        Reply(text=f"ran {word}"),
+    )
     proc = wb("run", "--mode", "full-auto", "-p", "go", "--path", ws, *extra, env=llm_env(scripted))
     assert proc.returncode == 0, proc.stderr
     told = [m["content"] for m in scripted.requests[-1]["body"]["messages"] if m.get("tool_call_id") == word]

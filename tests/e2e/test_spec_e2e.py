@@ -61,8 +61,10 @@ def test_spec_commands_take_path_after_the_subcommand(wb, e2e_ws) -> None:
 def test_spec_lint_exits_1_on_errors(wb, e2e_ws) -> None:
     folder = e2e_ws / ".workbench" / "specs" / "bad"
     folder.mkdir(parents=True)
-    (folder / "requirements.md").write_text("# Requirements Document\n\n## Requirements\n\n### Requirement 1: x\n\n"
-                                            "#### Acceptance Criteria\n\n1. the system does things\n")
+    (folder / "requirements.md").write_text(
+        "# Requirements Document\n\n## Requirements\n\n### Requirement 1: x\n\n"
+        "#### Acceptance Criteria\n\n1. the system does things\n"
+    )
     proc = wb("spec", "lint", "--path", e2e_ws)
     assert proc.returncode == 1
     assert "error" in proc.stdout

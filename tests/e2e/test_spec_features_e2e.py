@@ -31,8 +31,12 @@ def test_readme_spec_row_matches_spec_help(wb) -> None:
 def test_quick_spec_then_update_tasks_on_the_installed_wheel(wb, scripted, e2e_ws) -> None:
     (e2e_ws / ".kiro" / "steering").mkdir(parents=True)  # a Kiro workspace: new specs go to .kiro/specs
     env = llm_env(scripted) | {"WORKBENCH_LLM__MAX_RETRIES": "0"}
-    scripted.enqueue(Reply(text=f"=== requirements.md ===\n{REQUIREMENTS}\n=== design.md ===\n{DESIGN}\n=== tasks.md ===\n{TASKS}",
-                           chunk_chars=50))
+    scripted.enqueue(
+        Reply(
+            text=f"=== requirements.md ===\n{REQUIREMENTS}\n=== design.md ===\n{DESIGN}\n=== tasks.md ===\n{TASKS}",
+            chunk_chars=50,
+        )
+    )
     quick = wb("spec", "new", "notes", "--quick", "--idea", "export notes", "--path", e2e_ws, env=env)
     assert quick.returncode == 0, quick.stderr
     folder = e2e_ws / ".kiro" / "specs" / "notes"
@@ -48,9 +52,13 @@ def test_quick_spec_then_update_tasks_on_the_installed_wheel(wb, scripted, e2e_w
     lint = wb("spec", "lint", "--path", e2e_ws)
     assert lint.stdout.splitlines()[0].startswith("== kiro/notes: ")
 
-    (folder / "requirements.md").write_text(REQUIREMENTS + (
-        "\n### Requirement 3: Titles\n\n**User Story:** As a reader, I want titles, so that I find notes.\n\n"
-        "#### Acceptance Criteria\n\n1. THE Note_Exporter SHALL write each title as a heading.\n"))
+    (folder / "requirements.md").write_text(
+        REQUIREMENTS
+        + (
+            "\n### Requirement 3: Titles\n\n**User Story:** As a reader, I want titles, so that I find notes.\n\n"
+            "#### Acceptance Criteria\n\n1. THE Note_Exporter SHALL write each title as a heading.\n"
+        )
+    )
     proposed = TASKS + "\n- [ ] 3. Write the titles\n  - _Requirements: 3.1_\n"
     scripted.enqueue(Reply(text=proposed))
     shown = wb("spec", "update-tasks", "notes", "--path", e2e_ws, env=env)

@@ -32,8 +32,7 @@ def test_an_untested_textual_is_refused_with_the_way_out(wb, e2e_ws, scripted, t
 
 
 def test_the_override_runs_the_tui_on_an_untested_textual(workbench_bin, wb_env, e2e_ws, scripted, tmp_path) -> None:
-    env = {**wb_env, **llm_env(scripted), **_fake_textual_version(tmp_path / "fake", "99.0.0"),
-           "WORKBENCH_UNTESTED_TEXTUAL": "1"}
+    env = {**wb_env, **llm_env(scripted), **_fake_textual_version(tmp_path / "fake", "99.0.0"), "WORKBENCH_UNTESTED_TEXTUAL": "1"}
     term = Pty([str(workbench_bin), str(e2e_ws)], env, tmp_path)
     term.wait_for("scripted-demo")
     assert term.quit() == 0

@@ -32,8 +32,11 @@ def test_untrusted_config_is_ignored_until_trusted_then_revoked(wb, e2e_ws, scri
 
     data, err = _effective(wb, ws)
     assert data["agent"]["mode"] == "ask" and data["permissions"]["allow"] == []
-    assert data["workspace_trust"] == {"trusted": False, "ignored": [".workbench/config.toml"],
-                                       "command": f"workbench trust {ws}"}
+    assert data["workspace_trust"] == {
+        "trusted": False,
+        "ignored": [".workbench/config.toml"],
+        "command": f"workbench trust {ws}",
+    }
     [line] = _warnings(err)
     assert ".workbench/config.toml" in line and f"workbench trust {ws}" in line
 
@@ -49,8 +52,7 @@ def test_untrusted_config_is_ignored_until_trusted_then_revoked(wb, e2e_ws, scri
     assert 'agent.mode = "read-only"' in shown.stdout and 'permissions.allow = ["run_command:ls*"]' in shown.stdout
     report = json.loads(wb("trust", "--show", "--json", ws).stdout)
     assert report["trusted"] is False
-    assert [(f["path"], f["status"]) for f in report["files"] if f["status"] != "absent"] == [
-        (".workbench/config.toml", "new")]
+    assert [(f["path"], f["status"]) for f in report["files"] if f["status"] != "absent"] == [(".workbench/config.toml", "new")]
     assert _effective(wb, ws)[0]["agent"]["mode"] == "ask"  # --show trusts nothing
 
     trusted = wb("trust", ws)

@@ -26,7 +26,7 @@ from .conftest import llm_env
 ANSI = re.compile(r"\x1b\[[0-9;?<>=]*[ -/]*[@-~]|\x1b[()][0-9A-Za-z]|\x1b[=>78]|\x1b\][^\x07]*\x07")
 
 
-_STARTED: list["Pty"] = []
+_STARTED: list[Pty] = []
 
 
 @pytest.fixture(autouse=True)
@@ -49,9 +49,15 @@ class Pty:
     def __init__(self, argv: list[str], env: dict[str, str], cwd) -> None:
         self.master, slave = os.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 35, 120, 0, 0))
-        self.proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, cwd=cwd,
-                                     env={**env, "TERM": "xterm-256color", "COLUMNS": "120", "LINES": "35"},
-                                     start_new_session=True)
+        self.proc = subprocess.Popen(
+            argv,
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            cwd=cwd,
+            env={**env, "TERM": "xterm-256color", "COLUMNS": "120", "LINES": "35"},
+            start_new_session=True,
+        )
         _STARTED.append(self)
         os.close(slave)
         self.raw = b""

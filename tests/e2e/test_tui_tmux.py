@@ -17,15 +17,15 @@ tmux missing: skipped locally, a failure with ``CI=true``.
 from __future__ import annotations
 
 import os
-import shlex
 import re
+import shlex
 import shutil
 import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator
 
 import pytest
 
@@ -106,7 +106,12 @@ class Terminal:
     def pane_status(self) -> tuple[bool, str]:
         """``(dead, how it ended)`` of the window's command: the exit status, ``"signal N"``, or
         ``""`` while it runs (or before tmux has collected it)."""
-        dead, status, signal_ = (self.run("display-message", "-p", "-t", "wb", "#{pane_dead}|#{pane_dead_status}|#{pane_dead_signal}").strip().split("|") + ["", ""])[:3]
+        dead, status, signal_ = (
+            self.run("display-message", "-p", "-t", "wb", "#{pane_dead}|#{pane_dead_status}|#{pane_dead_signal}")
+            .strip()
+            .split("|")
+            + ["", ""]
+        )[:3]
         return dead == "1", (status or (f"signal {signal_}" if signal_ else ""))
 
 
@@ -115,13 +120,25 @@ def scripted_url(workbench_bin: Path, tmp_path: Path) -> Iterator[str]:
     """Start the installed scripted server (demo replies); yield its base URL."""
     python = workbench_bin.parent / "python"
     proc = subprocess.Popen(
-        [str(python if python.exists() else sys.executable), "-m", "workbench.scripted.server", "--demo", "--model", "scripted-demo"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
+        [
+            str(python if python.exists() else sys.executable),
+            "-m",
+            "workbench.scripted.server",
+            "--demo",
+            "--model",
+            "scripted-demo",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
     )
     try:
         assert proc.stdout is not None
         url = proc.stdout.readline().strip()  # the server prints its URL first; ends at exit
-        assert url.startswith("http://127.0.0.1:"), f"scripted server did not start: {url!r} {proc.stderr.read() if proc.poll() is not None else ''}"
+        assert url.startswith("http://127.0.0.1:"), (
+            f"scripted server did not start: {url!r} {proc.stderr.read() if proc.poll() is not None else ''}"
+        )
         yield url
     finally:
         proc.terminate()
@@ -149,7 +166,16 @@ def terminal(tmux_bin: str, workbench_bin: Path, scripted_url: str, tmp_path: Pa
         "COLUMNS": "80",
         "LINES": "24",
     }
-    app = ["env", *(f"{k}={v}" for k, v in env.items()), str(workbench_bin), str(workspace), "--base-url", scripted_url, "--model", "scripted-demo"]
+    app = [
+        "env",
+        *(f"{k}={v}" for k, v in env.items()),
+        str(workbench_bin),
+        str(workspace),
+        "--base-url",
+        scripted_url,
+        "--model",
+        "scripted-demo",
+    ]
     # The exit code is written by a shell around the app: tmux (3.3) sometimes marks the pane dead
     # before it has reaped the process, and then never reports a status.
     status_file = tmp_path / "exit-status"
@@ -201,7 +227,10 @@ def test_tui_in_tmux(terminal: Terminal) -> None:
     focus_keys = {"M-3": "Cycle filter", "M-4": "Pause/follow", "M-5": "Enable/disable", "M-2": "New spec", "M-1": "Send"}
     for key, footer_text in focus_keys.items():
         t.keys(key)
-        t.wait(lambda s, f=footer_text: f in s.rstrip("\n").splitlines()[-1], f"{key} to focus its pane ({footer_text!r} in the footer)")
+        t.wait(
+            lambda s, f=footer_text: f in s.rstrip("\n").splitlines()[-1],
+            f"{key} to focus its pane ({footer_text!r} in the footer)",
+        )
     t.keys("C-g")
     t.wait_for("Pane: 1 Chat")
     t.keys("3")
@@ -238,7 +267,13 @@ def test_tui_in_tmux(terminal: Terminal) -> None:
     def essentials(s: str) -> bool:
         footer = s.rstrip("\n").splitlines()[-1]
         specs_rows = [line[-32:] for line in s.splitlines()[:6]]
-        return redrawn(s, 80) and "Help" in footer and "Quit" in footer and "mode ask" in s and any("history" in r for r in specs_rows)
+        return (
+            redrawn(s, 80)
+            and "Help" in footer
+            and "Quit" in footer
+            and "mode ask" in s
+            and any("history" in r for r in specs_rows)
+        )
 
     t.wait(essentials, "F1 Help and Quit in the footer, the mode and the spec row at 80x24")
 

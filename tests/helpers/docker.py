@@ -7,9 +7,10 @@ Without an engine a docker test is skipped locally with the command that starts 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 
 def docker_unavailable(reason: str) -> None:

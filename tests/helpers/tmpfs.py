@@ -27,8 +27,9 @@ def small_tmpfs(mnt: Path, size: str = "2m") -> Iterator[Path]:
     """Mount a tmpfs of ``size`` (mount(8) syntax) on the new folder ``mnt``; yield ``mnt``."""
     mnt.mkdir()
     try:
-        proc = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mnt)],
-                              capture_output=True, text=True, timeout=30)
+        proc = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mnt)], capture_output=True, text=True, timeout=30
+        )
     except OSError as exc:
         mount_unavailable(f"cannot run mount: {exc}")
     if proc.returncode != 0:

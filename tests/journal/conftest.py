@@ -34,7 +34,9 @@ def workspace(tmp_path: Path) -> Path:
     (ws / "tests" / "test_app.py").write_text("def test_ok():\n    assert True\n")
     spec = ws / ".workbench" / "specs" / "login"
     spec.mkdir(parents=True)
-    (spec / "requirements.md").write_text("# Requirements\n\n## Requirement 1: Login\n\n1. WHEN a user logs in THE system SHALL greet them.\n")
+    (spec / "requirements.md").write_text(
+        "# Requirements\n\n## Requirement 1: Login\n\n1. WHEN a user logs in THE system SHALL greet them.\n"
+    )
     return ws
 
 
@@ -48,8 +50,13 @@ def make_services(workspace, server):
 
     async def make(mode: str = "full-auto", approver=None) -> Services:
         overrides = {
-            "llm": {"base_url": server.base_url, "model": "scripted-journal", "api_key": "sk-canary-journal-0123456789",
-                    "max_retries": 0, "timeout": 10},
+            "llm": {
+                "base_url": server.base_url,
+                "model": "scripted-journal",
+                "api_key": "sk-canary-journal-0123456789",
+                "max_retries": 0,
+                "timeout": 10,
+            },
             "agent": {"mode": mode},
         }
         settings = load_settings(workspace, overrides)

@@ -45,7 +45,9 @@ async def test_export_three_formats(make_services, server, workspace, tmp_path, 
     sid, events = await make_session(make_services, server, workspace)
     out = tmp_path / "out"
     # json: every event, in order, as stored
-    assert run_export_command(parse([sid[:6], "--format", "json", "--output", str(out / "s.json"), "--path", str(workspace)])) == 0
+    assert (
+        run_export_command(parse([sid[:6], "--format", "json", "--output", str(out / "s.json"), "--path", str(workspace)])) == 0
+    )
     data = json.loads((out / "s.json").read_text())
     assert [e["seq"] for e in data] == [e.seq for e in events]
     assert [e["kind"] for e in data] == [e.kind for e in events]

@@ -18,8 +18,13 @@ LONG = "The change is done. " + "x" * 380 + " TAIL-MARKER-BEYOND-400 end."
 
 def script_multi_tool(server) -> None:
     server.enqueue(
-        Reply(text="I will write the notes first.", tool_calls=[ToolCallSpec("write_file", args(path="notes.txt", content="hello\n"), id="w1")]),
-        Reply(tool_calls=[ToolCallSpec("edit_file", args(path="src/app.py", old_text="return 41", new_text="return 42"), id="e1")]),
+        Reply(
+            text="I will write the notes first.",
+            tool_calls=[ToolCallSpec("write_file", args(path="notes.txt", content="hello\n"), id="w1")],
+        ),
+        Reply(
+            tool_calls=[ToolCallSpec("edit_file", args(path="src/app.py", old_text="return 41", new_text="return 42"), id="e1")]
+        ),
         Reply(tool_calls=[ToolCallSpec("read_file", args(path="missing.txt"), id="r1")]),
         Reply(text=LONG),
     )
@@ -115,7 +120,7 @@ async def test_one_new_event_appends_only_the_tail(make_services, server, worksp
     after = path.read_bytes()
     assert not result.rewrote and result.events == 1 and result.appended_bytes == len(after) - len(before) > 0
     assert after.startswith(before), "the old content is untouched"
-    assert after[len(before):].decode().strip().endswith("mode: read-only")
+    assert after[len(before) :].decode().strip().endswith("mode: read-only")
     assert not result.guide_written, "a mode change does not rebuild the guide"
     # nothing new: nothing appended
     again = await svc.update()
@@ -151,7 +156,7 @@ async def test_deleted_or_edited_journal_is_regenerated(make_services, server, w
     text = path.read_text()
     middle = text.index("### Turn 1")
     before = path.stat().st_mtime_ns
-    path.write_text(text[:middle] + "#### Turn 1" + text[middle + len("### Turn 1") + 1:])
+    path.write_text(text[:middle] + "#### Turn 1" + text[middle + len("### Turn 1") + 1 :])
     # file times come from the kernel's coarse clock (one tick is several ms), so a write this soon
     # after the journal's own can carry the same mtime; a hand edit is always later: make it so
     os.utime(path, ns=(before + 2_000_000_000, before + 2_000_000_000))
@@ -180,13 +185,27 @@ async def test_state_recovery_shows_unfinished_call_and_resume_command(make_serv
     assert f"`workbench resume {sid}`" in recovery
     # a crash during a tool call: requested, approved and started, no result in the log
     turn = "t-crash"
-    await services.store.append_many([
-        Event(EventKind.USER_MESSAGE, sid, {"turn_id": turn, "text": "delete the old notes"}),
-        Event(EventKind.TOOL_CALL_REQUESTED, sid, {"turn_id": turn, "step": 1, "call_id": "x1", "name": "delete_file", "arguments": args(path="notes.txt")}),
-        Event(EventKind.TOOL_CALL_APPROVED, sid, {"call_id": "x1", "name": "delete_file", "by": "mode", "rule": None, "edited": False}),
-        Event(EventKind.TOOL_CALL_STARTED, sid, {"call_id": "x1", "name": "delete_file"}),
-        Event(EventKind.TOOL_CALL_REQUESTED, sid, {"turn_id": turn, "step": 1, "call_id": "x2", "name": "write_file", "arguments": args(path="b.txt", content="")}),
-    ])
+    await services.store.append_many(
+        [
+            Event(EventKind.USER_MESSAGE, sid, {"turn_id": turn, "text": "delete the old notes"}),
+            Event(
+                EventKind.TOOL_CALL_REQUESTED,
+                sid,
+                {"turn_id": turn, "step": 1, "call_id": "x1", "name": "delete_file", "arguments": args(path="notes.txt")},
+            ),
+            Event(
+                EventKind.TOOL_CALL_APPROVED,
+                sid,
+                {"call_id": "x1", "name": "delete_file", "by": "mode", "rule": None, "edited": False},
+            ),
+            Event(EventKind.TOOL_CALL_STARTED, sid, {"call_id": "x1", "name": "delete_file"}),
+            Event(
+                EventKind.TOOL_CALL_REQUESTED,
+                sid,
+                {"turn_id": turn, "step": 1, "call_id": "x2", "name": "write_file", "arguments": args(path="b.txt", content="")},
+            ),
+        ]
+    )
     await svc.update()
     recovery = read(workspace, "stateRecovery.md")
     unfinished = recovery.split("## Unfinished tool calls", 1)[1]
@@ -194,9 +213,23 @@ async def test_state_recovery_shows_unfinished_call_and_resume_command(make_serv
     assert "- `write_file` b.txt (call `x2`" in unfinished and "requested, never ran" in unfinished
     assert "- Task (latest prompt): delete the old notes" in recovery and "**no end recorded**" in recovery
     # the calls carry over between updates: finishing one in a later update removes only it
-    await services.store.append(Event(EventKind.TOOL_CALL_FINISHED, sid, {
-        "call_id": "x1", "name": "delete_file", "content": "deleted", "summary": "deleted notes.txt", "is_error": False,
-        "duration_ms": 1.0, "changed_paths": ["notes.txt"], "diff": None, "outcome": "ok"}))
+    await services.store.append(
+        Event(
+            EventKind.TOOL_CALL_FINISHED,
+            sid,
+            {
+                "call_id": "x1",
+                "name": "delete_file",
+                "content": "deleted",
+                "summary": "deleted notes.txt",
+                "is_error": False,
+                "duration_ms": 1.0,
+                "changed_paths": ["notes.txt"],
+                "diff": None,
+                "outcome": "ok",
+            },
+        )
+    )
     await svc.update()
     unfinished = read(workspace, "stateRecovery.md").split("## Unfinished tool calls", 1)[1]
     assert "x1" not in unfinished and "x2" in unfinished
@@ -215,16 +248,40 @@ async def test_pending_approval_checkpoint_and_container_in_recovery(make_servic
     services = await make_services("ask", approver=slow_approver)
     task = asyncio.create_task(services.chat.send("write a"))
     for _ in range(200):
-        if services.chat.session and EventKind.APPROVAL_REQUESTED in [e.kind for e in await services.store.events(services.chat.session.id)]:
+        if services.chat.session and EventKind.APPROVAL_REQUESTED in [
+            e.kind for e in await services.store.events(services.chat.session.id)
+        ]:
             break
         await asyncio.sleep(0.02)
     sid = services.chat.session.id
-    await services.store.append_many([
-        Event("checkpoint.created", sid, {"checkpoint": "0123456789abcdef0123", "label": "before edits", "turn_id": "t", "event_seq": 3,
-                                          "files_changed": [["M", "src/app.py"]], "diffstat": [1, 2, 1], "skipped": [["big.bin", "size cap"]]}),
-        Event(EventKind.SANDBOX_CONTAINER, sid, {"outcome": "created", "container": "c0ffee", "name": "wb-demo-1", "image": "python:3.11-slim",
-                                                 "setup": [{"command": "pip install -e .", "exit_code": 0}]}),
-    ])
+    await services.store.append_many(
+        [
+            Event(
+                "checkpoint.created",
+                sid,
+                {
+                    "checkpoint": "0123456789abcdef0123",
+                    "label": "before edits",
+                    "turn_id": "t",
+                    "event_seq": 3,
+                    "files_changed": [["M", "src/app.py"]],
+                    "diffstat": [1, 2, 1],
+                    "skipped": [["big.bin", "size cap"]],
+                },
+            ),
+            Event(
+                EventKind.SANDBOX_CONTAINER,
+                sid,
+                {
+                    "outcome": "created",
+                    "container": "c0ffee",
+                    "name": "wb-demo-1",
+                    "image": "python:3.11-slim",
+                    "setup": [{"command": "pip install -e .", "exit_code": 0}],
+                },
+            ),
+        ]
+    )
     svc = JournalService(services)
     await svc.update()
     recovery = read(workspace, "stateRecovery.md")
@@ -276,8 +333,20 @@ async def test_spec_events_are_journaled(make_services, server, workspace):
     svc = JournalService(services)
     await svc.update()
     sid = services.chat.session.id
-    await services.chat.emit(Event("spec.task_state", sid, {"spec": "login", "task": "1.1", "title": "Write the form",
-                                                             "state": "in_progress", "previous": "todo", "reason": "started"}))
+    await services.chat.emit(
+        Event(
+            "spec.task_state",
+            sid,
+            {
+                "spec": "login",
+                "task": "1.1",
+                "title": "Write the form",
+                "state": "in_progress",
+                "previous": "todo",
+                "reason": "started",
+            },
+        )
+    )
     result = await svc.update()
     assert not result.rewrote and result.events == 1
     assert "spec login: task 1.1 todo → in_progress (Write the form)" in read(workspace, "agentJournal.md")

@@ -22,7 +22,15 @@ from pathlib import Path
 import pytest
 
 from workbench.core.events import Event, EventKind
-from workbench.core.journal.projector import AGENT_JOURNAL, MASTER_GUIDE, STATE_RECOVERY, JournalProjector, fetch_events, journal_dir, update_journal
+from workbench.core.journal.projector import (
+    AGENT_JOURNAL,
+    MASTER_GUIDE,
+    STATE_RECOVERY,
+    JournalProjector,
+    fetch_events,
+    journal_dir,
+    update_journal,
+)
 from workbench.core.paths import event_log_path, workspace_data_dir
 from workbench.core.store import EventStore
 
@@ -47,15 +55,48 @@ def turn_events(sid: str, n: int, rng: random.Random) -> list[Event]:
     for c in range(rng.randint(0, 3)):
         cid = f"{tid}c{c}"
         out += [
-            Event(EventKind.TOOL_CALL_REQUESTED, sid, {"turn_id": tid, "step": 1, "call_id": cid, "name": "read_file", "arguments": json.dumps({"path": f"f{c}.txt"})}),
-            Event(EventKind.TOOL_CALL_APPROVED, sid, {"call_id": cid, "name": "read_file", "by": "mode", "rule": None, "edited": False}),
+            Event(
+                EventKind.TOOL_CALL_REQUESTED,
+                sid,
+                {"turn_id": tid, "step": 1, "call_id": cid, "name": "read_file", "arguments": json.dumps({"path": f"f{c}.txt"})},
+            ),
+            Event(
+                EventKind.TOOL_CALL_APPROVED,
+                sid,
+                {"call_id": cid, "name": "read_file", "by": "mode", "rule": None, "edited": False},
+            ),
             Event(EventKind.TOOL_CALL_STARTED, sid, {"call_id": cid, "name": "read_file"}),
-            Event(EventKind.TOOL_CALL_FINISHED, sid, {"call_id": cid, "name": "read_file", "content": "x", "summary": f"read f{c}.txt",
-                                                     "is_error": False, "duration_ms": 1.0, "changed_paths": [], "diff": None, "outcome": "ok"}),
+            Event(
+                EventKind.TOOL_CALL_FINISHED,
+                sid,
+                {
+                    "call_id": cid,
+                    "name": "read_file",
+                    "content": "x",
+                    "summary": f"read f{c}.txt",
+                    "is_error": False,
+                    "duration_ms": 1.0,
+                    "changed_paths": [],
+                    "diff": None,
+                    "outcome": "ok",
+                },
+            ),
         ]
     out += [
-        Event(EventKind.ASSISTANT_MESSAGE, sid, {"turn_id": tid, "text": f"answer {n}", "reasoning": "", "finish_reason": "stop",
-                                                 "interrupted": False, "usage": None, "model": "m", "request_id": None}),
+        Event(
+            EventKind.ASSISTANT_MESSAGE,
+            sid,
+            {
+                "turn_id": tid,
+                "text": f"answer {n}",
+                "reasoning": "",
+                "finish_reason": "stop",
+                "interrupted": False,
+                "usage": None,
+                "model": "m",
+                "request_id": None,
+            },
+        ),
         Event(EventKind.TURN_FINISHED, sid, {"turn_id": tid, "status": "done", "steps": 1, "cost": None}),
     ]
     return out
@@ -102,6 +143,7 @@ def test_random_interleavings_equal_one_update_at_the_end(ws: Path, seed: int) -
                     elif how == "stale":
                         project(rng.choice(stale))
                     else:  # updates racing in threads, each with its own connection and projector
+
                         def worker() -> None:
                             s = EventStore(event_log_path(ws))
                             try:
@@ -146,8 +188,16 @@ def test_concurrent_update_processes_never_duplicate_entries(ws: Path) -> None:
     store = EventStore(event_log_path(ws))
     try:
         sid = store.create_session(ws).id
-        procs = [subprocess.Popen([sys.executable, "-c", CHILD, str(ws), "15"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                  env=dict(os.environ)) for _ in range(4)]
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-c", CHILD, str(ws), "15"],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                env=dict(os.environ),
+            )
+            for _ in range(4)
+        ]
         for n in range(1, 13):
             store.append_many(turn_events(sid, n, rng))
             update_journal(ws, store)
@@ -169,10 +219,20 @@ def test_state_recovery_says_closed_after_a_clean_exit(ws: Path) -> None:
 
     with ScriptedServer() as server:
         server.enqueue(Reply(text="hello"))
-        env = dict(os.environ, OPENAI_API_KEY="sk-test-0123456789abcdef", WORKBENCH_LLM__BASE_URL=server.base_url,
-                   WORKBENCH_LLM__MODEL="m", WORKBENCH_LLM__MAX_RETRIES="0")
-        proc = subprocess.run([sys.executable, "-m", "workbench", "run", "--yes", "-p", "hi", str(ws)], env=env,
-                              capture_output=True, text=True, timeout=60)
+        env = dict(
+            os.environ,
+            OPENAI_API_KEY="sk-test-0123456789abcdef",
+            WORKBENCH_LLM__BASE_URL=server.base_url,
+            WORKBENCH_LLM__MODEL="m",
+            WORKBENCH_LLM__MAX_RETRIES="0",
+        )
+        proc = subprocess.run(
+            [sys.executable, "-m", "workbench", "run", "--yes", "-p", "hi", str(ws)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
     assert proc.returncode == 0, proc.stderr
     text = (journal_dir(ws) / STATE_RECOVERY).read_text()
     assert "a Workbench process is using it now" not in text

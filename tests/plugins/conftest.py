@@ -84,7 +84,7 @@ def group_pids(pgid: int) -> list[int]:
                 stat = Path(f"/proc/{entry}/stat").read_text()
             except OSError:
                 continue
-            fields = stat[stat.rfind(")") + 2:].split()
+            fields = stat[stat.rfind(")") + 2 :].split()
             if fields[0] not in "ZX" and int(fields[2]) == pgid:
                 out.append(int(entry))
     return out

@@ -13,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from workbench.core.mcp.plugins import PluginSettings, PluginSpec, PluginState, PluginSupervisor  # noqa: E402
+from workbench.core.mcp.plugins import PluginSettings, PluginSpec, PluginState, PluginSupervisor
 
 SERVERS = Path(__file__).parent / "servers"
 
@@ -21,10 +21,15 @@ SERVERS = Path(__file__).parent / "servers"
 async def main() -> None:
     settings = PluginSettings(init_timeout=120, auto_restart=False)
     specs = [
-        PluginSpec("healthy", sys.executable, (str(SERVERS / "healthy.py"),), cwd=str(SERVERS), source="user",
-                   settings=settings),
-        PluginSpec("hang", sys.executable, (str(SERVERS / "hang_init.py"), "--stubborn"), cwd=str(SERVERS),
-                   source="user", settings=settings),
+        PluginSpec("healthy", sys.executable, (str(SERVERS / "healthy.py"),), cwd=str(SERVERS), source="user", settings=settings),
+        PluginSpec(
+            "hang",
+            sys.executable,
+            (str(SERVERS / "hang_init.py"), "--stubborn"),
+            cwd=str(SERVERS),
+            source="user",
+            settings=settings,
+        ),
     ]
     sup = PluginSupervisor(specs, log_dir=Path(sys.argv[1]))
     asyncio.create_task(sup.start_all())
@@ -33,8 +38,10 @@ async def main() -> None:
     while sup.handles["hang"].pid is None:
         await asyncio.sleep(0.05)
     child = int((await sup.call_tool("mcp__healthy__spawn_child", {})).text)
-    print(json.dumps({"healthy": healthy.pid, "hang": sup.handles["hang"].pid, "grandchild": child,
-                      "state": healthy.state.value}), flush=True)
+    print(
+        json.dumps({"healthy": healthy.pid, "hang": sup.handles["hang"].pid, "grandchild": child, "state": healthy.state.value}),
+        flush=True,
+    )
     await asyncio.sleep(3600)
 
 

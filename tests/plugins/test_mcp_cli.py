@@ -16,9 +16,9 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from helpers.trust import trust_workspace
 
 from workbench.scripted.server import Reply, ScriptedServer, ToolCallSpec
-from helpers.trust import trust_workspace
 
 from .conftest import SERVERS
 
@@ -42,18 +42,36 @@ def ws(tmp_path: Path) -> Path:
 
 
 def test_add_list_trust_remove_project_scope(ws: Path, _workbench_home: Path) -> None:
-    out = wb("mcp", "add", "tools", "-e", "UPLOAD_URL=https://uploads.example.com",
-             "-e", "API_TOKEN=ghp_abcdefghijklmnopqrstuvwxyz0123", "--", sys.executable, "srv.py", "--quiet", cwd=ws)
+    out = wb(
+        "mcp",
+        "add",
+        "tools",
+        "-e",
+        "UPLOAD_URL=https://uploads.example.com",
+        "-e",
+        "API_TOKEN=ghp_abcdefghijklmnopqrstuvwxyz0123",
+        "--",
+        sys.executable,
+        "srv.py",
+        "--quiet",
+        cwd=ws,
+    )
     assert out.returncode == 0, out.stderr
     assert f"to {ws / '.mcp.json'}" in out.stdout and "workbench mcp trust tools" in out.stdout
     entry = json.loads((ws / ".mcp.json").read_text())["mcpServers"]["tools"]
-    assert entry == {"command": sys.executable, "args": ["srv.py", "--quiet"],
-                     "env": {"UPLOAD_URL": "https://uploads.example.com", "API_TOKEN": "ghp_abcdefghijklmnopqrstuvwxyz0123"}}
+    assert entry == {
+        "command": sys.executable,
+        "args": ["srv.py", "--quiet"],
+        "env": {"UPLOAD_URL": "https://uploads.example.com", "API_TOKEN": "ghp_abcdefghijklmnopqrstuvwxyz0123"},
+    }
 
     out = wb("mcp", "add", "--transport", "sse", "legacy", "http://127.0.0.1:9/sse", "-H", "X-Tag: a b", cwd=ws)
     assert out.returncode == 0, out.stderr
     assert json.loads((ws / ".mcp.json").read_text())["mcpServers"]["legacy"] == {
-        "type": "sse", "url": "http://127.0.0.1:9/sse", "headers": {"X-Tag": "a b"}}
+        "type": "sse",
+        "url": "http://127.0.0.1:9/sse",
+        "headers": {"X-Tag": "a b"},
+    }
 
     bad = wb("mcp", "add", "tools", "--", "x", cwd=ws)
     assert bad.returncode == 2 and "already has a server named 'tools'" in bad.stderr
@@ -118,11 +136,17 @@ def test_invalid_files_are_not_overwritten(ws: Path) -> None:
 
 
 def test_unknown_type_skipped_and_var_errors_in_list(ws: Path) -> None:
-    (ws / ".mcp.json").write_text(json.dumps({"mcpServers": {
-        "ok": {"command": "${WB_T_PY:-python3}", "args": ["srv.py"]},
-        "odd": {"type": "websocket", "url": "ws://x"},
-        "needs": {"command": "srv", "env": {"T": "${WB_T_SURELY_UNSET}"}},
-    }}))
+    (ws / ".mcp.json").write_text(
+        json.dumps(
+            {
+                "mcpServers": {
+                    "ok": {"command": "${WB_T_PY:-python3}", "args": ["srv.py"]},
+                    "odd": {"type": "websocket", "url": "ws://x"},
+                    "needs": {"command": "srv", "env": {"T": "${WB_T_SURELY_UNSET}"}},
+                }
+            }
+        )
+    )
     trust_workspace(ws)
     out = wb("mcp", "list", cwd=ws)
     assert out.returncode == 0, out.stderr
@@ -132,8 +156,12 @@ def test_unknown_type_skipped_and_var_errors_in_list(ws: Path) -> None:
 
 
 def _run_env(server: ScriptedServer) -> dict[str, str]:
-    return {"OPENAI_API_KEY": KEY, "WORKBENCH_LLM__BASE_URL": server.base_url, "WORKBENCH_LLM__MODEL": "m",
-            "WORKBENCH_LLM__MAX_RETRIES": "0"}
+    return {
+        "OPENAI_API_KEY": KEY,
+        "WORKBENCH_LLM__BASE_URL": server.base_url,
+        "WORKBENCH_LLM__MODEL": "m",
+        "WORKBENCH_LLM__MAX_RETRIES": "0",
+    }
 
 
 def test_headless_run_calls_a_trusted_mcp_tool_and_skips_untrusted_ones(ws: Path, _workbench_home: Path) -> None:
@@ -158,8 +186,9 @@ def test_headless_run_calls_a_trusted_mcp_tool_and_skips_untrusted_ones(ws: Path
     assert "The sum is 42." in out.stdout
     assert "✔ mcp__calc__add" in out.stderr
     skipped = [line for line in out.stderr.splitlines() if "not started" in line]
-    assert skipped == ["workbench: MCP plugins not started (not trusted): other; review and trust each with "
-                       "`workbench mcp trust NAME`"]
+    assert skipped == [
+        "workbench: MCP plugins not started (not trusted): other; review and trust each with `workbench mcp trust NAME`"
+    ]
     assert KEY not in out.stdout + out.stderr
     # the plugin stopped with the run: no server process of this workspace is left
     leftovers = subprocess.run(["pgrep", "-f", f"{ws}"], capture_output=True, text=True).stdout.split()

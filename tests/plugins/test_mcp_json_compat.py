@@ -10,9 +10,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers.trust import trust_workspace
 
 from workbench.core.mcp.plugins import PluginState, PluginSupervisor, TrustStore, load_specs, parse_mcp_json
-from helpers.trust import trust_workspace
 
 from .conftest import SERVERS
 from .test_plugin_http import free_port, wait_port
@@ -28,18 +28,27 @@ def write(ws: Path, servers: dict) -> Path:
 async def test_sse_server_from_mcp_json_with_expanded_url_and_headers(tmp_path: Path) -> None:
     port = free_port()
     server = await asyncio.create_subprocess_exec(
-        sys.executable, str(SERVERS / "sse_server.py"), str(port),
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+        sys.executable,
+        str(SERVERS / "sse_server.py"),
+        str(port),
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
     )
     try:
         await wait_port(port)
         ws = tmp_path / "ws"
         ws.mkdir()
-        write(ws, {
-            "legacy": {"type": "sse", "url": "http://127.0.0.1:${WB_SSE_PORT}/sse",
-                       "headers": {"X-Client-Tag": "${WB_TAG:-tag-default}"}},
-            "future": {"type": "websocket", "url": "ws://127.0.0.1:1/"},
-        })
+        write(
+            ws,
+            {
+                "legacy": {
+                    "type": "sse",
+                    "url": "http://127.0.0.1:${WB_SSE_PORT}/sse",
+                    "headers": {"X-Client-Tag": "${WB_TAG:-tag-default}"},
+                },
+                "future": {"type": "websocket", "url": "ws://127.0.0.1:1/"},
+            },
+        )
         warnings: list[str] = []
         specs = load_specs(ws, environ={"WB_SSE_PORT": str(port)}, warnings=warnings)
         assert [s.name for s in specs] == ["legacy"]
@@ -63,11 +72,14 @@ async def test_sse_server_from_mcp_json_with_expanded_url_and_headers(tmp_path: 
 
 
 def test_unknown_type_is_skipped_and_the_others_load(tmp_path: Path) -> None:
-    path = write(tmp_path, {
-        "a": {"command": "python3", "args": ["a.py"]},
-        "odd": {"type": "carrier-pigeon", "command": "coo"},
-        "b": {"type": "http", "url": "https://example.com/mcp"},
-    })
+    path = write(
+        tmp_path,
+        {
+            "a": {"command": "python3", "args": ["a.py"]},
+            "odd": {"type": "carrier-pigeon", "command": "coo"},
+            "b": {"type": "http", "url": "https://example.com/mcp"},
+        },
+    )
     warnings: list[str] = []
     assert set(parse_mcp_json(path, warnings)) == {"a", "b"}
     assert len(warnings) == 1 and "mcpServers.odd" in warnings[0] and str(path) in warnings[0]
@@ -75,11 +87,16 @@ def test_unknown_type_is_skipped_and_the_others_load(tmp_path: Path) -> None:
 
 
 def test_expansion_in_every_field_as_claude_code_does(tmp_path: Path) -> None:
-    write(tmp_path, {"srv": {
-        "command": "${WB_PY:-python3}",
-        "args": ["${WB_DIR}/srv.py", "--mode=${WB_MODE:-fast}", "$WB_DIR", "${WB_EMPTY:-unused}"],
-        "env": {"TOKEN": "${WB_TOKEN}", "LEVEL": "${WB_LEVEL:-info}", "NESTED": "${WB_NEST}"},
-    }})
+    write(
+        tmp_path,
+        {
+            "srv": {
+                "command": "${WB_PY:-python3}",
+                "args": ["${WB_DIR}/srv.py", "--mode=${WB_MODE:-fast}", "$WB_DIR", "${WB_EMPTY:-unused}"],
+                "env": {"TOKEN": "${WB_TOKEN}", "LEVEL": "${WB_LEVEL:-info}", "NESTED": "${WB_NEST}"},
+            }
+        },
+    )
     environ = {"WB_DIR": "/opt/tools", "WB_TOKEN": "t0k", "WB_EMPTY": "", "WB_NEST": "${WB_TOKEN}"}
     spec = load_specs(tmp_path, environ=environ)[0]
     assert spec.error is None
@@ -91,11 +108,14 @@ def test_expansion_in_every_field_as_claude_code_does(tmp_path: Path) -> None:
 
 
 def test_missing_variable_fails_only_its_entry(tmp_path: Path) -> None:
-    path = write(tmp_path, {
-        "needs": {"command": "srv", "args": ["--token", "${WB_SURELY_UNSET_TOKEN}"]},
-        "fine": {"command": "srv"},
-        "broken": {"command": "srv", "args": "not-a-list"},
-    })
+    path = write(
+        tmp_path,
+        {
+            "needs": {"command": "srv", "args": ["--token", "${WB_SURELY_UNSET_TOKEN}"]},
+            "fine": {"command": "srv"},
+            "broken": {"command": "srv", "args": "not-a-list"},
+        },
+    )
     by = {s.name: s for s in load_specs(tmp_path, environ={})}
     assert by["fine"].error is None
     assert "WB_SURELY_UNSET_TOKEN is not set and has no default" in by["needs"].error

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from contextlib import asynccontextmanager
@@ -10,13 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from helpers.docker import require_docker
+from helpers.trust import trust_workspace
 
 from workbench.core.events import Event, EventKind
 from workbench.core.runtime import event_log_path
 from workbench.core.store import EventStore
-from helpers.trust import trust_workspace
 
 BUSYBOX = "workbench-test/busybox:latest"
 REPO = Path(__file__).resolve().parents[2]
@@ -63,8 +61,10 @@ async def client(ws: Path):
     from mcp import ClientSession, StdioServerParameters, stdio_client
 
     params = StdioServerParameters(
-        command=sys.executable, args=["-m", "workbench.cli.commands.mcp_serve", "serve", str(ws)],
-        env=dict(os.environ), cwd=str(REPO),
+        command=sys.executable,
+        args=["-m", "workbench.cli.commands.mcp_serve", "serve", str(ws)],
+        env=dict(os.environ),
+        cwd=str(REPO),
     )
     async with stdio_client(params) as (read, write), ClientSession(read, write) as session:
         init = await session.initialize()
@@ -88,8 +88,16 @@ async def test_list_tools_and_specs(tmp_path: Path) -> None:
     async with client(ws) as session:
         tools = {t.name: t for t in (await session.list_tools()).tools}
         assert {
-            "spec_list", "spec_read", "spec_lint", "spec_trace", "spec_set_task_state", "journal_recent",
-            "journal_state_recovery", "sessions_list", "session_read", "sandbox_run",
+            "spec_list",
+            "spec_read",
+            "spec_lint",
+            "spec_trace",
+            "spec_set_task_state",
+            "journal_recent",
+            "journal_state_recovery",
+            "sessions_list",
+            "session_read",
+            "sandbox_run",
         } <= set(tools)
         assert tools["sandbox_run"].input_schema["required"] == ["command"]
 
@@ -126,9 +134,22 @@ async def test_sessions_journal_and_state_recovery(tmp_path: Path) -> None:
         info = store.create_session(ws)
         store.append(Event(EventKind.SESSION_OPENED, info.id, {"pid": 999_999_99, "model": "m1"}))
         store.append(Event(EventKind.USER_MESSAGE, info.id, {"turn_id": "t1", "text": "Add a CSV export"}))
-        store.append(Event(EventKind.ASSISTANT_MESSAGE, info.id, {
-            "turn_id": "t1", "text": "Done: see export.py", "reasoning": "", "finish_reason": "stop",
-            "interrupted": False, "usage": None, "model": "m1", "request_id": None}))
+        store.append(
+            Event(
+                EventKind.ASSISTANT_MESSAGE,
+                info.id,
+                {
+                    "turn_id": "t1",
+                    "text": "Done: see export.py",
+                    "reasoning": "",
+                    "finish_reason": "stop",
+                    "interrupted": False,
+                    "usage": None,
+                    "model": "m1",
+                    "request_id": None,
+                },
+            )
+        )
     finally:
         store.close()
     async with client(ws) as session:
@@ -136,7 +157,8 @@ async def test_sessions_journal_and_state_recovery(tmp_path: Path) -> None:
         assert [s["id"] for s in sessions] == [info.id] and sessions[0]["title"] == "Add a CSV export"
         convo = await call(session, "session_read", session_id=info.id[:6])
         assert [(m["role"], m["text"]) for m in convo["messages"]] == [
-            ("user", "Add a CSV export"), ("assistant", "Done: see export.py"),
+            ("user", "Add a CSV export"),
+            ("assistant", "Done: see export.py"),
         ]
         # The first open after the crash sealed the unfinished turn (turn.finished, recovered).
         recent = await call(session, "journal_recent", limit=4)

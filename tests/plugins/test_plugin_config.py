@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from helpers.trust import trust_workspace
 
 from workbench.core.mcp.plugins import (
     PluginConfigError,
@@ -14,7 +15,6 @@ from workbench.core.mcp.plugins import (
     load_specs,
     parse_mcp_json,
 )
-from helpers.trust import trust_workspace
 
 
 def write(ws: Path, data: object | str) -> Path:
@@ -31,11 +31,21 @@ def test_missing_file_is_empty(tmp_path: Path) -> None:
 
 def test_stdio_and_http_entries(tmp_path: Path) -> None:
     (tmp_path / "sub").mkdir()
-    write(tmp_path, {"mcpServers": {
-        "files": {"command": "npx", "args": ["-y", "srv", "."], "env": {"TOKEN": "${WB_TEST_TOKEN}",
-                  "MODE": "${WB_UNSET:-fast}"}, "cwd": "sub", "disabled": False},
-        "remote": {"type": "http", "url": "https://example.com/mcp", "headers": {"X-Key": "${WB_TEST_TOKEN}"}},
-    }})
+    write(
+        tmp_path,
+        {
+            "mcpServers": {
+                "files": {
+                    "command": "npx",
+                    "args": ["-y", "srv", "."],
+                    "env": {"TOKEN": "${WB_TEST_TOKEN}", "MODE": "${WB_UNSET:-fast}"},
+                    "cwd": "sub",
+                    "disabled": False,
+                },
+                "remote": {"type": "http", "url": "https://example.com/mcp", "headers": {"X-Key": "${WB_TEST_TOKEN}"}},
+            }
+        },
+    )
     specs = load_specs(tmp_path, environ={"WB_TEST_TOKEN": "s3cret"})
     by = {s.name: s for s in specs}
     files = by["files"]
@@ -86,11 +96,13 @@ def test_bad_server_name_and_top_level(tmp_path: Path) -> None:
 
 def test_user_servers_settings_and_override(tmp_path: Path) -> None:
     write(tmp_path, {"mcpServers": {"ws": {"command": "a"}, "shared": {"command": "from-ws"}}})
-    cfg = PluginsConfig.model_validate({
-        "servers": {"mine": {"command": "my-server", "args": ["--x"]}, "shared": {"command": "from-user"}},
-        "defaults": {"init_timeout": 5},
-        "settings": {"ws": {"enabled": False, "allowed_tools": ["read"]}},
-    })
+    cfg = PluginsConfig.model_validate(
+        {
+            "servers": {"mine": {"command": "my-server", "args": ["--x"]}, "shared": {"command": "from-user"}},
+            "defaults": {"init_timeout": 5},
+            "settings": {"ws": {"enabled": False, "allowed_tools": ["read"]}},
+        }
+    )
     by = {s.name: s for s in load_specs(tmp_path, cfg)}
     assert by["mine"].source == "user" and by["mine"].cwd == str(tmp_path.resolve())
     assert by["mine"].settings.init_timeout == 5

@@ -35,13 +35,22 @@ async def wait_port(port: int, timeout: float = 60.0) -> None:
 async def test_http_plugin_lifecycle_and_call(tmp_path: Path) -> None:
     port = free_port()
     server = await asyncio.create_subprocess_exec(
-        sys.executable, str(SERVERS / "healthy.py"), "--http", str(port),
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+        sys.executable,
+        str(SERVERS / "healthy.py"),
+        "--http",
+        str(port),
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
     )
     try:
         await wait_port(port)
-        spec = PluginSpec("web", None, url=f"http://127.0.0.1:{port}/mcp", source="user",
-                          settings=PluginSettings(init_timeout=30, auto_restart=False))
+        spec = PluginSpec(
+            "web",
+            None,
+            url=f"http://127.0.0.1:{port}/mcp",
+            source="user",
+            settings=PluginSettings(init_timeout=30, auto_restart=False),
+        )
         async with PluginSupervisor([spec], log_dir=tmp_path) as sup:
             handle = await sup.start("web")
             assert handle.state == PluginState.ACTIVE, handle.last_error

@@ -19,7 +19,10 @@ OWNER = Path(__file__).with_name("owner_process.py")
 async def test_plugins_die_with_a_killed_owner_and_leftovers_are_reaped(tmp_path: Path) -> None:
     log_dir = tmp_path / "plugins"
     owner = await asyncio.create_subprocess_exec(
-        sys.executable, str(OWNER), str(log_dir), stdout=asyncio.subprocess.PIPE,
+        sys.executable,
+        str(OWNER),
+        str(log_dir),
+        stdout=asyncio.subprocess.PIPE,
         env={**os.environ},
     )
     try:

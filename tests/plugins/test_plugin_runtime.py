@@ -7,6 +7,8 @@ import json
 import sys
 from pathlib import Path
 
+from helpers.trust import trust_workspace
+
 from workbench.core.config import load_settings
 from workbench.core.events import Event
 from workbench.core.mcp.plugins import PluginState, TrustStore, load_specs
@@ -19,7 +21,6 @@ from workbench.core.mcp.plugins.service import (
     reload_plugins,
 )
 from workbench.core.runtime import start_services
-from helpers.trust import trust_workspace
 
 from .conftest import SERVERS, eventually
 
@@ -68,7 +69,10 @@ async def test_runtime_logs_then_publishes_and_closes(tmp_path: Path) -> None:
     assert kinds[:3] == [PLUGIN_STATE, PLUGIN_TOOLS_CHANGED, PLUGIN_STATE]
     assert PLUGIN_CALL in kinds and kinds[-1] == PLUGIN_STATE
     assert [e.payload["new"] for e in published if e.kind == PLUGIN_STATE] == [
-        "initializing", "active", "stopping", "stopped",
+        "initializing",
+        "active",
+        "stopping",
+        "stopped",
     ]
     assert all(e.seq > 0 and e.session_id == WORKSPACE_SESSION for e in published)
     call = next(e for e in published if e.kind == PLUGIN_CALL)

@@ -73,8 +73,21 @@ async def test_environment_does_not_leak(tmp_path: Path, monkeypatch: pytest.Mon
         keys = set((await sup.call_tool("mcp__healthy__env_keys", {})).text.split("\n"))
     assert "WB_CANARY_SECRET" not in keys and "WB_PASS_ME" not in keys
     assert {"GIVEN", "PASSED", "PATH"} <= keys
-    assert keys <= {"GIVEN", "PASSED", "PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "LC_ALL",
-                    "LC_CTYPE", "TERM", "TMPDIR", "TZ"}
+    assert keys <= {
+        "GIVEN",
+        "PASSED",
+        "PATH",
+        "HOME",
+        "USER",
+        "LOGNAME",
+        "SHELL",
+        "LANG",
+        "LC_ALL",
+        "LC_CTYPE",
+        "TERM",
+        "TMPDIR",
+        "TZ",
+    }
 
 
 async def test_crash_on_call_goes_to_error_with_stderr_then_restarts(tmp_path: Path, recorder: Recorder) -> None:
@@ -93,7 +106,13 @@ async def test_crash_on_call_goes_to_error_with_stderr_then_restarts(tmp_path: P
         assert (await sup.call_tool("mcp__crashy__ping", {})).text == "pong"
         assert not pid_alive(first_pid)
     assert recorder.states("crashy") == [
-        "initializing", "active", "error", "initializing", "active", "stopping", "stopped",
+        "initializing",
+        "active",
+        "error",
+        "initializing",
+        "active",
+        "stopping",
+        "stopped",
     ]
     err = next(e for e in recorder.events if getattr(e, "new", None) == PluginState.ERROR)
     assert err.reason and "CRASH-MARKER-42" in "\n".join(err.stderr_tail)

@@ -19,8 +19,11 @@ def test_qualified_names_are_valid_openai_names() -> None:
 
 
 def test_openai_tool_dict_and_sanitized_description() -> None:
-    tool = types.Tool(name="echo", description="Echo\u200b it", input_schema={"type": "object",
-                      "properties": {"text": {"type": "string"}}, "required": ["text"]})
+    tool = types.Tool(
+        name="echo",
+        description="Echo\u200b it",
+        input_schema={"type": "object", "properties": {"text": {"type": "string"}}, "required": ["text"]},
+    )
     pt = tool_from_mcp("srv", tool)
     assert pt.description == "Echo\\u200b it"
     assert pt.openai_tool() == {
@@ -37,14 +40,16 @@ def test_openai_tool_dict_and_sanitized_description() -> None:
 
 def test_convert_result_placeholders() -> None:
     png = base64.b64encode(b"\0" * 1234).decode()
-    result = types.CallToolResult(content=[
-        types.TextContent(text="first"),
-        types.ImageContent(data=png, mime_type="image/png"),
-        types.AudioContent(data=base64.b64encode(b"ab").decode(), mime_type="audio/wav"),
-        types.ResourceLink(uri="file:///a.txt", name="a.txt", mime_type="text/plain"),
-        types.EmbeddedResource(resource=types.TextResourceContents(uri="file:///b", text="inner", mime_type="text/plain")),
-        types.EmbeddedResource(resource=types.BlobResourceContents(uri="file:///c", blob=png, mime_type="application/zip")),
-    ])
+    result = types.CallToolResult(
+        content=[
+            types.TextContent(text="first"),
+            types.ImageContent(data=png, mime_type="image/png"),
+            types.AudioContent(data=base64.b64encode(b"ab").decode(), mime_type="audio/wav"),
+            types.ResourceLink(uri="file:///a.txt", name="a.txt", mime_type="text/plain"),
+            types.EmbeddedResource(resource=types.TextResourceContents(uri="file:///b", text="inner", mime_type="text/plain")),
+            types.EmbeddedResource(resource=types.BlobResourceContents(uri="file:///c", blob=png, mime_type="application/zip")),
+        ]
+    )
     out = convert_result(result, 0.25)
     assert out.text.split("\n\n") == [
         "first",

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from workbench.core.paths import workspace_data_dir
 from workbench.core.mcp.plugins import (
     PluginNotTrustedError,
     PluginSpec,
@@ -19,13 +18,21 @@ from workbench.core.mcp.plugins import (
     describe_for_approval,
     sanitize_text,
 )
+from workbench.core.paths import workspace_data_dir
 
 from .conftest import server_spec
 
 
 def ws_spec(**kw: object) -> PluginSpec:
-    base = PluginSpec(name="files", command="npx", args=("-y", "server files", "--root=$HOME"),
-                      env={"TOKEN": "s3cret-value"}, cwd="/ws", source="workspace", origin="/ws/.mcp.json")
+    base = PluginSpec(
+        name="files",
+        command="npx",
+        args=("-y", "server files", "--root=$HOME"),
+        env={"TOKEN": "s3cret-value"},
+        cwd="/ws",
+        source="workspace",
+        origin="/ws/.mcp.json",
+    )
     return replace(base, **kw)
 
 
@@ -68,8 +75,7 @@ def test_describe_for_approval_is_exact_and_quoted() -> None:
     assert "TOKEN=<hidden: 12 characters>" in text and "s3cret" not in text  # secret-looking: masked
     assert "TOKEN=s3cret-value" in describe_for_approval(spec, reveal=True)
     assert "/ws/.mcp.json" in text and "working directory: /ws" in text
-    http = describe_for_approval(PluginSpec("r", None, url="https://h/mcp", headers={"X-Key": "v"},
-                                            source="workspace"))
+    http = describe_for_approval(PluginSpec("r", None, url="https://h/mcp", headers={"X-Key": "v"}, source="workspace"))
     assert "https://h/mcp" in http and "X-Key=v" in http
 
 
@@ -90,8 +96,15 @@ async def test_supervisor_refuses_untrusted_workspace_plugin(tmp_path: Path) -> 
 
 
 def test_plugin_env_is_explicit() -> None:
-    host = {"PATH": "/bin", "HOME": "/h", "AWS_SECRET_ACCESS_KEY": "x", "OPENAI_API_KEY": "y",
-            "LANG": "C.UTF-8", "BASH_FUNC_x%%": "() { :; }", "SHELL": "() { evil; }"}
+    host = {
+        "PATH": "/bin",
+        "HOME": "/h",
+        "AWS_SECRET_ACCESS_KEY": "x",
+        "OPENAI_API_KEY": "y",
+        "LANG": "C.UTF-8",
+        "BASH_FUNC_x%%": "() { :; }",
+        "SHELL": "() { evil; }",
+    }
     env = build_plugin_env({"TOKEN": "t", "PATH": "/custom"}, host=host)
     assert env == {"PATH": "/custom", "HOME": "/h", "LANG": "C.UTF-8", "TOKEN": "t"}
 

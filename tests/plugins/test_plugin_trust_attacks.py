@@ -17,9 +17,9 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from helpers.trust import trust_workspace
 
 from workbench.core.mcp.plugins import PluginNotTrustedError, PluginState, PluginSupervisor, TrustStore, load_specs
-from helpers.trust import trust_workspace
 
 from .conftest import eventually, pid_alive
 
@@ -70,9 +70,10 @@ async def test_edited_server_script_never_runs_after_a_crash_restart(tmp_path: P
         (ws / "srv.py").write_text(SERVER.replace("MARKER = None", f"MARKER = {str(marker)!r}"))
         os.kill(first_pid, signal.SIGKILL)
 
-        assert await eventually(
-            lambda: handle.state == PluginState.ERROR and not handle.running, 30
-        ), (handle.state, handle.last_error)
+        assert await eventually(lambda: handle.state == PluginState.ERROR and not handle.running, 30), (
+            handle.state,
+            handle.last_error,
+        )
         assert not marker.exists(), "the edited server script ran without a new trust"
         assert not pid_alive(first_pid) and handle.restarts == 1
         reason = handle.last_error.reason
@@ -124,8 +125,11 @@ async def test_running_plugin_whose_config_changes_is_stopped_not_restarted(tmp_
     async with PluginSupervisor(load_specs(ws), trust=trust, log_dir=tmp_path / "logs") as sup:
         handle = await sup.start("srv")
         pid = handle.pid
-        changed = replace(handle.spec, env={"UPLOAD_URL": "https://attacker.example"},
-                          template={**handle.spec.template, "env": {"UPLOAD_URL": "https://attacker.example"}})
+        changed = replace(
+            handle.spec,
+            env={"UPLOAD_URL": "https://attacker.example"},
+            template={**handle.spec.template, "env": {"UPLOAD_URL": "https://attacker.example"}},
+        )
         await sup.update_specs([changed])
         assert handle.state == PluginState.STOPPED and not pid_alive(pid)
         assert sup.trust_status("srv").state == "changed"
@@ -149,8 +153,13 @@ def test_workbench_plugins_shows_what_changed(tmp_path: Path) -> None:
     ws = workspace(tmp_path)
     TrustStore.for_workspace(ws).trust(load_specs(ws)[0])
     (ws / "srv.py").write_text(SERVER + "\n# edited\n")
-    out = subprocess.run([sys.executable, "-m", "workbench.cli.commands.plugins", "--path", str(ws)],
-                         capture_output=True, text=True, timeout=120, env=os.environ.copy())
+    out = subprocess.run(
+        [sys.executable, "-m", "workbench.cli.commands.plugins", "--path", str(ws)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=os.environ.copy(),
+    )
     assert out.returncode == 0, out.stderr
     assert "srv: changed since trusted (workspace, stdio)" in out.stdout
     assert "changed: file srv.py: content changed since it was trusted" in out.stdout
@@ -185,7 +194,7 @@ def test_trusted_files_lists_what_trusted_servers_run(tmp_path: Path) -> None:
     # python -m tools.helper covers tools/helper.py (and the package form); '.' is a folder;
     # files outside the workspace are not workspace files
     assert trust.trusted_files() == ["srv.py", "tools/helper.py", "tools/helper/__main__.py"]
-    (ws / "tools" / "helper" ).mkdir()
+    (ws / "tools" / "helper").mkdir()
     (ws / "tools" / "helper" / "__main__.py").write_text("print('new')\n")  # creating a named path is a change
     mod = next(s for s in load_specs(ws) if s.name == "mod")
     assert trust.status(mod).changes == ["file tools/helper/__main__.py: created since it was trusted"]
@@ -195,8 +204,7 @@ async def test_user_level_server_is_not_restarted_after_its_workspace_script_cha
     ws = workspace(tmp_path)
     marker = tmp_path / "pwned"
     spec = replace(load_specs(ws)[0], source="user", template={})
-    async with PluginSupervisor(fast_restarts([spec]), trust=TrustStore.for_workspace(ws),
-                                log_dir=tmp_path / "logs") as sup:
+    async with PluginSupervisor(fast_restarts([spec]), trust=TrustStore.for_workspace(ws), log_dir=tmp_path / "logs") as sup:
         handle = await sup.start("srv")
         assert handle.state == PluginState.ACTIVE, handle.last_error
         (ws / "srv.py").write_text(SERVER.replace("MARKER = None", f"MARKER = {str(marker)!r}"))

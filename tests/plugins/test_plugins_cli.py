@@ -7,8 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from workbench.core.mcp.plugins import TrustStore, load_specs
 from helpers.trust import trust_workspace
+
+from workbench.core.mcp.plugins import TrustStore, load_specs
 
 from .conftest import SERVERS
 
@@ -49,8 +50,7 @@ def test_json_lists_states_and_tools(tmp_path: Path) -> None:
 
 
 def test_exit_1_when_a_plugin_ends_in_error(tmp_path: Path) -> None:
-    ws = _workspace(tmp_path, {"healthy": "healthy.py", "broken": "exit_at_start.py"},
-                    trusted=("healthy", "broken"))
+    ws = _workspace(tmp_path, {"healthy": "healthy.py", "broken": "exit_at_start.py"}, trusted=("healthy", "broken"))
     out = _run("--json", "--path", str(ws))
     assert out.returncode == 1, out.stderr
     reports = {r["name"]: r for r in json.loads(out.stdout)}

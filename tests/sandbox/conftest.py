@@ -11,7 +11,6 @@ import uuid
 from pathlib import Path
 
 import pytest
-
 from helpers.docker import require_docker
 
 from workbench.core.sandbox.policy import LABEL_WORKSPACE, SandboxSettings

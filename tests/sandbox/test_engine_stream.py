@@ -17,12 +17,15 @@ from workbench.core.sandbox.logs import FrameParser, LogBatch
 from .conftest import BUSYBOX
 
 
-@pytest.mark.parametrize(("name", "args", "kwargs"), [
-    ("_url", ("/containers/{0}/logs", "id"), {}),
-    ("_post", ("http://docker/x",), {"params": {}, "headers": None, "stream": True}),
-    ("_get", ("http://docker/x",), {"params": {}, "headers": None, "stream": True}),
-    ("_raise_for_status", (object(),), {}),
-])
+@pytest.mark.parametrize(
+    ("name", "args", "kwargs"),
+    [
+        ("_url", ("/containers/{0}/logs", "id"), {}),
+        ("_post", ("http://docker/x",), {"params": {}, "headers": None, "stream": True}),
+        ("_get", ("http://docker/x",), {"params": {}, "headers": None, "stream": True}),
+        ("_raise_for_status", (object(),), {}),
+    ],
+)
 def test_docker_sdk_private_helpers_take_the_arguments_used(name: str, args: tuple, kwargs: dict) -> None:
     """A renamed or re-signed helper fails here (``_post``/``_get`` are wrapped by
     ``update_headers``: ``(self, *args, **kwargs)``)."""
@@ -43,9 +46,15 @@ def test_logs_and_attach_streams_read_real_output(docker_client) -> None:
     try:
         # attach before start: every line arrives on the hijacked socket, read through the
         # buffered reader urllib3 keeps in HTTPResponse._fp.fp
-        res, reader = open_engine_stream(api, "POST", "/containers/{0}/attach", container.id,
-                                         {"stdout": 1, "stderr": 1, "stream": 1, "logs": 1},
-                                         headers={"Connection": "Upgrade", "Upgrade": "tcp"}, socket_reader=True)
+        res, reader = open_engine_stream(
+            api,
+            "POST",
+            "/containers/{0}/attach",
+            container.id,
+            {"stdout": 1, "stderr": 1, "stream": 1, "logs": 1},
+            headers={"Connection": "Upgrade", "Upgrade": "tcp"},
+            socket_reader=True,
+        )
         assert isinstance(res.raw, urllib3.response.HTTPResponse)
         assert reader.fileno() >= 0 and callable(reader.read1)
         container.start()
@@ -59,8 +68,9 @@ def test_logs_and_attach_streams_read_real_output(docker_client) -> None:
         assert sorted(_lines(data)) == ["err", "out"]
         assert container.wait(timeout=60)["StatusCode"] == 0
 
-        res, raw = open_engine_stream(api, "GET", "/containers/{0}/logs", container.id,
-                                      {"stdout": 1, "stderr": 1, "follow": 0, "timestamps": 0})
+        res, raw = open_engine_stream(
+            api, "GET", "/containers/{0}/logs", container.id, {"stdout": 1, "stderr": 1, "follow": 0, "timestamps": 0}
+        )
         try:
             assert sorted(_lines(raw.read())) == ["err", "out"]
         finally:

@@ -13,11 +13,11 @@ import uuid
 from pathlib import Path
 
 import pytest
+from helpers.docker import require_docker, sandbox_workspace
+from helpers.trust import trust_workspace
 
 from workbench.core.sandbox.policy import LABEL_WORKSPACE
-from helpers.docker import require_docker, sandbox_workspace
 from workbench.scripted.server import Reply, ScriptedServer, ToolCallSpec
-from helpers.trust import trust_workspace
 
 pytestmark = [pytest.mark.docker, pytest.mark.timeout(240)]
 
@@ -61,16 +61,28 @@ def _vm_hwm_kib(pid: int) -> int:
 
 
 def _env(server: ScriptedServer) -> dict[str, str]:
-    return {**os.environ, "OPENAI_API_KEY": KEY, "WORKBENCH_LLM__BASE_URL": server.base_url,
-            "WORKBENCH_LLM__MODEL": "m", "WORKBENCH_LLM__MAX_RETRIES": "0", "PYTHONUNBUFFERED": "1"}
+    return {
+        **os.environ,
+        "OPENAI_API_KEY": KEY,
+        "WORKBENCH_LLM__BASE_URL": server.base_url,
+        "WORKBENCH_LLM__MODEL": "m",
+        "WORKBENCH_LLM__MAX_RETRIES": "0",
+        "PYTHONUNBUFFERED": "1",
+    }
 
 
 def start_run(server: ScriptedServer, ws: Path, *extra: str) -> tuple[subprocess.Popen, Path, float]:
     """Start ``python -m workbench run`` on ``ws`` against ``server`` (output to files)."""
     out_path = ws.parent / f"out-{uuid.uuid4().hex[:6]}"
     with open(out_path, "w") as out, open(f"{out_path}.err", "w") as err:
-        proc = subprocess.Popen([sys.executable, "-m", "workbench", "run", "--mode", "full-auto", "-p", "go",
-                                 str(ws), *extra], cwd=REPO, env=_env(server), stdout=out, stderr=err, text=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "workbench", "run", "--mode", "full-auto", "-p", "go", str(ws), *extra],
+            cwd=REPO,
+            env=_env(server),
+            stdout=out,
+            stderr=err,
+            text=True,
+        )
     return proc, out_path, time.monotonic()
 
 
@@ -90,8 +102,7 @@ def finish_run(started: tuple[subprocess.Popen, Path, float], timeout: float = 1
             break
         time.sleep(0.05)
     proc.returncode = os.waitstatus_to_exitcode(status)
-    return Run(proc.returncode, out_path.read_text(), Path(f"{out_path}.err").read_text(),
-               time.monotonic() - start, peak)
+    return Run(proc.returncode, out_path.read_text(), Path(f"{out_path}.err").read_text(), time.monotonic() - start, peak)
 
 
 def workbench_run(server: ScriptedServer, ws: Path, *extra: str, timeout: float = 120) -> Run:
@@ -167,11 +178,24 @@ def test_ten_headless_runs_leave_no_running_container(docker_ws):
     assert containers(client, ws) == []
     assert len(containers(client, ws, running_only=False)) == 10  # stopped, for `sandbox prune`
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    no_tty = subprocess.run([sys.executable, "-m", "workbench", "sandbox", "prune", "--path", str(ws)],
-                            cwd=REPO, env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=60)
+    no_tty = subprocess.run(
+        [sys.executable, "-m", "workbench", "sandbox", "prune", "--path", str(ws)],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+    )
     assert no_tty.returncode == 2 and "pass --yes" in no_tty.stderr
-    pruned = subprocess.run([sys.executable, "-m", "workbench", "sandbox", "prune", "--yes", "--path", str(ws)],
-                            cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
+    pruned = subprocess.run(
+        [sys.executable, "-m", "workbench", "sandbox", "prune", "--yes", "--path", str(ws)],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert pruned.returncode == 0 and "removed 10 container(s)" in pruned.stdout, pruned.stderr
     assert containers(client, ws, running_only=False) == []
 
@@ -250,8 +274,9 @@ def test_huge_output_keeps_peak_rss_flat(docker_ws):
         got = tool_messages(server)["m1"]
     assert idle.maxrss_kib > 10_000  # the /proc reading worked
     delta_mb = (big.maxrss_kib - idle.maxrss_kib) / 1024
-    print(f"peak RSS idle {idle.maxrss_kib / 1024:.1f} MB, 200 MB output {big.maxrss_kib / 1024:.1f} MB, "
-          f"delta {delta_mb:+.1f} MB")
+    print(
+        f"peak RSS idle {idle.maxrss_kib / 1024:.1f} MB, 200 MB output {big.maxrss_kib / 1024:.1f} MB, delta {delta_mb:+.1f} MB"
+    )
     assert delta_mb < 50
     assert "full output: " in got
     spool = Path(got.split("full output: ", 1)[1].split("]", 1)[0])

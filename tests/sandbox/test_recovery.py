@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+from helpers.trust import trust_workspace
 
 from workbench.core.agent.context import unfinished_calls
 from workbench.core.config import load_settings
@@ -22,7 +23,6 @@ from workbench.core.sandbox.policy import LABEL_SESSION, LABEL_WORKSPACE
 from workbench.core.sandbox.reattach import reattach_on_resume
 from workbench.core.store import EventStore
 from workbench.scripted.server import Reply, ScriptedServer, ToolCallSpec
-from helpers.trust import trust_workspace
 
 from .conftest import BUSYBOX
 
@@ -35,7 +35,8 @@ CHILD = Path(__file__).parent / "helpers" / "crash_child.py"
 def sandbox_ws(workspace: Path, docker_client):
     (workspace / ".workbench").mkdir()
     (workspace / ".workbench" / "config.toml").write_text(
-        f'[sandbox]\nimage = "{BUSYBOX}"\nmem_limit = "64m"\npids_limit = 64\ncommand_timeout = 120\n')
+        f'[sandbox]\nimage = "{BUSYBOX}"\nmem_limit = "64m"\npids_limit = 64\ncommand_timeout = 120\n'
+    )
     trust_workspace(workspace)
     yield workspace
     for c in docker_client.containers.list(all=True, filters={"label": f"{LABEL_WORKSPACE}={workspace.resolve()}"}):
@@ -59,8 +60,16 @@ def _kinds(ws: Path, sid: str) -> list[str]:
 
 
 async def _resume(ws: Path, server: ScriptedServer, sid: str):
-    overrides = {"llm": {"base_url": server.base_url, "model": "scripted-agent", "api_key": "sk-canary-resume-1234",
-                         "max_retries": 0, "timeout": 10}, "agent": {"mode": "full-auto"}}
+    overrides = {
+        "llm": {
+            "base_url": server.base_url,
+            "model": "scripted-agent",
+            "api_key": "sk-canary-resume-1234",
+            "max_retries": 0,
+            "timeout": 10,
+        },
+        "agent": {"mode": "full-auto"},
+    }
     services = await start_services(ws, load_settings(ws, overrides))
     await services.chat.open(sid)
     return services, await reattach_on_resume(services)
@@ -72,8 +81,14 @@ async def test_sigkill_during_command_then_resume_reattaches_and_marks_outcome_u
     with ScriptedServer(model="scripted-agent") as server:
         server.enqueue(Reply(tool_calls=[call]))
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        child = subprocess.Popen([sys.executable, str(CHILD), str(ws), server.base_url], cwd=ROOT, env=env,
-                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        child = subprocess.Popen(
+            [sys.executable, str(CHILD), str(ws), server.base_url],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         try:
             sid = child.stdout.readline().strip()
             assert sid, child.stderr.read()
@@ -145,8 +160,7 @@ async def test_sigkill_during_command_then_resume_reattaches_and_marks_outcome_u
         services, result = await _resume(ws, server, sid)
         try:
             assert result.outcome == "recreated" and result.info.container.id != container.id
-            outcomes = [e.payload["outcome"] for e in await services.store.events(sid)
-                        if e.kind == EventKind.SANDBOX_CONTAINER]
+            outcomes = [e.payload["outcome"] for e in await services.store.events(sid) if e.kind == EventKind.SANDBOX_CONTAINER]
             assert outcomes == ["created", "attached", "started", "recreated"]
         finally:
             await services.aclose()
@@ -166,8 +180,13 @@ async def test_session_without_container_gets_none_and_no_engine_fails_softly(sa
         from workbench.core.events import Event
 
         store = EventStore(event_log_path(sandbox_ws))
-        store.append(Event(EventKind.SANDBOX_CONTAINER, sid, {"outcome": "created", "container": "x", "name": "x",
-                                                             "image": BUSYBOX, "setup": []}))
+        store.append(
+            Event(
+                EventKind.SANDBOX_CONTAINER,
+                sid,
+                {"outcome": "created", "container": "x", "name": "x", "image": BUSYBOX, "setup": []},
+            )
+        )
         store.close()
         monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/workbench-test/docker.sock")
         services, result = await _resume(sandbox_ws, server, sid)

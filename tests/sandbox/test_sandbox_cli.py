@@ -13,12 +13,12 @@ from pathlib import Path
 
 import docker
 import pytest
+from helpers.trust import trust_workspace
 
+from workbench.cli.commands.sandbox import add_sandbox_parser, run_sandbox_command
 from workbench.core.events import Event, EventKind
 from workbench.core.runtime import event_log_path
 from workbench.core.store import EventStore
-from workbench.cli.commands.sandbox import add_sandbox_parser, run_sandbox_command
-from helpers.trust import trust_workspace
 
 from .conftest import BUSYBOX
 
@@ -70,7 +70,11 @@ async def test_status_json_and_prune(configured, make_service, docker_client, ca
     assert report["image"] == {"name": BUSYBOX, "present": True}
     by_session = {c["session"]: c for c in report["containers"]}
     assert {k: v["session_status"] for k, v in by_session.items()} == {
-        ids["open"]: "open", ids["closed"]: "closed", ids["crashed"]: "crashed", "never-logged": "unknown"}
+        ids["open"]: "open",
+        ids["closed"]: "closed",
+        ids["crashed"]: "crashed",
+        "never-logged": "unknown",
+    }
     assert all(c["status"] == "running" and c["started_at"] for c in report["containers"])
 
     assert cli("status", "--path", str(ws)) == 0
@@ -122,7 +126,7 @@ def test_build_from_dockerfile(configured, docker_client, capsys):
     try:
         assert cli("build", "--tag", tag, "--path", str(configured)) == 0
         out = capsys.readouterr().out
-        assert f"built {tag}" in out and f"set image = \"{tag}\"" in out
+        assert f"built {tag}" in out and f'set image = "{tag}"' in out
         got = docker_client.containers.run(tag, ["cat", "/hello.txt"], remove=True, network_mode="none")
         assert got == b"built by workbench\n"
     finally:

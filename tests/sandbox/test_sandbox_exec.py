@@ -11,11 +11,12 @@ pytestmark = pytest.mark.docker
 
 async def test_streams_output_and_exit_code(service, session_id):
     chunks: list[tuple[str, bytes]] = []
-    result = await service.run_command(session_id, "echo out; echo err >&2; exit 3",
-                                       on_output=lambda s, d: chunks.append((s, d)))
+    result = await service.run_command(session_id, "echo out; echo err >&2; exit 3", on_output=lambda s, d: chunks.append((s, d)))
     assert result.exit_code == 3
     assert (b"".join(d for s, d in chunks if s == "stdout"), b"".join(d for s, d in chunks if s == "stderr")) == (
-        b"out\n", b"err\n")
+        b"out\n",
+        b"err\n",
+    )
     assert result.stdout_bytes == 4 and result.stderr_bytes == 4
     assert not (result.timed_out or result.oom_killed or result.pids_limit_hit)
     assert result.duration_s > 0
@@ -52,8 +53,7 @@ async def test_sleep_past_timeout_is_killed_and_reported(service, session_id):
 
 
 async def test_fork_loop_stops_at_pids_limit(service, session_id):
-    result = await service.run_command(
-        session_id, "i=0; while [ $i -lt 200 ]; do sleep 2 & i=$((i+1)); done; wait", timeout=60)
+    result = await service.run_command(session_id, "i=0; while [ $i -lt 200 ]; do sleep 2 & i=$((i+1)); done; wait", timeout=60)
     assert result.exit_code != 0
     assert result.pids_limit_hit
     assert "process limit reached" in result.output_for_model
@@ -85,8 +85,7 @@ async def test_oom_is_named_even_when_the_wrapper_dies_before_reporting(service,
 async def test_command_with_network_uses_a_separate_container(service, session_id, docker_client):
     info = await service.ensure(session_id)
     # The engine here has no bridge network; "none" stands in: what matters is the separate container.
-    result = await service.run_command_with_network("cat /proc/1/cgroup | tail -1; hostname; echo ok",
-                                                    network="none")
+    result = await service.run_command_with_network("cat /proc/1/cgroup | tail -1; hostname; echo ok", network="none")
     assert result.exit_code == 0 and "ok" in result.output_for_model
     names = [c.name for c in await service.list_containers()]
     assert names == [info.container.name]  # the short-lived container is gone
@@ -96,7 +95,8 @@ async def test_background_and_escaped_processes_end_with_the_command(service, se
     """`&` children and a double-forked `setsid` daemon are killed when the command ends; the
     wrapper's status lines never reach the output."""
     result = await service.run_command(
-        session_id, "sleep 301 & setsid sh -c 'sleep 302 &'; env -i setsid sh -c 'sleep 306 &'; echo started >&2")
+        session_id, "sleep 301 & setsid sh -c 'sleep 302 &'; env -i setsid sh -c 'sleep 306 &'; echo started >&2"
+    )
     assert result.exit_code == 0 and result.output_for_model == "started\n"
     assert result.left_processes == 0 and not result.reset
     ps = await service.run_command(session_id, "ps -o args")

@@ -20,7 +20,7 @@ async def test_only_loopback_and_no_route(make_service, session_id):
     assert result.exit_code == 0
     assert result.output_for_model.split() == ["lo"]
     probe = (
-        "python3 -c \"import socket\ns=socket.socket()\ns.settimeout(3)\n"
+        'python3 -c "import socket\ns=socket.socket()\ns.settimeout(3)\n'
         "try:\n    s.connect(('1.1.1.1', 80)); print('CONNECTED')\nexcept OSError as e: print('ERR', e.errno)\""
     )
     result = await service.run_command(session_id, probe)
@@ -91,8 +91,7 @@ async def test_inspect_hostconfig_matches_policy(service, session_id, workspace,
     assert host["Privileged"] is False
     assert host["Binds"] == [f"{workspace.resolve()}:/workspace:rw"]
     mounts = attrs["Mounts"]
-    assert [(m["Type"], m["Source"], m["Destination"]) for m in mounts] == [
-        ("bind", str(workspace.resolve()), "/workspace")]
+    assert [(m["Type"], m["Source"], m["Destination"]) for m in mounts] == [("bind", str(workspace.resolve()), "/workspace")]
     assert "docker.sock" not in str(attrs)
     assert attrs["Config"]["User"] == f"{HOST_UID}:{HOST_UID}"
     assert attrs["Config"]["WorkingDir"] == "/workspace"

@@ -9,13 +9,13 @@ import tarfile
 from pathlib import Path
 
 import pytest
+from helpers.trust import trust_workspace
 
 from workbench.core.sandbox.engine import engine_status
 from workbench.core.sandbox.errors import ImageMissing, RuntimeMissing, SetupFailed
 from workbench.core.sandbox.images import build_image, import_rootfs
 from workbench.core.sandbox.logs import LogFollower, LogLine
 from workbench.core.sandbox.service import SandboxService
-from helpers.trust import trust_workspace
 
 from .conftest import BUSYBOX
 
@@ -107,9 +107,11 @@ async def test_engine_status_available_and_unreachable(docker_client, monkeypatc
 
 async def test_follow_logs_batches_streams_and_file(service, docker_client, workspace):
     container = docker_client.containers.create(
-        BUSYBOX, ["sh", "-c", "seq 1 5000; echo oops >&2; printf tail-no-newline"],
+        BUSYBOX,
+        ["sh", "-c", "seq 1 5000; echo oops >&2; printf tail-no-newline"],
         labels={"workbench.workspace": str(workspace.resolve()), "workbench.session": "logs"},
-        network_mode="none")
+        network_mode="none",
+    )
     info = (await service.list_containers())[0]
     batches: list[list[LogLine]] = []
     follower = await service.follow(info, batches.append)  # attached before start: every line
@@ -133,9 +135,12 @@ async def test_follow_logs_batches_streams_and_file(service, docker_client, work
 
 async def test_follow_running_container_and_stop(service, docker_client, workspace):
     container = docker_client.containers.run(
-        BUSYBOX, ["sh", "-c", "echo first; while :; do sleep 0.2; echo tick; done"], detach=True,
+        BUSYBOX,
+        ["sh", "-c", "echo first; while :; do sleep 0.2; echo tick; done"],
+        detach=True,
         labels={"workbench.workspace": str(workspace.resolve()), "workbench.session": "live"},
-        network_mode="none")
+        network_mode="none",
+    )
     await asyncio.sleep(0.5)
     got: list[LogLine] = []
     follower = LogFollower(docker_client.api, container.id, got.extend)
@@ -190,8 +195,10 @@ def test_service_is_import_cheap():
     import subprocess
     import sys
 
-    code = ("import sys; import workbench.core.sandbox.service, workbench.core.sandbox.policy; "
-            "print(sorted(m for m in ('docker', 'textual', 'rich') if m in sys.modules))")
+    code = (
+        "import sys; import workbench.core.sandbox.service, workbench.core.sandbox.policy; "
+        "print(sorted(m for m in ('docker', 'textual', 'rich') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 

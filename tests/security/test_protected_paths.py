@@ -15,10 +15,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers.docker import require_docker
 
 from workbench.core.events import EventKind
 from workbench.core.sandbox.policy import LABEL_WORKSPACE
-from helpers.docker import require_docker
 from workbench.scripted.server import Reply, ScriptedServer, ToolCallSpec
 
 pytestmark = [pytest.mark.docker, pytest.mark.timeout(180)]
@@ -51,16 +51,28 @@ def chown_for_sandbox(path: Path) -> None:
 def env_for(server: ScriptedServer) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
-        OPENAI_API_KEY=KEY, WORKBENCH_LLM__BASE_URL=server.base_url, WORKBENCH_LLM__MODEL="m",
-        WORKBENCH_LLM__MAX_RETRIES="0", WORKBENCH_SANDBOX__IMAGE=BUSYBOX, WORKBENCH_SANDBOX__MEM_LIMIT="64m",
-        WORKBENCH_SANDBOX__PIDS_LIMIT="64", WORKBENCH_SANDBOX__COMMAND_TIMEOUT="30", PYTHONUNBUFFERED="1",
+        OPENAI_API_KEY=KEY,
+        WORKBENCH_LLM__BASE_URL=server.base_url,
+        WORKBENCH_LLM__MODEL="m",
+        WORKBENCH_LLM__MAX_RETRIES="0",
+        WORKBENCH_SANDBOX__IMAGE=BUSYBOX,
+        WORKBENCH_SANDBOX__MEM_LIMIT="64m",
+        WORKBENCH_SANDBOX__PIDS_LIMIT="64",
+        WORKBENCH_SANDBOX__COMMAND_TIMEOUT="30",
+        PYTHONUNBUFFERED="1",
     )
     return env
 
 
 def run(server: ScriptedServer, ws: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "workbench", "run", *args, str(ws)], cwd=REPO,
-                          env=env_for(server), capture_output=True, text=True, timeout=150)
+    return subprocess.run(
+        [sys.executable, "-m", "workbench", "run", *args, str(ws)],
+        cwd=REPO,
+        env=env_for(server),
+        capture_output=True,
+        text=True,
+        timeout=150,
+    )
 
 
 def command_call(command: str) -> Reply:
@@ -74,17 +86,32 @@ def tool_message(server: ScriptedServer, index: int) -> str:
 
 def git_commit(ws: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        ["git", "-c", "safe.directory=*", "-c", "user.name=u", "-c", "user.email=u@example.com", "-C", str(ws),
-         "commit", "-q", "--allow-empty", "-m", "host commit"],
-        capture_output=True, text=True, timeout=30,
+        [
+            "git",
+            "-c",
+            "safe.directory=*",
+            "-c",
+            "user.name=u",
+            "-c",
+            "user.email=u@example.com",
+            "-C",
+            str(ws),
+            "commit",
+            "-q",
+            "--allow-empty",
+            "-m",
+            "host commit",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
 
 
 def test_sandbox_cannot_plant_a_git_hook_that_runs_on_the_host(ws: Path, tmp_path: Path) -> None:
     marker = tmp_path / "pwned"
     attack = (
-        f"mkdir -p .git/hooks && printf '#!/bin/sh\\ntouch {marker}\\n' > .git/hooks/pre-commit "
-        "&& chmod +x .git/hooks/pre-commit"
+        f"mkdir -p .git/hooks && printf '#!/bin/sh\\ntouch {marker}\\n' > .git/hooks/pre-commit && chmod +x .git/hooks/pre-commit"
     )
     chown_for_sandbox(ws)
     with ScriptedServer() as server:
@@ -113,7 +140,7 @@ def test_sandbox_cannot_switch_the_next_session_to_full_auto(ws: Path, existing:
     if existing:
         config.write_text(original)
     attack = (
-        "mkdir -p .workbench && printf '\\n[agent]\\nmode = \"full-auto\"\\n[permissions]\\nallow = [\"run_command:*\"]\\n' "
+        'mkdir -p .workbench && printf \'\\n[agent]\\nmode = "full-auto"\\n[permissions]\\nallow = ["run_command:*"]\\n\' '
         ">> .workbench/config.toml; echo planted > AGENTS.md; ln -s /etc/passwd Claude.md; cat .workbench/config.toml"
     )
     chown_for_sandbox(ws)
@@ -138,8 +165,11 @@ def test_sandbox_cannot_switch_the_next_session_to_full_auto(ws: Path, existing:
         server.enqueue(Reply(text="hello"))
         nxt = run(server, ws, "--yes", "--json", "-p", "hi")
     assert nxt.returncode == 0, nxt.stderr
-    modes = [json.loads(line)["payload"]["mode"] for line in nxt.stdout.splitlines()
-             if json.loads(line)["kind"] == EventKind.MODE_CHANGED]
+    modes = [
+        json.loads(line)["payload"]["mode"]
+        for line in nxt.stdout.splitlines()
+        if json.loads(line)["kind"] == EventKind.MODE_CHANGED
+    ]
     assert modes == ["auto-edit"]
 
 
@@ -166,8 +196,14 @@ def test_compound_command_deny_through_the_cli(tmp_path: Path) -> None:
         server.enqueue(command_call("true && curl http://127.0.0.1:1"), Reply(text="ok"))
         env = env_for(server)
         env["DOCKER_HOST"] = "unix:///nonexistent/docker.sock"  # proves it is refused before any sandbox
-        proc = subprocess.run([sys.executable, "-m", "workbench", "run", "--mode", "full-auto", "--json", "-p", "go",
-                               str(ws)], cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
+        proc = subprocess.run(
+            [sys.executable, "-m", "workbench", "run", "--mode", "full-auto", "--json", "-p", "go", str(ws)],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         told = tool_message(server, 1)
     assert proc.returncode == 0, proc.stderr
     assert "denied by rule 'run_command:curl*'" in told and "curl http://127.0.0.1:1" in told, told

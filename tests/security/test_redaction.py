@@ -7,12 +7,12 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from helpers.trust import trust_workspace
 
 from workbench.core.config import load_settings
 from workbench.core.redact import MASK, Redactor
 from workbench.core.runtime import event_log_path, start_services
 from workbench.scripted.server import Reply, ScriptedServer, ToolCallSpec
-from helpers.trust import trust_workspace
 
 CANARY = "sk-canary-0123456789abcdefXYZ"
 
@@ -65,7 +65,9 @@ async def test_canary_key_appears_in_no_event_file_or_stdout(tmp_path: Path, mon
             ),
             Reply(text="done"),
         )
-        settings = load_settings(ws, {"llm": {"base_url": server.base_url, "model": "m", "max_retries": 0}, "agent": {"mode": "full-auto"}})
+        settings = load_settings(
+            ws, {"llm": {"base_url": server.base_url, "model": "m", "max_retries": 0}, "agent": {"mode": "full-auto"}}
+        )
         services = await start_services(ws, settings)
         out = await services.chat.send(f"remember {CANARY}")
         assert out.status == "done"
@@ -98,11 +100,22 @@ def test_untrusted_workspace_redact_env_still_masks_through_the_cli(tmp_path: Pa
     env = {k: v for k, v in os.environ.items() if not k.startswith(("WORKBENCH_", "OPENAI_"))}
     with ScriptedServer() as server:
         server.enqueue(Reply(text=f"the token is {token}, split", chunk_chars=3))
-        env.update(WORKBENCH_HOME=str(home), XDG_CONFIG_HOME=str(tmp_path / "cfg"), OPENAI_API_KEY=CANARY,
-                   MY_SERVICE_TOKEN=token, WORKBENCH_LLM__BASE_URL=server.base_url, WORKBENCH_LLM__MODEL="m",
-                   WORKBENCH_LLM__MAX_RETRIES="0")
-        proc = subprocess.run([sys.executable, "-m", "workbench", "run", "-p", "say it", "--json", str(ws)],
-                              env=env, capture_output=True, text=True, timeout=60)
+        env.update(
+            WORKBENCH_HOME=str(home),
+            XDG_CONFIG_HOME=str(tmp_path / "cfg"),
+            OPENAI_API_KEY=CANARY,
+            MY_SERVICE_TOKEN=token,
+            WORKBENCH_LLM__BASE_URL=server.base_url,
+            WORKBENCH_LLM__MODEL="m",
+            WORKBENCH_LLM__MAX_RETRIES="0",
+        )
+        proc = subprocess.run(
+            [sys.executable, "-m", "workbench", "run", "-p", "say it", "--json", str(ws)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
     assert proc.returncode == 0, proc.stderr
     assert "ignored untrusted" in proc.stderr  # the rest of the file did not apply
     assert token not in proc.stdout + proc.stderr and MASK in proc.stdout

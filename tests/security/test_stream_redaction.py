@@ -40,7 +40,7 @@ TEXT = (
 
 
 def windows(secret: str, size: int = 10) -> list[str]:
-    return [secret[i:i + size] for i in range(len(secret) - size + 1)]
+    return [secret[i : i + size] for i in range(len(secret) - size + 1)]
 
 
 def leaks(blob: str) -> list[str]:
@@ -57,7 +57,7 @@ def test_stream_redactor_matches_whole_text_redaction_for_every_chunking() -> No
             stream, out, i = StreamRedactor(redactor), [], 0
             while i < len(TEXT):
                 n = rnd.randint(1, size)
-                out.append(stream.feed(TEXT[i:i + n]))
+                out.append(stream.feed(TEXT[i : i + n]))
                 i += n
             out.append(stream.flush())
             assert "".join(out) == whole, (size, seed)
@@ -67,8 +67,13 @@ def test_stream_redactor_matches_whole_text_redaction_for_every_chunking() -> No
 def stream_replies() -> list[Reply]:
     """One reply per chunk size 1..16 (each with a harmless tool call to go on), then a last one."""
     replies = [
-        Reply(text=TEXT, reasoning=TEXT, chunk_chars=size, tokens_per_second=600,
-              tool_calls=[ToolCallSpec("read_file", json.dumps({"path": "README.md"}), id=f"c{size}")])
+        Reply(
+            text=TEXT,
+            reasoning=TEXT,
+            chunk_chars=size,
+            tokens_per_second=600,
+            tool_calls=[ToolCallSpec("read_file", json.dumps({"path": "README.md"}), id=f"c{size}")],
+        )
         for size in range(1, 17)
     ]
     return [*replies, Reply(text=TEXT, chunk_chars=7, tokens_per_second=600)]
@@ -82,16 +87,22 @@ def test_split_secrets_reach_no_sink_through_the_real_cli(tmp_path: Path) -> Non
     (ws / "pkg").mkdir(parents=True)
     (ws / "README.md").write_text(f"# demo project {GHP}\n\nmore\n")  # masterGuide.md quotes this line
     (ws / "pkg" / "__init__.py").write_text(f'"""Package holding {AKIA} as its docstring."""\n')
-    env = dict(os.environ, OPENAI_API_KEY=API_KEY, FUZZ_SERVICE_TOKEN=ENV_VALUE, PYTHONUNBUFFERED="1",
-               WORKBENCH_CHAT__DELTA_BATCH_MS="10")
+    env = dict(
+        os.environ,
+        OPENAI_API_KEY=API_KEY,
+        FUZZ_SERVICE_TOKEN=ENV_VALUE,
+        PYTHONUNBUFFERED="1",
+        WORKBENCH_CHAT__DELTA_BATCH_MS="10",
+    )
     outputs: list[str] = []
     with ScriptedServer() as server:
         env.update(WORKBENCH_LLM__BASE_URL=server.base_url, WORKBENCH_LLM__MODEL="m", WORKBENCH_LLM__MAX_RETRIES="0")
         for as_json in (False, True):
             server.enqueue(*stream_replies())
             args = [sys.executable, "-m", "workbench", "run", "--yes", "-p", "echo the secrets", str(ws)]
-            proc = subprocess.run(args + (["--json"] if as_json else []), cwd=REPO, env=env,
-                                  capture_output=True, text=True, timeout=180)
+            proc = subprocess.run(
+                args + (["--json"] if as_json else []), cwd=REPO, env=env, capture_output=True, text=True, timeout=180
+            )
             assert proc.returncode == 0, proc.stderr
             outputs += [proc.stdout, proc.stderr]
             if as_json:
@@ -103,8 +114,14 @@ def test_split_secrets_reach_no_sink_through_the_real_cli(tmp_path: Path) -> Non
                 sid = events[0]["session_id"]
         assert "[REDACTED]" in outputs[0]  # plain stdout got the reply, masked
     for fmt in ("md", "json", "html"):
-        exp = subprocess.run([sys.executable, "-m", "workbench", "export", sid, "--format", fmt, "--path", str(ws)],
-                             cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
+        exp = subprocess.run(
+            [sys.executable, "-m", "workbench", "export", sid, "--format", fmt, "--path", str(ws)],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert exp.returncode == 0, exp.stderr
         assert "[REDACTED]" in exp.stdout
         outputs.append(exp.stdout)
@@ -131,16 +148,35 @@ def test_data_dir_files_are_private(tmp_path: Path) -> None:
     ws.mkdir()
     (ws / "a.txt").write_text("hello\n")
     (ws / "AGENTS.md").write_text("# rules\n")  # something to trust: the trust records are data files too
-    trust = subprocess.run([sys.executable, "-m", "workbench", "trust", str(ws)], cwd=REPO, capture_output=True,
-                           text=True, timeout=60, env=dict(os.environ))
+    trust = subprocess.run(
+        [sys.executable, "-m", "workbench", "trust", str(ws)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=dict(os.environ),
+    )
     assert trust.returncode == 0, trust.stderr
     with ScriptedServer() as server:
-        server.enqueue(Reply(tool_calls=[ToolCallSpec("write_file", json.dumps({"path": "b.txt", "content": "x\n"}), id="w")]),
-                       Reply(text="written"))
-        env = dict(os.environ, OPENAI_API_KEY=API_KEY, WORKBENCH_LLM__BASE_URL=server.base_url,
-                   WORKBENCH_LLM__MODEL="m", WORKBENCH_LLM__MAX_RETRIES="0")
-        proc = subprocess.run([sys.executable, "-m", "workbench", "run", "--yes", "-p", "write", str(ws)],
-                              cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+        server.enqueue(
+            Reply(tool_calls=[ToolCallSpec("write_file", json.dumps({"path": "b.txt", "content": "x\n"}), id="w")]),
+            Reply(text="written"),
+        )
+        env = dict(
+            os.environ,
+            OPENAI_API_KEY=API_KEY,
+            WORKBENCH_LLM__BASE_URL=server.base_url,
+            WORKBENCH_LLM__MODEL="m",
+            WORKBENCH_LLM__MAX_RETRIES="0",
+        )
+        proc = subprocess.run(
+            [sys.executable, "-m", "workbench", "run", "--yes", "-p", "write", str(ws)],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
     assert proc.returncode == 0, proc.stderr
     assert (ws / "b.txt").read_text() == "x\n"
     assert mode(ws / "b.txt") & 0o044 == 0o044  # workspace files keep normal modes
@@ -156,7 +192,10 @@ def test_data_dir_files_are_private(tmp_path: Path) -> None:
     assert trust_files and all(mode(p) == 0o600 for p in trust_files), [(str(p), oct(mode(p))) for p in trust_files]
     # nothing in the data dir is open to the group or others (folders 0700, files 0600 or stricter)
     open_to_others = [
-        str(p) for p in [home, *home.rglob("*")] if not p.is_symlink() and mode(p) & 0o077
+        str(p)
+        for p in [home, *home.rglob("*")]
+        if not p.is_symlink()
+        and mode(p) & 0o077
         and not p.is_relative_to(home / "config")  # the user's own config folder, written by the test
     ]
     assert not open_to_others, open_to_others

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from workbench.core.specs.store import ApprovalStore, ApprovalStoreError
 from workbench.cli.commands.spec import add_spec_parser, run_spec_command
+from workbench.core.specs.store import ApprovalStore, ApprovalStoreError
 
 CORPUS = Path(__file__).parent / "corpus"
 REPO = Path(__file__).resolve().parents[2]
@@ -135,7 +135,11 @@ def test_subprocess_entry_point(workspace):
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     result = subprocess.run(
         [sys.executable, "-m", "workbench.cli.commands.spec", "spec", "lint", "--json"],
-        cwd=workspace, env=env, capture_output=True, text=True, timeout=60,
+        cwd=workspace,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 1, result.stderr
     assert json.loads(result.stdout)["errors"] == 1
@@ -147,8 +151,9 @@ def test_trace_design_citations_in_a_subprocess(workspace):
     env = {**os.environ, "PYTHONPATH": str(REPO)}
 
     def spec(*argv):
-        return subprocess.run([sys.executable, "-m", "workbench", "spec", *argv], cwd=workspace, env=env,
-                              capture_output=True, text=True, timeout=60)
+        return subprocess.run(
+            [sys.executable, "-m", "workbench", "spec", *argv], cwd=workspace, env=env, capture_output=True, text=True, timeout=60
+        )
 
     result = spec("trace", "--json")
     assert result.returncode == 0, result.stderr
@@ -166,14 +171,24 @@ def test_trace_design_citations_in_a_subprocess(workspace):
     assert "    3a       2.3\n" in result.stdout
     assert "    Property 1: A new commit restarts the checks: 1.1, 1.2 -> 1, 2.2\n" in result.stdout
     assert "    Property 3: The status follows the checks: 3.1, 3.2 -> 4\n" in result.stdout
-    assert report["by_task"] == {"1": ["1.1", "1.2", "1.3", "1.4"], "2.1": ["1.5"], "2.2": ["1.1", "1.2"],
-                                 "3": ["2.1", "2.2"], "3a": ["2.3"], "4": ["2.3", "3.1", "3.2"]}
-    assert report["by_design"] == {"Property 1: A new commit restarts the checks": ["1.1", "1.2"],
-                                   "Property 2: Reports expire": ["2.2"],
-                                   "Property 3: The status follows the checks": ["3.1", "3.2"]}
-    assert report["design_tasks"] == {"Property 1: A new commit restarts the checks": ["1", "2.2"],
-                                      "Property 2: Reports expire": ["3"],
-                                      "Property 3: The status follows the checks": ["4"]}
+    assert report["by_task"] == {
+        "1": ["1.1", "1.2", "1.3", "1.4"],
+        "2.1": ["1.5"],
+        "2.2": ["1.1", "1.2"],
+        "3": ["2.1", "2.2"],
+        "3a": ["2.3"],
+        "4": ["2.3", "3.1", "3.2"],
+    }
+    assert report["by_design"] == {
+        "Property 1: A new commit restarts the checks": ["1.1", "1.2"],
+        "Property 2: Reports expire": ["2.2"],
+        "Property 3: The status follows the checks": ["3.1", "3.2"],
+    }
+    assert report["design_tasks"] == {
+        "Property 1: A new commit restarts the checks": ["1", "2.2"],
+        "Property 2: Reports expire": ["3"],
+        "Property 3: The status follows the checks": ["4"],
+    }
     # every finding of the Kiro-dialect fixture is a true one: only the design coverage gaps
     result = spec("lint", "--json")
     assert result.returncode == 0, result.stderr
@@ -187,8 +202,9 @@ def test_approve_with_errors_needs_force_in_a_subprocess(workspace):
     env = {**os.environ, "PYTHONPATH": str(REPO)}
 
     def spec(*argv):
-        return subprocess.run([sys.executable, "-m", "workbench", "spec", *argv], cwd=workspace, env=env,
-                              capture_output=True, text=True, timeout=60)
+        return subprocess.run(
+            [sys.executable, "-m", "workbench", "spec", *argv], cwd=workspace, env=env, capture_output=True, text=True, timeout=60
+        )
 
     result = spec("approve", "malformed", "requirements", "--who", "ann")
     assert result.returncode == 1
@@ -208,20 +224,27 @@ def test_lint_lists_errors_first_with_counts_per_spec(workspace):
     add_corpus(workspace, "malformed")
     add_corpus(workspace, "good-ears")
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    result = subprocess.run([sys.executable, "-m", "workbench", "spec", "lint"], cwd=workspace, env=env,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "workbench", "spec", "lint"], cwd=workspace, env=env, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 1
     lines = result.stdout.splitlines()
     assert lines[0] == "== good-ears: 0 error(s), 0 warning(s)"
     head = lines.index(next(line for line in lines if line.startswith("== malformed: ")))
-    body = [line for line in lines[head + 1:-1]]
+    body = [line for line in lines[head + 1 : -1]]
     errors = sum(" error " in line for line in body)
     warnings = sum(" warning " in line for line in body)
     assert lines[head] == f"== malformed: {errors} error(s), {warnings} warning(s)" and errors and warnings
     assert [" error " in line for line in body] == [True] * errors + [False] * warnings
     assert lines[-1] == f"2 spec(s): {errors} error(s), {warnings} warning(s)"
-    result = subprocess.run([sys.executable, "-m", "workbench", "spec", "lint", "--json"], cwd=workspace, env=env,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "workbench", "spec", "lint", "--json"],
+        cwd=workspace,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     data = json.loads(result.stdout)
     malformed = next(s for s in data["specs"] if s["name"] == "malformed")
     assert (malformed["errors"], malformed["warnings"]) == (errors, warnings)

@@ -14,7 +14,7 @@ PACKAGE = REPO / "workbench" / "core" / "specs"
 def test_doc_table_is_the_generated_one():
     text = (REPO / DOC_PATH).read_text(encoding="utf-8")
     start, end = text.index("<!-- codes -->\n"), text.index("<!-- /codes -->")
-    assert text[start + len("<!-- codes -->\n"):end] == problems_table(), (
+    assert text[start + len("<!-- codes -->\n") : end] == problems_table(), (
         "docs/spec-problems.md is out of date: paste problems_table() between the <!-- codes --> markers"
     )
 

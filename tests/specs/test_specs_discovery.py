@@ -23,7 +23,9 @@ def test_discovery_order_sources_and_precedence(tmp_path):
     (tmp_path / ".workbench/specs/stray.md").write_text("not a folder")
     specs = discover_specs(tmp_path)
     assert [(s.key, s.source) for s in specs] == [
-        ("export", "workbench"), ("login", "workbench"), ("kiro/login", "kiro"),
+        ("export", "workbench"),
+        ("login", "workbench"),
+        ("kiro/login", "kiro"),
     ]
     assert find_spec(tmp_path, "login").source == "workbench"
     assert find_spec(tmp_path, "kiro/login").source == "kiro"

@@ -15,10 +15,10 @@ from workbench.core.runtime import start_services
 from workbench.core.specs.bundle import check_spec, load_spec
 from workbench.core.specs.discovery import find_spec
 from workbench.core.specs.drafting import create_spec, draft
-from workbench.core.specs.workflow_events import approve, request_changes
 from workbench.core.specs.models import SpecError, TaskNotFoundError, WorkflowError
 from workbench.core.specs.review import ReviewStores, add_comment, diff_since_review, load_review
 from workbench.core.specs.tasks_run import finish_task, prepare_task, start_task
+from workbench.core.specs.workflow_events import approve, request_changes
 from workbench.scripted.server import Reply, ScriptedServer
 
 DRAFTS = Path(__file__).parent / "drafts"
@@ -42,7 +42,15 @@ def ws(tmp_path: Path) -> Path:
 
 @pytest.fixture
 async def services(ws, server):
-    overrides = {"llm": {"base_url": server.base_url, "model": "scripted-spec", "api_key": "sk-test-spec-123456", "max_retries": 0, "timeout": 10}}
+    overrides = {
+        "llm": {
+            "base_url": server.base_url,
+            "model": "scripted-spec",
+            "api_key": "sk-test-spec-123456",
+            "max_retries": 0,
+            "timeout": 10,
+        }
+    }
     svc = await start_services(ws, load_settings(ws, overrides))
     yield svc
     await svc.aclose()
@@ -138,7 +146,10 @@ async def test_revision_sends_comments_and_diffs_against_previous(ws, server, se
     text = user_text(chat_requests(server)[-1])
     # the previous text and the comments with the criteria they are attached to
     assert "The current requirements.md, to revise:" in text and "oldest first" in text
-    assert 'On criterion 1.1 ("WHEN the user runs the export command, THE Note_Exporter SHALL write every note to one Markdown file."): say which file name is used' in text
+    assert (
+        'On criterion 1.1 ("WHEN the user runs the export command, THE Note_Exporter SHALL write every note to one Markdown file."): say which file name is used'
+        in text
+    )
     assert "On criterion 2.1" in text and "newest first please" in text
     # written without the fence; diff against the previous text
     assert spec.path("requirements").read_text() == revised
@@ -196,8 +207,12 @@ async def test_full_flow_approvals_are_events(ws, server, services):
     assert [e.kind for e in events] == ["spec.drafted", "spec.approved", "spec.drafted", "spec.approved", "spec.drafted"]
     first = events[1]
     assert first.payload == {
-        "spec": "note-export", "doc": "requirements", "sha256": approved.sha256, "commit": None,
-        "who": "alice", "ts": approved.ts,
+        "spec": "note-export",
+        "doc": "requirements",
+        "sha256": approved.sha256,
+        "commit": None,
+        "who": "alice",
+        "ts": approved.ts,
     }
     assert first.ts > 0 and first.session_id == services.chat.session.id
 
@@ -233,7 +248,9 @@ async def test_start_task_prompt_state_and_confirm(ws, server, services):
     prompt = user_text(chat_requests(server)[-1])
     assert "Implement task 1 of the spec `note-export`" in prompt
     assert "- 1 Write the exporter" in prompt and "Create export.py with export_notes" in prompt
-    assert "- 1.1: WHEN the user runs the export command, THE Note_Exporter SHALL write every note to one Markdown file." in prompt
+    assert (
+        "- 1.1: WHEN the user runs the export command, THE Note_Exporter SHALL write every note to one Markdown file." in prompt
+    )
     assert "- 2.1: THE Note_Exporter SHALL order the notes by creation date, oldest first." in prompt
     assert "Note_Exporter SHALL ask before replacing" not in prompt  # 1.2 is not cited by task 1
     assert "## Design (design.md)" in prompt and "export_notes(workspace: Path, target: Path) -> int" in prompt

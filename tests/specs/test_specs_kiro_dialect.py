@@ -25,8 +25,7 @@ HEAD = "# Requirements Document\n\n## Introduction\n\nX.\n\n## Requirements\n\n"
 
 def req(body: str, number: int = 1) -> str:
     return (
-        f"### Requirement {number}: T\n\n**User Story:** As a user, I want x, so that y.\n\n"
-        f"#### Acceptance Criteria\n\n{body}\n"
+        f"### Requirement {number}: T\n\n**User Story:** As a user, I want x, so that y.\n\n#### Acceptance Criteria\n\n{body}\n"
     )
 
 
@@ -39,8 +38,16 @@ def test_fixture_requirements_parse_exactly():
     assert doc.problems == []
     assert lint_requirements(doc) == []
     assert [(c.id, c.line) for c in doc.criteria()] == [
-        ("1.1", 22), ("1.2", 23), ("1.3", 30), ("1.4", 39), ("1.5", 41),
-        ("2.1", 54), ("2.2", 56), ("2.3", 57), ("3.1", 67), ("3.2", 68),
+        ("1.1", 22),
+        ("1.2", 23),
+        ("1.3", 30),
+        ("1.4", 39),
+        ("1.5", 41),
+        ("2.1", 54),
+        ("2.2", 56),
+        ("2.3", 57),
+        ("3.1", 67),
+        ("3.2", 68),
     ]
     texts = {c.id: c.text for c in doc.criteria()}
     # the text after the code block inside 1.3 belongs to 1.3
@@ -86,8 +93,16 @@ def test_fixture_design_sections_and_trace():
     assert report.uncovered == []
     assert report.unknown_refs == []
     assert report.matrix == {
-        "1.1": ["1", "2.2"], "1.2": ["1", "2.2"], "1.3": ["1"], "1.4": ["1"], "1.5": ["2.1"],
-        "2.1": ["3"], "2.2": ["3"], "2.3": ["3a", "4"], "3.1": ["4"], "3.2": ["4"],
+        "1.1": ["1", "2.2"],
+        "1.2": ["1", "2.2"],
+        "1.3": ["1"],
+        "1.4": ["1"],
+        "1.5": ["2.1"],
+        "2.1": ["3"],
+        "2.2": ["3"],
+        "2.3": ["3a", "4"],
+        "3.1": ["4"],
+        "3.2": ["4"],
     }
 
 
@@ -101,7 +116,10 @@ def test_deeper_subheading_keeps_criteria_on_and_sibling_heading_ends_them():
 
 
 def test_bold_acceptance_criteria_then_subheading_ends_them():
-    text = HEAD + "### Requirement 1: T\n\n**User Story:** As a, I want b, so that c.\n\n**Acceptance Criteria:**\n\n1. THE S SHALL a.\n\n#### Notes\n\n2. a note\n"
+    text = (
+        HEAD
+        + "### Requirement 1: T\n\n**User Story:** As a, I want b, so that c.\n\n**Acceptance Criteria:**\n\n1. THE S SHALL a.\n\n#### Notes\n\n2. a note\n"
+    )
     doc = parse_requirements(text)
     assert [c.id for c in doc.criteria()] == ["1.1"]
 
@@ -119,7 +137,9 @@ def test_text_after_code_block_continues_the_criterion():
 
 
 def test_nested_ordered_list_is_part_of_the_criterion():
-    doc = parse("1. THE S SHALL a.\n2. THE S SHALL run:\n   1. lint\n   2. tests\n\n   1. again after a blank\n3. THE S SHALL c.\n")
+    doc = parse(
+        "1. THE S SHALL a.\n2. THE S SHALL run:\n   1. lint\n   2. tests\n\n   1. again after a blank\n3. THE S SHALL c.\n"
+    )
     assert doc.problems == []
     assert [c.id for c in doc.criteria()] == ["1.1", "1.2", "1.3"]
     assert doc.criteria()[1].text == "THE S SHALL run: 1. lint 2. tests 1. again after a blank"
@@ -147,7 +167,17 @@ def test_commonmark_fences():
     # text after the closing backticks does not close; a longer fence does; fewer tildes do not
     lines = ["```c", "x;", "```ollector;", "y;", "````", "after", "~~~~", "~~~", "```", "~~~~  ", "end"]
     assert [c for _, _, c in _md.iter_lines(lines)] == [
-        True, True, True, True, True, False, True, True, True, True, False,
+        True,
+        True,
+        True,
+        True,
+        True,
+        False,
+        True,
+        True,
+        True,
+        True,
+        False,
     ]
     # a backtick fence's info string holds no backtick: ```a`b``` is inline code, not a fence
     assert [c for _, _, c in _md.iter_lines(["```a`b```", "text"])] == [False, False]
@@ -234,7 +264,9 @@ def test_design_citations_both_ways():
 
 
 def test_nested_heading_of_the_same_section_is_not_a_repeat():
-    design = parse_design("## Testing Strategy\n\n### Testing Strategy\n\n## Correctness Properties\n\n### Correctness Properties\n\n# Testing Strategy\n")
+    design = parse_design(
+        "## Testing Strategy\n\n### Testing Strategy\n\n## Correctness Properties\n\n### Correctness Properties\n\n# Testing Strategy\n"
+    )
     assert [(p.code, p.line) for p in design.problems if p.code == "DES002"] == [("DES002", 9)]
 
 
@@ -253,7 +285,9 @@ def test_ears007_is_reported_once_per_document_with_counts():
 
 
 def test_task_heading_groups_its_numbered_subtasks():
-    doc = parse_tasks("# Tasks\n\n## Task 1: Parser\n\n- [x] 1.1 Read\n- [ ] 1.2 Write\n\n## Task 2: Tests\n\n- [ ] 2.1 Unit\n- [ ] 3.1 Stray\n")
+    doc = parse_tasks(
+        "# Tasks\n\n## Task 1: Parser\n\n- [x] 1.1 Read\n- [ ] 1.2 Write\n\n## Task 2: Tests\n\n- [ ] 2.1 Unit\n- [ ] 3.1 Stray\n"
+    )
     assert [(p.code, p.line) for p in doc.problems] == [("TSK003", 11)]
     assert [t.id for t in doc.all_tasks] == ["1.1", "1.2", "2.1", "3.1"]
     assert doc.progress() == (1, 4)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from workbench.core.specs.bugfix import TEMPLATE, parse_bugfix
+from workbench.core.specs.bugfix import parse_bugfix
 from workbench.core.specs.bundle import check_spec, load_spec
 from workbench.core.specs.discovery import find_spec, new_specs_dir
 from workbench.core.specs.drafting import create_spec
@@ -84,10 +84,15 @@ def spec_cmd(ws: Path, server: ScriptedServer | None, *argv: str) -> subprocess.
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "WORKBENCH_", "DEEPSEEK_", "MOONSHOT_"))}
     env |= {"PYTHONPATH": str(REPO), "WORKBENCH_HOME": str(ws.parent / "home")}
     if server is not None:
-        env |= {"OPENAI_BASE_URL": server.base_url, "OPENAI_API_KEY": "sk-test-spec-123456",
-                "WORKBENCH_LLM__MODEL": "scripted-spec", "WORKBENCH_LLM__MAX_RETRIES": "0"}
-    return subprocess.run([sys.executable, "-m", "workbench", "spec", *argv], cwd=ws, env=env,
-                          capture_output=True, text=True, timeout=60)
+        env |= {
+            "OPENAI_BASE_URL": server.base_url,
+            "OPENAI_API_KEY": "sk-test-spec-123456",
+            "WORKBENCH_LLM__MODEL": "scripted-spec",
+            "WORKBENCH_LLM__MAX_RETRIES": "0",
+        }
+    return subprocess.run(
+        [sys.executable, "-m", "workbench", "spec", *argv], cwd=ws, env=env, capture_output=True, text=True, timeout=60
+    )
 
 
 def chat_bodies(server: ScriptedServer) -> list[dict]:
@@ -98,9 +103,14 @@ def chat_bodies(server: ScriptedServer) -> list[dict]:
 def test_bugfix_parse_exact():
     doc = parse_bugfix(BUGFIX)
     assert [(r.number, r.title) for r in doc.requirements] == [
-        (1, "Current Behavior (Defect)"), (2, "Expected Behavior (Correct)"), (3, "Unchanged Behavior (Regression Prevention)")]
+        (1, "Current Behavior (Defect)"),
+        (2, "Expected Behavior (Correct)"),
+        (3, "Unchanged Behavior (Regression Prevention)"),
+    ]
     assert [(c.id, c.line) for c in doc.criteria()] == [("1.1", 11), ("2.1", 15), ("2.2", 19), ("3.1", 23)]
-    assert doc.criteria()[2].text == "WHEN the notebook holds only deleted notes THEN the system SHALL write an empty Markdown file"
+    assert (
+        doc.criteria()[2].text == "WHEN the notebook holds only deleted notes THEN the system SHALL write an empty Markdown file"
+    )
     assert doc.problems == []
     assert doc.introduction == "Exporting an empty notebook crashes with a ZeroDivisionError."
 
@@ -108,8 +118,7 @@ def test_bugfix_parse_exact():
 def test_bugfix_lint_missing_sections_and_numbering():
     text = "# Bugfix\n\n## Current Behaviour\n\n1.1 WHEN x THEN it fails\n\n## Expected Behavior\n\n1.2 WHEN x THEN the system SHALL y\n"
     doc = parse_bugfix(text, "bugfix.md")
-    assert [(p.code, p.severity, p.line) for p in doc.problems] == [
-        ("BUG005", "warning", 9), ("BUG003", "error", None)]
+    assert [(p.code, p.severity, p.line) for p in doc.problems] == [("BUG005", "warning", 9), ("BUG003", "error", None)]
     empty = parse_bugfix("## Current Behavior\n\n## Expected Behavior\n\n## Unchanged Behavior\n\nprose only\n")
     assert [(p.code, p.line) for p in empty.problems] == [("BUG004", 1), ("BUG004", 3), ("BUG004", 5)]
 
@@ -137,7 +146,10 @@ def test_bugfix_spec_traces_tasks_to_statements(ws, server):
     (folder / "bugfix.md").write_text(BUGFIX.split("### Unchanged")[0])
     lint = spec_cmd(ws, None, "lint", "empty-export")
     assert lint.returncode == 1
-    assert ".workbench/specs/empty-export/bugfix.md: error BUG003 no 'Unchanged Behavior (Regression Prevention)' section" in lint.stdout
+    assert (
+        ".workbench/specs/empty-export/bugfix.md: error BUG003 no 'Unchanged Behavior (Regression Prevention)' section"
+        in lint.stdout
+    )
     refused = spec_cmd(ws, None, "approve", "empty-export", "bugfix")
     assert refused.returncode == 1 and "BUG003" in refused.stderr
     (folder / "bugfix.md").write_text(BUGFIX)
@@ -199,7 +211,10 @@ def test_quick_spec_drafts_three_documents_each_in_review(ws, server):
     spec = find_spec(ws, "notes-export")
     records = ApprovalStore.for_workspace(ws).load()
     assert [(r.doc, r.action) for r in records if r.spec == "notes-export"] == [
-        ("requirements", "submit_review"), ("design", "submit_review"), ("tasks", "submit_review")]
+        ("requirements", "submit_review"),
+        ("design", "submit_review"),
+        ("tasks", "submit_review"),
+    ]
     states = compute_status(records, doc_hashes(spec), spec.key)
     # design and tasks wait for the documents before them (the workflow shows them stale until then)
     assert states["requirements"].state == "in_review"
@@ -251,7 +266,9 @@ def test_quick_bugfix_spec(ws, server):
 
 
 # -- update tasks from requirements --------------------------------------------------------------
-NEW_REQUIREMENTS = REQUIREMENTS + """
+NEW_REQUIREMENTS = (
+    REQUIREMENTS
+    + """
 ### Requirement 3: Titles
 
 **User Story:** As a reader, I want titles, so that I can find notes.
@@ -260,11 +277,15 @@ NEW_REQUIREMENTS = REQUIREMENTS + """
 
 1. THE Note_Exporter SHALL write each note's title as a heading.
 """
+)
 
-PROPOSED = TASKS.replace("- [ ] 1. Write", "- [x] 1. Write") + """
+PROPOSED = (
+    TASKS.replace("- [ ] 1. Write", "- [x] 1. Write")
+    + """
 - [ ] 3. Write the titles
   - _Requirements: 3.1_
 """
+)
 
 
 def write(ws: Path, name: str, **docs: str) -> Path:
@@ -276,8 +297,9 @@ def write(ws: Path, name: str, **docs: str) -> Path:
 
 
 def test_update_tasks_shows_the_diff_and_applies_only_with_yes(ws, server):
-    folder = write(ws, "notes", requirements=NEW_REQUIREMENTS, design=DESIGN,
-                   tasks=TASKS.replace("- [ ] 1. Write", "- [x] 1. Write"))
+    folder = write(
+        ws, "notes", requirements=NEW_REQUIREMENTS, design=DESIGN, tasks=TASKS.replace("- [ ] 1. Write", "- [x] 1. Write")
+    )
     before = (folder / "tasks.md").read_text()
     server.enqueue(Reply(text="```markdown\n" + PROPOSED + "```\n", chunk_chars=30))
     shown = spec_cmd(ws, server, "update-tasks", "notes")

@@ -50,16 +50,16 @@ def test_requirements_legacy_dialect():
 def test_requirements_malformed_reports_everything_and_keeps_what_parsed():
     doc = load_requirements(CORPUS / "malformed" / "requirements.md")
     found = codes(doc.problems)
-    assert ("REQ006", 14) in found          # 1, 3: expected 2
-    assert ("REQ010", 15) in found          # 3 twice
-    assert ("REQ009", 18) in found          # stray paragraph
-    assert ("REQ009", 19) in found          # bullet criterion
-    assert ("REQ008", 21) in found          # '### Requirement: Missing number'
-    assert ("REQ002", 29) in found          # 1 then 3
-    assert ("REQ004", 29) in found          # no user story
-    assert ("REQ003", 35) in found          # 3 twice
+    assert ("REQ006", 14) in found  # 1, 3: expected 2
+    assert ("REQ010", 15) in found  # 3 twice
+    assert ("REQ009", 18) in found  # stray paragraph
+    assert ("REQ009", 19) in found  # bullet criterion
+    assert ("REQ008", 21) in found  # '### Requirement: Missing number'
+    assert ("REQ002", 29) in found  # 1 then 3
+    assert ("REQ004", 29) in found  # no user story
+    assert ("REQ003", 35) in found  # 3 twice
     assert ("REQ005", 35) in found and ("REQ005", 39) in found
-    assert ("REQ007", None) in found        # no introduction
+    assert ("REQ007", None) in found  # no introduction
     assert all(p.file.endswith("requirements.md") for p in doc.problems)
     # what parsed is still there
     assert [r.number for r in doc.requirements] == [1, 3, 3, 4]
@@ -93,8 +93,13 @@ def test_design_sections():
     assert doc.missing == []
     assert doc.problems == []
     assert list(doc.sections) == [
-        "Overview", "Architecture", "Components and Interfaces", "Data Models",
-        "Correctness Properties", "Error Handling", "Testing Strategy",
+        "Overview",
+        "Architecture",
+        "Components and Interfaces",
+        "Data Models",
+        "Correctness Properties",
+        "Error Handling",
+        "Testing Strategy",
     ]
     # the heading inside the code fence is not a heading
     assert all(title != "Not a heading (inside code)" for _, title, _ in doc.headings)
@@ -111,8 +116,9 @@ def test_design_malformed():
 
 def test_design_plain_testing_heading_is_the_testing_strategy():
     """Real designs often title the section just "Testing" (a false DES001 in the corpus run)."""
-    doc = parse_design("# D\n## Overview\n## Architecture\n## Components and Interfaces\n## Data Models\n"
-                       "## Error Handling\n## Testing\n")
+    doc = parse_design(
+        "# D\n## Overview\n## Architecture\n## Components and Interfaces\n## Data Models\n## Error Handling\n## Testing\n"
+    )
     assert doc.missing == [] and not [p for p in doc.problems if p.code == "DES001"]
 
 
@@ -143,10 +149,10 @@ def test_tasks_malformed():
     assert ("TSK002", 5) in found
     assert ("TSK003", 5) not in found  # a duplicate is reported once
     assert ("TSK001", 7) in found and ("TSK001", 8) in found and ("TSK001", 9) in found and ("TSK001", 10) in found
-    assert ("TSK003", 12) in found   # 6.1 under 5
-    assert ("TSK003", 14) in found   # 5.3 after 5.1
-    assert ("TSK004", 15) in found   # "one, 1.x"
-    assert ("TSK003", 17) in found   # 7.1 without 7
+    assert ("TSK003", 12) in found  # 6.1 under 5
+    assert ("TSK003", 14) in found  # 5.3 after 5.1
+    assert ("TSK004", 15) in found  # "one, 1.x"
+    assert ("TSK003", 17) in found  # 7.1 without 7
     ids = [t.id for t in doc.all_tasks]
     assert ids == ["1", "1", "5", "6.1", "5.1", "5.3", "7.1", "8"]
     by = {t.id: t for t in doc.all_tasks}

@@ -37,13 +37,25 @@ def test_real_requirements_parse_exactly_and_lint_clean():
         "Uploader": "the service that copies bundles to the bucket and records each upload.",
     }
     assert [(c.id, c.line) for c in doc.criteria()] == [
-        ("1.1", 27), ("1.2", 29), ("1.3", 34), ("1.4", 38), ("2.1", 52), ("2.2", 54), ("2.3", 59), ("3.1", 70), ("3.2", 72),
+        ("1.1", 27),
+        ("1.2", 29),
+        ("1.3", 34),
+        ("1.4", 38),
+        ("2.1", 52),
+        ("2.2", 54),
+        ("2.3", 59),
+        ("3.1", 70),
+        ("3.2", 72),
     ]
     texts = {c.id: c.text for c in doc.criteria()}
     assert texts["1.2"].endswith("- `/etc/archiver.toml` - `~/.config/archiver.toml` - the `ARCHIVER_*` environment variables")
     assert texts["1.3"].endswith("1. checksum (fast, always on) 2. upload (slow, opt-in) 3. delete the originals (always on)")
-    assert [(c.ears.pattern, c.ears.dialect) for c in doc.criteria()][:4] == [("event-driven", "kiro-legacy")] * 3 + [("unwanted", "kiro-legacy")]
-    assert doc.requirements[0].user_story == "As an operator, I want old logs bundled every night so that the disk never fills up."
+    assert [(c.ears.pattern, c.ears.dialect) for c in doc.criteria()][:4] == [("event-driven", "kiro-legacy")] * 3 + [
+        ("unwanted", "kiro-legacy")
+    ]
+    assert (
+        doc.requirements[0].user_story == "As an operator, I want old logs bundled every night so that the disk never fills up."
+    )
 
 
 def test_real_tasks_parse_exactly():
@@ -91,8 +103,10 @@ def test_i18n_spec_parses_like_an_english_one():
     assert [(r.number, r.title, r.line) for r in doc.requirements] == [(1, "打包日誌", 9), (2, "上傳", 18)]
     assert doc.requirements[0].user_story.startswith("作為維運人員")
     assert [(c.id, c.ears.pattern, c.ears.system) for c in doc.criteria()] == [
-        ("1.1", "event-driven", "系統"), ("1.2", "unwanted", "系統"),
-        ("2.1", "event-driven", None), ("2.2", "event-driven", None),  # verb-final: SHALL comes last
+        ("1.1", "event-driven", "系統"),
+        ("1.2", "unwanted", "系統"),
+        ("2.1", "event-driven", None),
+        ("2.2", "event-driven", None),  # verb-final: SHALL comes last
     ]
     tasks = load_tasks(I18N / "tasks.md")
     assert [(t.id, t.requirements) for t in tasks.all_tasks] == [("1", ["1.1", "1.2"]), ("2", []), ("2.1", ["2.1"]), ("2.2", [])]
@@ -137,19 +151,19 @@ def test_no_tsk004_under_a_malformed_task():
 
 def test_commonmark_block_structure():
     lines = _md.parse_lines(
-        "# Title\n"            # 1 ATX heading
-        "Intro\n"              # 2
-        "===\n"                # 3 setext underline: 2-3 are one h1
+        "# Title\n"  # 1 ATX heading
+        "Intro\n"  # 2
+        "===\n"  # 3 setext underline: 2-3 are one h1
         "\n"
         "    indented code\n"  # 5 indented code block
         "\n"
-        "1. one\n"             # 7 ordered item, depth 1
-        "   - nested\n"        # 8 bullet item, depth 2
-        "     text\n"          # 9 inside the nested item
-        "2) other list\n"      # 10 a new list (other delimiter)
+        "1. one\n"  # 7 ordered item, depth 1
+        "   - nested\n"  # 8 bullet item, depth 2
+        "     text\n"  # 9 inside the nested item
+        "2) other list\n"  # 10 a new list (other delimiter)
         "\n"
-        "***\n"                # 12 thematic break
-        "   ```\n"             # 13 fence indented 3: still a fence
+        "***\n"  # 12 thematic break
+        "   ```\n"  # 13 fence indented 3: still a fence
         "   code\n"
         "   ```\n"
     )

@@ -23,8 +23,13 @@ def test_full_coverage_with_requirement_level_refs():
     problems, report = check_spec(load_spec(corpus_spec("good-ears")))
     assert problems == []
     assert report.matrix == {
-        "1.1": ["1", "2.3"], "1.2": ["2.1"], "1.3": ["2.1"], "1.4": ["2.2"],
-        "2.1": ["3"], "2.2": ["3"], "2.3": ["3"],
+        "1.1": ["1", "2.3"],
+        "1.2": ["2.1"],
+        "1.3": ["2.1"],
+        "1.4": ["2.2"],
+        "2.1": ["3"],
+        "2.2": ["3"],
+        "2.3": ["3"],
     }
     assert report.uncovered == [] and report.unknown_refs == [] and report.design_missing == []
     data = report.to_dict()
@@ -42,7 +47,9 @@ def test_uncovered_unknown_and_missing_design():
 
 
 def test_no_tasks_file_means_no_coverage_warnings():
-    reqs = parse_requirements("## Introduction\nx\n### Requirement 1\n**User Story:** s\n#### Acceptance Criteria\n1. THE S SHALL x\n")
+    reqs = parse_requirements(
+        "## Introduction\nx\n### Requirement 1\n**User Story:** s\n#### Acceptance Criteria\n1. THE S SHALL x\n"
+    )
     report = build_trace(reqs, None, None)
     assert report.uncovered == ["1.1"] and report.problems == [] and report.design_missing is None
 

@@ -35,13 +35,15 @@ def write(tmp_path: Path, data: object, raw: str | None = None) -> Path:
 
 
 def test_load_script_builds_replies_and_faults(tmp_path):
-    path = write(tmp_path, [
-        {"text": "hi", "reasoning": "r", "tokens_per_second": 200, "chunk_chars": 8},
-        {"tool_calls": [{"name": "ls", "arguments": "{\"dir\": \".\"}"}, {"name": "cat", "arguments": {"p": 1},
-                                                                          "id": "c9"}]},
-        {"fault": {"status": 429, "retry_after": 1}},
-        {"fault": {"cut_after_chunks": 3, "reply": {"text": "partial"}}},
-    ])
+    path = write(
+        tmp_path,
+        [
+            {"text": "hi", "reasoning": "r", "tokens_per_second": 200, "chunk_chars": 8},
+            {"tool_calls": [{"name": "ls", "arguments": '{"dir": "."}'}, {"name": "cat", "arguments": {"p": 1}, "id": "c9"}]},
+            {"fault": {"status": 429, "retry_after": 1}},
+            {"fault": {"cut_after_chunks": 3, "reply": {"text": "partial"}}},
+        ],
+    )
     assert load_script(path) == [
         Reply(text="hi", reasoning="r", tokens_per_second=200, chunk_chars=8),
         Reply(tool_calls=[ToolCallSpec("ls", '{"dir": "."}'), ToolCallSpec("cat", '{"p": 1}', id="c9")]),
@@ -53,7 +55,7 @@ def test_load_script_builds_replies_and_faults(tmp_path):
 @pytest.mark.parametrize(
     ("data", "raw", "expected"),
     [
-        (None, "[{\"text\": 1,}]", r"script\.json:1:\d+: invalid JSON"),
+        (None, '[{"text": 1,}]', r"script\.json:1:\d+: invalid JSON"),
         ({"text": "x"}, None, "must be a JSON list"),
         ([{"text": "ok"}, {"txt": "typo"}], None, r"item 1: unknown key\(s\) \['txt'\]; allowed: "),
         ([{"fault": {"status": 200}}], None, "item 0: fault: 'status' must be an HTTP error status"),
@@ -77,8 +79,13 @@ def test_load_script_missing_file(tmp_path):
 
 
 def test_demo_reply_is_markdown_that_echoes_the_prompt():
-    body = {"messages": [{"role": "user", "content": "first"}, {"role": "assistant", "content": "ok"},
-                         {"role": "user", "content": "Explain *streams*"}]}
+    body = {
+        "messages": [
+            {"role": "user", "content": "first"},
+            {"role": "assistant", "content": "ok"},
+            {"role": "user", "content": "Explain *streams*"},
+        ]
+    }
     reply = demo_reply(body)
     assert "the scripted demo model" in reply.text
     assert "> Explain *streams*" in reply.text
@@ -104,14 +111,17 @@ def spawn(*args: str) -> subprocess.Popen:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     return subprocess.Popen(
         [sys.executable, "-m", "workbench.scripted.server", *args],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 
 def post(base_url: str, prompt: str) -> dict:
     body = json.dumps({"model": "m", "messages": [{"role": "user", "content": prompt}]}).encode()
-    request = urllib.request.Request(f"{base_url}/chat/completions", data=body,
-                                     headers={"content-type": "application/json"})
+    request = urllib.request.Request(f"{base_url}/chat/completions", data=body, headers={"content-type": "application/json"})
     with urllib.request.urlopen(request, timeout=5) as response:
         return json.load(response)
 

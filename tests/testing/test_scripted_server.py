@@ -31,9 +31,7 @@ def client_for(srv: ScriptedServer, timeout: float = 5.0, max_retries: int = 0) 
     ~0.1 s: it loads the TLS trust store) and closed by the `close_clients` fixture."""
     key = (srv.base_url, timeout, max_retries)
     if key not in _clients:
-        _clients[key] = openai.AsyncOpenAI(
-            base_url=srv.base_url, api_key="sk-test", max_retries=max_retries, timeout=timeout
-        )
+        _clients[key] = openai.AsyncOpenAI(base_url=srv.base_url, api_key="sk-test", max_retries=max_retries, timeout=timeout)
     return _clients[key]
 
 
@@ -85,8 +83,9 @@ async def test_reasoning_content_streams_before_the_text(server):
 async def test_tool_call_arguments_arrive_split_and_join_exactly(server):
     args1 = json.dumps({"path": "src/main.py", "start": 10, "end": 42, "note": "ünïcode ✓"})
     args2 = '{"command": "pytest -q"}'
-    server.enqueue(Reply(text="Let me look.", tool_calls=[ToolCallSpec("read_file", args1),
-                                                          ToolCallSpec("run", args2, id="call_custom")]))
+    server.enqueue(
+        Reply(text="Let me look.", tool_calls=[ToolCallSpec("read_file", args1), ToolCallSpec("run", args2, id="call_custom")])
+    )
     chunks = await collect(server)
     calls: dict[int, dict] = {}
     pieces: dict[int, list[str]] = {}
@@ -107,8 +106,9 @@ async def test_tool_call_arguments_arrive_split_and_join_exactly(server):
 
 
 async def test_usage_chunk_when_include_usage(server):
-    server.enqueue(Reply(text="x" * 40), Reply(text="y" * 40, usage={"prompt_tokens": 7, "completion_tokens": 3,
-                                                                     "total_tokens": 10}))
+    server.enqueue(
+        Reply(text="x" * 40), Reply(text="y" * 40, usage={"prompt_tokens": 7, "completion_tokens": 3, "total_tokens": 10})
+    )
     chunks = await collect(server, stream_options={"include_usage": True})
     last = chunks[-1]
     assert last.choices == [] and last.usage is not None
@@ -151,8 +151,9 @@ async def test_script_is_fifo_then_default_then_echo():
 
     with ScriptedServer([Reply(text="first"), Reply(text="second")], default=default) as srv:
         client = client_for(srv)
-        texts = [(await client.chat.completions.create(model="m", messages=MESSAGES)).choices[0].message.content
-                 for _ in range(4)]
+        texts = [
+            (await client.chat.completions.create(model="m", messages=MESSAGES)).choices[0].message.content for _ in range(4)
+        ]
         assert texts == ["first", "second", "default #1", "default #2"]
         assert calls[0]["messages"] == MESSAGES
     with ScriptedServer(default=Reply(text="fixed")) as srv:
@@ -168,7 +169,8 @@ async def test_request_recording_and_request_ids(server):
     server.enqueue(Reply(text="a"))
     client = client_for(server)
     stream = await client.chat.completions.with_raw_response.create(
-        model="gpt-x", messages=MESSAGES, stream=True, temperature=0.2)
+        model="gpt-x", messages=MESSAGES, stream=True, temperature=0.2
+    )
     assert stream.headers["x-request-id"] == "req_1"
     _ = [c async for c in stream.parse()]  # legacy raw response: parse() is sync
     models = await client.models.list()
@@ -185,8 +187,13 @@ async def test_request_recording_and_request_ids(server):
 
 @pytest.mark.parametrize(
     ("status", "error_type"),
-    [(401, openai.AuthenticationError), (403, openai.PermissionDeniedError), (404, openai.NotFoundError),
-     (500, openai.InternalServerError), (503, openai.InternalServerError)],
+    [
+        (401, openai.AuthenticationError),
+        (403, openai.PermissionDeniedError),
+        (404, openai.NotFoundError),
+        (500, openai.InternalServerError),
+        (503, openai.InternalServerError),
+    ],
 )
 async def test_status_faults(server, status, error_type):
     server.enqueue(Fault(status=status, message=f"scripted {status}"))
@@ -195,8 +202,7 @@ async def test_status_faults(server, status, error_type):
     err = info.value
     assert err.status_code == status
     assert err.request_id == "req_1"
-    assert err.body == {"message": f"scripted {status}", "type": err.body["type"], "param": None,
-                        "code": err.body["code"]}
+    assert err.body == {"message": f"scripted {status}", "type": err.body["type"], "param": None, "code": err.body["code"]}
     assert f"scripted {status}" in str(err)
     # The session goes on: the next request is served normally.
     assert "".join(c.choices[0].delta.content or "" for c in await collect(server)) == "You said: hello there"

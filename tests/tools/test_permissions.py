@@ -61,8 +61,12 @@ MODE_TABLE = [
 def test_mode_defaults(tool: ToolSpec, target: str | None, mode: PermissionMode, action: str) -> None:
     decision = decide(tool, target, mode, NO_RULES)
     assert decision.action == action, decision.reason
-    assert decision.protected == (action == "ask" and target is not None and tool.kind == "write" and
-                                  ("git" in target.lower() or target.lower() in {"agents.md", ".workbench/config.toml", ".mcp.json"}))
+    assert decision.protected == (
+        action == "ask"
+        and target is not None
+        and tool.kind == "write"
+        and ("git" in target.lower() or target.lower() in {"agents.md", ".workbench/config.toml", ".mcp.json"})
+    )
 
 
 RULES = PermissionRules.parse(

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from workbench.core.sanitize import inert_text
 from workbench.core.tools.ask import (
     NO_ONE,
     AnswersError,
@@ -18,7 +19,6 @@ from workbench.core.tools.ask import (
     answers_from_flags,
 )
 from workbench.core.tools.base import ToolContext, ToolError, validate_arguments
-from workbench.core.sanitize import inert_text
 from workbench.core.tools.plan import UpdatePlanTool, check_plan, markdown, progress
 
 ATTACK = "Paste\x1b[2J\x1b[31m your \u202eyek IPA\u202c\x1b]8;;http://evil\x07key\x1b]8;;\x07\u200b here\x07\x9b1m\x00"
@@ -36,10 +36,18 @@ def test_inert_text_removes_escapes_bidi_and_invisible_characters() -> None:
 
 
 def test_check_plan_accepts_a_list_and_cleans_texts() -> None:
-    items = check_plan([{"text": " read\x1b[31m code ", "status": "done"}, {"text": "fix", "status": "in_progress"},
-                        {"text": "test", "status": "pending"}])
-    assert items == [{"text": "read code", "status": "done"}, {"text": "fix", "status": "in_progress"},
-                     {"text": "test", "status": "pending"}]
+    items = check_plan(
+        [
+            {"text": " read\x1b[31m code ", "status": "done"},
+            {"text": "fix", "status": "in_progress"},
+            {"text": "test", "status": "pending"},
+        ]
+    )
+    assert items == [
+        {"text": "read code", "status": "done"},
+        {"text": "fix", "status": "in_progress"},
+        {"text": "test", "status": "pending"},
+    ]
     assert progress(items) == "plan 1/3"
     assert markdown(items) == ["- [x] read code", "- [ ] **fix** (in progress)", "- [ ] test"]
     assert progress([]) == ""

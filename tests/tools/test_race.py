@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from workbench.core.tools.base import ToolContext, ToolError
-from workbench.core.tools.pathguard import PathRefused
 from workbench.core.tools.edit_tools import EditFileTool
+from workbench.core.tools.pathguard import PathRefused
 from workbench.core.tools.write_tools import WriteFileTool
 
 WRITES = 3000

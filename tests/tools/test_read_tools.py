@@ -32,7 +32,10 @@ async def test_read_whole_file_has_header(ws: Path, ctx: ToolContext, tools) -> 
 async def test_read_range_and_errors(ws: Path, ctx: ToolContext, tools) -> None:
     (ws / "a.txt").write_text(_lines(10))
     result = await tools["read_file"].run({"path": "a.txt", "offset": 4, "limit": 2}, ctx)
-    assert result.content == "[read_file a.txt: lines 4-5 of 10; 5 more lines: call again with offset=6 to read on]\n" + _numbered(4, 5)
+    assert (
+        result.content
+        == "[read_file a.txt: lines 4-5 of 10; 5 more lines: call again with offset=6 to read on]\n" + _numbered(4, 5)
+    )
     result = await tools["read_file"].run({"path": "a.txt", "offset": 9, "limit": 50}, ctx)
     assert result.content == "[read_file a.txt: lines 9-10 of 10]\n" + _numbered(9, 10)
     with pytest.raises(ToolError, match="offset 11 is past the end of 'a.txt', which has 10 lines"):
@@ -90,7 +93,9 @@ async def test_one_giant_line_can_be_read_to_its_end(ws: Path, ctx: ToolContext,
 
 async def test_read_crlf_and_latin1(ws: Path, ctx: ToolContext, tools) -> None:
     (ws / "dos.txt").write_bytes(b"a\r\nb\r\n")
-    assert (await tools["read_file"].run({"path": "dos.txt"}, ctx)).content == "[read_file dos.txt: lines 1-2 of 2]\n     1\ta\n     2\tb\n"
+    assert (
+        await tools["read_file"].run({"path": "dos.txt"}, ctx)
+    ).content == "[read_file dos.txt: lines 1-2 of 2]\n     1\ta\n     2\tb\n"
     (ws / "l1.txt").write_bytes("café\n".encode("latin-1"))
     r = (await tools["read_file"].run({"path": "l1.txt"}, ctx)).content
     assert r == "[read_file l1.txt: lines 1-1 of 1, decoded as cp1252]\n     1\tcafé\n"  # Latin-1 text is the same in cp1252
@@ -149,9 +154,7 @@ def _tree(ws: Path, outside: Path) -> None:
 async def test_glob(ws: Path, outside: Path, ctx: ToolContext, tools) -> None:
     _tree(ws, outside)
     glob = tools["glob"]
-    assert (await glob.run({"pattern": "*.py"}, ctx)).content == (
-        "[glob '*.py' in .: 3 files]\na.py\nsrc/b.py\nsrc/deep/c.py\n"
-    )
+    assert (await glob.run({"pattern": "*.py"}, ctx)).content == ("[glob '*.py' in .: 3 files]\na.py\nsrc/b.py\nsrc/deep/c.py\n")
     assert (await glob.run({"pattern": "src/*.py"}, ctx)).content.splitlines()[1:] == ["src/b.py"]
     assert (await glob.run({"pattern": "**/deep/*"}, ctx)).content.splitlines()[1:] == ["src/deep/c.py", "src/deep/d.txt"]
     assert (await glob.run({"pattern": "deep/*.py", "path": "src"}, ctx)).content.splitlines()[1:] == ["src/deep/c.py"]
@@ -239,7 +242,17 @@ def test_validate_arguments(tools) -> None:
 
 
 def test_specs_are_openai_tools(tools) -> None:
-    assert list(tools) == ["read_file", "list_dir", "glob", "grep", "write_file", "edit_file", "multi_edit", "delete_file", "move_file"]
+    assert list(tools) == [
+        "read_file",
+        "list_dir",
+        "glob",
+        "grep",
+        "write_file",
+        "edit_file",
+        "multi_edit",
+        "delete_file",
+        "move_file",
+    ]
     for tool in tools.values():
         entry = tool.spec.to_openai()
         assert entry["type"] == "function" and entry["function"]["name"] == tool.spec.name
@@ -249,7 +262,9 @@ def test_specs_are_openai_tools(tools) -> None:
 
 async def test_read_edge_lines(ws: Path, ctx: ToolContext, tools) -> None:
     (ws / "nonl.txt").write_text("a\nb")
-    assert (await tools["read_file"].run({"path": "nonl.txt"}, ctx)).content == "[read_file nonl.txt: lines 1-2 of 2]\n     1\ta\n     2\tb\n"
+    assert (
+        await tools["read_file"].run({"path": "nonl.txt"}, ctx)
+    ).content == "[read_file nonl.txt: lines 1-2 of 2]\n     1\ta\n     2\tb\n"
     r = await tools["read_file"].run({"path": "nonl.txt", "offset": 2}, ctx)
     assert r.content == "[read_file nonl.txt: lines 2-2 of 2]\n     2\tb\n"
 
@@ -270,7 +285,8 @@ async def test_grep_context_and_files_only(ws: Path, ctx: ToolContext, grep) -> 
     assert out == f"[grep 'hit' in .: 2 files with matches ({engine})]\na.txt\nb.txt\n"
     out = (await grep.run({"pattern": "hit", "files_only": True, "max_results": 1}, ctx)).content
     assert out.splitlines() == [
-        f"[grep 'hit' in .: first 1 of 2 files with matches (truncated) ({engine})]", "a.txt",
+        f"[grep 'hit' in .: first 1 of 2 files with matches (truncated) ({engine})]",
+        "a.txt",
         "... 1 more files not shown (cap 1); narrow the pattern, path or glob",
     ]
     out = (await grep.run({"pattern": "hit", "max_results": 2}, ctx)).content
@@ -287,5 +303,8 @@ async def test_grep_counts_what_the_cap_hides(ws: Path, ctx: ToolContext, grep) 
     assert out[-1] == "... 37 more matches not shown (cap 3); narrow the pattern, path or glob"
     assert "--" not in out[-2:] and all(line.startswith("m0.txt") for line in out[1:-1])
     out = (await grep.run({"pattern": "hit", "files_only": True, "max_results": 1}, ctx)).content.splitlines()
-    assert out == [f"[grep 'hit' in .: first 1 of 4 files with matches (truncated) ({engine})]", "m0.txt",
-                   "... 3 more files not shown (cap 1); narrow the pattern, path or glob"]
+    assert out == [
+        f"[grep 'hit' in .: first 1 of 4 files with matches (truncated) ({engine})]",
+        "m0.txt",
+        "... 3 more files not shown (cap 1); narrow the pattern, path or glob",
+    ]

@@ -250,11 +250,14 @@ async def test_replace_all(ws: Path, ctx: ToolContext, tools) -> None:
 async def test_multi_edit_in_order_and_atomic(ws: Path, ctx: ToolContext, tools, snap) -> None:
     (ws / "m.py").write_text("a = 1\nb = 2\nc = 3\n")
     multi = tools["multi_edit"]
-    args = {"path": "m.py", "edits": [
-        {"old_text": "a = 1", "new_text": "a = 10"},
-        {"old_text": "a = 10\nb", "new_text": "a = 10\nbb"},  # sees the first edit's result
-        {"old_text": "3", "new_text": "30"},
-    ]}
+    args = {
+        "path": "m.py",
+        "edits": [
+            {"old_text": "a = 1", "new_text": "a = 10"},
+            {"old_text": "a = 10\nb", "new_text": "a = 10\nbb"},  # sees the first edit's result
+            {"old_text": "3", "new_text": "30"},
+        ],
+    }
     proposal = await multi.preview(args, ctx)
     assert proposal.new_text == "a = 10\nbb = 2\nc = 30\n" and (ws / "m.py").read_text() == "a = 1\nb = 2\nc = 3\n"
     result = await multi.run(args, ctx)
@@ -276,4 +279,4 @@ async def test_write_file_keeps_latin1_when_it_can(ws: Path, ctx: ToolContext, t
     await tools["write_file"].run({"path": "l1.txt", "content": "€ 5\n"}, ctx)  # cp1252 holds €
     assert (ws / "l1.txt").read_bytes() == b"\x80 5\n"
     await tools["write_file"].run({"path": "l1.txt", "content": "→ 5\n"}, ctx)  # not cp1252: converted to UTF-8
-    assert (ws / "l1.txt").read_bytes() == "→ 5\n".encode("utf-8")
+    assert (ws / "l1.txt").read_bytes() == "→ 5\n".encode()

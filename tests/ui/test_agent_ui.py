@@ -149,7 +149,11 @@ async def test_resume_shows_tool_calls_and_outcome_unknown(workspace, server):
         sid = (await chat.ensure_session()).id
         await chat.emit(
             Event(EventKind.USER_MESSAGE, sid, {"turn_id": "t", "text": "do it"}),
-            Event(EventKind.TOOL_CALL_REQUESTED, sid, {"turn_id": "t", "step": 1, "call_id": "k1", "name": "write_file", "arguments": '{"path": "z"}'}),
+            Event(
+                EventKind.TOOL_CALL_REQUESTED,
+                sid,
+                {"turn_id": "t", "step": 1, "call_id": "k1", "name": "write_file", "arguments": '{"path": "z"}'},
+            ),
             Event(EventKind.TOOL_CALL_STARTED, sid, {"call_id": "k1", "name": "write_file"}),
         )
         await pilot.press("ctrl+q")

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from textual.widgets import Markdown
+from helpers.trust import trust_workspace
 
 from workbench.core.events import EventKind
 from workbench.scripted.server import Fault, Reply
-from workbench.ui.chat.messages import AssistantMessage, ErrorMessage, LiveReply, MarkdownBlock, Thinking, UserMessage
+from workbench.ui.chat.messages import AssistantMessage, ErrorMessage, LiveReply, Thinking, UserMessage
 from workbench.ui.screens.help import HelpScreen
 from workbench.ui.screens.sessions import SessionPicker
-from helpers.trust import trust_workspace
 
 from .conftest import make_app, wait_ready, wait_until
 
@@ -167,7 +166,14 @@ FAULTS = [
 ]
 
 
-@pytest.mark.parametrize("fault,expected", FAULTS, ids=[f"{f.status or ''}{'stall' if f.stall_seconds else ''}{'cut' if f.cut_after_chunks else ''}{'malformed' if f.malformed_after_chunks else ''}" for f, _ in FAULTS])
+@pytest.mark.parametrize(
+    "fault,expected",
+    FAULTS,
+    ids=[
+        f"{f.status or ''}{'stall' if f.stall_seconds else ''}{'cut' if f.cut_after_chunks else ''}{'malformed' if f.malformed_after_chunks else ''}"
+        for f, _ in FAULTS
+    ],
+)
 async def test_api_faults_show_one_line_message(workspace, server, fault, expected):
     server.enqueue(fault, Reply(text="recovered fine"))
     app = make_app(workspace, server)
@@ -228,7 +234,9 @@ async def test_config_error_exits_with_code_2(workspace, server):
     assert app.return_code == 2
 
 
-async def test_unexpected_startup_failure_exits_with_one_line_instead_of_loading_forever(workspace, server, tmp_path, monkeypatch):
+async def test_unexpected_startup_failure_exits_with_one_line_instead_of_loading_forever(
+    workspace, server, tmp_path, monkeypatch
+):
     """The data dir cannot be created (a file is in the way): the app used to stay at
     "Loading…" in every pane with no word of why; now it exits 1 naming the error."""
     blocker = tmp_path / "not-a-folder"

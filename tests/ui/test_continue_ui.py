@@ -27,10 +27,21 @@ pytestmark = pytest.mark.timeout(90)
 def crash_mid_stream(server, workspace: Path) -> tuple[str, str]:
     """Run ``workbench run --json`` and SIGKILL it after the first delta; returns (session, text printed)."""
     server.enqueue(Reply(text="A long answer that will be cut. " * 300, chunk_chars=8, tokens_per_second=400))
-    env = dict(os.environ, OPENAI_API_KEY="sk-canary-ui-0123456789", WORKBENCH_LLM__BASE_URL=server.base_url,
-               WORKBENCH_LLM__MODEL="scripted-test", WORKBENCH_LLM__MAX_RETRIES="0")
-    proc = subprocess.Popen([sys.executable, "-m", "workbench", "run", "--yes", "--json", "-p", "write a lot", str(workspace)],
-                            cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    env = dict(
+        os.environ,
+        OPENAI_API_KEY="sk-canary-ui-0123456789",
+        WORKBENCH_LLM__BASE_URL=server.base_url,
+        WORKBENCH_LLM__MODEL="scripted-test",
+        WORKBENCH_LLM__MAX_RETRIES="0",
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "workbench", "run", "--yes", "--json", "-p", "write a lot", str(workspace)],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     seen = []
     for line in proc.stdout:
         seen.append(json.loads(line))

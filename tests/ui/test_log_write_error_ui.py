@@ -4,12 +4,12 @@ the app stays up, nothing is set aside, and the next prompt works once space is 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
-
 from helpers.tmpfs import small_tmpfs
+
 from workbench.scripted.server import Reply
 from workbench.ui.chat.messages import LiveReply
 
@@ -27,8 +27,9 @@ def small_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path
 
 
 async def test_disk_full_turn_notifies_and_the_next_prompt_works(workspace, server, small_home: Path) -> None:
-    server.enqueue(Reply(text="".join(f"line {i} of a long reply\n" for i in range(8000)), chunk_chars=40,
-                         tokens_per_second=20000))
+    server.enqueue(
+        Reply(text="".join(f"line {i} of a long reply\n" for i in range(8000)), chunk_chars=40, tokens_per_second=20000)
+    )
     app = make_app(workspace, server)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_ready(app)

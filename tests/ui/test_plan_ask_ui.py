@@ -16,10 +16,16 @@ from .conftest import make_app, wait_ready, wait_until
 from .test_agent_ui import tool_reply
 from .test_app import idle, send
 
-PLAN_1 = [{"text": "read the code", "status": "in_progress"}, {"text": "fix the bug", "status": "pending"},
-          {"text": "run the tests", "status": "pending"}]
-PLAN_2 = [{"text": "read the code", "status": "done"}, {"text": "fix the bug", "status": "done"},
-          {"text": "run the tests", "status": "in_progress"}]
+PLAN_1 = [
+    {"text": "read the code", "status": "in_progress"},
+    {"text": "fix the bug", "status": "pending"},
+    {"text": "run the tests", "status": "pending"},
+]
+PLAN_2 = [
+    {"text": "read the code", "status": "done"},
+    {"text": "fix the bug", "status": "done"},
+    {"text": "run the tests", "status": "in_progress"},
+]
 
 
 def plan_call(items, cid: str) -> Reply:
@@ -84,7 +90,9 @@ async def _modal(pilot, app) -> AskScreen:
 
 
 async def test_choice_by_arrow_and_enter_goes_back_as_the_tool_result(workspace, server):
-    server.enqueue(ask_call("q1", question="Which database?", choices=["sqlite", "postgres", "mysql"]), Reply(text="Postgres it is."))
+    server.enqueue(
+        ask_call("q1", question="Which database?", choices=["sqlite", "postgres", "mysql"]), Reply(text="Postgres it is.")
+    )
     app = make_app(workspace, server)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_ready(app)
@@ -96,13 +104,16 @@ async def test_choice_by_arrow_and_enter_goes_back_as_the_tool_result(workspace,
         await pilot.press("down", "enter")
         await wait_until(pilot, lambda: idle(app) and len(server.requests) == 2)
         assert tool_reply(server, 1, "q1") == "The user chose: postgres"
-        finished = [e for e in await app.services.store.events(app.services.chat.session.id, kinds=[EventKind.TOOL_CALL_FINISHED])]
+        finished = [
+            e for e in await app.services.store.events(app.services.chat.session.id, kinds=[EventKind.TOOL_CALL_FINISHED])
+        ]
         assert finished[-1].payload["summary"] == "chose: postgres"
 
 
 async def test_free_text_and_escape(workspace, server):
-    server.enqueue(ask_call("q1", question="Name the module?"), ask_call("q2", question="Anything else?", choices=["no"]),
-                   Reply(text="ok"))
+    server.enqueue(
+        ask_call("q1", question="Name the module?"), ask_call("q2", question="Anything else?", choices=["no"]), Reply(text="ok")
+    )
     app = make_app(workspace, server)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_ready(app)

@@ -12,7 +12,10 @@ from .test_app import idle, send
 
 
 async def _turn_with_change(pilot, app, server, workspace):
-    server.enqueue(Reply(tool_calls=[ToolCallSpec("write_file", json.dumps({"path": "made.txt", "content": "x"}), id="w")]), Reply(text="made"))
+    server.enqueue(
+        Reply(tool_calls=[ToolCallSpec("write_file", json.dumps({"path": "made.txt", "content": "x"}), id="w")]),
+        Reply(text="made"),
+    )
     await pilot.press("shift+tab")  # auto-edit
     await send(pilot, "make a file")
     await wait_until(pilot, lambda: idle(app) and (workspace / "made.txt").exists())

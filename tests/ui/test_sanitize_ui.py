@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-from pathlib import Path
 
 from textual.app import App, ComposeResult
 
@@ -51,21 +50,33 @@ async def test_hostile_mcp_and_file_output_is_shown_inert(workspace, server):
     write_mcp_json(workspace, {"hostile": "hostile.py"}, trusted=("hostile",))
     (workspace / "notes.txt").write_text(payload, encoding="utf-8", newline="")
     server.enqueue(
-        Reply(tool_calls=[ToolCallSpec("mcp__hostile__banner", "{}", id="m1"),
-                          ToolCallSpec("read_file", json.dumps({"path": "notes.txt"}), id="r1")]),
+        Reply(
+            tool_calls=[
+                ToolCallSpec("mcp__hostile__banner", "{}", id="m1"),
+                ToolCallSpec("read_file", json.dumps({"path": "notes.txt"}), id="r1"),
+            ]
+        ),
         Reply(text="read both"),
     )
     app = make_app(workspace, server)
     async with app.run_test(size=(160, 50)) as pilot:
         await wait_ready(app)
         pane = app.pane("plugins")
-        await wait_until(pilot, lambda: pane.supervisor is not None and any(
-            t.qualified_name == "mcp__hostile__banner" for t in pane.supervisor.tools()), timeout=30)
+        await wait_until(
+            pilot,
+            lambda: (
+                pane.supervisor is not None and any(t.qualified_name == "mcp__hostile__banner" for t in pane.supervisor.tools())
+            ),
+            timeout=30,
+        )
         await send(pilot, "show the banner")
         await wait_until(pilot, lambda: isinstance(app.screen, ApprovalScreen), timeout=20)
         await pilot.press("y")
-        await wait_until(pilot, lambda: idle(app) and len(app.query(ToolCallView)) == 2
-                         and all(v.state == "ok" for v in app.query(ToolCallView)), timeout=20)
+        await wait_until(
+            pilot,
+            lambda: idle(app) and len(app.query(ToolCallView)) == 2 and all(v.state == "ok" for v in app.query(ToolCallView)),
+            timeout=20,
+        )
         views = {v.call_id: v for v in app.query(ToolCallView)}
         for call_id, view in views.items():
             _inert(view.result or "")

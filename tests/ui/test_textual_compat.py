@@ -10,6 +10,9 @@ from pathlib import Path
 
 import pytest
 from rich.style import Style
+from textual._ansi_sequences import ANSI_SEQUENCES_KEYS
+from textual._compositor import Compositor
+from textual._xterm_parser import XTermParser
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.geometry import Size
@@ -17,9 +20,6 @@ from textual.screen import Screen
 from textual.scroll_view import ScrollView
 from textual.widget import Widget
 from textual.widgets import Log, OptionList, Static, TextArea
-from textual._ansi_sequences import ANSI_SEQUENCES_KEYS
-from textual._compositor import Compositor
-from textual._xterm_parser import XTermParser
 
 from workbench.ui import _textual_compat
 from workbench.ui._textual_compat import OVERRIDE_ENV, UntestedTextualError, check_version, installed_version, patches
@@ -94,8 +94,11 @@ def test_every_private_override_overrides_something(cls: type) -> None:
     """A private method defined here must exist on the Textual base (a renamed hook would make
     ours dead code)."""
     base = cls.__mro__[1]
-    ours = [name for name in vars(cls) if name.startswith("_") and not name.startswith("__")
-            and callable(vars(cls)[name]) and name != "_painted_settled"]
+    ours = [
+        name
+        for name in vars(cls)
+        if name.startswith("_") and not name.startswith("__") and callable(vars(cls)[name]) and name != "_painted_settled"
+    ]
     assert ours
     for name in ours:
         assert callable(getattr(base, name, None)), f"{base.__name__}.{name} is gone: {cls.__name__}.{name} is dead code"

@@ -17,7 +17,12 @@ from .test_app import idle, send
 
 def tool_messages(server, call_id: str) -> list[str]:
     """Every tool message sent to the model for ``call_id`` (one per later request)."""
-    return [m["content"] for r in server.requests for m in r["body"]["messages"] if m["role"] == "tool" and m.get("tool_call_id") == call_id]
+    return [
+        m["content"]
+        for r in server.requests
+        for m in r["body"]["messages"]
+        if m["role"] == "tool" and m.get("tool_call_id") == call_id
+    ]
 
 
 def line(view: ToolCallView) -> str:
@@ -26,7 +31,11 @@ def line(view: ToolCallView) -> str:
 
 async def test_edit_file_line_shows_the_path_and_enter_expands_arguments_and_result(workspace, server):
     (workspace / "calc.py").write_text("def div(a, b):\n    return a / b\n")
-    args = {"path": "calc.py", "old_text": "    return a / b\n", "new_text": "    if b == 0:\n        raise ValueError('b is 0')\n    return a / b\n"}
+    args = {
+        "path": "calc.py",
+        "old_text": "    return a / b\n",
+        "new_text": "    if b == 0:\n        raise ValueError('b is 0')\n    return a / b\n",
+    }
     server.enqueue(Reply(tool_calls=[ToolCallSpec("edit_file", json.dumps(args), id="e1")]), Reply(text="done"))
     app = make_app(workspace, server)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -77,7 +86,13 @@ async def test_mcp_result_is_visible_in_the_chat(workspace, server):
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_ready(app)
         pane = app.pane("plugins")
-        await wait_until(pilot, lambda: pane.supervisor is not None and any(t.qualified_name == "mcp__healthy__echo" for t in pane.supervisor.tools()), timeout=30)
+        await wait_until(
+            pilot,
+            lambda: (
+                pane.supervisor is not None and any(t.qualified_name == "mcp__healthy__echo" for t in pane.supervisor.tools())
+            ),
+            timeout=30,
+        )
         await send(pilot, "echo through the plugin")
         await wait_until(pilot, lambda: isinstance(app.screen, ApprovalScreen), timeout=20)
         await pilot.press("y")

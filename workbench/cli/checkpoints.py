@@ -24,10 +24,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     rw = sub.add_parser("rewind", help=HELP["rewind"], description=HELP["rewind"])
     rw.add_argument("checkpoint", help="checkpoint id (or unique prefix), from `workbench checkpoints`")
     scope = rw.add_mutually_exclusive_group()
-    scope.add_argument("--files", dest="scope", action="store_const", const="files",
-                       help="restore the workspace files (default)")
-    scope.add_argument("--conversation", dest="scope", action="store_const", const="conversation",
-                       help="fork the conversation at the checkpoint")
+    scope.add_argument("--files", dest="scope", action="store_const", const="files", help="restore the workspace files (default)")
+    scope.add_argument(
+        "--conversation", dest="scope", action="store_const", const="conversation", help="fork the conversation at the checkpoint"
+    )
     scope.add_argument("--both", dest="scope", action="store_const", const="both", help="files and conversation")
     rw.add_argument("--session", help="the session the checkpoint belongs to (default: the one that has it)")
     add_path(rw)

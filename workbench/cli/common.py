@@ -37,11 +37,9 @@ def add_path(p: argparse.ArgumentParser, *, positional: bool = False) -> None:
     Both use ``default=SUPPRESS`` so ``--path`` given to a parent command (``spec --path X list``)
     is not reset by a nested sub-command; read the result with :func:`workspace`.
     """
-    p.add_argument("--path", default=argparse.SUPPRESS, metavar="PATH",
-                   help="workspace folder (default: current folder)")
+    p.add_argument("--path", default=argparse.SUPPRESS, metavar="PATH", help="workspace folder (default: current folder)")
     if positional:
-        p.add_argument("path_arg", nargs="?", default=argparse.SUPPRESS, metavar="PATH",
-                       help="workspace folder (same as --path)")
+        p.add_argument("path_arg", nargs="?", default=argparse.SUPPRESS, metavar="PATH", help="workspace folder (same as --path)")
 
 
 def workspace(args: argparse.Namespace) -> Path:
@@ -130,8 +128,8 @@ def load(ws: Path, args: argparse.Namespace, *, need_model: bool = True) -> Any:
     Raises:
         CommandError: an invalid configuration (exit 2), message names the file and key.
     """
-    from workbench.core.config import ConfigError, load_settings
     from workbench.cli.commands.trust import warn_untrusted
+    from workbench.core.config import ConfigError, load_settings
 
     warn_untrusted(ws)  # one line naming ignored workspace files and `workbench trust`
     try:

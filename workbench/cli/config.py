@@ -45,8 +45,11 @@ def handle(args: argparse.Namespace) -> int:
 
     report = trust.check(ws)
     data["files"][-1]["trust"] = report.file(trust.CONFIG).status
-    data["workspace_trust"] = {"trusted": report.trusted, "ignored": [f.rel for f in report.pending],
-                               "command": trust.trust_command(ws)}
+    data["workspace_trust"] = {
+        "trusted": report.trusted,
+        "ignored": [f.rel for f in report.pending],
+        "command": trust.trust_command(ws),
+    }
     if args.json:
         print(json.dumps(data, indent=2))
     else:

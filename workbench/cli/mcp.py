@@ -16,14 +16,25 @@ HELP = "MCP servers: add, list, remove, trust; serve Workbench itself over MCP"
 
 def add_server_options(p: argparse.ArgumentParser) -> None:
     """The options of ``mcp add`` (also read when written between NAME and ``--``)."""
-    p.add_argument("-t", "--transport", choices=("stdio", "sse", "http"),
-                   help="transport (default: stdio, or http for a URL)")
-    p.add_argument("-e", "--env", action="append", default=[], metavar="KEY=VALUE",
-                   help="environment variable for the server (repeatable)")
-    p.add_argument("-H", "--header", action="append", default=[], metavar="'KEY: VALUE'",
-                   help="HTTP header for sse/http servers (repeatable)")
-    p.add_argument("-s", "--scope", choices=("project", "user"), default=None,
-                   help="project: the workspace's .mcp.json (default); user: your config")
+    p.add_argument("-t", "--transport", choices=("stdio", "sse", "http"), help="transport (default: stdio, or http for a URL)")
+    p.add_argument(
+        "-e", "--env", action="append", default=[], metavar="KEY=VALUE", help="environment variable for the server (repeatable)"
+    )
+    p.add_argument(
+        "-H",
+        "--header",
+        action="append",
+        default=[],
+        metavar="'KEY: VALUE'",
+        help="HTTP header for sse/http servers (repeatable)",
+    )
+    p.add_argument(
+        "-s",
+        "--scope",
+        choices=("project", "user"),
+        default=None,
+        help="project: the workspace's .mcp.json (default); user: your config",
+    )
     add_path(p)
 
 
@@ -33,9 +44,10 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     cmds = mcp.add_subparsers(dest="mcp_command", metavar="COMMAND", required=True)
 
     add = cmds.add_parser(
-        "add", help="add an MCP server: add NAME [-e K=V] -- COMMAND ARGS... | add -t sse|http NAME URL",
+        "add",
+        help="add an MCP server: add NAME [-e K=V] -- COMMAND ARGS... | add -t sse|http NAME URL",
         description="Add an MCP server to the workspace's .mcp.json (or your user config with -s user), "
-                    "like `claude mcp add`. It starts once trusted (workbench mcp trust NAME).",
+        "like `claude mcp add`. It starts once trusted (workbench mcp trust NAME).",
     )
     add_server_options(add)
     add.add_argument("name", help="server name (letters, digits, _ and -)")
@@ -79,8 +91,8 @@ def _handler(command: str):  # noqa: ANN202 - a handler (args) -> int
 
 def handle_serve(args: argparse.Namespace) -> int:
     """Serve until the client disconnects (exit 0); 2 on bad input."""
-    from workbench.cli.common import workspace
     from workbench.cli.commands.mcp_serve import run_mcp_command
+    from workbench.cli.common import workspace
 
     args.path = str(workspace(args))
     return run_mcp_command(args)

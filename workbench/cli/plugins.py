@@ -20,8 +20,8 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 def handle(args: argparse.Namespace) -> int:
     """Run the report (exit codes in ``workbench.cli.commands.plugins``)."""
-    from workbench.cli.common import workspace
     from workbench.cli.commands.plugins import run_plugins_command
+    from workbench.cli.common import workspace
 
     args.path = str(workspace(args))
     return run_plugins_command(args)

@@ -16,22 +16,42 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-p", "--prompt", required=True, help="the prompt")
     p.add_argument("--session", help="continue this session (id or unique prefix)")
     p.add_argument("--json", action="store_true", help="print every event as JSON Lines")
-    p.add_argument("--yes", action="store_true",
-                   help="with mode ask: run file changes without asking (behaves as auto-edit); "
-                        "without it, calls that would ask are denied and listed at the end")
-    p.add_argument("--allowed-tools", action="append", metavar="RULES",
-                   help="rules (as in [permissions] allow, comma-separated, repeatable) whose calls run without "
-                        "asking in this run, e.g. \"read_file,run_command:pytest *\"; deny rules, read-only mode, "
-                        "protected paths and the sandbox still apply")
-    p.add_argument("--disallowed-tools", action="append", metavar="RULES",
-                   help="rules whose calls are refused in this run (a bare tool name is also not offered to the "
-                        "model); deny wins over allow")
-    p.add_argument("--keep-sandbox", action="store_true",
-                   help="keep the session's sandbox container running after the run (default: stopped)")
-    p.add_argument("--answer", action="append", metavar="KEY=VALUE",
-                   help="answer the agent's ask_user question whose id is KEY or whose text starts with KEY "
-                        "(* = any); repeatable. Unanswered questions are declined")
-    p.add_argument("--answers", metavar="FILE", dest="answers_file", help="ask_user answers from a JSON object or .toml table of KEY = VALUE")
+    p.add_argument(
+        "--yes",
+        action="store_true",
+        help="with mode ask: run file changes without asking (behaves as auto-edit); "
+        "without it, calls that would ask are denied and listed at the end",
+    )
+    p.add_argument(
+        "--allowed-tools",
+        action="append",
+        metavar="RULES",
+        help="rules (as in [permissions] allow, comma-separated, repeatable) whose calls run without "
+        'asking in this run, e.g. "read_file,run_command:pytest *"; deny rules, read-only mode, '
+        "protected paths and the sandbox still apply",
+    )
+    p.add_argument(
+        "--disallowed-tools",
+        action="append",
+        metavar="RULES",
+        help="rules whose calls are refused in this run (a bare tool name is also not offered to the "
+        "model); deny wins over allow",
+    )
+    p.add_argument(
+        "--keep-sandbox",
+        action="store_true",
+        help="keep the session's sandbox container running after the run (default: stopped)",
+    )
+    p.add_argument(
+        "--answer",
+        action="append",
+        metavar="KEY=VALUE",
+        help="answer the agent's ask_user question whose id is KEY or whose text starts with KEY "
+        "(* = any); repeatable. Unanswered questions are declined",
+    )
+    p.add_argument(
+        "--answers", metavar="FILE", dest="answers_file", help="ask_user answers from a JSON object or .toml table of KEY = VALUE"
+    )
     add_path(p, positional=True)
     add_llm_flags(p)
     add_mode_flag(p)

@@ -14,8 +14,9 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p = sub.add_parser("sandbox", help=HELP, description=HELP)
     add_path(p)
     cmds = p.add_subparsers(dest="sandbox_command", metavar="COMMAND", required=True)
-    build = cmds.add_parser("build", help="build [sandbox] image from .workbench/sandbox/Dockerfile, "
-                                          "or import a root filesystem with --rootfs")
+    build = cmds.add_parser(
+        "build", help="build [sandbox] image from .workbench/sandbox/Dockerfile, or import a root filesystem with --rootfs"
+    )
     build.add_argument("--rootfs", help="a root filesystem directory or tar file to import (docker import)")
     build.add_argument("--tag", help="image name to create (default: [sandbox] image)")
     add_path(build)

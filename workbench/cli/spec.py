@@ -18,13 +18,22 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     add_path(spec)
     cmds = spec.add_subparsers(dest="spec_command", metavar="COMMAND", required=True)
 
-    new = cmds.add_parser("new", help="create a spec folder with a requirements.md template (.kiro/specs/NAME/ when the workspace has .kiro/, else .workbench/specs/NAME/; setting [specs] dir)")
+    new = cmds.add_parser(
+        "new",
+        help="create a spec folder with a requirements.md template (.kiro/specs/NAME/ when the workspace has .kiro/, else .workbench/specs/NAME/; setting [specs] dir)",
+    )
     new.add_argument("name", metavar="NAME", help="feature name (kebab-case, e.g. user-login)")
     new.add_argument("--idea", default="", help="one-line idea recorded in the Introduction")
-    new.add_argument("--bugfix", action="store_true",
-                     help="a bugfix spec: bugfix.md (Current / Expected / Unchanged Behavior) instead of requirements.md")
-    new.add_argument("--quick", action="store_true",
-                     help="quick spec: the model drafts all three documents from --idea in one pass (each still reviewed and approved)")
+    new.add_argument(
+        "--bugfix",
+        action="store_true",
+        help="a bugfix spec: bugfix.md (Current / Expected / Unchanged Behavior) instead of requirements.md",
+    )
+    new.add_argument(
+        "--quick",
+        action="store_true",
+        help="quick spec: the model drafts all three documents from --idea in one pass (each still reviewed and approved)",
+    )
     add_path(new)
 
     lst = cmds.add_parser("list", help="list the specs with each document's state and task progress")
@@ -33,7 +42,10 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
     for name, help_text in (
         ("lint", "parse and lint specs, errors first with counts (exit 1 when there are errors; codes: docs/spec-problems.md)"),
-        ("trace", "traceability both ways: criterion -> tasks and design items, task -> criteria, design item -> criteria -> tasks; uncovered criteria, unknown references"),
+        (
+            "trace",
+            "traceability both ways: criterion -> tasks and design items, task -> criteria, design item -> criteria -> tasks; uncovered criteria, unknown references",
+        ),
         ("status", "workflow state of each document and files changed since approval"),
     ):
         cmd = cmds.add_parser(name, help=help_text)
@@ -41,14 +53,21 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         cmd.add_argument("--json", action="store_true", help="print JSON")
         add_path(cmd)
 
-    update = cmds.add_parser("update-tasks", help="the model proposes tasks.md changes after the requirements changed; prints the diff, applies it with --yes")
+    update = cmds.add_parser(
+        "update-tasks",
+        help="the model proposes tasks.md changes after the requirements changed; prints the diff, applies it with --yes",
+    )
     update.add_argument("name", metavar="NAME")
-    update.add_argument("--yes", action="store_true", help="apply the proposal (else it is only shown and kept as tasks.proposed.md)")
+    update.add_argument(
+        "--yes", action="store_true", help="apply the proposal (else it is only shown and kept as tasks.proposed.md)"
+    )
     add_path(update)
 
     approve = cmds.add_parser("approve", help="approve a document (records its hash and git commit)")
     approve.add_argument("name", metavar="NAME")
-    approve.add_argument("doc", choices=(*DOCS, "bugfix"), help="the document (bugfix: a bugfix spec's bugfix.md, same as requirements)")
+    approve.add_argument(
+        "doc", choices=(*DOCS, "bugfix"), help="the document (bugfix: a bugfix spec's bugfix.md, same as requirements)"
+    )
     approve.add_argument("--who", default=None, help="approver name (default: login name)")
     approve.add_argument("--force", action="store_true", help="approve even though the document has lint errors")
     add_path(approve)

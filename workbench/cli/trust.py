@@ -13,7 +13,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     from workbench.cli.common import add_path
 
     p = sub.add_parser(
-        "trust", help=HELP,
+        "trust",
+        help=HELP,
         description="Workspace files (.workbench/config.toml, .mcp.json, AGENTS.md, CLAUDE.md, "
         ".workbench/sandbox/Dockerfile) have no effect until you trust their content. Without a flag "
         "this prints what they would change and trusts exactly that content.",
@@ -29,8 +30,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     """Run ``workbench trust`` (see :func:`workbench.cli.commands.trust.run_trust_command`)."""
-    from workbench.cli.common import workspace
     from workbench.cli.commands.trust import run_trust_command
+    from workbench.cli.common import workspace
 
     args.path = str(workspace(args))
     return run_trust_command(args)

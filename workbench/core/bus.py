@@ -9,7 +9,8 @@ log). Threads (docker log readers) publish with :meth:`EventBus.publish_threadsa
 from __future__ import annotations
 
 import asyncio
-from typing import Any, AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 
 class Subscription:
@@ -21,7 +22,7 @@ class Subscription:
         maxsize: queue bound.
     """
 
-    def __init__(self, bus: "EventBus", predicate: Callable[[Any], bool] | None, maxsize: int) -> None:
+    def __init__(self, bus: EventBus, predicate: Callable[[Any], bool] | None, maxsize: int) -> None:
         self._bus = bus
         self.predicate = predicate
         self.queue: asyncio.Queue[Any] = asyncio.Queue(maxsize)
@@ -58,7 +59,7 @@ class Subscription:
         while True:
             yield await self.queue.get()
 
-    def __enter__(self) -> "Subscription":
+    def __enter__(self) -> Subscription:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -75,9 +76,7 @@ class EventBus:
         except RuntimeError:
             self._loop = None
 
-    def subscribe(
-        self, predicate: Callable[[Any], bool] | None = None, *, maxsize: int = 10_000
-    ) -> Subscription:
+    def subscribe(self, predicate: Callable[[Any], bool] | None = None, *, maxsize: int = 10_000) -> Subscription:
         """Return a new subscription (call on the bus's event loop)."""
         self._loop = asyncio.get_running_loop()
         sub = Subscription(self, predicate, maxsize)

@@ -124,7 +124,7 @@ class LLMSettings(_Section):
             model = ""
         elif not model:
             raise ConfigError(
-                "llm.model: no model set. Set `model = \"NAME\"` under [llm] in .workbench/config.toml, "
+                'llm.model: no model set. Set `model = "NAME"` under [llm] in .workbench/config.toml, '
                 "WORKBENCH_LLM__MODEL, or pass --model NAME."
             )
         return ResolvedLLM(base_url.rstrip("/"), model, key, self.provider, source)
@@ -194,7 +194,7 @@ class PermissionSettings(_Section):
     """Calls matching these are refused; a bare tool name also hides the tool from the model."""
 
     @model_validator(mode="after")
-    def _rules_parse(self) -> "PermissionSettings":
+    def _rules_parse(self) -> PermissionSettings:
         from workbench.core.tools.permissions import PermissionRuleError, PermissionRules
 
         try:

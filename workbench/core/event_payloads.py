@@ -18,12 +18,13 @@ default for every field, and read it as ``X.of(event).field``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import MISSING, dataclass, field, fields
-from typing import Any, Callable, ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from workbench.core.events import Event, EventKind
 
-__all__ = ["Payload", "UnknownPayload", "payload", "payload_of", "PAYLOAD_TYPES"]
+__all__ = ["PAYLOAD_TYPES", "Payload", "UnknownPayload", "payload", "payload_of"]
 
 P = TypeVar("P", bound="Payload")
 
@@ -75,7 +76,7 @@ def payload(kind: str) -> Callable[[type[P]], type[P]]:
             else:  # pragma: no cover - every field has a default (compatibility)
                 raise TypeError(f"{cls.__name__}.{f.name} needs a default")
         source = f"def read(data):\n    get = data.get\n    return cls({', '.join(args)})\n"
-        exec(source, names)  # noqa: S102 - generated from the dataclass's own field names
+        exec(source, names)
         PAYLOAD_TYPES[kind] = dc
         _READERS[kind] = names["read"]
         return dc
@@ -88,7 +89,6 @@ class UnknownPayload(Payload):
     """The payload of a kind this version does not know: ``raw`` is the stored dict."""
 
     raw: dict[str, Any] = field(default_factory=dict)
-
 
 
 def payload_of(kind: str, data: dict[str, Any]) -> Payload:

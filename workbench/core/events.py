@@ -193,19 +193,31 @@ JOURNAL_SKIPPED_KINDS: frozenset[str] = frozenset({EventKind.ASSISTANT_DELTA})
 
 #: Kinds after which the journal's ``masterGuide.md`` is rebuilt (sessions changed, a turn ended,
 #: files rewound); a ``tool.finished`` that changed files and every ``spec.*`` event also do.
-GUIDE_TRIGGER_KINDS: frozenset[str] = frozenset({
-    EventKind.SESSION_CREATED, EventKind.SESSION_OPENED, EventKind.SESSION_CLOSED,
-    EventKind.SESSION_TITLED, EventKind.TURN_FINISHED, EventKind.CHECKPOINT_RESTORED,
-})
+GUIDE_TRIGGER_KINDS: frozenset[str] = frozenset(
+    {
+        EventKind.SESSION_CREATED,
+        EventKind.SESSION_OPENED,
+        EventKind.SESSION_CLOSED,
+        EventKind.SESSION_TITLED,
+        EventKind.TURN_FINISHED,
+        EventKind.CHECKPOINT_RESTORED,
+    }
+)
 
 #: Every spec workflow kind (written by :mod:`workbench.core.specs.workflow_events`).
 SPEC_KINDS: tuple[str, ...] = (
-    EventKind.SPEC_DRAFTED, EventKind.SPEC_APPROVED, EventKind.SPEC_CHANGES_REQUESTED, EventKind.SPEC_TASK_STATE,
+    EventKind.SPEC_DRAFTED,
+    EventKind.SPEC_APPROVED,
+    EventKind.SPEC_CHANGES_REQUESTED,
+    EventKind.SPEC_TASK_STATE,
 )
 
 #: Every plugin kind (written by :mod:`workbench.core.mcp.plugins.service`).
 PLUGIN_KINDS: tuple[str, ...] = (
-    EventKind.PLUGIN_STATE, EventKind.PLUGIN_TOOLS_CHANGED, EventKind.PLUGIN_CALL, EventKind.PLUGIN_RESTART,
+    EventKind.PLUGIN_STATE,
+    EventKind.PLUGIN_TOOLS_CHANGED,
+    EventKind.PLUGIN_CALL,
+    EventKind.PLUGIN_RESTART,
 )
 
 
@@ -237,7 +249,7 @@ class Event:
         class does not know are ignored and missing ones take their defaults, so logs written by
         older or newer versions read without errors. Use ``Cls.of(event)`` for a checked type.
         """
-        data = self._data
+        data: Payload | None = self._data
         if data is None:
             from workbench.core.event_payloads import payload_of  # the payload classes need EventKind
 

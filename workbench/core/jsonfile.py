@@ -58,8 +58,10 @@ def load_json(path: Path, *, what: str = "state file", warn: Callable[[str], Non
             raise ValueError(f"expected a JSON object, found {type(data).__name__}")
     except (ValueError, UnicodeDecodeError) as exc:
         aside = set_aside(path)
-        message = (f"{path}: the {what} is not valid JSON ({exc}); it was moved to {aside.name} "
-                   "and Workbench starts from an empty one (inspect or delete the moved file)")
+        message = (
+            f"{path}: the {what} is not valid JSON ({exc}); it was moved to {aside.name} "
+            "and Workbench starts from an empty one (inspect or delete the moved file)"
+        )
         (warn or log.warning)(message)
         return {}
     return data

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 MASK = "[REDACTED]"
 
@@ -66,13 +67,13 @@ class Redactor:
             self._secrets.sort(key=len, reverse=True)
 
     @classmethod
-    def from_environment(cls, names: Iterable[str], secrets: Iterable[str | None] = (), patterns: Iterable[str] = ()) -> "Redactor":
+    def from_environment(cls, names: Iterable[str], secrets: Iterable[str | None] = (), patterns: Iterable[str] = ()) -> Redactor:
         """A redactor for ``secrets`` plus the values of the environment variables ``names``."""
         values = [os.environ.get(n) for n in names]
         return cls([*secrets, *values], patterns)
 
     @classmethod
-    def for_settings(cls, settings: Any, secrets: Iterable[str | None] = ()) -> "Redactor":
+    def for_settings(cls, settings: Any, secrets: Iterable[str | None] = ()) -> Redactor:
         """The redactor of a session: API key variables of every provider preset, ``OPENAI_API_KEY``,
         the ``[redact] env`` values and patterns, the configured ``llm.api_key``, plus ``secrets``.
 
@@ -182,8 +183,8 @@ class StreamRedactor:
             for secret in self.redactor.secrets:
                 size = len(secret)
                 for start in range(max(floor, cut - size + 1), cut):
-                    piece = buf[start:start + size]
-                    if (secret.startswith(piece) if start + size > n else piece == secret):
+                    piece = buf[start : start + size]
+                    if secret.startswith(piece) if start + size > n else piece == secret:
                         cut, moved = start, True
                         break
         cut = max(cut, floor)

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from workbench.core import paths
 from workbench.core.agent.approvals import Approver
 from workbench.core.agent.registry import ToolRegistry
 from workbench.core.bus import EventBus
-from workbench.core.tools import builtin_tools
 from workbench.core.chat.service import ChatService
 from workbench.core.config import Settings
 from workbench.core.llm.client import LLMClient, client_from_settings
 from workbench.core.store import AsyncEventStore
+from workbench.core.tools import builtin_tools
 
 if TYPE_CHECKING:
     from workbench.core.checkpoints.service import CheckpointService
@@ -192,8 +193,14 @@ def _add_sandbox_tool(services: Services) -> None:
     async def stop() -> None:
         await stop_on_exit(services)
 
-    tool = RunCommandTool(lambda: sandbox_service(services), session_id, chat.emit, services.bus.publish_threadsafe,
-                          tool_timeout=lambda: services.settings.agent.tool_timeout, prune_crashed=prune)
+    tool = RunCommandTool(
+        lambda: sandbox_service(services),
+        session_id,
+        chat.emit,
+        services.bus.publish_threadsafe,
+        tool_timeout=lambda: services.settings.agent.tool_timeout,
+        prune_crashed=prune,
+    )
     chat.registry.add(tool)
     services.run_command = tool
     services.closers.append(stop)

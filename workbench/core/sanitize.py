@@ -172,6 +172,7 @@ def json_line_safe(line: str) -> str:
         return line
     return UNSAFE.sub(_json_escape, line)
 
+
 # -- stripping (for short model-written text a person reads: questions, choices, plan items) -----
 # Removed: ANSI/VT escape sequences (CSI ``ESC [``, OSC ``ESC ]`` up to BEL or ST, DCS/SOS/PM/APC
 # strings, 8-bit CSI ``\x9b``; syntax per ECMA-48), then every character of Unicode category Cc

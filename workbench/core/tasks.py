@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable, Coroutine
 from functools import partial
-from typing import Any, Callable, Coroutine, TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 Reporter = Callable[[str, BaseException], None]

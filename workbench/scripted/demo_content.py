@@ -54,20 +54,34 @@ def _demo_agent_step(body: dict) -> Reply | None:
         if called == ["read_file"]:
             return Reply(
                 text="`divide` raises a bare `ZeroDivisionError`. I will make the error say what went wrong.",
-                tool_calls=[ToolCallSpec("edit_file", json.dumps({
-                    "path": "src/calc/__init__.py",
-                    "old_text": "    return a / b\n",
-                    "new_text": "    if b == 0:\n        raise ZeroDivisionError(\"divide: the divisor b is 0\")\n    return a / b\n",
-                }))],
+                tool_calls=[
+                    ToolCallSpec(
+                        "edit_file",
+                        json.dumps(
+                            {
+                                "path": "src/calc/__init__.py",
+                                "old_text": "    return a / b\n",
+                                "new_text": '    if b == 0:\n        raise ZeroDivisionError("divide: the divisor b is 0")\n    return a / b\n',
+                            }
+                        ),
+                    )
+                ],
                 tokens_per_second=pace,
             )
         outcome = results[-1] if results else "(no result)"
-        return Reply(text=f"Done. The edit's result: `{outcome.splitlines()[0] if outcome else ''}`.\n\nPress `esc esc` on an empty prompt to rewind it.", tokens_per_second=pace)
+        return Reply(
+            text=f"Done. The edit's result: `{outcome.splitlines()[0] if outcome else ''}`.\n\nPress `esc esc` on an empty prompt to rewind it.",
+            tokens_per_second=pace,
+        )
     if any(w in prompt for w in ("test", "run")) and "run_command" in tools:
         if not called:
             return Reply(
                 text="Running the tests in the sandbox.",
-                tool_calls=[ToolCallSpec("run_command", json.dumps({"command": "python3 -m pytest -q || python3 -m unittest discover -s tests"}))],
+                tool_calls=[
+                    ToolCallSpec(
+                        "run_command", json.dumps({"command": "python3 -m pytest -q || python3 -m unittest discover -s tests"})
+                    )
+                ],
                 tokens_per_second=pace,
             )
         outcome = results[-1] if results else "(no result)"
@@ -115,7 +129,7 @@ def demo_reply(body: dict) -> Reply:
         "```python\n"
         "def echo(prompt: str) -> str:\n"
         '    """Answer like the scripted demo model."""\n'
-        f"    return f\"You said: {{prompt}}\"  # {len(prompt)} characters\n"
+        f'    return f"You said: {{prompt}}"  # {len(prompt)} characters\n'
         "```\n\n"
         "Try **fix divide by zero** (tool calls and an approval), **run the tests** (the sandbox) "
         "or **list the files**. Point `llm.base_url` at a real OpenAI-compatible endpoint to talk to a real model.\n"
@@ -127,11 +141,48 @@ def demo_reply(body: dict) -> Reply:
     return Reply(text=text, reasoning=reasoning, tokens_per_second=DEMO_TOKENS_PER_SECOND)
 
 
-_WORDS = (
-    "stream render widget token block paragraph event session buffer frame latency journal spec "
-    "container plugin model reply prompt delta chunk parser layout cursor history store append "
-    "index worker thread queue batch anchor scroll theme palette binding focus pane markdown code"
-).split()
+_WORDS = [
+    "stream",
+    "render",
+    "widget",
+    "token",
+    "block",
+    "paragraph",
+    "event",
+    "session",
+    "buffer",
+    "frame",
+    "latency",
+    "journal",
+    "spec",
+    "container",
+    "plugin",
+    "model",
+    "reply",
+    "prompt",
+    "delta",
+    "chunk",
+    "parser",
+    "layout",
+    "cursor",
+    "history",
+    "store",
+    "append",
+    "index",
+    "worker",
+    "thread",
+    "queue",
+    "batch",
+    "anchor",
+    "scroll",
+    "theme",
+    "palette",
+    "binding",
+    "focus",
+    "pane",
+    "markdown",
+    "code",
+]
 
 _CODE = [
     "def handle(event: dict) -> None:\n    kind = event.get('kind')\n    if kind == 'delta':\n"

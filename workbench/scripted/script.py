@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Fault", "Reply", "ScriptError", "ToolCallSpec", "load_script", "reply_from_dict", "fault_from_dict"]
+__all__ = ["Fault", "Reply", "ScriptError", "ToolCallSpec", "fault_from_dict", "load_script", "reply_from_dict"]
 
 
 class ScriptError(ValueError):
@@ -141,9 +141,7 @@ def reply_from_dict(obj: Any, where: str = "reply") -> Reply:
     if tps is not None and (not isinstance(tps, (int, float)) or tps <= 0):
         raise ScriptError(f"{where}: 'tokens_per_second' must be a positive number or null, got {tps!r}")
     if data.get("finish_reason") not in (None, "stop", "tool_calls", "length", "content_filter"):
-        raise ScriptError(
-            f"{where}: 'finish_reason' must be one of stop, tool_calls, length, content_filter or null"
-        )
+        raise ScriptError(f"{where}: 'finish_reason' must be one of stop, tool_calls, length, content_filter or null")
     return Reply(tool_calls=calls, **data)
 
 

@@ -178,9 +178,7 @@ class ScriptedServer:
         loop = asyncio.new_event_loop()
         self._loop = loop
         try:
-            self._server = loop.run_until_complete(
-                asyncio.start_server(self._handle, self.host, self.port, limit=MAX_HEAD_BYTES)
-            )
+            self._server = loop.run_until_complete(asyncio.start_server(self._handle, self.host, self.port, limit=MAX_HEAD_BYTES))
         except BaseException as err:  # noqa: BLE001 - handed to the caller of start()
             failure.append(err)
             loop.close()
@@ -321,15 +319,20 @@ class ScriptedServer:
         ids: list[str],
         meta: dict,
     ) -> bool:
-        head = {"content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache",
-                "transfer-encoding": "chunked", **headers}
+        head = {
+            "content-type": "text/event-stream; charset=utf-8",
+            "cache-control": "no-cache",
+            "transfer-encoding": "chunked",
+            **headers,
+        }
         writer.write(response_head(200, head))
         await writer.drain()
         out = ChunkedBody(writer)
         options = body.get("stream_options")
         include_usage = isinstance(options, dict) and options.get("include_usage") is True
-        chunks = stream_chunks(reply, ids=ids, meta=meta, include_usage=include_usage, body=body,
-                               seed=int(headers["x-request-id"][4:]))
+        chunks = stream_chunks(
+            reply, ids=ids, meta=meta, include_usage=include_usage, body=body, seed=int(headers["x-request-id"][4:])
+        )
         loop = asyncio.get_running_loop()
         chars_per_second = reply.tokens_per_second * 4 if reply.tokens_per_second else None
         started, chars, sent = loop.time(), 0, 0
@@ -377,7 +380,7 @@ def main(argv: list[str] | None = None) -> int:
         Exit code: 0 after a signal, 2 for a bad script file or an unusable port.
     """
     parser = argparse.ArgumentParser(prog="python -m workbench.scripted.server", description=__doc__.split("\n")[0])
-    parser.add_argument("--script", help="JSON script file: a list of reply or {\"fault\": ...} objects")
+    parser.add_argument("--script", help='JSON script file: a list of reply or {"fault": ...} objects')
     parser.add_argument("--port", type=int, default=0, help="TCP port (default: a free one)")
     parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
     parser.add_argument("--model", default="scripted-demo", help="model name to report")
@@ -388,8 +391,7 @@ def main(argv: list[str] | None = None) -> int:
     except ScriptError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    server = ScriptedServer(script, default=demo_reply if args.demo else None, model=args.model,
-                            host=args.host, port=args.port)
+    server = ScriptedServer(script, default=demo_reply if args.demo else None, model=args.model, host=args.host, port=args.port)
     try:
         server.start()
     except OSError as err:

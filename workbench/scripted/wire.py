@@ -183,8 +183,16 @@ def stream_chunks(
             yield chunk({"tool_calls": [{"index": index, "function": {"arguments": piece}}]}), len(piece)
     yield chunk({}, default_finish_reason(reply)), 0
     if include_usage:
-        yield {**meta, "object": "chat.completion.chunk", "system_fingerprint": "fp_scripted",
-               "choices": [], "usage": usage_for(reply, body)}, 0
+        yield (
+            {
+                **meta,
+                "object": "chat.completion.chunk",
+                "system_fingerprint": "fp_scripted",
+                "choices": [],
+                "usage": usage_for(reply, body),
+            },
+            0,
+        )
 
 
 def completion_object(reply: Reply, *, ids: list[str], meta: dict[str, Any], body: dict) -> dict:

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
@@ -49,10 +50,38 @@ class WorkbenchApp(App[None]):
         Binding("f1", "help", "Help", id="app.help", tooltip="List every key"),
         Binding("ctrl+1,alt+1", "focus_pane('chat')", "Chat", id="app.pane.chat", show=False, tooltip="Focus the Chat pane"),
         Binding("ctrl+2,alt+2", "focus_pane('specs')", "Specs", id="app.pane.specs", show=False, tooltip="Focus the Specs pane"),
-        Binding("ctrl+3,alt+3", "focus_pane('journal')", "Journal", id="app.pane.journal", show=False, tooltip="Focus the Journal pane"),
-        Binding("ctrl+4,alt+4", "focus_pane('containers')", "Containers", id="app.pane.containers", show=False, tooltip="Focus the Containers pane"),
-        Binding("ctrl+5,alt+5", "focus_pane('plugins')", "Plugins", id="app.pane.plugins", show=False, tooltip="Focus the Plugins pane"),
-        Binding("ctrl+g", "goto_pane", "Pane", id="app.goto", show=False, tooltip="Then 1-5: focus Chat, Specs, Journal, Containers, Plugins (works in every terminal)"),
+        Binding(
+            "ctrl+3,alt+3",
+            "focus_pane('journal')",
+            "Journal",
+            id="app.pane.journal",
+            show=False,
+            tooltip="Focus the Journal pane",
+        ),
+        Binding(
+            "ctrl+4,alt+4",
+            "focus_pane('containers')",
+            "Containers",
+            id="app.pane.containers",
+            show=False,
+            tooltip="Focus the Containers pane",
+        ),
+        Binding(
+            "ctrl+5,alt+5",
+            "focus_pane('plugins')",
+            "Plugins",
+            id="app.pane.plugins",
+            show=False,
+            tooltip="Focus the Plugins pane",
+        ),
+        Binding(
+            "ctrl+g",
+            "goto_pane",
+            "Pane",
+            id="app.goto",
+            show=False,
+            tooltip="Then 1-5: focus Chat, Specs, Journal, Containers, Plugins (works in every terminal)",
+        ),
         Binding("f2", "toggle_maximize", "Max/restore", id="app.maximize", tooltip="Maximize the focused pane, or restore"),
         Binding("ctrl+r", "sessions", "Sessions", id="app.sessions", tooltip="Pick a session to resume"),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", tooltip="Close the session cleanly and quit"),
@@ -71,7 +100,7 @@ class WorkbenchApp(App[None]):
         self.overrides = overrides or {}
         self.continue_ = continue_
         self.session_id = session_id
-        self._chat_pane: "ChatPane | None" = None
+        self._chat_pane: ChatPane | None = None
         self.services: Services | None = None
         """Set once the boot worker has built them."""
         self.code_theme = "monokai"
@@ -235,7 +264,7 @@ class WorkbenchApp(App[None]):
         gcpolicy.freeze_startup_objects(collect=False)
 
     @property
-    def chat_pane(self) -> "ChatPane":
+    def chat_pane(self) -> ChatPane:
         """The Chat pane (mounted right after the first frame)."""
         assert self._chat_pane is not None, "the chat pane is mounted after the first frame"
         return self._chat_pane
@@ -386,7 +415,11 @@ class WorkbenchApp(App[None]):
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         for pane_id in PANE_IDS:
-            yield SystemCommand(f"Focus {pane_id} pane", f"Move the focus to the {pane_id.title()} pane", lambda p=pane_id: self.action_focus_pane(p))
+            yield SystemCommand(
+                f"Focus {pane_id} pane",
+                f"Move the focus to the {pane_id.title()} pane",
+                lambda p=pane_id: self.action_focus_pane(p),
+            )
         yield SystemCommand("Maximize or restore pane", "Toggle maximizing the focused pane (F2)", self.action_toggle_maximize)
         yield SystemCommand("Resume a session", "Pick an earlier session of this workspace (ctrl+r)", self.action_sessions)
         yield SystemCommand("New session", "Start a new chat session (ctrl+n)", self.action_new_session)
@@ -394,7 +427,11 @@ class WorkbenchApp(App[None]):
         from workbench.ui import trust_flow
 
         yield from trust_flow.commands(self)
-        yield SystemCommand("Rewind to a checkpoint", "Restore files and/or the conversation (esc esc on an empty prompt)", lambda: self.chat_pane.open_rewind())
+        yield SystemCommand(
+            "Rewind to a checkpoint",
+            "Restore files and/or the conversation (esc esc on an empty prompt)",
+            lambda: self.chat_pane.open_rewind(),
+        )
 
 
 def _prewarm_sdk() -> None:

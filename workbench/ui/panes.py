@@ -6,7 +6,6 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
-
 PANE_TITLES = {
     "specs": "2 Specs",
     "journal": "3 Journal",

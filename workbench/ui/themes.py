@@ -66,7 +66,7 @@ def parse_theme(path: Path) -> LoadedTheme:
             try:
                 Color.parse(data[key])
             except (ColorParseError, TypeError) as exc:
-                raise ValueError(f"{path}: key {key!r}: {data[key]!r} is not a colour (use \"#RRGGBB\")") from exc
+                raise ValueError(f'{path}: key {key!r}: {data[key]!r} is not a colour (use "#RRGGBB")') from exc
             colors[key] = data[key]
     variables = data.get("variables", {})
     if not isinstance(variables, dict) or not all(isinstance(v, str) for v in variables.values()):

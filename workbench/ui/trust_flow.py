@@ -9,7 +9,8 @@ notification naming what was ignored and how to trust it, and "untrusted" in the
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Iterable
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from textual.app import SystemCommand
 
@@ -21,11 +22,13 @@ if TYPE_CHECKING:
 
 def _ignored_message(report: trust.TrustReport) -> str:
     names = ", ".join(f.rel for f in report.pending)
-    return (f"Untrusted workspace: ignored {names}. Workbench runs on your own config. "
-            "To trust: ctrl+p → “Trust this workspace”, or `workbench trust` in a shell.")
+    return (
+        f"Untrusted workspace: ignored {names}. Workbench runs on your own config. "
+        "To trust: ctrl+p → “Trust this workspace”, or `workbench trust` in a shell."
+    )
 
 
-async def ask_at_start(app: "WorkbenchApp") -> trust.TrustReport:
+async def ask_at_start(app: WorkbenchApp) -> trust.TrustReport:
     """Ask about pending trust files (if any) and return the trust state the settings load with."""
     from workbench.ui.screens.trust import TrustScreen
 
@@ -43,7 +46,7 @@ async def ask_at_start(app: "WorkbenchApp") -> trust.TrustReport:
     return report
 
 
-def show_status(app: "WorkbenchApp", report: trust.TrustReport) -> None:
+def show_status(app: WorkbenchApp, report: trust.TrustReport) -> None:
     """Mark the status bar "untrusted" while workspace files are ignored."""
     try:
         app.chat_pane.status.trust = "untrusted" if report.pending else ""
@@ -51,7 +54,7 @@ def show_status(app: "WorkbenchApp", report: trust.TrustReport) -> None:
         pass
 
 
-async def _trust_now(app: "WorkbenchApp") -> None:
+async def _trust_now(app: WorkbenchApp) -> None:
     from workbench.ui.screens.trust import TrustScreen
 
     report = await asyncio.to_thread(trust.check, app.workspace)
@@ -67,11 +70,14 @@ async def _trust_now(app: "WorkbenchApp") -> None:
         app.notify(str(exc), severity="error", timeout=30)
         return
     show_status(app, after)
-    app.notify("Trusted. Instruction files apply from the next prompt; settings and MCP servers from these "
-               "files apply when Workbench starts next (quit with ctrl+q and reopen).", timeout=20)
+    app.notify(
+        "Trusted. Instruction files apply from the next prompt; settings and MCP servers from these "
+        "files apply when Workbench starts next (quit with ctrl+q and reopen).",
+        timeout=20,
+    )
 
 
-def commands(app: "WorkbenchApp") -> Iterable[SystemCommand]:
+def commands(app: WorkbenchApp) -> Iterable[SystemCommand]:
     """The palette commands: trust the workspace, and show what trusting would change."""
 
     def trust_now() -> None:

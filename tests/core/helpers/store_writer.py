@@ -32,9 +32,7 @@ def main() -> None:
         if group % 2:
             stored = [store.append(Event(EventKind.ASSISTANT_DELTA, session.id, payload(group, 0)))]
         else:
-            stored = store.append_many(
-                Event(EventKind.ASSISTANT_DELTA, session.id, payload(group, i)) for i in range(3)
-            )
+            stored = store.append_many(Event(EventKind.ASSISTANT_DELTA, session.id, payload(group, i)) for i in range(3))
         out.write("".join(f"ack {e.seq} {group} {i}\n" for i, e in enumerate(stored)))
         out.flush()
 

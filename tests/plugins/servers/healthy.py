@@ -6,7 +6,6 @@ Run as ``python healthy.py``; used by the plugin supervisor tests and the benchm
 from __future__ import annotations
 
 import asyncio
-import base64
 import os
 import sys
 

@@ -18,8 +18,13 @@ from workbench.core.runtime import start_services
 async def main(workspace: Path, base_url: str) -> None:
     """Open a session, print its id, and send the prompt (never returns before the kill)."""
     overrides = {
-        "llm": {"base_url": base_url, "model": "scripted-agent", "api_key": "sk-canary-crash-123456",
-                "max_retries": 0, "timeout": 30},
+        "llm": {
+            "base_url": base_url,
+            "model": "scripted-agent",
+            "api_key": "sk-canary-crash-123456",
+            "max_retries": 0,
+            "timeout": 30,
+        },
         "agent": {"mode": "full-auto"},
     }
     services = await start_services(workspace, load_settings(workspace, overrides))

@@ -9,14 +9,12 @@ import uuid
 from pathlib import Path
 
 import pytest
-
 from helpers.docker import require_docker, sandbox_workspace
 
 from workbench.core.sandbox.policy import SandboxSettings, container_config
 
 BUSYBOX = "workbench-test/busybox:latest"
-LOOP = ('i=0; while :; do i=$((i+1)); echo "line $i"; echo "oops $i" >&2; '
-        'sleep 0.05; done')
+LOOP = 'i=0; while :; do i=$((i+1)); echo "line $i"; echo "oops $i" >&2; sleep 0.05; done'
 """Prints a stdout and a stderr line every 50 ms."""
 
 

@@ -88,8 +88,11 @@ async def test_follows_a_streaming_container_pause_search_stop_start(docker_ws, 
         assert pane.table.get_row(container.id)[3] == "-"
         await pilot.press("s")
         await wait_until(pilot, lambda: pane.table.get_row(container.id)[2] == "running", timeout=30)
-        await wait_until(pilot, lambda: pane.follower is not None and not pane.follower.join(0)
-                         and pane.followed.started_at is not None, timeout=20)
+        await wait_until(
+            pilot,
+            lambda: pane.follower is not None and not pane.follower.join(0) and pane.followed.started_at is not None,
+            timeout=20,
+        )
         container.reload()
         assert container.status == "running"
 
@@ -113,7 +116,9 @@ async def test_command_prompt_streams_output_and_copies_it(docker_ws, server, ma
         assert "out-42" in got and f"{STDERR_MARK}bad" in got and "1000" in got
         assert pane.last_output.count("out-42") == 1
         # the command ran in the selected container (the session's), not a new one
-        assert len(docker.from_env().containers.list(all=True, filters={"label": f"{LABEL_WORKSPACE}={docker_ws.resolve()}"})) == 1
+        assert (
+            len(docker.from_env().containers.list(all=True, filters={"label": f"{LABEL_WORKSPACE}={docker_ws.resolve()}"})) == 1
+        )
         await pilot.press("y")
         assert "out-42" in app.clipboard and "bad" in app.clipboard
         # `o` opens the whole output (the spool file) in $PAGER (here one that copies it), or names it

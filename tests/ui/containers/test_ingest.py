@@ -16,20 +16,38 @@ def frame(stream: int, payload: bytes) -> bytes:
 
 
 def test_parser_batches_runs_whatever_the_chunking() -> None:
-    data = (frame(1, b"one\ntw") + frame(1, b"o\nthree\n") + frame(2, "caf\u00e9 \u2713\n".encode())
-            + frame(1, b"four\n") + frame(2, b"bad \xff\npartial"))
+    data = (
+        frame(1, b"one\ntw")
+        + frame(1, b"o\nthree\n")
+        + frame(2, "caf\u00e9 \u2713\n".encode())
+        + frame(1, b"four\n")
+        + frame(2, b"bad \xff\npartial")
+    )
     for step in (1, 3, 7, len(data)):
         parser, batch, raw = FrameParser(), LogBatch(), []
         for i in range(0, len(data), step):
-            parser.feed(data[i:i + step], batch, raw)
+            parser.feed(data[i : i + step], batch, raw)
         parser.flush(batch)
-        assert list(batch) == [LogLine("stdout", "one"), LogLine("stdout", "two"), LogLine("stdout", "three"),
-                               LogLine("stderr", "caf\u00e9 \u2713"), LogLine("stdout", "four"),
-                               LogLine("stderr", "bad \ufffd"), LogLine("stderr", "partial")]
+        assert list(batch) == [
+            LogLine("stdout", "one"),
+            LogLine("stdout", "two"),
+            LogLine("stdout", "three"),
+            LogLine("stderr", "caf\u00e9 \u2713"),
+            LogLine("stdout", "four"),
+            LogLine("stderr", "bad \ufffd"),
+            LogLine("stderr", "partial"),
+        ]
         assert len(batch) == 7 and batch[3] == LogLine("stderr", "caf\u00e9 \u2713") and batch[-1].text == "partial"
         assert b"".join(raw).count(b"\n") == 6
-    assert batch.texts(STDERR_MARK) == ["one", "two", "three", f"{STDERR_MARK}caf\u00e9 \u2713", "four",
-                                        f"{STDERR_MARK}bad \ufffd", f"{STDERR_MARK}partial"]
+    assert batch.texts(STDERR_MARK) == [
+        "one",
+        "two",
+        "three",
+        f"{STDERR_MARK}caf\u00e9 \u2713",
+        "four",
+        f"{STDERR_MARK}bad \ufffd",
+        f"{STDERR_MARK}partial",
+    ]
     batch.drop_first(4)
     assert batch.texts() == ["four", "bad \ufffd", "partial"] and len(batch) == 3
 

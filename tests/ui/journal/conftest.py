@@ -9,6 +9,11 @@ from workbench.ui.app import WorkbenchApp
 
 
 def full_auto_app(workspace: Path, server: ScriptedServer) -> WorkbenchApp:
-    llm = {"model": "scripted-test", "api_key": "sk-canary-ui-0123456789", "max_retries": 0, "timeout": 5,
-           "base_url": server.base_url}
+    llm = {
+        "model": "scripted-test",
+        "api_key": "sk-canary-ui-0123456789",
+        "max_retries": 0,
+        "timeout": 5,
+        "base_url": server.base_url,
+    }
     return WorkbenchApp(workspace, {"llm": llm, "agent": {"mode": "full-auto"}})

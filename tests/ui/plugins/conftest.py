@@ -6,8 +6,9 @@ import json
 import sys
 from pathlib import Path
 
-from workbench.core.mcp.plugins import TrustStore, load_specs
 from helpers.trust import trust_workspace
+
+from workbench.core.mcp.plugins import TrustStore, load_specs
 
 SERVERS = Path(__file__).resolve().parents[2] / "plugins" / "servers"
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import shlex
 import sys
 
+from helpers.trust import trust_workspace
+
 from workbench.core.mcp.plugins import PluginState, ToolApprovals, TrustStore, load_specs
 from workbench.ui.plugins.modals import ConfirmModal
 from workbench.ui.plugins.pane import PluginsPane
-from helpers.trust import trust_workspace
 
 from ..conftest import make_app, wait_ready, wait_until
 from .conftest import SERVERS, write_mcp_json
@@ -100,8 +101,7 @@ async def test_stop_start_restart_enable_keys(workspace, server):
         assert second_pid != first_pid
 
         await pilot.press("r")
-        await wait_until(pilot, lambda: handle.state == PluginState.ACTIVE and handle.pid not in (None, second_pid),
-                         timeout=30)
+        await wait_until(pilot, lambda: handle.state == PluginState.ACTIVE and handle.pid not in (None, second_pid), timeout=30)
         await wait_until(pilot, lambda: cell(pane, "healthy", "pid") == str(handle.pid))
 
         await pilot.press("e")
@@ -136,9 +136,7 @@ async def test_changed_tool_is_disabled_until_approved(workspace, server):
         await pilot.press("y")
         await wait_until(pilot, lambda: cell(pane, "changing", "tools") == "2")
         assert "mcp__changing__echo" in [t.qualified_name for t in sup.tools()]
-        review = ToolApprovals.for_workspace(workspace).review(
-            "changing", [t.definition() for t in sup.handle("changing").tools]
-        )
+        review = ToolApprovals.for_workspace(workspace).review("changing", [t.definition() for t in sup.handle("changing").tools])
         assert all(r.approved for r in review.values())
 
 
@@ -200,8 +198,10 @@ async def test_changed_since_trusted_shows_what_changed_and_masks_secrets(worksp
 
     write_mcp_json(workspace, {"healthy": "healthy.py"})
     data = json.loads((workspace / ".mcp.json").read_text())
-    data["mcpServers"]["healthy"]["env"] = {"UPLOAD_URL": "https://uploads.example.com",
-                                            "API_TOKEN": "ghp_abcdefghijklmnopqrstuvwxyz0123"}
+    data["mcpServers"]["healthy"]["env"] = {
+        "UPLOAD_URL": "https://uploads.example.com",
+        "API_TOKEN": "ghp_abcdefghijklmnopqrstuvwxyz0123",
+    }
     (workspace / ".mcp.json").write_text(json.dumps(data))
     trust_workspace(workspace)
     TrustStore.for_workspace(workspace).trust(load_specs(workspace)[0])

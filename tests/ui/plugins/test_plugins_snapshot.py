@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import json
 
-from workbench.ui.plugins.pane import PluginsPane
 from helpers.trust import trust_workspace
+
+from workbench.ui.plugins.pane import PluginsPane
 
 from ..conftest import make_app, wait_ready, wait_until
 
@@ -18,8 +19,11 @@ def test_plugins_pane_untrusted_snapshot(snap_compare, workspace, server):
     # Never started (untrusted), so no pid, uptime or latency; the command is not shown in the pane.
     servers = {
         "files": {"command": "npx", "args": ["-y", "@modelcontextprotocol/server-filesystem", "."]},
-        "github": {"command": "docker", "args": ["run", "-i", "--rm", "ghcr.io/github/github-mcp-server"],
-                   "env": {"GITHUB_TOKEN": "${GITHUB_TOKEN:-}"}},
+        "github": {
+            "command": "docker",
+            "args": ["run", "-i", "--rm", "ghcr.io/github/github-mcp-server"],
+            "env": {"GITHUB_TOKEN": "${GITHUB_TOKEN:-}"},
+        },
     }
     (workspace / ".mcp.json").write_text(json.dumps({"mcpServers": servers}))
     trust_workspace(workspace)

@@ -65,8 +65,17 @@ async def test_comment_on_requirement_is_stored_and_listed(spec_workspace, serve
         stored = json.loads((workspace_data_dir(spec_workspace) / "spec_comments.json").read_text())["comments"]
         assert len(stored) == 1
         assert stored[0] | {"id": "", "ts": ""} == {
-            "id": "", "spec": "user-login", "doc": "requirements", "text": "say which hash", "requirement": 1,
-            "criterion": "1.2", "line": 23, "who": "", "ts": "", "state": "pending", "sent_with": "",
+            "id": "",
+            "spec": "user-login",
+            "doc": "requirements",
+            "text": "say which hash",
+            "requirement": 1,
+            "criterion": "1.2",
+            "line": 23,
+            "who": "",
+            "ts": "",
+            "state": "pending",
+            "sent_with": "",
         }
         assert "requirements 1.2 (line 23): say which hash" in screen.query_one("#comments").text()
         assert screen.query_one("#comments").border_title == "Comments (1 pending)"
@@ -146,7 +155,11 @@ async def test_diff_against_last_review(spec_workspace, server):
     app = make_app(spec_workspace, server)
     path = spec_path(spec_workspace, "user-login", "requirements")
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = await open_review(app, pilot, "user-login", )
+        screen = await open_review(
+            app,
+            pilot,
+            "user-login",
+        )
         await pilot.press("d")
         await wait_until(pilot, lambda: "No diff" in message(screen))
         assert "approve it or request changes first" in message(screen)

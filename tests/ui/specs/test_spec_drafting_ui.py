@@ -132,7 +132,9 @@ async def test_g_revises_with_comments_and_shows_the_diff(spec_workspace, server
         assert [c.state for c in CommentStore.for_workspace(spec_workspace).load()] == ["sent"]
         assert ApprovalStore.for_workspace(spec_workspace).load()[-1].action == "submit_review"
         # d later shows the same revision against the previous text
-        await pilot.press("left_square_bracket", "left_square_bracket", "left_square_bracket", "left_square_bracket", "left_square_bracket")
+        await pilot.press(
+            "left_square_bracket", "left_square_bracket", "left_square_bracket", "left_square_bracket", "left_square_bracket"
+        )
         assert screen.active_tab == "requirements"
         await pilot.press("d")
         await wait_until(pilot, lambda: "Diff of requirements since the draft" in message(screen))
@@ -189,7 +191,9 @@ async def test_s_starts_a_task_and_y_confirms_it(workspace, server):
         assert tasks_path.read_bytes() == original.replace(b"- [ ] 1.", b"- [-] 1.")
         prompt = next(user_text(b) for b in chat_bodies(server) if "Implement task 1" in user_text(b))
         assert "Write the exporter" in prompt and "Create export.py with export_notes" in prompt
-        assert "1.1: WHEN the user runs the export command, THE Note_Exporter SHALL write every note to one Markdown file." in prompt
+        assert (
+            "1.1: WHEN the user runs the export command, THE Note_Exporter SHALL write every note to one Markdown file." in prompt
+        )
         assert "## Design (design.md)" in prompt
         await pilot.press("y")
         await wait_until(pilot, lambda: b"- [x] 1." in tasks_path.read_bytes())

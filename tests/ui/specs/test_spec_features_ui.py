@@ -41,8 +41,9 @@ async def test_specs_pane_live_reloads_when_a_spec_is_written(spec_workspace, se
         tasks = spec_workspace / ".workbench" / "specs" / "user-login" / "tasks.md"
         before = [line for line in pane.listing.text().splitlines() if line.startswith("user-login")]
         tasks.write_text(tasks.read_text(encoding="utf-8").replace("- [ ]", "- [x]"), encoding="utf-8")
-        await wait_until(pilot, lambda: [line for line in pane.listing.text().splitlines()
-                                         if line.startswith("user-login")] != before)
+        await wait_until(
+            pilot, lambda: [line for line in pane.listing.text().splitlines() if line.startswith("user-login")] != before
+        )
         row = next(line for line in pane.listing.text().splitlines() if line.startswith("user-login"))
         assert " 5/6 " in row  # 2/6 before; one task of the fixture is in progress ([-]) and stays so
 
@@ -97,9 +98,11 @@ async def test_problems_tab_counts_first_then_errors_before_warnings(spec_worksp
 
 async def test_trace_tab_shows_both_directions(spec_workspace, server):
     design = spec_workspace / ".workbench" / "specs" / "user-login" / "design.md"
-    design.write_text(design.read_text(encoding="utf-8")
-                      + "\n## Correctness Properties\n\n### Property 1: Sign in\n\n**Validates: Requirements 1.1, 1.2**\n",
-                      encoding="utf-8")
+    design.write_text(
+        design.read_text(encoding="utf-8")
+        + "\n## Correctness Properties\n\n### Property 1: Sign in\n\n**Validates: Requirements 1.1, 1.2**\n",
+        encoding="utf-8",
+    )
     app = make_app(spec_workspace, server)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_review(app, pilot, "user-login")
@@ -115,9 +118,9 @@ async def test_trace_tab_shows_both_directions(spec_workspace, server):
 
 
 # -- model-driven Kiro features (scripted server, real streamed HTTP) ------------------------------
-from pathlib import Path  # noqa: E402
+from pathlib import Path
 
-from workbench.scripted.server import Reply  # noqa: E402
+from workbench.scripted.server import Reply
 
 DRAFTS = Path(__file__).parents[2] / "specs" / "drafts"
 DRAFT_REQUIREMENTS = (DRAFTS / "requirements.md").read_text()
@@ -158,7 +161,8 @@ async def test_u_shows_the_task_diff_and_applies_only_on_accept(workspace, serve
 
     new_requirements = DRAFT_REQUIREMENTS + (
         "\n### Requirement 3: Titles\n\n**User Story:** As a reader, I want titles, so that I find notes.\n\n"
-        "#### Acceptance Criteria\n\n1. THE Note_Exporter SHALL write each title as a heading.\n")
+        "#### Acceptance Criteria\n\n1. THE Note_Exporter SHALL write each title as a heading.\n"
+    )
     proposed = DRAFT_TASKS + "\n- [ ] 3. Write the titles\n  - _Requirements: 3.1_\n"
     folder = write_spec(workspace, "notes", requirements=new_requirements, tasks=DRAFT_TASKS)
     server.enqueue(Reply(text=proposed), Reply(text=proposed))
@@ -176,7 +180,9 @@ async def test_u_shows_the_task_diff_and_applies_only_on_accept(workspace, serve
         await pilot.press("u")
         await wait_until(pilot, lambda: isinstance(app.screen, TaskDiffScreen))
         await pilot.press("y")
-        await wait_until(pilot, lambda: screen.load_count > loads and "applied" in str(screen.query_one("#review-message").render()))
+        await wait_until(
+            pilot, lambda: screen.load_count > loads and "applied" in str(screen.query_one("#review-message").render())
+        )
         assert (folder / "tasks.md").read_text() == proposed.strip() + "\n"
         assert screen.active_tab == "tasks"
         assert screen.data.statuses["tasks"].state == "stale"  # in review, waiting for the requirements and design
@@ -190,8 +196,12 @@ async def test_q_quick_spec_drafts_three_documents(workspace, server):
 
     from .conftest import type_text
 
-    server.enqueue(Reply(text=f"=== requirements.md ===\n{DRAFT_REQUIREMENTS}\n=== design.md ===\n{DRAFT_DESIGN}\n"
-                              f"=== tasks.md ===\n{DRAFT_TASKS}"))
+    server.enqueue(
+        Reply(
+            text=f"=== requirements.md ===\n{DRAFT_REQUIREMENTS}\n=== design.md ===\n{DRAFT_DESIGN}\n"
+            f"=== tasks.md ===\n{DRAFT_TASKS}"
+        )
+    )
     app = make_app(workspace, server)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_ready(app)
@@ -244,9 +254,11 @@ async def test_b_bugfix_spec_drafts_bugfix_md(workspace, server):
 
 async def test_each_tab_has_its_own_outline_using_the_width(spec_workspace, server):
     design = spec_workspace / ".workbench" / "specs" / "user-login" / "design.md"
-    design.write_text(design.read_text(encoding="utf-8")
-                      + "\n## Correctness Properties\n\n### Property 1: Sign in\n\n**Validates: Requirements 1.1, 1.2**\n",
-                      encoding="utf-8")
+    design.write_text(
+        design.read_text(encoding="utf-8")
+        + "\n## Correctness Properties\n\n### Property 1: Sign in\n\n**Validates: Requirements 1.1, 1.2**\n",
+        encoding="utf-8",
+    )
     app = make_app(spec_workspace, server)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_review(app, pilot, "user-login")
@@ -272,7 +284,9 @@ async def test_each_tab_has_its_own_outline_using_the_width(spec_workspace, serv
         tasks = screen.data.bundle.tasks.all_tasks
         assert len(rows) == len(tasks) and outline.border_title == "Outline · Tasks"
         first = tasks[0]
-        assert rows[0].startswith(f"[{'x' if first.state == 'done' else '-' if first.state == 'in_progress' else ' '}] {first.id} {first.title}")
+        assert rows[0].startswith(
+            f"[{'x' if first.state == 'done' else '-' if first.state == 'in_progress' else ' '}] {first.id} {first.title}"
+        )
         screen.activate("requirements")
         await pilot.pause()
         assert "1. Sign in" in outline.text()

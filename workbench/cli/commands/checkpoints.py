@@ -93,10 +93,17 @@ def run_checkpoint_command(args: argparse.Namespace, workspace: Path) -> int:
         from workbench.core.event_payloads import CheckpointCreated
 
         data = [
-            {"checkpoint": cp.checkpoint, "session": s.id, "label": cp.label, "created": e.ts,
-             "turn_id": cp.turn_id, "event_seq": cp.event_seq,
-             "files_changed": cp.files_changed, "diffstat": cp.diffstat,
-             "skipped": _unstored(cp.skipped)}
+            {
+                "checkpoint": cp.checkpoint,
+                "session": s.id,
+                "label": cp.label,
+                "created": e.ts,
+                "turn_id": cp.turn_id,
+                "event_seq": cp.event_seq,
+                "files_changed": cp.files_changed,
+                "diffstat": cp.diffstat,
+                "skipped": _unstored(cp.skipped),
+            }
             for s, e in rows
             for cp in (CheckpointCreated.of(e),)
         ]
@@ -144,13 +151,20 @@ async def _rewind(workspace: Path, args: argparse.Namespace) -> int:
     rows, _ = _events_of_all(workspace, EventKind.CHECKPOINT_CREATED)
     from workbench.core.event_payloads import CheckpointCreated
 
-    matches = [(s, e) for s, e in rows if CheckpointCreated.of(e).checkpoint.startswith(args.checkpoint) and (not args.session or s.id.startswith(args.session))]
+    matches = [
+        (s, e)
+        for s, e in rows
+        if CheckpointCreated.of(e).checkpoint.startswith(args.checkpoint) and (not args.session or s.id.startswith(args.session))
+    ]
     sessions = {s.id for s, _ in matches}
     if not matches:
         print(f"workbench: no checkpoint {args.checkpoint!r}; list them with `workbench checkpoints`", file=sys.stderr)
         return 2
     if len(sessions) > 1:
-        print(f"workbench: checkpoint {args.checkpoint!r} is in several sessions ({', '.join(sorted(sessions))}); add --session", file=sys.stderr)
+        print(
+            f"workbench: checkpoint {args.checkpoint!r} is in several sessions ({', '.join(sorted(sessions))}); add --session",
+            file=sys.stderr,
+        )
         return 2
     try:
         settings = load_settings(workspace)
@@ -162,9 +176,18 @@ async def _rewind(workspace: Path, args: argparse.Namespace) -> int:
     try:
         session = matches[0][0]
         if session.status == "open":
-            print(f"workbench: session {session.id} is open in another Workbench; rewind it there (esc esc) or close it first.", file=sys.stderr)
+            print(
+                f"workbench: session {session.id} is open in another Workbench; rewind it there (esc esc) or close it first.",
+                file=sys.stderr,
+            )
             return 1
         await services.chat.open(session.id)
+        if services.checkpoints is None:
+            print(
+                f"workbench: checkpoints are off in this workspace ({'; '.join(services.notices) or 'no git'}); nothing to rewind.",
+                file=sys.stderr,
+            )
+            return 1
         try:
             result = await services.checkpoints.rewind(args.checkpoint, args.scope or "files")
         except RewindRefused as exc:
@@ -172,7 +195,9 @@ async def _rewind(workspace: Path, args: argparse.Namespace) -> int:
             return 1
     finally:
         await services.aclose()
-    print(f"Rewound {result.scope} to {result.checkpoint[:12]}: {len(result.written)} file(s) written, {len(result.deleted)} removed.")
+    print(
+        f"Rewound {result.scope} to {result.checkpoint[:12]}: {len(result.written)} file(s) written, {len(result.deleted)} removed."
+    )
     for line in result.warnings():
         print(line)
     if result.new_session:

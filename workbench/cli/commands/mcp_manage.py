@@ -37,6 +37,7 @@ class _Usage(Exception):
 
 # -- files -------------------------------------------------------------------------------------
 
+
 def _workspace(args: argparse.Namespace) -> Path:
     from workbench.cli.common import CommandError, workspace
 
@@ -105,8 +106,10 @@ def _write_mcp_json(ws: Path, path: Path, data: dict[str, Any]) -> str | None:
     before = _mcp_json_status(ws)
     _write_text_atomic(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
     if before not in ("trusted", "absent"):
-        return (f"the workspace's .mcp.json held changes you have not trusted, so this edit does not apply "
-                f"until you review it: {trust.trust_command(ws)}")
+        return (
+            f"the workspace's .mcp.json held changes you have not trusted, so this edit does not apply "
+            f"until you review it: {trust.trust_command(ws)}"
+        )
     report = trust.check(ws)
     if report.record is None:
         if any(f.status != "absent" for f in report.files if f.rel != trust.MCP_JSON):
@@ -127,6 +130,7 @@ def _write_mcp_json(ws: Path, path: Path, data: dict[str, Any]) -> str | None:
 
 
 # -- add ---------------------------------------------------------------------------------------
+
 
 def _merge_options(args: argparse.Namespace, words: list[str], *, known_only: bool) -> list[str]:
     """Parse add-options found in ``words`` into ``args``; return the words that are not options."""
@@ -158,10 +162,12 @@ def _split_target(args: argparse.Namespace) -> list[str]:
         cut = words.index("--")
         if words[:cut]:
             _merge_options(args, words[:cut], known_only=False)
-        return words[cut + 1:]
+        return words[cut + 1 :]
     if words and words[0].startswith("-"):
-        raise _Usage("mcp add: write -- before the command when options follow NAME: "
-                     "workbench mcp add NAME -e KEY=VALUE -- COMMAND ARGS...")
+        raise _Usage(
+            "mcp add: write -- before the command when options follow NAME: "
+            "workbench mcp add NAME -e KEY=VALUE -- COMMAND ARGS..."
+        )
     if words and words[0].startswith(("http://", "https://")):
         rest = _merge_options(args, words, known_only=True)
         if any(w.startswith("-") for w in rest):
@@ -226,8 +232,9 @@ def _cmd_add(args: argparse.Namespace) -> int:
         path = ws / MCP_JSON
         data = _read_mcp_json(path)
         if args.name in data["mcpServers"]:
-            raise _Usage(f"mcp add: {path} already has a server named {args.name!r}; remove it first "
-                         f"(workbench mcp remove {args.name})")
+            raise _Usage(
+                f"mcp add: {path} already has a server named {args.name!r}; remove it first (workbench mcp remove {args.name})"
+            )
         data["mcpServers"][args.name] = entry
         note = _write_mcp_json(ws, path, data)
         print(f"Added {entry.get('type', 'stdio')} MCP server {args.name!r} to {path}")
@@ -242,8 +249,10 @@ def _cmd_add(args: argparse.Namespace) -> int:
     path = user_config_file()
     doc = _read_user_toml(path)
     if args.name in _user_servers(doc):
-        raise _Usage(f"mcp add: {path} already has [plugins.servers.{args.name}]; remove it first "
-                     f"(workbench mcp remove {args.name} --scope user)")
+        raise _Usage(
+            f"mcp add: {path} already has [plugins.servers.{args.name}]; remove it first "
+            f"(workbench mcp remove {args.name} --scope user)"
+        )
     plugins = doc.get("plugins")
     if plugins is None:
         plugins = tomlkit.table(is_super_table=True)
@@ -257,17 +266,19 @@ def _cmd_add(args: argparse.Namespace) -> int:
         table[key] = value
     servers[args.name] = table
     _write_text_atomic(path, tomlkit.dumps(doc))
-    print(f"Added {entry.get('type', 'stdio')} MCP server {args.name!r} to {path} (user config: trusted, "
-          "starts in every workspace)")
+    print(
+        f"Added {entry.get('type', 'stdio')} MCP server {args.name!r} to {path} (user config: trusted, starts in every workspace)"
+    )
     return 0
 
 
 # -- list / remove / trust -----------------------------------------------------------------------
 
+
 def _load(ws: Path) -> tuple[list[Any], list[str]]:
+    from workbench.cli.commands.trust import warn_untrusted
     from workbench.core.config import ConfigError, load_settings
     from workbench.core.mcp.plugins import PluginConfigError, load_specs
-    from workbench.cli.commands.trust import warn_untrusted
 
     warn_untrusted(ws)  # an untrusted .mcp.json lists no server: say why
     try:
@@ -302,18 +313,20 @@ def _cmd_list(args: argparse.Namespace) -> int:
     rows = []
     for spec in specs:
         status = store.status(spec)
-        rows.append({
-            "name": spec.name,
-            "source": spec.source,
-            "origin": spec.origin,
-            "transport": spec.transport,
-            "state": _describe_state(status, spec),
-            "trust": status.state,
-            "changes": list(status.changes),
-            "command_line": command_line(spec) or None,
-            "url": spec.url,
-            "error": spec.error,
-        })
+        rows.append(
+            {
+                "name": spec.name,
+                "source": spec.source,
+                "origin": spec.origin,
+                "transport": spec.transport,
+                "state": _describe_state(status, spec),
+                "trust": status.state,
+                "changes": list(status.changes),
+                "command_line": command_line(spec) or None,
+                "url": spec.url,
+                "error": spec.error,
+            }
+        )
     if args.json:
         print(json.dumps(rows, indent=2, ensure_ascii=False))
         return 0
@@ -333,9 +346,9 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
 
 def _cmd_remove(args: argparse.Namespace) -> int:
-    from workbench.core.paths import user_config_file
     from workbench.core.mcp.plugins.plugin_config import MCP_JSON
     from workbench.core.mcp.plugins.plugin_trust import TrustStore
+    from workbench.core.paths import user_config_file
 
     ws = _workspace(args)
     project = ws / MCP_JSON
@@ -376,8 +389,11 @@ def _cmd_trust(args: argparse.Namespace) -> int:
         from workbench.core import trust as workspace_trust
 
         if workspace_trust.check(ws).file(workspace_trust.MCP_JSON).pending:
-            print(f"workbench: {ws / '.mcp.json'} is not trusted (or changed since), so its servers have no "
-                  f"effect; review the workspace first: `{workspace_trust.trust_command(ws)}`", file=sys.stderr)
+            print(
+                f"workbench: {ws / '.mcp.json'} is not trusted (or changed since), so its servers have no "
+                f"effect; review the workspace first: `{workspace_trust.trust_command(ws)}`",
+                file=sys.stderr,
+            )
             return 1
         known = ", ".join(s.name for s in specs) or "none"
         print(f"workbench: no MCP server named {args.name!r} (configured: {known})", file=sys.stderr)
@@ -391,13 +407,14 @@ def _cmd_trust(args: argparse.Namespace) -> int:
         print(f"workbench: {spec.error}", file=sys.stderr)
         return 1
     if spec.source == "user":
-        print(f"MCP server {args.name!r} comes from your user config ([plugins.servers.{args.name}]) "
-              "and is trusted by being there.")
+        print(
+            f"MCP server {args.name!r} comes from your user config ([plugins.servers.{args.name}]) and is trusted by being there."
+        )
         return 0
     status = store.status(spec)
     print(describe_for_approval(spec, reveal=args.show_secrets, workspace=ws, changes=status.changes))
     if status.trusted:
-        print(f"\nAlready trusted as shown; nothing changed.")
+        print("\nAlready trusted as shown; nothing changed.")
         return 0
     store.trust(spec)
     print(f"\nTrusted MCP server {args.name!r} for {ws}. Any change to the above asks again.")

@@ -79,10 +79,10 @@ async def collect_plugin_reports(workspace: Path, plugins_config: Any, *, timeou
     Raises:
         PluginConfigError: ``.mcp.json`` or ``[plugins]`` is invalid.
     """
-    from workbench.core.paths import workspace_data_dir
-    from workbench.core.mcp.plugins import PluginSupervisor, ToolApprovals, TrustStore, load_specs
-
     import dataclasses
+
+    from workbench.core.mcp.plugins import PluginSupervisor, ToolApprovals, TrustStore, load_specs
+    from workbench.core.paths import workspace_data_dir
 
     warnings: list[str] = []
     specs = await asyncio.to_thread(lambda: load_specs(workspace, plugins_config, warnings=warnings))
@@ -107,16 +107,20 @@ async def collect_plugin_reports(workspace: Path, plugins_config: Any, *, timeou
 
 def _print_text(reports: list[dict[str, Any]]) -> None:
     if not reports:
-        print("no MCP plugins configured: add a .mcp.json at the workspace root "
-              '({"mcpServers": {"NAME": {"command": "...", "args": []}}}) or [plugins.servers.NAME] to your config')
+        print(
+            "no MCP plugins configured: add a .mcp.json at the workspace root "
+            '({"mcpServers": {"NAME": {"command": "...", "args": []}}}) or [plugins.servers.NAME] to your config'
+        )
         return
     for r in reports:
         print(f"{r['name']}: {r['state']} ({r['source']}, {r['transport']})")
         if r["trust"] in ("untrusted", "changed", "legacy") and r["state"] != "error":
             for change in r["changes"]:
                 print(f"  changed: {change}")
-            print(f"  not started: review and trust it first: workbench mcp trust {r['name']} "
-                  "(or the Plugins pane in the TUI, key t)")
+            print(
+                f"  not started: review and trust it first: workbench mcp trust {r['name']} "
+                "(or the Plugins pane in the TUI, key t)"
+            )
         if r["error"]:
             print(f"  error: {r['error']}")
             for line in r["stderr_tail"]:

@@ -34,8 +34,15 @@ EXIT_INTERRUPTED = 130
 EXIT_LOG_WRITE = 3
 """Exit code when the event log cannot be written (see :class:`LogWriteError`)."""
 
-_DISK_WORDS = ("No space left", "disk is full", "Read-only file system", "readonly database",
-               "Input/output error", "disk I/O error", "Disk quota")
+_DISK_WORDS = (
+    "No space left",
+    "disk is full",
+    "Read-only file system",
+    "readonly database",
+    "Input/output error",
+    "disk I/O error",
+    "Disk quota",
+)
 
 
 class _DiskWarnings(logging.Filter):
@@ -58,8 +65,9 @@ def _log_write_error(exc: LogWriteError, session_id: str | None) -> int:
     return EXIT_LOG_WRITE
 
 
-def result_event(session_id: str | None, outcome: Any, status: str, duration: float, denied: list,
-                 exit_code: int | None = None) -> str:
+def result_event(
+    session_id: str | None, outcome: Any, status: str, duration: float, denied: list, exit_code: int | None = None
+) -> str:
     """The last ``--json`` line: ``{"seq": null, "ts", "session_id", "kind": "result", "payload"}``.
 
     ``payload`` holds the run's totals: ``{"status": "done"|"error"|"interrupted", "exit_code":
@@ -84,12 +92,18 @@ def result_event(session_id: str | None, outcome: Any, status: str, duration: fl
         "duration_s": round(duration, 3),
         "denied": [d.to_dict() for d in denied],
     }
-    return json.dumps({"seq": None, "ts": time.time(), "session_id": session_id, "kind": "result", "payload": payload},
-                      ensure_ascii=False)
+    return json.dumps(
+        {"seq": None, "ts": time.time(), "session_id": session_id, "kind": "result", "payload": payload}, ensure_ascii=False
+    )
 
 
 async def run_prompt(
-    workspace: Path, settings: Settings, prompt: str, *, session_id: str | None, as_json: bool,
+    workspace: Path,
+    settings: Settings,
+    prompt: str,
+    *,
+    session_id: str | None,
+    as_json: bool,
     answers: dict[str, str] | None = None,
 ) -> int:
     """Send ``prompt`` and print the reply; return the exit code.
@@ -120,8 +134,15 @@ async def run_prompt(
     return code
 
 
-async def _run(workspace: Path, settings: Settings, prompt: str, *, session_id: str | None, as_json: bool,
-               answers: dict[str, str] | None = None) -> int:
+async def _run(
+    workspace: Path,
+    settings: Settings,
+    prompt: str,
+    *,
+    session_id: str | None,
+    as_json: bool,
+    answers: dict[str, str] | None = None,
+) -> int:
     from workbench.core.agent.unattended import UnattendedApprover, denied_summary
 
     started = time.monotonic()

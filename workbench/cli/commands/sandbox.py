@@ -38,9 +38,8 @@ def _fail(message: str, code: int = 1) -> int:
 
 
 def _settings(ws: Path) -> Any:
-    from workbench.core.config import ConfigError, load_settings
-
     from workbench.cli.commands.trust import warn_untrusted
+    from workbench.core.config import ConfigError, load_settings
 
     warn_untrusted(ws)
     try:
@@ -103,7 +102,7 @@ def _build(ws: Path, args: argparse.Namespace) -> int:
             f"{ws / DOCKERFILE} not found. Fix: write a Dockerfile there (FROM an image you have, then "
             "the tools you need), or import a root filesystem, e.g. one made with "
             "`debootstrap --variant=minbase --include=python3 bookworm DIR`: "
-            "`workbench sandbox build --rootfs DIR --tag NAME`, then set [sandbox] image = \"NAME\" in "
+            '`workbench sandbox build --rootfs DIR --tag NAME`, then set [sandbox] image = "NAME" in '
             ".workbench/config.toml."
         )
     client = _client()
@@ -118,7 +117,7 @@ def _build(ws: Path, args: argparse.Namespace) -> int:
         return _fail(str(exc))
     configured = _settings(ws).image
     if tag != configured and tag.split(":")[0] != configured.split(":")[0]:
-        print(f"note: [sandbox] image is {configured!r}; set image = \"{tag}\" in .workbench/config.toml to use it")
+        print(f'note: [sandbox] image is {configured!r}; set image = "{tag}" in .workbench/config.toml to use it')
     return 0
 
 
@@ -141,8 +140,14 @@ def status_report(ws: Path) -> dict[str, Any]:
     status = engine_status_sync()
     report: dict[str, Any] = {
         "workspace": str(ws),
-        "engine": {"available": status.available, "reason": status.reason, "fix": status.fix,
-                   "version": status.version, "endpoint": status.endpoint, "runtimes": list(status.runtimes)},
+        "engine": {
+            "available": status.available,
+            "reason": status.reason,
+            "fix": status.fix,
+            "version": status.version,
+            "endpoint": status.endpoint,
+            "runtimes": list(status.runtimes),
+        },
         "image": {"name": settings.image, "present": None},
         "containers": None,
     }
@@ -159,9 +164,15 @@ def status_report(ws: Path) -> dict[str, Any]:
         report["image"]["present"] = False
     sessions = {s.id: s.status for s in _sessions(ws)}
     report["containers"] = [
-        {"id": c.id, "name": c.name, "image": c.image, "status": c.status,
-         "started_at": c.started_at.isoformat() if c.started_at else None,
-         "session": c.session, "session_status": sessions.get(c.session, "unknown")}
+        {
+            "id": c.id,
+            "name": c.name,
+            "image": c.image,
+            "status": c.status,
+            "started_at": c.started_at.isoformat() if c.started_at else None,
+            "session": c.session,
+            "session_status": sessions.get(c.session, "unknown"),
+        }
         for c in service.list_containers_sync()
     ]
     return report
@@ -204,8 +215,10 @@ def _prune(ws: Path, *, yes: bool) -> int:
         print(f"  {s.container.name:<40} {s.container.status:<9} session {s.container.session} ({s.session_status})")
     if not yes:
         if not sys.stdin.isatty():
-            print(f"workbench sandbox: not a terminal, nothing removed: pass --yes to remove these "
-                  f"{len(stale)} container(s)", file=sys.stderr)
+            print(
+                f"workbench sandbox: not a terminal, nothing removed: pass --yes to remove these {len(stale)} container(s)",
+                file=sys.stderr,
+            )
             return 2
         answer = input(f"Remove these {len(stale)} container(s)? [y/N] ").strip().lower()
         if answer not in ("y", "yes"):

@@ -53,9 +53,17 @@ def show_session(workspace: Path, session_id: str, *, as_json: bool) -> int:
         except SessionNotFound as exc:
             print(f"workbench: {exc}", file=sys.stderr)
             return 2
-        kinds = [EventKind.USER_MESSAGE, EventKind.ASSISTANT_MESSAGE, EventKind.TURN_ERROR, EventKind.TURN_CANCELLED,
-                 EventKind.TOOL_CALL_REQUESTED, EventKind.TOOL_CALL_FINISHED, EventKind.TOOL_CALL_DENIED,
-                 EventKind.TOOL_CALLS_SKIPPED, EventKind.PLAN_UPDATED]
+        kinds = [
+            EventKind.USER_MESSAGE,
+            EventKind.ASSISTANT_MESSAGE,
+            EventKind.TURN_ERROR,
+            EventKind.TURN_CANCELLED,
+            EventKind.TOOL_CALL_REQUESTED,
+            EventKind.TOOL_CALL_FINISHED,
+            EventKind.TOOL_CALL_DENIED,
+            EventKind.TOOL_CALLS_SKIPPED,
+            EventKind.PLAN_UPDATED,
+        ]
         events = store.events(info.id, kinds=kinds)
         totals = session_totals(info, store.events(info.id, kinds=[EventKind.ASSISTANT_MESSAGE, EventKind.TURN_FINISHED]))
         tail = store.interrupted_tail(info.id)
@@ -69,20 +77,24 @@ def show_session(workspace: Path, session_id: str, *, as_json: bool) -> int:
         from workbench.core.sanitize import json_line_safe  # lossless; raw tool output cannot act on a terminal
 
         print(
-            json_line_safe(json.dumps(
-                {
-                    "session": {**info.to_dict(), **totals},
-                    "messages": [json.loads(e.to_json()) for e in events],
-                    "plan": latest_plan(events),
-                },
-                indent=2,
-                ensure_ascii=False,
-            ))
+            json_line_safe(
+                json.dumps(
+                    {
+                        "session": {**info.to_dict(), **totals},
+                        "messages": [json.loads(e.to_json()) for e in events],
+                        "plan": latest_plan(events),
+                    },
+                    indent=2,
+                    ensure_ascii=False,
+                )
+            )
         )
         return 0
     cost = "" if totals["cost"] is None else f", cost ${totals['cost']:.4f}"
-    print(f"# {info.title or '(untitled)'}  [{info.id}]  {info.status}, {info.message_count} messages, "
-          f"{info.prompt_tokens} tokens in / {info.completion_tokens} out{cost}\n")
+    print(
+        f"# {info.title or '(untitled)'}  [{info.id}]  {info.status}, {info.message_count} messages, "
+        f"{info.prompt_tokens} tokens in / {info.completion_tokens} out{cost}\n"
+    )
     for e in events:
         if e.kind == EventKind.USER_MESSAGE:
             print(f"## You\n\n{P.UserMessage.of(e).text}\n")

@@ -78,8 +78,12 @@ def run_spec_command(args: argparse.Namespace, workspace: Path, approvals_store:
     workspace = Path(workspace)
     store = approvals_store or ApprovalStore.for_workspace(workspace)
     handlers = {
-        "new": _cmd_new, "list": _cmd_list, "lint": _cmd_lint,
-        "trace": _cmd_trace, "status": _cmd_status, "approve": _cmd_approve,
+        "new": _cmd_new,
+        "list": _cmd_list,
+        "lint": _cmd_lint,
+        "trace": _cmd_trace,
+        "status": _cmd_status,
+        "approve": _cmd_approve,
         "update-tasks": _cmd_update_tasks,
     }
     try:
@@ -145,7 +149,10 @@ def _cmd_new(args: argparse.Namespace, workspace: Path, store: ApprovalStore) ->
     else:
         first = folder / "requirements.md"
         system = "".join(part.capitalize() for part in name.replace(".", "-").replace("_", "-").split("-") if part) or "System"
-        first.write_text(REQUIREMENTS_TEMPLATE.format(idea=idea or "<one paragraph: what the feature is and why>", system=system), encoding="utf-8")
+        first.write_text(
+            REQUIREMENTS_TEMPLATE.format(idea=idea or "<one paragraph: what the feature is and why>", system=system),
+            encoding="utf-8",
+        )
     print(f"created {first}")
     if llm is None:
         return 0
@@ -228,7 +235,9 @@ def _cmd_update_tasks(args: argparse.Namespace, workspace: Path, store: Approval
     except DraftRejectedError as exc:
         print(f"refused: {exc}", file=sys.stderr)
         return 1
-    print(f"applied: {result.path} updated (in review; previous text kept as snapshot {result.previous_sha256[:12] if result.previous_sha256 else '-'})")
+    print(
+        f"applied: {result.path} updated (in review; previous text kept as snapshot {result.previous_sha256[:12] if result.previous_sha256 else '-'})"
+    )
     return 0
 
 
@@ -243,11 +252,15 @@ def _cmd_list(args: argparse.Namespace, workspace: Path, store: ApprovalStore) -
         bundle = load_spec(spec)
         statuses = _statuses(spec, records)
         done, total = bundle.tasks.progress() if bundle.tasks else (0, 0)
-        rows.append({
-            "name": spec.key, "source": spec.source, "path": str(spec.root),
-            "docs": {doc: statuses[doc].state for doc in DOC_KINDS},
-            "tasks": {"done": done, "total": total},
-        })
+        rows.append(
+            {
+                "name": spec.key,
+                "source": spec.source,
+                "path": str(spec.root),
+                "docs": {doc: statuses[doc].state for doc in DOC_KINDS},
+                "tasks": {"done": done, "total": total},
+            }
+        )
     if args.json:
         _dump(rows)
         return 0
@@ -267,12 +280,21 @@ def _cmd_lint(args: argparse.Namespace, workspace: Path, store: ApprovalStore) -
     errors = sum(1 for _, ps in results for p in ps if p.severity == "error")
     warnings = sum(1 for _, ps in results for p in ps if p.severity == "warning")
     if args.json:
-        _dump({
-            "specs": [{"name": s.key, "errors": sum(p.severity == "error" for p in ps),
-                       "warnings": sum(p.severity != "error" for p in ps),
-                       "problems": [p.to_dict() for p in errors_first(ps)]} for s, ps in results],
-            "errors": errors, "warnings": warnings,
-        })
+        _dump(
+            {
+                "specs": [
+                    {
+                        "name": s.key,
+                        "errors": sum(p.severity == "error" for p in ps),
+                        "warnings": sum(p.severity != "error" for p in ps),
+                        "problems": [p.to_dict() for p in errors_first(ps)],
+                    }
+                    for s, ps in results
+                ],
+                "errors": errors,
+                "warnings": warnings,
+            }
+        )
     else:
         for spec, problems in results:
             print(f"== {spec.key}: {count_line(problems)}")
@@ -314,8 +336,10 @@ def _cmd_trace(args: argparse.Namespace, workspace: Path, store: ApprovalStore) 
             print("  design -> criteria -> tasks:")
             for item, cids in report.by_design.items():
                 tasks = report.design_tasks.get(item) or []
-                print(f"    {item or '(design)'}: {', '.join(cids) or '(no known criterion)'}"
-                      f" -> {', '.join(tasks) if tasks else '(no task)'}")
+                print(
+                    f"    {item or '(design)'}: {', '.join(cids) or '(no known criterion)'}"
+                    f" -> {', '.join(tasks) if tasks else '(no task)'}"
+                )
     return 0
 
 
@@ -363,8 +387,10 @@ def _cmd_approve(args: argparse.Namespace, workspace: Path, store: ApprovalStore
     if errors and not getattr(args, "force", False):
         for problem in errors:
             print(problem.format(workspace), file=sys.stderr)
-        print(f"refused: {args.doc}.md has {len(errors)} error(s) (listed above); fix them, or approve anyway with --force",
-              file=sys.stderr)
+        print(
+            f"refused: {args.doc}.md has {len(errors)} error(s) (listed above); fix them, or approve anyway with --force",
+            file=sys.stderr,
+        )
         return 1
     record = record_for_approval(spec, args.doc, who=args.who)
     store.append(record)

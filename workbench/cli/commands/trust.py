@@ -31,8 +31,11 @@ def _as_json(report: Any, sections: list[Any], action: str) -> dict[str, Any]:
             for f in report.files
         ],
         "changes": [
-            {"path": s.rel, "heading": s.heading,
-             "items": [{"text": i.text, "risk": i.risk, "hidden": i.hidden} for i in s.items]}
+            {
+                "path": s.rel,
+                "heading": s.heading,
+                "items": [{"text": i.text, "risk": i.risk, "hidden": i.hidden} for i in s.items],
+            }
             for s in sections
         ],
     }
@@ -73,8 +76,13 @@ def run_trust_command(args: argparse.Namespace) -> int:
                 return 0
             print(_state_line(report))
             if report.pending:
-                print("Ignored until you trust them (`" + trust.trust_command(ws) + "`): "
-                      + ", ".join(f.rel for f in report.pending) + ".")
+                print(
+                    "Ignored until you trust them (`"
+                    + trust.trust_command(ws)
+                    + "`): "
+                    + ", ".join(f.rel for f in report.pending)
+                    + "."
+                )
             print()
             print(render_text(report, sections) if sections else "No workspace files that need trust are present.")
             return 0

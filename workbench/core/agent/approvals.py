@@ -8,8 +8,9 @@ core never imports the UI (pattern from Toad's ACP permission requests).
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from workbench.core.tools.base import ToolResult
@@ -81,7 +82,7 @@ EDIT_DIFF_LIMIT = 20_000
 """Most characters of the proposal-vs-written diff sent back to the model."""
 
 
-def with_user_edit(result: "ToolResult", path: str, proposed: str | None, written: str) -> "ToolResult":
+def with_user_edit(result: ToolResult, path: str, proposed: str | None, written: str) -> ToolResult:
     """Tell the model (and the chat) that the user edited a change before it was applied.
 
     The model's own call still holds its proposal, so without this it would believe its content

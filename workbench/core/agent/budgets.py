@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from workbench.core.agent.tokens import TokenCounter
 
@@ -44,7 +45,12 @@ class ResultBudgets:
         window: returns the model's context window in tokens.
     """
 
-    def __init__(self, counter: Callable[[], TokenCounter], configured: Mapping[str, int] | None = None, window: Callable[[], int] = lambda: 128_000) -> None:
+    def __init__(
+        self,
+        counter: Callable[[], TokenCounter],
+        configured: Mapping[str, int] | None = None,
+        window: Callable[[], int] = lambda: 128_000,
+    ) -> None:
         self.counter = counter
         self.configured = dict(configured or {})
         self.window = window

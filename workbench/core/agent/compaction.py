@@ -18,7 +18,8 @@ itself sized to fit the window, and its tokens and cost count in usage (session 
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from workbench.core.agent.context import conversation_from_events, stub_tool_results
 from workbench.core.agent.tokens import encoder_ready, tiktoken_encoder
@@ -40,7 +41,7 @@ class ContextOverflow(Exception):
     """The request cannot be made to fit the context window; ``str()`` tells the user why."""
 
 
-async def fit_window(chat: "ChatService", history: list[dict[str, Any]], on_usage: UsageSink | None = None) -> bool:
+async def fit_window(chat: ChatService, history: list[dict[str, Any]], on_usage: UsageSink | None = None) -> bool:
     """Shrink ``history`` (in place) until the next request fits; see the module docstring.
 
     Returns:
@@ -67,7 +68,9 @@ async def fit_window(chat: "ChatService", history: list[dict[str, Any]], on_usag
     chat.last_prompt_tokens = 0  # the reported count is stale once we shrink
     stub_tool_results(history, lambda: used() >= limit, keep_last=1, counter=counter)
     if used() >= limit:
-        keep = _turns_that_fit(history, chat.agent.keep_recent_turns, limit - used() + counter.count(history), chat.running, counter)
+        keep = _turns_that_fit(
+            history, chat.agent.keep_recent_turns, limit - used() + counter.count(history), chat.running, counter
+        )
         if await compact(chat, reason="auto", keep=keep, on_usage=on_usage) is not None:
             stub_tool_results(history, lambda: used() >= limit, keep_last=1, counter=counter)
     stub_tool_results(history, lambda: used() >= limit, counter=counter)
@@ -75,7 +78,7 @@ async def fit_window(chat: "ChatService", history: list[dict[str, Any]], on_usag
         raise ContextOverflow(
             f"The conversation does not fit the model's context window even after compacting: about {used()} "
             f"tokens (system prompt, tool schemas and the current turn) against a window of {window} "
-            f"([models.\"{chat.llm.model}\"] context_window). Start a new session (/new) or use a model with a larger window."
+            f'([models."{chat.llm.model}"] context_window). Start a new session (/new) or use a model with a larger window.'
         )
     return True
 
@@ -83,12 +86,16 @@ async def fit_window(chat: "ChatService", history: list[dict[str, Any]], on_usag
 def _turns_that_fit(history: list[dict[str, Any]], keep: int, room: int, running: bool, counter: Any) -> int:
     """The most recent turns (at most ``keep``) whose messages fit in ``room`` tokens minus room
     for a summary; 0 when none does (the turn in flight is kept by :func:`compact` anyway)."""
-    starts = [i for i, m in enumerate(history) if m.get("role") == "user" and not str(m.get("content", "")).startswith("Summary of the earlier")]
+    starts = [
+        i
+        for i, m in enumerate(history)
+        if m.get("role") == "user" and not str(m.get("content", "")).startswith("Summary of the earlier")
+    ]
     if running and starts:
         starts = starts[:-1]  # the turn in flight is kept on top of ``keep``
     target = room * 0.6
     for k in range(min(keep, len(starts)), 0, -1):
-        if counter.count(history[starts[-k]:]) <= target:
+        if counter.count(history[starts[-k] :]) <= target:
             return k
     return 0
 
@@ -101,7 +108,9 @@ def _transcript(old: list[dict[str, Any]], budget_chars: int) -> str:
         limit = 300 if m["role"] == "tool" else 2000
         content = m.get("content") or ""
         text = content if len(content) <= limit else content[:limit] + f" [... {len(content) - limit} chars]"
-        calls = "".join(f"\n[tool call {c['function']['name']}({c['function']['arguments'][:200]})]" for c in m.get("tool_calls", []))
+        calls = "".join(
+            f"\n[tool call {c['function']['name']}({c['function']['arguments'][:200]})]" for c in m.get("tool_calls", [])
+        )
         parts.append(f"{m['role'].upper()}: {text}{calls}")
     joined = "\n\n".join(parts)
     if len(joined) <= budget_chars:
@@ -112,7 +121,9 @@ def _transcript(old: list[dict[str, Any]], budget_chars: int) -> str:
     return f"{head}\n\n[... earlier messages left out ...]\n\n{tail}"
 
 
-async def compact(chat: "ChatService", *, reason: str = "manual", keep: int | None = None, on_usage: UsageSink | None = None) -> str | None:
+async def compact(
+    chat: ChatService, *, reason: str = "manual", keep: int | None = None, on_usage: UsageSink | None = None
+) -> str | None:
     """Summarise all but the last ``keep`` turns (default ``agent.keep_recent_turns``; the turn in
     flight is always kept) into a ``context.compacted`` event and rebuild the conversation.
 
@@ -172,9 +183,20 @@ async def compact(chat: "ChatService", *, reason: str = "manual", keep: int | No
     from workbench.core.agent.context import turn_cost
 
     cost = turn_cost(usage, info.input_price, info.output_price) if (usage and info) else None
-    await chat.emit(Event(EventKind.CONTEXT_COMPACTED, chat.session.id, {
-        "summary": summary, "up_to_seq": cut_seq, "tokens_before": before, "reason": reason, "usage": usage, "cost": cost,
-    }))
+    await chat.emit(
+        Event(
+            EventKind.CONTEXT_COMPACTED,
+            chat.session.id,
+            {
+                "summary": summary,
+                "up_to_seq": cut_seq,
+                "tokens_before": before,
+                "reason": reason,
+                "usage": usage,
+                "cost": cost,
+            },
+        )
+    )
     events = await chat.store.events(chat.session.id, kinds=CONVERSATION_KINDS)
     rebuilt = conversation_from_events(events)
     messages = await chat.conversation()
@@ -183,7 +205,7 @@ async def compact(chat: "ChatService", *, reason: str = "manual", keep: int | No
     return summary
 
 
-async def _plan_note(chat: "ChatService") -> str:
+async def _plan_note(chat: ChatService) -> str:
     """The session's current plan (the last ``plan.updated``) as a note for the summary, or "".
 
     The ``update_plan`` calls that set it are among the turns being summarised; without this the

@@ -11,8 +11,9 @@ never re-run.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from workbench.core import event_payloads as P
 from workbench.core.events import Event, EventKind
@@ -55,7 +56,11 @@ def workspace_layout(workspace: Path, *, max_entries: int = 60) -> str:
             continue
         if entry.is_dir(follow_symlinks=False):
             try:
-                children = sorted(c.name + ("/" if c.is_dir(follow_symlinks=False) else "") for c in os.scandir(entry.path) if c.name not in LAYOUT_SKIP)
+                children = sorted(
+                    c.name + ("/" if c.is_dir(follow_symlinks=False) else "")
+                    for c in os.scandir(entry.path)
+                    if c.name not in LAYOUT_SKIP
+                )
             except OSError:
                 children = []
             shown = ", ".join(children[:8]) + (f", … (+{len(children) - 8})" if len(children) > 8 else "")

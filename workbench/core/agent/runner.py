@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 from workbench.core.agent.approvals import ApprovalDecision, ApprovalRequest, Approver, with_user_edit
 from workbench.core.agent.registry import ToolRegistry
@@ -102,10 +103,9 @@ class ToolRunner:
         self._guard_turn: str | None = None
         self.guard = ProtectedGuard(workspace)
         """Checks the protected paths after every call (:mod:`workbench.core.guard.check`)."""
-        from workbench.core.redact import Redactor
-
         from workbench.core.agent.budgets import ResultBudgets
         from workbench.core.agent.tokens import TokenCounter
+        from workbench.core.redact import Redactor
 
         counter = TokenCounter()
         self.budgets = ResultBudgets(lambda: counter)
@@ -115,7 +115,9 @@ class ToolRunner:
         """Masks secrets in what approval requests show (the modal is a sink too); the chat
         service sets the session's redactor."""
 
-    async def _finish(self, sid: str, call: ToolCall, result: ToolResult, started: float, outcome: str, *, edited: bool = False) -> CallOutcome:
+    async def _finish(
+        self, sid: str, call: ToolCall, result: ToolResult, started: float, outcome: str, *, edited: bool = False
+    ) -> CallOutcome:
         raw = result.content  # shown and sent escaped; the raw text stays in the log (raw_content)
         safe = await asyncio.to_thread(sanitize, raw) if len(raw) > 65536 else sanitize(raw)
         if len(safe) > 8192 and self.budgets.counter().method != "estimate":
@@ -160,7 +162,9 @@ class ToolRunner:
         if tool is None:
             await self.emit(requested)
             available = ", ".join(self.registry.names())
-            err = ToolResult(f"Error: unknown tool {call.name!r}. Available tools: {available}.", f"unknown tool {call.name}", is_error=True)
+            err = ToolResult(
+                f"Error: unknown tool {call.name!r}. Available tools: {available}.", f"unknown tool {call.name}", is_error=True
+            )
             return await self._finish(sid, call, err, started, "error")
         try:
             args = validate_arguments(tool.spec, call.arguments)
@@ -180,11 +184,18 @@ class ToolRunner:
         override: str | None = None
         if decision.action == "deny":
             by = "mode" if "mode" in decision.reason else "rule"
-            await self.emit(requested, Event(EventKind.TOOL_CALL_DENIED, sid, {"call_id": call.id, "name": call.name, "by": by, "reason": decision.reason}))
+            await self.emit(
+                requested,
+                Event(
+                    EventKind.TOOL_CALL_DENIED, sid, {"call_id": call.id, "name": call.name, "by": by, "reason": decision.reason}
+                ),
+            )
             return CallOutcome(call.id, f"Denied: {decision.reason}", "denied")
         if decision.action == "ask":
             await self.emit(requested)
-            request = ApprovalRequest(sid, call.id, call.name, self.redactor(args), decision.reason, decision.protected, kind=tool.spec.kind)
+            request = ApprovalRequest(
+                sid, call.id, call.name, self.redactor(args), decision.reason, decision.protected, kind=tool.spec.kind
+            )
             if tool.spec.mutates:
                 try:
                     proposal = await tool.preview(args, self.ctx)
@@ -198,7 +209,13 @@ class ToolRunner:
                 Event(
                     EventKind.APPROVAL_REQUESTED,
                     sid,
-                    {"call_id": call.id, "name": call.name, "arguments": args, "reason": decision.reason, "protected": decision.protected},
+                    {
+                        "call_id": call.id,
+                        "name": call.name,
+                        "arguments": args,
+                        "reason": decision.reason,
+                        "protected": decision.protected,
+                    },
                 )
             )
             try:
@@ -206,18 +223,36 @@ class ToolRunner:
             except asyncio.CancelledError:
                 if not request.future.done():
                     request.future.cancel()
-                await self.emit(Event(EventKind.TOOL_CALL_DENIED, sid, {"call_id": call.id, "name": call.name, "by": "cancelled", "reason": "the turn was cancelled before the approval"}))
+                await self.emit(
+                    Event(
+                        EventKind.TOOL_CALL_DENIED,
+                        sid,
+                        {
+                            "call_id": call.id,
+                            "name": call.name,
+                            "by": "cancelled",
+                            "reason": "the turn was cancelled before the approval",
+                        },
+                    )
+                )
                 raise
             if answer.action == "deny":
                 reason = answer.reason or "the user denied this call"
-                await self.emit(Event(EventKind.TOOL_CALL_DENIED, sid, {"call_id": call.id, "name": call.name, "by": answer.by, "reason": reason}))
+                await self.emit(
+                    Event(
+                        EventKind.TOOL_CALL_DENIED,
+                        sid,
+                        {"call_id": call.id, "name": call.name, "by": answer.by, "reason": reason},
+                    )
+                )
                 prefix = "Denied by the user" if answer.by == "user" else "Denied"
                 return CallOutcome(call.id, f"{prefix}: {reason}", "denied")
             by = "user"
             if decision.protected and tool.spec.kind != "command":
                 approved_paths = frozenset(
                     "/".join(t.casefold().split("/")[: i + 1])
-                    for t in targets_of(call.name, args) for i in range(t.count("/") + 1)
+                    for t in targets_of(call.name, args)
+                    for i in range(t.count("/") + 1)
                 )  # the approved files and the folders created for them
             if answer.action == "always" and request.rule and not decision.protected:
                 perms.session_allow.append(request.rule)
@@ -226,7 +261,13 @@ class ToolRunner:
             approved = Event(
                 EventKind.TOOL_CALL_APPROVED,
                 sid,
-                {"call_id": call.id, "name": call.name, "by": by, "rule": request.rule if by == "user-always" else None, "edited": override is not None},
+                {
+                    "call_id": call.id,
+                    "name": call.name,
+                    "by": by,
+                    "rule": request.rule if by == "user-always" else None,
+                    "edited": override is not None,
+                },
             )
             early, before = await self._guard_start(sid, turn_id, call, args)
             await self.emit(approved, Event(EventKind.TOOL_CALL_STARTED, sid, {"call_id": call.id, "name": call.name}))
@@ -242,12 +283,16 @@ class ToolRunner:
             await self.emit(approved, Event(EventKind.TOOL_CALL_STARTED, sid, {"call_id": call.id, "name": call.name}))
         started = time.perf_counter()  # the duration is the tool's own run, not the wait for approval
         try:
-            result = await asyncio.wait_for(tool.run(args, self.ctx, override=override), self.tool_timeout + float(getattr(tool, "timeout_grace", 0.0)))
+            result = await asyncio.wait_for(
+                tool.run(args, self.ctx, override=override), self.tool_timeout + float(getattr(tool, "timeout_grace", 0.0))
+            )
             outcome = "error" if result.is_error else "ok"
         except ToolError as exc:
             result, outcome = ToolResult.from_error(call.name, exc), "error"
-        except asyncio.TimeoutError:
-            result = ToolResult(f"Error: {call.name} timed out after {self.tool_timeout:g} s and was cancelled.", "timed out", is_error=True)
+        except TimeoutError:
+            result = ToolResult(
+                f"Error: {call.name} timed out after {self.tool_timeout:g} s and was cancelled.", "timed out", is_error=True
+            )
             outcome = "timeout"
         except asyncio.CancelledError:
             res = ToolResult(f"Cancelled by the user while {call.name} was running.", "cancelled", is_error=True)
@@ -261,7 +306,9 @@ class ToolRunner:
             result = with_user_edit(result, str(args.get("path", "")), request.new_text, override)
         result, outcome = await self._check_protected(sid, call, args, before, approved_paths, result, outcome=outcome)
         if early != "none":  # a change made between calls was found (and reverted or approved) first
-            result = ToolResult(f"{result.content}\n\n{early}", result.summary, result.diff, result.changed_paths, result.is_error)
+            result = ToolResult(
+                f"{result.content}\n\n{early}", result.summary, result.diff, result.changed_paths, result.is_error
+            )
         return await self._finish(sid, call, result, started, outcome, edited=override is not None)
 
     async def _guard_start(self, sid: str, turn_id: str, call: ToolCall, args: dict[str, Any]) -> tuple[str, Any]:
@@ -274,8 +321,16 @@ class ToolRunner:
         return early, await self.guard.before()
 
     async def _check_protected(
-        self, sid: str, call: ToolCall, args: dict[str, Any], before: Any, approved_paths: frozenset[str],
-        result: ToolResult, *, outcome: str = "error", headless: bool = False,
+        self,
+        sid: str,
+        call: ToolCall,
+        args: dict[str, Any],
+        before: Any,
+        approved_paths: frozenset[str],
+        result: ToolResult,
+        *,
+        outcome: str = "error",
+        headless: bool = False,
     ) -> tuple[ToolResult, str]:
         """Run the protected-path check after a call; report a revert to the model and the log.
 
@@ -289,15 +344,29 @@ class ToolRunner:
                 return False
             listed = ", ".join(c.path for c in changes[:8])
             request = ApprovalRequest(
-                sid, call.id, call.name, self.redactor(args),
+                sid,
+                call.id,
+                call.name,
+                self.redactor(args),
                 f"{'a process left running by an earlier call' if before is None else 'this call'} changed protected "
-                f"paths ({listed}); approve keeps the change, deny reverts it", True,
+                f"paths ({listed}); approve keeps the change, deny reverts it",
+                True,
             )
             request.diff = self.redactor.text(diff)
-            await self.emit(Event(EventKind.APPROVAL_REQUESTED, sid, {
-                "call_id": call.id, "name": call.name, "arguments": args, "reason": request.reason,
-                "protected": True, "diff": diff,
-            }))
+            await self.emit(
+                Event(
+                    EventKind.APPROVAL_REQUESTED,
+                    sid,
+                    {
+                        "call_id": call.id,
+                        "name": call.name,
+                        "arguments": args,
+                        "reason": request.reason,
+                        "protected": True,
+                        "diff": diff,
+                    },
+                )
+            )
             answer = await self.approver(request)
             return answer.action in ("approve", "always")
 
@@ -309,11 +378,21 @@ class ToolRunner:
             verdict = await self.guard.after(before, approved_paths, ask)
         if not verdict.changes:
             return result, outcome
-        await self.emit(Event(EventKind.PROTECTED_CHANGE, sid, {
-            "call_id": call.id, "name": call.name, "action": verdict.action, "between_calls": before is None,
-            "changes": [{"path": c.path, "change": c.what} for c in verdict.changes],
-            "failed": verdict.failed, "diff": verdict.diff,
-        }))
+        await self.emit(
+            Event(
+                EventKind.PROTECTED_CHANGE,
+                sid,
+                {
+                    "call_id": call.id,
+                    "name": call.name,
+                    "action": verdict.action,
+                    "between_calls": before is None,
+                    "changes": [{"path": c.path, "change": c.what} for c in verdict.changes],
+                    "failed": verdict.failed,
+                    "diff": verdict.diff,
+                },
+            )
+        )
         note = verdict.message()
         if before is None:
             return result, note.replace("this call changed", "a process left running by an earlier call changed", 1)
@@ -321,4 +400,6 @@ class ToolRunner:
         if verdict.action == "reverted":
             summary = f"protected change reverted ({len(verdict.changes)} path(s))"
             return ToolResult(content, summary, is_error=True, changed_paths=result.changed_paths, diff=result.diff), "denied"
-        return ToolResult(content, result.summary, is_error=result.is_error, changed_paths=result.changed_paths, diff=result.diff), outcome
+        return ToolResult(
+            content, result.summary, is_error=result.is_error, changed_paths=result.changed_paths, diff=result.diff
+        ), outcome

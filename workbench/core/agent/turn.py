@@ -73,7 +73,7 @@ class AgentTurn:
     are used (the chat service in the product; a test checks the turn reaches for nothing else).
     """
 
-    def __init__(self, chat: "TurnHost", prompt: str) -> None:
+    def __init__(self, chat: TurnHost, prompt: str) -> None:
         self.chat = chat
         self.prompt = prompt
         self.turn_id = uuid.uuid4().hex[:10]
@@ -110,7 +110,12 @@ class AgentTurn:
                 while True:
                     step_no += 1
                     if step_no > chat.agent.max_steps:
-                        return await self._fail(sid, f"Stopped after {chat.agent.max_steps} model calls (agent.max_steps). Send a prompt to continue.", "max_steps", step_no - 1)
+                        return await self._fail(
+                            sid,
+                            f"Stopped after {chat.agent.max_steps} model calls (agent.max_steps). Send a prompt to continue.",
+                            "max_steps",
+                            step_no - 1,
+                        )
                     chat.refresh_tools()
                     try:
                         await chat.maybe_compact(history, on_usage=lambda u: self._add_usage(u, session=False))
@@ -127,8 +132,12 @@ class AgentTurn:
                             Event(
                                 EventKind.TOOL_CALLS_SKIPPED,
                                 sid,
-                                {"turn_id": self.turn_id, "step": step_no, "call_ids": [c.id for c in step.calls],
-                                 "reason": f"the reply ended with finish_reason {step.finish!r}"},
+                                {
+                                    "turn_id": self.turn_id,
+                                    "step": step_no,
+                                    "call_ids": [c.id for c in step.calls],
+                                    "reason": f"the reply ended with finish_reason {step.finish!r}",
+                                },
                             )
                         )
                         return await self._fail(
@@ -143,16 +152,27 @@ class AgentTurn:
                         outcome = await chat.runner.run(sid, self.turn_id, step_no, call)
                         history.append({"role": "tool", "tool_call_id": call.id, "content": outcome.content})
         except TimeoutError:
-            return await self._fail(sid, f"The turn took longer than agent.turn_budget ({chat.agent.turn_budget:g} s) and was stopped.", "turn_budget", step_no)
+            return await self._fail(
+                sid,
+                f"The turn took longer than agent.turn_budget ({chat.agent.turn_budget:g} s) and was stopped.",
+                "turn_budget",
+                step_no,
+            )
         except asyncio.CancelledError:
             await self._checkpoint_after()
             await chat.emit(
                 Event(EventKind.TURN_CANCELLED, sid, {"turn_id": self.turn_id, "reason": "cancelled by the user"}),
-                Event(EventKind.TURN_FINISHED, sid, {"turn_id": self.turn_id, "status": "cancelled", "steps": step_no, "cost": self.cost}),
+                Event(
+                    EventKind.TURN_FINISHED,
+                    sid,
+                    {"turn_id": self.turn_id, "status": "cancelled", "steps": step_no, "cost": self.cost},
+                ),
             )
             raise
         await self._checkpoint_after()
-        await chat.emit(Event(EventKind.TURN_FINISHED, sid, {"turn_id": self.turn_id, "status": "done", "steps": step_no, "cost": self.cost}))
+        await chat.emit(
+            Event(EventKind.TURN_FINISHED, sid, {"turn_id": self.turn_id, "status": "done", "steps": step_no, "cost": self.cost})
+        )
         return TurnOutcome(self.turn_id, "done", last_text, None, self.usage, step_no, self.cost, self.tool_calls)
 
     async def _checkpoint_before(self, call: ToolCall) -> None:
@@ -163,9 +183,22 @@ class AgentTurn:
             return
         self._changed = True
         try:
-            await cps.checkpoint(f"before: {self.prompt.strip().splitlines()[0][:50] if self.prompt.strip() else 'turn'}", turn_id=self.turn_id)
+            await cps.checkpoint(
+                f"before: {self.prompt.strip().splitlines()[0][:50] if self.prompt.strip() else 'turn'}", turn_id=self.turn_id
+            )
         except Exception as exc:  # a failing snapshot must not block the work; say so
-            await self.chat.emit(Event(EventKind.TURN_ERROR, self.chat.session.id, {"turn_id": self.turn_id, "message": f"Checkpoint failed (continuing without it): {exc}", "error_kind": "checkpoint", "request_id": None}))
+            await self.chat.emit(
+                Event(
+                    EventKind.TURN_ERROR,
+                    self.chat.session.id,
+                    {
+                        "turn_id": self.turn_id,
+                        "message": f"Checkpoint failed (continuing without it): {exc}",
+                        "error_kind": "checkpoint",
+                        "request_id": None,
+                    },
+                )
+            )
 
     async def _checkpoint_after(self) -> None:
         """Snapshot at the end of a turn that may have changed files (recorded only if it did)."""
@@ -177,10 +210,16 @@ class AgentTurn:
         except Exception:
             pass
 
-    async def _fail(self, sid: str, message: str, kind: str, steps: int, request_id: str | None = None, text: str = "") -> TurnOutcome:
+    async def _fail(
+        self, sid: str, message: str, kind: str, steps: int, request_id: str | None = None, text: str = ""
+    ) -> TurnOutcome:
         await self._checkpoint_after()
         await self.chat.emit(
-            Event(EventKind.TURN_ERROR, sid, {"turn_id": self.turn_id, "message": message, "error_kind": kind, "request_id": request_id}),
+            Event(
+                EventKind.TURN_ERROR,
+                sid,
+                {"turn_id": self.turn_id, "message": message, "error_kind": kind, "request_id": request_id},
+            ),
             Event(EventKind.TURN_FINISHED, sid, {"turn_id": self.turn_id, "status": "error", "steps": steps, "cost": self.cost}),
         )
         return TurnOutcome(self.turn_id, "error", text, message, self.usage, steps, self.cost, self.tool_calls)
@@ -196,7 +235,13 @@ class AgentTurn:
 
         async def emit_delta(text: str, reasoning: str) -> None:
             if text or reasoning:
-                await chat.emit(Event(EventKind.ASSISTANT_DELTA, sid, {"turn_id": turn_id, "step": step_no, "text": text, "reasoning": reasoning}))
+                await chat.emit(
+                    Event(
+                        EventKind.ASSISTANT_DELTA,
+                        sid,
+                        {"turn_id": turn_id, "step": step_no, "text": text, "reasoning": reasoning},
+                    )
+                )
 
         async def flush(text: str, reasoning: str) -> None:
             await emit_delta(text_stream.feed(text), reasoning_stream.feed(reasoning))
@@ -253,12 +298,34 @@ class AgentTurn:
             if step.text:
                 history.append({"role": "assistant", "content": cut_off(step.text)})
             if step.calls:
-                await chat.emit(Event(EventKind.TOOL_CALLS_SKIPPED, sid, {"turn_id": turn_id, "step": step_no, "call_ids": [c.id for c in step.calls], "reason": "the turn was cancelled"}))
+                await chat.emit(
+                    Event(
+                        EventKind.TOOL_CALLS_SKIPPED,
+                        sid,
+                        {
+                            "turn_id": turn_id,
+                            "step": step_no,
+                            "call_ids": [c.id for c in step.calls],
+                            "reason": "the turn was cancelled",
+                        },
+                    )
+                )
             raise
         except LLMError as exc:
             await end(interrupted=True)
             if step.calls:
-                await chat.emit(Event(EventKind.TOOL_CALLS_SKIPPED, sid, {"turn_id": turn_id, "step": step_no, "call_ids": [c.id for c in step.calls], "reason": f"the stream failed: {exc.kind}"}))
+                await chat.emit(
+                    Event(
+                        EventKind.TOOL_CALLS_SKIPPED,
+                        sid,
+                        {
+                            "turn_id": turn_id,
+                            "step": step_no,
+                            "call_ids": [c.id for c in step.calls],
+                            "reason": f"the stream failed: {exc.kind}",
+                        },
+                    )
+                )
             if step.text:
                 history.append({"role": "assistant", "content": cut_off(step.text)})
             return await self._fail(sid, exc.message, exc.kind, step_no, exc.request_id, step.text)

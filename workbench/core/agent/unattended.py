@@ -42,8 +42,14 @@ def how_to_allow(request: ApprovalRequest) -> str:
     """One sentence telling the user how to let ``request`` run in a headless run."""
     if request.protected:
         return "it touches a protected path, which always needs a person: run it in the TUI (`workbench resume`)"
-    rule = (f' or pass --allowed-tools "{request.rule}" (or add allow = ["{request.rule}"] under [permissions] '
-            'in .workbench/config.toml)') if request.rule else ""
+    rule = (
+        (
+            f' or pass --allowed-tools "{request.rule}" (or add allow = ["{request.rule}"] under [permissions] '
+            "in .workbench/config.toml)"
+        )
+        if request.rule
+        else ""
+    )
     if request.reason.startswith("rule "):
         return f"a [permissions] ask rule matches it: remove that rule{rule}"
     if request.kind == "command":

@@ -23,7 +23,7 @@ A failed write (the disk is full) is kept: later :meth:`DeltaBatcher.add` and
 from __future__ import annotations
 
 import asyncio
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 from workbench.core.tasks import spawn
 

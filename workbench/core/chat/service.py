@@ -77,7 +77,9 @@ class ChatService:
         self.registry = registry or ToolRegistry()
         self.permissions = PermissionState(PermissionMode.parse(self.agent.mode), rules or PermissionRules.parse([], [], []))
         self.registry.hidden = lambda: self.permissions.rules.denied_tools()
-        self.runner = ToolRunner(self.emit, self.registry, self.workspace, self.permissions, approver or self._ask_ui, self.agent.tool_timeout)
+        self.runner = ToolRunner(
+            self.emit, self.registry, self.workspace, self.permissions, approver or self._ask_ui, self.agent.tool_timeout
+        )
         self.runner.redactor = getattr(getattr(store, "sync", None), "redactor", None) or self.runner.redactor
         self.session: SessionInfo | None = None
         """The current session (None until the first prompt or :meth:`open`)."""

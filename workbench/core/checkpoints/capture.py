@@ -80,9 +80,7 @@ def _skip_reason(root: Path, path: str, settings: CheckpointSettings) -> tuple[s
 
 def _list_nested(git: Git, root: Path, rel: str, empty_index: Path) -> list[str]:
     """List the non-ignored files of the nested repository at ``rel`` (recursing into deeper ones)."""
-    out = git.run(
-        "ls-files", "-z", "-o", "--exclude-standard", work_tree=root / rel, index_file=empty_index
-    )
+    out = git.run("ls-files", "-z", "-o", "--exclude-standard", work_tree=root / rel, index_file=empty_index)
     files: list[str] = []
     for sub in split_z(out):
         if sub.endswith("/"):
@@ -138,7 +136,9 @@ def stage_worktree(git: Git, root: Path, settings: CheckpointSettings) -> StageR
             candidates += _list_nested(git, root, rel, empty_index)
         if candidates:
             ignored_out = git.run(
-                "check-ignore", "-z", "--stdin",
+                "check-ignore",
+                "-z",
+                "--stdin",
                 input=b"\0".join(encode_path(p) for p in candidates) + b"\0",
                 ok_codes=(0, 1),
             )
@@ -153,12 +153,20 @@ def stage_worktree(git: Git, root: Path, settings: CheckpointSettings) -> StageR
                     result.skipped.append((path, reason))
     if force_remove:
         git.run(
-            "update-index", "--force-remove", "-z", "--stdin",
+            "update-index",
+            "--force-remove",
+            "-z",
+            "--stdin",
             input=b"\0".join(encode_path(p) for p in force_remove) + b"\0",
         )
     if update:  # --replace: a file that became a folder (or back) replaces the old entries
         git.run(
-            "update-index", "--add", "--remove", "--replace", "-z", "--stdin",
+            "update-index",
+            "--add",
+            "--remove",
+            "--replace",
+            "-z",
+            "--stdin",
             input=b"\0".join(encode_path(p) for p in update) + b"\0",
         )
     result.updated = len(update) + len(force_remove)

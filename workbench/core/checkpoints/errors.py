@@ -20,9 +20,7 @@ class GitCommandError(CheckpointError):
         self.args_ = args
         self.returncode = returncode
         self.stderr = stderr
-        super().__init__(
-            f"git {' '.join(args)} failed with exit status {returncode}: {stderr.strip() or '(no output)'}"
-        )
+        super().__init__(f"git {' '.join(args)} failed with exit status {returncode}: {stderr.strip() or '(no output)'}")
 
 
 class GitNotFoundError(CheckpointError):

@@ -14,7 +14,7 @@ import fcntl
 import json
 import os
 from collections.abc import Iterable, Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -88,9 +88,7 @@ class ShadowRepo:
             excludes = f"/{self.git_dir.relative_to(self.workspace).as_posix()}/\n"
         _write_private(info / "exclude", excludes)
         # The index caches what was captured under the current cap/excludes: start over when they change.
-        fingerprint = json.dumps(
-            {"max_file_bytes": self.settings.max_file_bytes, "excludes": self.settings.excludes}
-        )
+        fingerprint = json.dumps({"max_file_bytes": self.settings.max_file_bytes, "excludes": self.settings.excludes})
         fp_file = self.git_dir / "workbench-settings.json"
         if not fp_file.exists() or fp_file.read_text() != fingerprint:
             self.index_file.unlink(missing_ok=True)
@@ -157,8 +155,10 @@ class ShadowRepo:
         tree = git.run("write-tree").decode().strip()
         heads: dict[str, tuple[str, str]] = {}
         out = git.run(
-            "for-each-ref", "--format=%(refname) %(objectname) %(tree)",
-            LATEST_REF, SESSION_LATEST_PREFIX + session_id,
+            "for-each-ref",
+            "--format=%(refname) %(objectname) %(tree)",
+            LATEST_REF,
+            SESSION_LATEST_PREFIX + session_id,
         )
         for line in out.decode().splitlines():
             ref, commit, ref_tree = line.split(" ")
@@ -167,30 +167,47 @@ class ShadowRepo:
         mine = heads.get(SESSION_LATEST_PREFIX + session_id)
         if not force and latest and mine and latest[0] == mine[0] and latest[1] == tree:
             previous = self.get(latest[0])
-            return previous.model_copy(
-                update={"files_changed": [], "diffstat": (0, 0, 0), "skipped": staged.skipped}
-            )
+            return previous.model_copy(update={"files_changed": [], "diffstat": (0, 0, 0), "skipped": staged.skipped})
         base = latest[1] if latest else EMPTY_TREE
         fields = split_z(git.run("diff-tree", "-r", "-z", "--no-renames", "--raw", "--numstat", base, tree))
         changed, diffstat, gitlinks = parse_diff_tree(fields)
         if gitlinks:  # never expected: stage_worktree adds nested repositories file by file
             raise CheckpointError(f"refusing to record nested repositories as gitlinks: {gitlinks}")
-        created = datetime.now(timezone.utc)
+        created = datetime.now(UTC)
         cp = Checkpoint(
-            id="", label=label, created_at=created, session_id=session_id, tree=tree,
-            parent=latest[0] if latest else None, files_changed=changed, diffstat=diffstat,
-            skipped=staged.skipped, meta=meta,
+            id="",
+            label=label,
+            created_at=created,
+            session_id=session_id,
+            tree=tree,
+            parent=latest[0] if latest else None,
+            files_changed=changed,
+            diffstat=diffstat,
+            skipped=staged.skipped,
+            meta=meta,
         )
         stamp = f"{int(created.timestamp())} +0000"
-        commit = git.run(
-            "commit-tree", tree, "-F", "-", input=encode_message(cp),
-            extra_env={"GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp},
-        ).decode().strip()
-        git.run("update-ref", "--stdin", input=(
-            f"update {CHECKPOINT_REFS}{session_id}/{commit} {commit}\n"
-            f"update {LATEST_REF} {commit}\n"
-            f"update {SESSION_LATEST_PREFIX}{session_id} {commit}\n"
-        ).encode())
+        commit = (
+            git.run(
+                "commit-tree",
+                tree,
+                "-F",
+                "-",
+                input=encode_message(cp),
+                extra_env={"GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp},
+            )
+            .decode()
+            .strip()
+        )
+        git.run(
+            "update-ref",
+            "--stdin",
+            input=(
+                f"update {CHECKPOINT_REFS}{session_id}/{commit} {commit}\n"
+                f"update {LATEST_REF} {commit}\n"
+                f"update {SESSION_LATEST_PREFIX}{session_id} {commit}\n"
+            ).encode(),
+        )
         return cp.model_copy(update={"id": commit, "label": " ".join(label.split()) or "checkpoint"})
 
     # ----------------------------------------------------------------- reading
@@ -198,9 +215,7 @@ class ShadowRepo:
         try:
             out = self._git.run("rev-parse", "-q", "--verify", f"{checkpoint_id}^{{commit}}")
         except GitCommandError as exc:
-            raise CheckpointNotFoundError(
-                f"no checkpoint {checkpoint_id!r} in {self.git_dir} (see list_checkpoints())"
-            ) from exc
+            raise CheckpointNotFoundError(f"no checkpoint {checkpoint_id!r} in {self.git_dir} (see list_checkpoints())") from exc
         return out.decode().strip()
 
     def get(self, checkpoint_id: str) -> Checkpoint:
@@ -265,9 +280,7 @@ class ShadowRepo:
         else:
             new = self._resolve_tree(against)
         mode = ["--stat=200"] if stat else ["--patch"]
-        out = self._git.run(
-            "diff", "--no-color", "--no-ext-diff", "--no-textconv", "--no-renames", *mode, old, new
-        )
+        out = self._git.run("diff", "--no-color", "--no-ext-diff", "--no-textconv", "--no-renames", *mode, old, new)
         return out.decode("utf-8", "replace")
 
     def _resolve_tree(self, checkpoint_id: str) -> str:
@@ -308,13 +321,16 @@ class ShadowRepo:
                 force=True,
             )
             ops = restore_mod.plan(self._git, before.tree, target_tree)
-            restore_mod.write_journal(self.git_dir, {
-                "format": 1,
-                "target": target,
-                "pre_restore": before.id,
-                "started_at": datetime.now(timezone.utc).isoformat(),
-                "ops": [[op.kind, op.path, op.blob, op.mode] for op in ops],
-            })
+            restore_mod.write_journal(
+                self.git_dir,
+                {
+                    "format": 1,
+                    "target": target,
+                    "pre_restore": before.id,
+                    "started_at": datetime.now(UTC).isoformat(),
+                    "ops": [[op.kind, op.path, op.blob, op.mode] for op in ops],
+                },
+            )
             restore_mod.apply(self._git, self.workspace, ops, self.settings.fsync_files)
             restore_mod.remove_journal(self.git_dir)
         return RestoreResult(
@@ -366,13 +382,12 @@ class ShadowRepo:
         """
         keep_days = self.settings.keep_days if keep_days is None else keep_days
         live = set(live_session_ids) if live_session_ids is not None else None
-        cutoff = datetime.now(timezone.utc) - timedelta(days=keep_days) if keep_days is not None else None
+        cutoff = datetime.now(UTC) - timedelta(days=keep_days) if keep_days is not None else None
         with self._locked():
             self._check_no_journal()  # the journal's blobs must stay until recovery
             everything = self.list_checkpoints()
             doomed = [
-                cp for cp in everything
-                if (live is not None and cp.session_id not in live) or (cutoff and cp.created_at < cutoff)
+                cp for cp in everything if (live is not None and cp.session_id not in live) or (cutoff and cp.created_at < cutoff)
             ]
             lines = [f"delete {CHECKPOINT_REFS}{cp.session_id}/{cp.id}\n" for cp in doomed]
             if live is not None:
@@ -385,7 +400,9 @@ class ShadowRepo:
         return GcResult(pruned=[cp.id for cp in doomed], kept=len(everything) - len(doomed))
 
     # ----------------------------------------------------------------- async wrappers
-    async def snapshot_async(self, label: str, meta: dict[str, Any] | None = None, *, session_id: str = DEFAULT_SESSION) -> Checkpoint:
+    async def snapshot_async(
+        self, label: str, meta: dict[str, Any] | None = None, *, session_id: str = DEFAULT_SESSION
+    ) -> Checkpoint:
         """:meth:`snapshot` in a worker thread."""
         return await asyncio.to_thread(self.snapshot, label, meta, session_id=session_id)
 

@@ -155,7 +155,6 @@ class BlobReader:
             self._proc.stdout.close()
 
 
-
 def _ensure_parent(root: Path, path: str) -> Path:
     """Create the parent folders of ``path``; refuse symlinks or files in the way."""
     parts = path.split("/")

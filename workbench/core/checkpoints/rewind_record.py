@@ -70,7 +70,7 @@ def uncaptured_changes(target_skipped: list[Any], now_skipped: list[Any]) -> tup
     return not_restored, kept
 
 
-def _dangling_rewinds(store: "EventStore", session_id: str) -> list[Event]:
+def _dangling_rewinds(store: EventStore, session_id: str) -> list[Event]:
     """``rewind.started`` events of a session with no ``checkpoint.restored`` after them."""
     out: list[Event] = []
     for e in store.events(session_id, kinds=[EventKind.REWIND_STARTED, EventKind.CHECKPOINT_RESTORED]):
@@ -81,7 +81,7 @@ def _dangling_rewinds(store: "EventStore", session_id: str) -> list[Event]:
     return out
 
 
-def record_dangling_rewinds(store: "EventStore", repo: "ShadowRepo", workspace: Path, journal: dict[str, Any] | None) -> list[str]:
+def record_dangling_rewinds(store: EventStore, repo: ShadowRepo, workspace: Path, journal: dict[str, Any] | None) -> list[str]:
     """Write down the rewinds of crashed sessions that never recorded their end (store thread).
 
     Args:
@@ -105,7 +105,7 @@ def record_dangling_rewinds(store: "EventStore", repo: "ShadowRepo", workspace: 
     return messages
 
 
-def _record_session(store: "EventStore", repo: "ShadowRepo", session_id: str, journal: dict[str, Any] | None) -> list[str]:
+def _record_session(store: EventStore, repo: ShadowRepo, session_id: str, journal: dict[str, Any] | None) -> list[str]:
     """Record the dangling rewinds of one crashed session (call inside a store transaction)."""
     messages: list[str] = []
     for start in _dangling_rewinds(store, session_id):
@@ -116,8 +116,10 @@ def _record_session(store: "EventStore", repo: "ShadowRepo", session_id: str, jo
         before = None
         if scope in ("files", "both"):
             candidates = [
-                cp for cp in repo.list_checkpoints(session_id)
-                if cp.meta.get("kind") == "before_restore" and cp.meta.get("restore_target") == target
+                cp
+                for cp in repo.list_checkpoints(session_id)
+                if cp.meta.get("kind") == "before_restore"
+                and cp.meta.get("restore_target") == target
                 and cp.created_at.timestamp() >= start.ts - 2
             ]
             if journal and journal.get("target") == target:
@@ -127,33 +129,58 @@ def _record_session(store: "EventStore", repo: "ShadowRepo", session_id: str, jo
             continue
         events: list[Event] = []
         if before.id not in known:
-            events.append(Event(EventKind.CHECKPOINT_CREATED, session_id, {
-                "checkpoint": before.id, "label": f"before rewind to {str(target)[:10]} (interrupted)", "turn_id": None,
-                "event_seq": start.seq, "files_changed": [list(f) for f in before.files_changed],
-                "diffstat": list(before.diffstat), "skipped": [list(s) for s in before.skipped][:200],
-                "container_image": None, "recovered": True,
-            }))
+            events.append(
+                Event(
+                    EventKind.CHECKPOINT_CREATED,
+                    session_id,
+                    {
+                        "checkpoint": before.id,
+                        "label": f"before rewind to {str(target)[:10]} (interrupted)",
+                        "turn_id": None,
+                        "event_seq": start.seq,
+                        "files_changed": [list(f) for f in before.files_changed],
+                        "diffstat": list(before.diffstat),
+                        "skipped": [list(s) for s in before.skipped][:200],
+                        "container_image": None,
+                        "recovered": True,
+                    },
+                )
+            )
         done = journal is not None and journal.get("target") == target
         ops = ((journal or {}).get("ops") or []) if done else []
-        events.append(Event(EventKind.CHECKPOINT_RESTORED, session_id, {
-            "checkpoint": target, "before_restore": before.id, "scope": scope,
-            "new_session": None, "written": [o[1] for o in ops if o[0] == "write"][:500],
-            "deleted": [o[1] for o in ops if o[0] == "delete"][:500], "recovered": True,
-        }))
+        events.append(
+            Event(
+                EventKind.CHECKPOINT_RESTORED,
+                session_id,
+                {
+                    "checkpoint": target,
+                    "before_restore": before.id,
+                    "scope": scope,
+                    "new_session": None,
+                    "written": [o[1] for o in ops if o[0] == "write"][:500],
+                    "deleted": [o[1] for o in ops if o[0] == "delete"][:500],
+                    "recovered": True,
+                },
+            )
+        )
         now = time.time()
         for event in events:
             store._insert(event, now)
         undo = f" Undo it with `workbench rewind {before.id[:12]} --files`."
         messages.append(
             f"A rewind of session {session_id} to checkpoint {str(target)[:10]} was interrupted; it was "
-            + ("completed on start (the workspace now equals that checkpoint)." if done
-               else "recorded on start (its files restore had finished or not begun).")
-            + f" The state before it is checkpoint {before.id[:12]}." + undo
+            + (
+                "completed on start (the workspace now equals that checkpoint)."
+                if done
+                else "recorded on start (its files restore had finished or not begun)."
+            )
+            + f" The state before it is checkpoint {before.id[:12]}."
+            + undo
         )
     return messages
 
 
-def recover_rewinds_sync(repo: "ShadowRepo", store: "EventStore", workspace: Path) -> list[str]:
+def recover_rewinds_sync(repo: ShadowRepo, store: EventStore, workspace: Path) -> list[str]:
     """Complete a pending files restore and record cut rewinds (blocking; CLI commands).
 
     Returns:

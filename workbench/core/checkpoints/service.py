@@ -26,7 +26,6 @@ if TYPE_CHECKING:
 Scope = Literal["files", "conversation", "both"]
 
 
-
 class RewindRefused(RuntimeError):
     """A rewind cannot run now (the agent is running, or the checkpoint is unknown)."""
 
@@ -64,12 +63,17 @@ class RewindResult:
 
         out = []
         if self.not_restored:
-            out.append("not restored: " + ", ".join(describe_skipped(p, r) for p, r in self.not_restored[:20])
-                       + (f" … (+{len(self.not_restored) - 20})" if len(self.not_restored) > 20 else ""))
+            out.append(
+                "not restored: "
+                + ", ".join(describe_skipped(p, r) for p, r in self.not_restored[:20])
+                + (f" … (+{len(self.not_restored) - 20})" if len(self.not_restored) > 20 else "")
+            )
         if self.kept:
-            out.append("kept (created after the checkpoint, never captured): "
-                       + ", ".join(describe_skipped(p, r) for p, r in self.kept[:20])
-                       + (f" … (+{len(self.kept) - 20})" if len(self.kept) > 20 else ""))
+            out.append(
+                "kept (created after the checkpoint, never captured): "
+                + ", ".join(describe_skipped(p, r) for p, r in self.kept[:20])
+                + (f" … (+{len(self.kept) - 20})" if len(self.kept) > 20 else "")
+            )
         return out
 
 
@@ -81,7 +85,7 @@ class CheckpointService:
         repo: the workspace's shadow repository.
     """
 
-    def __init__(self, chat: "ChatService", repo: "ShadowRepo") -> None:
+    def __init__(self, chat: ChatService, repo: ShadowRepo) -> None:
         self.chat = chat
         self.repo = repo
         self._lock = asyncio.Lock()
@@ -186,10 +190,16 @@ class CheckpointService:
                 Event(
                     EventKind.CHECKPOINT_CREATED,
                     sid,
-                    {"checkpoint": before_id, "label": f"before rewind to {cp_id[:10]}", "turn_id": None,
-                     "event_seq": target.seq, "files_changed": [list(f) for f in result.before_restore.files_changed],
-                     "diffstat": list(result.before_restore.diffstat),
-                     "skipped": [list(x) for x in result.before_restore.skipped][:200], "container_image": None},
+                    {
+                        "checkpoint": before_id,
+                        "label": f"before rewind to {cp_id[:10]}",
+                        "turn_id": None,
+                        "event_seq": target.seq,
+                        "files_changed": [list(f) for f in result.before_restore.files_changed],
+                        "diffstat": list(result.before_restore.diffstat),
+                        "skipped": [list(x) for x in result.before_restore.skipped][:200],
+                        "container_image": None,
+                    },
                 )
             )
             image = created.container_image
@@ -198,7 +208,20 @@ class CheckpointService:
                 from workbench.core.sandbox.service import restore_container_sync
 
                 info = await asyncio.to_thread(restore_container_sync, service, sid, image)
-                await chat.emit(Event(EventKind.SANDBOX_CONTAINER, sid, {"outcome": "restored", "container": info.container.id, "name": info.container.name, "image": image, "setup": [], "reason": "rewind"}))
+                await chat.emit(
+                    Event(
+                        EventKind.SANDBOX_CONTAINER,
+                        sid,
+                        {
+                            "outcome": "restored",
+                            "container": info.container.id,
+                            "name": info.container.name,
+                            "image": image,
+                            "setup": [],
+                            "reason": "rewind",
+                        },
+                    )
+                )
         else:
             snap = await self.checkpoint(f"before rewind to {cp_id[:10]}")
             before_id = snap.checkpoint if snap else None
@@ -208,9 +231,14 @@ class CheckpointService:
             fork_seq, prompt = await self._fork_point(sid, target)
             new_session = await self._fork(sid, fork_seq)
         restored = {
-            "checkpoint": cp_id, "before_restore": before_id, "scope": scope, "new_session": new_session,
-            "written": written[:500], "deleted": deleted[:500],
-            "not_restored": not_restored[:200], "kept": kept[:200],
+            "checkpoint": cp_id,
+            "before_restore": before_id,
+            "scope": scope,
+            "new_session": new_session,
+            "written": written[:500],
+            "deleted": deleted[:500],
+            "not_restored": not_restored[:200],
+            "kept": kept[:200],
         }
         await chat.emit(Event(EventKind.CHECKPOINT_RESTORED, sid, restored))
         if new_session is not None:
@@ -244,7 +272,7 @@ class CheckpointService:
         return new.id
 
 
-async def recover_interrupted_rewind(repo: "ShadowRepo", store: Any = None, workspace: Any = None) -> str | None:
+async def recover_interrupted_rewind(repo: ShadowRepo, store: Any = None, workspace: Any = None) -> str | None:
     """Complete a files restore that was cut midway (every file wholly old or wholly new) and,
     with ``store``, record every rewind a crashed process left unfinished (see
     :func:`workbench.core.checkpoints.rewind_record.recover_rewinds_sync`).

@@ -147,8 +147,9 @@ class ProtectedGuard:
         """
         after = await asyncio.to_thread(snapshot.take, self.workspace, before.scripts)
         self.last = after
-        changes = [c for c in snapshot.compare(before, after)
-                   if c.path.casefold() not in approved_paths and not (skip and skip(c.path))]
+        changes = [
+            c for c in snapshot.compare(before, after) if c.path.casefold() not in approved_paths and not (skip and skip(c.path))
+        ]
         if not changes:
             return Verdict()
         diff = snapshot.diff_text(before, after, changes)

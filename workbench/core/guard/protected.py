@@ -30,10 +30,28 @@ GIT_FILES = frozenset({"config", "head", "index", "packed-refs"})
 GIT_TREES = frozenset({"hooks", "refs", "info"})
 """Tracked folders in ``.git/`` (casefolded)."""
 
-_SCRIPT_SUFFIXES = frozenset({
-    ".py", ".js", ".mjs", ".cjs", ".ts", ".mts", ".sh", ".bash", ".rb", ".pl", ".php", ".lua",
-    ".jar", ".exe", ".bat", ".cmd", ".ps1", ".wasm",
-})
+_SCRIPT_SUFFIXES = frozenset(
+    {
+        ".py",
+        ".js",
+        ".mjs",
+        ".cjs",
+        ".ts",
+        ".mts",
+        ".sh",
+        ".bash",
+        ".rb",
+        ".pl",
+        ".php",
+        ".lua",
+        ".jar",
+        ".exe",
+        ".bat",
+        ".cmd",
+        ".ps1",
+        ".wasm",
+    }
+)
 
 
 def mcp_script_paths(workspace: Path) -> tuple[str, ...]:

@@ -19,11 +19,18 @@ import importlib
 from typing import Any
 
 _EXPORTS: dict[str, str] = {
-    "JournalEntry": "entries", "entry_for": "entries", "recent_entries": "entries", "CATEGORIES": "entries",
-    "JournalProjector": "projector", "JournalUpdate": "projector", "update_journal": "projector",
+    "JournalEntry": "entries",
+    "entry_for": "entries",
+    "recent_entries": "entries",
+    "CATEGORIES": "entries",
+    "JournalProjector": "projector",
+    "JournalUpdate": "projector",
+    "update_journal": "projector",
     "journal_dir": "projector",
-    "JournalService": "service", "start_journal": "service",
-    "export_session": "export", "ExportFormatError": "export",
+    "JournalService": "service",
+    "start_journal": "service",
+    "export_session": "export",
+    "ExportFormatError": "export",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -27,8 +27,9 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 from workbench.core.events import Event, EventKind
 from workbench.core.journal.entries import (
@@ -72,7 +73,7 @@ class MarkdownCursor:
         return {"session": self.session, "turns": self.turns, "seen_sessions": self.seen_sessions}
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "MarkdownCursor":
+    def from_dict(cls, data: dict[str, Any]) -> MarkdownCursor:
         """Rebuild a cursor saved with :meth:`to_dict`."""
         return cls(data.get("session"), dict(data.get("turns") or {}), list(data.get("seen_sessions") or []))
 
@@ -114,7 +115,7 @@ def _args_text(raw: Any) -> str:
     return text if len(text) <= ARGS_LIMIT else text[:ARGS_LIMIT] + "…"
 
 
-def _usage(p: dict[str, Any]) -> str:
+def _usage(p: Any) -> str:
     usage = p.usage or {}
     bits = [p.model or ""]
     if usage:
@@ -160,17 +161,30 @@ def event_lines(event: Event, cursor: MarkdownCursor, *, answer_limit: int | Non
             return out
         head = "**Answer (interrupted)**" if p.interrupted else "**Answer**"
         usage = _usage(p)
-        out += ["", f"{head}" + (f" ({usage}):" if usage else ":"), "", *quote(summarise(text, answer_limit) if answer_limit else text.strip()), ""]
+        out += [
+            "",
+            f"{head}" + (f" ({usage}):" if usage else ":"),
+            "",
+            *quote(summarise(text, answer_limit) if answer_limit else text.strip()),
+            "",
+        ]
     elif event.kind == K.TOOL_CALL_REQUESTED:
         if name == COMMAND_TOOL:
             args = parse_arguments(p.arguments) or {}
-            out.append(f"- {t} command {code('$ ' + str(args.get('command', '')))}" + (" (network)" if args.get("network") else ""))
+            out.append(
+                f"- {t} command {code('$ ' + str(args.get('command', '')))}" + (" (network)" if args.get("network") else "")
+            )
         else:
             out.append(f"- {t} tool {code(str(name))} {code(_args_text(p.arguments))}")
     elif event.kind == K.APPROVAL_REQUESTED:
         out.append(f"  - approval asked: {one_line(p.reason, 200)}" + (" (protected path)" if p.protected else ""))
     elif event.kind == K.TOOL_CALL_APPROVED:
-        out.append(f"  - approved (by {p.by}" + (f", rule {code(str(p.rule))}" if p.rule else "") + ")" + (" after the user edited it" if p.edited else ""))
+        out.append(
+            f"  - approved (by {p.by}"
+            + (f", rule {code(str(p.rule))}" if p.rule else "")
+            + ")"
+            + (" after the user edited it" if p.edited else "")
+        )
     elif event.kind == K.TOOL_CALL_DENIED:
         out.append(f"  - **denied** (by {p.by}): {one_line(p.reason, 300)}")
     elif event.kind == K.TOOL_CALL_STARTED:
@@ -189,7 +203,9 @@ def event_lines(event: Event, cursor: MarkdownCursor, *, answer_limit: int | Non
             line += f" ({duration:.0f} ms)"
         out.append(line)
         if p.changed_paths:
-            out.append("  - changed: " + ", ".join(code(x) for x in p.changed_paths[:20]) + (" …" if len(p.changed_paths) > 20 else ""))
+            out.append(
+                "  - changed: " + ", ".join(code(x) for x in p.changed_paths[:20]) + (" …" if len(p.changed_paths) > 20 else "")
+            )
     elif event.kind == K.TOOL_CALLS_SKIPPED:
         out.append(f"- {t} skipped {len(p.call_ids or [])} tool call(s): {one_line(p.reason, 200)}")
     elif event.kind == K.TURN_ERROR:
@@ -215,7 +231,9 @@ def event_lines(event: Event, cursor: MarkdownCursor, *, answer_limit: int | Non
             shown = ", ".join(f"{s} {code(str(path))}" for s, path in files[:10])
             out.append(f"  - files: {shown}" + (f" … (+{len(files) - 10})" if len(files) > 10 else ""))
         if p.skipped:
-            out.append(f"  - skipped: {len(p.skipped)} path(s) (" + ", ".join(f"{code(str(a))}: {b}" for a, b in p.skipped[:5]) + ")")
+            out.append(
+                f"  - skipped: {len(p.skipped)} path(s) (" + ", ".join(f"{code(str(a))}: {b}" for a, b in p.skipped[:5]) + ")"
+            )
     elif event.kind == CHECKPOINT_RESTORED:
         line = f"- {t} **rewind** ({p.scope}) to checkpoint {code(str(p.checkpoint)[:12])}"
         if p.before_restore:

@@ -113,7 +113,9 @@ def _money(cost: Any) -> str:
 
 
 def _generic(p: dict[str, Any]) -> str:
-    return ", ".join(f"{k}={one_line(v, 40)}" for k, v in p.items() if isinstance(v, (str, int, float, bool)) and k not in ("turn_id", "ts"))
+    return ", ".join(
+        f"{k}={one_line(v, 40)}" for k, v in p.items() if isinstance(v, (str, int, float, bool)) and k not in ("turn_id", "ts")
+    )
 
 
 def _category_of_unknown(kind: str) -> str:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import html
 import json
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from workbench.core.events import Event, EventKind
 from workbench.core.journal.agent_md import MarkdownCursor, render_events
@@ -78,7 +79,8 @@ def to_markdown(info: Any, events: list[Event]) -> str:
         "",
         f"Workspace `{info.workspace}`; created {_when(info.created)}; {info.message_count} message(s); "
         f"model {info.model or 'unknown'}; tokens {info.prompt_tokens} in / {info.completion_tokens} out"
-        + (f"; forked from `{info.parent_id}`" if info.parent_id else "") + ".",
+        + (f"; forked from `{info.parent_id}`" if info.parent_id else "")
+        + ".",
         "",
     ]
     return "\n".join(head) + render_events(events, MarkdownCursor(), answer_limit=None)
@@ -117,10 +119,10 @@ def _body(e: Event) -> str:
         return f'<span class="kind">{label}</span><code>{_esc(p.name)}</code><pre>{_esc(shown)}</pre>'
     if e.kind == K.TOOL_CALL_FINISHED:
         cls = ' class="error"' if p.is_error else ""
-        parts = [f'<span{cls}>{_esc(p.name)}: {_esc(p.summary)}</span>']
-        parts.append(f'<details><summary>output</summary><pre>{_esc(p.full_content or p.content)}</pre></details>')
+        parts = [f"<span{cls}>{_esc(p.name)}: {_esc(p.summary)}</span>"]
+        parts.append(f"<details><summary>output</summary><pre>{_esc(p.full_content or p.content)}</pre></details>")
         if p.diff:
-            parts.append(f'<details><summary>diff</summary><pre>{_esc(p.diff)}</pre></details>')
+            parts.append(f"<details><summary>diff</summary><pre>{_esc(p.diff)}</pre></details>")
         return "".join(parts)
     entry = entry_for(e)
     cls = ' class="error"' if entry is not None and "error" in entry.categories else ""
@@ -138,14 +140,17 @@ def to_html(info: Any, events: list[Event]) -> str:
         if e.kind == EventKind.USER_MESSAGE:
             turn += 1
             rows.append(f"<h2>Turn {turn}</h2>")
-        rows.append(f'<div class="ev" id="seq-{e.seq}"><div class="t">{_esc(time.strftime("%H:%M:%S", time.localtime(e.ts)))}</div>'
-                    f"<div>{_body(e)}</div></div>")
-    meta = (f"Workspace <code>{_esc(info.workspace)}</code>; created {_esc(_when(info.created))}; "
-            f"{info.message_count} message(s); model {_esc(info.model or 'unknown')}; "
-            f"tokens {info.prompt_tokens} in / {info.completion_tokens} out.")
+        rows.append(
+            f'<div class="ev" id="seq-{e.seq}"><div class="t">{_esc(time.strftime("%H:%M:%S", time.localtime(e.ts)))}</div>'
+            f"<div>{_body(e)}</div></div>"
+        )
+    meta = (
+        f"Workspace <code>{_esc(info.workspace)}</code>; created {_esc(_when(info.created))}; "
+        f"{info.message_count} message(s); model {_esc(info.model or 'unknown')}; "
+        f"tokens {info.prompt_tokens} in / {info.completion_tokens} out."
+    )
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         f"<title>{_esc(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
-        f"<header><h1>{_esc(title)}</h1><p>{meta}</p></header>\n<main>\n" + "\n".join(rows)
-        + "\n</main>\n</body>\n</html>\n"
+        f"<header><h1>{_esc(title)}</h1><p>{meta}</p></header>\n<main>\n" + "\n".join(rows) + "\n</main>\n</body>\n</html>\n"
     )

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 from workbench.core.fsutil import atomic_write
-
 from workbench.core.journal.agent_md import MarkdownCursor
 from workbench.core.journal.recovery import RecoveryTracker
 
@@ -88,22 +87,29 @@ class JournalState:
     def to_dict(self) -> dict[str, Any]:
         """Return the state as JSON-ready data (with :data:`STATE_VERSION`)."""
         return {
-            "version": STATE_VERSION, "last_seq": self.last_seq, "cursor": self.cursor.to_dict(),
-            "tracker": self.tracker.to_dict(), "journal": self.journal,
-            "guide_sha256": self.guide_sha256, "recovery_sha256": self.recovery_sha256,
+            "version": STATE_VERSION,
+            "last_seq": self.last_seq,
+            "cursor": self.cursor.to_dict(),
+            "tracker": self.tracker.to_dict(),
+            "journal": self.journal,
+            "guide_sha256": self.guide_sha256,
+            "recovery_sha256": self.recovery_sha256,
         }
 
     @classmethod
-    def load(cls, path: Path) -> "JournalState":
+    def load(cls, path: Path) -> JournalState:
         """Read the state file; a missing, unreadable or old-version file gives a fresh state."""
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
             if data.get("version") != STATE_VERSION:
                 return cls()
             return cls(
-                int(data.get("last_seq") or 0), MarkdownCursor.from_dict(data.get("cursor") or {}),
-                RecoveryTracker.from_dict(data.get("tracker") or {}), data.get("journal"),
-                data.get("guide_sha256"), data.get("recovery_sha256"),
+                int(data.get("last_seq") or 0),
+                MarkdownCursor.from_dict(data.get("cursor") or {}),
+                RecoveryTracker.from_dict(data.get("tracker") or {}),
+                data.get("journal"),
+                data.get("guide_sha256"),
+                data.get("recovery_sha256"),
             )
         except (OSError, ValueError, TypeError, AttributeError):
             return cls()

@@ -45,9 +45,15 @@ _KNOWN_FILES = {
     "go.sum": "Go module checksums",
 }
 _KNOWN_DIRS = {
-    "tests": "tests", "test": "tests", "docs": "documentation", "doc": "documentation",
-    "scripts": "scripts", ".workbench": "Workbench: config, specs, journal",
-    ".github": "GitHub workflows and settings", "examples": "examples", "src": "sources",
+    "tests": "tests",
+    "test": "tests",
+    "docs": "documentation",
+    "doc": "documentation",
+    "scripts": "scripts",
+    ".workbench": "Workbench: config, specs, journal",
+    ".github": "GitHub workflows and settings",
+    "examples": "examples",
+    "src": "sources",
     ".kiro": "Kiro specs",
 }
 _DOCSTRING_RE = re.compile(r'^\s*(?:#[^\n]*\n|\s)*[rRuU]?("""|\'\'\')\s*(.*?)(?:\1|\n)', re.S)
@@ -199,8 +205,10 @@ def run_and_test_lines(workspace: Path) -> list[str]:
     ci = ws / ".ci" / "run"
     if ci.is_file():
         lines.append("- CI script: `.ci/run`")
-    return lines or ["- No build file found (pyproject.toml, package.json, Makefile, Cargo.toml, go.mod): "
-                     "describe how to run and test the project in its README."]
+    return lines or [
+        "- No build file found (pyproject.toml, package.json, Makefile, Cargo.toml, go.mod): "
+        "describe how to run and test the project in its README."
+    ]
 
 
 def spec_lines(workspace: Path) -> list[str]:
@@ -240,8 +248,10 @@ def session_lines(sessions: list[Any]) -> list[str]:
     for s in sessions[:50]:
         title = one_line(s.title or "untitled", 60).replace("|", "\\|")
         fork = f" (fork of `{s.parent_id}`)" if s.parent_id else ""
-        lines.append(f"| `{s.id}` | {time.strftime('%Y-%m-%d %H:%M', time.localtime(s.created))} | {title}{fork} | "
-                     f"{s.status} | {s.message_count} | {s.prompt_tokens}/{s.completion_tokens} |")
+        lines.append(
+            f"| `{s.id}` | {time.strftime('%Y-%m-%d %H:%M', time.localtime(s.created))} | {title}{fork} | "
+            f"{s.status} | {s.message_count} | {s.prompt_tokens}/{s.completion_tokens} |"
+        )
     if len(sessions) > 50:
         lines.append(f"\n… and {len(sessions) - 50} older sessions (`workbench sessions`).")
     return lines

@@ -17,21 +17,21 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from workbench.core.event_payloads import ToolCallFinished
 from workbench.core.events import GUIDE_TRIGGER_KINDS, Event, EventKind
 from workbench.core.journal.agent_md import HEADER, render_events
-from workbench.core.journal.entries import CHECKPOINT_RESTORED
 from workbench.core.journal.files import (
     STATE_FILE,
     JournalState,
     append_text,
-    write_projection,
     content_hash,
     fingerprint,
+    write_projection,
 )
 from workbench.core.journal.guide import render_master_guide
 from workbench.core.journal.recovery import WORKSPACE_SESSION, render_state_recovery
@@ -190,7 +190,8 @@ class JournalProjector:
         recovery = self.redactor.text(render_state_recovery(state.tracker, sessions, self.workspace, state.last_seq))
         recovery_written = self._write_if_changed(self.recovery_path, recovery, "recovery_sha256")
         wants_guide = rewrite or any(
-            e.kind in GUIDE_TRIGGERS or e.kind.startswith("spec.")
+            e.kind in GUIDE_TRIGGERS
+            or e.kind.startswith("spec.")
             or (e.kind == EventKind.TOOL_CALL_FINISHED and ToolCallFinished.of(e).changed_paths)
             for e in events
         )

@@ -12,7 +12,8 @@ with a one-line message (see :func:`~workbench.core.llm.errors.explain`).
 from __future__ import annotations
 
 import json
-from typing import Any, AsyncIterator
+from collections.abc import AsyncIterator
+from typing import Any
 
 from workbench.core.llm.errors import LLMError, explain, scrub
 from workbench.core.llm.sse import DONE, ServerStreamError, chunk_items, decode_chunk, sse_events
@@ -140,7 +141,9 @@ class LLMClient:
         except LLMError:
             raise
         except json.JSONDecodeError as exc:
-            raise self._stream_error(f"Malformed chunk from {self.base_url}: {exc.msg} at column {exc.colno}.", "malformed") from exc
+            raise self._stream_error(
+                f"Malformed chunk from {self.base_url}: {exc.msg} at column {exc.colno}.", "malformed"
+            ) from exc
         except ServerStreamError as exc:
             raise self._stream_error(f"{self.base_url} reported an error mid-reply: {exc.message}.", "api") from exc
         except ValueError as exc:
@@ -148,10 +151,14 @@ class LLMClient:
         except Exception as exc:
             err = self._explain(exc)
             if err.kind in ("api", "connection") and started and not isinstance(exc, _openai_status_error()):
-                err = self._stream_error(f"The stream from {self.base_url} broke mid-reply ({type(exc).__name__}: {exc}).", "stream_cut")
+                err = self._stream_error(
+                    f"The stream from {self.base_url} broke mid-reply ({type(exc).__name__}: {exc}).", "stream_cut"
+                )
             raise err from exc
         if not finished:
-            raise self._stream_error(f"The stream from {self.base_url} ended before the model finished (no finish_reason).", "stream_cut")
+            raise self._stream_error(
+                f"The stream from {self.base_url} ended before the model finished (no finish_reason).", "stream_cut"
+            )
 
     def _stream_error(self, what: str, kind: str) -> LLMError:
         """An error after part of the reply arrived: ``what``, that the part is kept, the request id."""

@@ -66,7 +66,7 @@ async def discover_model(llm: Any) -> str | None:
         shown = ", ".join(names[:SHOWN]) + (f" and {len(names) - SHOWN} more" if len(names) > SHOWN else "")
         raise ConfigError(
             f"llm.model: no model set, and {r.base_url}/models lists {len(names)} models: {shown}. "
-            "Choose one with --model NAME, WORKBENCH_LLM__MODEL, or model = \"NAME\" under [llm] in "
+            'Choose one with --model NAME, WORKBENCH_LLM__MODEL, or model = "NAME" under [llm] in '
             ".workbench/config.toml."
         )
     llm.model = names[0]

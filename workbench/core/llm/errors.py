@@ -87,11 +87,17 @@ def explain(exc: BaseException, *, base_url: str, model: str, secrets: tuple[str
     server = _server_message(exc)
     detail = f": {server}" if server else ""
     if isinstance(exc, openai.AuthenticationError):
-        kind, msg = "auth", f"401 Unauthorized from {base_url}{detail}. Check the API key (llm.api_key or the provider's key variable)."
+        kind, msg = (
+            "auth",
+            f"401 Unauthorized from {base_url}{detail}. Check the API key (llm.api_key or the provider's key variable).",
+        )
     elif isinstance(exc, openai.PermissionDeniedError):
         kind, msg = "forbidden", f"403 Forbidden from {base_url}{detail}. The key has no access to model {model!r}."
     elif isinstance(exc, openai.NotFoundError):
-        kind, msg = "not_found", f"404 Not Found from {base_url}{detail}. Check llm.model ({model!r}) and llm.base_url (it usually ends in /v1)."
+        kind, msg = (
+            "not_found",
+            f"404 Not Found from {base_url}{detail}. Check llm.model ({model!r}) and llm.base_url (it usually ends in /v1).",
+        )
     elif isinstance(exc, openai.RateLimitError):
         wait = f" Retry after {retry_after:g} s." if retry_after is not None else " Wait and retry."
         kind, msg = "rate_limit", f"429 Rate limited by {base_url}{detail}.{wait}"
@@ -114,7 +120,10 @@ def explain(exc: BaseException, *, base_url: str, model: str, secrets: tuple[str
     elif _transport_error(exc, "TimeoutException"):  # raised while reading a streamed body
         kind, msg = "timeout", f"Timed out waiting for {base_url}. Raise llm.timeout or check the server."
     elif _transport_error(exc, "TransportError"):
-        kind, msg = "stream_cut", f"The connection to {base_url} broke mid-reply ({type(exc).__name__}: {exc}). What arrived is kept."
+        kind, msg = (
+            "stream_cut",
+            f"The connection to {base_url} broke mid-reply ({type(exc).__name__}: {exc}). What arrived is kept.",
+        )
     elif isinstance(exc, (openai.APIResponseValidationError, ValueError)):
         kind, msg = "malformed", f"Malformed data from {base_url}: {exc}. What arrived is kept."
     elif isinstance(exc, openai.APIError):

@@ -21,8 +21,9 @@ Formats implemented:
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any, AsyncIterator
+from typing import Any
 
 from workbench.core.llm.stream import Finish, ReasoningDelta, StreamItem, TextDelta, ToolCallDelta, Usage
 
@@ -105,7 +106,11 @@ def chunk_items(chunk: Any) -> tuple[list[StreamItem], bool]:
     usage = chunk.get("usage")
     if isinstance(usage, dict):
         items.append(
-            Usage(int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0), int(usage.get("total_tokens") or 0))
+            Usage(
+                int(usage.get("prompt_tokens") or 0),
+                int(usage.get("completion_tokens") or 0),
+                int(usage.get("total_tokens") or 0),
+            )
         )
     for choice in chunk.get("choices") or ():
         delta = choice.get("delta")

@@ -118,8 +118,7 @@ def stats_from_sample(sample: dict[str, Any]) -> ContainerStats:
     """
     cpu = sample.get("cpu_stats") or {}
     pre = sample.get("precpu_stats") or {}
-    cpu_delta = (cpu.get("cpu_usage", {}).get("total_usage", 0)
-                 - pre.get("cpu_usage", {}).get("total_usage", 0))
+    cpu_delta = cpu.get("cpu_usage", {}).get("total_usage", 0) - pre.get("cpu_usage", {}).get("total_usage", 0)
     sys_delta = cpu.get("system_cpu_usage", 0) - pre.get("system_cpu_usage", 0)
     online = cpu.get("online_cpus") or len(cpu.get("cpu_usage", {}).get("percpu_usage") or []) or 1
     percent = (cpu_delta / sys_delta) * online * 100.0 if cpu_delta > 0 and sys_delta > 0 else 0.0
@@ -127,6 +126,9 @@ def stats_from_sample(sample: dict[str, Any]) -> ContainerStats:
     detail = mem.get("stats") or {}
     cache = detail.get("cache", detail.get("inactive_file", 0))
     usage = max(0, int(mem.get("usage", 0)) - int(cache))
-    return ContainerStats(cpu_percent=round(percent, 2), memory_bytes=usage,
-                          memory_limit_bytes=int(mem.get("limit", 0)),
-                          pids=int((sample.get("pids_stats") or {}).get("current", 0)))
+    return ContainerStats(
+        cpu_percent=round(percent, 2),
+        memory_bytes=usage,
+        memory_limit_bytes=int(mem.get("limit", 0)),
+        pids=int((sample.get("pids_stats") or {}).get("current", 0)),
+    )

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 ClientFactory = Callable[[], Any]
 """A callable returning a ``docker.DockerClient`` (tests and remote engines may pass their own)."""
@@ -85,20 +86,20 @@ def connect(timeout: float = 60.0) -> Any:
             raise EngineUnavailable(f"cannot connect to {endpoint}: {text}", _fix_for(endpoint, exc)) from exc
         raise EngineUnavailable(
             f"cannot configure the client for {endpoint}: {text}",
-            "check DOCKER_HOST / DOCKER_CONTEXT and the TLS files (DOCKER_CERT_PATH), or unset them "
-            "to use the local engine",
+            "check DOCKER_HOST / DOCKER_CONTEXT and the TLS files (DOCKER_CERT_PATH), or unset them to use the local engine",
         ) from exc
 
 
 def _fix_for(endpoint: str, exc: BaseException) -> str:
     text = str(exc)
     if "Permission denied" in text or "PermissionError" in text:
-        return ("add your user to the 'docker' group (`sudo usermod -aG docker $USER`, then log in "
-                "again) or use rootless Docker")
+        return "add your user to the 'docker' group (`sudo usermod -aG docker $USER`, then log in again) or use rootless Docker"
     if endpoint.startswith("unix://") or "(default)" in endpoint:
-        return ("start the Docker engine (`sudo systemctl start docker`, or `dockerd &`); install it "
-                "with `sudo apt-get install docker.io` if missing; or point DOCKER_HOST / "
-                "`docker context use` at a remote engine")
+        return (
+            "start the Docker engine (`sudo systemctl start docker`, or `dockerd &`); install it "
+            "with `sudo apt-get install docker.io` if missing; or point DOCKER_HOST / "
+            "`docker context use` at a remote engine"
+        )
     return "check that the remote engine is up and reachable, or `docker context use default`"
 
 

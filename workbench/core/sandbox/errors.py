@@ -30,7 +30,7 @@ class ImageMissing(SandboxError):
             f"(`docker pull {image}`) if a registry is reachable; or run `workbench sandbox build` "
             "to build it from .workbench/sandbox/Dockerfile; or import a root filesystem (e.g. made "
             "with debootstrap) with `workbench sandbox build --rootfs DIR_OR_TAR --tag NAME` and set "
-            "[sandbox] image = \"NAME\" in .workbench/config.toml."
+            '[sandbox] image = "NAME" in .workbench/config.toml.'
         )
         self.image = image
 
@@ -45,7 +45,7 @@ class RuntimeMissing(SandboxError):
         super().__init__(
             f"[sandbox] runtime = {runtime!r} is not available on the Docker engine (it has: "
             f"{', '.join(sorted(available)) or 'none'}). Not falling back to another runtime. Fix: "
-            f"install and register {runtime!r} in the engine's daemon.json (\"runtimes\"), or "
+            f'install and register {runtime!r} in the engine\'s daemon.json ("runtimes"), or '
             "remove `runtime` from [sandbox] in .workbench/config.toml."
         )
         self.runtime = runtime
@@ -56,8 +56,9 @@ class ContainerNotFound(SandboxError):
     """No container with this id or name exists (it was removed)."""
 
     def __init__(self, ref: str) -> None:
-        super().__init__(f"container {ref!r} not found (removed?). Fix: run the command again; "
-                         "the session's sandbox is recreated on demand.")
+        super().__init__(
+            f"container {ref!r} not found (removed?). Fix: run the command again; the session's sandbox is recreated on demand."
+        )
         self.ref = ref
 
 

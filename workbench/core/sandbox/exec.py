@@ -41,9 +41,10 @@ import threading
 import time
 import uuid
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO, Callable
+from typing import Any, BinaryIO
 
 from .processes import (
     COUNT_MARKED,
@@ -57,8 +58,15 @@ from .processes import (
     reset_container,
 )
 
-__all__ = ["CommandResult", "HeadTail", "OutputCallback", "run_command", "kill_orphans", "probe_container",
-           "reset_container"]
+__all__ = [
+    "CommandResult",
+    "HeadTail",
+    "OutputCallback",
+    "kill_orphans",
+    "probe_container",
+    "reset_container",
+    "run_command",
+]
 
 OutputCallback = Callable[[str, bytes], None]
 """``on_output(stream, data)``: ``stream`` is ``"stdout"`` or ``"stderr"``, ``data`` raw bytes.
@@ -137,7 +145,7 @@ class HeadTail:
         if not data:
             return
         if len(data) > self.tail_limit:
-            data = data[-self.tail_limit:]
+            data = data[-self.tail_limit :]
         self.tail.append(data)
         self.tail_len += len(data)
         while self.tail_len - len(self.tail[0]) >= self.tail_limit:
@@ -153,7 +161,7 @@ class HeadTail:
         tail = b"".join(self.tail)
         if self.dropped == 0:
             return (bytes(self.head) + tail).decode("utf-8", "replace")
-        tail = tail[len(tail) - self.tail_limit:]
+        tail = tail[len(tail) - self.tail_limit :]
         marker = f"\n[... {self.dropped:,} bytes of output dropped (head and tail kept) ...]\n"
         return self.head.decode("utf-8", "replace") + marker + tail.decode("utf-8", "replace")
 
@@ -350,9 +358,20 @@ def run_command(
     if note:
         text = f"{text}\n[{note}]" if text else f"[{note}]"
     return CommandResult(
-        command=command, exit_code=exit_code, duration_s=duration, output_for_model=text,
-        timed_out=timed_out, cancelled=cancelled, oom_killed=oom, pids_limit_hit=pids_hit,
-        stdout_bytes=counts["stdout"], stderr_bytes=counts["stderr"], dropped_bytes=buf.dropped,
-        note=note, left_processes=left, reset=reset, spool_path=spool,
+        command=command,
+        exit_code=exit_code,
+        duration_s=duration,
+        output_for_model=text,
+        timed_out=timed_out,
+        cancelled=cancelled,
+        oom_killed=oom,
+        pids_limit_hit=pids_hit,
+        stdout_bytes=counts["stdout"],
+        stderr_bytes=counts["stderr"],
+        dropped_bytes=buf.dropped,
+        note=note,
+        left_processes=left,
+        reset=reset,
+        spool_path=spool,
         spool_truncated=spool is not None and spooled < counts["stdout"] + counts["stderr"],
     )

@@ -10,8 +10,9 @@ from __future__ import annotations
 import os
 import tarfile
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from .errors import SandboxError
 
@@ -102,8 +103,10 @@ def import_rootfs(client: Any, source: Path, tag: str, changes: list[str] | None
     """
     source = Path(source)
     if not source.exists():
-        raise SandboxError(f"{source} does not exist. Fix: pass a root filesystem directory or tar file "
-                           "(e.g. made with `debootstrap --variant=minbase --include=python3 bookworm DIR`).")
+        raise SandboxError(
+            f"{source} does not exist. Fix: pass a root filesystem directory or tar file "
+            "(e.g. made with `debootstrap --variant=minbase --include=python3 bookworm DIR`)."
+        )
     if ":" in tag.rsplit("/", 1)[-1]:
         repository, version = tag.rsplit(":", 1)
     else:
@@ -114,8 +117,9 @@ def import_rootfs(client: Any, source: Path, tag: str, changes: list[str] | None
         if source.is_dir():
             tmp = tar_path = _tar_directory(source)
         with open(tar_path, "rb") as fh:
-            out = client.api.import_image_from_data(fh, repository=repository, tag=version,
-                                                    changes=changes if changes is not None else DEFAULT_CHANGES)
+            out = client.api.import_image_from_data(
+                fh, repository=repository, tag=version, changes=changes if changes is not None else DEFAULT_CHANGES
+            )
     except OSError as exc:
         raise SandboxError(f"reading {source} failed: {exc}") from exc
     except Exception as exc:  # docker.errors.APIError

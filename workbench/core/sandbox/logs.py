@@ -24,8 +24,9 @@ import socket
 import struct
 import threading
 import time
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, Callable, Iterator, NamedTuple, Sequence, overload
+from typing import Any, NamedTuple, overload
 
 from workbench.core.sandbox.engine_stream import open_engine_stream
 
@@ -65,7 +66,7 @@ class LogBatch(Sequence[LogLine]):
         runs: initial runs as ``(stream, lines)`` pairs (the lists are taken over, not copied).
     """
 
-    __slots__ = ("runs", "_len")
+    __slots__ = ("_len", "runs")
 
     def __init__(self, runs: list[tuple[str, list[str]]] | None = None) -> None:
         self.runs: list[tuple[str, list[str]]] = []
@@ -161,7 +162,7 @@ class FrameParser:
             sid, size = unpack(buf, pos)
             if end - pos - 8 < size:
                 break
-            payload = bytes(buf[pos + 8:pos + 8 + size])
+            payload = bytes(buf[pos + 8 : pos + 8 + size])
             pos += 8 + size
             raw.append(payload)
             self.add(_STREAMS.get(sid, "stdout"), payload, out)
@@ -179,7 +180,7 @@ class FrameParser:
         if cut < 0:
             self._carry[stream] = data
             return
-        self._carry[stream] = data[cut + 1:]
+        self._carry[stream] = data[cut + 1 :]
         out.add(stream, data[:cut].decode("utf-8", "replace").split("\n"))
 
     def flush(self, out: LogBatch) -> None:
@@ -208,8 +209,15 @@ class LogFollower:
         batch_lines: batch size that triggers delivery at once.
     """
 
-    def __init__(self, api: Any, container_id: str, on_batch: BatchCallback, log_file: Path | None = None,
-                 batch_interval: float = 0.05, batch_lines: int = 500) -> None:
+    def __init__(
+        self,
+        api: Any,
+        container_id: str,
+        on_batch: BatchCallback,
+        log_file: Path | None = None,
+        batch_interval: float = 0.05,
+        batch_lines: int = 500,
+    ) -> None:
         self.api = api
         self.container_id = container_id
         self.on_batch = on_batch
@@ -245,7 +253,7 @@ class LogFollower:
 
             private_dir(self.log_file.parent)  # data-dir files 0600, folders 0700
             fd = os.open(self.log_file, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
-            self._file = os.fdopen(fd, "ab")  # noqa: SIM115 - closed by the reader thread
+            self._file = os.fdopen(fd, "ab")
         state = self.api.inspect_container(self.container_id)["State"]["Status"]
         if state in ("created", "running", "restarting", "paused"):
             self._open_attach(logs=state != "created")
@@ -300,8 +308,9 @@ class LogFollower:
         params = {"stdout": 1, "stderr": 1, "stream": 1, "logs": 1 if logs else 0}
         headers = {"Connection": "Upgrade", "Upgrade": "tcp"}
         # The buffered reader (not the raw socket): it may already hold bytes read with the headers.
-        self._response, self._fp = open_engine_stream(api, "POST", "/containers/{0}/attach", self.container_id,
-                                                      params, headers=headers, socket_reader=True)
+        self._response, self._fp = open_engine_stream(
+            api, "POST", "/containers/{0}/attach", self.container_id, params, headers=headers, socket_reader=True
+        )
 
     def _run_attach(self) -> None:
         parser = FrameParser()

@@ -75,7 +75,7 @@ _KILL_MARKED = (
     'grep -q "WB_EXEC_ID=$1" "$d/environ" 2>/dev/null && kill -KILL "$q" 2>/dev/null; done; true'
 )
 OOM_COUNT = (
-    'o=0; for f in /sys/fs/cgroup/memory/memory.oom_control /sys/fs/cgroup/memory.events; do '
+    "o=0; for f in /sys/fs/cgroup/memory/memory.oom_control /sys/fs/cgroup/memory.events; do "
     '[ -r "$f" ] || continue; while read -r k v; do [ "$k" = oom_kill ] && o=$((o+v)); done < "$f"; '
     'done; echo "$o"'
 )
@@ -87,6 +87,7 @@ COUNT_MARKED = (
     'grep -q "WB_EXEC_ID=$1" "$d/environ" 2>/dev/null && { kill -KILL "$q" 2>/dev/null; n=$((n+1)); }; '
     'done; echo "$n"'
 )
+
 
 class StatusFilter:
     """Take the wrapper's status lines out of the stderr stream (holding back at most a partial
@@ -117,7 +118,7 @@ class StatusFilter:
                 return bytes(out)
             out += data[:i]
             self.lines.append(data[i:j].decode("ascii", "replace").split()[1:])
-            data = data[j + 1:]
+            data = data[j + 1 :]
         for k in range(min(len(self.token) - 1, len(data)), 0, -1):
             if self.token.startswith(data[-k:]):
                 self.held = data[-k:]
@@ -219,7 +220,7 @@ def probe_container(container: tuple[Any, str], user: str, workspace: Path, *, k
     return killed, (
         f"the sandbox cannot write /workspace: it runs as {user or 'the image user'}, and {workspace} "
         f"is owned by {owner} (or is read-only, or the engine remaps user namespaces). Commands "
-        "that write files will fail. Fix: set [sandbox] user = \"UID:GID\" (the workspace owner) "
+        'that write files will fail. Fix: set [sandbox] user = "UID:GID" (the workspace owner) '
         "in .workbench/config.toml, or give that user write access to the folder "
         f"(`chown -R {user or 'UID:GID'} {workspace}`), then restart the session's sandbox."
     )
@@ -237,5 +238,3 @@ def _kill_now(api: Any, cid: str, token: str, pgid: str | None) -> bool:
         except Exception:  # noqa: BLE001 - pids exhausted: retry, the dying tree frees slots
             time.sleep(0.1)
     return False
-
-

@@ -9,8 +9,9 @@ offers to prune them and ``workbench sandbox prune`` removes them.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any
 
 from workbench.core.events import Event, EventKind
 
@@ -57,8 +58,9 @@ def had_container(events: Iterable[Event]) -> bool:
     return any(e.kind == EventKind.SANDBOX_CONTAINER for e in events)
 
 
-def stale_containers(containers: Iterable[ContainerInfo], sessions: Iterable[SessionInfo],
-                     keep: Iterable[str] = ()) -> list[StaleContainer]:
+def stale_containers(
+    containers: Iterable[ContainerInfo], sessions: Iterable[SessionInfo], keep: Iterable[str] = ()
+) -> list[StaleContainer]:
     """Return the containers whose session is not open (ended, crashed or unknown).
 
     Args:
@@ -113,11 +115,22 @@ async def reattach_on_resume(services: Services) -> Reattach:
     except Exception as exc:  # noqa: BLE001 - docker transport errors (engine went away mid-call)
         return Reattach("failed", f"The session's sandbox could not be restored: {type(exc).__name__}: {exc}")
     c = info.container
-    await services.chat.emit(Event(EventKind.SANDBOX_CONTAINER, session.id, {
-        "outcome": info.outcome, "container": c.id, "name": c.name, "image": c.image,
-        "setup": [{"command": s.command, "exit_code": s.exit_code} for s in info.setup],
-        "reason": "resume", "orphans_killed": info.orphans_killed, "write_problem": info.write_problem,
-    }))
+    await services.chat.emit(
+        Event(
+            EventKind.SANDBOX_CONTAINER,
+            session.id,
+            {
+                "outcome": info.outcome,
+                "container": c.id,
+                "name": c.name,
+                "image": c.image,
+                "setup": [{"command": s.command, "exit_code": s.exit_code} for s in info.setup],
+                "reason": "resume",
+                "orphans_killed": info.orphans_killed,
+                "write_problem": info.write_problem,
+            },
+        )
+    )
     tool: Any = services.run_command
     if tool is not None and hasattr(tool, "mark_ensured"):
         tool.mark_ensured(session.id)

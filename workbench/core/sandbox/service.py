@@ -8,8 +8,9 @@ from __future__ import annotations
 import asyncio
 import threading
 import uuid
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 from ..paths import workspace_data_dir
 from .containers import ContainerInfo, ContainerStats, EnsureOutcome, SandboxInfo, info_from_attrs, stats_from_sample
@@ -20,6 +21,7 @@ from .logs import BatchCallback, LogFollower
 from .policy import LABEL_SESSION, LABEL_WORKSPACE, SandboxSettings, container_config
 
 T = TypeVar("T")
+
 
 class SandboxService:
     """Creates, finds and drives the session containers of one workspace.
@@ -89,8 +91,7 @@ class SandboxService:
                 if not first:
                     return SandboxInfo(info_from_attrs(container.attrs), "attached")
                 orphans, problem = self._probe(container, kill_orphans=True)
-                return SandboxInfo(info_from_attrs(container.attrs), "attached",
-                                   orphans_killed=orphans, write_problem=problem)
+                return SandboxInfo(info_from_attrs(container.attrs), "attached", orphans_killed=orphans, write_problem=problem)
             if status in ("created", "exited", "paused"):
                 if status == "paused":
                     container.unpause()
@@ -99,8 +100,7 @@ class SandboxService:
                 container.reload()
                 self._known_sessions.add(session_id)
                 orphans, problem = self._probe(container, kill_orphans=status == "paused")
-                return SandboxInfo(info_from_attrs(container.attrs), "started",
-                                   orphans_killed=orphans, write_problem=problem)
+                return SandboxInfo(info_from_attrs(container.attrs), "started", orphans_killed=orphans, write_problem=problem)
             container.remove(force=True)  # dead / removing: replace it
             had_container = True
         outcome = "recreated" if (had_container or session_id in self._known_sessions) else "created"
@@ -123,12 +123,12 @@ class SandboxService:
         _, problem = self._probe(container, kill_orphans=False)
         setup: list[CommandResult] = []
         for command in self.settings.setup:
-            result = run_command(container, command, self.settings.setup_timeout,
-                                 output_limit=self.settings.output_limit_for_model)
+            result = run_command(
+                container, command, self.settings.setup_timeout, output_limit=self.settings.output_limit_for_model
+            )
             setup.append(result)
             if result.exit_code != 0:
-                raise SetupFailed(command, result.exit_code if result.exit_code is not None else -1,
-                                  result.output_for_model)
+                raise SetupFailed(command, result.exit_code if result.exit_code is not None else -1, result.output_for_model)
         return SandboxInfo(info_from_attrs(container.attrs), outcome, setup, write_problem=problem)
 
     def _probe(self, container: Any, *, kill_orphans: bool) -> tuple[int, str]:
@@ -230,9 +230,16 @@ class SandboxService:
         return await asyncio.to_thread(self.prune_sync, set(ended_session_ids))
 
     # -- commands and logs ----------------------------------------------------------------------
-    def run_command_sync(self, session_id: str, command: str, timeout: float | None = None,
-                         on_output: OutputCallback | None = None, *,
-                         cancel: threading.Event | None = None, spool: Path | None = None) -> CommandResult:
+    def run_command_sync(
+        self,
+        session_id: str,
+        command: str,
+        timeout: float | None = None,
+        on_output: OutputCallback | None = None,
+        *,
+        cancel: threading.Event | None = None,
+        spool: Path | None = None,
+    ) -> CommandResult:
         """Blocking :meth:`run_command`."""
         import docker
 
@@ -242,10 +249,18 @@ class SandboxService:
         container = (self.client().api, info.container.id)
         for attempt in (1, 2):
             try:
-                return run_command(container, command, timeout or self.settings.command_timeout, on_output,
-                                   output_limit=self.settings.output_limit_for_model,
-                                   mem_limit=self.settings.mem_limit, pids_limit=self.settings.pids_limit,
-                                   cancel=cancel, spool=spool, spool_limit=self.settings.spool_limit_bytes)
+                return run_command(
+                    container,
+                    command,
+                    timeout or self.settings.command_timeout,
+                    on_output,
+                    output_limit=self.settings.output_limit_for_model,
+                    mem_limit=self.settings.mem_limit,
+                    pids_limit=self.settings.pids_limit,
+                    cancel=cancel,
+                    spool=spool,
+                    spool_limit=self.settings.spool_limit_bytes,
+                )
             except docker.errors.APIError as exc:
                 text = str(exc).lower()
                 if attempt == 2 or not ("resource temporarily unavailable" in text or "fork" in text):
@@ -253,8 +268,15 @@ class SandboxService:
                 reset_container(*container)  # the exec could not even start: every pid is taken
         raise AssertionError("unreachable")  # pragma: no cover
 
-    async def run_command(self, session_id: str, command: str, timeout: float | None = None,
-                          on_output: OutputCallback | None = None, *, spool: Path | None = None) -> CommandResult:
+    async def run_command(
+        self,
+        session_id: str,
+        command: str,
+        timeout: float | None = None,
+        on_output: OutputCallback | None = None,
+        *,
+        spool: Path | None = None,
+    ) -> CommandResult:
         """Run a shell command in the session's sandbox (created on first use).
 
         The command's whole process tree ends with it (see :mod:`.exec`). When this coroutine is
@@ -276,8 +298,9 @@ class SandboxService:
             EngineUnavailable, ImageMissing, RuntimeMissing, SetupFailed: see :meth:`ensure`.
         """
         cancel = threading.Event()
-        return await _cancellable(cancel, self.run_command_sync, session_id, command, timeout, on_output,
-                                  cancel=cancel, spool=spool)
+        return await _cancellable(
+            cancel, self.run_command_sync, session_id, command, timeout, on_output, cancel=cancel, spool=spool
+        )
 
     def new_spool_path(self, session_id: str) -> Path:
         """Return a fresh spool file path ``<data>/spool/<session>-<ms>-<rand>.out`` and remove the
@@ -298,7 +321,7 @@ class SandboxService:
         ensured); return the containers stopped."""
         ids = set(self._known_sessions if session_ids is None else session_ids)
         stopped: list[ContainerInfo] = []
-        if not ids or self._client is None and session_ids is None:
+        if not ids or (self._client is None and session_ids is None):
             return stopped
         for info in self.list_containers_sync():
             if info.session in ids and info.running:
@@ -309,10 +332,14 @@ class SandboxService:
                 stopped.append(info)
         return stopped
 
-    def run_command_with_network_sync(self, command: str, timeout: float | None = None,
-                                      on_output: OutputCallback | None = None,
-                                      network: str | None = None,
-                                      cancel: threading.Event | None = None) -> CommandResult:
+    def run_command_with_network_sync(
+        self,
+        command: str,
+        timeout: float | None = None,
+        on_output: OutputCallback | None = None,
+        network: str | None = None,
+        cancel: threading.Event | None = None,
+    ) -> CommandResult:
         """Blocking :meth:`run_command_with_network`."""
         client = self.client()
         self._check_runtime(client)
@@ -327,16 +354,22 @@ class SandboxService:
             raise ImageMissing(self.settings.image) from exc
         try:
             container.start()
-            return run_command(container, command, timeout or self.settings.command_timeout, on_output,
-                               output_limit=self.settings.output_limit_for_model,
-                               mem_limit=self.settings.mem_limit, pids_limit=self.settings.pids_limit,
-                               cancel=cancel)
+            return run_command(
+                container,
+                command,
+                timeout or self.settings.command_timeout,
+                on_output,
+                output_limit=self.settings.output_limit_for_model,
+                mem_limit=self.settings.mem_limit,
+                pids_limit=self.settings.pids_limit,
+                cancel=cancel,
+            )
         finally:
             container.remove(force=True)
 
-    async def run_command_with_network(self, command: str, timeout: float | None = None,
-                                       on_output: OutputCallback | None = None,
-                                       network: str | None = None) -> CommandResult:
+    async def run_command_with_network(
+        self, command: str, timeout: float | None = None, on_output: OutputCallback | None = None, network: str | None = None
+    ) -> CommandResult:
         """Run one approved command with network access in a separate, short-lived container.
 
         The container has the same policy and workspace mount as the session's, but is attached to
@@ -344,8 +377,7 @@ class SandboxService:
         session container never gets a network. Approval is the caller's job.
         """
         cancel = threading.Event()
-        return await _cancellable(cancel, self.run_command_with_network_sync, command, timeout, on_output,
-                                  network, cancel)
+        return await _cancellable(cancel, self.run_command_with_network_sync, command, timeout, on_output, network, cancel)
 
     def log_path(self, info: ContainerInfo) -> Path:
         """Return the file a container's full log is written to (``<data>/logs/<name>.log``)."""
@@ -389,7 +421,9 @@ def restore_container_sync(service: SandboxService, session_id: str, image: str)
     """
     for container in service.client().containers.list(all=True, filters=service._filters(session_id)):
         container.remove(force=True)
-    restored = SandboxService(service.settings.model_copy(update={"image": image, "setup": []}), service.workspace, lambda: service.client())
+    restored = SandboxService(
+        service.settings.model_copy(update={"image": image, "setup": []}), service.workspace, lambda: service.client()
+    )
     return restored.ensure_sync(session_id)
 
 

@@ -10,9 +10,10 @@ a separate short-lived container, never the session's.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 from workbench.core.events import Event, EventKind
 from workbench.core.tools.base import Proposal, Tool, ToolContext, ToolError, ToolResult, ToolSpec
@@ -143,18 +144,27 @@ class RunCommandTool(Tool):
         if info.write_problem:
             notes.append(info.write_problem)
         if info.orphans_killed:
-            notes.append("the sandbox was reset to end commands a crashed session left running"
-                         if info.orphans_killed < 0 else
-                         f"{info.orphans_killed} processes left running by a crashed session were killed")
+            notes.append(
+                "the sandbox was reset to end commands a crashed session left running"
+                if info.orphans_killed < 0
+                else f"{info.orphans_killed} processes left running by a crashed session were killed"
+            )
         if pruned:
             notes.append(f"removed {len(pruned)} stale sandbox container(s) of crashed sessions: {', '.join(pruned)}")
         await self._emit(
             Event(
                 EventKind.SANDBOX_CONTAINER,
                 sid,
-                {"outcome": info.outcome, "container": c.id, "name": c.name, "image": c.image,
-                 "setup": [{"command": s.command, "exit_code": s.exit_code} for s in (info.setup or [])],
-                 "orphans_killed": info.orphans_killed, "write_problem": info.write_problem, "pruned": pruned},
+                {
+                    "outcome": info.outcome,
+                    "container": c.id,
+                    "name": c.name,
+                    "image": c.image,
+                    "setup": [{"command": s.command, "exit_code": s.exit_code} for s in (info.setup or [])],
+                    "orphans_killed": info.orphans_killed,
+                    "write_problem": info.write_problem,
+                    "pruned": pruned,
+                },
             )
         )
 
@@ -188,7 +198,9 @@ class RunCommandTool(Tool):
                 await self._ensure(service, sid)
                 result = await service.run_command(sid, command, timeout, on_output, spool=spool)
         except EngineUnavailable as exc:
-            raise ToolError(f"run_command is unavailable: no Docker engine ({exc}). Ask the user to start Docker; do not retry.") from exc
+            raise ToolError(
+                f"run_command is unavailable: no Docker engine ({exc}). Ask the user to start Docker; do not retry."
+            ) from exc
         except (ImageMissing, RuntimeMissing, SetupFailed) as exc:
             raise ToolError(f"run_command is unavailable: {exc}") from exc
         self.last_spool = result.spool_path
@@ -216,6 +228,12 @@ class RunCommandTool(Tool):
         if notes:
             content += "".join(f"\n[{n}]" for n in notes)
             summary += "".join(f"; {n}" for n in notes)
-        failed = (result.timed_out or result.cancelled or result.oom_killed or result.reset or write_problem
-                  or result.exit_code not in (0, None))
+        failed = (
+            result.timed_out
+            or result.cancelled
+            or result.oom_killed
+            or result.reset
+            or write_problem
+            or result.exit_code not in (0, None)
+        )
         return ToolResult(content, summary, is_error=bool(failed))

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 from workbench.core.fsutil import atomic_write
 
@@ -19,7 +20,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     atomic_write(path, data)
 
 
-def read_json_list(path: Path, key: str, parse: "Callable[[Any], T]", error: type[Exception], what: str) -> "list[T]":
+def read_json_list(path: Path, key: str, parse: Callable[[Any], T], error: type[Exception], what: str) -> list[T]:
     """Read ``{"version": 1, key: [...]}`` from ``path`` and parse each item.
 
     Returns ``[]`` when the file does not exist.
@@ -44,7 +45,7 @@ def read_json_list(path: Path, key: str, parse: "Callable[[Any], T]", error: typ
         raise error(f"{path} is not a valid {what} file ({exc}); fix it or move it away to start over") from exc
 
 
-def write_json_list(path: Path, key: str, items: "list[dict[str, Any]]") -> None:
+def write_json_list(path: Path, key: str, items: list[dict[str, Any]]) -> None:
     """Write ``{"version": 1, key: items}`` to ``path`` atomically (parents created)."""
     import json
 

@@ -110,7 +110,7 @@ def annotate(lines: list[str]) -> list[Line]:
         elif kind == "heading_open":
             first, last = token.map  # type: ignore[misc]
             out[first].heading = (int(token.tag[1]), tokens[index + 1].content.split("\n", 1)[0].strip())
-            for held in out[first + 1:last]:
+            for held in out[first + 1 : last]:
                 held.skip = True
         elif kind == "hr":
             out[token.map[0]].rule = True  # type: ignore[index]

@@ -126,21 +126,46 @@ def parse_bugfix(text: str, path: str = "bugfix.md") -> RequirementsDoc:
             req_no, crit_no, body = current.number, len(current.criteria) + 1, content
         cid = f"{req_no}.{crit_no}"
         if req_no != current.number:
-            problems.append(Problem(path, line, "warning", "BUG005",
-                                    f"statement {cid} is under '{current.title}' (section {current.number}): number it {current.number}.N"))
+            problems.append(
+                Problem(
+                    path,
+                    line,
+                    "warning",
+                    "BUG005",
+                    f"statement {cid} is under '{current.title}' (section {current.number}): number it {current.number}.N",
+                )
+            )
         if cid in seen:
-            problems.append(Problem(path, line, "warning", "BUG005", f"statement number {cid} is used twice: give each statement its own number"))
+            problems.append(
+                Problem(
+                    path, line, "warning", "BUG005", f"statement number {cid} is used twice: give each statement its own number"
+                )
+            )
             continue
         seen.add(cid)
         current.criteria.append(Criterion(cid, req_no, crit_no, " ".join(body.split()), line))
     for number, code, name, _pattern in SECTIONS:
         section = sections.get(number)
         if section is None:
-            problems.append(Problem(path, None, "error", code,
-                                    f"no '{name}' section: add '### {name}' with numbered statements {number}.1, {number}.2..."))
+            problems.append(
+                Problem(
+                    path,
+                    None,
+                    "error",
+                    code,
+                    f"no '{name}' section: add '### {name}' with numbered statements {number}.1, {number}.2...",
+                )
+            )
         elif not section.criteria:
-            problems.append(Problem(path, section.line, "warning", "BUG004",
-                                    f"'{section.title}' has no numbered statement: add '{number}.1 WHEN ... THEN the system ...'"))
+            problems.append(
+                Problem(
+                    path,
+                    section.line,
+                    "warning",
+                    "BUG004",
+                    f"'{section.title}' has no numbered statement: add '{number}.1 WHEN ... THEN the system ...'",
+                )
+            )
     requirements = sorted(sections.values(), key=lambda r: r.line)
     return RequirementsDoc(path, "\n\n".join(intro), {}, requirements, problems)
 

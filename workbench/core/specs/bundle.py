@@ -53,7 +53,15 @@ def load_spec(spec: Spec) -> SpecBundle:
             problems.append(Problem(str(path), None, "error", "SPEC002", f"cannot read the file: {exc.strerror or exc}"))
             docs[doc] = None
     if not spec.path("requirements").exists():  # bugfix.md in a bugfix spec
-        problems.append(Problem(str(spec.path("requirements")), None, "warning", "SPEC001", "requirements.md is missing; every spec starts with requirements"))
+        problems.append(
+            Problem(
+                str(spec.path("requirements")),
+                None,
+                "warning",
+                "SPEC001",
+                "requirements.md is missing; every spec starts with requirements",
+            )
+        )
     return SpecBundle(spec, docs["requirements"], docs["design"], docs["tasks"], problems)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -70,7 +70,7 @@ class Comment:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Comment":
+    def from_dict(cls, data: dict[str, Any]) -> Comment:
         """Build a comment from ``to_dict`` output.
 
         Raises:
@@ -78,9 +78,16 @@ class Comment:
         """
         try:
             comment = cls(
-                id=str(data["id"]), spec=str(data["spec"]), doc=str(data["doc"]), text=str(data["text"]),
-                requirement=data.get("requirement"), criterion=data.get("criterion"), line=data.get("line"),
-                who=str(data.get("who", "")), ts=str(data.get("ts", "")), state=str(data.get("state", "pending")),
+                id=str(data["id"]),
+                spec=str(data["spec"]),
+                doc=str(data["doc"]),
+                text=str(data["text"]),
+                requirement=data.get("requirement"),
+                criterion=data.get("criterion"),
+                line=data.get("line"),
+                who=str(data.get("who", "")),
+                ts=str(data.get("ts", "")),
+                state=str(data.get("state", "pending")),
                 sent_with=str(data.get("sent_with", "")),
             )
         except KeyError as exc:
@@ -108,7 +115,7 @@ class CommentStore:
         self.path = Path(path)
 
     @classmethod
-    def for_workspace(cls, workspace: Path) -> "CommentStore":
+    def for_workspace(cls, workspace: Path) -> CommentStore:
         """Return the store of ``workspace`` (``workspace_data_dir(ws)/spec_comments.json``)."""
         from workbench.core.paths import workspace_data_dir
 
@@ -125,8 +132,7 @@ class CommentStore:
     def for_spec(self, spec_key: str, doc: str | None = None, state: str | None = None) -> list[Comment]:
         """Return the comments of one spec, optionally of one document and in one state."""
         return [
-            c for c in self.load()
-            if c.spec == spec_key and (doc is None or c.doc == doc) and (state is None or c.state == state)
+            c for c in self.load() if c.spec == spec_key and (doc is None or c.doc == doc) and (state is None or c.state == state)
         ]
 
     def add(
@@ -153,8 +159,15 @@ class CommentStore:
         if doc not in DOC_KINDS:
             raise ValueError(f"unknown spec document {doc!r}; expected one of {', '.join(DOC_KINDS)}")
         comment = Comment(
-            id=secrets.token_hex(4), spec=spec_key, doc=doc, text=text, requirement=requirement,
-            criterion=criterion, line=line, who=who, ts=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            id=secrets.token_hex(4),
+            spec=spec_key,
+            doc=doc,
+            text=text,
+            requirement=requirement,
+            criterion=criterion,
+            line=line,
+            who=who,
+            ts=datetime.now(UTC).isoformat(timespec="seconds"),
         )
         comments = self.load()
         comments.append(comment)

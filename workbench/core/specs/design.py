@@ -108,7 +108,15 @@ def parse_design(text: str, path: str | Path = "design.md") -> DesignDoc:
         if name is None or nested:
             continue
         if name in sections:
-            problems.append(Problem(path, lineno, "warning", "DES002", f"section {name!r} appears again (first at line {sections[name]}); merge them"))
+            problems.append(
+                Problem(
+                    path,
+                    lineno,
+                    "warning",
+                    "DES002",
+                    f"section {name!r} appears again (first at line {sections[name]}); merge them",
+                )
+            )
             continue
         sections[name] = lineno
     missing = [name for name in REQUIRED_SECTIONS if name not in sections]
@@ -134,7 +142,15 @@ def _citation(path: str, lineno: int, line: str, item: str, links: list[DesignLi
         links.append(DesignLink(item, lineno, found))
     if bad or not found:
         shown = ", ".join(bad) if bad else "(empty)"
-        problems.append(Problem(path, lineno, "warning", "DES003", f"cannot read requirement reference(s) {shown}: write '**Validates: Requirements 1.1, 2.3**'"))
+        problems.append(
+            Problem(
+                path,
+                lineno,
+                "warning",
+                "DES003",
+                f"cannot read requirement reference(s) {shown}: write '**Validates: Requirements 1.1, 2.3**'",
+            )
+        )
 
 
 def load_design(path: Path) -> DesignDoc:

@@ -85,4 +85,6 @@ def find_spec(workspace: Path, name: str) -> Spec:
         if spec.name == name:
             return spec
     known = ", ".join(s.key for s in specs) or "none"
-    raise SpecNotFoundError(f"no spec named {name!r} in {workspace} (specs: {known}); create one with 'workbench spec new {name}'")
+    raise SpecNotFoundError(
+        f"no spec named {name!r} in {workspace} (specs: {known}); create one with 'workbench spec new {name}'"
+    )

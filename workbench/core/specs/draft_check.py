@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import re
 
+from . import _md
 from .design import canonical_section
 from .requirements import parse_requirements
 from .tasks import parse_tasks
-from . import _md
 
 _REMOVED_RE = re.compile(r"\b(?:remov|delet|drop|merg|withdr|obsolet)", re.IGNORECASE)
 _REQ_NUMBER_RE = re.compile(r"\brequirements?\s+(\d+)", re.IGNORECASE)

@@ -21,21 +21,21 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, AsyncIterator
+from typing import TYPE_CHECKING, Any
 
 from ._io import atomic_write_bytes
-from .draft_check import check_draft
 from .comments import Comment
 from .discovery import SPEC_NAME_RE, new_specs_dir
+from .draft_check import check_draft
 from .models import DOC_KINDS, Spec, SpecError, WorkflowError
 from .snapshots import unified_diff
 from .workflow import ApprovalRecord, can_generate, compute_status, doc_hashes, record_for_approval
 
 if TYPE_CHECKING:
     from .host import DraftHost
-
     from .review import ReviewStores
 
 MAX_CONTEXT_CHARS = 120_000
@@ -221,7 +221,9 @@ def create_spec(workspace: Path, name: str, specs_dir: str = "auto", *, bugfix: 
     if bugfix:
         from .bugfix import TEMPLATE
 
-        atomic_write_bytes(folder / "bugfix.md", TEMPLATE.format(idea="<the bug: what goes wrong, where, its impact>").encode("utf-8"))
+        atomic_write_bytes(
+            folder / "bugfix.md", TEMPLATE.format(idea="<the bug: what goes wrong, where, its impact>").encode("utf-8")
+        )
     return Spec(name, folder, source, Path(workspace))  # type: ignore[arg-type]
 
 
@@ -244,7 +246,7 @@ def _cut(text: str) -> str:
     return text[:MAX_CONTEXT_CHARS] + f"\n\n[... cut: the document has {len(text)} characters ...]\n"
 
 
-def review_comments(spec: Spec, doc: str, stores: "ReviewStores") -> list[Comment]:
+def review_comments(spec: Spec, doc: str, stores: ReviewStores) -> list[Comment]:
     """The comments a revision of ``doc`` answers: pending ones, plus those of the latest change request.
 
     The comments sent with a ``request_changes`` record count only while that record is the
@@ -301,7 +303,7 @@ def describe_comments(comments: list[Comment], doc: str, text: str | None) -> st
 def plan_draft(
     spec: Spec,
     doc: str,
-    stores: "ReviewStores",
+    stores: ReviewStores,
     *,
     idea: str | None = None,
     comments: list[Comment] | None = None,
@@ -332,7 +334,9 @@ def plan_draft(
         comments = review_comments(spec, doc, stores)
     idea = " ".join((idea or "").split()) or None
     if doc == "requirements" and previous is None and idea is None:
-        raise WorkflowError(f"nothing to draft {spec.key} requirements from: give a one-line idea (requirements.md does not exist)")
+        raise WorkflowError(
+            f"nothing to draft {spec.key} requirements from: give a one-line idea (requirements.md does not exist)"
+        )
     bugfix = doc == "requirements" and spec.kind == "bugfix"
     parts = [f"{'Bug' if spec.kind == 'bugfix' else 'Feature'}: {spec.name}", BUGFIX_GUIDE if bugfix else GUIDES[doc]]
     if bugfix:
@@ -371,7 +375,7 @@ def clean_reply(text: str) -> str:
     return text + "\n" if text else ""
 
 
-def commit_draft(plan: DraftPlan, text: str, stores: "ReviewStores", who: str | None = None) -> DraftResult:
+def commit_draft(plan: DraftPlan, text: str, stores: ReviewStores, who: str | None = None) -> DraftResult:
     """Write the drafted ``text`` and put the document in review. Blocking (file IO, git).
 
     The previous file content is saved as a snapshot first; the new text is written atomically;
@@ -420,8 +424,16 @@ def commit_draft(plan: DraftPlan, text: str, stores: "ReviewStores", who: str | 
     old_text = old.decode("utf-8", errors="replace").removeprefix("\ufeff") if old is not None else None
     diff = unified_diff(old_text, text, f"{doc}.md (previous)", f"{doc}.md (revision)") if old_text is not None else []
     return DraftResult(
-        spec, doc, path, text, hashlib.sha256(data).hexdigest(), previous_sha, plan.revision,
-        list(plan.comments), record, diff,
+        spec,
+        doc,
+        path,
+        text,
+        hashlib.sha256(data).hexdigest(),
+        previous_sha,
+        plan.revision,
+        list(plan.comments),
+        record,
+        diff,
     )
 
 
@@ -444,7 +456,9 @@ class Draft:
     and ``result`` is set. Made by ``draft``.
     """
 
-    def __init__(self, services: "DraftHost", spec: Spec, doc: str, stores: "ReviewStores | None", who: str | None, **plan: Any) -> None:
+    def __init__(
+        self, services: DraftHost, spec: Spec, doc: str, stores: ReviewStores | None, who: str | None, **plan: Any
+    ) -> None:
         self.services = services
         self.spec = spec
         self.doc = doc
@@ -457,7 +471,7 @@ class Draft:
         """What was written (set when the stream ended and the file was written)."""
         self._iter: AsyncIterator[str] | None = None
 
-    def __aiter__(self) -> "Draft":
+    def __aiter__(self) -> Draft:
         return self
 
     async def __anext__(self) -> str:
@@ -484,12 +498,22 @@ class Draft:
         result = await asyncio.to_thread(commit_draft, plan, "".join(parts), self.stores, self.who)
         self.result = result
         record = result.record
-        await emit_spec_event(self.services, SPEC_DRAFTED, {
-            "spec": self.spec.key, "doc": self.doc, "sha256": result.sha256,
-            "previous_sha256": result.previous_sha256, "revision": result.revision,
-            "comments": [c.id for c in result.comments], "who": record.who, "ts": record.ts,
-            "commit": record.commit, "chars": len(result.text),
-        })
+        await emit_spec_event(
+            self.services,
+            SPEC_DRAFTED,
+            {
+                "spec": self.spec.key,
+                "doc": self.doc,
+                "sha256": result.sha256,
+                "previous_sha256": result.previous_sha256,
+                "revision": result.revision,
+                "comments": [c.id for c in result.comments],
+                "who": record.who,
+                "ts": record.ts,
+                "commit": record.commit,
+                "chars": len(result.text),
+            },
+        )
 
     async def run(self) -> DraftResult:
         """Consume the whole stream and return the result."""
@@ -500,14 +524,14 @@ class Draft:
 
 
 def draft(
-    services: "DraftHost",
+    services: DraftHost,
     spec: Spec,
     doc: str,
     *,
     idea: str | None = None,
     comments: list[Comment] | None = None,
     previous: str | None = None,
-    stores: "ReviewStores | None" = None,
+    stores: ReviewStores | None = None,
     who: str | None = None,
 ) -> Draft:
     """Stream the model's draft (or revision) of ``doc``; the file is written when the stream ends.

@@ -43,23 +43,63 @@ _RANK = {"WHERE": 0, "WHILE": 1, "WHEN": 2, "IF": 2}
 
 #: Vague words and phrases (EARS002): they cannot be tested; state a measurable value instead.
 VAGUE_TERMS: tuple[str, ...] = (
-    "quickly", "fast", "slow", "slowly", "easy", "easily", "user-friendly", "user friendly",
-    "as appropriate", "appropriate", "etc", "flexible", "efficient", "efficiently", "adequate",
-    "adequately", "reasonable", "reasonably", "intuitive", "robust", "seamless", "seamlessly",
-    "sufficient", "timely", "simple", "normally", "typically",
+    "quickly",
+    "fast",
+    "slow",
+    "slowly",
+    "easy",
+    "easily",
+    "user-friendly",
+    "user friendly",
+    "as appropriate",
+    "appropriate",
+    "etc",
+    "flexible",
+    "efficient",
+    "efficiently",
+    "adequate",
+    "adequately",
+    "reasonable",
+    "reasonably",
+    "intuitive",
+    "robust",
+    "seamless",
+    "seamlessly",
+    "sufficient",
+    "timely",
+    "simple",
+    "normally",
+    "typically",
 )
 
 #: Fixed technical phrases holding a vague word that are not vague ("fast path"): not EARS002.
 TECHNICAL_PHRASES: tuple[str, ...] = (
-    "fast path", "slow path", "fail fast", "fail-fast", "fast-forward", "fast forward",
-    "simple mode", "slow query log", "slow log",
+    "fast path",
+    "slow path",
+    "fail fast",
+    "fail-fast",
+    "fast-forward",
+    "fast forward",
+    "simple mode",
+    "slow query log",
+    "slow log",
 )
 
 #: Escape clauses (EARS003): they make the requirement optional in practice.
 ESCAPE_CLAUSES: tuple[str, ...] = (
-    "where possible", "if possible", "as far as possible", "as much as possible",
-    "to the extent possible", "where applicable", "if applicable", "where practical",
-    "if practical", "if necessary", "if needed", "as needed", "as required",
+    "where possible",
+    "if possible",
+    "as far as possible",
+    "as much as possible",
+    "to the extent possible",
+    "where applicable",
+    "if applicable",
+    "where practical",
+    "if practical",
+    "if necessary",
+    "if needed",
+    "as needed",
+    "as required",
 )
 
 #: Subjects that are pronouns (EARS005): the criterion must name the system.
@@ -76,8 +116,7 @@ class _PhraseFinder:
 
     def __init__(self, terms: tuple[str, ...]) -> None:
         self.patterns = {
-            t.lower(): re.compile(r"(?<![\w-])" + re.escape(t.lower()).replace(r"\ ", r"\s+") + r"(?![\w-])")
-            for t in terms
+            t.lower(): re.compile(r"(?<![\w-])" + re.escape(t.lower()).replace(r"\ ", r"\s+") + r"(?![\w-])") for t in terms
         }
         self.words = frozenset(t for t in self.patterns if " " not in t)
         self.phrases = tuple((t, t.split(" ", 1)[0], tuple(t.split(" ")[1:])) for t in self.patterns if " " in t)
@@ -141,6 +180,8 @@ def prose_only(text: str) -> str:
     if "fast" in low or "slow" in low or "simple" in low:
         text = _TECHNICAL_RE.sub(" ", text)
     return text
+
+
 _ESCAPES = _PhraseFinder(ESCAPE_CLAUSES)
 
 
@@ -172,7 +213,7 @@ def classify(text: str) -> EarsResult:
     if shall is None:
         return _fail("no SHALL: write '<condition>, THE <system> SHALL <response>'")
     pre = t[: shall.start()].rstrip()
-    response = t[shall.end():].strip()
+    response = t[shall.end() :].strip()
     lead = _LEAD_RE.match(pre)
     if not response and lead is not None and "then" in pre.lower():
         verb_final = _verb_final(pre, lead)
@@ -184,10 +225,10 @@ def classify(text: str) -> EarsResult:
         return _ubiquitous(pre, response)
 
     # THEN separates condition and system only when no comma follows it ("and then closes, THE")
-    thens = [m for m in _THEN_RE.finditer(pre) if "," not in pre[m.end():]] if "then" in pre.lower() else []
+    thens = [m for m in _THEN_RE.finditer(pre) if "," not in pre[m.end() :]] if "then" in pre.lower() else []
     if thens:
         then = thens[-1]
-        condition, subject = pre[: then.start()], pre[then.end():].strip()
+        condition, subject = pre[: then.start()], pre[then.end() :].strip()
         legacy = not (then.group(1) and subject.startswith("THE ") and lead.group(1).upper() == "IF")
         dialect = "kiro-legacy" if legacy else "ears"
     else:
@@ -198,7 +239,7 @@ def classify(text: str) -> EarsResult:
                 "'WHEN <trigger>, THE <system> SHALL ...' or 'WHEN <trigger> THEN <system> SHALL ...'",
                 response=response,
             )
-        condition, subject = pre[:comma], pre[comma + 1:].strip()
+        condition, subject = pre[:comma], pre[comma + 1 :].strip()
         dialect = "ears"
     if not subject:
         return _fail("no system name before SHALL", response=response)
@@ -237,7 +278,7 @@ def _verb_final(pre: str, lead: re.Match[str]) -> EarsResult | None:
     if not thens:
         return None
     then = thens[-1]
-    condition, response = pre[: then.start()], pre[then.end():].strip()
+    condition, response = pre[: then.start()], pre[then.end() :].strip()
     clauses = _split_clauses(condition, lead)
     if not response or any(not text for _, text in clauses):
         return None
@@ -253,9 +294,7 @@ def _ubiquitous(pre: str, response: str) -> EarsResult:
     if not subject:
         return _fail("no system name before SHALL", response=response)
     words = subject.split()
-    if "," in subject or not (
-        words[0].lower() == "the" or len(words) == 1
-    ):
+    if "," in subject or not (words[0].lower() == "the" or len(words) == 1):
         return _fail(
             f"text before SHALL ({subject!r}) is neither 'THE <system>' nor an EARS clause: "
             "start with THE <system>, WHEN, WHILE, IF or WHERE",
@@ -269,7 +308,7 @@ def _split_clauses(condition: str, lead: re.Match[str]) -> list[tuple[str, str]]
     clauses: list[tuple[str, str]] = []
     keyword, start = lead.group(1).upper(), lead.end()
     for match in _CLAUSE_RE.finditer(condition, lead.end()):
-        clauses.append((keyword, condition[start: match.start()].strip(" ,")))
+        clauses.append((keyword, condition[start : match.start()].strip(" ,")))
         keyword, start = match.group(1), match.end()
     clauses.append((keyword, condition[start:].strip(" ,")))
     return clauses
@@ -321,7 +360,11 @@ def lint_criterion(
         add("EARS002", "warning", f"vague wording {', '.join(map(repr, vague))}: state a measurable value")
     escapes = _ESCAPES.find(low, words)
     if escapes:
-        add("EARS003", "warning", f"escape clause {', '.join(map(repr, escapes))} makes it optional: remove it or state the exact condition")
+        add(
+            "EARS003",
+            "warning",
+            f"escape clause {', '.join(map(repr, escapes))} makes it optional: remove it or state the exact condition",
+        )
     if ("not" in low or "never" in low) and _NEGATIVE_RE.search(text):
         add("EARS004", "warning", "negative requirement (SHALL NOT): state what the system does instead")
     subject = ears.system or (text.split()[0] if text.split() else "")
@@ -377,6 +420,11 @@ def lint_requirements(doc: RequirementsDoc) -> list[Problem]:
             for crits in undefined.values()
         )
         old = problems[first]
-        problems[first] = Problem(old.file, old.line, old.severity, old.code,
-                                  f"{count} criteria name a system not defined in the Glossary: {names}; add them there or use defined terms")
+        problems[first] = Problem(
+            old.file,
+            old.line,
+            old.severity,
+            old.code,
+            f"{count} criteria name a system not defined in the Glossary: {names}; add them there or use defined terms",
+        )
     return problems

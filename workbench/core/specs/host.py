@@ -8,7 +8,8 @@ spec engine imports neither it nor the chat service.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, AsyncIterator, Protocol
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from workbench.core.agent.turn import TurnOutcome

@@ -268,7 +268,7 @@ class Task:
     requirements: list[str]
     line: int
     depth: int
-    children: list["Task"] = field(default_factory=list)
+    children: list[Task] = field(default_factory=list)
     details: list[str] = field(default_factory=list)
 
 

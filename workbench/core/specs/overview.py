@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from .bundle import check_spec, load_spec
 from .discovery import discover_specs
 from .models import DOC_KINDS, Spec
 from .store import ApprovalStore
-from .bundle import check_spec, load_spec
 from .workflow import compute_status, doc_hashes
 
 
@@ -60,6 +60,5 @@ def spec_rows(workspace: Path, approvals: ApprovalStore | None = None) -> tuple[
         done, total = bundle.tasks.progress() if bundle.tasks is not None else (0, 0)
         problems, _ = check_spec(bundle)
         errors = sum(1 for p in problems if p.severity == "error")
-        rows.append(SpecRow(spec, {doc: statuses[doc].state for doc in DOC_KINDS}, done, total,
-                            errors, len(problems) - errors))
+        rows.append(SpecRow(spec, {doc: statuses[doc].state for doc in DOC_KINDS}, done, total, errors, len(problems) - errors))
     return rows, error

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, AsyncIterator
+from typing import TYPE_CHECKING, Any
 
 from .drafting import BUGFIX_GUIDE, GUIDES, DraftPlan, DraftRejectedError, DraftResult, commit_draft, system_name
 from .models import DOC_KINDS, Spec, WorkflowError
@@ -52,8 +53,7 @@ def plan_quick(spec: Spec, idea: str) -> list[dict[str, Any]]:
         f"tasks.md:\n{GUIDES['tasks']}",
         f"The idea:\n{idea}",
     ]
-    return [{"role": "system", "content": QUICK_SYSTEM_PROMPT},
-            {"role": "user", "content": "\n\n".join(parts)}]
+    return [{"role": "system", "content": QUICK_SYSTEM_PROMPT}, {"role": "user", "content": "\n\n".join(parts)}]
 
 
 def split_quick(spec: Spec, text: str) -> dict[str, str]:
@@ -70,10 +70,12 @@ def split_quick(spec: Spec, text: str) -> dict[str, str]:
         if doc is None:
             continue
         end = marks[i + 1].start() if i + 1 < len(marks) else len(text)
-        found.setdefault(doc, text[mark.end():end].strip())
+        found.setdefault(doc, text[mark.end() : end].strip())
     missing = [_names(spec)[d] for d in DOC_KINDS if not found.get(d)]
     if missing:
-        raise WorkflowError(f"the model's quick spec has no {', '.join(missing)} (no '=== name.md ===' marker); nothing was written")
+        raise WorkflowError(
+            f"the model's quick spec has no {', '.join(missing)} (no '=== name.md ===' marker); nothing was written"
+        )
     return found
 
 
@@ -90,7 +92,9 @@ class QuickResult:
     rejected: dict[str, str] = field(default_factory=dict)
 
 
-def commit_quick(spec: Spec, text: str, messages: list[dict[str, Any]], stores: "ReviewStores", who: str | None = None) -> QuickResult:
+def commit_quick(
+    spec: Spec, text: str, messages: list[dict[str, Any]], stores: ReviewStores, who: str | None = None
+) -> QuickResult:
     """Write each document of a quick reply (``commit_draft``: checked, snapshot, in review). Blocking."""
     docs = split_quick(spec, text)
     out = QuickResult()
@@ -114,7 +118,7 @@ class QuickDraft:
         who: the user named in the records.
     """
 
-    def __init__(self, llm: Any, spec: Spec, idea: str, stores: "ReviewStores | None" = None, who: str | None = None) -> None:
+    def __init__(self, llm: Any, spec: Spec, idea: str, stores: ReviewStores | None = None, who: str | None = None) -> None:
         self.llm = llm
         self.spec = spec
         self.idea = idea
@@ -123,7 +127,7 @@ class QuickDraft:
         self.result: QuickResult | None = None
         self._iter: AsyncIterator[str] | None = None
 
-    def __aiter__(self) -> "QuickDraft":
+    def __aiter__(self) -> QuickDraft:
         return self
 
     async def __anext__(self) -> str:

@@ -34,8 +34,12 @@ _INTRO_WORDS = ("introduction", "overview", "summary", "介紹", "介绍", "简�
 _GLOSSARY_WORDS = ("glossary", "terminology", "術語", "术语", "用語集", "用語", "詞彙表", "词汇表")
 _REQ_HEADING_RE = re.compile(r"^" + _REQ_WORDS + r"\s*(\d+)\s*(?:[:：.\-\u2013\u2014]\s*)?(.*)$", re.IGNORECASE)
 _REQ_WORD_RE = re.compile(r"^(?:requirement\b(?!s)|(?:需求|要件)\s+\S)", re.IGNORECASE)  # a bare "需求" is the section
-_STORY_RE = re.compile(r"^\s*(?:[-*]\s+)?\*\*(?:User Story|用戶故事|用户故事|ユーザーストーリー)[:：]?\*\*[:：]?\s*(.*)$", re.IGNORECASE)
-_AC_BOLD_RE = re.compile(r"^\s*\*\*(?:Acceptance Criteria|驗收標準|验收标准|受入基準|受け入れ基準)[:：]?\*\*[:：]?\s*$", re.IGNORECASE)
+_STORY_RE = re.compile(
+    r"^\s*(?:[-*]\s+)?\*\*(?:User Story|用戶故事|用户故事|ユーザーストーリー)[:：]?\*\*[:：]?\s*(.*)$", re.IGNORECASE
+)
+_AC_BOLD_RE = re.compile(
+    r"^\s*\*\*(?:Acceptance Criteria|驗收標準|验收标准|受入基準|受け入れ基準)[:：]?\*\*[:：]?\s*$", re.IGNORECASE
+)
 _MARKER_RE = re.compile(r"^\d+[.)]")
 _ITEM_RE = re.compile(r"^( {0,3})(\d{1,9})([.)])([ \t]+)(.*)$")
 _GLOSSARY_BOLD_RE = re.compile(r"^\s*(?:[-*+]\s+)?\*\*(.+?)\*\*\s*(?::|-|\u2013|\u2014)?\s*:?\s*(.*)$")
@@ -118,7 +122,12 @@ class _Parser:
                 self.on_line(line)
         self.finish_requirement()
         if not self.requirements:
-            self.problem(None, "error", "REQ001", "no '### Requirement N' headings found; number each requirement as '### Requirement 1: Title'")
+            self.problem(
+                None,
+                "error",
+                "REQ001",
+                "no '### Requirement N' headings found; number each requirement as '### Requirement 1: Title'",
+            )
         if not self.saw_intro:
             self.problem(None, "warning", "REQ007", "no '## Introduction' section; add one summarising the feature")
         for criterion in (c for r in self.requirements for c in r.criteria):
@@ -143,7 +152,9 @@ class _Parser:
             self.finish_requirement()
             self.section = "req"
             if not match:
-                self.problem(lineno, "error", "REQ008", f"requirement heading {title!r} has no number; write '### Requirement N: Title'")
+                self.problem(
+                    lineno, "error", "REQ008", f"requirement heading {title!r} has no number; write '### Requirement N: Title'"
+                )
                 self.req = None
                 return
             self.start_requirement(lineno, level, int(match.group(1)), match.group(2).strip())
@@ -162,7 +173,9 @@ class _Parser:
         else:
             expected = (self.requirements[-1].number + 1) if self.requirements else 1
             if number != expected:
-                self.problem(lineno, "warning", "REQ002", f"requirement {number} follows requirement {expected - 1}; expected {expected}")
+                self.problem(
+                    lineno, "warning", "REQ002", f"requirement {number} follows requirement {expected - 1}; expected {expected}"
+                )
         self.numbers.add(number)
         self.req = Requirement(number, title, "", [], lineno)
         self.req_level = level
@@ -175,9 +188,19 @@ class _Parser:
         if req is None:
             return
         if not req.user_story:
-            self.problem(req.line, "warning", "REQ004", f"requirement {req.number} has no '**User Story:** As a ..., I want ..., so that ...'")
+            self.problem(
+                req.line,
+                "warning",
+                "REQ004",
+                f"requirement {req.number} has no '**User Story:** As a ..., I want ..., so that ...'",
+            )
         if not req.criteria:
-            self.problem(req.line, "error", "REQ005", f"requirement {req.number} has no numbered acceptance criteria under '#### Acceptance Criteria'")
+            self.problem(
+                req.line,
+                "error",
+                "REQ005",
+                f"requirement {req.number} has no numbered acceptance criteria under '#### Acceptance Criteria'",
+            )
         self.requirements.append(req)
         self.req = None
         self.in_criteria = False
@@ -242,7 +265,12 @@ class _Parser:
             if line.number is not None:
                 self.current.text = f"{self.current.text} {stripped}"  # type: ignore[union-attr]
                 return
-            self.problem(lineno, "warning", "REQ009", f"criterion of requirement {req.number} is a bullet; number it ('1. WHEN ...') so it can be cited as N.M")
+            self.problem(
+                lineno,
+                "warning",
+                "REQ009",
+                f"criterion of requirement {req.number} is a bullet; number it ('1. WHEN ...') so it can be cited as N.M",
+            )
             self.add_criterion(lineno, len(req.criteria) + 1, stripped[1:].strip(), check=False)
             self.item_line = lineno
             return
@@ -259,7 +287,12 @@ class _Parser:
             return
         if self.current is None:
             return  # prose before the first criterion (of a sub-heading): an introduction
-        self.problem(lineno, "warning", "REQ009", f"text under the acceptance criteria of requirement {req.number} is not a numbered criterion")
+        self.problem(
+            lineno,
+            "warning",
+            "REQ009",
+            f"text under the acceptance criteria of requirement {req.number} is not a numbered criterion",
+        )
 
     def starts_criterion(self, line: _md.Line) -> bool:
         """Whether a top-level ordered item starts a criterion rather than continuing the current one.
@@ -285,7 +318,12 @@ class _Parser:
             else:
                 expected = len(req.criteria) + 1
                 if number != expected:
-                    self.problem(lineno, "warning", "REQ006", f"criterion numbered {number} in requirement {req.number}; expected {expected}")
+                    self.problem(
+                        lineno,
+                        "warning",
+                        "REQ006",
+                        f"criterion numbered {number} in requirement {req.number}; expected {expected}",
+                    )
         criterion = Criterion(f"{req.number}.{number}", req.number, number, text, lineno)
         req.criteria.append(criterion)
         self.current = criterion

@@ -19,7 +19,16 @@ from .models import DOC_KINDS, Problem, Spec, WorkflowError
 from .snapshots import SnapshotStore, unified_diff
 from .store import ApprovalStore
 from .trace import TraceReport
-from .workflow import ApprovalRecord, DocHash, DocStatus, can_approve, checkbox_blind_sha256, compute_status, doc_hashes, record_for_approval
+from .workflow import (
+    ApprovalRecord,
+    DocHash,
+    DocStatus,
+    can_approve,
+    checkbox_blind_sha256,
+    compute_status,
+    doc_hashes,
+    record_for_approval,
+)
 
 
 @dataclass(slots=True)
@@ -37,7 +46,7 @@ class ReviewStores:
     snapshots: SnapshotStore
 
     @classmethod
-    def for_workspace(cls, workspace: Path) -> "ReviewStores":
+    def for_workspace(cls, workspace: Path) -> ReviewStores:
         """Return the stores of ``workspace`` (``workspace_data_dir``)."""
         return cls(
             ApprovalStore.for_workspace(workspace),
@@ -147,7 +156,9 @@ def load_review(spec: Spec, stores: ReviewStores) -> ReviewData:
         except OSError:  # exists but unreadable: shown as missing, load_spec reports SPEC002; not cached
             raw[doc], cacheable = None, False
     hashes: dict[str, str | None] = {
-        doc: None if data is None else DocHash(hashlib.sha256(data).hexdigest(), checkbox_blind_sha256(data) if doc == "tasks" else None)
+        doc: None
+        if data is None
+        else DocHash(hashlib.sha256(data).hexdigest(), checkbox_blind_sha256(data) if doc == "tasks" else None)
         for doc, data in raw.items()
     }
     if cacheable:
@@ -155,7 +166,9 @@ def load_review(spec: Spec, stores: ReviewStores) -> ReviewData:
     else:
         bundle = load_spec(spec)
         problems, trace = check_spec(bundle)
-    texts = {doc: None if data is None else data.decode("utf-8", errors="replace").removeprefix("\ufeff") for doc, data in raw.items()}
+    texts = {
+        doc: None if data is None else data.decode("utf-8", errors="replace").removeprefix("\ufeff") for doc, data in raw.items()
+    }
     try:
         records = stores.approvals.load()
     except Exception as exc:  # ApprovalStoreError, OSError
@@ -248,7 +261,11 @@ def diff_since_review(spec: Spec, doc: str, stores: ReviewStores) -> DocDiff:
         if data is None:
             continue
         old = data.decode("utf-8", errors="replace").removeprefix("\ufeff")
-        label = f"{doc}.md before the draft of {record.ts}" if drafted else f"{doc}.md @ {record.action.replace('_', ' ')} {record.ts}"
+        label = (
+            f"{doc}.md before the draft of {record.ts}"
+            if drafted
+            else f"{doc}.md @ {record.action.replace('_', ' ')} {record.ts}"
+        )
         return DocDiff(doc, record, unified_diff(old, text, label, f"{doc}.md (now)"))
     raise WorkflowError(f"no earlier revision of {doc} is stored: approve it or request changes first, then diff later revisions")
 

@@ -28,7 +28,7 @@ class SnapshotStore:
         self.folder = Path(folder)
 
     @classmethod
-    def for_workspace(cls, workspace: Path) -> "SnapshotStore":
+    def for_workspace(cls, workspace: Path) -> SnapshotStore:
         """Return the store of ``workspace`` (``workspace_data_dir(ws)/spec_snapshots``)."""
         from workbench.core.paths import workspace_data_dir
 

@@ -31,7 +31,7 @@ class ApprovalStore:
         self.path = Path(path)
 
     @classmethod
-    def for_workspace(cls, workspace: Path) -> "ApprovalStore":
+    def for_workspace(cls, workspace: Path) -> ApprovalStore:
         """Return the store of ``workspace`` in the user data dir (``workspace_data_dir``)."""
         from workbench.core.paths import workspace_data_dir
 

@@ -60,7 +60,14 @@ _BOX_BYTES_RE = re.compile(rb"^([ \t]*[-*+][ \t]+\[)([^\]]{0,2})(\])")
 
 def _may_cite(line: str) -> bool:
     """Cheap test before ``REFS_LINE_RE``: the line holds one of the citation words."""
-    return "equirement" in line or "alidates" in line or "EQUIREMENT" in line or "ALIDATES" in line or "需求" in line or "要件" in line
+    return (
+        "equirement" in line
+        or "alidates" in line
+        or "EQUIREMENT" in line
+        or "ALIDATES" in line
+        or "需求" in line
+        or "要件" in line
+    )
 
 
 def _digit_after_bullet(line: str) -> bool:
@@ -188,7 +195,9 @@ def parse_tasks(text: str, path: str | Path = "tasks.md") -> TasksDoc:
                 depth=parent.depth + 1 if parent else 0,
             )
             if task_id in by_id:
-                problem(lineno, "error", "TSK002", f"task id {task_id} already used on line {by_id[task_id].line}; renumber this task")
+                problem(
+                    lineno, "error", "TSK002", f"task id {task_id} already used on line {by_id[task_id].line}; renumber this task"
+                )
             else:
                 if not (parent is None and heading_task is not None and task_id.rsplit(".", 1)[0] == heading_task):
                     _check_numbering(task, parent, roots, problem)
@@ -210,12 +219,20 @@ def parse_tasks(text: str, path: str | Path = "tasks.md") -> TasksDoc:
                 current.requirements.extend(found)
             if bad or not found:
                 shown = ", ".join(bad) if bad else "(empty)"
-                problem(lineno, "error", "TSK004", f"cannot read requirement reference(s) {shown}: write '_Requirements: 1.1, 2.3_'")
+                problem(
+                    lineno, "error", "TSK004", f"cannot read requirement reference(s) {shown}: write '_Requirements: 1.1, 2.3_'"
+                )
             continue
         no_box = _NO_BOX_RE.match(line) if entry.marker and _digit_after_bullet(line) else None
         # a prose bullet that starts with a number ("- 43 property-based tests") is not a task
-        if no_box and (no_box.group("dot") or "." in no_box.group("id")) and (not no_box.group("indent") or "." in no_box.group("id")):
-            problem(lineno, "error", "TSK001", f"task {no_box.group('id')} has no checkbox: write '- [ ] {no_box.group('id')}. ...'")
+        if (
+            no_box
+            and (no_box.group("dot") or "." in no_box.group("id"))
+            and (not no_box.group("indent") or "." in no_box.group("id"))
+        ):
+            problem(
+                lineno, "error", "TSK001", f"task {no_box.group('id')} has no checkbox: write '- [ ] {no_box.group('id')}. ...'"
+            )
             continue
         if current is not None and line[:1] in (" ", "\t"):
             detail = line.strip()

@@ -17,6 +17,7 @@ from .models import Requirement, RequirementsDoc, Spec, Task, TaskNotFoundError,
 
 if TYPE_CHECKING:
     from workbench.core.agent.turn import TurnOutcome
+
     from .host import SpecHost
 
 MAX_DESIGN_CHARS = 60_000
@@ -63,7 +64,9 @@ def check_can_start(tasks: TasksDoc, task_id: str, agent_running: bool) -> Task:
         known = ", ".join(t.id for t in tasks.all_tasks[:20]) or "none"
         raise TaskNotFoundError(f"task {task_id} not found in {tasks.path} (tasks: {known})")
     if agent_running:
-        raise WorkflowError(f"cannot start task {task_id}: the agent is running a turn; wait for it or cancel it (Esc in the chat)")
+        raise WorkflowError(
+            f"cannot start task {task_id}: the agent is running a turn; wait for it or cancel it (Esc in the chat)"
+        )
     skip = _ancestors(task_id) | {task_id}
     busy = [t for t in tasks.all_tasks if t.state == "in_progress" and t.id not in skip]
     if busy:
@@ -123,7 +126,9 @@ def _task_lines(task: Task, indent: str = "") -> list[str]:
     return lines
 
 
-def build_task_prompt(spec: Spec, task: Task, requirements: RequirementsDoc | None, design: str | None) -> tuple[str, dict[str, str], list[str]]:
+def build_task_prompt(
+    spec: Spec, task: Task, requirements: RequirementsDoc | None, design: str | None
+) -> tuple[str, dict[str, str], list[str]]:
     """Build the agent's prompt for ``task``: the task, the criteria it cites, the design.
 
     A parent task's prompt lists its sub-tasks and the criteria they cite too.
@@ -145,7 +150,9 @@ def build_task_prompt(spec: Spec, task: Task, requirements: RequirementsDoc | No
     if criteria:
         stories = "\n".join(f"- Requirement {r.number} ({r.title}): {r.user_story}" for r in involved if r.user_story)
         crit = "\n".join(f"- {cid}: {text}" for cid, text in criteria.items())
-        parts.append("## Acceptance criteria this task implements\n\n" + crit + (f"\n\nUser stories:\n{stories}" if stories else ""))
+        parts.append(
+            "## Acceptance criteria this task implements\n\n" + crit + (f"\n\nUser stories:\n{stories}" if stories else "")
+        )
     if unknown:
         parts.append("Note: these cited references match no criterion in requirements.md: " + ", ".join(unknown))
     if design:
@@ -185,7 +192,7 @@ def prepare_task(spec: Spec, task_id: str, agent_running: bool) -> TaskRun:
     return TaskRun(spec, task, prompt, cited, unknown)
 
 
-async def start_task(services: "SpecHost", spec: Spec, task_id: str) -> TaskRun:
+async def start_task(services: SpecHost, spec: Spec, task_id: str) -> TaskRun:
     """Check, then set the task ``[-]`` (``spec.task_state`` event); return the run with its prompt.
 
     Raises:
@@ -205,7 +212,7 @@ async def start_task(services: "SpecHost", spec: Spec, task_id: str) -> TaskRun:
     return run
 
 
-async def finish_task(services: "SpecHost", spec: Spec, task_id: str, confirmed: bool) -> str:
+async def finish_task(services: SpecHost, spec: Spec, task_id: str, confirmed: bool) -> str:
     """Apply the user's answer after the agent's turn: yes sets ``[x]``, no leaves the task ``[-]``.
 
     Returns:
@@ -216,14 +223,22 @@ async def finish_task(services: "SpecHost", spec: Spec, task_id: str, confirmed:
     if confirmed:
         await set_task(services, spec, task_id, "done", reason="confirmed done")
         return "done"
-    await emit_spec_event(services, SPEC_TASK_STATE, {
-        "spec": spec.key, "task": task_id, "title": "", "state": "in_progress", "previous": "in_progress",
-        "reason": "not confirmed: stays in progress",
-    })
+    await emit_spec_event(
+        services,
+        SPEC_TASK_STATE,
+        {
+            "spec": spec.key,
+            "task": task_id,
+            "title": "",
+            "state": "in_progress",
+            "previous": "in_progress",
+            "reason": "not confirmed: stays in progress",
+        },
+    )
     return "in_progress"
 
 
-async def run_task(services: "SpecHost", spec: Spec, task_id: str) -> "tuple[TaskRun, TurnOutcome]":
+async def run_task(services: SpecHost, spec: Spec, task_id: str) -> tuple[TaskRun, TurnOutcome]:
     """Start the task and run the agent turn on its prompt (the caller then calls ``finish_task``).
 
     Raises:

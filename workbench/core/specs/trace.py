@@ -138,8 +138,13 @@ def build_trace(
                     if not checkable:
                         continue  # reported once below
                     problems.append(
-                        Problem(tasks.path, task.line, "error", "TRC002",
-                                f"task {task.id} cites {ref}, which is not a criterion or requirement in requirements.md")
+                        Problem(
+                            tasks.path,
+                            task.line,
+                            "error",
+                            "TRC002",
+                            f"task {task.id} cites {ref}, which is not a criterion or requirement in requirements.md",
+                        )
                     )
                     continue
                 for cid in targets:
@@ -152,16 +157,26 @@ def build_trace(
         # one finding, not one per reference: SPEC001 / REQ001 already say why
         why = "requirements.md is missing" if requirements is None else "requirements.md has no '### Requirement N' headings"
         problems.append(
-            Problem(tasks.path, unknown[0].line, "error", "TRC002",
-                    f"{len(unknown)} requirement reference(s) cannot be checked: {why}")
+            Problem(
+                tasks.path,
+                unknown[0].line,
+                "error",
+                "TRC002",
+                f"{len(unknown)} requirement reference(s) cannot be checked: {why}",
+            )
         )
     uncovered = [cid for cid, task_ids in matrix.items() if not task_ids]
     if tasks is not None and requirements is not None:
         lines = {c.id: c.line for c in requirements.criteria()}
         for cid in uncovered:
             problems.append(
-                Problem(requirements.path, lines.get(cid), "warning", "TRC001",
-                        f"criterion {cid} is not covered by any task; cite it in a task's _Requirements:_")
+                Problem(
+                    requirements.path,
+                    lines.get(cid),
+                    "warning",
+                    "TRC001",
+                    f"criterion {cid} is not covered by any task; cite it in a task's _Requirements:_",
+                )
             )
     design_missing = None if design is None else list(design.missing)
     report = TraceReport(matrix, uncovered, unknown, without, design_missing, problems, by_task=by_task)
@@ -170,8 +185,13 @@ def build_trace(
     return report
 
 
-def _design_trace(report: TraceReport, requirements: RequirementsDoc | None, design: DesignDoc,
-                  by_requirement: dict[str, list[str]], order: list[str]) -> None:
+def _design_trace(
+    report: TraceReport,
+    requirements: RequirementsDoc | None,
+    design: DesignDoc,
+    by_requirement: dict[str, list[str]],
+    order: list[str],
+) -> None:
     design_matrix: dict[str, list[str]] = {cid: [] for cid in report.matrix}
     for link in design.links:
         cited = report.by_design.setdefault(link.item, [])
@@ -180,8 +200,13 @@ def _design_trace(report: TraceReport, requirements: RequirementsDoc | None, des
             if targets is None:
                 report.design_unknown_refs.append(UnknownRef(link.item, ref, link.line))
                 report.problems.append(
-                    Problem(design.path, link.line, "error", "TRC003",
-                            f"{link.item or 'design'} cites {ref}, which is not a criterion or requirement in requirements.md")
+                    Problem(
+                        design.path,
+                        link.line,
+                        "error",
+                        "TRC003",
+                        f"{link.item or 'design'} cites {ref}, which is not a criterion or requirement in requirements.md",
+                    )
                 )
                 continue
             for cid in targets:
@@ -198,8 +223,13 @@ def _design_trace(report: TraceReport, requirements: RequirementsDoc | None, des
     lines = {c.id: c.line for c in requirements.criteria()}
     for cid in report.design_uncovered:
         report.problems.append(
-            Problem(requirements.path, lines.get(cid), "warning", "TRC004",
-                    f"criterion {cid} is not covered by the design; cite it in a property's '**Validates: Requirements {cid}**'")
+            Problem(
+                requirements.path,
+                lines.get(cid),
+                "warning",
+                "TRC004",
+                f"criterion {cid} is not covered by the design; cite it in a property's '**Validates: Requirements {cid}**'",
+            )
         )
 
 
@@ -214,5 +244,5 @@ def _targets(ref: str, matrix: dict[str, list[str]], by_requirement: dict[str, l
     if "-" in ref:
         first, last = ref.split("-", 1)
         if first in matrix and last in matrix and order.index(first) <= order.index(last):
-            return order[order.index(first): order.index(last) + 1]
+            return order[order.index(first) : order.index(last) + 1]
     return None

@@ -1,4 +1,4 @@
-""""Update tasks from requirements": the model proposes a new ``tasks.md``, shown as a diff first.
+""" "Update tasks from requirements": the model proposes a new ``tasks.md``, shown as a diff first.
 
 After the requirements (or design) change, ``propose_task_update`` sends the current requirements,
 design and tasks, plus what the traceability check finds (criteria no task covers, tasks citing
@@ -13,8 +13,9 @@ reject) are the two front ends.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from .bundle import check_spec, load_spec
 from .draft_check import check_draft
@@ -81,10 +82,11 @@ def plan_task_update(spec: Spec) -> tuple[list[dict[str, Any]], str]:
     if report.uncovered:
         findings.append("Criteria no task covers: " + ", ".join(report.uncovered))
     if report.unknown_refs:
-        findings.append("Tasks citing criteria that do not exist: "
-                        + ", ".join(f"task {u.task_id} cites {u.ref}" for u in report.unknown_refs))
-    parts = [f"Feature: {spec.name}", GUIDE,
-             f"Current {spec.path('requirements').name}:\n\n" + _cut(requirements)]
+        findings.append(
+            "Tasks citing criteria that do not exist: "
+            + ", ".join(f"task {u.task_id} cites {u.ref}" for u in report.unknown_refs)
+        )
+    parts = [f"Feature: {spec.name}", GUIDE, f"Current {spec.path('requirements').name}:\n\n" + _cut(requirements)]
     design = _read(spec.path("design"))
     if design is not None:
         parts.append("Current design.md:\n\n" + _cut(design))
@@ -124,7 +126,7 @@ async def propose_task_update(llm: Any, spec: Spec, on_text: Callable[[str], Non
     return TaskUpdate(spec, previous, text, diff, check_draft("tasks", text, previous), messages)
 
 
-def apply_task_update(update: TaskUpdate, stores: "ReviewStores", who: str | None = None) -> DraftResult:
+def apply_task_update(update: TaskUpdate, stores: ReviewStores, who: str | None = None) -> DraftResult:
     """Write an accepted proposal to ``tasks.md`` (``drafting.commit_draft``). Blocking.
 
     Raises:

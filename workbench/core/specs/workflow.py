@@ -26,7 +26,7 @@ import hashlib
 import re
 import subprocess
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -75,7 +75,7 @@ class ApprovalRecord:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "ApprovalRecord":
+    def from_dict(cls, data: dict[str, Any]) -> ApprovalRecord:
         """Build a record from ``to_dict`` output.
 
         Raises:
@@ -83,10 +83,16 @@ class ApprovalRecord:
         """
         try:
             record = cls(
-                spec=str(data["spec"]), doc=str(data["doc"]), action=str(data["action"]),
-                sha256=str(data["sha256"]), commit=data.get("commit"), who=str(data["who"]),
-                ts=str(data["ts"]), note=str(data.get("note", "")),
-                previous_sha256=data.get("previous_sha256"), content_sha256=data.get("content_sha256"),
+                spec=str(data["spec"]),
+                doc=str(data["doc"]),
+                action=str(data["action"]),
+                sha256=str(data["sha256"]),
+                commit=data.get("commit"),
+                who=str(data["who"]),
+                ts=str(data["ts"]),
+                note=str(data.get("note", "")),
+                previous_sha256=data.get("previous_sha256"),
+                content_sha256=data.get("content_sha256"),
             )
         except KeyError as exc:
             raise ValueError(f"approval record lacks the field {exc.args[0]!r}: {data!r}") from None
@@ -166,7 +172,7 @@ class DocHash(str):
 
     content: str | None
 
-    def __new__(cls, digest: str, content: str | None = None) -> "DocHash":
+    def __new__(cls, digest: str, content: str | None = None) -> DocHash:
         value = super().__new__(cls, digest)
         value.content = content
         return value
@@ -258,7 +264,10 @@ def compute_status(
                     mine = approvals[-1][0]
                     before = [r for i, r in approval_index[upstream] if i < mine]
                     if not before or up.approval is None or before[-1].sha256 != up.approval.sha256:
-                        state, reason = "stale", f"{upstream} was approved again with new content after {doc} was approved; review {doc} again"
+                        state, reason = (
+                            "stale",
+                            f"{upstream} was approved again with new content after {doc} was approved; review {doc} again",
+                        )
                         break
         statuses[doc] = DocStatus(doc, state, current, approval, reason)
     return statuses
@@ -279,7 +288,9 @@ def can_generate(stage: str, statuses: dict[str, DocStatus]) -> Gate:
     for upstream in DOC_KINDS[: DOC_KINDS.index(stage)]:
         status = statuses[upstream]
         if status.state != "approved":
-            return Gate(False, f"cannot generate {stage} before {upstream} is approved: {upstream} is {status.state} ({status.reason})")
+            return Gate(
+                False, f"cannot generate {stage} before {upstream} is approved: {upstream} is {status.state} ({status.reason})"
+            )
     return Gate(True, f"{stage} may be generated")
 
 
@@ -296,7 +307,9 @@ def can_approve(doc: str, statuses: dict[str, DocStatus]) -> Gate:
     for upstream in DOC_KINDS[: DOC_KINDS.index(doc)]:
         status = statuses[upstream]
         if status.state != "approved":
-            return Gate(False, f"cannot approve {doc} before {upstream} is approved: {upstream} is {status.state} ({status.reason})")
+            return Gate(
+                False, f"cannot approve {doc} before {upstream} is approved: {upstream} is {status.state} ({status.reason})"
+            )
     return Gate(True, f"{doc} may be approved")
 
 
@@ -308,7 +321,10 @@ def git_head(workspace: Path) -> str | None:
     try:
         result = subprocess.run(
             ["git", "-C", str(workspace), "rev-parse", "--verify", "--quiet", "HEAD"],
-            capture_output=True, text=True, timeout=10, check=False,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
         )
     except (OSError, subprocess.SubprocessError):
         return None
@@ -351,12 +367,14 @@ def record_for_approval(
         content_sha256=digest.content,
         commit=git_head(spec.workspace),
         who=who or _user(),
-        ts=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        ts=datetime.now(UTC).isoformat(timespec="seconds"),
         note=note,
     )
 
 
-async def arecord_for_approval(spec: Spec, doc: str, who: str | None = None, action: str = "approve", note: str = "") -> ApprovalRecord:
+async def arecord_for_approval(
+    spec: Spec, doc: str, who: str | None = None, action: str = "approve", note: str = ""
+) -> ApprovalRecord:
     """Async ``record_for_approval`` (runs in a thread)."""
     return await asyncio.to_thread(record_for_approval, spec, doc, who, action, note)
 
@@ -372,7 +390,10 @@ def files_changed_since(record: ApprovalRecord, workspace: Path) -> list[str]:
     try:
         result = subprocess.run(
             ["git", "-C", str(workspace), "diff", "--name-only", record.commit, "--"],
-            capture_output=True, text=True, timeout=30, check=False,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
         )
     except (OSError, subprocess.SubprocessError):
         return []

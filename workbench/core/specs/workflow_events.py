@@ -26,9 +26,8 @@ from workbench.core.events import SPEC_KINDS, Event, EventKind
 from .models import Spec
 
 if TYPE_CHECKING:
-    from .host import SpecHost
-
     from .comments import Comment
+    from .host import SpecHost
     from .review import ReviewStores
     from .workflow import ApprovalRecord
 
@@ -40,7 +39,7 @@ SPEC_EVENT_KINDS: tuple[str, ...] = SPEC_KINDS
 """Every spec event kind (payloads in the module docstring)."""
 
 
-async def emit_spec_event(services: "SpecHost", kind: str, payload: dict[str, Any]) -> Event:
+async def emit_spec_event(services: SpecHost, kind: str, payload: dict[str, Any]) -> Event:
     """Commit one spec event to the chat session's log (the session is created if needed) and publish it.
 
     Args:
@@ -61,21 +60,27 @@ async def emit_spec_event(services: "SpecHost", kind: str, payload: dict[str, An
     return stored[0]
 
 
-def _stores(spec: Spec, stores: "ReviewStores | None") -> "ReviewStores":
+def _stores(spec: Spec, stores: ReviewStores | None) -> ReviewStores:
     from .review import ReviewStores
 
     return stores or ReviewStores.for_workspace(spec.workspace)
 
 
-def record_payload(record: "ApprovalRecord") -> dict[str, Any]:
+def record_payload(record: ApprovalRecord) -> dict[str, Any]:
     """The common event payload of a review record: spec, doc, hash, commit, who, when."""
     return {
-        "spec": record.spec, "doc": record.doc, "sha256": record.sha256, "commit": record.commit,
-        "who": record.who, "ts": record.ts,
+        "spec": record.spec,
+        "doc": record.doc,
+        "sha256": record.sha256,
+        "commit": record.commit,
+        "who": record.who,
+        "ts": record.ts,
     }
 
 
-async def approve(services: "SpecHost", spec: Spec, doc: str, stores: "ReviewStores | None" = None, who: str | None = None) -> "ApprovalRecord":
+async def approve(
+    services: SpecHost, spec: Spec, doc: str, stores: ReviewStores | None = None, who: str | None = None
+) -> ApprovalRecord:
     """Approve ``doc`` (``review.approve_doc`` in a thread) and record ``spec.approved``.
 
     Raises:
@@ -91,8 +96,8 @@ async def approve(services: "SpecHost", spec: Spec, doc: str, stores: "ReviewSto
 
 
 async def request_changes(
-    services: "SpecHost", spec: Spec, doc: str, stores: "ReviewStores | None" = None, who: str | None = None
-) -> "tuple[ApprovalRecord, list[Comment]]":
+    services: SpecHost, spec: Spec, doc: str, stores: ReviewStores | None = None, who: str | None = None
+) -> tuple[ApprovalRecord, list[Comment]]:
     """Request changes on ``doc`` with its pending comments and record ``spec.changes_requested``.
 
     Raises:
@@ -107,7 +112,7 @@ async def request_changes(
     return record, comments
 
 
-async def set_task(services: "SpecHost", spec: Spec, task_id: str, state: str, *, reason: str = "") -> None:
+async def set_task(services: SpecHost, spec: Spec, task_id: str, state: str, *, reason: str = "") -> None:
     """Set one task's checkbox (``tasks.set_task_state``: only that line changes) and record ``spec.task_state``.
 
     Args:

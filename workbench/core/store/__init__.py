@@ -1,5 +1,6 @@
 """The SQLite event log: sessions and their events (see :mod:`workbench.core.store.db`)."""
 
+from workbench.core.store.aio import AsyncEventStore
 from workbench.core.store.db import (
     CorruptLogError,
     EventStore,
@@ -7,7 +8,6 @@ from workbench.core.store.db import (
     SessionInfo,
     SessionNotFound,
 )
-from workbench.core.store.aio import AsyncEventStore
 
 __all__ = [
     "AsyncEventStore",

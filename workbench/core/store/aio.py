@@ -7,10 +7,11 @@ the connection on one thread and the appends in order); the event loop never wai
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
-from typing import Any, Callable, Iterable, TypeVar
+from typing import Any, TypeVar
 
 from workbench.core.events import Event
 from workbench.core.store.db import EventStore, SessionInfo
@@ -33,7 +34,7 @@ class AsyncEventStore:
         self._executor = executor
 
     @classmethod
-    async def open(cls, path: Path) -> "AsyncEventStore":
+    async def open(cls, path: Path) -> AsyncEventStore:
         """Open (or create) the log at ``path`` on a fresh store thread.
 
         Raises:

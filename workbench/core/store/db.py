@@ -28,15 +28,16 @@ import os
 import sqlite3
 import time
 import uuid
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from workbench.core.event_payloads import AssistantDelta, AssistantMessage, SessionOpened, SessionTitled, UserMessage
 from workbench.core.events import MESSAGE_KINDS, Event, EventKind
-from workbench.core.store.errors import CorruptLogError, LogWriteError, classify, translate
-from workbench.core.store.opening import SQLITE_HEADER, LogOpening
 from workbench.core.pids import pid_alive
+from workbench.core.store.errors import CorruptLogError, LogWriteError, classify, translate
+from workbench.core.store.opening import LogOpening
 from workbench.core.store.openmarks import OpenMarks
 
 __all__ = ["CorruptLogError", "EventStore", "LogWriteError", "SessionInfo", "SessionNotFound"]
@@ -209,9 +210,7 @@ class EventStore(LogOpening):
 
     # -- sessions ----------------------------------------------------------------------------
     @translate
-    def create_session(
-        self, workspace: Path | str, *, parent_id: str | None = None, fork_seq: int | None = None
-    ) -> SessionInfo:
+    def create_session(self, workspace: Path | str, *, parent_id: str | None = None, fork_seq: int | None = None) -> SessionInfo:
         """Create a session and append its ``session.created`` event.
 
         Args:
@@ -394,7 +393,7 @@ class EventStore(LogOpening):
                 except sqlite3.Error:
                     pass
 
-    def _transaction(self) -> "EventStore._Tx":
+    def _transaction(self) -> EventStore._Tx:
         return EventStore._Tx(self._conn)
 
     # -- reading -----------------------------------------------------------------------------
@@ -433,9 +432,7 @@ class EventStore(LogOpening):
             yield Event(kind, sid, json.loads(payload), seq, ts)
 
     @translate
-    def history_page(
-        self, session_id: str, *, before_seq: int | None = None, limit: int = 50
-    ) -> list[Event]:
+    def history_page(self, session_id: str, *, before_seq: int | None = None, limit: int = 50) -> list[Event]:
         """Return up to ``limit`` conversation events (:data:`MESSAGE_KINDS`) before ``before_seq``.
 
         The page is in ascending ``seq`` order; pass the first event's ``seq`` as ``before_seq`` to
@@ -499,9 +496,7 @@ class EventStore(LogOpening):
     @translate
     def last_seq(self, session_id: str) -> int:
         """Return the highest ``seq`` of a session (0 when it has no events)."""
-        row = self._conn.execute(
-            "SELECT MAX(seq) FROM events WHERE session_id = ?", (session_id,)
-        ).fetchone()
+        row = self._conn.execute("SELECT MAX(seq) FROM events WHERE session_id = ?", (session_id,)).fetchone()
         return int(row[0] or 0)
 
     @translate

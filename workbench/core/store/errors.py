@@ -17,8 +17,9 @@ import functools
 import os
 import shutil
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 SQLITE_PERM = 3
 SQLITE_BUSY = 5

@@ -39,7 +39,7 @@ NOT_RUN_TEXT = "not run: Workbench stopped (crashed or was killed) before this t
 _END_KINDS = (EventKind.ASSISTANT_MESSAGE, EventKind.TURN_ERROR, EventKind.TURN_FINISHED, EventKind.USER_MESSAGE)
 
 
-def crashed_session_ids(store: "EventStore", session_id: str | None = None) -> list[str]:
+def crashed_session_ids(store: EventStore, session_id: str | None = None) -> list[str]:
     """Ids of sessions whose owning process died without closing them (status ``crashed``);
     with ``session_id``, only that one if it qualifies. One query, one ``kill(pid, 0)`` per row."""
     sql = "SELECT * FROM sessions WHERE closed = 0 AND pid IS NOT NULL"
@@ -50,7 +50,7 @@ def crashed_session_ids(store: "EventStore", session_id: str | None = None) -> l
     return [row[0] for row in store._conn.execute(sql, args).fetchall() if store._row_to_info(row).status == "crashed"]
 
 
-def interrupted_events(store: "EventStore", session_id: str) -> list[Event]:
+def interrupted_events(store: EventStore, session_id: str) -> list[Event]:
     """The events that seal the session's unfinished last turn (``[]`` when it ended normally).
 
     Reads only the events after the session's last ``user.message`` (one turn), through the
@@ -78,37 +78,66 @@ def interrupted_events(store: "EventStore", session_id: str) -> list[Event]:
     steps = max([int(getattr(e.data, "step", None) or 0) for e in tail] or [0])
     if deltas:
         parts = [AssistantDelta.of(d) for d in deltas]
-        out.append(Event(EventKind.ASSISTANT_MESSAGE, session_id, {
-            "turn_id": parts[0].turn_id or turn_id,
-            "step": parts[0].step,
-            "text": "".join(p.text for p in parts),
-            "reasoning": "".join(p.reasoning for p in parts),
-            "tool_calls": [],
-            "finish_reason": None,
-            "interrupted": True,
-            "recovered": True,
-            "usage": None,
-            "model": None,
-            "request_id": None,
-        }))
+        out.append(
+            Event(
+                EventKind.ASSISTANT_MESSAGE,
+                session_id,
+                {
+                    "turn_id": parts[0].turn_id or turn_id,
+                    "step": parts[0].step,
+                    "text": "".join(p.text for p in parts),
+                    "reasoning": "".join(p.reasoning for p in parts),
+                    "tool_calls": [],
+                    "finish_reason": None,
+                    "interrupted": True,
+                    "recovered": True,
+                    "usage": None,
+                    "model": None,
+                    "request_id": None,
+                },
+            )
+        )
     from workbench.core.agent.context import unfinished_calls
 
     for call in unfinished_calls(tail):
         started = call["state"] == "started"
         text = OUTCOME_UNKNOWN_TEXT if started else NOT_RUN_TEXT
-        out.append(Event(EventKind.TOOL_CALL_FINISHED, session_id, {
-            "call_id": call["call_id"], "name": call["name"], "content": text,
-            "summary": "outcome unknown (interrupted by a crash)" if started else "not run (interrupted by a crash)",
-            "is_error": True, "duration_ms": 0.0, "changed_paths": [], "diff": None,
-            "outcome": "unknown", "state": call["state"], "recovered": True,
-        }))
-    out.append(Event(EventKind.TURN_FINISHED, session_id, {
-        "turn_id": turn_id, "status": "interrupted", "steps": steps, "cost": None, "recovered": True,
-    }))
+        out.append(
+            Event(
+                EventKind.TOOL_CALL_FINISHED,
+                session_id,
+                {
+                    "call_id": call["call_id"],
+                    "name": call["name"],
+                    "content": text,
+                    "summary": "outcome unknown (interrupted by a crash)" if started else "not run (interrupted by a crash)",
+                    "is_error": True,
+                    "duration_ms": 0.0,
+                    "changed_paths": [],
+                    "diff": None,
+                    "outcome": "unknown",
+                    "state": call["state"],
+                    "recovered": True,
+                },
+            )
+        )
+    out.append(
+        Event(
+            EventKind.TURN_FINISHED,
+            session_id,
+            {
+                "turn_id": turn_id,
+                "status": "interrupted",
+                "steps": steps,
+                "cost": None,
+                "recovered": True,
+            },
+        )
+    )
     return out
 
 
-def seal_crashed_sessions(store: "EventStore") -> list[str]:
+def seal_crashed_sessions(store: EventStore) -> list[str]:
     """Seal the unfinished turn of every crashed session (see module doc).
 
     Returns:

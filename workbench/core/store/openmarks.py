@@ -48,7 +48,6 @@ class OpenMarks:
     def mark(self, session_id: str, seq: int) -> None:
         """Record that this process has ``session_id`` open and its events up to ``seq`` committed."""
         from workbench.core.fsutil import atomic_write
-
         from workbench.core.paths import private_dir
 
         data = json.dumps({"pid": os.getpid(), "seq": int(seq), "ts": time.time()})
@@ -113,8 +112,7 @@ class OpenMarks:
                 )
             elif not wal_existed:
                 warnings.append(
-                    f"{head}, and the event log's write-ahead file {wal} was missing at start: "
-                    "its last events may be lost."
+                    f"{head}, and the event log's write-ahead file {wal} was missing at start: its last events may be lost."
                 )
             self.clear(sid)
         return warnings

@@ -28,9 +28,10 @@ import sqlite3
 import subprocess
 import tempfile
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any
 
 from workbench.core.events import Event
 
@@ -98,8 +99,13 @@ def _add_session(found: _Found, row: tuple[Any, ...]) -> None:
     updated = updated if isinstance(updated, (int, float)) else created
     old = found.sessions.get(sid)
     if old is None or updated > old[3]:  # a stale copy of the row on a free page loses
-        found.sessions[sid] = (ws, title if isinstance(title, str) else None, float(created), float(updated),
-                               parent if isinstance(parent, str) else None)
+        found.sessions[sid] = (
+            ws,
+            title if isinstance(title, str) else None,
+            float(created),
+            float(updated),
+            parent if isinstance(parent, str) else None,
+        )
 
 
 def _read_sql(conn: sqlite3.Connection, found: _Found) -> None:
@@ -108,12 +114,16 @@ def _read_sql(conn: sqlite3.Connection, found: _Found) -> None:
         for row in _safe_rows(conn, f"SELECT {cols} FROM sessions ORDER BY rowid {order}"):
             _add_session(found, row)
     for order in ("ASC", "DESC"):
-        for sid, seq in _safe_rows(conn, "SELECT session_id, seq FROM events INDEXED BY events_session_seq "
-                                         f"ORDER BY session_id {order}, seq {order}"):
+        for sid, seq in _safe_rows(
+            conn, f"SELECT session_id, seq FROM events INDEXED BY events_session_seq ORDER BY session_id {order}, seq {order}"
+        ):
             if isinstance(seq, int):
                 found.keys.setdefault(seq, (sid, None))
-        for sid, kind, seq in _safe_rows(conn, "SELECT session_id, kind, seq FROM events INDEXED BY "
-                                               f"events_session_kind_seq ORDER BY session_id {order}, kind {order}, seq {order}"):
+        for sid, kind, seq in _safe_rows(
+            conn,
+            "SELECT session_id, kind, seq FROM events INDEXED BY "
+            f"events_session_kind_seq ORDER BY session_id {order}, kind {order}, seq {order}",
+        ):
             if isinstance(seq, int):
                 found.keys[seq] = (sid, kind)
     ev = "SELECT seq, session_id, kind, ts, payload FROM events"
@@ -185,7 +195,7 @@ def gather(damaged: Path) -> _Found:
     return found
 
 
-def salvage_into(store: "EventStore", damaged: Path) -> SalvageResult:
+def salvage_into(store: EventStore, damaged: Path) -> SalvageResult:
     """Copy what can be read from ``damaged`` into ``store`` (a new, empty log), in one transaction.
 
     Raises:
@@ -210,15 +220,21 @@ def salvage_into(store: "EventStore", damaged: Path) -> SalvageResult:
     with store._transaction():
         for sid in sorted(sids):
             ws, title, created, updated, parent = found.sessions.get(sid) or (
-                created_ws.get(sid, fallback_ws), None, first_ts[sid], first_ts[sid], None)
+                created_ws.get(sid, fallback_ws),
+                None,
+                first_ts[sid],
+                first_ts[sid],
+                None,
+            )
             conn.execute(
                 "INSERT OR IGNORE INTO sessions(id, workspace, title, created, updated, parent_id) VALUES (?,?,?,?,?,?)",
                 (sid, ws, title, created, updated, parent),
             )
         for seq in sorted(found.events):
             sid, kind, ts, payload = found.events[seq]
-            conn.execute("INSERT INTO events(seq, session_id, kind, ts, payload) VALUES (?,?,?,?,?)",
-                         (seq, sid, kind, ts, payload))
+            conn.execute(
+                "INSERT INTO events(seq, session_id, kind, ts, payload) VALUES (?,?,?,?,?)", (seq, sid, kind, ts, payload)
+            )
             store._project(Event(kind, sid, json.loads(payload), seq, ts))
             result.events += 1
     result.sessions = len(sids)

@@ -21,9 +21,9 @@ def builtin_tools() -> list[Tool]:
     ``read_file``, ``list_dir``, ``glob``, ``grep``, ``write_file``, ``edit_file``, ``multi_edit``,
     ``delete_file``, ``move_file``. (``run_command`` arrives with the sandbox.)
     """
+    from workbench.core.tools.edit_tools import EditFileTool, MultiEditTool
     from workbench.core.tools.grep import GrepTool
     from workbench.core.tools.read_tools import GlobTool, ListDirTool, ReadFileTool
-    from workbench.core.tools.edit_tools import EditFileTool, MultiEditTool
     from workbench.core.tools.write_tools import DeleteFileTool, MoveFileTool, WriteFileTool
 
     return [

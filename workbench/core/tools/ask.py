@@ -16,12 +16,13 @@ from __future__ import annotations
 import asyncio
 import json
 import tomllib
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Awaitable, Callable
+from typing import Any
 
-from workbench.core.tools.base import Tool, ToolContext, ToolError, ToolResult, ToolSpec
 from workbench.core.sanitize import inert_text
+from workbench.core.tools.base import Tool, ToolContext, ToolError, ToolResult, ToolSpec
 
 NO_ONE = "no one can answer in this run"
 """The start of the result when a headless run has no answer for a question."""
@@ -149,7 +150,9 @@ def load_answers_file(path: str | Path) -> dict[str, str]:
         kind = "TOML" if p.suffix.lower() == ".toml" else "JSON"
         raise AnswersError(f"--answers {p}: not valid {kind}: {exc}") from None
     if not isinstance(data, dict) or not all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in data.values()):
-        raise AnswersError(f'--answers {p}: must be one object/table of KEY: "VALUE" strings, e.g. {{"Which database": "sqlite"}}')
+        raise AnswersError(
+            f'--answers {p}: must be one object/table of KEY: "VALUE" strings, e.g. {{"Which database": "sqlite"}}'
+        )
     return {str(k): str(v) for k, v in data.items()}
 
 

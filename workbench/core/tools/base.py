@@ -55,7 +55,7 @@ class ToolSpec:
         jsonschema.Draft202012Validator.check_schema(self.parameters)
 
     @cached_property
-    def validator(self) -> "jsonschema.Draft202012Validator":
+    def validator(self) -> jsonschema.Draft202012Validator:
         """The compiled JSON Schema validator for :attr:`parameters` (built once)."""
         import jsonschema
 
@@ -218,9 +218,7 @@ def validate_arguments(spec: ToolSpec, raw_json: str) -> dict[str, Any]:
             f"{exc.colno} (char {exc.pos}); send one JSON object matching the tool's schema"
         ) from None
     if not isinstance(args, dict):
-        raise ToolArgumentsError(
-            f"arguments for {spec.name} must be a JSON object, got {type(args).__name__}: {text[:80]}"
-        )
+        raise ToolArgumentsError(f"arguments for {spec.name} must be a JSON object, got {type(args).__name__}: {text[:80]}")
     errors = sorted(spec.validator.iter_errors(args), key=lambda e: (list(e.absolute_path), e.message))
     if errors:
         parts = []

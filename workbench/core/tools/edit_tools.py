@@ -24,7 +24,8 @@ _EDIT_PROPS = {
     "old_text": {"type": "string", "description": "Exact text to find (whitespace included)."},
     "new_text": {"type": "string", "description": "Replacement text."},
     "replace_all": {
-        "type": "boolean", "default": False,
+        "type": "boolean",
+        "default": False,
         "description": "Replace every occurrence instead of requiring exactly one (e.g. to rename).",
     },
 }

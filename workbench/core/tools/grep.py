@@ -61,11 +61,24 @@ class GrepTool(Tool):
                 "path": {"type": "string", "minLength": 1, "default": ".", "description": "File or folder."},
                 "glob": {"type": "string", "minLength": 1, "description": "File filter, e.g. '*.py'."},
                 "ignore_case": {"type": "boolean", "default": False},
-                "context": {"type": "integer", "minimum": 0, "maximum": 20, "description": "Lines of context before and after each match (like grep -C)."},
+                "context": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "maximum": 20,
+                    "description": "Lines of context before and after each match (like grep -C).",
+                },
                 "before": {"type": "integer", "minimum": 0, "maximum": 20, "description": "Lines before each match (-B)."},
                 "after": {"type": "integer", "minimum": 0, "maximum": 20, "description": "Lines after each match (-A)."},
-                "files_only": {"type": "boolean", "default": False, "description": "List only the paths of matching files (like grep -l)."},
-                "max_results": {"type": "integer", "minimum": 1, "description": "Most matches (or files) to return; capped by the tool's limit."},
+                "files_only": {
+                    "type": "boolean",
+                    "default": False,
+                    "description": "List only the paths of matching files (like grep -l).",
+                },
+                "max_results": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "description": "Most matches (or files) to return; capped by the tool's limit.",
+                },
             },
             "required": ["pattern"],
             "additionalProperties": False,
@@ -109,10 +122,12 @@ class _Opts:
     line_chars: int
 
     @classmethod
-    def of(cls, args: dict[str, Any], ctx: ToolContext) -> "_Opts":
+    def of(cls, args: dict[str, Any], ctx: ToolContext) -> _Opts:
         ctxl = args.get("context", 0)
         cap = min(args.get("max_results", ctx.limits.grep_max_results), ctx.limits.grep_max_results)
-        return cls(args.get("before", ctxl), args.get("after", ctxl), bool(args.get("files_only")), cap, ctx.limits.grep_max_line_chars)
+        return cls(
+            args.get("before", ctxl), args.get("after", ctxl), bool(args.get("files_only")), cap, ctx.limits.grep_max_line_chars
+        )
 
 
 @dataclass
@@ -289,9 +304,25 @@ async def _search_rg(rg: str, args: dict[str, Any], base: str, ctx: ToolContext,
     # Check the start path through the guard first (symlinks refused, must exist).
     if base != ".":
         await asyncio.to_thread(lambda: next(_candidates(ctx, base), None))
-    cmd = [rg, "--no-config", "--line-number", "--with-filename", "--no-heading", "--null", "--color", "never",
-           "--no-ignore", "--hidden", "--no-follow", "--glob", "!.git", "--sort", "path",
-           "--max-filesize", str(ctx.limits.grep_max_file_bytes)]
+    cmd = [
+        rg,
+        "--no-config",
+        "--line-number",
+        "--with-filename",
+        "--no-heading",
+        "--null",
+        "--color",
+        "never",
+        "--no-ignore",
+        "--hidden",
+        "--no-follow",
+        "--glob",
+        "!.git",
+        "--sort",
+        "path",
+        "--max-filesize",
+        str(ctx.limits.grep_max_file_bytes),
+    ]
     if args.get("ignore_case"):
         cmd.append("--ignore-case")
     if args.get("glob"):
@@ -304,7 +335,10 @@ async def _search_rg(rg: str, args: dict[str, Any], base: str, ctx: ToolContext,
     if base != ".":
         cmd.append(base)
     proc = await asyncio.create_subprocess_exec(
-        *cmd, cwd=ctx.workspace, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        *cmd,
+        cwd=ctx.workspace,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
         stdin=asyncio.subprocess.DEVNULL,
     )
     found = _Found()
@@ -385,7 +419,7 @@ def _format(pattern: str, base: str, found: _Found, opts: _Opts, engine: str) ->
     return ToolResult(content="\n".join(lines) + "\n", summary=summary)
 
 
-def _kill(proc: "asyncio.subprocess.Process") -> None:
+def _kill(proc: asyncio.subprocess.Process) -> None:
     """Kill ripgrep; it may already have exited (its whole output was read), which is fine."""
     try:
         proc.kill()

@@ -141,9 +141,7 @@ def _refuse_entry(parent_fd: int, name: str, shown: str, exc: OSError, want: str
     except OSError:
         st = None
     if st is not None and stat.S_ISLNK(st.st_mode):
-        return PathRefused(
-            f"{shown!r} is a symbolic link; the file tools never follow symlinks, wherever they point"
-        )
+        return PathRefused(f"{shown!r} is a symbolic link; the file tools never follow symlinks, wherever they point")
     if exc.errno == errno.ENOENT:
         return ToolError(f"{shown!r} does not exist")
     if exc.errno == errno.ENOTDIR or (st is not None and want == "directory" and not stat.S_ISDIR(st.st_mode)):
@@ -383,7 +381,7 @@ def atomic_write(path: GuardedPath, data: bytes) -> bool:
         try:
             view = memoryview(data)
             while view:
-                view = view[os.write(fd, view):]
+                view = view[os.write(fd, view) :]
             _keep_owner(fd, path, old)
             if old is not None:
                 os.fchmod(fd, stat.S_IMODE(old.st_mode))  # after chown: it clears set-id bits

@@ -10,12 +10,13 @@ are stored in the event; the raw arguments stay in ``tool.requested``.
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from workbench.core.event_payloads import PlanUpdated
 from workbench.core.events import Event, EventKind
-from workbench.core.tools.base import Tool, ToolContext, ToolError, ToolResult, ToolSpec
 from workbench.core.sanitize import inert_text
+from workbench.core.tools.base import Tool, ToolContext, ToolError, ToolResult, ToolSpec
 
 STATUSES = ("pending", "in_progress", "done")
 """Item states, in checklist order."""
@@ -39,7 +40,7 @@ def check_plan(items: Any) -> list[dict[str, str]]:
             or more than :data:`MAX_ITEMS` items (the message says what to fix).
     """
     if not isinstance(items, list):
-        raise ToolError("items must be a list of {\"text\", \"status\"} objects")
+        raise ToolError('items must be a list of {"text", "status"} objects')
     if len(items) > MAX_ITEMS:
         raise ToolError(f"a plan holds at most {MAX_ITEMS} items (got {len(items)}); merge small steps")
     out = []

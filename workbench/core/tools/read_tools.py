@@ -72,7 +72,8 @@ class ReadFileTool(Tool):
                 "offset": {"type": "integer", "minimum": 1, "description": "First line to read (1-based, default 1)."},
                 "limit": {"type": "integer", "minimum": 1, "description": "Most lines to read (default 2000)."},
                 "char_offset": {
-                    "type": "integer", "minimum": 0,
+                    "type": "integer",
+                    "minimum": 0,
                     "description": "Read only line 'offset' from this character (0-based) on; for very long lines.",
                 },
             },
@@ -114,7 +115,9 @@ class ReadFileTool(Tool):
             raise ToolError(f"offset {start} is past the end of {rel!r}, which has {total} lines")
         enc_note = "" if codec == textcodec.UTF8 else f", decoded as {codec}"
         if char_offset is not None:
-            return _one_line(rel, start, total, raw[0].decode(codec, errors="replace").removesuffix("\r"), char_offset, lim, enc_note)
+            return _one_line(
+                rel, start, total, raw[0].decode(codec, errors="replace").removesuffix("\r"), char_offset, lim, enc_note
+            )
         out: list[str] = []
         used = 0
         cut_note = ""
@@ -148,10 +151,7 @@ def _one_line(rel: str, n: int, total: int, text: str, char_offset: int, lim: An
     width = max(1, lim.read_max_bytes // 4)  # worst case 4 UTF-8 bytes per character
     piece = text[char_offset : char_offset + width]
     stop = char_offset + len(piece)
-    more = (
-        f"; {len(text) - stop} more characters: call again with offset={n} and char_offset={stop}"
-        if stop < len(text) else ""
-    )
+    more = f"; {len(text) - stop} more characters: call again with offset={n} and char_offset={stop}" if stop < len(text) else ""
     header = f"[read_file {rel}: line {n} of {total}, characters {char_offset}-{stop} of {len(text)}{enc_note}{more}]\n"
     return ToolResult(content=header + piece + "\n", summary=f"read {rel} line {n} chars {char_offset}-{stop}")
 
@@ -254,6 +254,4 @@ class GlobTool(Tool):
             lines.append(f"... {len(found) - cap} more not shown (cap {cap}); use a narrower pattern")
         if not found and pattern.startswith("/"):
             lines.append("patterns are relative to the search path; drop the leading '/'")
-        return ToolResult(
-            content="\n".join([header, *lines]) + "\n", summary=f"glob {pattern} -> {len(found)} files"
-        )
+        return ToolResult(content="\n".join([header, *lines]) + "\n", summary=f"glob {pattern} -> {len(found)} files")

@@ -47,7 +47,21 @@ def _round_trips(data: bytes, codec: str) -> bool:
         return False
 
 
-_WESTERN = {"English", "French", "German", "Spanish", "Portuguese", "Italian", "Dutch", "Swedish", "Danish", "Norwegian", "Finnish", "Unknown", ""}
+_WESTERN = {
+    "English",
+    "French",
+    "German",
+    "Spanish",
+    "Portuguese",
+    "Italian",
+    "Dutch",
+    "Swedish",
+    "Danish",
+    "Norwegian",
+    "Finnish",
+    "Unknown",
+    "",
+}
 """Languages whose single-byte text is Windows-1252 / Latin-1: guesses of other code pages for
 them (cp775, cp1250 for a few accented words) are noise on short or repetitive text."""
 
@@ -63,7 +77,9 @@ def _guess(data: bytes) -> str:
         if len(str(best)) < len(whole):  # a multi-byte encoding (Shift-JIS, GB18030, Big5, EUC-KR...)
             if best.chaos <= 0.1:
                 return best.encoding
-        elif best.chaos <= 0.05 and best.coherence >= 0.4 and best.language not in _WESTERN and sum(b >= 0x80 for b in whole) >= 16:
+        elif (
+            best.chaos <= 0.05 and best.coherence >= 0.4 and best.language not in _WESTERN and sum(b >= 0x80 for b in whole) >= 16
+        ):
             return best.encoding  # e.g. cp1251 Russian, cp1253 Greek: clean text, a confident language
     return CP1252 if _round_trips(whole, CP1252) else LATIN1
 

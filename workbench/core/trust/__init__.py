@@ -47,9 +47,23 @@ MAX_BYTES = 8 * 1024 * 1024
 Status = Literal["absent", "trusted", "new", "changed"]
 
 __all__ = [
-    "AGENTS_MD", "CLAUDE_MD", "CONFIG", "DOCKERFILE", "MCP_JSON", "TRUST_FILES", "FileTrust",
-    "TrustReport", "TrustStoreError", "check", "effective_bytes", "inherit", "record_own_write", "revoke", "trust",
-    "trust_command", "warning_line",
+    "AGENTS_MD",
+    "CLAUDE_MD",
+    "CONFIG",
+    "DOCKERFILE",
+    "MCP_JSON",
+    "TRUST_FILES",
+    "FileTrust",
+    "TrustReport",
+    "TrustStoreError",
+    "check",
+    "effective_bytes",
+    "inherit",
+    "record_own_write",
+    "revoke",
+    "trust",
+    "trust_command",
+    "warning_line",
 ]
 
 

@@ -111,23 +111,42 @@ def _sandbox_note(name: str, value: Any) -> tuple[str, bool]:
     # name -> (relaxes?, what it relaxes, what the setting is)
     checks: dict[str, tuple[bool, str, str]] = {
         "network_mode": (value != "none", "gives the sandbox container network access", "network of the container"),
-        "network_for_commands": (value not in ("bridge", "none"), "commands asking for network get this network",
-                                 "network of commands that ask for it"),
+        "network_for_commands": (
+            value not in ("bridge", "none"),
+            "commands asking for network get this network",
+            "network of commands that ask for it",
+        ),
         "cap_add": (bool(value), "adds Linux capabilities", "capabilities added"),
         "cap_drop": ("ALL" not in [v.upper() for v in listed], "keeps Linux capabilities", "capabilities dropped"),
-        "security_opt": (not any("no-new-privileges" in v for v in listed) or any("unconfined" in v for v in listed),
-                         "allows privilege escalation or turns off confinement", "security options"),
+        "security_opt": (
+            not any("no-new-privileges" in v for v in listed) or any("unconfined" in v for v in listed),
+            "allows privilege escalation or turns off confinement",
+            "security options",
+        ),
         "read_only": (value is False, "makes the container's root filesystem writable", "read-only root filesystem"),
-        "user": (str(value).strip() in roots or str(value).startswith("0:"), "runs the container as root", "user of the container"),
-        "env_allowlist": (bool(value), "copies these host environment variables (your keys?) into the container",
-                          "host variables copied in"),
+        "user": (
+            str(value).strip() in roots or str(value).startswith("0:"),
+            "runs the container as root",
+            "user of the container",
+        ),
+        "env_allowlist": (
+            bool(value),
+            "copies these host environment variables (your keys?) into the container",
+            "host variables copied in",
+        ),
         "pids_limit": (bigger, "raises the process limit", "process limit"),
         "nano_cpus": (bigger, "raises the CPU limit", "CPU limit"),
         "init": (value is False, "turns off the init process (zombie reaping)", "init process"),
         "setup": (bool(value), "runs these commands in every new container", "setup commands"),
     }
-    default_text = {"env": "container environment values", "mem_limit": "memory limit", "image": "sandbox image",
-                    "runtime": "container runtime", "tmpfs": "tmpfs mounts", "command_timeout": "command timeout"}
+    default_text = {
+        "env": "container environment values",
+        "mem_limit": "memory limit",
+        "image": "sandbox image",
+        "runtime": "container runtime",
+        "tmpfs": "tmpfs mounts",
+        "command_timeout": "command timeout",
+    }
     risky, relax, what = checks.get(name, (False, "", default_text.get(name, "sandbox setting")))
     return ("relaxes the sandbox: " + relax if risky else what), risky
 
@@ -193,8 +212,9 @@ def _config_items(new: bytes | None, old: bytes | None, changed: bool, reveal: b
             items.append(Item(f"~ {ck} = {text} (was {old_text})  — {note}", risk, hidden or old_hidden))
         else:
             items.append(Item(f"{'+ ' if changed else ''}{ck} = {text}  — {note}", risk, hidden))
-    items += _servers_diff(servers, old_servers, changed, reveal, "plugins.servers.",
-                           "starts without a further question once trusted")
+    items += _servers_diff(
+        servers, old_servers, changed, reveal, "plugins.servers.", "starts without a further question once trusted"
+    )
     return items or [Item("no settings (an empty file)")]
 
 
@@ -208,12 +228,13 @@ def _pop_servers(doc: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
-def _servers_diff(servers: dict[str, Any], before: dict[str, Any], changed: bool, reveal: bool,
-                  prefix: str, footer: str) -> list[Item]:
+def _servers_diff(
+    servers: dict[str, Any], before: dict[str, Any], changed: bool, reveal: bool, prefix: str, footer: str
+) -> list[Item]:
     items: list[Item] = []
     for name in list(servers) + [n for n in before if n not in servers]:
         if name not in servers:
-            items.append(Item(f'- {prefix}{_clean(str(name))} removed'))
+            items.append(Item(f"- {prefix}{_clean(str(name))} removed"))
         elif name in before and before[name] == servers[name]:
             continue
         else:
@@ -261,7 +282,9 @@ def _server_items(name: str, entry: Any, mark: str, reveal: bool, prefix: str) -
             text, hidden = _fmt(str(key), str(value), reveal)
             refs = _VAR.findall(str(value))
             extra = f"  (passes your ${', $'.join(refs)})" if refs else ""
-            items.append(Item(f"    {table[:-1] if table == 'headers' else 'env'} {_clean(str(key))} = {text}{extra}", bool(refs), hidden))
+            items.append(
+                Item(f"    {table[:-1] if table == 'headers' else 'env'} {_clean(str(key))} = {text}{extra}", bool(refs), hidden)
+            )
     return items
 
 
@@ -272,8 +295,7 @@ def _mcp_items(new: bytes | None, old: bytes | None, changed: bool, reveal: bool
     if err:
         return [Item(f"{_clean(err)}: no server from it starts")]
     before = _mcp_servers(old)[0] if changed else {}
-    items = _servers_diff(servers, before, changed, reveal, "server ",
-                          "still asks before its first start (Plugins pane, key t)")
+    items = _servers_diff(servers, before, changed, reveal, "server ", "still asks before its first start (Plugins pane, key t)")
     return items or [Item("no servers")]
 
 
@@ -283,7 +305,8 @@ def _lines(data: bytes) -> list[str]:
 
 def _diff_items(old: bytes | None, new: bytes) -> list[Item]:
     diff = [
-        line for line in difflib.unified_diff(_lines(old or b""), _lines(new), lineterm="", n=0)
+        line
+        for line in difflib.unified_diff(_lines(old or b""), _lines(new), lineterm="", n=0)
         if not line.startswith(("---", "+++", "@@"))
     ]
     shown = [Item("  " + _clean(line[:200])) for line in diff[:MAX_LINES]]

@@ -30,9 +30,10 @@ import fcntl
 import hashlib
 import json
 import os
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from workbench.core import fsutil, paths
 from workbench.core.jsonfile import set_aside
@@ -111,8 +112,10 @@ def read_records() -> tuple[dict[str, dict[str, Any]], str | None]:
         return {}, f"{path}: cannot read the trust records ({exc.strerror}); no workspace counts as trusted"
     data = _parse(raw)
     if data is None:
-        return {}, (f"{path}: the trust records are not valid JSON; no workspace counts as trusted. "
-                    "Trusting a workspace again moves the damaged file aside.")
+        return {}, (
+            f"{path}: the trust records are not valid JSON; no workspace counts as trusted. "
+            "Trusting a workspace again moves the damaged file aside."
+        )
     return {k: v for k, v in data["workspaces"].items() if isinstance(v, dict)}, None
 
 
@@ -143,8 +146,9 @@ def update_records(change: Callable[[dict[str, dict[str, Any]]], None]) -> None:
             data["version"] = VERSION
             atomic_write(path, (json.dumps(data, indent=2, sort_keys=True) + "\n").encode("utf-8"))
     except OSError as exc:
-        raise TrustStoreError(f"{path}: cannot record the trust decision: {exc}. "
-                              "Check that the Workbench data folder is writable.") from exc
+        raise TrustStoreError(
+            f"{path}: cannot record the trust decision: {exc}. Check that the Workbench data folder is writable."
+        ) from exc
 
 
 def save_content(data: bytes) -> str:

@@ -20,7 +20,8 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from importlib.metadata import PackageNotFoundError, version as _dist_version
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as _dist_version
 
 TESTED: tuple[tuple[int, int], tuple[int, int]] = ((8, 2), (8, 3))
 """Textual versions tested: from ``TESTED[0]`` (included) to ``TESTED[1]`` (excluded), by

@@ -91,7 +91,7 @@ class FirstPaintScreen(Screen[None]):
             message.stop()
             message.prevent_default()  # Textual's handler would mark the widget dirty again
 
-    def refresh(self, *regions: Any, repaint: bool = True, layout: bool = False, recompose: bool = False) -> "FirstPaintScreen":
+    def refresh(self, *regions: Any, repaint: bool = True, layout: bool = False, recompose: bool = False) -> FirstPaintScreen:
         """Textual's ``refresh``, less repainting the whole screen between its first full paint
         and the next update (ScreenResume's ``refresh()`` and the mount's ``refresh(layout=True)``
         right after it; see ``_refresh_layout``). Widgets that change repaint themselves."""

@@ -46,9 +46,9 @@ from __future__ import annotations
 from typing import Any
 
 from textual import events
-from textual.geometry import Size
 from textual._compositor import Compositor
 from textual._xterm_parser import XTermParser
+from textual.geometry import Size
 from textual.scroll_view import ScrollView
 
 _ORIGINAL = ScrollView._size_updated

@@ -16,11 +16,9 @@ from textual.containers import Vertical
 from textual.geometry import Size
 from textual.strip import Strip
 from textual.visual import Visual
-from textual.widget import Widget
 from textual.widgets import Collapsible, Static
 
 from workbench.ui.chat.streaming import StreamingMarkdown
-
 
 
 def code_theme(widget: Static | Vertical) -> str:
@@ -133,7 +131,9 @@ class AssistantMessage(Vertical):
 
     DEFAULT_CSS = "AssistantMessage { height: auto; margin: 1 0 0 0; }"
 
-    def __init__(self, text: str, *, reasoning: str = "", interrupted: bool = False, seq: int = 0, theme: str = "monokai") -> None:
+    def __init__(
+        self, text: str, *, reasoning: str = "", interrupted: bool = False, seq: int = 0, theme: str = "monokai"
+    ) -> None:
         super().__init__()
         self.seq = seq
         self.source = text

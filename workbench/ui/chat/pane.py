@@ -17,15 +17,15 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Button, Static
 from textual.worker import Worker, WorkerState
 
-from workbench.core.agent.approvals import ApprovalRequest
 from workbench.core import event_payloads as P
+from workbench.core.agent.approvals import ApprovalRequest
 from workbench.core.events import TOOL_KINDS, Event, EventKind
+from workbench.ui.chat import interact
 from workbench.ui.chat.messages import AssistantMessage, ErrorMessage, LiveReply, Note, UserMessage, code_theme
 from workbench.ui.chat.prompt import PromptInput
 from workbench.ui.chat.slash import SlashCommands, SlashHint
 from workbench.ui.chat.status import ChatStatus
 from workbench.ui.chat.tools import ToolCallView
-from workbench.ui.chat import interact
 
 if TYPE_CHECKING:
     from workbench.core.runtime import Services
@@ -74,11 +74,30 @@ class ChatPane(Vertical):
     BORDER_TITLE = "1 Chat"
     ALLOW_MAXIMIZE = True
     BINDINGS = [
-        Binding("escape", "cancel", "Cancel reply", id="chat.cancel", tooltip="Cancel the reply in flight; esc esc on an empty prompt opens the rewind screen"),
+        Binding(
+            "escape",
+            "cancel",
+            "Cancel reply",
+            id="chat.cancel",
+            tooltip="Cancel the reply in flight; esc esc on an empty prompt opens the rewind screen",
+        ),
         Binding("ctrl+n", "new_session", "New session", id="chat.new", tooltip="Start a new session"),
         Binding("ctrl+home", "load_older", "Older", id="chat.older", show=False, tooltip="Load older messages"),
-        Binding("shift+tab", "cycle_mode", "Mode", id="chat.mode", tooltip="Cycle the permission mode (ask, auto-edit, full-auto, read-only)"),
-        Binding("ctrl+o", "tool_details", "Tool details", id="chat.tools", show=False, tooltip="Show or hide every tool call's full arguments and result (Enter or a click: one call)"),
+        Binding(
+            "shift+tab",
+            "cycle_mode",
+            "Mode",
+            id="chat.mode",
+            tooltip="Cycle the permission mode (ask, auto-edit, full-auto, read-only)",
+        ),
+        Binding(
+            "ctrl+o",
+            "tool_details",
+            "Tool details",
+            id="chat.tools",
+            show=False,
+            tooltip="Show or hide every tool call's full arguments and result (Enter or a click: one call)",
+        ),
     ]
 
     def __init__(self, **kwargs: Any) -> None:
@@ -112,7 +131,7 @@ class ChatPane(Vertical):
         return self.query_one(ChatStatus)
 
     # -- wiring --------------------------------------------------------------------------------
-    async def attach(self, services: "Services") -> None:
+    async def attach(self, services: Services) -> None:
         """Bind to the running services and start following their events."""
         self.services = services
         llm = services.llm
@@ -200,7 +219,9 @@ class ChatPane(Vertical):
         elif kind == EventKind.MODEL_CHANGED:
             self.status.model = p.model
         elif kind == EventKind.CONTEXT_COMPACTED:
-            await view.mount(Note(f"⇣ older turns compacted into a summary ({p.reason}, ~{p.tokens_before or 0:,} tokens before)"))
+            await view.mount(
+                Note(f"⇣ older turns compacted into a summary ({p.reason}, ~{p.tokens_before or 0:,} tokens before)")
+            )
         elif kind == EventKind.TURN_CANCELLED:
             self.status.state = "cancelled"
         elif kind == EventKind.TURN_FINISHED:
@@ -331,7 +352,12 @@ class ChatPane(Vertical):
         for view in out:
             if isinstance(view, ToolCallView) and view.state in ("requested", "running", "waiting"):
                 if not (self.services and self.services.chat.running):
-                    view.set_state("unknown" if view.state == "running" else "skipped", "outcome unknown: Workbench stopped before this call finished; it was not re-run" if view.state == "running" else "never ran")
+                    view.set_state(
+                        "unknown" if view.state == "running" else "skipped",
+                        "outcome unknown: Workbench stopped before this call finished; it was not re-run"
+                        if view.state == "running"
+                        else "never ran",
+                    )
         return out
 
     def _replay_tool(self, e: Event) -> None:
@@ -366,9 +392,7 @@ class ChatPane(Vertical):
         if self.services is None or self.services.chat.session is None or self._oldest_seq is None:
             return
         size = self.services.settings.ui.history_page
-        events = await self.services.store.history_page(
-            self.services.chat.session.id, before_seq=self._oldest_seq, limit=size
-        )
+        events = await self.services.store.history_page(self.services.chat.session.id, before_seq=self._oldest_seq, limit=size)
         more, before = len(events) >= size, self._oldest_seq
         plans = await interact.plan_events(self.services.store, self.services.chat.session.id)
         await self._mount_page(interact.merge_plans(events, plans, more=more, before_seq=before), prepend=True, more=more)
@@ -486,7 +510,11 @@ class ChatPane(Vertical):
             prompt = self.query_one(PromptInput)
             prompt.load_text(result.prompt)
             prompt.focus()
-        what = {"files": "Files restored", "conversation": "Conversation forked", "both": "Files restored and conversation forked"}[result.scope]
+        what = {
+            "files": "Files restored",
+            "conversation": "Conversation forked",
+            "both": "Files restored and conversation forked",
+        }[result.scope]
         undo = f"; undo: rewind to {result.before[:8]}" if result.before else ""
         self.notify(f"{what} to checkpoint {result.checkpoint[:8]}{undo}.")
 
@@ -524,7 +552,9 @@ class ChatPane(Vertical):
         info = self.services.chat.session
         if info is None or await store.call(last_interrupted_reply, store.sync, info.id) is None:
             return
-        self.notify("The last reply was interrupted. Type /continue to continue the interrupted reply.", severity="warning", timeout=20)
+        self.notify(
+            "The last reply was interrupted. Type /continue to continue the interrupted reply.", severity="warning", timeout=20
+        )
 
     def continue_reply(self) -> bool:
         """Send the "continue where you were cut off" prompt; False when a turn is running."""

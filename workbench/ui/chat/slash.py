@@ -84,7 +84,7 @@ class SlashHint(Static):
 class SlashCommands:
     """Runs slash commands for a chat pane."""
 
-    def __init__(self, pane: "ChatPane") -> None:
+    def __init__(self, pane: ChatPane) -> None:
         self.pane = pane
 
     async def _say(self, text: str, error: bool = False) -> None:
@@ -121,7 +121,9 @@ class SlashCommands:
                 await self._say(f"Compaction failed: {exc}", error=True)
             else:
                 if summary is None:
-                    await self._say(f"Nothing to compact yet: the last {chat.agent.keep_recent_turns} turns are always kept verbatim.")
+                    await self._say(
+                        f"Nothing to compact yet: the last {chat.agent.keep_recent_turns} turns are always kept verbatim."
+                    )
             finally:
                 pane.status.state = "ready"
         elif name == "/model":
@@ -149,7 +151,7 @@ class SlashCommands:
             price = (
                 f"{info.currency}{cost:.4f} at {info.currency}{info.input_price}/{info.currency}{info.output_price} per million tokens in/out"
                 if info is not None and cost is not None
-                else f"no price for {chat.llm.model} (add [models.\"{chat.llm.model}\"] input_price/output_price to the config)"
+                else f'no price for {chat.llm.model} (add [models."{chat.llm.model}"] input_price/output_price to the config)'
             )
             window = chat.context_window()
             await self._say(

@@ -222,7 +222,9 @@ class StreamingMarkdown(Widget):
             end = line.cell_length if end == -1 else min(end, line.cell_length)
             if start < end:
                 style = self.screen.get_component_rich_style("screen--selection")
-                line = Strip.join([line.crop(0, start), Strip(Segment.apply_style(line.crop(start, end), post_style=style)), line.crop(end)])
+                line = Strip.join(
+                    [line.crop(0, start), Strip(Segment.apply_style(line.crop(start, end), post_style=style)), line.crop(end)]
+                )
         return line
 
     def get_selection(self, selection: Selection) -> tuple[str, str] | None:

@@ -82,7 +82,11 @@ def call_summary(name: str, arguments: str, limit: int = 70) -> str:
     elif isinstance(data.get("items"), list):  # update_plan
         text = f"{len(data['items'])} item(s)"
     else:
-        short = [f"{k}={v}" for k, v in data.items() if isinstance(v, (str, int, float, bool)) and len(str(v)) <= 40 and "\n" not in str(v)]
+        short = [
+            f"{k}={v}"
+            for k, v in data.items()
+            if isinstance(v, (str, int, float, bool)) and len(str(v)) <= 40 and "\n" not in str(v)
+        ]
         text = " ".join(short[:3])
     text = sanitize(text)  # the model's arguments may echo escapes from a tool result
     text = " ".join(text.split("\n", 1)[0].split()) + (" …" if "\n" in text.strip() else "")
@@ -118,7 +122,11 @@ def details_text(arguments: str, result: str | None, edited: bool) -> Text:
     if result is not None:
         out.append("result", style="bold")
         out.append("\n")
-        shown = result if len(result) <= RESULT_LIMIT else result[:RESULT_LIMIT] + f"\n… ({len(result) - RESULT_LIMIT:,} more characters in the event log)"
+        shown = (
+            result
+            if len(result) <= RESULT_LIMIT
+            else result[:RESULT_LIMIT] + f"\n… ({len(result) - RESULT_LIMIT:,} more characters in the event log)"
+        )
         out.append("".join(f"  {line}\n" for line in shown.splitlines() or [""]))
     return out
 

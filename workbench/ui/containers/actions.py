@@ -46,6 +46,7 @@ class ContainerActions(_Base):
     _agent_output_latest: bool
 
     if TYPE_CHECKING:  # provided by the pane and by LogFollowing
+
         def selected(self) -> ContainerInfo | None: ...
         def poll_soon(self) -> None: ...
         async def refresh_now(self) -> None: ...
@@ -98,11 +99,12 @@ class ContainerActions(_Base):
         info = self._target()
         if info is None or self.service is None:
             return
-        body = (f"container {info.name} ({info.status})\nimage {info.image}\nsession {info.session}\n\n"
-                "Files in /workspace stay; anything else inside the container is lost. The session's "
-                "sandbox is recreated on its next command.")
-        if not await self.app.push_screen_wait(ConfirmModal(f"Remove the container {info.name}?", body,
-                                                            yes_label="Remove (y)")):
+        body = (
+            f"container {info.name} ({info.status})\nimage {info.image}\nsession {info.session}\n\n"
+            "Files in /workspace stay; anything else inside the container is lost. The session's "
+            "sandbox is recreated on its next command."
+        )
+        if not await self.app.push_screen_wait(ConfirmModal(f"Remove the container {info.name}?", body, yes_label="Remove (y)")):
             return
         await self._guard(self.service.remove(info.id), f"Removed {info.name}.")
 
@@ -122,10 +124,12 @@ class ContainerActions(_Base):
         if not stale:
             self.notify("Nothing to prune: every container belongs to an open session.")
             return
-        body = "\n".join(f"{s.container.name}  {s.container.status}  session {s.container.session} "
-                         f"({s.session_status})" for s in stale)
-        if not await self.app.push_screen_wait(ConfirmModal(
-                f"Remove {len(stale)} container(s) of ended or crashed sessions?", body, yes_label="Prune (y)")):
+        body = "\n".join(
+            f"{s.container.name}  {s.container.status}  session {s.container.session} ({s.session_status})" for s in stale
+        )
+        if not await self.app.push_screen_wait(
+            ConfirmModal(f"Remove {len(stale)} container(s) of ended or crashed sessions?", body, yes_label="Prune (y)")
+        ):
             return
         removed = await self.service.prune({s.container.session for s in stale})
         self.notify(f"Removed {len(removed)} container(s).")

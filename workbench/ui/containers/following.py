@@ -69,6 +69,7 @@ class LogFollowing(_Base):
     _parser: Any
 
     if TYPE_CHECKING:  # provided by the pane
+
         @property
         def log_view(self) -> ContainerLog: ...
         def selected(self) -> ContainerInfo | None: ...
@@ -219,4 +220,3 @@ class LogFollowing(_Base):
             self.action_toggle_follow()
         self._match = found
         log.show_line(found)
-

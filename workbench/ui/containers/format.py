@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -47,7 +47,7 @@ def uptime(started: datetime | None, now: datetime | None = None) -> str:
     """Format the time since ``started`` as ``45s``, ``12m 03s``, ``3h 07m``, ``2d 04h``; ``-`` if not running."""
     if started is None:
         return "-"
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     seconds = max(0, int((now - started).total_seconds()))
     if seconds < 60:
         return f"{seconds}s"

@@ -13,7 +13,7 @@ import asyncio
 import threading
 import time
 from collections import deque
-from typing import Callable
+from collections.abc import Callable
 
 
 class LineIngest:
@@ -32,9 +32,16 @@ class LineIngest:
             otherwise keeps the GIL, and the loop waits for it after every ``select``.
     """
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, write: Callable[[list[str]], None], limit: int,
-                 interval: float = 1 / 30, high_water: int = 3_000, max_stall: float = 0.25,
-                 yield_s: float = 0.005) -> None:
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        write: Callable[[list[str]], None],
+        limit: int,
+        interval: float = 1 / 30,
+        high_water: int = 3_000,
+        max_stall: float = 0.25,
+        yield_s: float = 0.005,
+    ) -> None:
         self._loop = loop
         self._loop_thread = threading.get_ident()
         self._high_water = high_water

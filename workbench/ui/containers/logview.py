@@ -77,7 +77,7 @@ class ContainerLog(HookedLog):
         self._line_style: Style | None = None
         self._frame: tuple[Offset, int] | None = None
 
-    def write_lines(self, lines, scroll_end: bool | None = None) -> "ContainerLog":  # type: ignore[override]
+    def write_lines(self, lines, scroll_end: bool | None = None) -> ContainerLog:  # type: ignore[override]
         """Append lines (each without a newline) and keep at most ``max_lines``.
 
         Args:
@@ -92,7 +92,7 @@ class ContainerLog(HookedLog):
             batch = [part for line in batch for part in line.splitlines()]
         batch = [sanitize(line) for line in batch]  # no escape sequence reaches the terminal (core.sanitize)
         if self.max_lines is not None and len(batch) > self.max_lines:
-            batch = batch[-self.max_lines:]  # the rest would be pruned at once
+            batch = batch[-self.max_lines :]  # the rest would be pruned at once
         if not batch:
             return self
         at_end = self.is_vertical_scroll_end
@@ -118,8 +118,11 @@ class ContainerLog(HookedLog):
             return
         view = self.scrollable_content_region.size
         same_x = size.width == old.width or (size.width <= view.width and old.width <= view.width)
-        same_y = size.height == old.height or (size.height > old.height and self.show_vertical_scrollbar and (
-            old.height > view.height or self.styles.overflow_y == "scroll"))
+        same_y = size.height == old.height or (
+            size.height > old.height
+            and self.show_vertical_scrollbar
+            and (old.height > view.height or self.styles.overflow_y == "scroll")
+        )
         if same_x and same_y:
             set_virtual_size_quietly(self, size)
         else:
@@ -227,14 +230,19 @@ def _fast_strip(line: str, y: int, width: int, style: Style) -> Strip | None:
         return None
     room = width - _MARK_CELLS
     text = rest[:room] if len(rest) >= room else rest + " " * (room - len(rest))
-    return Strip([
-        Segment(STDERR_MARK, style + _STDERR_MARK_STYLE + Style.from_meta({"offset": (0, y)})),
-        Segment(text[:len(rest)], style + _STDERR_STYLE + Style.from_meta({"offset": (_MARK_LENGTH, y)})),
-        Segment(text[len(rest):], style + Style.from_meta({"offset": (_MARK_LENGTH + len(rest), y)})),
-    ] if len(rest) < room else [
-        Segment(STDERR_MARK, style + _STDERR_MARK_STYLE + Style.from_meta({"offset": (0, y)})),
-        Segment(text, style + _STDERR_STYLE + Style.from_meta({"offset": (_MARK_LENGTH, y)})),
-    ], width)
+    return Strip(
+        [
+            Segment(STDERR_MARK, style + _STDERR_MARK_STYLE + Style.from_meta({"offset": (0, y)})),
+            Segment(text[: len(rest)], style + _STDERR_STYLE + Style.from_meta({"offset": (_MARK_LENGTH, y)})),
+            Segment(text[len(rest) :], style + Style.from_meta({"offset": (_MARK_LENGTH + len(rest), y)})),
+        ]
+        if len(rest) < room
+        else [
+            Segment(STDERR_MARK, style + _STDERR_MARK_STYLE + Style.from_meta({"offset": (0, y)})),
+            Segment(text, style + _STDERR_STYLE + Style.from_meta({"offset": (_MARK_LENGTH, y)})),
+        ],
+        width,
+    )
 
 
 def _widest(lines: list[str]) -> int:

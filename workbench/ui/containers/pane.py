@@ -65,29 +65,55 @@ class ContainersPane(ContainerActions, LogFollowing, Vertical, can_focus=True):
     ContainersPane .hidden { display: none; }
     """
     BINDINGS = [
-        Binding("f", "toggle_follow", "Pause/follow", id="containers.follow",
-                tooltip="Pause or resume following the log"),
+        Binding("f", "toggle_follow", "Pause/follow", id="containers.follow", tooltip="Pause or resume following the log"),
         Binding("slash", "search", "Search", id="containers.search", tooltip="Search the log (Enter: next match)"),
-        Binding("n", "next_match", "Next match", id="containers.next", show=False,
-                tooltip="Jump to the next search match"),
-        Binding("N", "next_match(True)", "Previous match", id="containers.previous", show=False,
-                tooltip="Jump to the previous search match"),
+        Binding("n", "next_match", "Next match", id="containers.next", show=False, tooltip="Jump to the next search match"),
+        Binding(
+            "N",
+            "next_match(True)",
+            "Previous match",
+            id="containers.previous",
+            show=False,
+            tooltip="Jump to the previous search match",
+        ),
         Binding("c", "clear", "Clear", id="containers.clear", tooltip="Clear the log view (the file keeps it)"),
         Binding("G", "end", "End", id="containers.end", tooltip="Jump to the end of the log and follow"),
         Binding("s", "start", "Start", id="containers.start", tooltip="Start the selected container"),
         Binding("x", "stop", "Stop", id="containers.stop", tooltip="Stop the selected container"),
         Binding("r", "restart", "Restart", id="containers.restart", tooltip="Restart the selected container"),
         Binding("d", "remove", "Remove", id="containers.remove", tooltip="Remove the selected container (asks)"),
-        Binding("exclamation_mark", "command", "Run", id="containers.command",
-                tooltip="Run a shell command in the selected container's session sandbox"),
-        Binding("y", "copy_output", "Copy output", id="containers.copy",
-                tooltip="Copy the last command's full output to the clipboard"),
-        Binding("o", "open_output", "Open output", id="containers.open_output",
-                tooltip="Open the last command's whole output (its spool file) in $PAGER"),
-        Binding("p", "prune", "Prune", id="containers.prune",
-                tooltip="Remove the containers of ended or crashed sessions (asks)"),
-        Binding("escape", "close_input", "Close", id="containers.close_input", show=False,
-                tooltip="Close the search or command prompt"),
+        Binding(
+            "exclamation_mark",
+            "command",
+            "Run",
+            id="containers.command",
+            tooltip="Run a shell command in the selected container's session sandbox",
+        ),
+        Binding(
+            "y",
+            "copy_output",
+            "Copy output",
+            id="containers.copy",
+            tooltip="Copy the last command's full output to the clipboard",
+        ),
+        Binding(
+            "o",
+            "open_output",
+            "Open output",
+            id="containers.open_output",
+            tooltip="Open the last command's whole output (its spool file) in $PAGER",
+        ),
+        Binding(
+            "p", "prune", "Prune", id="containers.prune", tooltip="Remove the containers of ended or crashed sessions (asks)"
+        ),
+        Binding(
+            "escape",
+            "close_input",
+            "Close",
+            id="containers.close_input",
+            show=False,
+            tooltip="Close the search or command prompt",
+        ),
     ]
 
     def __init__(self, **kwargs: Any) -> None:
@@ -183,7 +209,7 @@ class ContainersPane(ContainerActions, LogFollowing, Vertical, can_focus=True):
     async def _sleep(self, seconds: float) -> None:
         try:
             await asyncio.wait_for(self._wake.wait(), seconds)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
         self._wake.clear()
 
@@ -236,7 +262,8 @@ class ContainersPane(ContainerActions, LogFollowing, Vertical, can_focus=True):
 
         def wanted(item: Any) -> bool:
             return isinstance(item, CommandOutput) or (
-                isinstance(item, Event) and item.kind in (EventKind.SANDBOX_CONTAINER, EventKind.TOOL_CALL_FINISHED))
+                isinstance(item, Event) and item.kind in (EventKind.SANDBOX_CONTAINER, EventKind.TOOL_CALL_FINISHED)
+            )
 
         with self.services.bus.subscribe(wanted) as sub:
             async for item in sub:
@@ -354,4 +381,3 @@ class ContainersPane(ContainerActions, LogFollowing, Vertical, can_focus=True):
 
     async def on_unmount(self) -> None:
         await self._stop_following()
-

@@ -10,20 +10,41 @@ from workbench.core.journal.entries import CATEGORIES, ERROR, JournalEntry
 from workbench.core.sanitize import sanitize
 
 ICONS: dict[str, str] = {
-    "session.created": "◆", "session.opened": "◇", "session.closed": "◇", "session.titled": "◇",
-    "user.message": "›", "assistant.message": "‹", "turn.error": "✗", "turn.cancelled": "■",
-    "turn.finished": "✓", "tool.requested": "⚙", "tool.approved": "✔", "tool.denied": "⊘",
-    "tool.started": "▸", "tool.finished": "◂", "tool.skipped": "↷", "approval.requested": "?",
-    "sandbox.container": "▣", "mode.changed": "≡", "model.changed": "≡", "context.compacted": "⇊",
-    "checkpoint.created": "⚑", "checkpoint.restored": "↶",
+    "session.created": "◆",
+    "session.opened": "◇",
+    "session.closed": "◇",
+    "session.titled": "◇",
+    "user.message": "›",
+    "assistant.message": "‹",
+    "turn.error": "✗",
+    "turn.cancelled": "■",
+    "turn.finished": "✓",
+    "tool.requested": "⚙",
+    "tool.approved": "✔",
+    "tool.denied": "⊘",
+    "tool.started": "▸",
+    "tool.finished": "◂",
+    "tool.skipped": "↷",
+    "approval.requested": "?",
+    "sandbox.container": "▣",
+    "mode.changed": "≡",
+    "model.changed": "≡",
+    "context.compacted": "⇊",
+    "checkpoint.created": "⚑",
+    "checkpoint.restored": "↶",
 }
 """Icon per event kind (one cell wide each); :func:`icon` falls back by prefix."""
 
 _PREFIX_ICONS = {"plugin": "⧉", "spec": "§", "checkpoint": "⚑", "tool": "⚙", "sandbox": "▣"}
 
 CATEGORY_LABELS: dict[str, str] = {
-    "chat": "chat", "tool": "tool", "command": "cmd", "checkpoint": "ckpt", "spec": "spec",
-    "plugin": "plugin", "error": "error",
+    "chat": "chat",
+    "tool": "tool",
+    "command": "cmd",
+    "checkpoint": "ckpt",
+    "spec": "spec",
+    "plugin": "plugin",
+    "error": "error",
 }
 """Short labels of the filter categories, in key order ``1``-``7``."""
 

@@ -53,18 +53,33 @@ class JournalPane(Vertical, can_focus=True):
     """
     BINDINGS = [
         *[
-            Binding(str(n), f"toggle_category('{cat}')", cat.capitalize(), id=f"journal.filter.{cat}", show=False,
-                    tooltip=f"Show or hide {cat} entries")
+            Binding(
+                str(n),
+                f"toggle_category('{cat}')",
+                cat.capitalize(),
+                id=f"journal.filter.{cat}",
+                show=False,
+                tooltip=f"Show or hide {cat} entries",
+            )
             for n, cat in enumerate(CATEGORIES, 1)
         ],
-        Binding("k", "cycle_category", "Cycle filter", id="journal.filter.cycle",
-                tooltip="Show one category at a time: all, chat, tool, command, checkpoint, spec, plugin, error"),
+        Binding(
+            "k",
+            "cycle_category",
+            "Cycle filter",
+            id="journal.filter.cycle",
+            tooltip="Show one category at a time: all, chat, tool, command, checkpoint, spec, plugin, error",
+        ),
         Binding("slash", "search", "Search", id="journal.search", tooltip="Show only entries containing a text"),
-        Binding("c", "open_checkpoint", "Checkpoint", id="journal.checkpoint",
-                tooltip="Open the rewind screen on the checkpoint of the highlighted entry"),
+        Binding(
+            "c",
+            "open_checkpoint",
+            "Checkpoint",
+            id="journal.checkpoint",
+            tooltip="Open the rewind screen on the checkpoint of the highlighted entry",
+        ),
         Binding("t", "toggle_times", "Times", id="journal.times", show=False, tooltip="Show or hide the times"),
-        Binding("escape", "clear_search", "Clear search", id="journal.clear_search", show=False,
-                tooltip="Clear the search"),
+        Binding("escape", "clear_search", "Clear search", id="journal.clear_search", show=False, tooltip="Clear the search"),
     ]
 
     def __init__(self, **kwargs: Any) -> None:
@@ -128,9 +143,7 @@ class JournalPane(Vertical, can_focus=True):
         with services.bus.subscribe(lambda e: isinstance(e, Event) and e.kind not in SKIPPED_KINDS) as sub:
             sessions = await services.store.sessions(services.workspace)
             self._titles.update({s.id: s.title for s in sessions if s.title})
-            loaded = await services.store.call(
-                recent_entries, services.store.sync, services.workspace, limit=INITIAL_ENTRIES
-            )
+            loaded = await services.store.call(recent_entries, services.store.sync, services.workspace, limit=INITIAL_ENTRIES)
             self.add_entries(loaded)
             async for event in sub:
                 batch = [event]
@@ -333,8 +346,11 @@ class JournalPane(Vertical, can_focus=True):
         services = self.services
         chat_session = services.chat.session.id if services is not None and services.chat.session else None
         if cp.session_id != chat_session:
-            self.notify(f"Checkpoint {sha[:12]} belongs to session {cp.session_id}: resume it (ctrl+r) to rewind there, "
-                        f"or run `workbench rewind {sha[:12]}`.", severity="warning")
+            self.notify(
+                f"Checkpoint {sha[:12]} belongs to session {cp.session_id}: resume it (ctrl+r) to rewind there, "
+                f"or run `workbench rewind {sha[:12]}`.",
+                severity="warning",
+            )
             return
         chats = self.app.query("#chat")
         opener = getattr(chats.first(), "open_rewind", None) if chats else None

@@ -105,7 +105,9 @@ def detail_text(handle: PluginHandle, trusted: bool, status: object | None = Non
     changed (``status``: its :class:`~workbench.core.mcp.plugins.plugin_trust.TrustStatus`)."""
     spec = handle.spec
     origin = ".mcp.json (workspace)" if spec.source == "workspace" else "[plugins] config (user)"
-    lines = [f"{handle.name} · {display_state(handle, status if status is not None else trusted)} · from {origin} · {spec.transport}"]
+    lines = [
+        f"{handle.name} · {display_state(handle, status if status is not None else trusted)} · from {origin} · {spec.transport}"
+    ]
     state = getattr(status, "state", None)
     if not trusted and state in ("changed", "legacy") and not (handle.running or handle.state.value == "error"):
         title = "Changed since you trusted it" if state == "changed" else "Needs trust again"
@@ -125,8 +127,11 @@ def detail_text(handle: PluginHandle, trusted: bool, status: object | None = Non
         lines.append(f"automatic restarts: {handle.restarts} of {spec.settings.max_restarts}")
     pending = [t for t in handle.tools if t.status != "approved"]
     if pending:
-        lines += ["", f"{len(pending)} tool(s) changed since approval, disabled until approved (key a): "
-                  + ", ".join(t.name for t in pending)]
+        lines += [
+            "",
+            f"{len(pending)} tool(s) changed since approval, disabled until approved (key a): "
+            + ", ".join(t.name for t in pending),
+        ]
     lines += ["", f"Tools ({len(handle.tools)}):"]
     if not handle.tools:
         lines.append("    (none loaded: the tool list is read when the plugin becomes active)")

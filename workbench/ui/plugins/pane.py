@@ -42,12 +42,21 @@ class PluginsPane(Vertical, can_focus=True):
         Binding("s", "start", "Start", id="plugins.start", tooltip="Start the selected plugin"),
         Binding("x", "stop", "Stop", id="plugins.stop", tooltip="Stop the selected plugin"),
         Binding("r", "restart", "Restart", id="plugins.restart", tooltip="Restart the selected plugin"),
-        Binding("e", "toggle_enabled", "Enable/disable", id="plugins.enable",
-                tooltip="Enable or disable the selected plugin for this session"),
-        Binding("a", "approve", "Approve tools", id="plugins.approve",
-                tooltip="Review and approve the selected plugin's changed tools"),
-        Binding("t", "trust", "Trust", id="plugins.trust",
-                tooltip="Review the command line of a workspace plugin and trust it"),
+        Binding(
+            "e",
+            "toggle_enabled",
+            "Enable/disable",
+            id="plugins.enable",
+            tooltip="Enable or disable the selected plugin for this session",
+        ),
+        Binding(
+            "a",
+            "approve",
+            "Approve tools",
+            id="plugins.approve",
+            tooltip="Review and approve the selected plugin's changed tools",
+        ),
+        Binding("t", "trust", "Trust", id="plugins.trust", tooltip="Review the command line of a workspace plugin and trust it"),
         Binding("l", "reload", "Reload config", id="plugins.reload", tooltip="Re-read .mcp.json and [plugins]"),
     ]
 
@@ -176,8 +185,10 @@ class PluginsPane(Vertical, can_focus=True):
 
     def _refresh_detail(self) -> None:
         handle = self._selected()
-        text = "" if handle is None or self.supervisor is None else detail_text(
-            handle, self.supervisor.is_trusted(handle.name), self.supervisor.trust_status(handle.name)
+        text = (
+            ""
+            if handle is None or self.supervisor is None
+            else detail_text(handle, self.supervisor.is_trusted(handle.name), self.supervisor.trust_status(handle.name))
         )
         if text != self._detail_cache:
             self._detail_cache = text
@@ -289,8 +300,10 @@ class PluginsPane(Vertical, can_focus=True):
         if enable and sup.is_trusted(handle.name):
             await self._guard(sup.start(handle.name, wait=False))
         word = "enabled" if enable else "disabled"
-        self.notify(f"{handle.name} {word} for this session "
-                    f"(to keep it, set enabled = {str(enable).lower()} in [plugins.settings.{handle.name}]).")
+        self.notify(
+            f"{handle.name} {word} for this session "
+            f"(to keep it, set enabled = {str(enable).lower()} in [plugins.settings.{handle.name}])."
+        )
 
     @work(group="plugins-action", exit_on_error=False)
     async def action_approve(self) -> None:

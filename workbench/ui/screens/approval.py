@@ -59,7 +59,10 @@ class ApprovalScreen(ModalScreen[ApprovalDecision]):
             title.append(f"\n{r.reason}", style="italic")
             yield Static(title, id="title")
             with VerticalScroll(id="body"):
-                yield Static(Syntax(sanitize(json.dumps(r.arguments, indent=2, ensure_ascii=False)[:20000]), "json", word_wrap=True), id="args")
+                yield Static(
+                    Syntax(sanitize(json.dumps(r.arguments, indent=2, ensure_ascii=False)[:20000]), "json", word_wrap=True),
+                    id="args",
+                )
                 if r.diff:
                     yield Static(Syntax(sanitize(r.diff), "diff", word_wrap=True), id="diff")
             yield TextArea(r.new_text or "", id="editor", soft_wrap=False, show_line_numbers=True)

@@ -46,7 +46,9 @@ class AskScreen(ModalScreen["str | None"]):
     AskScreen #ask-keys { height: auto; color: $text-muted; }
     """
     BINDINGS = [
-        Binding("escape", "decline", "No answer", id="ask.decline", tooltip="Close without answering; the model is told you declined"),
+        Binding(
+            "escape", "decline", "No answer", id="ask.decline", tooltip="Close without answering; the model is told you declined"
+        ),
     ]
 
     def __init__(self, question: Question, redactor: Any = None) -> None:
@@ -62,8 +64,11 @@ class AskScreen(ModalScreen["str | None"]):
             with VerticalScroll(id="ask-body"):
                 yield Static(Text(q.question), id="ask-question", markup=False)
             if q.choices:
-                yield OptionList(*[Option(Text(f"{n}. {c}"), id=str(n - 1)) for n, c in enumerate(q.choices, 1)],
-                                 id="ask-choices", markup=False)
+                yield OptionList(
+                    *[Option(Text(f"{n}. {c}"), id=str(n - 1)) for n, c in enumerate(q.choices, 1)],
+                    id="ask-choices",
+                    markup=False,
+                )
             if q.allow_free_text:
                 yield Input(placeholder="Type your answer; Enter sends it", id="ask-input")
             keys = ("↑/↓ + Enter choose · " if q.choices else "") + ("Enter send · " if q.allow_free_text else "")
@@ -97,8 +102,11 @@ class AskScreen(ModalScreen["str | None"]):
             self.notify("Type an answer, or press Esc to close without answering.", severity="warning")
             return
         if self.redactor is not None and self.redactor.text(answer) != answer:
-            self.notify("That looks like a secret (key or token). It was not sent; the model must never get it.",
-                        severity="error", timeout=8)
+            self.notify(
+                "That looks like a secret (key or token). It was not sent; the model must never get it.",
+                severity="error",
+                timeout=8,
+            )
             return
         self._resolve(answer)
 

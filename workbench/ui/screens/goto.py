@@ -14,7 +14,13 @@ from textual.binding import Binding
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-PANES = (("1", "chat", "Chat"), ("2", "specs", "Specs"), ("3", "journal", "Journal"), ("4", "containers", "Containers"), ("5", "plugins", "Plugins"))
+PANES = (
+    ("1", "chat", "Chat"),
+    ("2", "specs", "Specs"),
+    ("3", "journal", "Journal"),
+    ("4", "containers", "Containers"),
+    ("5", "plugins", "Plugins"),
+)
 """``(digit, pane id, title)`` in pane order."""
 
 
@@ -26,7 +32,10 @@ class GotoPane(ModalScreen[str | None]):
     GotoPane > Static { width: auto; max-width: 100%; height: 1; margin: 0 0 2 0; padding: 0 1; background: $primary; color: $text; }
     """
     BINDINGS = [
-        *(Binding(digit, f"pick('{pane}')", title, id=f"goto.{pane}", show=False, tooltip=f"Focus the {title} pane") for digit, pane, title in PANES),
+        *(
+            Binding(digit, f"pick('{pane}')", title, id=f"goto.{pane}", show=False, tooltip=f"Focus the {title} pane")
+            for digit, pane, title in PANES
+        ),
         Binding("escape,ctrl+g", "pick('')", "Cancel", id="goto.cancel", tooltip="Back without moving the focus"),
     ]
 

@@ -14,11 +14,22 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-
 KEY_NAMES = {
-    "enter": "Enter", "escape": "Esc", "tab": "Tab", "space": "Space", "backspace": "Backspace",
-    "delete": "Del", "insert": "Ins", "home": "Home", "end": "End", "pageup": "PgUp",
-    "pagedown": "PgDn", "up": "↑", "down": "↓", "left": "←", "right": "→",
+    "enter": "Enter",
+    "escape": "Esc",
+    "tab": "Tab",
+    "space": "Space",
+    "backspace": "Backspace",
+    "delete": "Del",
+    "insert": "Ins",
+    "home": "Home",
+    "end": "End",
+    "pageup": "PgUp",
+    "pagedown": "PgDn",
+    "up": "↑",
+    "down": "↓",
+    "left": "←",
+    "right": "→",
 }
 """How named keys are shown; printable keys show as their character, ``f1`` as ``F1``."""
 
@@ -66,17 +77,16 @@ def slash_rows() -> list[tuple[str, str, str]]:
 
 def binding_groups() -> list[tuple[str, list[tuple[str, str, str]]]]:
     """Return ``[(where, [(keys, description, tooltip), ...]), ...]`` for every binding we define."""
+    import importlib
+
     from workbench.ui.app import WorkbenchApp
     from workbench.ui.chat.pane import ChatPane
     from workbench.ui.chat.prompt import PromptInput
-    from workbench.ui.screens.sessions import SessionPicker
-
-    import importlib
-
     from workbench.ui.panes import PANE_CLASSES
     from workbench.ui.screens.approval import ApprovalScreen
     from workbench.ui.screens.goto import GotoPane
     from workbench.ui.screens.rewind import RewindScreen
+    from workbench.ui.screens.sessions import SessionPicker
 
     groups = [
         ("Everywhere", _rows(WorkbenchApp.BINDINGS)),

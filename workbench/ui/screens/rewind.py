@@ -36,7 +36,13 @@ class RewindScreen(ModalScreen[object]):
     """
     BINDINGS = [
         Binding("f", "restore('files')", "Files", id="rewind.files", tooltip="Restore the workspace files to this checkpoint"),
-        Binding("c", "restore('conversation')", "Conversation", id="rewind.conversation", tooltip="Fork the conversation at this checkpoint"),
+        Binding(
+            "c",
+            "restore('conversation')",
+            "Conversation",
+            id="rewind.conversation",
+            tooltip="Fork the conversation at this checkpoint",
+        ),
         Binding("b", "restore('both')", "Both", id="rewind.both", tooltip="Restore files and fork the conversation"),
         Binding("escape", "close", "Close", id="rewind.close", tooltip="Close without restoring"),
     ]
@@ -64,11 +70,18 @@ class RewindScreen(ModalScreen[object]):
                     t.append(f"  {n} file{'s' if n != 1 else ''} changed")
                     options.append(Option(t, id=f"cp-{e.seq}"))  # unique per checkpoint: commits repeat
                 if not options:
-                    options.append(Option("No checkpoints in this session yet: they are taken before the first change of a turn.", disabled=True))
+                    options.append(
+                        Option(
+                            "No checkpoints in this session yet: they are taken before the first change of a turn.", disabled=True
+                        )
+                    )
                 yield OptionList(*options, id="cp-list")
                 with VerticalScroll(id="cp-diff"):
                     yield Static("", id="cp-diff-body")
-            yield Static("f restore files · c restore conversation (fork) · b both · esc close — every restore takes a checkpoint first, so it can be undone", id="cp-keys")
+            yield Static(
+                "f restore files · c restore conversation (fork) · b both · esc close — every restore takes a checkpoint first, so it can be undone",
+                id="cp-keys",
+            )
 
     def on_mount(self) -> None:
         if self.checkpoints:
@@ -109,10 +122,16 @@ class RewindScreen(ModalScreen[object]):
             return
         from rich.console import Group
 
-        body.update(Group(Text(warning, style="bold yellow"), Text(stat.rstrip() + "\n", style="bold"), Syntax(diff[:200_000], "diff", word_wrap=False)))
+        body.update(
+            Group(
+                Text(warning, style="bold yellow"),
+                Text(stat.rstrip() + "\n", style="bold"),
+                Syntax(diff[:200_000], "diff", word_wrap=False),
+            )
+        )
 
     def _unstored_note(self, checkpoint: str) -> str:
-        """"Not stored (a rewind cannot restore them): big.bin (52 MB, over max_file_bytes)" or ""."""
+        """ "Not stored (a rewind cannot restore them): big.bin (52 MB, over max_file_bytes)" or ""."""
         from workbench.core.checkpoints.rewind_record import could_not_store, describe_skipped
 
         for e in self.checkpoints:
@@ -120,7 +139,11 @@ class RewindScreen(ModalScreen[object]):
             if created.checkpoint == checkpoint:
                 lost = [(p, r) for p, r in created.skipped or [] if could_not_store(r)]
                 if lost:
-                    return "Not stored in this checkpoint (a rewind cannot restore them): " + ", ".join(describe_skipped(p, r) for p, r in lost[:10]) + "\n"
+                    return (
+                        "Not stored in this checkpoint (a rewind cannot restore them): "
+                        + ", ".join(describe_skipped(p, r) for p, r in lost[:10])
+                        + "\n"
+                    )
         return ""
 
     @property

@@ -64,8 +64,13 @@ class TrustScreen(ModalScreen[bool]):
     """
     BINDINGS = [
         Binding("y", "answer(True)", "Trust", id="trust.yes", tooltip="Trust exactly what is listed"),
-        Binding("n,escape", "answer(False)", "Continue untrusted", id="trust.no",
-                tooltip="Continue without these files (ctrl+p → Trust this workspace, later)"),
+        Binding(
+            "n,escape",
+            "answer(False)",
+            "Continue untrusted",
+            id="trust.no",
+            tooltip="Continue without these files (ctrl+p → Trust this workspace, later)",
+        ),
         Binding("r", "reveal", "Reveal secrets", id="trust.reveal", tooltip="Show or hide values that look secret"),
     ]
 
@@ -80,12 +85,13 @@ class TrustScreen(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         pending = self.report.pending
         changed = any(f.status == "changed" for f in pending)
-        title = ("Files of this workspace changed since you trusted it" if changed
-                 else "Trust this workspace?")
-        intro = (f"{self.report.workspace}\n"
-                 "Until trusted these files have no effect (your own config applies). Trusting applies "
-                 "exactly this; ! = your key sent elsewhere, wider permissions, a weaker sandbox or code "
-                 "run on your computer.")
+        title = "Files of this workspace changed since you trusted it" if changed else "Trust this workspace?"
+        intro = (
+            f"{self.report.workspace}\n"
+            "Until trusted these files have no effect (your own config applies). Trusting applies "
+            "exactly this; ! = your key sent elsewhere, wider permissions, a weaker sandbox or code "
+            "run on your computer."
+        )
         with Vertical():
             yield Static(title, id="trust-title", markup=False)
             yield Static(intro, id="trust-intro", markup=False)

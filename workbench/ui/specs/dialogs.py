@@ -65,7 +65,11 @@ class NewSpecScreen(ModalScreen["tuple[str, str] | None"]):
         name = self.query_one("#new-spec-name", Input).value.strip()
         idea = " ".join(event.value.split())
         if not SPEC_NAME_RE.match(name):
-            self._error(f"Invalid name {name!r}: use letters, digits, '.', '_' or '-' (e.g. user-login)." if name else "Type a NAME first.")
+            self._error(
+                f"Invalid name {name!r}: use letters, digits, '.', '_' or '-' (e.g. user-login)."
+                if name
+                else "Type a NAME first."
+            )
             self.query_one("#new-spec-name", Input).focus()
             return
         if not idea:
@@ -107,7 +111,9 @@ class ConfirmTaskScreen(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         from textual.markup import escape
 
-        ended = {"done": "finished", "error": "ended with an error", "cancelled": "was cancelled"}.get(self.status, f"ended ({self.status})")
+        ended = {"done": "finished", "error": "ended with an error", "cancelled": "was cancelled"}.get(
+            self.status, f"ended ({self.status})"
+        )
         with Vertical():
             yield Static(f"[b]Task {escape(self.task_id)}[/b] {escape(self.task_title)}")
             yield Static(f"The agent's turn {ended}. Is the task done?", id="confirm-question")

@@ -17,8 +17,8 @@ from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
-from textual.color import Color
 from textual.binding import Binding, BindingType
+from textual.color import Color
 from textual.events import Click
 from textual.geometry import Region, Size
 from textual.message import Message
@@ -27,12 +27,25 @@ from textual.strip import Strip
 
 from workbench.ui._textual_compat.scroll import LayoutSizedScrollView, set_virtual_size_quietly
 
-
 _PLAIN = Style()
 
 STYLE_NAMES: tuple[str, ...] = (
-    "cursor", "cursor-focus", "gutter", "heading", "subheading", "keyword", "bold", "muted", "error",
-    "warning", "ok", "progress", "add", "del", "hunk", "comment",
+    "cursor",
+    "cursor-focus",
+    "gutter",
+    "heading",
+    "subheading",
+    "keyword",
+    "bold",
+    "muted",
+    "error",
+    "warning",
+    "ok",
+    "progress",
+    "add",
+    "del",
+    "hunk",
+    "comment",
 )
 """Style names a ``Row`` may use (``cursor``/``cursor-focus`` are applied by the view)."""
 
@@ -57,7 +70,9 @@ def theme_styles(variables: dict[str, str]) -> dict[str, Style]:
     accent, warning = colour("accent", "#fea62b"), colour("warning", "#fea62b")
     error, success = colour("error", "#b93c5b"), colour("success", "#4ebf71")
     muted = surface.blend(text, 0.6)
-    secondary_text = secondary if abs(secondary.brightness - surface.brightness) > 0.25 else surface.blend(secondary, 0.5).blend(text, 0.5)
+    secondary_text = (
+        secondary if abs(secondary.brightness - surface.brightness) > 0.25 else surface.blend(secondary, 0.5).blend(text, 0.5)
+    )
     return {
         "cursor": Style(bgcolor=(surface + colour("boost", "#ffffff0a")).rich_color),
         "cursor-focus": Style(bgcolor=surface.blend(accent, 0.35).rich_color),
@@ -115,7 +130,7 @@ class LazyRows(Sequence[Row]):
             (without it ``index_of`` makes every row).
     """
 
-    __slots__ = ("texts", "gutter_width", "_make", "_find", "_rows")
+    __slots__ = ("_find", "_make", "_rows", "gutter_width", "texts")
 
     def __init__(
         self, texts: list[str], make: Callable[[int], Row], gutter_width: int, find: Callable[[Any], int | None] | None = None
@@ -206,14 +221,14 @@ class LineView(LayoutSizedScrollView, can_focus=True):
     class Highlighted(Message):
         """The cursor moved to ``index`` (row ``key``)."""
 
-        def __init__(self, view: "LineView", index: int, key: Any) -> None:
+        def __init__(self, view: LineView, index: int, key: Any) -> None:
             super().__init__()
             self.view = view
             self.index = index
             self.key = key
 
         @property
-        def control(self) -> "LineView":
+        def control(self) -> LineView:
             return self.view
 
     class Selected(Highlighted):

@@ -29,7 +29,10 @@ class ModelActionsMixin:
     def action_generate(self) -> None:
         """Have the model draft the current document, or revise it with the review comments."""
         if self.drafting is not None:
-            self.message(f"The model is still drafting {self.drafting}; wait for it (Esc closes the screen and drops the draft).", "warning")
+            self.message(
+                f"The model is still drafting {self.drafting}; wait for it (Esc closes the screen and drops the draft).",
+                "warning",
+            )
             return
         self._generate(self.doc, None)
 
@@ -81,7 +84,9 @@ class ModelActionsMixin:
             self.activate("diff")
             changed = sum(1 for line in result.diff if line[:1] in "+-" and not line.startswith(("+++", "---")))
             sent = f" answering {len(result.comments)} comment(s)" if result.comments else ""
-            self.message(f"Revised {doc}.md{sent}: {changed} changed line(s) (Diff tab). It is in review: a approves, c + g revises.")
+            self.message(
+                f"Revised {doc}.md{sent}: {changed} changed line(s) (Diff tab). It is in review: a approves, c + g revises."
+            )
         else:
             self.activate(doc)
             self.message(f"Drafted {doc}.md ({len(result.text)} characters). It is in review: a approves, c comments, g revises.")

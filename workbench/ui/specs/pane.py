@@ -40,7 +40,7 @@ EMPTY = (
 STATE_SHORT = {"missing": "-", "draft": "draft", "in_review": "review", "approved": "ok", "stale": "STALE"}
 
 
-def spec_row(row: "SpecRow", name_width: int) -> Row:
+def spec_row(row: SpecRow, name_width: int) -> Row:
     """Return the pane's row for one spec: ``name  req  design  tasks  done/total  errorsE/warningsW``."""
     from workbench.ui.specs.render import STATE_STYLE
 
@@ -76,9 +76,27 @@ class SpecsPane(Vertical, can_focus=True):
     """
     BINDINGS = [
         Binding("r,f5", "refresh_specs", "Refresh", id="specs.refresh", tooltip="Read the spec folders again"),
-        Binding("n", "new_spec", "New spec", id="specs.new", tooltip="New spec: NAME and a one-line idea; the model drafts the requirements"),
-        Binding("q", "new_spec('quick')", "Quick spec", id="specs.quick", tooltip="Quick spec: the model drafts requirements, design and tasks in one pass"),
-        Binding("b", "new_spec('bugfix')", "Bugfix spec", id="specs.bugfix", tooltip="Bugfix spec: bugfix.md (current / expected / unchanged behaviour), then design and tasks"),
+        Binding(
+            "n",
+            "new_spec",
+            "New spec",
+            id="specs.new",
+            tooltip="New spec: NAME and a one-line idea; the model drafts the requirements",
+        ),
+        Binding(
+            "q",
+            "new_spec('quick')",
+            "Quick spec",
+            id="specs.quick",
+            tooltip="Quick spec: the model drafts requirements, design and tasks in one pass",
+        ),
+        Binding(
+            "b",
+            "new_spec('bugfix')",
+            "Bugfix spec",
+            id="specs.bugfix",
+            tooltip="Bugfix spec: bugfix.md (current / expected / unchanged behaviour), then design and tasks",
+        ),
     ]
 
     def __init__(self, **kwargs: Any) -> None:
@@ -111,7 +129,7 @@ class SpecsPane(Vertical, can_focus=True):
         # the pane are cut rather than scrolled (a horizontal scrollbar took the only row's line).
         self.set_class(self.content_region.height < 5, "-short")
 
-    async def attach(self, services: "Services") -> None:
+    async def attach(self, services: Services) -> None:
         """Bind to the running services: list the specs of ``services.workspace``."""
         self.workspace = Path(services.workspace)
         self.specs_dir = services.settings.specs.dir
@@ -162,7 +180,11 @@ class SpecsPane(Vertical, can_focus=True):
         if error:
             footer.update(f"approvals unreadable: {error}")
         else:
-            footer.update(f"{len(rows)} spec(s) · Enter: review · n: new · q: quick · b: bugfix · r: refresh" if rows else "n: new spec · q: quick spec · b: bugfix spec")
+            footer.update(
+                f"{len(rows)} spec(s) · Enter: review · n: new · q: quick · b: bugfix · r: refresh"
+                if rows
+                else "n: new spec · q: quick spec · b: bugfix spec"
+            )
         self.loaded.set()
 
     @on(LineView.Selected, "#specs-list")
@@ -192,7 +214,7 @@ class SpecsPane(Vertical, can_focus=True):
             return
         self.app.push_screen(NewSpecScreen(kind), lambda answer: self._new_spec_answer(answer, kind))
 
-    def _new_spec_answer(self, answer: "tuple[str, str] | None", kind: str = "feature") -> None:
+    def _new_spec_answer(self, answer: tuple[str, str] | None, kind: str = "feature") -> None:
         if answer is None:
             return
         if kind == "quick":

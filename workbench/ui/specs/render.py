@@ -17,12 +17,20 @@ if TYPE_CHECKING:
     from workbench.core.specs.review import ReviewData
 
 STATE_STYLE: dict[str, str] = {
-    "missing": "muted", "draft": "", "in_review": "progress", "approved": "ok", "stale": "error",
+    "missing": "muted",
+    "draft": "",
+    "in_review": "progress",
+    "approved": "ok",
+    "stale": "error",
 }
 """Document state -> row style name."""
 
 STATE_LABEL: dict[str, str] = {
-    "missing": "missing", "draft": "draft", "in_review": "in review", "approved": "approved", "stale": "stale",
+    "missing": "missing",
+    "draft": "draft",
+    "in_review": "in review",
+    "approved": "approved",
+    "stale": "stale",
 }
 
 _KEYWORD_RE = re.compile(r"\b(?:WHEN|WHILE|IF|THEN|WHERE|SHALL NOT|SHALL)\b")
@@ -33,7 +41,7 @@ _BOX_STYLE = {" ": "", "x": "ok", "X": "ok", "-": "progress", "~": "progress"}
 _BOX_GLYPH = {" ": "[ ]", "x": "[x]", "X": "[x]", "-": "[-]", "~": "[-]"}
 
 
-def _mark(problems: list["Problem"] | None) -> tuple[str, str]:
+def _mark(problems: list[Problem] | None) -> tuple[str, str]:
     """Return ``(glyph, style)`` for the worst problem of a line."""
     if not problems:
         return " ", "gutter"
@@ -42,7 +50,7 @@ def _mark(problems: list["Problem"] | None) -> tuple[str, str]:
     return "!", "warning"
 
 
-def _markdown_row(lineno: int, line: str, problems: list["Problem"] | None, commented: bool, keywords: bool) -> Row:
+def _markdown_row(lineno: int, line: str, problems: list[Problem] | None, commented: bool, keywords: bool) -> Row:
     glyph, gutter_style = _mark(problems)
     spans: list[tuple[int, int, str]] = []
     style = ""
@@ -58,7 +66,7 @@ def _markdown_row(lineno: int, line: str, problems: list["Problem"] | None, comm
     return Row(line, style, tuple(spans), lineno, gutter, gutter_style)
 
 
-def document_rows(data: "ReviewData", doc: str) -> "LazyRows | list[Row]":
+def document_rows(data: ReviewData, doc: str) -> LazyRows | list[Row]:
     """Rows of ``requirements`` or ``design``: line numbers, lint marks, EARS keywords, comment marks.
 
     The gutter shows ``*`` on lines with a pending comment and ``x``/``!`` on lines with an
@@ -90,7 +98,7 @@ def _gutter_width(lines: int) -> int:
     return len(f"{lines:>4}") + 2
 
 
-def task_rows(data: "ReviewData") -> list[Row]:
+def task_rows(data: ReviewData) -> list[Row]:
     """Rows of ``tasks.md``: task lines are selectable (key = task id), checkboxes coloured by state."""
     text = data.texts.get("tasks")
     if text is None or data.bundle.tasks is None:
@@ -128,7 +136,7 @@ OUTLINE_EMPTY = {
 """What the outline says when its document has nothing to list."""
 
 
-def outline_rows(data: "ReviewData", doc_kind: str = "requirements") -> tuple[list[Row], dict[object, int]]:
+def outline_rows(data: ReviewData, doc_kind: str = "requirements") -> tuple[list[Row], dict[object, int]]:
     """Outline of one document: each tab (Requirements, Design, Tasks) has its own.
 
     Requirements: one row per requirement and per criterion, with lint marks (keys
@@ -167,13 +175,21 @@ def outline_rows(data: "ReviewData", doc_kind: str = "requirements") -> tuple[li
             pattern = criterion.ears.pattern if criterion.ears and criterion.ears.pattern else "?"
             label = f"  {criterion.id} {pattern}: {criterion.text}"
             key = ("crit", criterion.id)
-            rows.append(Row(label, "", ((2, 2 + len(criterion.id), "muted"),), key,
-                            f"{glyph}{'*' if criterion.id in comments else ' '}", style))
+            rows.append(
+                Row(
+                    label,
+                    "",
+                    ((2, 2 + len(criterion.id), "muted"),),
+                    key,
+                    f"{glyph}{'*' if criterion.id in comments else ' '}",
+                    style,
+                )
+            )
             lines[key] = criterion.line
     return rows, lines
 
 
-def _design_outline(data: "ReviewData") -> tuple[list[Row], dict[object, int]]:
+def _design_outline(data: ReviewData) -> tuple[list[Row], dict[object, int]]:
     design = data.bundle.design
     if design is None:
         return [], {}
@@ -198,7 +214,7 @@ def _design_outline(data: "ReviewData") -> tuple[list[Row], dict[object, int]]:
     return rows, lines
 
 
-def _tasks_outline(data: "ReviewData") -> tuple[list[Row], dict[object, int]]:
+def _tasks_outline(data: ReviewData) -> tuple[list[Row], dict[object, int]]:
     tasks = data.bundle.tasks
     if tasks is None:
         return [], {}
@@ -217,7 +233,7 @@ def _tasks_outline(data: "ReviewData") -> tuple[list[Row], dict[object, int]]:
     return rows, lines
 
 
-def trace_rows(data: "ReviewData") -> list[Row]:
+def trace_rows(data: ReviewData) -> list[Row]:
     """The criterion -> tasks (and design) matrix, then unknown references, tasks citing nothing,
     criteria the design does not cite, missing design sections; then the other way: each task's
     criteria, and each design item's criteria and the tasks implementing them."""
@@ -232,29 +248,43 @@ def trace_rows(data: "ReviewData") -> list[Row]:
         rows += [Row(f"task {u.task_id} (tasks.md:{u.line}) cites {u.ref}", "error", key=u.ref) for u in report.unknown_refs]
     if report.design_unknown_refs:
         rows += [Row(""), Row("Design citing unknown criteria", "subheading")]
-        rows += [Row(f"{u.task_id or 'design'} (design.md:{u.line}) cites {u.ref}", "error", key=u.ref) for u in report.design_unknown_refs]
+        rows += [
+            Row(f"{u.task_id or 'design'} (design.md:{u.line}) cites {u.ref}", "error", key=u.ref)
+            for u in report.design_unknown_refs
+        ]
     if report.design_uncovered:
-        rows += [Row(""), Row("Criteria the design does not cite", "subheading"), Row(", ".join(report.design_uncovered), "warning")]
+        rows += [
+            Row(""),
+            Row("Criteria the design does not cite", "subheading"),
+            Row(", ".join(report.design_uncovered), "warning"),
+        ]
     if report.tasks_without_refs:
         rows += [Row(""), Row("Tasks citing nothing", "subheading"), Row(", ".join(report.tasks_without_refs), "warning")]
     if report.design_missing:
         rows += [Row(""), Row("Design sections missing", "subheading"), Row(", ".join(report.design_missing), "warning")]
     if report.by_task:
         rows += [Row(""), Row(f"{'Task':<10} Criteria", "subheading")]
-        rows += [Row(f"{tid:<10} {', '.join(cids) if cids else '(cites nothing)'}", "" if cids else "warning", key=("task", tid))
-                 for tid, cids in report.by_task.items()]
+        rows += [
+            Row(f"{tid:<10} {', '.join(cids) if cids else '(cites nothing)'}", "" if cids else "warning", key=("task", tid))
+            for tid, cids in report.by_task.items()
+        ]
     if report.by_design:
         rows += [Row(""), Row("Design item -> criteria -> tasks", "subheading")]
         for item, cids in report.by_design.items():
             tasks = report.design_tasks.get(item) or []
-            rows.append(Row(f"{item or '(design)'}: {', '.join(cids) or '(no known criterion)'} -> {', '.join(tasks) if tasks else '(no task)'}",
-                            "" if tasks else "warning", key=("design", item)))
+            rows.append(
+                Row(
+                    f"{item or '(design)'}: {', '.join(cids) or '(no known criterion)'} -> {', '.join(tasks) if tasks else '(no task)'}",
+                    "" if tasks else "warning",
+                    key=("design", item),
+                )
+            )
     if not report.matrix:
         rows.append(Row("(no criteria: requirements.md is missing or has no numbered criteria)", "muted"))
     return rows
 
 
-def problem_rows(data: "ReviewData") -> list[Row]:
+def problem_rows(data: ReviewData) -> list[Row]:
     """A counts line (``2 error(s), 5 warning(s)``), then one row per problem: ``file:line: severity
     CODE message`` (paths relative to the workspace), errors first."""
     from workbench.core.specs.codes import count_line, errors_first
@@ -268,12 +298,16 @@ def problem_rows(data: "ReviewData") -> list[Row]:
     ]
 
 
-def comment_rows(comments: list["Comment"]) -> list[Row]:
+def comment_rows(comments: list[Comment]) -> list[Row]:
     """One row per comment, pending ones first: ``doc anchor: text`` (sent ones muted)."""
     ordered = [c for c in comments if c.state == "pending"] + [c for c in comments if c.state != "pending"]
     return [
-        Row(f"{c.doc} {c.anchor}: {c.text}", "comment" if c.state == "pending" else "muted", key=c.id,
-            gutter="*" if c.state == "pending" else "-")
+        Row(
+            f"{c.doc} {c.anchor}: {c.text}",
+            "comment" if c.state == "pending" else "muted",
+            key=c.id,
+            gutter="*" if c.state == "pending" else "-",
+        )
         for c in ordered
     ]
 
@@ -296,7 +330,7 @@ def diff_rows(lines: list[str]) -> list[Row]:
     return rows
 
 
-def status_markup(data: "ReviewData") -> str:
+def status_markup(data: ReviewData) -> str:
     """Content markup for the header: spec key, each document's state, task progress."""
     from textual.markup import escape
 

@@ -113,7 +113,8 @@ class ReviewActionsMixin:
         view = self.view("diff")
         view.set_rows(render.diff_rows(diff.lines), 0)
         since = (
-            f"the draft of {diff.record.ts} replaced it" if diff.record.previous_sha256 and diff.record.action == "submit_review"
+            f"the draft of {diff.record.ts} replaced it"
+            if diff.record.previous_sha256 and diff.record.action == "submit_review"
             else f"{diff.record.action.replace('_', ' ')} at {diff.record.ts}"
         )
         view.empty = f"{doc}.md is unchanged since {since}."

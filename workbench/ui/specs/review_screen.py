@@ -29,8 +29,12 @@ if TYPE_CHECKING:
 DOC_TABS = ("requirements", "design", "tasks")
 TABS = ("requirements", "design", "tasks", "trace", "problems", "diff")
 TAB_LABELS = {
-    "requirements": "Requirements", "design": "Design", "tasks": "Tasks", "trace": "Trace",
-    "problems": "Problems", "diff": "Diff",
+    "requirements": "Requirements",
+    "design": "Design",
+    "tasks": "Tasks",
+    "trace": "Trace",
+    "problems": "Problems",
+    "diff": "Diff",
 }
 VIEW_OPTIONS: dict[str, dict[str, Any]] = {
     "requirements": {"wrap": True, "empty": "requirements.md does not exist."},
@@ -91,24 +95,50 @@ class SpecReviewScreen(ModelActionsMixin, ReviewActionsMixin, FirstPaintScreen):
     it and then the document cost one more paint of the screen on each open)."""
     BINDINGS = [
         Binding("escape", "close", "Close", id="spec.close", tooltip="Close the review (or the comment box)"),
-        Binding("j,n", "next_item", "Next req", id="spec.next", tooltip="Next requirement (next task on Tasks, next heading on Design)"),
+        Binding(
+            "j,n",
+            "next_item",
+            "Next req",
+            id="spec.next",
+            tooltip="Next requirement (next task on Tasks, next heading on Design)",
+        ),
         Binding("k,p", "prev_item", "Prev req", id="spec.prev", tooltip="Previous requirement (task, heading)"),
         Binding("c", "comment", "Comment", id="spec.comment", tooltip="Comment on the current requirement or line"),
         Binding("a", "approve", "Approve", id="spec.approve", tooltip="Approve the current document (refused out of order)"),
-        Binding("r", "request_changes", "Request changes", id="spec.request", tooltip="Request changes, sending the pending comments"),
+        Binding(
+            "r", "request_changes", "Request changes", id="spec.request", tooltip="Request changes, sending the pending comments"
+        ),
         Binding("d", "diff", "Diff", id="spec.diff", tooltip="Diff the document against its last review"),
         Binding("e", "edit", "Edit", id="spec.edit", tooltip="Open the document in $EDITOR, reload on return"),
         Binding("space", "tick", "Tick task", id="spec.tick", tooltip="Cycle the task under the cursor: todo, in progress, done"),
-        Binding("g", "generate", "Generate", id="spec.generate", tooltip="Have the model draft (or revise, with the comments) the current document"),
-        Binding("s", "start_task", "Start task", id="spec.task.start", tooltip="Start the task under the cursor with the agent (one at a time)"),
-        Binding("u", "update_tasks", "Update tasks", id="spec.tasks.update", tooltip="The model proposes tasks.md changes for the current requirements; shown as a diff to accept or reject"),
+        Binding(
+            "g",
+            "generate",
+            "Generate",
+            id="spec.generate",
+            tooltip="Have the model draft (or revise, with the comments) the current document",
+        ),
+        Binding(
+            "s",
+            "start_task",
+            "Start task",
+            id="spec.task.start",
+            tooltip="Start the task under the cursor with the agent (one at a time)",
+        ),
+        Binding(
+            "u",
+            "update_tasks",
+            "Update tasks",
+            id="spec.tasks.update",
+            tooltip="The model proposes tasks.md changes for the current requirements; shown as a diff to accept or reject",
+        ),
         Binding("right_square_bracket", "tab(1)", "Next tab", id="spec.tab.next", show=False, tooltip="Next tab"),
         Binding("left_square_bracket", "tab(-1)", "Prev tab", id="spec.tab.prev", show=False, tooltip="Previous tab"),
         Binding("f5", "reload", "Reload", id="spec.reload", show=False, tooltip="Reload the spec from disk"),
     ]
 
     def __init__(
-        self, spec: "Spec", stores: "ReviewStores | None" = None, *, watch: bool = True, draft_idea: str | None = None, **kwargs: Any
+        self, spec: Spec, stores: ReviewStores | None = None, *, watch: bool = True, draft_idea: str | None = None, **kwargs: Any
     ) -> None:
         super().__init__(**kwargs)
         self.spec = spec
@@ -244,7 +274,7 @@ class SpecReviewScreen(ModelActionsMixin, ReviewActionsMixin, FirstPaintScreen):
         # full paint of the screen on each open. A slow load paints "loading…" after the wait.
         try:
             await asyncio.wait_for(asyncio.shield(self.loaded.wait()), FIRST_PAINT_WAIT)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
         if self.watch_files:
             self._watch()
@@ -266,7 +296,7 @@ class SpecReviewScreen(ModelActionsMixin, ReviewActionsMixin, FirstPaintScreen):
         data = await asyncio.to_thread(load_review, self.spec, self.stores)
         self._show(data)
 
-    def _show(self, data: "ReviewData") -> None:
+    def _show(self, data: ReviewData) -> None:
         first = self.data is None
         self.data = data
         active = self.active_tab
@@ -457,4 +487,3 @@ class SpecReviewScreen(ModelActionsMixin, ReviewActionsMixin, FirstPaintScreen):
             self._hide_comment_box()
             return
         self.dismiss(None)
-

@@ -19,8 +19,8 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
-from workbench.core.mcp.plugins.plugin_config import PluginSpec
 from workbench.core.mcp.plugins.env import build_plugin_env
+from workbench.core.mcp.plugins.plugin_config import PluginSpec
 from workbench.core.mcp.plugins.process import StderrCapture, launcher_argv
 
 CLIENT_NAME = "workbench"

@@ -169,8 +169,10 @@ def describe_changes(old: dict[str, Any], new: dict[str, Any], current_env: dict
 
     lines: list[str] = []
     if old.get("v") != new.get("v"):
-        return ["trusted with an older Workbench whose trust did not cover environment values "
-                "and script contents; review it and trust it again"]
+        return [
+            "trusted with an older Workbench whose trust did not cover environment values "
+            "and script contents; review it and trust it again"
+        ]
     for key in ("transport", "command", "args", "cwd", "url"):
         if old.get(key) != new.get(key):
             lines.append(f"{key}: {_short(old.get(key))} -> {_short(new.get(key))}")

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from workbench.core.mcp.plugins.plugin_config import PluginSpec
-from workbench.core.mcp.plugins.supervisor_events import PluginState
 from workbench.core.mcp.plugins.process import StderrCapture
+from workbench.core.mcp.plugins.supervisor_events import PluginState
 from workbench.core.mcp.plugins.tools import PluginTool
 
 

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from workbench.core.jsonfile import load_json, save_json
-from workbench.core.pids import pid_alive
 from workbench.core.mcp.plugins.process import group_members, process_start_ticks, signal_group
+from workbench.core.pids import pid_alive
 
 _LOCK = threading.Lock()
 

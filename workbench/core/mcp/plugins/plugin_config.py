@@ -220,7 +220,7 @@ def _check_name(source: Path | str, prefix: str, name: str) -> None:
         )
 
 
-def read_mcp_json(path: Path, data: bytes | None | Literal[False] = False) -> dict[str, Any]:
+def read_mcp_json(path: Path, data: bytes | Literal[False] | None = False) -> dict[str, Any]:
     """Return the ``mcpServers`` object of a ``.mcp.json`` file as raw JSON (``{}`` if missing).
 
     Args:
@@ -244,13 +244,18 @@ def read_mcp_json(path: Path, data: bytes | None | Literal[False] = False) -> di
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise PluginConfigError(
-            path, f"invalid JSON: {exc.msg}", "correct the JSON syntax at that position",
-            line=exc.lineno, column=exc.colno,
+            path,
+            f"invalid JSON: {exc.msg}",
+            "correct the JSON syntax at that position",
+            line=exc.lineno,
+            column=exc.colno,
         ) from None
     if not isinstance(data, dict) or not isinstance(data.get("mcpServers", {}), dict):
         raise PluginConfigError(
-            path, "expected an object with an \"mcpServers\" object",
-            'use {"mcpServers": {"NAME": {"command": "...", "args": []}}}', key="mcpServers",
+            path,
+            'expected an object with an "mcpServers" object',
+            'use {"mcpServers": {"NAME": {"command": "...", "args": []}}}',
+            key="mcpServers",
         )
     return dict(data.get("mcpServers", {}))
 
@@ -268,8 +273,10 @@ def _unknown_type(path: Path | str, prefix: str, name: str, entry: Any) -> str |
 def _validate(path: Path | str, prefix: str, name: str, entry: Any) -> PluginServerConfig:
     if not isinstance(entry, dict):
         raise PluginConfigError(
-            path, f"expected an object, got {type(entry).__name__}",
-            'use {"command": "...", "args": [...]} or {"url": "https://..."}', key=f"{prefix}.{name}",
+            path,
+            f"expected an object, got {type(entry).__name__}",
+            'use {"command": "...", "args": [...]} or {"url": "https://..."}',
+            key=f"{prefix}.{name}",
         )
     try:
         return PluginServerConfig.model_validate(entry)
@@ -327,14 +334,17 @@ def _to_spec(
         expanded = expand_entry(raw, environ) if isinstance(raw, dict) else raw
         entry = _validate(origin, prefix, name, expanded)
     except MissingVariableError as exc:
-        error = str(PluginConfigError(
-            origin, str(exc), "set the variable in the environment Workbench starts in, or write "
-            "${VAR:-default}", key=f"{prefix}.{name}",
-        ))
+        error = str(
+            PluginConfigError(
+                origin,
+                str(exc),
+                "set the variable in the environment Workbench starts in, or write ${VAR:-default}",
+                key=f"{prefix}.{name}",
+            )
+        )
         return PluginSpec(name, None, source=source, settings=settings, origin=origin, error=error, template=template)
     except PluginConfigError as exc:
-        return PluginSpec(name, None, source=source, settings=settings, origin=origin, error=str(exc),
-                          template=template)
+        return PluginSpec(name, None, source=source, settings=settings, origin=origin, error=str(exc), template=template)
     cwd: str | None = None
     if entry.command:
         base = Path(entry.cwd).expanduser() if entry.cwd else workspace
@@ -390,24 +400,38 @@ def load_specs(
     for name, server in plugins.servers.items():
         _check_name("[plugins]", "plugins.servers", name)
         specs[name] = _to_spec(
-            name, server.model_dump(exclude_defaults=True), prefix="plugins.servers", workspace=workspace,
-            source="user", settings=plugins.settings_for(name), origin="[plugins] config", environ=environ,
+            name,
+            server.model_dump(exclude_defaults=True),
+            prefix="plugins.servers",
+            workspace=workspace,
+            source="user",
+            settings=plugins.settings_for(name),
+            origin="[plugins] config",
+            environ=environ,
         )
     mcp_json = workspace / MCP_JSON
     from workbench.core import trust
 
     for name, raw in read_mcp_json(mcp_json, trust.effective_bytes(workspace, trust.MCP_JSON)).items():
         if not _NAME_RE.match(name):
-            found.append(f"{mcp_json}: mcpServers.{name}: server name {name!r} may only contain letters, "
-                         "digits, '_' and '-' (at most 48); this server is skipped")
+            found.append(
+                f"{mcp_json}: mcpServers.{name}: server name {name!r} may only contain letters, "
+                "digits, '_' and '-' (at most 48); this server is skipped"
+            )
             continue
         warning = _unknown_type(mcp_json, "mcpServers", name, raw)
         if warning:
             found.append(warning)
             continue
         specs[name] = _to_spec(
-            name, raw, prefix="mcpServers", workspace=workspace, source="workspace",
-            settings=plugins.settings_for(name), origin=str(mcp_json), environ=environ,
+            name,
+            raw,
+            prefix="mcpServers",
+            workspace=workspace,
+            source="workspace",
+            settings=plugins.settings_for(name),
+            origin=str(mcp_json),
+            environ=environ,
         )
     if warnings is None:
         for message in found:

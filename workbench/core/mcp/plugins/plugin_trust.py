@@ -27,9 +27,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 from workbench.core.jsonfile import load_json, update_json
-from workbench.core.mcp.plugins.plugin_config import PluginSpec
 from workbench.core.mcp.plugins.env import safe_keys
 from workbench.core.mcp.plugins.fingerprint import describe_changes, facts_fingerprint, spec_facts
+from workbench.core.mcp.plugins.plugin_config import PluginSpec
 from workbench.core.mcp.plugins.sanitize import sanitize_text
 
 _SECTION = "mcp_trust"
@@ -106,7 +106,11 @@ def _values(title: str, values: dict[str, str], template: Any, *, reveal: bool) 
     for key in sorted(values):
         shown = shown_value(key, values[key], reveal=reveal)
         written = raw.get(key)
-        origin = f"   (from {sanitize_text(str(written), keep_newlines=False)})" if isinstance(written, str) and written != values[key] else ""
+        origin = (
+            f"   (from {sanitize_text(str(written), keep_newlines=False)})"
+            if isinstance(written, str) and written != values[key]
+            else ""
+        )
         lines.append(f"  {sanitize_text(key, keep_newlines=False)}={shown}{origin}")
     return lines
 
@@ -207,10 +211,13 @@ class TrustStore:
             return TrustStatus("changed", changes or ["the trusted record does not match"])
         legacy = self._section(data, _LEGACY_SECTION)
         if any(isinstance(r, dict) and r.get("name") == spec.name for r in legacy.values()):
-            return TrustStatus("legacy", [
-                "trusted with an older Workbench whose trust did not cover environment values and "
-                "the scripts it runs; review it and trust it again"
-            ])
+            return TrustStatus(
+                "legacy",
+                [
+                    "trusted with an older Workbench whose trust did not cover environment values and "
+                    "the scripts it runs; review it and trust it again"
+                ],
+            )
         return TrustStatus("untrusted")
 
     def is_trusted(self, spec: PluginSpec) -> bool:

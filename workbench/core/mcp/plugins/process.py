@@ -18,8 +18,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
-from workbench.core.pids import proc_stat
 from workbench.core.mcp.plugins._launcher import PID_MARKER
+from workbench.core.pids import proc_stat
 
 LAUNCHER = Path(__file__).with_name("_launcher.py")
 """The exec shim (see :mod:`workbench.core.mcp.plugins._launcher`)."""
@@ -36,7 +36,14 @@ def launcher_argv(command: str, args: list[str] | tuple[str, ...], env_keys: lis
     if sys.platform == "win32":
         return command, list(args)
     return sys.executable, [
-        "-I", "-S", str(LAUNCHER), str(os.getpid()), ",".join(sorted(env_keys)), "--", command, *args,
+        "-I",
+        "-S",
+        str(LAUNCHER),
+        str(os.getpid()),
+        ",".join(sorted(env_keys)),
+        "--",
+        command,
+        *args,
     ]
 
 
@@ -158,7 +165,7 @@ class StderrCapture:
         except FileNotFoundError:
             pass
         fd = os.open(self.log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)  # data dir: 0600
-        log = os.fdopen(fd, "ab", buffering=0)  # noqa: SIM115 - closed in _run
+        log = os.fdopen(fd, "ab", buffering=0)
         log.write(f"--- started {time.strftime('%Y-%m-%d %H:%M:%S')} ---\n".encode())
         return log
 
@@ -187,7 +194,7 @@ class StderrCapture:
         for line in lines:
             if line.startswith(PID_MARKER):
                 if self._on_pid is not None:
-                    self._on_pid(int(line[len(PID_MARKER):]))
+                    self._on_pid(int(line[len(PID_MARKER) :]))
                 continue
             out.append(line)
         if not out:

@@ -182,10 +182,10 @@ async def plugin_runtime(services: Services, *, start: bool = True) -> PluginSup
     if existing is not None:  # another caller won while we read the files
         return existing
 
-    from workbench.core.paths import workspace_data_dir
-    from workbench.core.mcp.plugins.tool_approvals import ToolApprovals
-    from workbench.core.mcp.plugins.supervisor import PluginSupervisor
     from workbench.core.mcp.plugins.plugin_trust import TrustStore
+    from workbench.core.mcp.plugins.supervisor import PluginSupervisor
+    from workbench.core.mcp.plugins.tool_approvals import ToolApprovals
+    from workbench.core.paths import workspace_data_dir
 
     ws = services.workspace
     writer = _EventWriter(services)

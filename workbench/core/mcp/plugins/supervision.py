@@ -15,7 +15,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from workbench.core.mcp.plugins.tool_approvals import ToolApprovals
+from workbench.core.mcp.plugins.handle import PluginFailure, PluginHandle
+from workbench.core.mcp.plugins.process import StderrCapture, terminate_group
 from workbench.core.mcp.plugins.supervisor_events import (
     PluginEvent,
     PluginRestartScheduled,
@@ -24,8 +25,7 @@ from workbench.core.mcp.plugins.supervisor_events import (
     PluginStderr,
     PluginToolsChanged,
 )
-from workbench.core.mcp.plugins.handle import PluginFailure, PluginHandle
-from workbench.core.mcp.plugins.process import StderrCapture, terminate_group
+from workbench.core.mcp.plugins.tool_approvals import ToolApprovals
 from workbench.core.mcp.plugins.tools import PluginTool, tool_from_mcp
 from workbench.core.tasks import spawn
 
@@ -89,23 +89,28 @@ class _RunnerMixin:
         if new in (PluginState.INITIALIZING, PluginState.STOPPED, PluginState.ERROR):
             handle.started_at = None
         handle._changed.set()
-        self._emit(PluginStateChanged(
-            handle.name, old=old, new=new, pid=handle.pid,
-            reason=failure.reason if failure else None,
-            stderr_tail=list(failure.stderr_tail) if failure else [],
-        ))
+        self._emit(
+            PluginStateChanged(
+                handle.name,
+                old=old,
+                new=new,
+                pid=handle.pid,
+                reason=failure.reason if failure else None,
+                stderr_tail=list(failure.stderr_tail) if failure else [],
+            )
+        )
 
     def _index_tools(self) -> None:
-        self._by_qualified = {
-            t.qualified_name: (h, t) for h in self.handles.values() for t in h.tools
-        }
+        self._by_qualified = {t.qualified_name: (h, t) for h in self.handles.values() for t in h.tools}
 
     def _emit_tools(self, handle: PluginHandle) -> None:
-        self._emit(PluginToolsChanged(
-            handle.name,
-            tools=[t.qualified_name for t in handle.tools if t.enabled],
-            pending={t.name: t.diff for t in handle.tools if t.status != "approved"},
-        ))
+        self._emit(
+            PluginToolsChanged(
+                handle.name,
+                tools=[t.qualified_name for t in handle.tools if t.enabled],
+                pending={t.name: t.diff for t in handle.tools if t.status != "approved"},
+            )
+        )
 
     async def _load_tools(self, handle: PluginHandle, session: Any) -> None:
         listed: list[Any] = []
@@ -126,12 +131,14 @@ class _RunnerMixin:
         out = []
         for t in tools:
             review = reviews.get(t.name)
-            out.append(replace(
-                t,
-                status=review.status if review else "approved",
-                diff=review.diff if review else "",
-                allowed=allowed is None or t.name in allowed,
-            ))
+            out.append(
+                replace(
+                    t,
+                    status=review.status if review else "approved",
+                    diff=review.diff if review else "",
+                    allowed=allowed is None or t.name in allowed,
+                )
+            )
         handle.tools = out
         self._index_tools()
         self._emit_tools(handle)
@@ -157,11 +164,12 @@ class _RunnerMixin:
                 break
             if not settings.auto_restart or handle.restarts >= settings.max_restarts:
                 break
-            delay = min(settings.restart_base_delay * 2 ** handle.restarts, settings.restart_max_delay)
+            delay = min(settings.restart_base_delay * 2**handle.restarts, settings.restart_max_delay)
             handle.restarts += 1
             handle.restart_delays.append(delay)
-            self._emit(PluginRestartScheduled(handle.name, attempt=handle.restarts,
-                                              max_restarts=settings.max_restarts, delay_s=delay))
+            self._emit(
+                PluginRestartScheduled(handle.name, attempt=handle.restarts, max_restarts=settings.max_restarts, delay_s=delay)
+            )
             try:
                 await asyncio.wait_for(handle._stop.wait(), delay)
             except TimeoutError:
@@ -215,11 +223,13 @@ class _RunnerMixin:
                 async with AsyncExitStack() as stack:
                     try:
                         if spec.cwd and not Path(spec.cwd).is_dir():
-                            raise _RunFailed(
-                                f"working directory {spec.cwd} does not exist (fix 'cwd' in {spec.origin})"
-                            )
+                            raise _RunFailed(f"working directory {spec.cwd} does not exist (fix 'cwd' in {spec.origin})")
                         conn = await open_connection_lazy(
-                            spec, stack, capture=capture, on_notification=on_notification, on_protocol_error=fail,
+                            spec,
+                            stack,
+                            capture=capture,
+                            on_notification=on_notification,
+                            on_protocol_error=fail,
                         )
                         await self._load_tools(handle, conn.session)
                         if capture is not None and handle.pid is None:

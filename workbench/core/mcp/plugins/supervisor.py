@@ -23,16 +23,16 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from workbench.core.mcp.plugins.tool_approvals import ToolApprovals
-from workbench.core.mcp.plugins.plugin_config import PluginSpec
-from workbench.core.mcp.plugins.fingerprint import run_files
 from workbench.core.mcp.plugins.errors import PluginNotFoundError, PluginNotTrustedError, ToolUnavailableError
-from workbench.core.mcp.plugins.supervisor_events import PluginEvent, PluginState, PluginToolCalled
+from workbench.core.mcp.plugins.fingerprint import run_files
 from workbench.core.mcp.plugins.handle import PluginFailure, PluginHandle, RecentCall
 from workbench.core.mcp.plugins.orphans import PidRegistry
-from workbench.core.mcp.plugins.supervision import _SETTLED, STDERR_TAIL_LINES, _describe, _RunnerMixin
-from workbench.core.mcp.plugins.tools import PluginTool, PluginToolResult, convert_result
+from workbench.core.mcp.plugins.plugin_config import PluginSpec
 from workbench.core.mcp.plugins.plugin_trust import TrustStatus, TrustStore, describe_for_approval
+from workbench.core.mcp.plugins.supervision import _SETTLED, STDERR_TAIL_LINES, _describe, _RunnerMixin
+from workbench.core.mcp.plugins.supervisor_events import PluginEvent, PluginState, PluginToolCalled
+from workbench.core.mcp.plugins.tool_approvals import ToolApprovals
+from workbench.core.mcp.plugins.tools import PluginTool, PluginToolResult, convert_result
 from workbench.core.tasks import spawn
 
 
@@ -171,8 +171,7 @@ class PluginSupervisor(_RunnerMixin):
             return handle
         status = await self.check_trust(name)
         if not status.trusted:
-            text = await asyncio.to_thread(describe_for_approval, handle.spec, workspace=self.workspace,
-                                           changes=status.changes)
+            text = await asyncio.to_thread(describe_for_approval, handle.spec, workspace=self.workspace, changes=status.changes)
             raise PluginNotTrustedError(name, text, status)
         await self.reap_orphans()
         async with handle._lock:
@@ -193,15 +192,18 @@ class PluginSupervisor(_RunnerMixin):
         if handle.spec.source == "workspace":
             status = await self.check_trust(name)
             if not status.trusted:
-                return (f"not restarted: {status.summary()}. Review it and trust it again "
-                        f"(workbench mcp trust {name}, or key t in the Plugins pane)")
+                return (
+                    f"not restarted: {status.summary()}. Review it and trust it again "
+                    f"(workbench mcp trust {name}, or key t in the Plugins pane)"
+                )
             return None
         now = await asyncio.to_thread(run_files, handle.spec, self.workspace)
         if now != handle._pinned_files:
-            changed = sorted(k for k in now.keys() | handle._pinned_files.keys()
-                             if now.get(k) != handle._pinned_files.get(k))
-            return (f"not restarted: the files it runs changed since it was started ({', '.join(changed)}); "
-                    "start it again by hand to run the new version")
+            changed = sorted(k for k in now.keys() | handle._pinned_files.keys() if now.get(k) != handle._pinned_files.get(k))
+            return (
+                f"not restarted: the files it runs changed since it was started ({', '.join(changed)}); "
+                "start it again by hand to run the new version"
+            )
         return None
 
     async def reap_orphans(self) -> list[int]:
@@ -284,10 +286,7 @@ class PluginSupervisor(_RunnerMixin):
             raise PluginNotFoundError(f"plugin {name!r} has no tool {tool!r}")
         if self.approvals is not None:
             self.approvals.approve(name, found.definition())
-        handle.tools = [
-            replace(t, status="approved", diff="") if t.name == tool else t
-            for t in handle.tools
-        ]
+        handle.tools = [replace(t, status="approved", diff="") if t.name == tool else t for t in handle.tools]
         self._index_tools()
         self._emit_tools(handle)
 
@@ -329,16 +328,22 @@ class PluginSupervisor(_RunnerMixin):
                 raw = await session.call_tool(tool.name, arguments or {}, read_timeout_seconds=timeout)
                 result = convert_result(raw, time.perf_counter() - start)
             except Exception as exc:  # noqa: BLE001 - every failure becomes an error result
-                result = PluginToolResult(self._call_error(handle, tool, exc, timeout), True,
-                                          time.perf_counter() - start)
+                result = PluginToolResult(self._call_error(handle, tool, exc, timeout), True, time.perf_counter() - start)
         counters = handle.counters
         counters.calls += 1
         counters.errors += result.is_error
         counters.total_latency_s += result.duration_s
         handle.recent_calls.append(RecentCall(tool.name, result.duration_s, result.is_error, time.time()))
-        self._emit(PluginToolCalled(handle.name, tool=tool.name, qualified_name=qualified_name,
-                                    duration_s=result.duration_s, is_error=result.is_error,
-                                    error=result.text if result.is_error else None))
+        self._emit(
+            PluginToolCalled(
+                handle.name,
+                tool=tool.name,
+                qualified_name=qualified_name,
+                duration_s=result.duration_s,
+                is_error=result.is_error,
+                error=result.text if result.is_error else None,
+            )
+        )
         return result
 
     def _call_error(self, handle: PluginHandle, tool: PluginTool, exc: Exception, timeout: float) -> str:

@@ -53,9 +53,7 @@ def _render(definition: Mapping[str, Any] | None) -> list[str]:
 
 def definition_diff(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> str:
     """Return a unified diff (``--- approved`` / ``+++ current``) of two tool definitions."""
-    return "\n".join(
-        difflib.unified_diff(_render(old), _render(new), "approved", "current", lineterm="", n=3)
-    )
+    return "\n".join(difflib.unified_diff(_render(old), _render(new), "approved", "current", lineterm="", n=3))
 
 
 @dataclass(frozen=True)
@@ -128,10 +126,9 @@ class ToolApprovals:
         records = self._servers().get(server)
         if not isinstance(records, dict):
             now = time.time()
-            self._write(server, {
-                d["name"]: {"fingerprint": definition_fingerprint(d), "definition": d, "approved_at": now}
-                for d in defs
-            })
+            self._write(
+                server, {d["name"]: {"fingerprint": definition_fingerprint(d), "definition": d, "approved_at": now} for d in defs}
+            )
             return {d["name"]: ToolReview(d["name"], "approved", "", d) for d in defs}
         out: dict[str, ToolReview] = {}
         for d in defs:

@@ -39,13 +39,15 @@ def spec_list(workspace: Path) -> list[dict[str, Any]]:
         bundle = load_spec(spec)
         statuses = compute_status(records, doc_hashes(spec), spec.key)
         done, total = bundle.tasks.progress() if bundle.tasks else (0, 0)
-        rows.append({
-            "name": spec.key,
-            "source": spec.source,
-            "path": str(spec.root),
-            "docs": {doc: statuses[doc].state for doc in DOC_KINDS},
-            "tasks": {"done": done, "total": total},
-        })
+        rows.append(
+            {
+                "name": spec.key,
+                "source": spec.source,
+                "path": str(spec.root),
+                "docs": {doc: statuses[doc].state for doc in DOC_KINDS},
+                "tasks": {"done": done, "total": total},
+            }
+        )
     return rows
 
 
@@ -87,8 +89,14 @@ def spec_lint(workspace: Path, name: str | None = None) -> dict[str, Any]:
         own_errors = sum(p.severity == "error" for p in problems)
         errors += own_errors
         warnings += len(problems) - own_errors
-        specs.append({"name": spec.key, "errors": own_errors, "warnings": len(problems) - own_errors,
-                      "problems": [p.to_dict() for p in errors_first(problems)]})
+        specs.append(
+            {
+                "name": spec.key,
+                "errors": own_errors,
+                "warnings": len(problems) - own_errors,
+                "problems": [p.to_dict() for p in errors_first(problems)],
+            }
+        )
     return {"specs": specs, "errors": errors, "warnings": warnings}
 
 
@@ -124,8 +132,13 @@ def spec_set_task_state(workspace: Path, name: str, task_id: str, state: str) ->
     doc = load_tasks(path)
     task = doc.get(task_id)
     done, total = doc.progress()
-    return {"spec": spec.key, "task": task_id, "title": task.title if task else "",
-            "state": task.state if task else state, "progress": {"done": done, "total": total}}
+    return {
+        "spec": spec.key,
+        "task": task_id,
+        "title": task.title if task else "",
+        "state": task.state if task else state,
+        "progress": {"done": done, "total": total},
+    }
 
 
 # -- sessions and journal ----------------------------------------------------------------------
@@ -210,8 +223,14 @@ def journal_recent(workspace: Path, limit: int = 50, sessions: int = 5) -> list[
             latest.extend(tail)
     latest.sort(key=lambda e: e.seq)
     return [
-        {"seq": e.seq, "ts": e.ts, "time": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(e.ts)),
-         "session_id": e.session_id, "kind": e.kind, "summary": _summary(e)}
+        {
+            "seq": e.seq,
+            "ts": e.ts,
+            "time": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(e.ts)),
+            "session_id": e.session_id,
+            "kind": e.kind,
+            "summary": _summary(e),
+        }
         for e in latest[-limit:]
     ]
 
@@ -221,8 +240,10 @@ def state_recovery(workspace: Path) -> str:
     with open_store(workspace) as store:
         sessions = store.sessions(workspace)
         if not sessions:
-            return (f"No session in {workspace} yet. Start one with `workbench {workspace}` (TUI) or "
-                    f"`workbench run -p PROMPT {workspace}`.")
+            return (
+                f"No session in {workspace} yet. Start one with `workbench {workspace}` (TUI) or "
+                f"`workbench run -p PROMPT {workspace}`."
+            )
         s = sessions[0]
         messages = store.history_page(s.id, limit=2)
         interrupted = store.interrupted_tail(s.id)
@@ -234,7 +255,7 @@ def state_recovery(workspace: Path) -> str:
         "new": "new (never opened)",
     }.get(s.status, s.status)
     lines = [
-        f"Latest session: {s.id} \"{s.title or 'untitled'}\"",
+        f'Latest session: {s.id} "{s.title or "untitled"}"',
         f"Status: {status}; last activity {when}; {s.message_count} message(s); model {s.model or 'unknown'}.",
     ]
     for e in messages:
@@ -244,6 +265,8 @@ def state_recovery(workspace: Path) -> str:
         lines.append("The last reply was cut off (interrupted); resuming shows the partial text.")
     if len(sessions) > 1:
         lines.append(f"{len(sessions) - 1} older session(s): list them with the sessions_list tool.")
-    lines.append(f"Resume it: `workbench resume {s.id} --path {workspace}` (or `workbench --continue {workspace}`);"
-                 f" continue headless: `workbench run --session {s.id} -p PROMPT {workspace}`.")
+    lines.append(
+        f"Resume it: `workbench resume {s.id} --path {workspace}` (or `workbench --continue {workspace}`);"
+        f" continue headless: `workbench run --session {s.id} -p PROMPT {workspace}`."
+    )
     return "\n".join(lines)
