@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from workbench.cli import COMMAND_MODULES, command_parser, commands
+from workbench.cli import COMMAND_MODULES, command_list, command_parser
 
 
 def _leaf_parsers(parser: argparse.ArgumentParser, trail: tuple[str, ...] = ()):
@@ -36,8 +36,21 @@ def test_every_command_line_has_its_own_modules_handler() -> None:
         assert handler.__module__ == owners[trail[0]], (trail, handler.__module__)
 
 
+def test_no_cli_attribute_is_shadowed_by_a_subpackage() -> None:
+    """Importing ``workbench.cli.commands.*`` sets the attribute ``commands`` on the package: a
+    function of that name would be replaced by the subpackage (it failed in CI, order-dependent)."""
+    import importlib
+    import pkgutil
+
+    import workbench.cli as cli
+
+    for info in pkgutil.iter_modules(cli.__path__):
+        importlib.import_module(f"workbench.cli.{info.name}")
+    assert callable(cli.command_list) and callable(cli.command_parser)
+
+
 def test_command_names_are_unique_and_listed() -> None:
-    names = [name for name, _ in commands()]
+    names = [name for name, _ in command_list()]
     assert len(names) == len(set(names))
     assert {"run", "export", "sandbox", "spec", "mcp", "config", "checkpoints", "rewind", "gc"} <= set(names)
 

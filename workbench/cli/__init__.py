@@ -66,7 +66,7 @@ def command_parser() -> argparse.ArgumentParser:
     return p
 
 
-def commands(parser: argparse.ArgumentParser | None = None) -> list[tuple[str, str]]:
+def command_list(parser: argparse.ArgumentParser | None = None) -> list[tuple[str, str]]:
     """``(name, help)`` of every command of ``parser`` (default: a new :func:`command_parser`), in ``--help`` order."""
     p = parser or command_parser()
     action = next(a for a in p._actions if isinstance(a, argparse._SubParsersAction))
@@ -78,7 +78,7 @@ def tui_parser(listed: list[tuple[str, str]] | None = None) -> argparse.Argument
     from workbench import __version__
     from workbench.cli.tui import DESCRIPTION, add_arguments
 
-    listing = "\n".join(f"  {name:<12} {text}" for name, text in (listed or commands()))
+    listing = "\n".join(f"  {name:<12} {text}" for name, text in (listed or command_list()))
     p = _Parser(
         prog="workbench",
         usage="workbench [PATH] [options]\n       workbench COMMAND [--path PATH] ...",
@@ -118,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"workbench {__version__}")
         return 0
     parser = command_parser()  # built once: it also lists the commands for the TUI's --help
-    listed = commands(parser)
+    listed = command_list(parser)
     if argv and not argv[0].startswith("-") and argv[0] in dict(listed):
         args = parser.parse_args(argv)
     else:
