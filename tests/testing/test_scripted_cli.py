@@ -153,3 +153,40 @@ def test_cli_bad_script_exits_2_with_a_clear_message(tmp_path):
     out, err = proc.communicate(timeout=10)
     assert proc.returncode == 2 and out == ""
     assert f"{script}: item 0: fault: 'status' must be a non-negative integer" in err
+
+
+def test_demo_make_a_plan_keeps_a_checklist_and_asks():
+    """The demo's "make a plan": update_plan, then ask_user with choices, then the plan moves on and
+    the answer is quoted back."""
+    tools = [{"type": "function", "function": {"name": n}} for n in ("update_plan", "ask_user", "read_file", "edit_file")]
+    messages = [{"role": "user", "content": "make a plan"}]
+
+    def step():
+        return demo_reply({"messages": messages, "tools": tools})
+
+    def call(reply, result):
+        spec = reply.tool_calls[0]
+        messages.append(
+            {
+                "role": "assistant",
+                "content": reply.text or None,
+                "tool_calls": [
+                    {"id": spec.id or "c", "type": "function", "function": {"name": spec.name, "arguments": spec.arguments}}
+                ],
+            }
+        )
+        messages.append({"role": "tool", "tool_call_id": spec.id or "c", "content": result})
+        return spec
+
+    first = call(step(), "plan 0/3")
+    assert first.name == "update_plan" and json.loads(first.arguments)["items"][0]["status"] == "in_progress"
+    ask = call(step(), "The user chose: unittest.")
+    assert ask.name == "ask_user" and json.loads(ask.arguments)["choices"] == ["pytest", "unittest"]
+    moved = call(step(), "plan 1/3")
+    assert moved.name == "update_plan" and [i["status"] for i in json.loads(moved.arguments)["items"]] == [
+        "done",
+        "in_progress",
+        "pending",
+    ]
+    final = step()
+    assert not final.tool_calls and "The user chose: unittest." in final.text

@@ -43,6 +43,8 @@ def _demo_agent_step(body: dict) -> Reply | None:
     called = [c.get("function", {}).get("name") for m in since for c in (m.get("tool_calls") or [])]
     results = [message_text(m) for m in since if m.get("role") == "tool"]
     pace = DEMO_TOKENS_PER_SECOND
+    if "plan" in prompt and {"update_plan", "ask_user"} <= tools:
+        return _demo_plan_step(called, results, pace)
     if any(w in prompt for w in ("fix", "edit", "zero")) and {"read_file", "edit_file"} <= tools:
         if not called:
             return Reply(
@@ -94,13 +96,42 @@ def _demo_agent_step(body: dict) -> Reply | None:
     return None
 
 
+def _demo_plan_step(called: list, results: list[str], pace: float) -> Reply:
+    """ "make a plan": a checklist (``update_plan``), a question with choices (``ask_user``), then the
+    checklist moved on and an answer that quotes what the user picked."""
+    import json
+
+    def plan(*statuses: str) -> ToolCallSpec:
+        texts = ("Choose the test runner", "Add tests for divide", "Run the tests in the sandbox")
+        return ToolCallSpec(
+            "update_plan", json.dumps({"items": [{"text": t, "status": s} for t, s in zip(texts, statuses, strict=True)]})
+        )
+
+    if not called:
+        return Reply(text="A plan first.", tool_calls=[plan("in_progress", "pending", "pending")], tokens_per_second=pace)
+    if called == ["update_plan"]:
+        question = {"id": "runner", "question": "Which test runner should the project use?", "choices": ["pytest", "unittest"]}
+        return Reply(
+            text="One question before I start.",
+            tool_calls=[ToolCallSpec("ask_user", json.dumps(question))],
+            tokens_per_second=pace,
+        )
+    if called == ["update_plan", "ask_user"]:
+        return Reply(tool_calls=[plan("done", "in_progress", "pending")], tokens_per_second=pace)
+    answer = results[1] if len(results) > 1 else "(no answer)"
+    return Reply(
+        text=f"The plan moved on (see the checklist and the status bar). Your answer: `{answer.splitlines()[0] if answer else ''}`.",
+        tokens_per_second=pace,
+    )
+
+
 def demo_reply(body: dict) -> Reply:
     """The scripted demo model's answer to a request.
 
     Prompts that ask for work use the tools like a coding agent would: "fix divide by zero" reads
     and edits the sample project (an approval in ask mode), "run the tests" uses ``run_command``
-    in the sandbox, "list the files" uses ``list_dir``. Anything else gets Markdown that echoes the
-    prompt.
+    in the sandbox, "list the files" uses ``list_dir``, "make a plan" keeps a checklist and asks a
+    question (``update_plan``, ``ask_user``). Anything else gets Markdown that echoes the prompt.
 
     Args:
         body: The parsed chat completions request body.
@@ -131,8 +162,8 @@ def demo_reply(body: dict) -> Reply:
         '    """Answer like the scripted demo model."""\n'
         f'    return f"You said: {{prompt}}"  # {len(prompt)} characters\n'
         "```\n\n"
-        "Try **fix divide by zero** (tool calls and an approval), **run the tests** (the sandbox) "
-        "or **list the files**. Point `llm.base_url` at a real OpenAI-compatible endpoint to talk to a real model.\n"
+        "Try **fix divide by zero** (tool calls and an approval), **run the tests** (the sandbox), "
+        "**make a plan** (a checklist and a question) or **list the files**. Point `llm.base_url` at a real OpenAI-compatible endpoint to talk to a real model.\n"
     )
     reasoning = (
         f"The user sent {len(prompt)} characters. I am the scripted demo model, so I answer with "

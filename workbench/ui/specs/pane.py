@@ -50,14 +50,14 @@ def spec_row(row: SpecRow, name_width: int) -> Row:
         state = row.states[doc]
         start = len(text) + 1
         label = STATE_SHORT.get(state, state)
-        text += f" {label:<7}"
+        text += f" {label:<6}"  # widths fit the side pane at 120-130 columns (48 cells inside)
         if STATE_STYLE.get(state):
             spans.append((start, start + len(label), STATE_STYLE[state]))
     progress = f"{row.done}/{row.total}" if row.total else "-"
-    text += f" {progress:>7}"
+    text += f" {progress:>5}"
     counts = f"{row.errors}E/{row.warnings}W"
-    start = len(text) + 2
-    text += f"  {counts}"
+    start = len(text) + 1
+    text += f" {counts}"
     if row.errors:
         spans.append((start, start + len(str(row.errors)) + 1, "error"))
     return Row(text, "", tuple(spans), row.spec.key)
@@ -175,7 +175,7 @@ class SpecsPane(Vertical, can_focus=True):
         if index is not None:
             self.listing.cursor = index
         header = self.query_one("#specs-header", Static)
-        header.update(f"{'spec':<{width}} {'req':<7} {'design':<7} {'tasks':<7} {'done':>7}  problems" if rows else "")
+        header.update(f"{'spec':<{width}} {'req':<6} {'design':<6} {'tasks':<6} {'done':>5} problems" if rows else "")
         footer = self.query_one("#specs-footer", Static)
         if error:
             footer.update(f"approvals unreadable: {error}")
