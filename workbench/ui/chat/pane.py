@@ -426,7 +426,7 @@ class ChatPane(Vertical):
     @on(Worker.StateChanged)
     def _worker_state(self, event: Worker.StateChanged) -> None:
         if event.worker.group == "chat-turn" and event.state == WorkerState.ERROR:
-            from workbench.core.store import LogWriteError
+            from workbench.core.runtime import LogWriteError
 
             if isinstance(event.worker.error, LogWriteError):  # the disk, not the model: say how to fix it
                 self.notify(f"The turn stopped: {event.worker.error}.", severity="error", timeout=30)
