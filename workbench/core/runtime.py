@@ -15,7 +15,7 @@ from workbench.core.bus import EventBus
 from workbench.core.chat.service import ChatService
 from workbench.core.config import Settings
 from workbench.core.llm.client import LLMClient, client_from_settings
-from workbench.core.store import AsyncEventStore
+from workbench.core.store import AsyncEventStore, LogWriteError, SessionInfo, SessionNotFound
 from workbench.core.tools import builtin_tools
 
 if TYPE_CHECKING:
@@ -25,6 +25,19 @@ if TYPE_CHECKING:
     from workbench.core.sandbox.service import SandboxService
     from workbench.core.sandbox.tool import RunCommandTool
 
+
+# LogWriteError, SessionNotFound and SessionInfo are re-exported for the UI, which reaches the event
+# log only through these services (the import contract in pyproject.toml): the errors the services
+# raise and the session record they return.
+__all__ = [
+    "LogWriteError",
+    "Services",
+    "SessionInfo",
+    "SessionNotFound",
+    "event_log_path",
+    "sandbox_service",
+    "start_services",
+]
 
 event_log_path = paths.event_log_path
 

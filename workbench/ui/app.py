@@ -188,8 +188,7 @@ class WorkbenchApp(App[None]):
 
     async def _boot_steps(self) -> None:
         from workbench.core.config import ConfigError, load_settings
-        from workbench.core.runtime import start_services
-        from workbench.core.store import LogWriteError, SessionNotFound
+        from workbench.core.runtime import LogWriteError, SessionNotFound, start_services
         from workbench.core.tasks import add_reporter
 
         await self._mount_side_panes()
@@ -323,7 +322,7 @@ class WorkbenchApp(App[None]):
                     await turn.wait()
                 except Exception:
                     pass
-            from workbench.core.store import LogWriteError
+            from workbench.core.runtime import LogWriteError
 
             try:
                 await services.aclose()

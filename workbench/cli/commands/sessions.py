@@ -6,10 +6,9 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 from workbench.core import event_payloads as P
-from workbench.core.events import EventKind
+from workbench.core.events import Event, EventKind
 from workbench.core.paths import event_log_path
 from workbench.core.store import EventStore, SessionNotFound
 
@@ -142,21 +141,22 @@ def session_totals(info, events) -> dict:  # noqa: ANN001 - SessionInfo, list[Ev
     }
 
 
-def _tool_line(e) -> str:
+def _tool_line(e: Event) -> str:
     """One line per tool event of ``sessions show`` (request, result, denial, skip)."""
-    p: Any = e.data  # the payload class of e.kind
-    if e.kind == EventKind.TOOL_CALL_REQUESTED:
-        args = " ".join(str(p.arguments or "").split())
-        return f"- tool {p.name} {args[:200]}" + ("…" if len(args) > 200 else "")
-    if e.kind == EventKind.TOOL_CALL_FINISHED:
-        if p.outcome == "unknown":
-            return f"  ⚠ {p.name}: {p.summary or 'outcome unknown'} (interrupted)\n"
-        mark = "✔" if p.outcome == "ok" else "✖"
-        return f"  {mark} {p.name}: {' '.join(str(p.summary or p.outcome).split())[:300]}\n"
-    if e.kind == EventKind.TOOL_CALL_DENIED:
-        return f"  ⊘ {p.name} denied: {p.reason}\n"
-    if e.kind == EventKind.TOOL_CALLS_SKIPPED:
-        return f"- skipped {len(p.call_ids or [])} tool call(s): {p.reason}\n"
+    p = e.data  # the payload class of e.kind: each case narrows it to that class
+    match p:
+        case P.ToolCallRequested():
+            args = " ".join(str(p.arguments or "").split())
+            return f"- tool {p.name} {args[:200]}" + ("…" if len(args) > 200 else "")
+        case P.ToolCallFinished():
+            if p.outcome == "unknown":
+                return f"  ⚠ {p.name}: {p.summary or 'outcome unknown'} (interrupted)\n"
+            mark = "✔" if p.outcome == "ok" else "✖"
+            return f"  {mark} {p.name}: {' '.join(str(p.summary or p.outcome).split())[:300]}\n"
+        case P.ToolCallDenied():
+            return f"  ⊘ {p.name} denied: {p.reason}\n"
+        case P.ToolCallsSkipped():
+            return f"- skipped {len(p.call_ids or [])} tool call(s): {p.reason}\n"
     return ""
 
 

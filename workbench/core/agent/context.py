@@ -235,18 +235,18 @@ def unfinished_calls(events: Iterable[Event]) -> list[dict[str, Any]]:
 
     ``state`` is ``"started"`` (it may have run: outcome unknown) or ``"requested"`` (never ran).
     """
-    state: dict[str, dict[str, Any]] = {}
+    state: dict[str | None, dict[str, Any]] = {}  # by call id (None only in a malformed log)
     for e in events:
-        if e.kind == EventKind.TOOL_CALL_REQUESTED:
-            req = P.ToolCallRequested.of(e)
-            state[req.call_id] = {"call_id": req.call_id, "name": req.name, "state": "requested", "seq": e.seq}  # type: ignore[index]
-        elif e.kind == EventKind.TOOL_CALL_STARTED and P.ToolCallStarted.of(e).call_id in state:
-            state[P.ToolCallStarted.of(e).call_id]["state"] = "started"  # type: ignore[index]
-        elif e.kind in (EventKind.TOOL_CALL_FINISHED, EventKind.TOOL_CALL_DENIED):
-            state.pop(getattr(e.data, "call_id", None), None)  # type: ignore[arg-type]
-        elif e.kind == EventKind.TOOL_CALLS_SKIPPED:
-            for cid in P.ToolCallsSkipped.of(e).call_ids:
-                state.pop(cid, None)
+        match e.data:
+            case P.ToolCallRequested() as req:
+                state[req.call_id] = {"call_id": req.call_id, "name": req.name, "state": "requested", "seq": e.seq}
+            case P.ToolCallStarted() as started if started.call_id in state:
+                state[started.call_id]["state"] = "started"
+            case P.ToolCallFinished() | P.ToolCallDenied() as done:
+                state.pop(done.call_id, None)
+            case P.ToolCallsSkipped() as skipped:
+                for cid in skipped.call_ids:
+                    state.pop(cid, None)
     return list(state.values())
 
 

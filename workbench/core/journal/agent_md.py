@@ -31,10 +31,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from workbench.core.events import Event, EventKind
+from workbench.core import event_payloads as P
+from workbench.core.events import Event
 from workbench.core.journal.entries import (
-    CHECKPOINT_CREATED,
-    CHECKPOINT_RESTORED,
     COMMAND_TOOL,
     SKIPPED_KINDS,
     entry_for,
@@ -115,7 +114,7 @@ def _args_text(raw: Any) -> str:
     return text if len(text) <= ARGS_LIMIT else text[:ARGS_LIMIT] + "…"
 
 
-def _usage(p: Any) -> str:
+def _usage(p: P.AssistantMessage) -> str:
     usage = p.usage or {}
     bits = [p.model or ""]
     if usage:
@@ -146,110 +145,112 @@ def event_lines(event: Event, cursor: MarkdownCursor, *, answer_limit: int | Non
             cursor.seen_sessions.append(sid)
         out += ["", f"## {title}", f"_{stamp(event.ts)}_", ""]
         cursor.session = sid
-    p: Any = event.data  # the payload class of event.kind (each branch reads its own kind's fields)
-    K, t = EventKind, clock(event.ts)
-    name = getattr(p, "name", None)
-    if event.kind == K.USER_MESSAGE:
-        n = cursor.turns.get(sid, 0) + 1
-        cursor.turns[sid] = n
-        out += ["", f"### Turn {n} · {t}", "", "**Prompt:**", "", *quote(p.text), ""]
-    elif event.kind == K.ASSISTANT_MESSAGE:
-        text = p.text or ""
-        if not text.strip():
-            if p.interrupted:
-                out += ["", "- **Answer interrupted** before any text", ""]
+    p = event.data  # the payload class of event.kind: each case narrows it to that class
+    t = clock(event.ts)
+    match p:
+        case P.UserMessage():
+            n = cursor.turns.get(sid, 0) + 1
+            cursor.turns[sid] = n
+            out += ["", f"### Turn {n} · {t}", "", "**Prompt:**", "", *quote(p.text), ""]
+        case P.AssistantMessage():
+            text = p.text or ""
+            if not text.strip():
+                if p.interrupted:
+                    out += ["", "- **Answer interrupted** before any text", ""]
+                return out
+            head = "**Answer (interrupted)**" if p.interrupted else "**Answer**"
+            usage = _usage(p)
+            out += [
+                "",
+                f"{head}" + (f" ({usage}):" if usage else ":"),
+                "",
+                *quote(summarise(text, answer_limit) if answer_limit else text.strip()),
+                "",
+            ]
+        case P.ToolCallRequested():
+            if p.name == COMMAND_TOOL:
+                args = parse_arguments(p.arguments) or {}
+                out.append(
+                    f"- {t} command {code('$ ' + str(args.get('command', '')))}" + (" (network)" if args.get("network") else "")
+                )
+            else:
+                out.append(f"- {t} tool {code(str(p.name))} {code(_args_text(p.arguments))}")
+        case P.ApprovalRequested():
+            out.append(f"  - approval asked: {one_line(p.reason, 200)}" + (" (protected path)" if p.protected else ""))
+        case P.ToolCallApproved():
+            out.append(
+                f"  - approved (by {p.by}"
+                + (f", rule {code(str(p.rule))}" if p.rule else "")
+                + ")"
+                + (" after the user edited it" if p.edited else "")
+            )
+        case P.ToolCallDenied():
+            out.append(f"  - **denied** (by {p.by}): {one_line(p.reason, 300)}")
+        case P.ToolCallStarted():
             return out
-        head = "**Answer (interrupted)**" if p.interrupted else "**Answer**"
-        usage = _usage(p)
-        out += [
-            "",
-            f"{head}" + (f" ({usage}):" if usage else ":"),
-            "",
-            *quote(summarise(text, answer_limit) if answer_limit else text.strip()),
-            "",
-        ]
-    elif event.kind == K.TOOL_CALL_REQUESTED:
-        if name == COMMAND_TOOL:
-            args = parse_arguments(p.arguments) or {}
-            out.append(
-                f"- {t} command {code('$ ' + str(args.get('command', '')))}" + (" (network)" if args.get("network") else "")
-            )
-        else:
-            out.append(f"- {t} tool {code(str(name))} {code(_args_text(p.arguments))}")
-    elif event.kind == K.APPROVAL_REQUESTED:
-        out.append(f"  - approval asked: {one_line(p.reason, 200)}" + (" (protected path)" if p.protected else ""))
-    elif event.kind == K.TOOL_CALL_APPROVED:
-        out.append(
-            f"  - approved (by {p.by}"
-            + (f", rule {code(str(p.rule))}" if p.rule else "")
-            + ")"
-            + (" after the user edited it" if p.edited else "")
-        )
-    elif event.kind == K.TOOL_CALL_DENIED:
-        out.append(f"  - **denied** (by {p.by}): {one_line(p.reason, 300)}")
-    elif event.kind == K.TOOL_CALL_STARTED:
-        return out
-    elif event.kind == K.TOOL_CALL_FINISHED:
-        summary = one_line(p.summary or p.outcome, 300)
-        label = "**error**" if p.is_error else "result"
-        if name == COMMAND_TOOL:
-            code_ = exit_code(summary)
-            label = ("**failed**" if p.is_error else "done") + (f", exit code {code_}" if code_ is not None else "")
-        duration = p.duration_ms
-        if p.outcome == "unknown":
-            label = "**interrupted**"
-        line = f"  - {label}: {summary}"
-        if isinstance(duration, (int, float)) and name != COMMAND_TOOL:
-            line += f" ({duration:.0f} ms)"
-        out.append(line)
-        if p.changed_paths:
-            out.append(
-                "  - changed: " + ", ".join(code(x) for x in p.changed_paths[:20]) + (" …" if len(p.changed_paths) > 20 else "")
-            )
-    elif event.kind == K.TOOL_CALLS_SKIPPED:
-        out.append(f"- {t} skipped {len(p.call_ids or [])} tool call(s): {one_line(p.reason, 200)}")
-    elif event.kind == K.TURN_ERROR:
-        out += ["", f"- {t} **error** ({p.error_kind}): {one_line(p.message, 400)}"]
-    elif event.kind == K.TURN_CANCELLED:
-        out.append(f"- {t} turn cancelled: {one_line(p.reason, 200)}")
-    elif event.kind == K.TURN_FINISHED:
-        cost = p.cost
-        bits = [f"turn {p.status}", f"{p.steps} step(s)"]
-        if isinstance(cost, (int, float)):
-            bits.append(f"cost ${cost:.4f}")
-        out += [f"- {t} " + " · ".join(bits), ""]
-    elif event.kind == K.SANDBOX_CONTAINER:
-        out.append(f"- {t} sandbox container {code(str(p.name))} {p.outcome} (image {p.image})")
-        for step in p.setup or []:
-            out.append(f"  - setup {code(str(step.get('command')))}: exit code {step.get('exit_code')}")
-    elif event.kind == CHECKPOINT_CREATED:
-        stat = p.diffstat or [0, 0, 0]
-        label = f" “{p.label}”" if p.label else ""
-        out.append(f"- {t} checkpoint {code(str(p.checkpoint)[:12])}{label}: {stat[0]} file(s), +{stat[1]} -{stat[2]}")
-        files = p.files_changed or []
-        if files:
-            shown = ", ".join(f"{s} {code(str(path))}" for s, path in files[:10])
-            out.append(f"  - files: {shown}" + (f" … (+{len(files) - 10})" if len(files) > 10 else ""))
-        if p.skipped:
-            out.append(
-                f"  - skipped: {len(p.skipped)} path(s) (" + ", ".join(f"{code(str(a))}: {b}" for a, b in p.skipped[:5]) + ")"
-            )
-    elif event.kind == CHECKPOINT_RESTORED:
-        line = f"- {t} **rewind** ({p.scope}) to checkpoint {code(str(p.checkpoint)[:12])}"
-        if p.before_restore:
-            line += f"; undo with checkpoint {code(str(p.before_restore)[:12])}"
-        if p.new_session:
-            line += f"; conversation continues in session {p.new_session}"
-        out.append(line)
-    elif event.kind == K.PLAN_UPDATED:  # update_plan: the whole checklist (workbench.core.tools.plan)
-        from workbench.core.tools.plan import markdown, progress
+        case P.ToolCallFinished():
+            summary = one_line(p.summary or p.outcome, 300)
+            label = "**error**" if p.is_error else "result"
+            if p.name == COMMAND_TOOL:
+                code_ = exit_code(summary)
+                label = ("**failed**" if p.is_error else "done") + (f", exit code {code_}" if code_ is not None else "")
+            duration = p.duration_ms
+            if p.outcome == "unknown":
+                label = "**interrupted**"
+            line = f"  - {label}: {summary}"
+            if isinstance(duration, (int, float)) and p.name != COMMAND_TOOL:
+                line += f" ({duration:.0f} ms)"
+            out.append(line)
+            if p.changed_paths:
+                out.append(
+                    "  - changed: "
+                    + ", ".join(code(x) for x in p.changed_paths[:20])
+                    + (" …" if len(p.changed_paths) > 20 else "")
+                )
+        case P.ToolCallsSkipped():
+            out.append(f"- {t} skipped {len(p.call_ids or [])} tool call(s): {one_line(p.reason, 200)}")
+        case P.TurnError():
+            out += ["", f"- {t} **error** ({p.error_kind}): {one_line(p.message, 400)}"]
+        case P.TurnCancelled():
+            out.append(f"- {t} turn cancelled: {one_line(p.reason, 200)}")
+        case P.TurnFinished():
+            cost = p.cost
+            bits = [f"turn {p.status}", f"{p.steps} step(s)"]
+            if isinstance(cost, (int, float)):
+                bits.append(f"cost ${cost:.4f}")
+            out += [f"- {t} " + " · ".join(bits), ""]
+        case P.SandboxContainer():
+            out.append(f"- {t} sandbox container {code(str(p.name))} {p.outcome} (image {p.image})")
+            for step in p.setup or []:
+                out.append(f"  - setup {code(str(step.get('command')))}: exit code {step.get('exit_code')}")
+        case P.CheckpointCreated():
+            stat = p.diffstat or [0, 0, 0]
+            label = f" “{p.label}”" if p.label else ""
+            out.append(f"- {t} checkpoint {code(str(p.checkpoint)[:12])}{label}: {stat[0]} file(s), +{stat[1]} -{stat[2]}")
+            files = p.files_changed or []
+            if files:
+                shown = ", ".join(f"{s} {code(str(path))}" for s, path in files[:10])
+                out.append(f"  - files: {shown}" + (f" … (+{len(files) - 10})" if len(files) > 10 else ""))
+            if p.skipped:
+                out.append(
+                    f"  - skipped: {len(p.skipped)} path(s) (" + ", ".join(f"{code(str(a))}: {b}" for a, b in p.skipped[:5]) + ")"
+                )
+        case P.CheckpointRestored():
+            line = f"- {t} **rewind** ({p.scope}) to checkpoint {code(str(p.checkpoint)[:12])}"
+            if p.before_restore:
+                line += f"; undo with checkpoint {code(str(p.before_restore)[:12])}"
+            if p.new_session:
+                line += f"; conversation continues in session {p.new_session}"
+            out.append(line)
+        case P.PlanUpdated():  # update_plan: the whole checklist (workbench.core.tools.plan)
+            from workbench.core.tools.plan import markdown, progress
 
-        items = p.items or []
-        out += [f"- {t} **{progress(items) or 'plan cleared'}**", *("  " + line for line in markdown(items))]
-    else:
-        entry = entry_for(event)
-        if entry is not None:
-            out.append(f"- {t} {entry.summary}")
+            items = p.items or []
+            out += [f"- {t} **{progress(items) or 'plan cleared'}**", *("  " + line for line in markdown(items))]
+        case _:
+            entry = entry_for(event)
+            if entry is not None:
+                out.append(f"- {t} {entry.summary}")
     return out
 
 

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from workbench.core import event_payloads as P
 from workbench.core.events import JOURNAL_SKIPPED_KINDS, Event, EventKind
 
 CHAT = "chat"
@@ -130,117 +131,120 @@ def entry_for(event: Event) -> JournalEntry | None:
         event: a stored event (its ``seq`` and ``ts`` are used as they are).
     """
     kind = event.kind
-    p: Any = event.data  # the payload class of ``kind`` (each branch reads its own kind's fields)
     if kind in SKIPPED_KINDS:
         return None
+    p = event.data  # the payload class of ``kind``: each case narrows it to that class
     cats: frozenset[str] = frozenset({CHAT})
     checkpoint = None
-    name = getattr(p, "name", None)
-    K = EventKind
-    if kind == K.SESSION_CREATED:
-        text = "session created"
-        if p.parent_id:
-            text += f" (fork of {p.parent_id} at event {p.fork_seq})"
-    elif kind == K.SESSION_OPENED:
-        text = f"session opened (model {p.model or '?'})"
-    elif kind == K.SESSION_CLOSED:
-        text = "session closed"
-    elif kind == K.SESSION_TITLED:
-        text = f"title: {p.title}"
-    elif kind == K.USER_MESSAGE:
-        text = f"you: {p.text}"
-    elif kind == K.ASSISTANT_MESSAGE:
-        text = ("reply (interrupted): " if p.interrupted else "reply: ") + str(p.text or "")
-        if not (p.text or "").strip():
-            text = "reply (interrupted, empty)" if p.interrupted else "reply (tool calls only)"
-    elif kind == K.TURN_ERROR:
-        cats = frozenset({CHAT, ERROR})
-        text = f"error ({p.error_kind}): {p.message}"
-    elif kind == K.TURN_CANCELLED:
-        text = f"turn cancelled: {p.reason}"
-    elif kind == K.TURN_FINISHED:
-        status = p.status
-        cats = frozenset({CHAT, ERROR}) if status == "error" else cats
-        cost = _money(p.cost)
-        text = f"turn {status}: {p.steps} step(s)" + (f", {cost}" if cost else "")
-    elif kind == K.TOOL_CALL_REQUESTED:
-        cats = _tool_cats(name)
-        prefix = "$ " if name == COMMAND_TOOL else f"{name} "
-        text = prefix + arguments_brief(name or "", p.arguments)
-    elif kind == K.TOOL_CALL_APPROVED:
-        cats = _tool_cats(name)
-        text = f"approved {name} (by {p.by})" + (" after an edit" if p.edited else "")
-    elif kind == K.TOOL_CALL_DENIED:
-        cats = _tool_cats(name)
-        text = f"denied {name} (by {p.by}): {p.reason}"
-    elif kind == K.TOOL_CALL_STARTED:
-        cats = _tool_cats(name)
-        text = f"running {name}"
-    elif kind == K.TOOL_CALL_FINISHED:
-        cats = _tool_cats(name, *((ERROR,) if p.is_error else ()))
-        text = f"{name}: {p.summary or p.outcome}"
-        changed = p.changed_paths or []
-        if changed:
-            text += f" [changed {', '.join(changed[:3])}{'…' if len(changed) > 3 else ''}]"
-    elif kind == K.TOOL_CALLS_SKIPPED:
-        cats = frozenset({TOOL})
-        text = f"skipped {len(p.call_ids or [])} call(s): {p.reason}"
-    elif kind == K.APPROVAL_REQUESTED:
-        cats = _tool_cats(name)
-        text = f"approval asked for {name}: {p.reason}"
-    elif kind == K.SANDBOX_CONTAINER:
-        cats = frozenset({COMMAND})
-        text = f"container {p.name} {p.outcome} ({p.image})"
-        failed = [s for s in p.setup or [] if s.get("exit_code") not in (0, None)]
-        if failed:
-            cats = frozenset({COMMAND, ERROR})
-            text += f"; setup failed: {failed[0].get('command')} (exit {failed[0].get('exit_code')})"
-    elif kind == K.PLAN_UPDATED:  # update_plan (workbench.core.tools.plan)
-        from workbench.core.tools.plan import progress
+    match p:
+        case P.SessionCreated():
+            text = "session created"
+            if p.parent_id:
+                text += f" (fork of {p.parent_id} at event {p.fork_seq})"
+        case P.SessionOpened():
+            text = f"session opened (model {p.model or '?'})"
+        case P.SessionClosed():
+            text = "session closed"
+        case P.SessionTitled():
+            text = f"title: {p.title}"
+        case P.UserMessage():
+            text = f"you: {p.text}"
+        case P.AssistantMessage():
+            text = ("reply (interrupted): " if p.interrupted else "reply: ") + str(p.text or "")
+            if not (p.text or "").strip():
+                text = "reply (interrupted, empty)" if p.interrupted else "reply (tool calls only)"
+        case P.TurnError():
+            cats = frozenset({CHAT, ERROR})
+            text = f"error ({p.error_kind}): {p.message}"
+        case P.TurnCancelled():
+            text = f"turn cancelled: {p.reason}"
+        case P.TurnFinished():
+            status = p.status
+            cats = frozenset({CHAT, ERROR}) if status == "error" else cats
+            cost = _money(p.cost)
+            text = f"turn {status}: {p.steps} step(s)" + (f", {cost}" if cost else "")
+        case P.ToolCallRequested():
+            cats = _tool_cats(p.name)
+            prefix = "$ " if p.name == COMMAND_TOOL else f"{p.name} "
+            text = prefix + arguments_brief(p.name or "", p.arguments)
+        case P.ToolCallApproved():
+            cats = _tool_cats(p.name)
+            text = f"approved {p.name} (by {p.by})" + (" after an edit" if p.edited else "")
+        case P.ToolCallDenied():
+            cats = _tool_cats(p.name)
+            text = f"denied {p.name} (by {p.by}): {p.reason}"
+        case P.ToolCallStarted():
+            cats = _tool_cats(p.name)
+            text = f"running {p.name}"
+        case P.ToolCallFinished():
+            cats = _tool_cats(p.name, *((ERROR,) if p.is_error else ()))
+            text = f"{p.name}: {p.summary or p.outcome}"
+            changed = p.changed_paths or []
+            if changed:
+                text += f" [changed {', '.join(changed[:3])}{'…' if len(changed) > 3 else ''}]"
+        case P.ToolCallsSkipped():
+            cats = frozenset({TOOL})
+            text = f"skipped {len(p.call_ids or [])} call(s): {p.reason}"
+        case P.ApprovalRequested():
+            cats = _tool_cats(p.name)
+            text = f"approval asked for {p.name}: {p.reason}"
+        case P.SandboxContainer():
+            cats = frozenset({COMMAND})
+            text = f"container {p.name} {p.outcome} ({p.image})"
+            failed = [s for s in p.setup or [] if s.get("exit_code") not in (0, None)]
+            if failed:
+                cats = frozenset({COMMAND, ERROR})
+                text += f"; setup failed: {failed[0].get('command')} (exit {failed[0].get('exit_code')})"
+        case P.PlanUpdated():  # update_plan (workbench.core.tools.plan)
+            from workbench.core.tools.plan import progress
 
-        items = p.items or []
-        now = next((i.get("text") for i in items if i.get("status") == "in_progress"), None)
-        text = (progress(items) or "plan cleared") + (f": now {now}" if now else "")
-    elif kind == K.MODE_CHANGED:
-        text = f"mode: {p.mode}"
-    elif kind == K.MODEL_CHANGED:
-        text = f"model: {p.model}"
-    elif kind == K.CONTEXT_COMPACTED:
-        text = f"context compacted ({p.reason}, {p.tokens_before} tokens before)"
-    elif kind == CHECKPOINT_CREATED:
-        cats = frozenset({CHECKPOINT})
-        checkpoint = p.checkpoint
-        stat = p.diffstat or [0, 0, 0]
-        label = f" {p.label}" if p.label else ""
-        text = f"checkpoint {str(checkpoint or '')[:8]}{label}: {stat[0]} file(s) +{stat[1]} -{stat[2]}"
-    elif kind == CHECKPOINT_RESTORED:
-        cats = frozenset({CHECKPOINT})
-        checkpoint = p.checkpoint
-        text = f"restored {p.scope} to {str(checkpoint or '')[:8]}"
-        if p.new_session:
-            text += f" (new session {p.new_session})"
-    elif kind.startswith("spec."):
-        cats = frozenset({SPEC})
-        spec, doc = getattr(p, "spec", None), getattr(p, "doc", None)
-        if kind == "spec.drafted":
-            text = f"spec {spec}: {doc} {'revised' if p.revision else 'drafted'} ({p.chars} chars)"
-        elif kind == "spec.approved":
-            text = f"spec {spec}: {doc} approved by {p.who}"
-        elif kind == "spec.changes_requested":
-            text = f"spec {spec}: changes requested on {doc} by {p.who}" + (f": {p.note}" if p.note else "")
-        elif kind == "spec.task_state":
-            text = f"spec {spec}: task {p.task} {p.previous} → {p.state} ({p.title})"
-        else:
+            items = p.items or []
+            now = next((i.get("text") for i in items if i.get("status") == "in_progress"), None)
+            text = (progress(items) or "plan cleared") + (f": now {now}" if now else "")
+        case P.ModeChanged():
+            text = f"mode: {p.mode}"
+        case P.ModelChanged():
+            text = f"model: {p.model}"
+        case P.ContextCompacted():
+            text = f"context compacted ({p.reason}, {p.tokens_before} tokens before)"
+        case P.CheckpointCreated():
+            cats = frozenset({CHECKPOINT})
+            checkpoint = p.checkpoint
+            stat = p.diffstat or [0, 0, 0]
+            label = f" {p.label}" if p.label else ""
+            text = f"checkpoint {str(checkpoint or '')[:8]}{label}: {stat[0]} file(s) +{stat[1]} -{stat[2]}"
+        case P.CheckpointRestored():
+            cats = frozenset({CHECKPOINT})
+            checkpoint = p.checkpoint
+            text = f"restored {p.scope} to {str(checkpoint or '')[:8]}"
+            if p.new_session:
+                text += f" (new session {p.new_session})"
+        case P.SpecDrafted():
+            cats = frozenset({SPEC})
+            text = f"spec {p.spec}: {p.doc} {'revised' if p.revision else 'drafted'} ({p.chars} chars)"
+        case P.SpecApproved():
+            cats = frozenset({SPEC})
+            text = f"spec {p.spec}: {p.doc} approved by {p.who}"
+        case P.SpecChangesRequested():
+            cats = frozenset({SPEC})
+            text = f"spec {p.spec}: changes requested on {p.doc} by {p.who}" + (f": {p.note}" if p.note else "")
+        case P.SpecTaskState():
+            cats = frozenset({SPEC})
+            text = f"spec {p.spec}: task {p.task} {p.previous} → {p.state} ({p.title})"
+        case _ if kind.startswith("spec."):  # a spec kind of a newer version
+            cats = frozenset({SPEC})
             text = f"{kind}: {_generic(event.payload)}"
-    elif kind.startswith("plugin."):
-        cats = frozenset({PLUGIN})
-        if getattr(p, "new", None) == "error" or getattr(p, "is_error", False):
-            cats = frozenset({PLUGIN, ERROR})
-        bits = [str(getattr(p, k)) for k in ("plugin", "new", "tool", "reason", "error") if getattr(p, k, None) not in (None, "")]
-        text = f"{kind.split('.', 1)[1]}: " + " ".join(bits)
-    else:
-        cats = frozenset({_category_of_unknown(kind)})
-        text = f"{kind}: {_generic(event.payload)}"
+        case _ if kind.startswith("plugin."):  # the plugin kinds share one generic line
+            cats = frozenset({PLUGIN})
+            if getattr(p, "new", None) == "error" or getattr(p, "is_error", False):
+                cats = frozenset({PLUGIN, ERROR})
+            bits = [
+                str(getattr(p, k)) for k in ("plugin", "new", "tool", "reason", "error") if getattr(p, k, None) not in (None, "")
+            ]
+            text = f"{kind.split('.', 1)[1]}: " + " ".join(bits)
+        case _:
+            cats = frozenset({_category_of_unknown(kind)})
+            text = f"{kind}: {_generic(event.payload)}"
     return JournalEntry(
         event.seq, event.ts, event.session_id, kind, cats, one_line(text), getattr(p, "turn_id", None), checkpoint
     )

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from workbench.core import event_payloads as P
 from workbench.core.events import Event, EventKind
 from workbench.core.journal.agent_md import MarkdownCursor, render_events
 from workbench.core.journal.entries import COMMAND_TOOL, SKIPPED_KINDS, entry_for, parse_arguments
@@ -105,25 +106,25 @@ def _esc(text: Any) -> str:
 
 
 def _body(e: Event) -> str:
-    p: Any = e.data  # the payload class of e.kind
-    K = EventKind
-    if e.kind == K.USER_MESSAGE:
-        return f'<div class="user"><pre>{_esc(p.text)}</pre></div>'
-    if e.kind == K.ASSISTANT_MESSAGE:
-        note = " (interrupted)" if p.interrupted else ""
-        return f'<div class="assistant"><span class="kind">answer{_esc(note)}</span><pre>{_esc(p.text)}</pre></div>'
-    if e.kind == K.TOOL_CALL_REQUESTED:
-        args = parse_arguments(p.arguments)
-        shown = json.dumps(args, ensure_ascii=False, indent=2) if args is not None else p.arguments
-        label = "command" if p.name == COMMAND_TOOL else "tool call"
-        return f'<span class="kind">{label}</span><code>{_esc(p.name)}</code><pre>{_esc(shown)}</pre>'
-    if e.kind == K.TOOL_CALL_FINISHED:
-        cls = ' class="error"' if p.is_error else ""
-        parts = [f"<span{cls}>{_esc(p.name)}: {_esc(p.summary)}</span>"]
-        parts.append(f"<details><summary>output</summary><pre>{_esc(p.full_content or p.content)}</pre></details>")
-        if p.diff:
-            parts.append(f"<details><summary>diff</summary><pre>{_esc(p.diff)}</pre></details>")
-        return "".join(parts)
+    p = e.data  # the payload class of e.kind: each case narrows it to that class
+    match p:
+        case P.UserMessage():
+            return f'<div class="user"><pre>{_esc(p.text)}</pre></div>'
+        case P.AssistantMessage():
+            note = " (interrupted)" if p.interrupted else ""
+            return f'<div class="assistant"><span class="kind">answer{_esc(note)}</span><pre>{_esc(p.text)}</pre></div>'
+        case P.ToolCallRequested():
+            args = parse_arguments(p.arguments)
+            shown = json.dumps(args, ensure_ascii=False, indent=2) if args is not None else p.arguments
+            label = "command" if p.name == COMMAND_TOOL else "tool call"
+            return f'<span class="kind">{label}</span><code>{_esc(p.name)}</code><pre>{_esc(shown)}</pre>'
+        case P.ToolCallFinished():
+            cls = ' class="error"' if p.is_error else ""
+            parts = [f"<span{cls}>{_esc(p.name)}: {_esc(p.summary)}</span>"]
+            parts.append(f"<details><summary>output</summary><pre>{_esc(p.full_content or p.content)}</pre></details>")
+            if p.diff:
+                parts.append(f"<details><summary>diff</summary><pre>{_esc(p.diff)}</pre></details>")
+            return "".join(parts)
     entry = entry_for(e)
     cls = ' class="error"' if entry is not None and "error" in entry.categories else ""
     return f'<span class="kind">{_esc(e.kind)}</span><span{cls}>{_esc(entry.summary if entry else "")}</span>'

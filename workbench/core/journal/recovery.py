@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from workbench.core import event_payloads as P
 from workbench.core.agent.context import unfinished_calls
 from workbench.core.event_payloads import ToolCallRequested
 from workbench.core.events import TOOL_KINDS, Event, EventKind
-from workbench.core.journal.entries import CHECKPOINT_CREATED, CHECKPOINT_RESTORED, arguments_brief, one_line
+from workbench.core.journal.entries import CHECKPOINT_RESTORED, arguments_brief, one_line
 
 WORKSPACE_SESSION = "workspace"
 """Pseudo-session of workspace-level events (plugins)."""
@@ -78,30 +79,30 @@ class RecoveryTracker:
             self._update_calls(sid, evs)
 
     def _fold(self, e: Event) -> None:
-        p: Any = e.data  # the payload class of e.kind
-        K = EventKind
+        p = e.data  # the payload class of e.kind: each isinstance/case narrows it to that class
         if e.session_id != WORKSPACE_SESSION:
             self.active = e.session_id
             info = self.sessions.setdefault(e.session_id, {"prompt": None, "turn_id": None, "turn_open": False})
             info["last_seq"], info["last_ts"] = e.seq, e.ts
-            if e.kind == K.USER_MESSAGE:
+            if isinstance(p, P.UserMessage):
                 info.update(prompt=p.text, turn_id=p.turn_id, turn_open=True)
-            elif e.kind == K.TURN_FINISHED:
+            elif isinstance(p, P.TurnFinished):
                 info.update(turn_open=False, turn_status=p.status)
-        if e.kind == K.APPROVAL_REQUESTED:
-            self.approvals[p.call_id] = {"session": e.session_id, "name": p.name, "reason": p.reason, "seq": e.seq}
-        elif e.kind in (K.TOOL_CALL_APPROVED, K.TOOL_CALL_DENIED, K.TOOL_CALL_FINISHED):
-            self.approvals.pop(p.call_id, None)
-        elif e.kind == K.TOOL_CALLS_SKIPPED:
-            for cid in p.call_ids or []:
-                self.approvals.pop(cid, None)
-        elif e.kind == K.TURN_FINISHED:  # a finished turn answers nothing any more
-            for cid in [c for c, a in self.approvals.items() if a["session"] == e.session_id]:
-                self.approvals.pop(cid)
-        elif e.kind in (CHECKPOINT_CREATED, CHECKPOINT_RESTORED):
-            self.checkpoint = {**e.payload, "session": e.session_id, "seq": e.seq, "ts": e.ts, "event": e.kind}
-        elif e.kind == K.SANDBOX_CONTAINER:
-            self.containers[e.session_id] = {**e.payload, "seq": e.seq, "ts": e.ts}
+        match p:
+            case P.ApprovalRequested() if p.call_id is not None:  # (a call id is always written)
+                self.approvals[p.call_id] = {"session": e.session_id, "name": p.name, "reason": p.reason, "seq": e.seq}
+            case P.ToolCallApproved() | P.ToolCallDenied() | P.ToolCallFinished() if p.call_id is not None:
+                self.approvals.pop(p.call_id, None)
+            case P.ToolCallsSkipped():
+                for cid in p.call_ids or []:
+                    self.approvals.pop(cid, None)
+            case P.TurnFinished():  # a finished turn answers nothing any more
+                for cid in [c for c, a in self.approvals.items() if a["session"] == e.session_id]:
+                    self.approvals.pop(cid)
+            case P.CheckpointCreated() | P.CheckpointRestored():  # kept as the stored dict (persisted as JSON)
+                self.checkpoint = {**e.payload, "session": e.session_id, "seq": e.seq, "ts": e.ts, "event": e.kind}
+            case P.SandboxContainer():
+                self.containers[e.session_id] = {**e.payload, "seq": e.seq, "ts": e.ts}
 
     def _update_calls(self, sid: str, events: list[Event]) -> None:
         carried: list[Event] = []

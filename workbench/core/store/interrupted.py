@@ -24,7 +24,7 @@ import json
 import time
 from typing import TYPE_CHECKING, Any
 
-from workbench.core.event_payloads import AssistantDelta
+from workbench.core.event_payloads import AssistantDelta, AssistantMessage, ToolCallRequested, ToolCallsSkipped
 from workbench.core.events import Event, EventKind
 
 if TYPE_CHECKING:
@@ -37,6 +37,9 @@ OUTCOME_UNKNOWN_TEXT = (
 NOT_RUN_TEXT = "not run: Workbench stopped (crashed or was killed) before this tool call started."
 
 _END_KINDS = (EventKind.ASSISTANT_MESSAGE, EventKind.TURN_ERROR, EventKind.TURN_FINISHED, EventKind.USER_MESSAGE)
+
+_STEP_PAYLOADS = (AssistantDelta, AssistantMessage, ToolCallRequested, ToolCallsSkipped)
+"""The payloads that carry the model call's ``step`` (the turn's step count is the highest)."""
 
 
 def crashed_session_ids(store: EventStore, session_id: str | None = None) -> list[str]:
@@ -75,7 +78,7 @@ def interrupted_events(store: EventStore, session_id: str) -> list[Event]:
     out: list[Event] = []
     last_end = max((e.seq for e in tail if e.kind in _END_KINDS), default=0)
     deltas = [e for e in tail if e.kind == EventKind.ASSISTANT_DELTA and e.seq > last_end]
-    steps = max([int(getattr(e.data, "step", None) or 0) for e in tail] or [0])
+    steps = max([int(p.step or 0) for e in tail if isinstance(p := e.data, _STEP_PAYLOADS)] or [0])
     if deltas:
         parts = [AssistantDelta.of(d) for d in deltas]
         out.append(

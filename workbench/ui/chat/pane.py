@@ -30,6 +30,19 @@ from workbench.ui.chat.tools import ToolCallView
 if TYPE_CHECKING:
     from workbench.core.runtime import Services
 
+CallPayload = (
+    P.ToolCallRequested | P.ApprovalRequested | P.ToolCallApproved | P.ToolCallStarted | P.ToolCallDenied | P.ToolCallFinished
+)
+"""The payload of one tool call's event (every TOOL_KINDS kind but ``tool.skipped``, which names several calls)."""
+_CALL_PAYLOADS = (
+    P.ToolCallRequested,
+    P.ApprovalRequested,
+    P.ToolCallApproved,
+    P.ToolCallStarted,
+    P.ToolCallDenied,
+    P.ToolCallFinished,
+)
+
 
 def _fmt_tokens(usage: dict[str, int]) -> str:
     total = usage.get("total_tokens") or (usage.get("prompt_tokens", 0) + usage.get("completion_tokens", 0))
@@ -104,7 +117,7 @@ class ChatPane(Vertical):
         super().__init__(**kwargs)
         self.services: Services | None = None
         self._live: dict[str, LiveReply] = {}
-        self._calls: dict[str, ToolCallView] = {}
+        self._calls: dict[str | None, ToolCallView] = {}  # by call id (None only in a malformed log)
         self._oldest_seq: int | None = None
         self._turn: Worker | None = None
 
@@ -184,48 +197,49 @@ class ChatPane(Vertical):
         if not self._current(event):
             return
         kind = event.kind
-        p: Any = event.data  # the payload class of ``kind`` (each branch reads its own kind's fields)
+        p = event.data  # the payload class of ``kind``: each case narrows it to that class
         view = self.view
         view.follow()
-        if kind == EventKind.USER_MESSAGE:
-            await self._remove_empty()
-            await view.mount(UserMessage(p.text, event.seq))
-            self._update_session_label()
-            self.call_after_refresh(view.follow, again=True)  # the user just sent it: follow the reply
-        elif kind == EventKind.ASSISTANT_DELTA:
-            live = await self._live_reply(p.turn_id, p.step or 0, event.seq)
-            await live.add(p.text, p.reasoning)
-        elif kind == EventKind.ASSISTANT_MESSAGE:
-            if not p.text and not p.reasoning and not p.interrupted:
+        match p:
+            case P.UserMessage():
+                await self._remove_empty()
+                await view.mount(UserMessage(p.text, event.seq))
+                self._update_session_label()
+                self.call_after_refresh(view.follow, again=True)  # the user just sent it: follow the reply
+            case P.AssistantDelta():
+                live = await self._live_reply(p.turn_id, p.step or 0, event.seq)
+                await live.add(p.text, p.reasoning)
+            case P.AssistantMessage():
+                if not p.text and not p.reasoning and not p.interrupted:
+                    self._live.pop(f"{p.turn_id}:{p.step or 0}", None)
+                    return
+                live = await self._live_reply(p.turn_id, p.step or 0, event.seq)
+                usage = p.usage
+                note = None
+                if usage:
+                    note = f"{p.model or ''} · {usage.get('prompt_tokens', 0):,} in / {usage.get('completion_tokens', 0):,} out"
+                await live.finish(text=p.text, interrupted=bool(p.interrupted), note=note)
                 self._live.pop(f"{p.turn_id}:{p.step or 0}", None)
-                return
-            live = await self._live_reply(p.turn_id, p.step or 0, event.seq)
-            usage = p.usage
-            note = None
-            if usage:
-                note = f"{p.model or ''} · {usage.get('prompt_tokens', 0):,} in / {usage.get('completion_tokens', 0):,} out"
-            await live.finish(text=p.text, interrupted=bool(p.interrupted), note=note)
-            self._live.pop(f"{p.turn_id}:{p.step or 0}", None)
-            self._update_session_label()
-        elif kind == EventKind.TURN_ERROR:
-            await view.mount(ErrorMessage(p.message, event.seq))
-        elif kind in TOOL_KINDS:
-            await self._tool_event(event)
-        elif kind == EventKind.PLAN_UPDATED:
-            await view.mount(interact.PlanBlock(P.PlanUpdated.of(event).items or [], event.seq))
-            self.status.plan = interact.latest_progress([event])
-        elif kind == EventKind.MODE_CHANGED:
-            self.status.mode = p.mode
-        elif kind == EventKind.MODEL_CHANGED:
-            self.status.model = p.model
-        elif kind == EventKind.CONTEXT_COMPACTED:
-            await view.mount(
-                Note(f"⇣ older turns compacted into a summary ({p.reason}, ~{p.tokens_before or 0:,} tokens before)")
-            )
-        elif kind == EventKind.TURN_CANCELLED:
-            self.status.state = "cancelled"
-        elif kind == EventKind.TURN_FINISHED:
-            self.status.state = "ready" if p.status != "error" else "ready (last turn failed)"
+                self._update_session_label()
+            case P.TurnError():
+                await view.mount(ErrorMessage(p.message, event.seq))
+            case _ if kind in TOOL_KINDS:
+                await self._tool_event(event)
+            case P.PlanUpdated():
+                await view.mount(interact.PlanBlock(p.items or [], event.seq))
+                self.status.plan = interact.latest_progress([event])
+            case P.ModeChanged():
+                self.status.mode = p.mode
+            case P.ModelChanged():
+                self.status.model = p.model
+            case P.ContextCompacted():
+                await view.mount(
+                    Note(f"⇣ older turns compacted into a summary ({p.reason}, ~{p.tokens_before or 0:,} tokens before)")
+                )
+            case P.TurnCancelled():
+                self.status.state = "cancelled"
+            case P.TurnFinished():
+                self.status.state = "ready" if p.status != "error" else "ready (last turn failed)"
 
     async def _live_reply(self, turn_id: str, step: int = 0, seq: int = 0) -> LiveReply:
         key = f"{turn_id}:{step}"
@@ -239,9 +253,8 @@ class ChatPane(Vertical):
 
     async def _tool_event(self, event: Event, *, mount: bool = True) -> ToolCallView | None:
         """Create or update the block of the tool call an event belongs to."""
-        p: Any = event.data  # one of the TOOL_KINDS payload classes
-        kind = event.kind
-        if kind == EventKind.TOOL_CALLS_SKIPPED:
+        p = event.data  # one of the TOOL_KINDS payload classes
+        if isinstance(p, P.ToolCallsSkipped):
             for call_id in p.call_ids:
                 view = self._calls.get(call_id)
                 if view is not None:
@@ -249,30 +262,38 @@ class ChatPane(Vertical):
             if mount:
                 await self.view.mount(Note(f"⊘ {len(p.call_ids)} tool call(s) not run: {p.reason}"))
             return None
-        call_id = p.call_id
-        view = self._calls.get(call_id)
+        if not isinstance(p, _CALL_PAYLOADS):
+            return None
+        view = self._calls.get(p.call_id)
         if view is None:
-            view = ToolCallView(call_id, p.name or "?", getattr(p, "arguments", None) or "")
-            view.seq = event.seq
-            self._calls[call_id] = view
+            view = self._new_call_view(p, event.seq)
             if mount:
                 await self.view.mount(view)
-        if kind == EventKind.APPROVAL_REQUESTED:
-            view.set_state("waiting", "waiting for your approval")
-        elif kind == EventKind.TOOL_CALL_APPROVED:
-            view.set_state("running", "")
-        elif kind == EventKind.TOOL_CALL_STARTED:
-            view.set_state("running")
-        elif kind == EventKind.TOOL_CALL_DENIED:
-            view.set_state("denied", p.reason or "")
-        elif kind == EventKind.TOOL_CALL_FINISHED:
-            ms = p.duration_ms or 0
-            view.set_state(p.outcome or "ok", f"{p.summary or ''} ({ms:.0f} ms)")
-            view.set_result(p.content, edited=bool(p.edited))
-            if view.is_mounted:
-                await view.show_diff(p.diff, code_theme(self))
-            else:
-                view.pending_diff = p.diff
+        match p:
+            case P.ApprovalRequested():
+                view.set_state("waiting", "waiting for your approval")
+            case P.ToolCallApproved():
+                view.set_state("running", "")
+            case P.ToolCallStarted():
+                view.set_state("running")
+            case P.ToolCallDenied():
+                view.set_state("denied", p.reason or "")
+            case P.ToolCallFinished():
+                ms = p.duration_ms or 0
+                view.set_state(p.outcome or "ok", f"{p.summary or ''} ({ms:.0f} ms)")
+                view.set_result(p.content, edited=bool(p.edited))
+                if view.is_mounted:
+                    await view.show_diff(p.diff, code_theme(self))
+                else:
+                    view.pending_diff = p.diff
+        return view
+
+    def _new_call_view(self, p: CallPayload, seq: int) -> ToolCallView:
+        """The block of a call not seen yet (registered in ``_calls``; the caller mounts it)."""
+        arguments = p.arguments if isinstance(p, (P.ToolCallRequested, P.ApprovalRequested)) else None
+        view = ToolCallView(p.call_id, p.name or "?", arguments or "")
+        view.seq = seq
+        self._calls[p.call_id] = view
         return view
 
     def _ask_approval(self, request: ApprovalRequest) -> None:
@@ -338,15 +359,10 @@ class ChatPane(Vertical):
                 )
             elif e.kind == EventKind.TURN_ERROR:
                 out.append(ErrorMessage(P.TurnError.of(e).message, e.seq))
-            elif e.kind in TOOL_KINDS and e.kind != EventKind.TOOL_CALLS_SKIPPED:
-                call: Any = e.data  # one of the TOOL_KINDS payload classes
-                call_id = call.call_id
-                if call_id not in self._calls:
-                    view = ToolCallView(call_id, call.name or "?", getattr(call, "arguments", None) or "")
-                    view.seq = e.seq
-                    self._calls[call_id] = view
-                    out.append(view)
-                self._replay_tool(e)
+            elif e.kind in TOOL_KINDS and isinstance(call := e.data, _CALL_PAYLOADS):  # not tool.skipped
+                if call.call_id not in self._calls:
+                    out.append(self._new_call_view(call, e.seq))
+                self._replay_tool(call)
             elif e.kind == EventKind.PLAN_UPDATED:
                 out.append(interact.PlanBlock(P.PlanUpdated.of(e).items or [], e.seq))
         for view in out:
@@ -360,17 +376,17 @@ class ChatPane(Vertical):
                     )
         return out
 
-    def _replay_tool(self, e: Event) -> None:
-        p: Any = e.data  # one of the TOOL_KINDS payload classes
+    def _replay_tool(self, p: CallPayload) -> None:
         view = self._calls[p.call_id]
-        if e.kind == EventKind.TOOL_CALL_STARTED:
-            view.set_state("running")
-        elif e.kind == EventKind.TOOL_CALL_DENIED:
-            view.set_state("denied", p.reason or "")
-        elif e.kind == EventKind.TOOL_CALL_FINISHED:
-            view.set_state(p.outcome or "ok", f"{p.summary or ''} ({(p.duration_ms or 0):.0f} ms)")
-            view.set_result(p.content, edited=bool(p.edited))
-            view.pending_diff = p.diff
+        match p:
+            case P.ToolCallStarted():
+                view.set_state("running")
+            case P.ToolCallDenied():
+                view.set_state("denied", p.reason or "")
+            case P.ToolCallFinished():
+                view.set_state(p.outcome or "ok", f"{p.summary or ''} ({(p.duration_ms or 0):.0f} ms)")
+                view.set_result(p.content, edited=bool(p.edited))
+                view.pending_diff = p.diff
 
     async def _mount_page(self, events: list[Event], *, prepend: bool, more: bool) -> None:
         view = self.view
@@ -426,7 +442,7 @@ class ChatPane(Vertical):
     @on(Worker.StateChanged)
     def _worker_state(self, event: Worker.StateChanged) -> None:
         if event.worker.group == "chat-turn" and event.state == WorkerState.ERROR:
-            from workbench.core.store import LogWriteError
+            from workbench.core.runtime import LogWriteError
 
             if isinstance(event.worker.error, LogWriteError):  # the disk, not the model: say how to fix it
                 self.notify(f"The turn stopped: {event.worker.error}.", severity="error", timeout=30)

@@ -12,7 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from workbench.core.store import SessionInfo
+from workbench.core.runtime import SessionInfo
 
 
 class SessionPicker(ModalScreen[str | None]):

@@ -16,9 +16,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from workbench.core.events import MESSAGE_KINDS, Event, EventKind
+from workbench.core import event_payloads as P
+from workbench.core.events import Event, EventKind
 
 TEXT_LIMIT = 400
+
+CHAT_KINDS: tuple[str, ...] = (EventKind.USER_MESSAGE, EventKind.ASSISTANT_MESSAGE, EventKind.TURN_ERROR)
+"""The messages :func:`session_read` returns (``MESSAGE_KINDS`` also holds the tool-call and
+checkpoint kinds the chat pane shows, which have no text of their own)."""
 """Characters of a message kept in journal entries (the full text is in ``session_read``)."""
 WORKSPACE_SESSION = "workspace"
 """Pseudo-session of workspace-level events (plugins) in the event log."""
@@ -162,14 +167,21 @@ def sessions_list(workspace: Path, limit: int = 50) -> list[dict[str, Any]]:
 
 
 def _message(e: Event, limit: int | None = None) -> dict[str, Any]:
-    p: Any = e.data  # UserMessage, AssistantMessage or TurnError
-    role = {EventKind.USER_MESSAGE: "user", EventKind.ASSISTANT_MESSAGE: "assistant"}.get(e.kind, "error")
-    text = p.text if e.kind != EventKind.TURN_ERROR else p.message
+    p = e.data  # UserMessage, AssistantMessage or TurnError (CHAT_KINDS)
+    match p:
+        case P.UserMessage():
+            role, text = "user", p.text
+        case P.AssistantMessage():
+            role, text = "assistant", p.text
+        case P.TurnError():
+            role, text = "error", p.message
+        case _:
+            role, text = "error", ""
     text = str(text or "")
     if limit is not None and len(text) > limit:
         text = text[:limit] + f"… [{len(text) - limit} more characters]"
     out = {"seq": e.seq, "ts": e.ts, "role": role, "text": text}
-    if e.kind == EventKind.ASSISTANT_MESSAGE and p.interrupted:
+    if isinstance(p, P.AssistantMessage) and p.interrupted:
         out["interrupted"] = True
     return out
 
@@ -183,7 +195,7 @@ def session_read(workspace: Path, session_id: str, limit: int = 200) -> dict[str
     with open_store(workspace) as store:
         info = store.session(session_id)
         tail: deque[Event] = deque(maxlen=max(1, limit))
-        for e in store.iter_events(info.id, kinds=MESSAGE_KINDS):
+        for e in store.iter_events(info.id, kinds=CHAT_KINDS):
             tail.append(e)
         interrupted = store.interrupted_tail(info.id)
     messages = [_message(e) for e in tail]
@@ -193,8 +205,8 @@ def session_read(workspace: Path, session_id: str, limit: int = 200) -> dict[str
 
 
 def _summary(e: Event) -> str:
-    if e.kind in MESSAGE_KINDS:
-        return _message(e, TEXT_LIMIT)["text"]
+    if e.kind in CHAT_KINDS:
+        return str(_message(e, TEXT_LIMIT)["text"])
     if e.kind.startswith("plugin."):
         p = e.data
         bits = [str(getattr(p, k)) for k in ("plugin", "new", "tool", "reason") if getattr(p, k, None) not in (None, "")]
