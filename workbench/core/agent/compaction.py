@@ -22,7 +22,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from workbench.core.agent.context import conversation_from_events, stub_tool_results
-from workbench.core.agent.tokens import encoder_ready, tiktoken_encoder
+from workbench.core.agent.tokens import TokenCounter, encoder_ready, tiktoken_encoder
 from workbench.core.events import CONVERSATION_KINDS, Event, EventKind
 from workbench.core.llm.errors import LLMError
 from workbench.core.llm.stream import TextDelta, Usage
@@ -83,7 +83,7 @@ async def fit_window(chat: ChatService, history: list[dict[str, Any]], on_usage:
     return True
 
 
-def _turns_that_fit(history: list[dict[str, Any]], keep: int, room: int, running: bool, counter: Any) -> int:
+def _turns_that_fit(history: list[dict[str, Any]], keep: int, room: float, running: bool, counter: TokenCounter) -> int:
     """The most recent turns (at most ``keep``) whose messages fit in ``room`` tokens minus room
     for a summary; 0 when none does (the turn in flight is kept by :func:`compact` anyway)."""
     starts = [

@@ -148,7 +148,7 @@ class AgentTurn:
                         )
                     for call in step.calls:
                         self.tool_calls += 1
-                        await self._checkpoint_before(call)
+                        await self._checkpoint_before(sid, call)
                         outcome = await chat.runner.run(sid, self.turn_id, step_no, call)
                         history.append({"role": "tool", "tool_call_id": call.id, "content": outcome.content})
         except TimeoutError:
@@ -175,8 +175,8 @@ class AgentTurn:
         )
         return TurnOutcome(self.turn_id, "done", last_text, None, self.usage, step_no, self.cost, self.tool_calls)
 
-    async def _checkpoint_before(self, call: ToolCall) -> None:
-        """Snapshot the workspace before the first change (write or command) of the turn."""
+    async def _checkpoint_before(self, sid: str, call: ToolCall) -> None:
+        """Snapshot the workspace before the first change (write or command) of the turn (session ``sid``)."""
         cps = self.chat.checkpoints
         tool = self.chat.registry.get(call.name)
         if cps is None or tool is None or self._changed or tool.spec.kind not in ("write", "command"):
@@ -190,7 +190,7 @@ class AgentTurn:
             await self.chat.emit(
                 Event(
                     EventKind.TURN_ERROR,
-                    self.chat.session.id,
+                    sid,
                     {
                         "turn_id": self.turn_id,
                         "message": f"Checkpoint failed (continuing without it): {exc}",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from workbench.core.agent.approvals import ApprovalDecision, ApprovalRequest, Approver
 from workbench.core.agent.context import conversation_from_events, system_prompt
@@ -24,6 +24,9 @@ from workbench.core.events import CONVERSATION_KINDS, Event, EventKind
 from workbench.core.llm.client import LLMClient
 from workbench.core.store import AsyncEventStore, SessionInfo
 from workbench.core.tools.permissions import PermissionMode, PermissionRules
+
+if TYPE_CHECKING:
+    from workbench.core.agent.tokens import TokenCounter
 
 __all__ = ["ChatService", "TurnInProgress", "TurnOutcome"]
 
@@ -93,7 +96,7 @@ class ChatService:
         """Prompt tokens of the latest model call (how full the context is)."""
         self.checkpoints: Any = None
         """The :class:`~workbench.core.checkpoints.service.CheckpointService`, when checkpoints are on."""
-        self._tokens: Any = None
+        self._tokens: tuple[str, TokenCounter] | None = None
         from workbench.core.agent.tokens import warm_up
 
         warm_up(self.llm.model)
@@ -140,7 +143,7 @@ class ChatService:
         return self.models.get(self.llm.model)
 
     @property
-    def tokens(self) -> Any:
+    def tokens(self) -> TokenCounter:
         """The :class:`~workbench.core.agent.tokens.TokenCounter` of the current model (made anew when
         the model changes): the one counter compaction and the tool-result budgets use."""
         if self._tokens is None or self._tokens[0] != self.llm.model:

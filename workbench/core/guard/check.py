@@ -23,11 +23,19 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from workbench.core.guard import snapshot
 from workbench.core.guard.protected import mcp_script_paths
+
+if TYPE_CHECKING:
+    from workbench.core.mcp.plugins.plugin_trust import TrustStore
+
+AskChange = Callable[[str, list[snapshot.Change]], Awaitable[bool]]
+"""``async (diff_text, changes) -> bool``: asks the user about a protected change (True: keep it)."""
 
 
 @dataclass
@@ -75,7 +83,7 @@ class ProtectedGuard:
     def __init__(self, workspace: Path) -> None:
         self.workspace = Path(workspace)
         self._mcp_key: tuple[object, object] | None = None
-        self._trust = None
+        self._trust: TrustStore | None = None
         self._scripts: tuple[str, ...] = ()
         self.last: snapshot.Snapshot | None = None
         """The protected set as the last check left it (None at the start of a turn)."""
@@ -120,7 +128,7 @@ class ProtectedGuard:
         protected files between turns)."""
         self.last = None
 
-    async def between(self, ask) -> Verdict:
+    async def between(self, ask: AskChange) -> Verdict:
         """Check the protected set against its state after the previous call of this turn.
 
         Catches what a process left running by an earlier call (``cmd &`` in the sandbox, an MCP
@@ -132,7 +140,13 @@ class ProtectedGuard:
             return Verdict()
         return await self.after(last, frozenset(), ask, skip=_users_git_activity)
 
-    async def after(self, before: snapshot.Snapshot, approved_paths: frozenset[str], ask, skip=None) -> Verdict:
+    async def after(
+        self,
+        before: snapshot.Snapshot,
+        approved_paths: frozenset[str],
+        ask: AskChange,
+        skip: Callable[[str], bool] | None = None,
+    ) -> Verdict:
         """Compare with ``before``; ask about changes outside ``approved_paths``; revert if not approved.
 
         Args:

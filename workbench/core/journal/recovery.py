@@ -112,7 +112,7 @@ class RecoveryTracker:
             carried.append(Event(EventKind.TOOL_CALL_REQUESTED, sid, {"call_id": cid, "name": call["name"]}, call["seq"]))
             if call["state"] == "started":
                 carried.append(Event(EventKind.TOOL_CALL_STARTED, sid, {"call_id": cid, "name": call["name"]}, call["seq"]))
-        args = {cid: c.get("args", "") for cid, c in self.open_calls.items()}
+        args: dict[str | None, str] = {cid: c.get("args", "") for cid, c in self.open_calls.items()}
         for e in events:
             if e.kind == EventKind.TOOL_CALL_REQUESTED:
                 req = ToolCallRequested.of(e)

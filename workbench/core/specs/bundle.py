@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from .bugfix import load_bugfix
 from .design import load_design
@@ -12,6 +14,8 @@ from .models import DesignDoc, Problem, RequirementsDoc, Spec, TasksDoc
 from .requirements import load_requirements
 from .tasks import load_tasks
 from .trace import TraceReport, build_trace
+
+D = TypeVar("D", RequirementsDoc, DesignDoc, TasksDoc)
 
 
 @dataclass(slots=True)
@@ -40,18 +44,10 @@ def load_spec(spec: Spec) -> SpecBundle:
         spec: a spec from ``discover_specs``.
     """
     problems: list[Problem] = []
-    docs = {}
     first = load_bugfix if spec.kind == "bugfix" else load_requirements
-    for doc, loader in (("requirements", first), ("design", load_design), ("tasks", load_tasks)):
-        path = spec.path(doc)
-        if not path.exists():
-            docs[doc] = None
-            continue
-        try:
-            docs[doc] = loader(path)
-        except OSError as exc:
-            problems.append(Problem(str(path), None, "error", "SPEC002", f"cannot read the file: {exc.strerror or exc}"))
-            docs[doc] = None
+    requirements = _load(spec, "requirements", first, problems)
+    design = _load(spec, "design", load_design, problems)
+    tasks = _load(spec, "tasks", load_tasks, problems)
     if not spec.path("requirements").exists():  # bugfix.md in a bugfix spec
         problems.append(
             Problem(
@@ -62,7 +58,20 @@ def load_spec(spec: Spec) -> SpecBundle:
                 "requirements.md is missing; every spec starts with requirements",
             )
         )
-    return SpecBundle(spec, docs["requirements"], docs["design"], docs["tasks"], problems)
+    return SpecBundle(spec, requirements, design, tasks, problems)
+
+
+def _load(spec: Spec, doc: str, loader: Callable[[Path], D], problems: list[Problem]) -> D | None:
+    """Parse document ``doc`` of ``spec`` with ``loader``; None when it does not exist or cannot be
+    read (the latter added to ``problems``)."""
+    path = spec.path(doc)
+    if not path.exists():
+        return None
+    try:
+        return loader(path)
+    except OSError as exc:
+        problems.append(Problem(str(path), None, "error", "SPEC002", f"cannot read the file: {exc.strerror or exc}"))
+        return None
 
 
 def check_spec(bundle: SpecBundle) -> tuple[list[Problem], TraceReport]:

@@ -270,9 +270,19 @@ def diff_since_review(spec: Spec, doc: str, stores: ReviewStores) -> DocDiff:
     raise WorkflowError(f"no earlier revision of {doc} is stored: approve it or request changes first, then diff later revisions")
 
 
-def add_comment(spec: Spec, doc: str, stores: ReviewStores, text: str, **anchor) -> Comment:
-    """Store a pending comment on ``doc`` (``anchor``: ``requirement``, ``criterion``, ``line``, ``who``).
+def add_comment(
+    spec: Spec,
+    doc: str,
+    stores: ReviewStores,
+    text: str,
+    *,
+    requirement: int | None = None,
+    criterion: str | None = None,
+    line: int | None = None,
+    who: str = "",
+) -> Comment:
+    """Store a pending comment on ``doc`` (anchored by ``requirement``, ``criterion``, ``line``; by ``who``).
 
     Blocking (file IO). Raises what ``CommentStore.add`` raises.
     """
-    return stores.comments.add(spec.key, doc, text, **anchor)
+    return stores.comments.add(spec.key, doc, text, requirement=requirement, criterion=criterion, line=line, who=who)

@@ -25,6 +25,7 @@ Parse problems use codes ``TSK001``-``TSK005`` and are never raised.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from . import _md
@@ -244,7 +245,9 @@ def parse_tasks(text: str, path: str | Path = "tasks.md") -> TasksDoc:
     return TasksDoc(path, roots, flat, problems)
 
 
-def _check_numbering(task: Task, parent: Task | None, roots: list[Task], problem) -> None:
+def _check_numbering(
+    task: Task, parent: Task | None, roots: list[Task], problem: Callable[[int | None, str, str, str], None]
+) -> None:
     siblings = parent.children if parent else roots
     parts = task.id.split(".")
     if parent is not None:
@@ -305,8 +308,8 @@ def set_task_state(path: Path, task_id: str, state: str) -> None:
         known = ", ".join(t.id for t in doc.all_tasks[:20]) or "none"
         raise TaskNotFoundError(f"task {task_id} not found in {path} (tasks: {known})")
     if len(matches) > 1:
-        lines = ", ".join(str(t.line) for t in matches)
-        raise TaskNotFoundError(f"task id {task_id} appears on lines {lines} of {path}; renumber the duplicates first")
+        line_nos = ", ".join(str(t.line) for t in matches)
+        raise TaskNotFoundError(f"task id {task_id} appears on lines {line_nos} of {path}; renumber the duplicates first")
     index = matches[0].line - 1
     lines = data.split(b"\n")
     target = lines[index]

@@ -161,7 +161,7 @@ def translate(method: F) -> F:
             return method(self, *args, **kwargs)
         except (sqlite3.Error, OSError) as exc:
             err = classify(exc, self.path)
-            if err is None or err is exc:
+            if err is None:
                 raise
             raise err from exc
 

@@ -14,9 +14,13 @@ import os
 import sqlite3
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from workbench.core.store.errors import CorruptLogError, classify, is_corruption
 from workbench.core.store.openmarks import OpenMarks
+
+if TYPE_CHECKING:
+    from workbench.core.store.db import EventStore
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 
@@ -62,7 +66,8 @@ class LogOpening:
             private_file(self.path)
             self._conn = self._connect()
             try:
-                result = salvage_into(self, moved)
+                # LogOpening is only ever the EventStore mixin (see the class docstring).
+                result = salvage_into(cast("EventStore", self), moved)
             except (sqlite3.Error, OSError) as exc:
                 if classify(exc, self.path) is not None:
                     raise

@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     import jsonschema
@@ -165,7 +165,8 @@ class Proposal:
 class Tool(abc.ABC):
     """A built-in tool. Subclasses set :attr:`spec` and implement :meth:`run`."""
 
-    spec: ClassVar[ToolSpec]
+    spec: ToolSpec
+    """Set on the class by built-in tools, per instance by plugin tools (one class, many tools)."""
 
     @abc.abstractmethod
     async def run(self, args: dict[str, Any], ctx: ToolContext, *, override: str | None = None) -> ToolResult:

@@ -203,6 +203,7 @@ async def _enter_http(spec: PluginSpec, stack: AsyncExitStack) -> tuple[Any, Any
     import httpx2
     from mcp.client.streamable_http import streamable_http_client
 
+    assert spec.url is not None
     client = await stack.enter_async_context(httpx2.AsyncClient(headers=dict(spec.headers), timeout=30.0))
     return await stack.enter_async_context(streamable_http_client(spec.url, http_client=client))
 

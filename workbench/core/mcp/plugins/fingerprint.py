@@ -130,8 +130,9 @@ def spec_facts(spec: PluginSpec, workspace: Path | str | None = None) -> dict[st
     Blocking (reads the named files): call it in a thread from async code.
     """
     raw = dict(spec.template) if spec.template else {}
-    env = raw.get("env") if isinstance(raw.get("env"), dict) else dict(spec.env)
-    headers = raw.get("headers") if isinstance(raw.get("headers"), dict) else dict(spec.headers)
+    raw_env, raw_headers = raw.get("env"), raw.get("headers")
+    env = raw_env if isinstance(raw_env, dict) else dict(spec.env)
+    headers = raw_headers if isinstance(raw_headers, dict) else dict(spec.headers)
     return {
         "v": FACTS_VERSION,
         "transport": spec.transport,

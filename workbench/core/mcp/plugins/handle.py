@@ -7,12 +7,15 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from workbench.core.mcp.plugins.plugin_config import PluginSpec
 from workbench.core.mcp.plugins.process import StderrCapture
 from workbench.core.mcp.plugins.supervisor_events import PluginState
 from workbench.core.mcp.plugins.tools import PluginTool
+
+if TYPE_CHECKING:
+    from workbench.core.mcp.plugins.plugin_trust import TrustStatus
 
 
 @dataclass(frozen=True)
@@ -90,7 +93,7 @@ class PluginHandle:
         self._failure: asyncio.Future[str] | None = None
         self._refresh: asyncio.Task[None] | None = None
         self._init_scope: Any = None
-        self._trust: tuple[PluginSpec, Any] | None = None  # (spec checked, TrustStatus)
+        self._trust: tuple[PluginSpec, TrustStatus] | None = None  # (spec checked, its status)
         self._pinned_files: dict[str, str | None] = {}  # files the command line ran at the last start
 
     @property

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from dataclasses import asdict, dataclass, field
 from enum import Enum
+from typing import Any
 
 
 class PluginState(str, Enum):
@@ -30,7 +31,7 @@ class PluginEvent:
     ts: float = field(default_factory=time.time, kw_only=True)
     kind = "plugin.event"
 
-    def payload(self) -> dict:
+    def payload(self) -> dict[str, Any]:
         """Return the fields as a JSON-serialisable dict (enums as their values)."""
         data = asdict(self)
         return {k: (v.value if isinstance(v, Enum) else v) for k, v in data.items()}

@@ -105,7 +105,9 @@ class ToolApprovals:
 
     def _write(self, server: str, records: dict[str, Any]) -> None:
         data = load_json(self.path, what="plugin approvals")
-        servers = data.get("servers") if isinstance(data.get("servers"), dict) else {}
+        servers = data.get("servers")
+        if not isinstance(servers, dict):
+            servers = {}
         servers[server] = records
         data["servers"] = servers
         save_json(self.path, data)
@@ -155,7 +157,9 @@ class ToolApprovals:
     def forget(self, server: str) -> None:
         """Drop every approval of ``server`` (its next listing becomes the new baseline)."""
         data = load_json(self.path, what="plugin approvals")
-        servers = data.get("servers") if isinstance(data.get("servers"), dict) else {}
+        servers = data.get("servers")
+        if not isinstance(servers, dict):
+            servers = {}
         servers.pop(server, None)
         data["servers"] = servers
         save_json(self.path, data)

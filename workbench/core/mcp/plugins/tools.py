@@ -105,7 +105,8 @@ def content_to_text(block: Any) -> str:
     """Render one MCP content block (``mcp.types`` model) as text or a labelled placeholder."""
     kind = getattr(block, "type", None)
     if kind == "text":
-        return block.text
+        text: str = block.text
+        return text
     if kind in ("image", "audio"):
         return f"[{kind}: {block.mime_type}, {_b64_size(block.data)} bytes]"
     if kind == "resource_link":
