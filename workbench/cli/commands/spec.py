@@ -19,7 +19,7 @@ from typing import Any
 from workbench.core.specs.bundle import check_spec, document_errors, load_spec
 from workbench.core.specs.codes import count_line, errors_first
 from workbench.core.specs.discovery import SPEC_NAME_RE, discover_specs, find_spec, new_specs_dir
-from workbench.core.specs.models import DOC_KINDS, Problem, Spec, SpecError, SpecNotFoundError
+from workbench.core.specs.models import Problem, Spec, SpecError, SpecNotFoundError
 from workbench.core.specs.store import ApprovalStore
 from workbench.core.specs.workflow import (
     can_approve,
@@ -246,21 +246,9 @@ def _statuses(spec: Spec, store_records: list) -> dict:
 
 
 def _cmd_list(args: argparse.Namespace, workspace: Path, store: ApprovalStore) -> int:
-    records = store.load()
-    rows = []
-    for spec in discover_specs(workspace):
-        bundle = load_spec(spec)
-        statuses = _statuses(spec, records)
-        done, total = bundle.tasks.progress() if bundle.tasks else (0, 0)
-        rows.append(
-            {
-                "name": spec.key,
-                "source": spec.source,
-                "path": str(spec.root),
-                "docs": {doc: statuses[doc].state for doc in DOC_KINDS},
-                "tasks": {"done": done, "total": total},
-            }
-        )
+    from workbench.core.specs.overview import spec_summaries
+
+    rows = spec_summaries(workspace, store.load())
     if args.json:
         _dump(rows)
         return 0

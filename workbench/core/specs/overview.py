@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .bundle import check_spec, load_spec
 from .discovery import discover_specs
@@ -62,3 +63,33 @@ def spec_rows(workspace: Path, approvals: ApprovalStore | None = None) -> tuple[
         errors = sum(1 for p in problems if p.severity == "error")
         rows.append(SpecRow(spec, {doc: statuses[doc].state for doc in DOC_KINDS}, done, total, errors, len(problems) - errors))
     return rows, error
+
+
+def spec_summaries(workspace: Path, records: list[Any] | None = None) -> list[dict[str, Any]]:
+    """``spec list --json`` and the MCP ``spec_list`` tool: one dict per spec.
+
+    Args:
+        workspace: the workspace root.
+        records: the approval records (default: the workspace's :class:`ApprovalStore`).
+
+    Returns:
+        ``[{"name", "source", "path", "docs": {doc: state}, "tasks": {"done", "total"}}]`` in
+        discovery order.
+    """
+    if records is None:
+        records = ApprovalStore.for_workspace(workspace).load()
+    rows: list[dict[str, Any]] = []
+    for spec in discover_specs(workspace):
+        bundle = load_spec(spec)
+        statuses = compute_status(records, doc_hashes(spec), spec.key)
+        done, total = bundle.tasks.progress() if bundle.tasks else (0, 0)
+        rows.append(
+            {
+                "name": spec.key,
+                "source": spec.source,
+                "path": str(spec.root),
+                "docs": {doc: statuses[doc].state for doc in DOC_KINDS},
+                "tasks": {"done": done, "total": total},
+            }
+        )
+    return rows

@@ -32,28 +32,9 @@ WORKSPACE_SESSION = "workspace"
 # -- specs -------------------------------------------------------------------------------------
 def spec_list(workspace: Path) -> list[dict[str, Any]]:
     """List the specs: name, source, folder, each document's workflow state, task progress."""
-    from workbench.core.specs.bundle import load_spec
-    from workbench.core.specs.discovery import discover_specs
-    from workbench.core.specs.models import DOC_KINDS
-    from workbench.core.specs.store import ApprovalStore
-    from workbench.core.specs.workflow import compute_status, doc_hashes
+    from workbench.core.specs.overview import spec_summaries
 
-    records = ApprovalStore.for_workspace(workspace).load()
-    rows = []
-    for spec in discover_specs(workspace):
-        bundle = load_spec(spec)
-        statuses = compute_status(records, doc_hashes(spec), spec.key)
-        done, total = bundle.tasks.progress() if bundle.tasks else (0, 0)
-        rows.append(
-            {
-                "name": spec.key,
-                "source": spec.source,
-                "path": str(spec.root),
-                "docs": {doc: statuses[doc].state for doc in DOC_KINDS},
-                "tasks": {"done": done, "total": total},
-            }
-        )
-    return rows
+    return spec_summaries(workspace)
 
 
 def spec_read(workspace: Path, name: str, doc: str) -> str:
