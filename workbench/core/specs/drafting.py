@@ -24,7 +24,7 @@ import hashlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from ._io import atomic_write_bytes
 from .comments import Comment
@@ -449,7 +449,37 @@ class DraftRejectedError(WorkflowError):
         self.path = path
 
 
-class Draft:
+R = TypeVar("R")
+
+
+class StreamedJob(Generic[R]):
+    """A model job streamed as text chunks: iterate it to stream; when the iteration ends normally
+    its ``_run`` has stored ``result`` (the shared base of :class:`Draft` and the quick spec's
+    ``QuickDraft``)."""
+
+    result: R | None = None
+    _iter: AsyncIterator[str] | None = None
+
+    def __aiter__(self) -> StreamedJob[R]:
+        return self
+
+    async def __anext__(self) -> str:
+        if self._iter is None:
+            self._iter = self._run()
+        return await self._iter.__anext__()
+
+    def _run(self) -> AsyncIterator[str]:
+        raise NotImplementedError
+
+    async def run(self) -> R:
+        """Consume the whole stream and return the result."""
+        async for _chunk in self:
+            pass
+        assert self.result is not None
+        return self.result
+
+
+class Draft(StreamedJob[DraftResult]):
     """The model's draft of one document, as an async iterator of text chunks.
 
     Iterate it to stream the text; when the iteration ends normally the document has been written
@@ -467,17 +497,8 @@ class Draft:
         self._plan_args = plan
         self.plan: DraftPlan | None = None
         """The plan (set once the gate passed)."""
-        self.result: DraftResult | None = None
+        self.result = None
         """What was written (set when the stream ended and the file was written)."""
-        self._iter: AsyncIterator[str] | None = None
-
-    def __aiter__(self) -> Draft:
-        return self
-
-    async def __anext__(self) -> str:
-        if self._iter is None:
-            self._iter = self._run()
-        return await self._iter.__anext__()
 
     async def _run(self) -> AsyncIterator[str]:
         from workbench.core.llm.stream import TextDelta
@@ -514,13 +535,6 @@ class Draft:
                 "chars": len(result.text),
             },
         )
-
-    async def run(self) -> DraftResult:
-        """Consume the whole stream and return the result."""
-        async for _chunk in self:
-            pass
-        assert self.result is not None
-        return self.result
 
 
 def draft(

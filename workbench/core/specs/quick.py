@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .drafting import BUGFIX_GUIDE, GUIDES, DraftPlan, DraftRejectedError, DraftResult, commit_draft, system_name
+from .drafting import BUGFIX_GUIDE, GUIDES, DraftPlan, DraftRejectedError, DraftResult, StreamedJob, commit_draft, system_name
 from .models import DOC_KINDS, Spec, WorkflowError
 
 if TYPE_CHECKING:
@@ -107,7 +107,7 @@ def commit_quick(
     return out
 
 
-class QuickDraft:
+class QuickDraft(StreamedJob[QuickResult]):
     """The model's quick spec as an async iterator of text chunks; ``result`` is set at the end.
 
     Args:
@@ -124,16 +124,7 @@ class QuickDraft:
         self.idea = idea
         self.stores = stores
         self.who = who
-        self.result: QuickResult | None = None
-        self._iter: AsyncIterator[str] | None = None
-
-    def __aiter__(self) -> QuickDraft:
-        return self
-
-    async def __anext__(self) -> str:
-        if self._iter is None:
-            self._iter = self._run()
-        return await self._iter.__anext__()
+        self.result = None
 
     async def _run(self) -> AsyncIterator[str]:
         from workbench.core.llm.stream import TextDelta
@@ -149,10 +140,3 @@ class QuickDraft:
                 parts.append(item.text)
                 yield item.text
         self.result = await asyncio.to_thread(commit_quick, self.spec, "".join(parts), messages, self.stores, self.who)
-
-    async def run(self) -> QuickResult:
-        """Consume the whole stream and return the result."""
-        async for _chunk in self:
-            pass
-        assert self.result is not None
-        return self.result
