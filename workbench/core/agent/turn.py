@@ -250,6 +250,13 @@ class AgentTurn:
         acc = ToolCallAccumulator()
         step = _Step()
 
+        async def skip_calls(reason: str) -> None:
+            """Record that the calls of this cut step never run (``tool.calls_skipped``)."""
+            if step.calls:
+                ids = [c.id for c in step.calls]
+                payload = {"turn_id": turn_id, "step": step_no, "call_ids": ids, "reason": reason}
+                await chat.emit(Event(EventKind.TOOL_CALLS_SKIPPED, sid, payload))
+
         async def end(interrupted: bool) -> None:
             await batcher.close()
             await emit_delta(text_stream.flush(), reasoning_stream.flush())
@@ -297,35 +304,11 @@ class AgentTurn:
             await end(interrupted=True)
             if step.text:
                 history.append({"role": "assistant", "content": cut_off(step.text)})
-            if step.calls:
-                await chat.emit(
-                    Event(
-                        EventKind.TOOL_CALLS_SKIPPED,
-                        sid,
-                        {
-                            "turn_id": turn_id,
-                            "step": step_no,
-                            "call_ids": [c.id for c in step.calls],
-                            "reason": "the turn was cancelled",
-                        },
-                    )
-                )
+            await skip_calls("the turn was cancelled")
             raise
         except LLMError as exc:
             await end(interrupted=True)
-            if step.calls:
-                await chat.emit(
-                    Event(
-                        EventKind.TOOL_CALLS_SKIPPED,
-                        sid,
-                        {
-                            "turn_id": turn_id,
-                            "step": step_no,
-                            "call_ids": [c.id for c in step.calls],
-                            "reason": f"the stream failed: {exc.kind}",
-                        },
-                    )
-                )
+            await skip_calls(f"the stream failed: {exc.kind}")
             if step.text:
                 history.append({"role": "assistant", "content": cut_off(step.text)})
             return await self._fail(sid, exc.message, exc.kind, step_no, exc.request_id, step.text)
