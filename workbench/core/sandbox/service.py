@@ -230,6 +230,30 @@ class SandboxService:
         return await asyncio.to_thread(self.prune_sync, set(ended_session_ids))
 
     # -- commands and logs ----------------------------------------------------------------------
+    def _run_in(
+        self,
+        container: Any,
+        command: str,
+        timeout: float | None,
+        on_output: OutputCallback | None,
+        cancel: threading.Event | None,
+        spool: Path | None = None,
+    ) -> CommandResult:
+        """:func:`.exec.run_command` in ``container`` with this sandbox's limits (timeout default:
+        ``command_timeout``); ``spool`` keeps the whole output in that file."""
+        return run_command(
+            container,
+            command,
+            timeout or self.settings.command_timeout,
+            on_output,
+            output_limit=self.settings.output_limit_for_model,
+            mem_limit=self.settings.mem_limit,
+            pids_limit=self.settings.pids_limit,
+            cancel=cancel,
+            spool=spool,
+            spool_limit=self.settings.spool_limit_bytes,
+        )
+
     def run_command_sync(
         self,
         session_id: str,
@@ -249,18 +273,7 @@ class SandboxService:
         container = (self.client().api, info.container.id)
         for attempt in (1, 2):
             try:
-                return run_command(
-                    container,
-                    command,
-                    timeout or self.settings.command_timeout,
-                    on_output,
-                    output_limit=self.settings.output_limit_for_model,
-                    mem_limit=self.settings.mem_limit,
-                    pids_limit=self.settings.pids_limit,
-                    cancel=cancel,
-                    spool=spool,
-                    spool_limit=self.settings.spool_limit_bytes,
-                )
+                return self._run_in(container, command, timeout, on_output, cancel, spool=spool)
             except docker.errors.APIError as exc:
                 text = str(exc).lower()
                 if attempt == 2 or not ("resource temporarily unavailable" in text or "fork" in text):
@@ -354,16 +367,7 @@ class SandboxService:
             raise ImageMissing(self.settings.image) from exc
         try:
             container.start()
-            return run_command(
-                container,
-                command,
-                timeout or self.settings.command_timeout,
-                on_output,
-                output_limit=self.settings.output_limit_for_model,
-                mem_limit=self.settings.mem_limit,
-                pids_limit=self.settings.pids_limit,
-                cancel=cancel,
-            )
+            return self._run_in(container, command, timeout, on_output, cancel)
         finally:
             container.remove(force=True)
 
