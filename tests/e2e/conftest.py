@@ -34,6 +34,9 @@ import pytest
 
 from workbench.scripted.server import ScriptedServer
 
+E2E_BUSYBOX = "workbench-test/busybox:latest"
+"""The local test image the sandbox e2e tests use (built by .ci/docker-setup.sh)."""
+
 REPO = Path(__file__).resolve().parents[2]
 README = REPO / "README.md"
 KEY = "sk-e2e-test-key-not-secret"
@@ -217,3 +220,30 @@ def one_line_reason(proc: subprocess.CompletedProcess[str]) -> str:
     assert err, f"exit {proc.returncode} with an empty stderr (stdout: {proc.stdout!r})"
     assert "Traceback" not in err, err
     return err.splitlines()[-1]
+
+
+@pytest.fixture
+def sandbox_ws(wb, e2e_ws):
+    """``(docker client, workspace)``: a workspace with a small busybox sandbox, trusted with
+    ``workbench trust`` (mode stays ``ask``); its containers are removed afterwards."""
+    from helpers.docker import require_docker
+
+    from workbench.core.sandbox.policy import LABEL_WORKSPACE
+
+    client = require_docker(E2E_BUSYBOX)
+    ws = e2e_ws.resolve()
+    (ws / ".workbench").mkdir()
+    (ws / ".workbench" / "config.toml").write_text(
+        f'[sandbox]\nimage = "{E2E_BUSYBOX}"\nmem_limit = "64m"\npids_limit = 64\ncommand_timeout = 20\n'
+    )
+    wb.trust(ws)
+    if os.geteuid() == 0:  # as in helpers.docker.sandbox_workspace
+        for root, dirs, files in os.walk(ws):
+            for name in dirs + files:
+                os.chown(os.path.join(root, name), 1000, 1000)
+        os.chown(ws, 1000, 1000)
+    try:
+        yield client, ws
+    finally:
+        for c in client.containers.list(all=True, filters={"label": f"{LABEL_WORKSPACE}={ws}"}):
+            c.remove(force=True)

@@ -5,19 +5,15 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
 from pathlib import Path
 
 import pytest
-from helpers.docker import require_docker
 
-from workbench.core.sandbox.policy import LABEL_WORKSPACE
 from workbench.scripted.server import Reply, ToolCallSpec
 
 from .conftest import REPO, llm_env, one_line_reason
 
 SERVERS = REPO / "tests" / "plugins" / "servers"
-BUSYBOX = "workbench-test/busybox:latest"
 
 
 def _hostile_payload() -> str:
@@ -117,30 +113,8 @@ def test_an_allow_never_reaches_a_protected_path_nor_passes_read_only(wb, e2e_ws
     assert not (e2e_ws / "other.txt").exists() and "read-only mode" in _told(scripted, "w3")
 
 
-@pytest.fixture
-def sandbox_ws(wb, e2e_ws):
-    """A trusted workspace with a small busybox sandbox (mode stays ``ask``)."""
-    client = require_docker(BUSYBOX)
-    ws = e2e_ws.resolve()
-    (ws / ".workbench").mkdir()
-    (ws / ".workbench" / "config.toml").write_text(
-        f'[sandbox]\nimage = "{BUSYBOX}"\nmem_limit = "64m"\npids_limit = 64\ncommand_timeout = 20\n'
-    )
-    wb.trust(ws)
-    if os.geteuid() == 0:  # as in helpers.docker.sandbox_workspace
-        for root, dirs, files in os.walk(ws):
-            for name in dirs + files:
-                os.chown(os.path.join(root, name), 1000, 1000)
-        os.chown(ws, 1000, 1000)
-    try:
-        yield ws
-    finally:
-        for c in client.containers.list(all=True, filters={"label": f"{LABEL_WORKSPACE}={ws}"}):
-            c.remove(force=True)
-
-
 def test_allowed_command_pattern_runs_without_approval_in_ask_mode(wb, sandbox_ws, scripted) -> None:
-    ws = sandbox_ws
+    _, ws = sandbox_ws
     scripted.enqueue(
         Reply(
             tool_calls=[

@@ -5,39 +5,11 @@ wheel against the real Docker engine (``require_docker``)."""
 from __future__ import annotations
 
 import json
-import os
-
-import pytest
-from helpers.docker import require_docker
 
 from workbench.core.sandbox.policy import LABEL_WORKSPACE
 from workbench.scripted.server import Reply, ToolCallSpec
 
 from .conftest import llm_env, one_line_reason
-
-BUSYBOX = "workbench-test/busybox:latest"
-
-
-@pytest.fixture
-def sandbox_ws(wb, e2e_ws):
-    """A workspace configured for a small busybox sandbox, trusted with ``workbench trust``."""
-    client = require_docker(BUSYBOX)
-    ws = e2e_ws.resolve()
-    (ws / ".workbench").mkdir()
-    (ws / ".workbench" / "config.toml").write_text(
-        f'[sandbox]\nimage = "{BUSYBOX}"\nmem_limit = "64m"\npids_limit = 64\ncommand_timeout = 20\n'
-    )
-    wb.trust(ws)
-    if os.geteuid() == 0:  # as in helpers.docker.sandbox_workspace
-        for root, dirs, files in os.walk(ws):
-            for name in dirs + files:
-                os.chown(os.path.join(root, name), 1000, 1000)
-        os.chown(ws, 1000, 1000)
-    try:
-        yield client, ws
-    finally:
-        for c in client.containers.list(all=True, filters={"label": f"{LABEL_WORKSPACE}={ws}"}):
-            c.remove(force=True)
 
 
 def _containers(client, ws, running_only: bool) -> list:
